@@ -1,0 +1,2 @@
+// Public entry point: re-exports only.
+export {};

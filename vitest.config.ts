@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests start real clusters (processes, libp2p, disk), so files run one at a time on
+// this 2-core class of machine: parallel clusters would starve each other's slot timers
+// and turn timing into flakiness.
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'refnode/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
