@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { createTxSigner, publicKeyFromAddress, txId } from '../codec.ts';
+import { buildGenesis, deriveSecretKey } from '../genesis.ts';
+import { Chain, nodeKey } from './chain.ts';
+import { slotProof, verifySlotProof, winProbability } from './lottery.ts';
+import { VerifyCache } from './tx-check.ts';
+
+const slotMs = 100;
+
+function setup(options: { activeSlotCoeff?: number; k?: number; now?: () => number; ignoreDrift?: boolean; validators?: number } = {}) {
+  const { genesis, wallets, nodes } = buildGenesis(
+    {
+      validators: options.validators ?? 2,
+      executors: 0,
+      wallets: 2,
+      seed: 'chain-test',
+      slotMs,
+      activeSlotCoeff: options.activeSlotCoeff ?? 1,
+      securityParam: options.k ?? 3,
+      genesisTime: 1_000_000,
+      walletBalance: 1000,
+      minFee: 1,
+    },
+    () => 'peer',
+  );
+  const keys = nodes.map((n) => nodeKey(n.secretKey, n.publicKey));
+  const make = () =>
+    new Chain({ genesis, verifyCache: new VerifyCache(), now: options.now ?? (() => 10_000_000_000), ignoreDrift: options.ignoreDrift });
+  return { genesis, wallets, keys, make };
+}
+
+/** Builds a block by validator `v` on `parent` at the first slot ≥ `slot` it wins. */
+function mine(chain: Chain, key: ReturnType<typeof nodeKey>, parent: string, slot: number, txs: Parameters<Chain['buildBlock']>[3] = []) {
+  for (let s = slot; ; s++) {
+    const proof = chain.tryWinSlot(key.secret, key.publicKey, s);
+    if (proof) return chain.buildBlock(key, s, proof, txs, 100, parent).block;
+  }
+}
+
+describe('slot lottery', () => {
+  it('wins with probability 1-(1-f)^share, provably by signature', () => {
+    const { make, keys, genesis } = setup({ activeSlotCoeff: 0.5, validators: 4 });
+    const chain = make();
+    let wins = 0;
+    const slots = 2000;
+    for (let s = 1; s <= slots; s++) if (chain.tryWinSlot(keys[0]!.secret, keys[0]!.publicKey, s)) wins++;
+    const expected = winProbability(0.5, 0.25);
+    expect(wins / slots).toBeGreaterThan(expected * 0.8);
+    expect(wins / slots).toBeLessThan(expected * 1.2);
+    // Any party verifies the proof with the public key; another key's proof does not pass.
+    const proof = slotProof(keys[0]!.secret, genesis.epochNonce, 7);
+    const ok = verifySlotProof(publicKeyFromAddress(keys[0]!.publicKey), genesis.epochNonce, 7, proof, 1, 1);
+    expect(ok).toBe(true);
+    expect(verifySlotProof(publicKeyFromAddress(keys[1]!.publicKey), genesis.epochNonce, 7, proof, 1, 1)).toBe(false);
+  });
+
+  it('refuses a block whose proof does not win the slot', () => {
+    const { make, keys } = setup({ activeSlotCoeff: 0.05 });
+    const chain = make();
+    let slot = 1;
+    while (chain.tryWinSlot(keys[0]!.secret, keys[0]!.publicKey, slot)) slot++;
+    const proof = slotProof(keys[0]!.secret, chain.genesis.epochNonce, slot);
+    const { block } = chain.buildBlock(keys[0]!, slot, proof, [], 10);
+    const outcome = make().addBlock(block);
+    expect(outcome).toMatchObject({ kind: 'invalid', reason: 'bad_proof' });
+  });
+});
+
+describe('fork choice and finality', () => {
+  it('follows the longest chain, keeps the first seen on ties, and reports reorgs', () => {
+    const { make, keys } = setup({ k: 10 });
+    const builder = make();
+    const a1 = mine(builder, keys[0]!, builder.genesisNode.hash, 1);
+    const b1 = mine(builder, keys[1]!, builder.genesisNode.hash, 2);
+    const chain = make();
+    expect(chain.addBlock(a1).kind).toBe('added');
+    expect(chain.addBlock(b1)).toMatchObject({ kind: 'added', joined: [] });
+    expect(chain.best.hash).toBe(a1.hash);
+    builder.addBlock(b1);
+    const b2 = mine(builder, keys[1]!, b1.hash, 3);
+    const outcome = chain.addBlock(b2);
+    expect(outcome.kind === 'added' && outcome.removed.map((n) => n.hash)).toEqual([a1.hash]);
+    expect(outcome.kind === 'added' && outcome.joined.map((n) => n.hash)).toEqual([b1.hash, b2.hash]);
+    expect(chain.best.hash).toBe(b2.hash);
+    expect(chain.addBlock(b2).kind).toBe('known');
+  });
+
+  it('never reverts a final block: a longer fork from below the final height is refused', () => {
+    const { make, keys } = setup({ k: 2 });
+    const honest = make();
+    let parent = honest.genesisNode.hash;
+    for (let slot = 1; slot <= 5; slot++) {
+      const block = mine(honest, keys[0]!, parent, slot);
+      expect(honest.addBlock(block).kind).toBe('added');
+      parent = block.hash;
+    }
+    expect(honest.finalizedHeight).toBe(3);
+    const finalHash = honest.finalizedHash;
+    // A competing chain of 8 blocks from genesis, built elsewhere.
+    const rival = make();
+    let rivalParent = rival.genesisNode.hash;
+    const rivalBlocks = [];
+    for (let slot = 10; slot < 18; slot++) {
+      const block = mine(rival, keys[1]!, rivalParent, slot);
+      rival.addBlock(block);
+      rivalBlocks.push(block);
+      rivalParent = block.hash;
+    }
+    const outcomes = rivalBlocks.map((b) => honest.addBlock(b));
+    expect(outcomes.slice(0, 3).every((o) => o.kind === 'invalid' && o.reason === 'finality_violation')).toBe(true);
+    expect(honest.finalizedHash).toBe(finalHash);
+    expect(honest.height).toBe(5);
+  });
+
+  it('rejects a tampered block: hash, state root, tx signature', () => {
+    const { make, keys, wallets } = setup();
+    const builder = make();
+    const sign = createTxSigner(wallets[0]!.secretKey);
+    const tx = sign({ chainId: builder.genesis.chainId, from: wallets[0]!.address, to: wallets[1]!.address, amount: 5, fee: 1, nonce: 0 });
+    const block = mine(builder, keys[0]!, builder.genesisNode.hash, 1, [{ ...tx, id: txId(tx) }]);
+    expect(block.txs).toHaveLength(1);
+    expect(make().addBlock({ ...block, stateRoot: '00'.repeat(32) })).toMatchObject({ kind: 'invalid', reason: 'bad_hash' });
+    const forged = { ...block, txs: [{ ...block.txs[0]!, sig: '11'.repeat(64) }] };
+    expect(make().addBlock(forged)).toMatchObject({ kind: 'invalid', reason: 'bad_tx' });
+    const fresh = make();
+    expect(fresh.addBlock(block).kind).toBe('added');
+    expect(fresh.tipState.get(block.proposer).balance).toBe(1);
+    expect(fresh.tipState.supply()).toBe(2000);
+  });
+});
+
+describe('drift bound', () => {
+  it('refuses blocks from beyond maxDriftMs in the future, accepts within it', () => {
+    let now = 1_000_000 + 50 * slotMs;
+    const { make, keys } = setup({ now: () => now });
+    const chain = make();
+    const driftSlots = Math.floor(chain.genesis.maxDriftMs / slotMs);
+    const current = chain.currentSlot();
+    const far = mine(chain, keys[0]!, chain.genesisNode.hash, current + driftSlots + 2);
+    expect(chain.addBlock(far)).toMatchObject({ kind: 'invalid', reason: 'future_block' });
+    const near = mine(chain, keys[0]!, chain.genesisNode.hash, current + driftSlots - 1);
+    expect(chain.addBlock(near).kind).toBe('added');
+    // Once the wall clock catches up, the earlier future block becomes acceptable.
+    now += (driftSlots + 5) * slotMs;
+    expect(make().addBlock(far).kind).toBe('added');
+  });
+
+  it('accepts far-future blocks with the ignore-drift bug', () => {
+    const now = 1_000_000;
+    const { make, keys } = setup({ now: () => now, ignoreDrift: true });
+    const chain = make();
+    const far = mine(chain, keys[0]!, chain.genesisNode.hash, 500);
+    expect(chain.addBlock(far).kind).toBe('added');
+  });
+});

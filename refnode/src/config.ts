@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from './errors.ts';
+
+/** Deliberate faults (`bugs` in the config, `--bug NAME` on the CLI); all off by default. */
+export const bugNames = ['no-sync', 'mint-on-propose', 'ignore-drift', 'no-tx-gossip'] as const;
+export type BugName = (typeof bugNames)[number];
+
+/** A node config file (`node-<i>.json`) after defaults, with paths resolved. */
+export interface NodeConfig {
+  nodeId: string;
+  role: 'validator' | 'executor';
+  /** 32-byte ed25519 seed, hex: signs slot proofs and blocks, and is the libp2p identity. */
+  secretKey: string;
+  peerId: string;
+  /** Absolute path of genesis.json. */
+  genesisFile: string;
+  /** Absolute path of the node's data directory (sqlite database). */
+  dataDir: string;
+  api: {
+    host: string;
+    port: number;
+    /** Largest accepted request body; default 1 MiB. */
+    maxBodyBytes: number;
+    /** Token bucket per client IP; defaults 5000/s, burst 10000. */
+    rateLimit: { perSecond: number; burst: number };
+  };
+  p2p: { host: string; port: number; peers: string[]; announce: string[] };
+  mempool: {
+    /** default 10000 */
+    maxCount: number;
+    /** default 8 MiB */
+    maxBytes: number;
+    /** Highest nonce held ahead of the account nonce; default 64. */
+    maxNonceGap: number;
+  };
+  block: {
+    /** default 4000 */
+    maxTxs: number;
+  };
+  bugs: BugName[];
+}
+
+/** Command-line overrides of a config file (`run` flags). */
+export interface ConfigOverrides {
+  dataDir?: string;
+  apiHost?: string;
+  apiPort?: number;
+  p2pHost?: string;
+  p2pPort?: number;
+  peers?: string[];
+  announce?: string[];
+  bugs?: string[];
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Reads a config file, applies defaults and CLI overrides, and validates every field at once. */
+export function loadNodeConfig(file: string, overrides: ConfigOverrides = {}): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`, ['config']);
+  }
+  return resolveNodeConfig(raw, dirname(resolve(file)), overrides, file);
+}
+
+/** Validates a parsed config object; relative paths resolve against `baseDir`. */
+export function resolveNodeConfig(
+  raw: unknown,
+  baseDir: string,
+  overrides: ConfigOverrides = {},
+  file = 'config',
+): NodeConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: must be a JSON object`, ['config']);
+  }
+  const c = raw as Record<string, any>;
+  const problems: string[] = [];
+  const fields: string[] = [];
+  const bad = (field: string, message: string, value: unknown) => {
+    fields.push(field);
+    problems.push(`${file}: ${field} ${message}, got ${JSON.stringify(value)}`);
+  };
+  const int = (field: string, value: unknown, min: number, max: number, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+      bad(field, `must be an integer in ${min}..${max}`, value);
+      return fallback;
+    }
+    return value;
+  };
+  const str = (field: string, value: unknown, fallback?: string): string => {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value !== 'string' || value.length === 0) {
+      bad(field, 'must be a non-empty string', value);
+      return fallback ?? '';
+    }
+    return value;
+  };
+  const strings = (field: string, value: unknown): string[] => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
+      bad(field, 'must be an array of strings', value);
+      return [];
+    }
+    return value;
+  };
+  const nodeId = str('nodeId', c.nodeId);
+  const role = c.role ?? 'validator';
+  if (role !== 'validator' && role !== 'executor') bad('role', 'must be "validator" or "executor"', role);
+  const secretKey = str('secretKey', c.secretKey);
+  if (secretKey && !HEX64.test(secretKey)) bad('secretKey', 'must be 64 lowercase hex chars', `${secretKey.slice(0, 8)}…`);
+  const api = c.api ?? {};
+  const p2p = c.p2p ?? {};
+  const mempool = c.mempool ?? {};
+  const block = c.block ?? {};
+  const rateLimit = api.rateLimit ?? {};
+  const bugs = [...strings('bugs', c.bugs), ...(overrides.bugs ?? [])];
+  for (const bug of bugs) {
+    if (!(bugNames as readonly string[]).includes(bug)) bad('bugs', `entries must be one of ${bugNames.join(', ')}`, bug);
+  }
+  const config: NodeConfig = {
+    nodeId,
+    role,
+    secretKey,
+    peerId: typeof c.peerId === 'string' ? c.peerId : '',
+    genesisFile: resolve(baseDir, str('genesisFile', c.genesisFile, 'genesis.json')),
+    dataDir: resolve(baseDir, overrides.dataDir ?? str('dataDir', c.dataDir, `data/${nodeId}`)),
+    api: {
+      host: overrides.apiHost ?? str('api.host', api.host, '127.0.0.1'),
+      port: overrides.apiPort ?? int('api.port', api.port, 0, 65535, 0),
+      maxBodyBytes: int('api.maxBodyBytes', api.maxBodyBytes, 1024, 64 * 1024 * 1024, 1024 * 1024),
+      rateLimit: {
+        perSecond: int('api.rateLimit.perSecond', rateLimit.perSecond, 1, 10_000_000, 5000),
+        burst: int('api.rateLimit.burst', rateLimit.burst, 1, 10_000_000, 10_000),
+      },
+    },
+    p2p: {
+      host: overrides.p2pHost ?? str('p2p.host', p2p.host, '127.0.0.1'),
+      port: overrides.p2pPort ?? int('p2p.port', p2p.port, 0, 65535, 0),
+      peers: overrides.peers ?? strings('p2p.peers', p2p.peers),
+      announce: overrides.announce ?? strings('p2p.announce', p2p.announce),
+    },
+    mempool: {
+      maxCount: int('mempool.maxCount', mempool.maxCount, 1, 10_000_000, 10_000),
+      maxBytes: int('mempool.maxBytes', mempool.maxBytes, 1024, 4 * 1024 * 1024 * 1024, 8 * 1024 * 1024),
+      maxNonceGap: int('mempool.maxNonceGap', mempool.maxNonceGap, 0, 1_000_000, 64),
+    },
+    block: { maxTxs: int('block.maxTxs', block.maxTxs, 0, 100_000, 4000) },
+    bugs: [...new Set(bugs)] as BugName[],
+  };
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), fields);
+  return config;
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { type Account, LedgerState } from './chain/ledger.ts';
+import { type CheckedTx, checkTxShape, isRejection } from './chain/tx-check.ts';
+import { createTxSigner, keyPairFromSeed } from './codec.ts';
+import { Mempool } from './mempool.ts';
+
+const wallets = Array.from({ length: 6 }, (_, i) => keyPairFromSeed((i + 1).toString(16).padStart(2, '0').repeat(32)));
+const signers = wallets.map((w) => createTxSigner(w.secretKey));
+const rich: Account = { balance: 1_000_000, nonce: 0 };
+
+function tx(from: number, nonce: number, fee: number, amount = 1): CheckedTx {
+  const checked = checkTxShape(signers[from]!({ chainId: 'c', from: wallets[from]!.address, to: wallets[0]!.address, amount, fee, nonce }), 'c', 0);
+  if (isRejection(checked)) throw new Error(checked.message);
+  return checked;
+}
+
+describe('Mempool', () => {
+  it('stays within its count bound, evicting the lowest fee first, and refuses txs that do not beat it', () => {
+    const pool = new Mempool({ maxCount: 3, maxBytes: 1_000_000, maxNonceGap: 10 });
+    expect(pool.add(tx(1, 0, 5), rich).ok).toBe(true);
+    expect(pool.add(tx(2, 0, 2), rich).ok).toBe(true);
+    expect(pool.add(tx(3, 0, 9), rich).ok).toBe(true);
+    const full = pool.add(tx(4, 0, 2), rich);
+    expect(full).toMatchObject({ ok: false, code: 'mempool_full' });
+    const evicting = pool.add(tx(4, 0, 3), rich);
+    expect(evicting.ok).toBe(true);
+    expect(evicting.ok && evicting.evicted.map((t) => t.fee)).toEqual([2]);
+    expect(pool.size).toBe(3);
+    expect(pool.lowestFee).toBe(3);
+    expect(pool.evictedTotal).toBe(1);
+  });
+
+  it('stays within its byte bound', () => {
+    const size = tx(1, 0, 1).size;
+    const pool = new Mempool({ maxCount: 100, maxBytes: size * 2 + 10, maxNonceGap: 10 });
+    pool.add(tx(1, 0, 1), rich);
+    pool.add(tx(2, 0, 1), rich);
+    expect(pool.add(tx(3, 0, 1), rich)).toMatchObject({ ok: false, code: 'mempool_full' });
+    expect(pool.add(tx(3, 0, 4), rich).ok).toBe(true);
+    expect(pool.bytes).toBeLessThanOrEqual(size * 2 + 10);
+    expect(pool.size).toBe(2);
+  });
+
+  it('evicting a nonce also evicts the same sender’s later nonces (they could no longer apply)', () => {
+    const pool = new Mempool({ maxCount: 3, maxBytes: 1_000_000, maxNonceGap: 10 });
+    pool.add(tx(1, 0, 1), rich);
+    pool.add(tx(1, 1, 1), rich);
+    pool.add(tx(2, 0, 8), rich);
+    const result = pool.add(tx(3, 0, 5), rich);
+    expect(result.ok && result.evicted.map((t) => t.nonce)).toEqual([1]);
+    expect(pool.size).toBe(3);
+  });
+
+  it('yields candidates by fee while keeping each sender’s nonce order', () => {
+    const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 10 });
+    pool.add(tx(1, 1, 100), rich); // high fee but waits for nonce 0
+    pool.add(tx(1, 0, 1), rich);
+    pool.add(tx(2, 0, 50), rich);
+    pool.add(tx(3, 0, 10), rich);
+    pool.add(tx(4, 2, 99), rich); // nonce gap: not executable
+    const state = LedgerState.fromBalances({});
+    const order = [...pool.candidates(state)].map((t) => `${wallets.findIndex((w) => w.address === t.from)}:${t.nonce}`);
+    expect(order).toEqual(['2:0', '3:0', '1:0', '1:1']);
+  });
+
+  it('refuses bad nonces, duplicates, unaffordable txs and equal-fee replacements with typed reasons', () => {
+    const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 2 });
+    const account: Account = { balance: 100, nonce: 5 };
+    expect(pool.add(tx(1, 4, 1), account)).toMatchObject({ ok: false, code: 'bad_nonce' });
+    expect(pool.add(tx(1, 8, 1), account)).toMatchObject({ ok: false, code: 'bad_nonce' });
+    expect(pool.add(tx(1, 5, 1, 60), account).ok).toBe(true);
+    expect(pool.add(tx(1, 5, 1, 60), account)).toMatchObject({ ok: false, code: 'duplicate' });
+    expect(pool.add(tx(1, 6, 1, 60), account)).toMatchObject({ ok: false, code: 'insufficient_funds' });
+    expect(pool.add(tx(1, 5, 1, 10), account)).toMatchObject({ ok: false, code: 'bad_nonce' });
+    const replaced = pool.add(tx(1, 5, 3, 10), account);
+    expect(replaced.ok).toBe(true);
+    expect(pool.size).toBe(1);
+    expect(pool.add(tx(1, 6, 1, 60), account).ok).toBe(true);
+  });
+
+  it('drops stale nonces after a block applied them', () => {
+    const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 10 });
+    pool.add(tx(1, 0, 1), rich);
+    pool.add(tx(1, 1, 1), rich);
+    pool.add(tx(1, 2, 1), rich);
+    expect(pool.dropStale(wallets[1]!.address, 2).map((t) => t.nonce)).toEqual([0, 1]);
+    expect(pool.size).toBe(1);
+    expect(pool.bytes).toBe(tx(1, 2, 1).size);
+  });
+});
+
+describe('checkTxShape', () => {
+  const good = signers[1]!({ chainId: 'c', from: wallets[1]!.address, to: wallets[2]!.address, amount: 5, fee: 2, nonce: 0 });
+  it.each([
+    ['not an object', 5, 'malformed'],
+    ['missing field', { ...good, amount: undefined }, 'malformed'],
+    ['zero amount', { ...good, amount: 0 }, 'malformed'],
+    ['fractional fee', { ...good, fee: 1.5 }, 'malformed'],
+    ['bad address', { ...good, to: 'xyz' }, 'malformed'],
+    ['extra field', { ...good, memo: 'hi' }, 'malformed'],
+    ['huge', { ...good, chainId: 'c'.repeat(5000) }, 'too_large'],
+    ['other chain', { ...good, chainId: 'd' }, 'wrong_chain'],
+    ['fee below min', { ...good, fee: 1 }, 'fee_too_low'],
+  ])('%s → %s', (_name, raw, code) => {
+    const result = checkTxShape(raw, 'c', 2);
+    expect(isRejection(result) && result.code).toBe(code);
+  });
+  it('accepts a good tx and gives its id and size', () => {
+    const result = checkTxShape(good, 'c', 2);
+    expect(isRejection(result)).toBe(false);
+  });
+});

@@ -1,0 +1,482 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { type Block, blockSummary, decodeBlock, encodeBlock } from './chain/block.ts';
+import { type AddOutcome, Chain, type ChainNode, nodeKey } from './chain/chain.ts';
+import type { Account, LedgerState } from './chain/ledger.ts';
+import { type BlockTx, checkTxShape, isRejection, type Rejection, type RejectionCode, rejectionCodes, VerifyCache } from './chain/tx-check.ts';
+import { keyPairFromSeed } from './codec.ts';
+import type { NodeConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+import { type Genesis, genesisHash, loadGenesis } from './genesis.ts';
+import { Mempool } from './mempool.ts';
+import { createMetrics, type NodeMetrics } from './metrics.ts';
+import { type Network, startNetwork, type Verdict } from './p2p/network.ts';
+import { BlockStore } from './storage.ts';
+import { BlockSync } from './sync.ts';
+
+/** Status of a tx as `GET /txs/:id` reports it. */
+export type TxStatus =
+  | { status: 'included'; height: number; blockHash: string }
+  | { status: 'pending' }
+  | { status: 'rejected'; reason: RejectionCode; message: string }
+  | { status: 'unknown' };
+
+/** Events: `block` (summary of a block joining the best chain), `finalized` ({ height, hash }). */
+export type NodeEvents = {
+  block: [ReturnType<typeof blockSummary>];
+  finalized: [{ height: number; hash: string }];
+};
+
+const txFlushMs = 25;
+const maxTxsPerGossip = 1000;
+const rejectedMemory = 100_000;
+
+/**
+ * One running refnode: chain, mempool, storage, p2p and the slot clock wired together.
+ * Build with {@link RefNode.start}; `stop()` is idempotent.
+ */
+export class RefNode implements AsyncDisposable {
+  readonly config: NodeConfig;
+  readonly genesis: Genesis;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly verifyCache = new VerifyCache();
+  readonly events = new EventEmitter<NodeEvents>();
+  readonly publicKey: string;
+  readonly #store: BlockStore;
+  readonly #key: ReturnType<typeof nodeKey>;
+  readonly #rejected = new Map<string, { reason: RejectionCode; message: string }>();
+  readonly rejectedCounts: Record<RejectionCode, number> = Object.fromEntries(rejectionCodes.map((code) => [code, 0])) as Record<
+    RejectionCode,
+    number
+  >;
+  #network: Network | undefined;
+  #sync: BlockSync | undefined;
+  #outbox: BlockTx[] = [];
+  #slotTimer: NodeJS.Timeout | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #lastProposedSlot = -1;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(config: NodeConfig, logger: Logger) {
+    this.config = config;
+    this.logger = logger;
+    this.genesis = loadGenesis(config.genesisFile);
+    this.publicKey = keyPairFromSeed(config.secretKey).address;
+    if (config.role === 'validator' && !this.genesis.validators.some((v) => v.publicKey === this.publicKey)) {
+      throw new ConfigError(`${config.nodeId} is configured as a validator but its key is not among genesis validators`, ['role', 'secretKey']);
+    }
+    this.#key = nodeKey(config.secretKey, this.publicKey);
+    this.metrics = createMetrics(config.nodeId);
+    this.mempool = new Mempool(config.mempool);
+    this.#store = new BlockStore(config.dataDir);
+    const hash = genesisHash(this.genesis);
+    const storedGenesis = this.#store.genesisHash;
+    if (storedGenesis !== undefined && storedGenesis !== hash) {
+      this.#store.close();
+      throw new ConfigError(`data dir ${config.dataDir} holds a different chain (genesis ${storedGenesis.slice(0, 12)}, expected ${hash.slice(0, 12)})`, [
+        'dataDir',
+      ]);
+    }
+    this.#store.genesisHash = hash;
+    this.chain = new Chain({
+      genesis: this.genesis,
+      verifyCache: this.verifyCache,
+      ignoreDrift: config.bugs.includes('ignore-drift'),
+      mintOnPropose: config.bugs.includes('mint-on-propose'),
+      loadBlock: (blockHash) => this.#store.getBlock(blockHash),
+    });
+  }
+
+  /** Opens storage, replays the stored chain, starts p2p, sync and the slot clock. */
+  static async start(config: NodeConfig, logger: Logger): Promise<RefNode> {
+    const node = new RefNode(config, logger);
+    try {
+      node.#replay();
+      await node.#startNetwork();
+      node.#scheduleSlot();
+      node.#flushTimer = setInterval(() => node.#flushTxs(), txFlushMs);
+      return node;
+    } catch (error) {
+      await node.stop();
+      throw error;
+    }
+  }
+
+  get network(): Network | undefined {
+    return this.#network;
+  }
+
+  #replay(): void {
+    const started = performance.now();
+    let count = 0;
+    for (const block of this.#store.canonicalBlocks()) {
+      const outcome = this.chain.addBlock(block, { trusted: true });
+      if (outcome.kind !== 'added') {
+        this.logger.error({ height: block.height, outcome }, `replay stopped at stored block ${block.height}: ${outcome.kind}`);
+        break;
+      }
+      for (const tx of block.txs) this.verifyCache.verify(tx, tx.id);
+      count++;
+    }
+    this.chain.restoreFinalized(this.#store.finalizedHeight);
+    this.#updateHeightMetrics();
+    if (count > 0) {
+      this.logger.info(
+        { height: this.chain.height, finalizedHeight: this.chain.finalizedHeight },
+        `resumed from disk at height ${this.chain.height} (final ${this.chain.finalizedHeight}) in ${Math.round(performance.now() - started)} ms`,
+      );
+    }
+  }
+
+  async #startNetwork(): Promise<void> {
+    const { config } = this;
+    this.#network = await startNetwork({
+      secretKey: config.secretKey,
+      host: config.p2p.host,
+      port: config.p2p.port,
+      announce: config.p2p.announce,
+      peers: config.p2p.peers,
+      chainId: this.genesis.chainId,
+      logger: this.logger.child({ component: 'p2p' }),
+      registry: this.metrics.registry,
+      sync: {
+        status: () => ({ height: this.chain.height, tip: this.chain.best.hash, finalizedHeight: this.chain.finalizedHeight }),
+        blocksByHeight: (from, to) => this.encodedBlocks(from, Math.min(to, from + 499)),
+        blockByHash: (hash) => {
+          const block = this.chain.getBlock(hash);
+          return block ? encodeBlock(block) : undefined;
+        },
+      },
+    });
+    const network = this.#network;
+    network.onPeer((peer, event) => {
+      this.metrics.peers.set(network.peers().length);
+      this.logger.info({ peer, event }, `peer ${peer} ${event === 'connect' ? 'connected' : 'disconnected'} (${network.peers().length} peers)`);
+    });
+    network.subscribe('blocks', (data, from) => this.#onGossipBlock(data, from));
+    network.subscribe('txs', (data) => this.#onGossipTxs(data));
+    network.subscribe('da', () => 'ignore');
+    if (!config.bugs.includes('no-sync')) {
+      this.#sync = new BlockSync({
+        network,
+        logger: this.logger.child({ component: 'sync' }),
+        target: {
+          height: () => this.chain.height,
+          finalizedHeight: () => this.chain.finalizedHeight,
+          importBlocks: (encoded, from) => this.#importBlocks(encoded, from),
+        },
+        onRequest: (result) => this.metrics.syncRequests.inc({ result }),
+      });
+    }
+  }
+
+  /** Encoded best-chain blocks from..to (genesis included at height 0). */
+  encodedBlocks(from: number, to: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (from <= 0 && to >= 0) out.push(encodeBlock(this.chain.genesisNode.block));
+    const upper = Math.min(to, this.chain.height);
+    const lower = Math.max(1, from);
+    if (lower <= upper) {
+      // Recent blocks may be in memory only briefly before commit; all are on disk after addBlock.
+      out.push(...this.#store.canonicalBytes(lower, upper));
+    }
+    return out;
+  }
+
+  /** Best-chain blocks from..to as objects. */
+  blocks(from: number, to: number): Block[] {
+    return this.encodedBlocks(from, to).map(decodeBlock);
+  }
+
+  // ---- slots and proposing -------------------------------------------------------------
+
+  #scheduleSlot(): void {
+    const now = Date.now();
+    const next = this.chain.slotStart(this.chain.currentSlot(now) + 1);
+    // Fire just after the boundary so currentSlot() is already the new slot.
+    this.#slotTimer = setTimeout(() => this.#onSlot(), Math.max(1, next - now + 1));
+  }
+
+  #onSlot(): void {
+    if (this.#stopping) return;
+    try {
+      const slot = this.chain.currentSlot();
+      this.metrics.slot.set(slot);
+      if (this.config.role === 'validator' && slot > this.#lastProposedSlot && slot > this.chain.best.slot) this.#tryPropose(slot);
+    } catch (error) {
+      this.logger.error({ err: error }, 'slot handler failed');
+    } finally {
+      this.#scheduleSlot();
+    }
+  }
+
+  #tryPropose(slot: number): void {
+    const proof = this.chain.tryWinSlot(this.#key.secret, this.publicKey, slot);
+    if (proof === undefined) return;
+    this.#lastProposedSlot = slot;
+    const started = performance.now();
+    const { block, state, dropped } = this.chain.buildBlock(
+      this.#key,
+      slot,
+      proof,
+      this.mempool.candidates(this.chain.tipState),
+      this.config.block.maxTxs,
+    );
+    for (const { tx, reason } of dropped) {
+      this.mempool.remove(tx.id);
+      this.#reject(tx.id, { code: reason, message: `dropped while building block ${block.height}: ${reason}` });
+    }
+    const bytes = encodeBlock(block);
+    const outcome = this.#addBlock(block, 'self', { bytes, state });
+    if (outcome.kind !== 'added') {
+      this.logger.error({ outcome }, `slot ${slot}: own block ${block.height} was not added (${outcome.kind})`);
+      return;
+    }
+    this.metrics.blocksProposed.inc();
+    this.logger.info(
+      { slot, height: block.height, hash: block.hash, txs: block.txs.length, ms: Math.round(performance.now() - started) },
+      `slot ${slot}: proposed block ${block.height} (${block.txs.length} txs)`,
+    );
+    this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'out' });
+    this.#network?.publish('blocks', bytes).catch((error: Error) => this.logger.warn({ err: error.message }, 'publishing block failed'));
+  }
+
+  // ---- blocks ---------------------------------------------------------------------------
+
+  /** Adds a block from any source, persists it, updates mempool, metrics and events. */
+  #addBlock(block: Block, source: 'self' | 'gossip' | 'sync', extra: { bytes?: Uint8Array; state?: LedgerState } = {}): AddOutcome {
+    const outcome = this.chain.addBlock(block, source === 'self' ? { trusted: true, state: extra.state } : {});
+    if (outcome.kind === 'invalid') {
+      this.metrics.blocksRejected.inc({ reason: outcome.reason });
+      this.logger.warn({ source, height: block.height, hash: block.hash, reason: outcome.reason }, `refused block ${block.height} from ${source}: ${outcome.message}`);
+      return outcome;
+    }
+    if (outcome.kind !== 'added') return outcome;
+    const { joined, removed, finalized } = outcome;
+    this.#store.commit({
+      block,
+      bytes: extra.bytes,
+      forkHeight: joined.length > 0 ? joined[0]!.height - 1 : undefined,
+      joined: joined.map((node) => ({ height: node.height, hash: node.hash })),
+      finalizedHeight: this.chain.finalizedHeight,
+    });
+    if (source !== 'self') {
+      this.metrics.blocksAccepted.inc();
+      if (joined.length > 0) {
+        this.logger.info(
+          { source, height: block.height, hash: block.hash, txs: block.txs.length, proposer: this.chain.validatorName(block.proposer) },
+          `slot ${block.slot}: accepted block ${block.height} from ${this.chain.validatorName(block.proposer)} (${block.txs.length} txs)`,
+        );
+      }
+    }
+    if (removed.length > 0) {
+      this.metrics.reorgs.inc();
+      this.logger.warn(
+        { removed: removed.length, joined: joined.length, height: this.chain.height },
+        `reorg: replaced ${removed.length} blocks from height ${removed.at(-1)!.height} with ${joined.length} blocks`,
+      );
+    }
+    this.#onBestChainChange(removed, joined);
+    if (finalized) {
+      this.events.emit('finalized', finalized);
+    }
+    return outcome;
+  }
+
+  #onBestChainChange(removed: ChainNode[], joined: ChainNode[]): void {
+    if (joined.length === 0) return;
+    const touched = new Set<string>();
+    let included = 0;
+    for (const node of joined) {
+      for (const tx of node.block.txs) {
+        this.mempool.remove(tx.id);
+        touched.add(tx.from);
+        included++;
+      }
+    }
+    this.metrics.txsIncluded.inc(included);
+    const tip = this.chain.tipState;
+    for (const address of touched) this.mempool.dropStale(address, tip.get(address).nonce);
+    // Txs of blocks that left the best chain go back to the mempool when still valid.
+    for (const node of removed) {
+      for (const tx of node.block.txs) {
+        if (this.chain.includedHeight(tx.id) === undefined) this.#admit(tx, 'reorg');
+      }
+    }
+    this.#updateHeightMetrics();
+    for (const node of joined) this.events.emit('block', blockSummary(node.block));
+  }
+
+  #updateHeightMetrics(): void {
+    this.metrics.height.set(this.chain.height);
+    this.metrics.finalizedHeight.set(this.chain.finalizedHeight);
+    this.metrics.mempoolSize.set(this.mempool.size);
+    this.metrics.mempoolBytes.set(this.mempool.bytes);
+  }
+
+  #onGossipBlock(data: Uint8Array, from: string): Verdict {
+    this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'in' });
+    let block: Block;
+    try {
+      block = decodeBlock(data);
+    } catch (error) {
+      this.logger.warn({ from, err: (error as Error).message }, `malformed block from ${from}`);
+      return 'reject';
+    }
+    const outcome = this.#addBlock(block, 'gossip', { bytes: data });
+    switch (outcome.kind) {
+      case 'added':
+        return 'accept';
+      case 'known':
+        return 'ignore';
+      case 'orphan':
+        this.logger.debug({ from, height: block.height }, `block ${block.height} has an unknown parent; syncing with ${from}`);
+        this.#sync?.request(from);
+        return 'ignore';
+      case 'invalid':
+        // A peer on another branch or with a skewed clock is honest; only a forged block is punished.
+        return outcome.reason === 'finality_violation' || outcome.reason === 'future_block' ? 'ignore' : 'reject';
+    }
+  }
+
+  #importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean } {
+    let added = 0;
+    for (const bytes of encoded) {
+      let block: Block;
+      try {
+        block = decodeBlock(bytes);
+      } catch {
+        return { added, invalid: true };
+      }
+      if (block.height === 0) continue;
+      const outcome = this.#addBlock(block, 'sync', { bytes });
+      if (outcome.kind === 'added') added++;
+      else if (outcome.kind === 'invalid' || outcome.kind === 'orphan') {
+        this.logger.debug({ from, height: block.height, kind: outcome.kind }, `sync from ${from} stopped at block ${block.height}`);
+        return { added, invalid: outcome.kind === 'invalid' && outcome.reason !== 'finality_violation' };
+      }
+    }
+    return { added, invalid: false };
+  }
+
+  // ---- transactions -----------------------------------------------------------------------
+
+  /** Submits a tx as received by the API: returns its id or the typed refusal. */
+  submitTx(raw: unknown): { id: string } | Rejection {
+    const result = this.#admit(raw, 'api');
+    if (!isRejection(result) && !this.config.bugs.includes('no-tx-gossip')) this.#outbox.push(result.tx);
+    return isRejection(result) ? result : { id: result.tx.id };
+  }
+
+  #admit(raw: unknown, source: 'api' | 'gossip' | 'reorg'): { tx: BlockTx } | Rejection {
+    const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
+    if (isRejection(checked)) return this.#reject(undefined, checked);
+    const { id, tx } = checked;
+    const pending = this.mempool.get(id);
+    if ((pending !== undefined && pending.sig === tx.sig) || this.chain.includedHeight(id) !== undefined) {
+      return this.#reject(undefined, { code: 'duplicate', message: `tx ${id} is already ${pending ? 'pending' : 'included'}` });
+    }
+    if (!this.verifyCache.verify(tx, id)) {
+      return this.#reject(id, { code: 'bad_signature', message: `sig is not a valid signature by ${tx.from} over the tx` });
+    }
+    if (pending !== undefined) return this.#reject(undefined, { code: 'duplicate', message: `tx ${id} is already pending` });
+    const result = this.mempool.add(checked, this.chain.tipState.get(tx.from) as Account);
+    if (!result.ok) return this.#reject(id, result);
+    this.#rejected.delete(id);
+    for (const evicted of result.evicted) {
+      this.#reject(evicted.id, { code: 'mempool_full', message: `evicted for tx ${id} with a higher fee` }, false);
+    }
+    if (result.evicted.length > 0) this.metrics.mempoolEvictions.inc(result.evicted.length);
+    this.metrics.txsAccepted.inc({ source });
+    this.metrics.mempoolSize.set(this.mempool.size);
+    this.metrics.mempoolBytes.set(this.mempool.bytes);
+    return { tx: { ...tx, id } };
+  }
+
+  /** Records a refusal (counters, metric, status memory); `count` false for evictions. */
+  #reject(id: string | undefined, rejection: Rejection, count = true): Rejection {
+    const { code, message } = rejection;
+    if (count) {
+      this.rejectedCounts[code]++;
+      this.metrics.mempoolRejections.inc({ reason: code });
+    }
+    // A duplicate says nothing new about the tx; keep its real status.
+    if (id !== undefined && code !== 'duplicate') {
+      if (this.#rejected.size >= rejectedMemory) this.#rejected.delete(this.#rejected.keys().next().value!);
+      this.#rejected.set(id, { reason: code, message });
+    }
+    return { code, message };
+  }
+
+  #onGossipTxs(data: Uint8Array): Verdict {
+    this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'in' });
+    let txs: unknown;
+    try {
+      txs = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    } catch {
+      return 'reject';
+    }
+    if (!Array.isArray(txs) || txs.length > maxTxsPerGossip) return 'reject';
+    let accepted = 0;
+    let forged = 0;
+    for (const raw of txs) {
+      const result = this.#admit(raw, 'gossip');
+      if (!isRejection(result)) accepted++;
+      else if (result.code === 'bad_signature' || result.code === 'malformed' || result.code === 'wrong_chain') forged++;
+    }
+    if (forged > 0) return 'reject';
+    return accepted > 0 ? 'accept' : 'ignore';
+  }
+
+  #flushTxs(): void {
+    if (this.#outbox.length === 0 || this.#network === undefined) return;
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    for (let i = 0; i < outbox.length; i += maxTxsPerGossip) {
+      const chunk = outbox.slice(i, i + maxTxsPerGossip).map(({ id: _id, ...tx }) => tx);
+      this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'out' });
+      this.#network.publish('txs', Buffer.from(JSON.stringify(chunk))).catch((error: Error) => {
+        this.logger.warn({ err: error.message, txs: chunk.length }, 'publishing txs failed');
+      });
+    }
+  }
+
+  /** Status of a tx: included on the best chain, pending, rejected (recently) or unknown. */
+  txStatus(id: string): TxStatus {
+    const height = this.chain.includedHeight(id);
+    if (height !== undefined) return { status: 'included', height, blockHash: this.chain.canonicalHash(height)! };
+    if (this.mempool.has(id)) return { status: 'pending' };
+    const rejected = this.#rejected.get(id);
+    if (rejected) return { status: 'rejected', reason: rejected.reason, message: rejected.message };
+    return { status: 'unknown' };
+  }
+
+  /** Connected peer ids. */
+  peers(): string[] {
+    return this.#network?.peers() ?? [];
+  }
+
+  /** Graceful stop: timers, sync, p2p, then storage. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearTimeout(this.#slotTimer);
+      clearInterval(this.#flushTimer);
+      this.#sync?.stop();
+      try {
+        await this.#network?.stop();
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'stopping p2p failed');
+      }
+      this.#store.close();
+      this.events.removeAllListeners();
+    })();
+    return this.#stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+}

@@ -1,0 +1,370 @@
+import { isIPv6 } from 'node:net';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { type GossipSub, gossipsub, TopicValidatorResult } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Libp2p } from '@libp2p/interface';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { isP2pError, messageOf, P2pError, shortPeer } from './errors.ts';
+import { gossipOptions, IgnoreTracker, MAX_GOSSIP_MESSAGE_BYTES, TOPICS, topicName } from './gossip.ts';
+import { privateKeyFromSecretKey } from './identity.ts';
+import { createP2pMetrics } from './metrics.ts';
+import { checkNetworkOptions } from './options.ts';
+import { askPeers, servePeerExchange } from './peer-exchange.ts';
+import { PeerKeeper, peerOf } from './peer-keeper.ts';
+import { SyncClient, serveSync } from './sync-protocol.ts';
+
+/** A gossip topic; on the wire it is namespaced as `/refnode/<chainId>/<topic>`. */
+export type Topic = 'blocks' | 'txs' | 'da';
+
+/**
+ * What a topic validator decides about one gossip message. It feeds gossipsub validation
+ * and peer scoring: `accept` delivers and forwards, `reject` drops it and penalizes the
+ * peer that sent it, `ignore` drops it without penalty (e.g. a duplicate or stale block).
+ */
+export type Verdict = 'accept' | 'reject' | 'ignore';
+
+/** A node's view of its chain, as exchanged by the sync protocol. */
+export interface ChainStatus {
+  height: number;
+  tip: string;
+  finalizedHeight: number;
+}
+
+/** What this node serves to peers over the sync protocol (implemented by the chain). */
+export interface SyncProvider {
+  status(): ChainStatus;
+  /** Encoded blocks on the best chain with heights from..to inclusive, at most 500. */
+  blocksByHeight(from: number, to: number): Uint8Array[];
+  blockByHash(hash: string): Uint8Array | undefined;
+}
+
+/** How to start the p2p layer of one node. */
+export interface NetworkOptions {
+  /** 32-byte ed25519 seed, hex; determines the peer id. */
+  secretKey: string;
+  /** Listen host, e.g. `127.0.0.1`, or `0.0.0.0` inside docker (then set `announce`). */
+  host: string;
+  /** Listen TCP port; 0 picks a free one. */
+  port: number;
+  /** Multiaddrs peers should dial to reach us; empty = our listen addresses. */
+  announce: string[];
+  /** Multiaddrs with `/p2p/<peerId>` dialed on start and re-dialed whenever disconnected. */
+  peers: string[];
+  /** Namespaces topics and protocols: `/refnode/<chainId>/…`. */
+  chainId: string;
+  logger: Logger;
+  registry: Registry;
+  sync: SyncProvider;
+  /** Stop dialing learned peers once this many are connected (configured peers are always dialed). Default 32. */
+  maxPeers?: number;
+  /** Deadline of one sync or peer-exchange request, in ms. Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+/** A started p2p layer. */
+export interface Network {
+  readonly peerId: string;
+  /** `announce` if given, else our listen addresses, each with `/p2p/<peerId>`. */
+  readonly addresses: string[];
+  /** Ids of the peers connected right now. */
+  peers(): string[];
+  /** Joins a topic; every message received on it goes through `validate` before delivery. */
+  subscribe(topic: Topic, validate: (data: Uint8Array, from: string) => Verdict | Promise<Verdict>): void;
+  /** Publishes to a topic; resolves even when no peer is subscribed. */
+  publish(topic: Topic, data: Uint8Array): Promise<void>;
+  /** Asks a connected peer for its chain status. */
+  status(peer: string): Promise<ChainStatus>;
+  /** Asks a peer for encoded blocks from..to inclusive on its best chain (at most 500). */
+  blocksByHeight(peer: string, from: number, to: number): Promise<Uint8Array[]>;
+  /** Asks a peer for one encoded block; undefined when the peer does not have it. */
+  blockByHash(peer: string, hash: string): Promise<Uint8Array | undefined>;
+  /** Listens for peer connects/disconnects; returns the unsubscribe function. */
+  onPeer(listener: (peer: string, event: 'connect' | 'disconnect') => void): () => void;
+  /** Stops libp2p and every timer; idempotent. */
+  stop(): Promise<void>;
+  /** Same as stop(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+  /** Ids of the connected peers subscribed to a topic (publish reaches them directly). */
+  topicPeers(topic: Topic): string[];
+  /**
+   * Ids of our mesh peers on a topic: the ones we forward others' messages to. Grafting takes
+   * a heartbeat (0.7 s) after a peer subscribes; until then, messages we relay skip that peer.
+   */
+  meshPeers(topic: Topic): string[];
+  /** A peer's gossipsub score (0 if unknown); below -10 we stop gossiping to it, below -80 we ignore it. */
+  score(peer: string): number;
+}
+
+/** Default for NetworkOptions.maxPeers. */
+export const DEFAULT_MAX_PEERS = 32;
+/** Default for NetworkOptions.requestTimeoutMs. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** How often configured and learned peers are checked and re-dialed. */
+const KEEP_INTERVAL_MS = 500;
+/** How often a random peer is asked for its peers (also asked on every new connection). */
+const EXCHANGE_INTERVAL_MS = 10_000;
+
+/** The parts of the gossipsub implementation we use beyond its public interface. */
+type ScoredGossipSub = GossipSub & { getScore(peer: string): number; getMeshPeers(topic: string): string[] };
+
+const TO_GOSSIPSUB: Record<Verdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore,
+};
+
+/**
+ * Starts libp2p (TCP, noise, yamux, identify, ping, gossipsub with peer scoring, the sync and
+ * peer-exchange protocols), listens on host:port and starts dialing `peers`. Throws an
+ * `invalid_option` P2pError naming every bad option before anything starts, and a
+ * `listen_failed` one (after cleaning up) when libp2p cannot start.
+ */
+export async function startNetwork(options: NetworkOptions): Promise<Network> {
+  checkNetworkOptions(options);
+  const { chainId, host, port } = options;
+  const maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+  const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const logger = options.logger;
+  const privateKey = await privateKeyFromSecretKey(options.secretKey);
+  let peerScores = (): [string, number][] => [];
+  const metrics = createP2pMetrics(options.registry, { peerScores: () => peerScores() });
+  const ignores = new IgnoreTracker();
+  const stopController = new AbortController();
+  const listen = `/${isIPv6(host) ? 'ip6' : 'ip4'}/${host}/tcp/${port}`;
+
+  let libp2p: Libp2p<{ pubsub: GossipSub }> | undefined;
+  try {
+    libp2p = await createLibp2p({
+      privateKey,
+      start: false,
+      addresses: { listen: [listen], announce: options.announce },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: {
+        maxConnections: Math.max(64, maxPeers * 2),
+        // Cluster nodes share one host (loopback or a docker bridge): the per-host inbound
+        // rate limit (5/s by default) would refuse legitimate simultaneous (re)dials.
+        inboundConnectionThreshold: 100,
+        maxIncomingPendingConnections: 64,
+        dialTimeout: 5000,
+      },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub(gossipOptions(chainId, ignores)),
+      },
+    });
+    await serveSync(libp2p, chainId, options.sync, metrics, logger, timeoutMs);
+    await servePeerExchange(libp2p, chainId, timeoutMs);
+    await libp2p.start();
+  } catch (error) {
+    await Promise.resolve(libp2p?.stop()).catch(() => undefined);
+    // libp2p wraps the socket error in a paragraph of advice; the errno line is what helps.
+    const text = messageOf(error);
+    const detail = /listen E[A-Z]+[^\n]*/.exec(text)?.[0] ?? text.split('\n')[0];
+    throw new P2pError('listen_failed', `p2p could not listen on ${host}:${port}: ${detail}`, {
+      cause: error,
+    });
+  }
+  const node = libp2p;
+  const pubsub = node.services.pubsub as ScoredGossipSub;
+  const peerId = node.peerId.toString();
+  const addresses =
+    options.announce.length > 0
+      ? options.announce.map((address) => withPeerId(address, peerId))
+      : node.getMultiaddrs().map((ma) => ma.toString());
+  peerScores = () =>
+    stopController.signal.aborted
+      ? []
+      : node.getPeers().map((peer) => [peer.toString(), pubsub.getScore(peer.toString())]);
+  const sync = new SyncClient(node, chainId, metrics, timeoutMs, stopController.signal);
+  const keeper = new PeerKeeper(node, { configured: options.peers, maxPeers, logger, metrics });
+  const listeners = new Set<(peer: string, event: 'connect' | 'disconnect') => void>();
+  const rejectsLogged = new Map<string, number>();
+  let stopping: Promise<void> | undefined;
+
+  const notify = (peer: string, event: 'connect' | 'disconnect'): void => {
+    for (const listener of listeners) {
+      try {
+        listener(peer, event);
+      } catch (error) {
+        logger.error({ err: error, peer }, `peer ${event} listener failed: ${messageOf(error)}`);
+      }
+    }
+  };
+
+  const exchangeWith = async (peer: string): Promise<void> => {
+    if (stopController.signal.aborted || node.getPeers().length >= maxPeers) return;
+    try {
+      const found = await askPeers(node, chainId, peer, timeoutMs, stopController.signal);
+      let fresh = 0;
+      for (const { id, addrs } of found) if (keeper.learn(id, addrs)) fresh++;
+      if (fresh > 0) {
+        metrics.peersLearned.inc(fresh);
+        logger.info(
+          { peer, learned: fresh },
+          `learned ${fresh} new peer${fresh === 1 ? '' : 's'} from ${shortPeer(peer)}`,
+        );
+        keeper.tick();
+      }
+    } catch (error) {
+      if (!stopController.signal.aborted)
+        logger.debug(
+          { peer, err: messageOf(error) },
+          `peer exchange with ${shortPeer(peer)} failed: ${messageOf(error)}`,
+        );
+    }
+  };
+
+  node.addEventListener('peer:connect', (event) => {
+    const peer = event.detail.toString();
+    const count = node.getPeers().length;
+    metrics.peers.set(count);
+    logger.info(
+      { peer, peers: count },
+      `connected to ${shortPeer(peer)} (${count} peer${count === 1 ? '' : 's'})`,
+    );
+    notify(peer, 'connect');
+    void exchangeWith(peer);
+  });
+  node.addEventListener('peer:disconnect', (event) => {
+    const peer = event.detail.toString();
+    const count = node.getPeers().length;
+    metrics.peers.set(count);
+    keeper.disconnected(peer);
+    if (!stopController.signal.aborted)
+      logger.info(
+        { peer, peers: count },
+        `peer ${shortPeer(peer)} gone (${count} peer${count === 1 ? '' : 's'} left)`,
+      );
+    notify(peer, 'disconnect');
+  });
+
+  let ticks = 0;
+  const timer = setInterval(() => {
+    ticks++;
+    keeper.tick();
+    if (ticks % (1000 / KEEP_INTERVAL_MS) === 0) ignores.decay();
+    if (ticks % (EXCHANGE_INTERVAL_MS / KEEP_INTERVAL_MS) === 0) {
+      const peers = node.getPeers();
+      const pick = peers[Math.floor(Math.random() * peers.length)];
+      if (pick !== undefined) void exchangeWith(pick.toString());
+    }
+  }, KEEP_INTERVAL_MS);
+  timer.unref();
+  keeper.tick();
+  logger.info(
+    { peerId, addresses, peers: options.peers.length },
+    `p2p listening as ${peerId} on ${addresses.join(', ')}; dialing ${options.peers.length} configured peer${options.peers.length === 1 ? '' : 's'}`,
+  );
+
+  const ensureRunning = (what: string): void => {
+    if (stopController.signal.aborted) throw new P2pError('stopped', `${what}: the network is stopped`);
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopController.abort();
+      clearInterval(timer);
+      keeper.stop();
+      try {
+        await node.stop();
+      } finally {
+        listeners.clear();
+        metrics.peers.set(0);
+        logger.info({ peerId }, 'p2p stopped');
+      }
+    })();
+    return stopping;
+  };
+
+  return {
+    peerId,
+    addresses,
+    peers: () => node.getPeers().map((peer) => peer.toString()),
+    subscribe(topic, validate) {
+      ensureRunning(`subscribe ${topic}`);
+      if (!TOPICS.includes(topic))
+        throw new P2pError(
+          'bad_argument',
+          `topic must be one of ${TOPICS.join(', ')}, got ${JSON.stringify(topic)}`,
+        );
+      const name = topicName(chainId, topic);
+      pubsub.topicValidators.set(name, async (source, message) => {
+        const from = source.toString();
+        let verdict: Verdict;
+        try {
+          verdict = await validate(message.data, from);
+          if (!Object.hasOwn(TO_GOSSIPSUB, verdict)) {
+            throw new TypeError(
+              `validator returned ${JSON.stringify(verdict)}, expected accept, reject or ignore`,
+            );
+          }
+          if (verdict === 'ignore') ignores.record(from, topic);
+        } catch (error) {
+          // Our own validator failing says nothing about the peer: drop without any penalty.
+          logger.error({ err: error, topic, peer: from }, `${topic} validator failed: ${messageOf(error)}`);
+          verdict = 'ignore';
+        }
+        metrics.gossipReceived.inc({ topic, verdict });
+        if (verdict === 'reject') {
+          const count = (rejectsLogged.get(from) ?? 0) + 1;
+          rejectsLogged.set(from, count);
+          // 1st, 10th, 100th…: a flood must not flood the log too.
+          if (Number.isInteger(Math.log10(count))) {
+            logger.warn(
+              { peer: from, topic, rejected: count },
+              `peer ${shortPeer(from)} sent an invalid ${topic} message (${count} so far); lowering its score`,
+            );
+          }
+        }
+        return TO_GOSSIPSUB[verdict];
+      });
+      pubsub.subscribe(name);
+    },
+    async publish(topic, data) {
+      ensureRunning(`publish ${topic}`);
+      if (data.byteLength > MAX_GOSSIP_MESSAGE_BYTES) {
+        throw new P2pError(
+          'too_large',
+          `publish ${topic}: message is ${data.byteLength} bytes, the limit is ${MAX_GOSSIP_MESSAGE_BYTES}`,
+        );
+      }
+      try {
+        await pubsub.publish(topicName(chainId, topic), data);
+      } catch (error) {
+        if (isP2pError(error)) throw error;
+        throw new P2pError('protocol_error', `publish ${topic} failed: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+      metrics.gossipPublished.inc({ topic });
+    },
+    status: (peer) => sync.status(peer),
+    blocksByHeight: (peer, from, to) => sync.blocksByHeight(peer, from, to),
+    blockByHash: (peer, hash) => sync.blockByHash(peer, hash),
+    onPeer(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+    topicPeers: (topic) => pubsub.getSubscribers(topicName(chainId, topic)).map((peer) => peer.toString()),
+    meshPeers: (topic) => pubsub.getMeshPeers(topicName(chainId, topic)),
+    score: (peer) => pubsub.getScore(peer),
+  };
+}
+
+function withPeerId(address: string, peerId: string): string {
+  const ma = multiaddr(address);
+  return peerOf(ma) === undefined ? ma.encapsulate(`/p2p/${peerId}`).toString() : ma.toString();
+}

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import type { ChainStatus, Network } from './p2p/network.ts';
+
+/** What block sync needs from the node. */
+export interface SyncTarget {
+  height(): number;
+  finalizedHeight(): number;
+  /** Adds fetched blocks in order; returns how many were new and whether one was invalid. */
+  importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean };
+}
+
+/** Options of {@link BlockSync}. */
+export interface BlockSyncOptions {
+  network: Network;
+  target: SyncTarget;
+  logger: Logger;
+  /** How often tips are compared with peers; default 1000 ms. */
+  intervalMs?: number;
+  /** Blocks per request; default 500 (the protocol maximum). */
+  batch?: number;
+  onRequest?: (result: 'ok' | 'error' | 'invalid') => void;
+}
+
+/**
+ * Catches up with peers: on connect, periodically, and when a gossiped block's parent is
+ * unknown, it asks peers for their status and pulls the blocks above our final height from
+ * one that is ahead. One pull runs at a time so a catching-up node does not flood itself.
+ */
+export class BlockSync {
+  readonly #options: BlockSyncOptions;
+  readonly #timer: NodeJS.Timeout;
+  readonly #unsubscribe: () => void;
+  #running = false;
+  #pending = new Set<string>();
+  #stopped = false;
+
+  constructor(options: BlockSyncOptions) {
+    this.#options = options;
+    this.#unsubscribe = options.network.onPeer((peer, event) => {
+      if (event === 'connect') this.request(peer);
+    });
+    this.#timer = setInterval(() => this.#tick(), options.intervalMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  /** Schedules a status check (and pull if behind) with `peer`. */
+  request(peer: string): void {
+    if (this.#stopped) return;
+    this.#pending.add(peer);
+    void this.#drain();
+  }
+
+  #tick(): void {
+    for (const peer of this.#options.network.peers()) this.#pending.add(peer);
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (this.#pending.size > 0 && !this.#stopped) {
+        const peers = [...this.#pending];
+        this.#pending.clear();
+        const statuses = await Promise.all(
+          peers.map(async (peer) => {
+            try {
+              return { peer, status: await this.#options.network.status(peer) };
+            } catch {
+              return undefined;
+            }
+          }),
+        );
+        const ahead = statuses
+          .filter((s): s is { peer: string; status: ChainStatus } => s !== undefined && s.status.height > this.#options.target.height())
+          .sort((a, b) => b.status.height - a.status.height);
+        for (const { peer, status } of ahead) {
+          if (this.#stopped || status.height <= this.#options.target.height()) break;
+          await this.#pull(peer, status);
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #pull(peer: string, status: ChainStatus): Promise<void> {
+    const { network, target, logger } = this.#options;
+    const batch = this.#options.batch ?? 500;
+    const startHeight = target.height();
+    let from = target.finalizedHeight() + 1;
+    while (!this.#stopped && from <= status.height) {
+      const to = Math.min(from + batch - 1, status.height);
+      let encoded: Uint8Array[];
+      try {
+        encoded = await network.blocksByHeight(peer, from, to);
+      } catch (error) {
+        this.#options.onRequest?.('error');
+        logger.debug({ peer, from, to, err: (error as Error).message }, `sync: request ${from}..${to} to ${peer} failed`);
+        return;
+      }
+      if (encoded.length === 0) return;
+      const { invalid } = target.importBlocks(encoded, peer);
+      this.#options.onRequest?.(invalid ? 'invalid' : 'ok');
+      if (invalid) return;
+      from = to + 1;
+    }
+    if (target.height() > startHeight) {
+      logger.info({ peer, from: startHeight, to: target.height() }, `sync: caught up from height ${startHeight} to ${target.height()} with ${peer}`);
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#unsubscribe();
+  }
+}

@@ -1,0 +1,135 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { txId } from '../src/codec.ts';
+import { type GenesisSet, waitFor, writeGenesis } from './cluster.ts';
+
+/** Writes a copy of node-<index>.json with fields replaced, next to the original. */
+function variant(set: GenesisSet, index: number, name: string, patch: Record<string, unknown>): string {
+  const config = JSON.parse(readFileSync(set.configPath(index), 'utf8'));
+  const file = join(set.dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ ...config, ...patch, dataDir: `data/${name}` }));
+  return file;
+}
+
+/** Raw HTTP request (fetch cannot send a lying content-length or odd methods). */
+function raw(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; body: any; headers: Record<string, unknown> }>((ok, fail) => {
+    const req = request(`${url}${path}`, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => ok({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
+    });
+    req.on('error', fail);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+describe('HTTP API of a real node', () => {
+  it('refuses every kind of bad tx with its typed reason, and the mempool evicts low fees first within its bound', async () => {
+    await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 12, slotMs: 200 });
+    // An executor alone: nothing produces blocks, so txs stay pending and fill the mempool.
+    const config = variant(set, 1, 'exe-small', { mempool: { maxCount: 5, maxBytes: 1_000_000, maxNonceGap: 3 } });
+    const { RunningNode } = await import('./cluster.ts');
+    const node = await RunningNode.spawn(config, join(set.dir, 'exe-small.log'), ['--peers', '']);
+    set.nodes.push(node);
+    const expectRejected = async (body: unknown, code: string, status: number) => {
+      const res = await node.post('/txs', body);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
+      expect(res.body.error.message).toEqual(expect.any(String));
+      return res;
+    };
+    const good = set.tx(0, 1, { fee: 1 });
+    expect((await node.post('/txs', good)).status).toBe(202);
+    await expectRejected(good, 'duplicate', 409);
+    await expectRejected({ ...set.tx(1, 2), amount: 99 }, 'bad_signature', 400);
+    await expectRejected(set.tx(1, 2, { nonce: 7 }), 'bad_nonce', 400);
+    await expectRejected(set.tx(1, 2, { amount: set.wallets[1]!.balance }), 'insufficient_funds', 400);
+    await expectRejected({ ...set.tx(1, 2), amount: -1 }, 'malformed', 400);
+    await expectRejected('[1', 'malformed', 400);
+    await expectRejected({ ...set.tx(1, 2), chainId: 'x'.repeat(2000) }, 'too_large', 413);
+    await expectRejected(set.tx(1, 2, { chainId: 'other-chain' }), 'wrong_chain', 400);
+    await expectRejected(set.tx(1, 2, { fee: 0 }), 'fee_too_low', 400);
+    // Fill to the bound (5) with fees 1..4, then a fee-1 tx is refused and higher fees evict the lowest.
+    for (const [wallet, fee] of [[2, 2], [3, 3], [4, 4], [5, 1]] as const) {
+      expect((await node.post('/txs', set.tx(wallet, 0, { fee }))).status).toBe(202);
+    }
+    await expectRejected(set.tx(6, 0, { fee: 1 }), 'mempool_full', 503);
+    const evicting = [set.tx(7, 0, { fee: 10 }), set.tx(8, 0, { fee: 11 })];
+    const batch = await node.post('/txs', evicting);
+    expect(batch.status).toBe(202);
+    expect(batch.body.results.map((r: { id?: string }) => r.id)).toEqual(evicting.map(txId));
+    const mempool = (await node.get('/mempool?ids=1')).body;
+    expect(mempool.size).toBe(5);
+    expect(mempool.evicted).toBe(2);
+    expect(mempool.lowestFee).toBe(2);
+    expect(mempool.ids).not.toContain(txId(good));
+    expect(mempool.ids).not.toContain(txId(set.tx(5, 0, { fee: 1 })));
+    const evicted = (await node.get(`/txs/${txId(good)}`)).body;
+    expect(evicted).toMatchObject({ status: 'rejected', reason: 'mempool_full' });
+    expect((await node.get(`/txs/${txId(evicting[0]!)}`)).body).toEqual({ status: 'pending' });
+    for (const code of ['bad_signature', 'bad_nonce', 'insufficient_funds', 'malformed', 'too_large', 'wrong_chain', 'duplicate', 'fee_too_low', 'mempool_full']) {
+      expect(mempool.rejected[code], code).toBeGreaterThan(0);
+    }
+    const metrics = await (await fetch(`${node.api}/metrics`)).text();
+    expect(metrics).toMatch(/refnode_mempool_rejections_total\{reason="bad_signature",node="exe-0"\} 1/);
+    expect(metrics).toMatch(/refnode_mempool_evictions_total\{node="exe-0"\} 2/);
+    expect(metrics).toMatch(/refnode_mempool_size\{node="exe-0"\} 5/);
+  });
+
+  it('answers malformed, oversized, unknown and flooding requests with clear 4xx and keeps producing', async () => {
+    await using set = await writeGenesis({ validators: 1, wallets: 3, slotMs: 200 });
+    const config = variant(set, 0, 'val-limited', {
+      api: { host: '127.0.0.1', port: 0, maxBodyBytes: 4096, rateLimit: { perSecond: 50, burst: 60 } },
+    });
+    const { RunningNode } = await import('./cluster.ts');
+    const node = await RunningNode.spawn(config, join(set.dir, 'val-limited.log'), ['--peers', '']);
+    set.nodes.push(node);
+    const events: string[] = [];
+    const feed = await fetch(`${node.api}/events`);
+    expect(feed.headers.get('content-type')).toBe('text/event-stream');
+    const reader = feed.body!.getReader();
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        events.push(Buffer.from(value!).toString());
+      }
+    })();
+
+    const before = (await node.info()).height;
+    expect((await raw(node.api, 'GET', '/nope')).body.error.code).toBe('not_found');
+    expect((await raw(node.api, 'GET', '/nope')).status).toBe(404);
+    const wrongMethod = await raw(node.api, 'DELETE', '/txs');
+    expect([wrongMethod.status, wrongMethod.body.error.code, wrongMethod.headers.allow]).toEqual([405, 'method_not_allowed', 'POST']);
+    expect((await raw(node.api, 'POST', '/txs', '{"chainId":')).body.error.code).toBe('malformed');
+    const big = await raw(node.api, 'POST', '/txs', 'x'.repeat(5000), { 'content-type': 'application/json' });
+    expect([big.status, big.body.error.code]).toEqual([413, 'too_large']);
+    expect((await raw(node.api, 'GET', '/blocks?from=5&to=1')).body.error.code).toBe('bad_range');
+    expect((await raw(node.api, 'GET', '/blocks?from=0&to=600')).status).toBe(400);
+    expect((await raw(node.api, 'GET', '/blocks?from=abc')).status).toBe(400);
+    expect((await raw(node.api, 'GET', `/blocks/${'ab'.repeat(32)}`)).status).toBe(404);
+    expect((await raw(node.api, 'GET', '/accounts/zz')).body.error.code).toBe('bad_address');
+    expect((await raw(node.api, 'GET', '/supply?height=-1')).status).toBe(400);
+    expect((await raw(node.api, 'GET', '/state?height=999999')).status).toBe(404);
+
+    // A burst beyond the bucket gets 429 with Retry-After.
+    const burst = await Promise.all(Array.from({ length: 120 }, () => raw(node.api, 'GET', '/health')));
+    const limited = burst.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]!.body.error.code).toBe('rate_limited');
+    expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    // The node kept producing, and the feed streamed the blocks.
+    await waitFor(async () => (await raw(node.api, 'GET', '/info')).body?.height >= before + 3, 10_000, 'blocks after abuse');
+    await waitFor(() => events.join('').includes('event: block'), 5000, 'an SSE block event');
+    const frame = events.join('').split('\n\n').find((f) => f.startsWith('event: block'))!;
+    const data = JSON.parse(frame.split('\ndata: ')[1]!);
+    expect(data).toMatchObject({ height: expect.any(Number), hash: expect.any(String), txIds: [] });
+    await reader.cancel();
+    const state = (await node.get('/state')).body;
+    expect(Object.values(state.accounts as Record<string, { balance: number }>).reduce((s, a) => s + a.balance, 0)).toBe(set.genesis.totalSupply);
+  });
+});

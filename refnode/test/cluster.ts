@@ -1,0 +1,194 @@
+/**
+ * Test helper: writes a genesis set and spawns refnode processes from it, always killing them
+ * (on dispose, and on test-process exit as a last resort).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { createTxSigner, type SignedTx } from '../src/codec.ts';
+
+export const mainTs = resolve(import.meta.dirname, '../main.ts');
+const execFileAsync = promisify(execFile);
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export interface GenesisOptions {
+  validators: number;
+  executors?: number;
+  wallets?: number;
+  slotMs?: number;
+  activeSlotCoeff?: number;
+  securityParam?: number;
+  seed?: string;
+  genesisTime?: number;
+}
+
+export interface Wallet {
+  index: number;
+  address: string;
+  secretKey: string;
+  balance: number;
+}
+
+/** Runs `refnode genesis` into a fresh temp dir. */
+export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet> {
+  const dir = mkdtempSync(join(tmpdir(), 'refnode-test-'));
+  const args = [
+    mainTs,
+    'genesis',
+    '--validators',
+    String(options.validators),
+    '--executors',
+    String(options.executors ?? 0),
+    '--wallets',
+    String(options.wallets ?? 10),
+    '--slot-ms',
+    String(options.slotMs ?? 200),
+    '--active-slot-coeff',
+    String(options.activeSlotCoeff ?? 0.5),
+    '--security-param',
+    String(options.securityParam ?? 5),
+    '--seed',
+    options.seed ?? 'test',
+    '--out',
+    dir,
+  ];
+  if (options.genesisTime !== undefined) args.push('--genesis-time', String(options.genesisTime));
+  await execFileAsync(process.execPath, args);
+  return new GenesisSet(dir);
+}
+
+/** A genesis directory and the nodes started from it. */
+export class GenesisSet implements AsyncDisposable {
+  readonly dir: string;
+  readonly genesis: { chainId: string; slotMs: number; securityParam: number; totalSupply: number; minFee: number; genesisTime: number };
+  readonly wallets: Wallet[];
+  readonly chainId: string;
+  readonly nodes: RunningNode[] = [];
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8'));
+    const wallets = JSON.parse(readFileSync(join(dir, 'wallets.json'), 'utf8'));
+    this.wallets = wallets.wallets;
+    this.chainId = wallets.chainId;
+  }
+
+  configPath(index: number): string {
+    return join(this.dir, `node-${index}.json`);
+  }
+
+  config(index: number): { nodeId: string; p2p: { peers: string[]; port: number }; api: { port: number } } {
+    return JSON.parse(readFileSync(this.configPath(index), 'utf8'));
+  }
+
+  /** Starts node `index` with extra `run` flags and waits for its ready line. */
+  async start(index: number, extraArgs: string[] = []): Promise<RunningNode> {
+    const node = await RunningNode.spawn(this.configPath(index), join(this.dir, `node-${index}.log`), extraArgs);
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** A signed transfer between wallets. */
+  tx(from: number, to: number, options: { amount?: number; fee?: number; nonce?: number; chainId?: string } = {}): SignedTx {
+    const sender = this.wallets[from]!;
+    return createTxSigner(sender.secretKey)({
+      chainId: options.chainId ?? this.chainId,
+      from: sender.address,
+      to: this.wallets[to]!.address,
+      amount: options.amount ?? 1,
+      fee: options.fee ?? 1,
+      nonce: options.nonce ?? 0,
+    });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.kill('SIGKILL')));
+    if (!process.env.REFNODE_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One spawned `refnode run`. */
+export class RunningNode {
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  ready!: { api: string; nodeId: string; peerId: string; p2p: string[] };
+  exited: Promise<number | null>;
+
+  private constructor(child: ChildProcess, logFile: string) {
+    this.child = child;
+    this.logFile = logFile;
+    this.exited = new Promise((ok) => child.once('exit', (code) => ok(code)));
+  }
+
+  static async spawn(config: string, logFile: string, extraArgs: string[]): Promise<RunningNode> {
+    const child = spawn(process.execPath, [mainTs, 'run', '--config', config, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child.stderr!.pipe(log);
+    const node = new RunningNode(child, logFile);
+    node.ready = await new Promise((ok, fail) => {
+      let out = '';
+      const timer = setTimeout(() => fail(new Error(`node ${config} not ready in 20 s; log ${logFile}`)), 20_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line && out.includes('\n')) {
+          clearTimeout(timer);
+          ok(JSON.parse(line));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`node ${config} exited with ${code} before ready; log ${logFile}`));
+      });
+    });
+    return node;
+  }
+
+  get api(): string {
+    return this.ready.api;
+  }
+
+  /** Sends a signal and waits for exit. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    this.child.kill(signal);
+    return this.exited;
+  }
+
+  async get<T = any>(path: string): Promise<{ status: number; body: T }> {
+    const res = await fetch(this.api + path);
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  async post<T = any>(path: string, body: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(this.api + path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  async info(): Promise<{ height: number; finalizedHeight: number; finalizedTip: string; tip: string; peers: number; stateRoot: string; finalizedStateRoot: string }> {
+    return (await this.get('/info')).body;
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

@@ -1,0 +1,220 @@
+/**
+ * The refnode adapter: makes a refnode chain (genesis CLI into the cluster dir), knows how
+ * to launch a node as a process or a container, how it says it is ready, and gives a typed
+ * client and wallets. Nothing else in chainlab knows refnode's CLI or API.
+ */
+import { execFile } from 'node:child_process';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdapterError } from '../../support/errors.ts';
+import type {
+  AdapterCapability,
+  AttachedChain,
+  ChainAdapter,
+  ChainClient,
+  ImageSpec,
+  LaunchEndpoints,
+  LaunchSpec,
+  NodeSpec,
+  PreparedChain,
+  ResolvedTopology,
+} from '../types.ts';
+import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
+import { factsOf, type RefnodeGenesis, readGenesis, readWallets } from './files.ts';
+import { RefnodeWallet } from './wallet.ts';
+
+/** Options of {@link refnodeAdapter}. */
+export interface RefnodeAdapterOptions {
+  /** refnode's entry file. Default: `refnode/main.ts` of this repository. */
+  entry?: string;
+  /** Node binary for processes. Default `process.execPath` (Node 24). */
+  nodeBinary?: string;
+  /**
+   * Image for containers. Default `chainlab/refnode`: a FROM scratch image the docker
+   * deployer builds from this repository's `refnode/` and the packages it imports.
+   */
+  image?: ImageSpec;
+  /** refnode's entry file inside the image. Default `/app/refnode/main.ts`. */
+  containerEntry?: string;
+  /** Client options (timeouts, connections). */
+  client?: RefnodeClientOptions;
+  /** Time the genesis command may take. Default 30 000 ms. */
+  genesisTimeoutMs?: number;
+}
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Formats where a peer listens as a libp2p multiaddr with its peer id. */
+function multiaddr(host: string, port: number, peerId: string): string {
+  const family = isIP(host) === 6 ? 'ip6' : isIP(host) === 4 ? 'ip4' : 'dns4';
+  return `/${family}/${host}/tcp/${port}/p2p/${peerId}`;
+}
+
+function runGenesis(node: string, args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(node, args, { timeout: timeoutMs, cwd: repoRoot, maxBuffer: 8 * 1024 * 1024 }, (error, _out, err) => {
+      if (error) {
+        const tail = String(err).trim().split('\n').slice(-10).join('\n');
+        reject(
+          new AdapterError('refnode', `genesis failed (${error.message.split('\n', 1)[0]})\n${tail}`, {
+            cause: error,
+          }),
+        );
+      } else resolve();
+    });
+  });
+}
+
+/** Parses refnode's stdout ready line: `{"event":"ready","api":"http://…",…}`. */
+export function parseReadyLine(line: string): { apiUrl: string } | undefined {
+  if (!line.startsWith('{') || !line.includes('"ready"')) return undefined;
+  try {
+    const msg = JSON.parse(line) as { event?: string; api?: string };
+    return msg.event === 'ready' && typeof msg.api === 'string' ? { apiUrl: msg.api } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function peerIdOf(genesis: RefnodeGenesis, node: NodeSpec): string {
+  const list = node.role === 'validator' ? genesis.validators : genesis.executors;
+  const entry = list.find((v) => v.nodeId === node.name);
+  if (!entry) throw new AdapterError('refnode', `genesis has no ${node.role} named ${node.name}`);
+  return entry.peerId;
+}
+
+/** Creates the refnode {@link ChainAdapter}. */
+export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
+  const entry = opts.entry ?? join(repoRoot, 'refnode', 'main.ts');
+  const nodeBinary = opts.nodeBinary ?? process.execPath;
+  const image: ImageSpec = opts.image ?? {
+    name: 'chainlab/refnode',
+    nodeApp: { root: repoRoot, include: ['refnode'], entry: 'refnode/main.ts' },
+  };
+  const containerEntry = opts.containerEntry ?? '/app/refnode/main.ts';
+  const makeClient = (url: string): ChainClient => new RefnodeClient(url, opts.client);
+
+  return {
+    name: 'refnode',
+    capabilities: new Set<AdapterCapability>(['transfers', 'da', 'bugs', 'clock-skew', 'containers']),
+
+    async prepare(topology: ResolvedTopology, dir: string, seed: number): Promise<PreparedChain> {
+      const args = [
+        entry,
+        'genesis',
+        '--validators',
+        String(topology.validators),
+        '--executors',
+        String(topology.executors),
+        '--wallets',
+        String(topology.wallets),
+        '--out',
+        dir,
+        '--slot-ms',
+        String(topology.slotMs),
+        '--active-slot-coeff',
+        String(topology.activeSlotCoeff),
+        '--security-param',
+        String(topology.securityParam),
+        '--seed',
+        String(seed),
+      ];
+      if (topology.walletBalance !== undefined) args.push('--wallet-balance', String(topology.walletBalance));
+      if (topology.chainId !== undefined) args.push('--chain-id', topology.chainId);
+      await runGenesis(nodeBinary, args, opts.genesisTimeoutMs ?? 30_000);
+
+      const genesis = await readGenesis(dir);
+      const walletFile = await readWallets(dir);
+      const facts = factsOf(genesis);
+      const wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w));
+      const peerIds = new Map(topology.nodes.map((n) => [n.name, peerIdOf(genesis, n)]));
+
+      const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
+        const peers = ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIds.get(p.name) ?? ''));
+        const bugs = node.bugs.flatMap((b) => ['--bug', b]);
+        const runArgs = (configDir: string, dataDir: string): string[] => [
+          'run',
+          '--config',
+          join(configDir, `node-${node.index}.json`),
+          '--data-dir',
+          dataDir,
+          '--api-host',
+          ep.bindHost,
+          '--api-port',
+          String(ep.apiPort),
+          '--p2p-host',
+          ep.bindHost,
+          '--p2p-port',
+          String(ep.p2pPort),
+          // `=` form so an empty list (a lone node) overrides the config's genesis mesh.
+          `--peers=${peers.join(',')}`,
+          `--announce=${multiaddr(ep.host, ep.p2pPort, peerIds.get(node.name) ?? '')}`,
+          ...bugs,
+        ];
+        return {
+          process: {
+            command: nodeBinary,
+            args: [entry, ...runArgs(ep.chainDir, ep.dataDir)],
+            env: {},
+            cwd: repoRoot,
+          },
+          container: {
+            image,
+            cmd: ['node', containerEntry, ...runArgs(ep.chainDir, ep.dataDir)],
+            env: {},
+            apiPort: ep.apiPort,
+            p2pPort: ep.p2pPort,
+            dataDir: ep.dataDir,
+            files: [
+              { source: join(dir, 'genesis.json'), target: `${ep.chainDir}/genesis.json` },
+              {
+                source: join(dir, `node-${node.index}.json`),
+                target: `${ep.chainDir}/node-${node.index}.json`,
+              },
+            ],
+          },
+          readiness: { readyLine: parseReadyLine, healthPath: '/health' },
+        };
+      };
+
+      return { facts, wallets, nodes: topology.nodes, dir, launch, client: makeClient };
+    },
+
+    async attach({ urls, chainDir }): Promise<AttachedChain> {
+      if (chainDir === undefined) {
+        throw new AdapterError(
+          'refnode',
+          'attaching needs the chain dir with genesis.json (and wallets.json for workloads): set CHAINLAB_ATTACH_DIR or the attach option chainDir',
+        );
+      }
+      const genesis = await readGenesis(chainDir);
+      const facts = factsOf(genesis);
+      let wallets: RefnodeWallet[] = [];
+      try {
+        const walletFile = await readWallets(chainDir);
+        wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w));
+      } catch {
+        // A devnet may not share its wallets: observation and matchers still work.
+      }
+      const nodes = await Promise.all(
+        urls.map(async (url, i) => {
+          const client = makeClient(url);
+          try {
+            const info = await client.info();
+            if (info.chainId !== genesis.chainId) {
+              throw new AdapterError(
+                'refnode',
+                `${url} runs chain ${info.chainId}, but ${chainDir}/genesis.json is chain ${genesis.chainId}`,
+              );
+            }
+            return { name: info.nodeId, role: info.role, index: i, bugs: [], url };
+          } finally {
+            await client.close();
+          }
+        }),
+      );
+      return { facts, wallets, nodes, client: makeClient };
+    },
+  };
+}

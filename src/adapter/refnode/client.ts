@@ -1,0 +1,315 @@
+/**
+ * Typed undici client over one refnode node's HTTP API. One keep-alive pool per node for
+ * requests and a separate connection for the SSE block feed, so a long-lived stream never
+ * holds up request traffic.
+ */
+import { Client, Pool } from 'undici';
+import { AdapterError } from '../../support/errors.ts';
+import { parseSse } from '../sse.ts';
+import type {
+  Block,
+  BlockHeader,
+  ChainClient,
+  FeedEvent,
+  MempoolInfo,
+  NodeInfo,
+  RequestOptions,
+  SignedTx,
+  StateSnapshot,
+  SubmitResult,
+  SupplyInfo,
+  TxStatus,
+  TxSummary,
+} from '../types.ts';
+
+/** Options of {@link RefnodeClient}. */
+export interface RefnodeClientOptions {
+  /** Per-request timeout in ms (headers and body). Default 5000. */
+  timeoutMs?: number;
+  /** Keep-alive connections per node. Default 8. */
+  connections?: number;
+}
+
+/** refnode answers at most this many blocks per `/blocks` call. */
+const BLOCKS_PAGE = 500;
+/** refnode accepts at most this many txs per `POST /txs`. */
+const TX_BATCH = 1000;
+
+interface RawBlock {
+  hash: string;
+  parent: string;
+  height: number;
+  slot: number;
+  timestamp: number;
+  proposer: string;
+  stateRoot: string;
+  txs: (TxSummary & { sig?: string; chainId?: string })[];
+}
+
+function toBlock(raw: RawBlock): Block {
+  const txs: TxSummary[] = raw.txs.map((t) => ({
+    id: t.id,
+    from: t.from,
+    to: t.to,
+    amount: t.amount,
+    fee: t.fee,
+    nonce: t.nonce,
+  }));
+  return {
+    hash: raw.hash,
+    parent: raw.parent,
+    height: raw.height,
+    slot: raw.slot,
+    timestamp: raw.timestamp,
+    proposer: raw.proposer,
+    stateRoot: raw.stateRoot,
+    txIds: txs.map((t) => t.id),
+    txs,
+  };
+}
+
+function toHeader(raw: BlockHeader & Record<string, unknown>): BlockHeader {
+  return {
+    hash: raw.hash,
+    parent: raw.parent,
+    height: raw.height,
+    slot: raw.slot,
+    timestamp: raw.timestamp,
+    proposer: raw.proposer,
+    stateRoot: raw.stateRoot,
+    txIds: Array.isArray(raw.txIds) ? raw.txIds : [],
+  };
+}
+
+/** The refnode implementation of {@link ChainClient}. */
+export class RefnodeClient implements ChainClient {
+  readonly url: string;
+  readonly #pool: Pool;
+  readonly #timeoutMs: number;
+  readonly #feeds = new Set<Client>();
+  #closed = false;
+
+  constructor(url: string, opts: RefnodeClientOptions = {}) {
+    this.url = url.replace(/\/+$/, '');
+    this.#timeoutMs = opts.timeoutMs ?? 5000;
+    this.#pool = new Pool(this.url, {
+      connections: opts.connections ?? 8,
+      keepAliveTimeout: 10_000,
+      headersTimeout: this.#timeoutMs,
+      bodyTimeout: this.#timeoutMs,
+    });
+  }
+
+  async #call(
+    method: 'GET' | 'POST',
+    path: string,
+    opts: RequestOptions | undefined,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
+    const timeoutMs = opts?.timeoutMs ?? this.#timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = opts?.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    try {
+      const res = await this.#pool.request({
+        method,
+        path,
+        signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      });
+      const text = await res.body.text();
+      let json: unknown;
+      try {
+        json = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        json = text;
+      }
+      return { status: res.statusCode, json };
+    } catch (error) {
+      const why = timeout.aborted ? `timed out after ${timeoutMs} ms` : (error as Error).message;
+      throw new AdapterError('refnode', `${method} ${this.url}${path} failed: ${why}`, { cause: error });
+    }
+  }
+
+  async #get<T>(path: string, opts: RequestOptions | undefined): Promise<T> {
+    const { status, json } = await this.#call('GET', path, opts);
+    if (status !== 200) throw this.#statusError('GET', path, status, json);
+    return json as T;
+  }
+
+  #statusError(method: string, path: string, status: number, json: unknown): AdapterError {
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const detail = err ? `${err.code}: ${err.message}` : JSON.stringify(json)?.slice(0, 200);
+    return new AdapterError('refnode', `${method} ${this.url}${path} answered ${status} (${detail})`, { status });
+  }
+
+  async health(opts?: RequestOptions): Promise<boolean> {
+    try {
+      const { status } = await this.#call('GET', '/health', opts);
+      return status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  async info(opts?: RequestOptions): Promise<NodeInfo> {
+    const raw = await this.#get<NodeInfo & Record<string, unknown>>('/info', opts);
+    return {
+      nodeId: raw.nodeId,
+      role: raw.role,
+      chainId: raw.chainId,
+      slot: raw.slot,
+      height: raw.height,
+      tip: raw.tip,
+      stateRoot: raw.stateRoot,
+      finalizedHeight: raw.finalizedHeight,
+      finalizedTip: raw.finalizedTip,
+      finalizedStateRoot: raw.finalizedStateRoot,
+      peers: raw.peers,
+    };
+  }
+
+  async blocks(from: number, to: number, opts?: RequestOptions): Promise<Block[]> {
+    const out: Block[] = [];
+    for (let start = from; start <= to; start += BLOCKS_PAGE) {
+      const end = Math.min(to, start + BLOCKS_PAGE - 1);
+      const page = await this.#get<{ blocks: RawBlock[] }>(`/blocks?from=${start}&to=${end}`, opts);
+      for (const b of page.blocks) out.push(toBlock(b));
+      // A shorter page means the chain ends here.
+      if (page.blocks.length < end - start + 1) break;
+    }
+    return out;
+  }
+
+  async block(hash: string, opts?: RequestOptions): Promise<Block | undefined> {
+    const { status, json } = await this.#call('GET', `/blocks/${encodeURIComponent(hash)}`, opts);
+    if (status === 404) return undefined;
+    if (status !== 200) throw this.#statusError('GET', `/blocks/${hash}`, status, json);
+    return toBlock(json as RawBlock);
+  }
+
+  async submitTx(tx: SignedTx, opts?: RequestOptions): Promise<SubmitResult> {
+    const { status, json } = await this.#call('POST', '/txs', opts, tx.payload);
+    if (status === 202) return { ok: true, id: (json as { id: string }).id };
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (status >= 500 || err === undefined) throw this.#statusError('POST', '/txs', status, json);
+    return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
+  }
+
+  async submitTxs(txs: readonly SignedTx[], opts?: RequestOptions): Promise<SubmitResult[]> {
+    const out: SubmitResult[] = [];
+    for (let i = 0; i < txs.length; i += TX_BATCH) {
+      const batch = txs.slice(i, i + TX_BATCH);
+      const { status, json } = await this.#call(
+        'POST',
+        '/txs',
+        opts,
+        batch.map((t) => t.payload),
+      );
+      if (status !== 202) {
+        // The whole batch was refused (e.g. too large or rate limited): every tx shares the reason.
+        const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+        if (status >= 500 || err === undefined) throw this.#statusError('POST', '/txs', status, json);
+        for (const _ of batch) out.push({ ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' });
+        continue;
+      }
+      const results = (json as { results: ({ id: string } | { error: { code: string; message: string } })[] })
+        .results;
+      for (const r of results) {
+        if ('id' in r) out.push({ ok: true, id: r.id });
+        else out.push({ ok: false, status: 400, code: r.error.code, message: r.error.message });
+      }
+    }
+    return out;
+  }
+
+  async txStatus(id: string, opts?: RequestOptions): Promise<TxStatus> {
+    const raw = await this.#get<TxStatus>(`/txs/${encodeURIComponent(id)}`, opts);
+    const out: TxStatus = { status: raw.status };
+    if (raw.height !== undefined) out.height = raw.height;
+    if (raw.blockHash !== undefined) out.blockHash = raw.blockHash;
+    if (raw.reason !== undefined) out.reason = raw.reason;
+    return out;
+  }
+
+  async mempool(opts?: RequestOptions & { ids?: boolean }): Promise<MempoolInfo> {
+    const raw = await this.#get<MempoolInfo>(opts?.ids ? '/mempool?ids=1' : '/mempool', opts);
+    const out: MempoolInfo = {
+      size: raw.size,
+      bytes: raw.bytes,
+      capacity: raw.capacity,
+      evicted: raw.evicted,
+      rejected: raw.rejected ?? {},
+    };
+    if (raw.ids !== undefined) out.ids = raw.ids;
+    return out;
+  }
+
+  async account(address: string, opts?: RequestOptions): Promise<{ balance: number; nonce: number }> {
+    const raw = await this.#get<{ balance: number; nonce: number }>(
+      `/accounts/${encodeURIComponent(address)}`,
+      opts,
+    );
+    return { balance: raw.balance, nonce: raw.nonce };
+  }
+
+  async supply(height?: number, opts?: RequestOptions): Promise<SupplyInfo> {
+    const raw = await this.#get<SupplyInfo>(height === undefined ? '/supply' : `/supply?height=${height}`, opts);
+    return { height: raw.height, hash: raw.hash, supply: raw.supply };
+  }
+
+  async state(height?: number, opts?: RequestOptions): Promise<StateSnapshot> {
+    const raw = await this.#get<StateSnapshot>(height === undefined ? '/state' : `/state?height=${height}`, opts);
+    return { height: raw.height, hash: raw.hash, stateRoot: raw.stateRoot, accounts: raw.accounts };
+  }
+
+  async metrics(opts?: RequestOptions): Promise<string> {
+    const { status, json } = await this.#call('GET', '/metrics', opts);
+    if (status !== 200) throw this.#statusError('GET', '/metrics', status, json);
+    return typeof json === 'string' ? json : JSON.stringify(json);
+  }
+
+  async *blockFeed(signal: AbortSignal): AsyncIterable<FeedEvent> {
+    if (this.#closed) return;
+    // A dedicated connection: no body timeout (the stream is idle between blocks).
+    const client = new Client(this.url, { bodyTimeout: 0, headersTimeout: this.#timeoutMs });
+    this.#feeds.add(client);
+    try {
+      const res = await client.request({ method: 'GET', path: '/events', signal, headers: { accept: 'text/event-stream' } });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw new AdapterError('refnode', `GET ${this.url}/events answered ${res.statusCode}`, {
+          status: res.statusCode,
+        });
+      }
+      for await (const ev of parseSse(res.body)) {
+        if (ev.event === 'block') {
+          yield { type: 'block', header: toHeader(JSON.parse(ev.data)) };
+        } else if (ev.event === 'finalized') {
+          const f = JSON.parse(ev.data) as { height: number; hash: string };
+          yield { type: 'finalized', height: f.height, hash: f.hash };
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (AdapterError.is(error)) throw error;
+      throw new AdapterError('refnode', `block feed of ${this.url} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      this.#feeds.delete(client);
+      await client.destroy().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const feeds = [...this.#feeds];
+    this.#feeds.clear();
+    await Promise.allSettled([this.#pool.destroy(), ...feeds.map((c) => c.destroy())]);
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Node-control chaos: restart, kill or pause random nodes on a seeded schedule.
+ *
+ * The definition (`NodeFaults`) is immutable and shareable; `start(cluster)` returns the
+ * running `StartedNodeFaults`. Every fault goes through the cluster's node control, which
+ * records it as a fault window on the recording, so `toStayLive` judges the periods around
+ * it and a failure message can print the schedule as readable steps.
+ */
+import { z } from 'zod';
+import type { NodeControl } from '../cluster/runtime.ts';
+import type { StartedCluster } from '../cluster/types.ts';
+import { type Clock, systemClock } from '../support/clock.ts';
+import { NodeControlError } from '../support/errors.ts';
+import { parseOptions } from '../support/validate.ts';
+import { describeStep, type FaultPlanOptions, FaultPlan, type FaultStep, type NodeFaultAction } from './fault-plan.ts';
+
+/** Which nodes a fault may hit. */
+export type FaultTargets = 'validators' | 'executors' | 'all' | readonly string[];
+
+/** Options of `nodeFaults` (and `restarts`, `kills`, `pauses`). Times in milliseconds. */
+export interface NodeFaultsOptions {
+  /** What each fault does. Default `'restart'`. */
+  action?: NodeFaultAction;
+  /** Shortest wait between two faults. Default 10_000. */
+  minDelay?: number;
+  /** Longest wait between two faults. Default 20_000. */
+  maxDelay?: number;
+  /** A node is not hit again until this long after its previous fault. Default 15_000. */
+  targetCooldown?: number;
+  /** Nodes that may be hit. Default `'validators'`. */
+  targets?: FaultTargets;
+  /** How long a killed node stays down or a paused node stays frozen. Default 1_000 (kill), 2_000 (pause), 0 (restart). */
+  downtime?: number;
+  /** Stop after this many faults. Default: no limit (until `stop()`). */
+  maxFaults?: number;
+  /** Label of the random stream and the schedule. Default the action's plural (`restarts`). */
+  name?: string;
+}
+
+const allowed = {
+  action: "'restart' | 'kill' | 'pause'",
+  minDelay: 'an integer number of ms, 0..3_600_000',
+  maxDelay: 'an integer number of ms, 0..3_600_000, at least minDelay',
+  targetCooldown: 'an integer number of ms, 0..3_600_000',
+  targets: "'validators' | 'executors' | 'all' | a non-empty list of node names",
+  downtime: 'an integer number of ms, 0..600_000',
+  maxFaults: 'a positive integer',
+  name: 'a non-empty string',
+  '*': 'action, minDelay, maxDelay, targetCooldown, targets, downtime, maxFaults, name',
+} as const;
+
+const ms = (max: number) => z.number().int().min(0).max(max);
+const schema = z
+  .strictObject({
+    action: z.enum(['restart', 'kill', 'pause']).default('restart'),
+    minDelay: ms(3_600_000).default(10_000),
+    maxDelay: ms(3_600_000).default(20_000),
+    targetCooldown: ms(3_600_000).default(15_000),
+    targets: z.union([z.enum(['validators', 'executors', 'all']), z.array(z.string().min(1)).min(1)]).default('validators'),
+    downtime: ms(600_000).optional(),
+    maxFaults: z.number().int().positive().optional(),
+    name: z.string().min(1).optional(),
+  })
+  .refine((o) => o.maxDelay >= o.minDelay, { path: ['maxDelay'] });
+
+type ResolvedOptions = z.output<typeof schema>;
+
+const defaultDowntime: Record<NodeFaultAction, number> = { restart: 0, kill: 1_000, pause: 2_000 };
+const neededControls: Record<NodeFaultAction, NodeControl[]> = {
+  restart: ['restart'],
+  kill: ['kill', 'start'],
+  pause: ['pause', 'resume'],
+};
+
+/** A fault that ran (or failed), with recording times (ms since the recording started). */
+export interface ExecutedFault {
+  step: FaultStep;
+  startedAt: number;
+  endedAt: number;
+  error?: unknown;
+}
+
+/** Running chaos. Dispose it (or `stop()`) to end it; a fault under way finishes first. */
+export interface StartedNodeFaults extends AsyncDisposable {
+  readonly name: string;
+  /** Faults run so far, in order. */
+  readonly executed: readonly ExecutedFault[];
+  /** The planned steps within the first `durationMs`, as readable lines. */
+  schedule(durationMs: number): string[];
+  /** Resolves once `maxFaults` faults ran (at once if there is no limit and it was stopped). */
+  readonly done: Promise<void>;
+  /** Ends the chaos; rethrows the first fault that failed, naming its step. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A chaos definition; `start(cluster)` runs it in the background. */
+export interface NodeFaults {
+  readonly name: string;
+  readonly options: Readonly<ResolvedOptions>;
+  start(cluster: StartedCluster, opts?: { clock?: Clock }): StartedNodeFaults;
+}
+
+function resolveTargets(cluster: StartedCluster, targets: FaultTargets): string[] {
+  if (targets === 'validators') return cluster.validators.map((n) => n.name);
+  if (targets === 'executors') return cluster.executors.map((n) => n.name);
+  if (targets === 'all') return cluster.nodes.map((n) => n.name);
+  return targets.map((t) => cluster.node(t).name);
+}
+
+/**
+ * Faults on random nodes at random intervals, all drawn from the cluster's seed.
+ *
+ * @example
+ * await using chaos = restarts({ minDelay: 2_000, maxDelay: 4_000, targetCooldown: 3_000 }).start(cluster);
+ */
+export function nodeFaults(options: NodeFaultsOptions = {}): NodeFaults {
+  const resolved = parseOptions(schema, options, 'node fault options', allowed);
+  const name = resolved.name ?? `${resolved.action}s`;
+  return {
+    name,
+    options: Object.freeze({ ...resolved }),
+    start: (cluster, opts) => startNodeFaults(cluster, name, resolved, opts?.clock ?? systemClock),
+  };
+}
+
+/** Restarts random nodes (default: validators) every `minDelay`..`maxDelay` ms. */
+export const restarts = (options: Omit<NodeFaultsOptions, 'action'> = {}): NodeFaults =>
+  nodeFaults({ ...options, action: 'restart' });
+/** Kills (SIGKILL) random nodes and starts them again after `downtime`. */
+export const kills = (options: Omit<NodeFaultsOptions, 'action'> = {}): NodeFaults =>
+  nodeFaults({ ...options, action: 'kill' });
+/** Freezes random nodes for `downtime`. */
+export const pauses = (options: Omit<NodeFaultsOptions, 'action'> = {}): NodeFaults =>
+  nodeFaults({ ...options, action: 'pause' });
+
+function startNodeFaults(
+  cluster: StartedCluster,
+  name: string,
+  options: ResolvedOptions,
+  clock: Clock,
+): StartedNodeFaults {
+  cluster.requireCapabilities(...neededControls[options.action]);
+  const planOptions: FaultPlanOptions = {
+    action: options.action,
+    targets: resolveTargets(cluster, options.targets),
+    minDelayMs: options.minDelay,
+    maxDelayMs: options.maxDelay,
+    targetCooldownMs: options.targetCooldown,
+    downMs: options.downtime ?? defaultDowntime[options.action],
+  };
+  const rng = cluster.rng.fork(`chaos/${name}`);
+  const plan = new FaultPlan(planOptions, rng);
+  const executed: ExecutedFault[] = [];
+  const abort = new AbortController();
+  const startedAt = clock.monotonic();
+
+  const apply = async (step: FaultStep): Promise<void> => {
+    const node = cluster.node(step.target);
+    if (step.action === 'restart') return node.restart();
+    if (step.action === 'kill') {
+      await node.kill();
+      await clock.sleep(step.downMs);
+      return node.start();
+    }
+    await node.pause();
+    await clock.sleep(step.downMs);
+    return node.resume();
+  };
+
+  const loop = async (): Promise<void> => {
+    for (let count = 0; options.maxFaults === undefined || count < options.maxFaults; count++) {
+      const step = plan.next();
+      const wait = startedAt + step.atMs - clock.monotonic();
+      try {
+        await clock.sleep(wait, abort.signal);
+      } catch {
+        return; // stopped while waiting: no fault under way
+      }
+      const record: ExecutedFault = { step, startedAt: cluster.recording.now(), endedAt: 0 };
+      executed.push(record);
+      try {
+        await apply(step);
+      } catch (error) {
+        record.error = error;
+        return;
+      } finally {
+        record.endedAt = cluster.recording.now();
+      }
+    }
+  };
+
+  const done = loop();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      abort.abort();
+      await done;
+      const failed = executed.find((e) => e.error !== undefined);
+      if (failed) {
+        throw new NodeControlError(failed.step.target, failed.step.action, `chaos step ${describeStep(failed.step)} failed`, {
+          cause: failed.error,
+        });
+      }
+    })();
+    return stopping;
+  };
+
+  const started: StartedNodeFaults = {
+    name,
+    executed,
+    schedule: (durationMs) => FaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeStep),
+    done,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+  cluster.defer(started);
+  return started;
+}

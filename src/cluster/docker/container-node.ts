@@ -1,0 +1,359 @@
+/**
+ * One node run as a container: started through testcontainers (readiness by the node's
+ * health endpoint), then controlled through the runtime client testcontainers exposes:
+ * stop/start keep the container and its data volume, kill is SIGKILL, pause/resume use the
+ * cgroup freezer, disconnect/connect take the node off its cluster network and back.
+ * stdout and stderr of every run of the container are appended to one log file.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import {
+  type ContainerRuntimeClient,
+  type StartedNetwork,
+  type StartedTestContainer,
+  Wait,
+} from 'testcontainers';
+import { type Clock, systemClock } from '../../support/clock.ts';
+import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
+import { tailFile } from '../local/log-file.ts';
+import type { ExitInfo, NodeState, RunningNode, StartOptions } from '../runtime.ts';
+import type { NodeContainer } from './node-container.ts';
+
+/** Default delay between SIGTERM and SIGKILL when stopping a container. */
+export const DEFAULT_CONTAINER_STOP_GRACE_MS = 5000;
+
+const LOG_TAIL_LINES = 25;
+
+/** Everything a container node needs besides its container definition. */
+export interface ContainerNodeOptions {
+  name: string;
+  client: ContainerRuntimeClient;
+  network: StartedNetwork;
+  /** Network alias other nodes dial. */
+  alias: string;
+  /** API base URL on the host (`http://127.0.0.1:<published port>`). */
+  apiUrl: string;
+  /** Container port of the API (health checks). */
+  apiPort: number;
+  healthPath: string;
+  logFile: string;
+  stopGraceMs?: number;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+function exitInfo(exitCode: number | null | undefined): ExitInfo {
+  // 128 + n is how a container reports death by signal n (137 = SIGKILL, 143 = SIGTERM).
+  const signals: Record<number, string> = { 137: 'SIGKILL', 143: 'SIGTERM', 130: 'SIGINT' };
+  const code = exitCode ?? null;
+  return { exitCode: code, signal: code === null ? null : (signals[code] ?? null) };
+}
+
+function isStatus(error: unknown, ...codes: number[]): boolean {
+  return codes.includes((error as { statusCode?: number }).statusCode ?? -1);
+}
+
+/** A node container; create with {@link ContainerNode.start}. */
+export class ContainerNode implements RunningNode {
+  readonly name: string;
+  readonly logFile: string;
+  readonly apiUrl: string;
+  readonly #opts: ContainerNodeOptions;
+  readonly #clock: Clock;
+  #container: Dockerode.Container | undefined;
+  #started: StartedTestContainer | undefined;
+  #state: NodeState = 'stopped';
+  #connected = true;
+  #lastExit: ExitInfo | undefined;
+  #expectingExit = false;
+  #unexpected = new Set<(info: ExitInfo) => void>();
+  #log: WriteStream;
+  #logStream: Readable | undefined;
+  #events: Readable | undefined;
+  #removed: Promise<void> | undefined;
+
+  private constructor(opts: ContainerNodeOptions) {
+    this.name = opts.name;
+    this.logFile = opts.logFile;
+    this.apiUrl = opts.apiUrl;
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = createWriteStream(opts.logFile, { flags: 'a' });
+  }
+
+  /**
+   * Creates and starts the container and resolves once its health endpoint answers 200.
+   * On failure testcontainers removes the container; the error carries the log tail.
+   */
+  static async start(definition: NodeContainer, opts: ContainerNodeOptions, startOpts: StartOptions) {
+    const node = new ContainerNode(opts);
+    const startedAt = node.#clock.monotonic();
+    opts.log?.(`starting ${opts.name} (container)`);
+    try {
+      node.#started = await definition
+        .withLogConsumer((stream) => node.#pipeLogs(stream))
+        .withWaitStrategy(
+          Wait.forHttp(opts.healthPath, opts.apiPort, { abortOnContainerExit: true }).forStatusCode(200),
+        )
+        .withStartupTimeout(startOpts.timeoutMs)
+        .start();
+    } catch (error) {
+      const exited = error instanceof Error && /exited/i.test(error.message);
+      await node.#closeLog();
+      throw new ClusterStartError(
+        exited
+          ? `node ${opts.name} exited before it was ready`
+          : `node ${opts.name} was not ready within ${startOpts.timeoutMs} ms`,
+        {
+          node: opts.name,
+          timedOut: !exited,
+          durationMs: Math.round(node.#clock.monotonic() - startedAt),
+          logFile: opts.logFile,
+          logTail: await tailFile(opts.logFile, LOG_TAIL_LINES),
+          cause: error,
+        },
+      );
+    }
+    node.#container = opts.client.container.getById(node.#started.getId());
+    node.#state = 'running';
+    await node.#watchExits();
+    opts.log?.(
+      `${opts.name} serving at ${opts.apiUrl} in ${Math.round(node.#clock.monotonic() - startedAt)} ms`,
+    );
+    return node;
+  }
+
+  /** Container id. */
+  get id(): string {
+    return this.#started?.getId() ?? '';
+  }
+
+  get state(): NodeState {
+    return this.#state;
+  }
+
+  /** Containers have no pid on this machine's process table that chainlab controls. */
+  get pid(): number | undefined {
+    return undefined;
+  }
+
+  /** False while the node is disconnected from its cluster network. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  onUnexpectedExit(listener: (info: ExitInfo) => void): Disposable {
+    this.#unexpected.add(listener);
+    return { [Symbol.dispose]: () => void this.#unexpected.delete(listener) };
+  }
+
+  logTail(lines = LOG_TAIL_LINES): Promise<string> {
+    return tailFile(this.logFile, lines);
+  }
+
+  #pipeLogs(stream: Readable): void {
+    this.#logStream = stream;
+    stream.on('data', (chunk: string | Buffer) => this.#log.write(chunk));
+    stream.on('error', () => {});
+  }
+
+  async #closeLog(): Promise<void> {
+    this.#logStream?.destroy();
+    await new Promise<void>((resolve) => this.#log.end(resolve));
+  }
+
+  /** Docker `die` events tell a crash (not asked for) from our own stop/kill. */
+  async #watchExits(): Promise<void> {
+    const events = await this.#opts.client.container.events(this.#container!, ['die']);
+    this.#events = events;
+    let buffered = '';
+    events.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const event = JSON.parse(line) as { Actor?: { Attributes?: { exitCode?: string } } };
+          void this.#onDie(exitInfo(Number(event.Actor?.Attributes?.exitCode ?? 0)));
+        } catch {
+          // a partial or foreign line
+        }
+      }
+    });
+    events.on('error', () => {});
+  }
+
+  async #onDie(info: ExitInfo): Promise<void> {
+    if (this.#expectingExit || this.#container === undefined) return;
+    // Events arrive late: a `die` of our own stop may land after the next start.
+    const state = await this.#container.inspect().then(
+      (i) => i.State,
+      () => undefined,
+    );
+    if (state === undefined || state.Running || this.#expectingExit) return;
+    this.#lastExit = info;
+    this.#state = 'exited';
+    for (const listener of this.#unexpected) listener(info);
+  }
+
+  #require(action: string, ...states: NodeState[]): Dockerode.Container {
+    if (this.#removed !== undefined || this.#container === undefined) {
+      throw new NodeControlError(this.name, action, 'container was removed');
+    }
+    if (!states.includes(this.#state)) {
+      throw new NodeControlError(
+        this.name,
+        action,
+        `node is ${this.#state}, expected ${states.join(' or ')}`,
+      );
+    }
+    return this.#container;
+  }
+
+  async #exitCode(container: Dockerode.Container): Promise<ExitInfo> {
+    const info = await container.inspect();
+    return exitInfo(info.State.ExitCode);
+  }
+
+  async stop(opts: { graceMs?: number } = {}): Promise<ExitInfo | undefined> {
+    if (this.#state === 'stopped' || this.#state === 'exited' || this.#container === undefined) {
+      this.#state = this.#state === 'exited' ? 'exited' : 'stopped';
+      return this.#lastExit;
+    }
+    const container = this.#container;
+    const graceMs = opts.graceMs ?? this.#opts.stopGraceMs ?? DEFAULT_CONTAINER_STOP_GRACE_MS;
+    this.#expectingExit = true;
+    this.#opts.log?.(`stopping ${this.name}`);
+    // A frozen process cannot handle SIGTERM; thaw it first so the stop is graceful.
+    if (this.#state === 'paused') await container.unpause().catch(() => {});
+    try {
+      // The engine sends SIGTERM, then SIGKILL after t seconds.
+      await container.stop({ t: Math.ceil(graceMs / 1000) });
+    } catch (error) {
+      if (!isStatus(error, 304))
+        throw new NodeControlError(this.name, 'stop', String(error), { cause: error });
+    }
+    this.#lastExit = await this.#exitCode(container);
+    this.#state = 'stopped';
+    return this.#lastExit;
+  }
+
+  async kill(): Promise<ExitInfo | undefined> {
+    if (this.#state === 'stopped' || this.#state === 'exited' || this.#container === undefined) {
+      return this.#lastExit;
+    }
+    const container = this.#container;
+    this.#expectingExit = true;
+    this.#opts.log?.(`killing ${this.name} (SIGKILL)`);
+    try {
+      await container.kill({ signal: 'SIGKILL' });
+    } catch (error) {
+      if (!isStatus(error, 409))
+        throw new NodeControlError(this.name, 'kill', String(error), { cause: error });
+    }
+    await container.wait({ condition: 'not-running' });
+    this.#lastExit = await this.#exitCode(container);
+    this.#state = 'stopped';
+    return this.#lastExit;
+  }
+
+  async start(startOpts: StartOptions): Promise<void> {
+    if (this.#state === 'running' || this.#state === 'paused') return;
+    const container = this.#require('start', 'stopped', 'exited');
+    const startedAt = this.#clock.monotonic();
+    this.#opts.log?.(`starting ${this.name} again (same container and data volume)`);
+    // Logs of this run only: the earlier runs are already in the file.
+    const since = this.#clock.now() / 1000;
+    this.#expectingExit = false;
+    await container.start();
+    this.#state = 'running';
+    this.#pipeLogs(await this.#opts.client.container.logs(container, { since }));
+    await this.#waitHealthy(startOpts, startedAt);
+    this.#opts.log?.(`${this.name} serving again in ${Math.round(this.#clock.monotonic() - startedAt)} ms`);
+  }
+
+  async #waitHealthy(startOpts: StartOptions, startedAt: number): Promise<void> {
+    const url = `${this.apiUrl}${this.#opts.healthPath}`;
+    const fail = async (short: string, timedOut: boolean, exit?: ExitInfo) =>
+      new ClusterStartError(short, {
+        node: this.name,
+        timedOut,
+        exitCode: exit?.exitCode,
+        signal: exit?.signal,
+        durationMs: Math.round(this.#clock.monotonic() - startedAt),
+        logFile: this.logFile,
+        logTail: await this.logTail(),
+      });
+    for (;;) {
+      startOpts.signal?.throwIfAborted();
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        await res.body?.cancel();
+        if (res.status === 200) return;
+      } catch {
+        // not serving yet
+      }
+      if (this.#state === 'exited') {
+        throw await fail(`node ${this.name} exited before it was ready`, false, this.#lastExit);
+      }
+      if (this.#clock.monotonic() - startedAt > startOpts.timeoutMs) {
+        throw await fail(`node ${this.name} was not ready within ${startOpts.timeoutMs} ms`, true);
+      }
+      await this.#clock.sleep(100, startOpts.signal);
+    }
+  }
+
+  async pause(): Promise<void> {
+    const container = this.#require('pause', 'running');
+    await container.pause();
+    this.#state = 'paused';
+  }
+
+  async resume(): Promise<void> {
+    const container = this.#require('resume', 'paused');
+    await container.unpause();
+    this.#state = 'running';
+  }
+
+  /**
+   * Takes the node off its cluster network: no peer reaches it and, since its API is
+   * published through that network, neither does the host until {@link connect}.
+   */
+  async disconnect(): Promise<void> {
+    const container = this.#require('disconnect', 'running', 'paused', 'stopped', 'exited');
+    if (!this.#connected) return;
+    const network = this.#opts.client.network.getById(this.#opts.network.getId());
+    await network.disconnect({ Container: container.id, Force: true });
+    this.#connected = false;
+  }
+
+  /** Puts the node back on its cluster network under its alias. */
+  async connect(): Promise<void> {
+    const container = this.#require('connect', 'running', 'paused', 'stopped', 'exited');
+    if (this.#connected) return;
+    const network = this.#opts.client.network.getById(this.#opts.network.getId());
+    await this.#opts.client.container.connectToNetwork(container, network, [this.#opts.alias]);
+    this.#connected = true;
+  }
+
+  /** Removes the container (its data volume stays for the runtime to remove). Idempotent. */
+  remove(): Promise<void> {
+    this.#removed ??= (async () => {
+      this.#expectingExit = true;
+      this.#events?.destroy();
+      const container = this.#container;
+      if (container !== undefined) {
+        if (this.#state === 'running' || this.#state === 'paused') {
+          await this.stop().catch(() => {});
+        }
+        await container.remove({ force: true }).catch((error: unknown) => {
+          if (!isStatus(error, 404, 409)) throw error;
+        });
+      }
+      this.#state = 'stopped';
+      await this.#closeLog();
+    })();
+    return this.#removed;
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The `docker` deployer: one labelled network per cluster, one container per node (network
+ * alias = node name, API and p2p published on 127.0.0.1 only), data on a labelled named
+ * volume so a restart keeps it, logs streamed to one file per node. Everything carries the
+ * run id and is removed on dispose, on SIGINT/SIGTERM (cleanup registry), synchronously on
+ * exit, and by the sweeper on the next run if this process is killed.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ContainerRuntimeClient, StartedNetwork } from 'testcontainers';
+import type { NodeRole } from '../../adapter/types.ts';
+import { ChainlabError } from '../../support/errors.ts';
+import { freePorts } from '../local/free-port.ts';
+import type {
+  NodeAllocation,
+  NodeControl,
+  NodeRuntime,
+  RuntimeContext,
+  RuntimeFactory,
+  RuntimeNodeSpec,
+  StartOptions,
+} from '../runtime.ts';
+import { ContainerNode } from './container-node.ts';
+import { dockerAvailability } from './docker-client.ts';
+import { labelKeys, resourceLabels } from './labels.ts';
+import { NodeContainer } from './node-container.ts';
+import { resolveImage } from './resolve-image.ts';
+import { sweepDeadRuns } from './sweeper.ts';
+
+/** Options of {@link dockerRuntime}. */
+export interface DockerRuntimeOptions {
+  /** Delay between SIGTERM and SIGKILL when stopping a node. Default 5000 ms. */
+  stopGraceMs?: number;
+  /** API port inside every container. Default 8080. */
+  apiPort?: number;
+  /** p2p port inside every container. Default 9000. */
+  p2pPort?: number;
+  /** Data dir inside every container (a named volume is mounted here). Default `/data`. */
+  dataDir?: string;
+  /** Where the chain's files are copied inside every container. Default `/chain`. */
+  chainDir?: string;
+  /** Sweep dead runs' containers, networks and volumes before the first cluster. Default true. */
+  sweep?: boolean;
+}
+
+/**
+ * What containers can do: every node control, including taking a node off its network.
+ * `disconnect` isolates the whole node (peers and the host API alike: the API is published
+ * through the same network); per-link faults (latency, one-way partitions) are not node
+ * controls and are not offered here.
+ */
+export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
+  'stop',
+  'start',
+  'restart',
+  'kill',
+  'pause',
+  'resume',
+  'disconnect',
+]);
+
+const sweepCli = fileURLToPath(new URL('./sweep-cli.ts', import.meta.url));
+let sweptOnce: Promise<void> | undefined;
+
+/** Docker names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]`; run ids and node names already fit. */
+function resourceName(ctx: RuntimeContext, suffix?: string): string {
+  return ['chainlab', ctx.runId, ctx.clusterName, suffix].filter(Boolean).join('-');
+}
+
+async function createNetwork(client: ContainerRuntimeClient, ctx: RuntimeContext): Promise<StartedNetwork> {
+  const name = resourceName(ctx);
+  const network = await client.network.create({
+    Name: name,
+    CheckDuplicate: true,
+    Driver: 'bridge',
+    Labels: resourceLabels(ctx.runId, 'network', { cluster: ctx.clusterName }),
+  });
+  return new StartedNetwork(client, name, network);
+}
+
+/**
+ * Creates the docker runtime for one cluster. Throws a `ChainlabError` naming the cause
+ * when no Docker engine answers.
+ *
+ * @example
+ * const runtime = await dockerRuntime({ stopGraceMs: 2000 })(ctx);
+ */
+export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
+  const apiPort = opts.apiPort ?? 8080;
+  const p2pPort = opts.p2pPort ?? 9000;
+  const dataDir = opts.dataDir ?? '/data';
+  const chainDir = opts.chainDir ?? '/chain';
+
+  return async (ctx: RuntimeContext): Promise<NodeRuntime> => {
+    const docker = await dockerAvailability();
+    if (!docker.available) {
+      throw new ChainlabError(
+        `the docker deployer needs a Docker engine: ${docker.reason}. Start one, or use CHAINLAB_DEPLOYER=local`,
+      );
+    }
+    const client = docker.client;
+    if (opts.sweep ?? true) {
+      sweptOnce ??= sweepDeadRuns({ log: ctx.log }).then(
+        () => {},
+        (error: unknown) => ctx.log(`docker sweep failed: ${String(error)}`),
+      );
+      await sweptOnce;
+    }
+
+    const network = await createNetwork(client, ctx);
+    ctx.log(`docker network ${network.getName()} created`);
+    const nodes = new Map<string, ContainerNode>();
+    const volumes = new Set<string>();
+    let disposed: Promise<void> | undefined;
+
+    const removeVolume = (name: string) =>
+      client.container.dockerode
+        .getVolume(name)
+        .remove({ force: true })
+        .catch((error: unknown) => {
+          if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        });
+
+    const dispose = (): Promise<void> => {
+      disposed ??= (async () => {
+        await Promise.allSettled([...nodes.values()].map((n) => n.remove()));
+        await Promise.allSettled([...volumes].map(removeVolume));
+        await network.stop().catch(() => {});
+        // Catch-all by label: anything created while we were tearing down, or by a start
+        // that failed halfway, goes too.
+        const docker = client.container.dockerode;
+        const filters = {
+          label: [`${labelKeys.run}=${ctx.runId}`, `${labelKeys.cluster}=${ctx.clusterName}`],
+        };
+        const leftovers = await docker.listContainers({ all: true, filters });
+        await Promise.allSettled(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+        const [nets, vols] = await Promise.all([
+          docker.listNetworks({ filters }),
+          docker.listVolumes({ filters }),
+        ]);
+        await Promise.allSettled(nets.map((n) => docker.getNetwork(n.Id).remove()));
+        await Promise.allSettled((vols.Volumes ?? []).map((v) => removeVolume(v.Name)));
+        registration[Symbol.dispose]();
+        ctx.log(`docker resources of ${ctx.clusterName} removed`);
+      })();
+      return disposed;
+    };
+
+    const registration = ctx.registry.add({
+      label: `docker cluster ${ctx.clusterName} (network ${network.getName()})`,
+      dispose,
+      // On process exit no async work runs: a child process removes this run's resources.
+      disposeSync: () => {
+        spawnSync(process.execPath, [sweepCli, ctx.runId], {
+          stdio: 'ignore',
+          timeout: 20_000,
+          env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
+        });
+      },
+    });
+
+    return {
+      deployer: 'docker',
+      kind: 'container',
+      capabilities: dockerControls,
+
+      async allocate(list: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
+        await mkdir(join(ctx.clusterDir, 'logs'), { recursive: true });
+        return list.map((n) => ({
+          name: n.name,
+          bindHost: '0.0.0.0',
+          host: n.name,
+          apiPort,
+          p2pPort,
+          dataDir,
+          chainDir,
+          logFile: join(ctx.clusterDir, 'logs', `${n.name}.log`),
+        }));
+      },
+
+      async start(spec: RuntimeNodeSpec, startOpts: StartOptions): Promise<ContainerNode> {
+        if (disposed) throw new ChainlabError(`docker runtime of ${ctx.clusterName} is disposed`);
+        const launch = spec.launch.container;
+        const tag = await resolveImage(launch.image, ctx.log);
+        const volume = resourceName(ctx, spec.name);
+        await client.container.dockerode.createVolume({
+          Name: volume,
+          Labels: resourceLabels(ctx.runId, 'volume', { cluster: ctx.clusterName, node: spec.name }),
+        });
+        volumes.add(volume);
+        const [hostApiPort, hostP2pPort] = await freePorts(2);
+        const definition = new NodeContainer(tag)
+          .withName(resourceName(ctx, spec.name))
+          .withLabels(resourceLabels(ctx.runId, 'node', { cluster: ctx.clusterName, node: spec.name }))
+          .withClusterNetwork(network, spec.allocation.host)
+          .withEntrypoint(launch.cmd)
+          .withEnvironment(launch.env)
+          .withLoopbackPorts(
+            { container: launch.apiPort, host: hostApiPort! },
+            { container: launch.p2pPort, host: hostP2pPort! },
+          )
+          .withNamedVolume(volume, launch.dataDir)
+          .withCopyFilesToContainer(
+            launch.files.map((f) => ({ source: f.source, target: f.target, mode: 0o644 })),
+          );
+        const node = await ContainerNode.start(
+          definition,
+          {
+            name: spec.name,
+            client,
+            network,
+            alias: spec.allocation.host,
+            apiUrl: `http://127.0.0.1:${hostApiPort}`,
+            apiPort: launch.apiPort,
+            healthPath: spec.launch.readiness.healthPath,
+            logFile: spec.allocation.logFile,
+            ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
+            log: ctx.log,
+          },
+          startOpts,
+        );
+        nodes.set(spec.name, node);
+        if (disposed) {
+          await node.remove();
+          throw new ChainlabError(
+            `docker runtime of ${ctx.clusterName} was disposed while ${spec.name} started`,
+          );
+        }
+        return node;
+      },
+
+      dispose,
+    };
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The recipe of a `FROM scratch` image that runs a TypeScript/JavaScript program on the
+ * toolchain's Node 24: the binary and its libraries, libfaketime, a non-root user, the
+ * program's files under `/app` and only the npm packages it imports.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { ImageFile, ImageRecipe } from './image-recipe.ts';
+import { importedPackages, listFiles, packageClosure } from './node-packages.ts';
+import {
+  imageNodePath,
+  libfaketimeFiles,
+  nodeRuntimeFiles,
+  toolchainNodeBinary,
+} from './node-runtime-files.ts';
+
+/** Where the program lives inside the image. */
+export const imageAppDir = '/app';
+/** Default data dir inside the image, owned by the image's user (mount a volume here). */
+export const imageDataDir = '/data';
+
+/** Options of {@link nodeAppImage}. */
+export interface NodeAppImageOptions {
+  /** Image name, e.g. `chainlab/refnode`. */
+  name: string;
+  /** Host dir with the program's `package.json` and `node_modules`. */
+  root: string;
+  /** Files or dirs relative to `root` copied to `/app/<same path>` (test files are left out). */
+  include: readonly string[];
+  /** Entry file relative to `root`, e.g. `refnode/main.ts`. */
+  entry: string;
+  /**
+   * Bare package names the program imports at run time; default: scanned from the
+   * included sources. Their dependencies are added by walking node_modules.
+   */
+  packages?: readonly string[];
+  /** Add libfaketime for clock-skew faults; default true. */
+  faketime?: boolean;
+  /** Host Node binary; default the toolchain's Node 24. */
+  nodeBinary?: string;
+  /** Extra environment; default none. */
+  env?: Readonly<Record<string, string>>;
+}
+
+const isTestFile = (rel: string): boolean => /\.(test|spec)\.[cm]?[jt]s$/.test(rel);
+
+/** Files under a package dir that nothing executes: type declarations and source maps. */
+const isPackageNoise = (rel: string, isDir: boolean): boolean =>
+  isDir ? rel === 'node_modules' || rel.endsWith('/node_modules') : /\.(d\.[cm]?ts|map)$/.test(rel);
+
+async function includedFiles(root: string, include: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of include) {
+    const st = await stat(join(root, entry));
+    if (st.isDirectory()) {
+      const rels = await listFiles(join(root, entry), (rel, isDir) =>
+        isDir ? rel.split('/').includes('node_modules') : isTestFile(rel),
+      );
+      files.push(...rels.map((rel) => join(entry, rel)));
+    } else {
+      files.push(entry);
+    }
+  }
+  return files;
+}
+
+/**
+ * Describes the image of a Node program. Build it with `buildImage`.
+ *
+ * @example
+ * const recipe = await nodeAppImage({ name: 'chainlab/refnode', root: repoRoot, include: ['refnode'], entry: 'refnode/main.ts' });
+ */
+export async function nodeAppImage(opts: NodeAppImageOptions): Promise<ImageRecipe> {
+  const appFiles = await includedFiles(opts.root, opts.include);
+  const packages = opts.packages ?? (await importedPackages(appFiles.map((f) => join(opts.root, f))));
+  const packageDirs = await packageClosure(opts.root, packages);
+  const files: ImageFile[] = [...(await nodeRuntimeFiles(opts.nodeBinary ?? toolchainNodeBinary()))];
+  if (opts.faketime ?? true) files.push(...(await libfaketimeFiles()));
+  for (const dir of packageDirs) {
+    const rels = await listFiles(join(opts.root, dir), isPackageNoise);
+    for (const rel of rels) {
+      files.push({
+        path: posix.join(imageAppDir, dir, rel),
+        source: join(opts.root, dir, rel),
+        mode: 0o644,
+        layer: 'packages',
+      });
+    }
+  }
+  // Only `type` matters at run time (ESM vs CJS for .ts/.js files); the rest would churn the hash.
+  const rootPackage = JSON.parse(await readFile(join(opts.root, 'package.json'), 'utf8')) as {
+    type?: string;
+  };
+  files.push({
+    path: posix.join(imageAppDir, 'package.json'),
+    content: `${JSON.stringify({ name: opts.name.replaceAll('/', '-'), private: true, type: rootPackage.type ?? 'commonjs' })}\n`,
+    layer: 'app',
+  });
+  for (const rel of appFiles) {
+    files.push({
+      path: posix.join(imageAppDir, rel),
+      source: join(opts.root, rel),
+      mode: 0o644,
+      layer: 'app',
+    });
+  }
+  return {
+    name: opts.name,
+    files,
+    dirs: [
+      { path: '/tmp', mode: 0o1777, ownedByUser: true },
+      { path: imageDataDir, mode: 0o755, ownedByUser: true },
+    ],
+    entrypoint: [imageNodePath, posix.join(imageAppDir, opts.entry)],
+    workdir: imageAppDir,
+    env: { NODE_ENV: 'production', ...opts.env },
+  };
+}

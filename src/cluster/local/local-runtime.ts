@@ -1,0 +1,83 @@
+/**
+ * The `local` deployer: every node is a process on this machine with its own data dir,
+ * free loopback ports and one log file. Full node control by signals.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NodeRole } from '../../adapter/types.ts';
+import type { NodeAllocation, NodeControl, NodeRuntime, RuntimeContext, RuntimeNodeSpec, StartOptions } from '../runtime.ts';
+import { freePorts } from './free-port.ts';
+import { NodeProcess } from './node-process.ts';
+
+/** Options of the local runtime. */
+export interface LocalRuntimeOptions {
+  /** Delay between SIGTERM and SIGKILL when stopping a node. Default 5000 ms. */
+  stopGraceMs?: number;
+  /** Host nodes bind and dial. Default `127.0.0.1` (loopback only). */
+  host?: string;
+}
+
+const localControls: ReadonlySet<NodeControl> = new Set<NodeControl>(['stop', 'start', 'restart', 'kill', 'pause', 'resume']);
+
+/** Creates the local (process) runtime for one cluster. */
+export function localRuntime(opts: LocalRuntimeOptions = {}): (ctx: RuntimeContext) => Promise<NodeRuntime> {
+  return async (ctx) => {
+    const host = opts.host ?? '127.0.0.1';
+    const started: NodeProcess[] = [];
+    let disposed: Promise<void> | undefined;
+    return {
+      deployer: 'local',
+      kind: 'process',
+      capabilities: localControls,
+
+      async allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
+        const ports = await freePorts(nodes.length * 2, host);
+        await mkdir(join(ctx.clusterDir, 'logs'), { recursive: true });
+        return Promise.all(
+          nodes.map(async (n, i) => {
+            const dataDir = join(ctx.clusterDir, 'data', n.name);
+            await mkdir(dataDir, { recursive: true });
+            return {
+              name: n.name,
+              bindHost: host,
+              host,
+              apiPort: ports[2 * i]!,
+              p2pPort: ports[2 * i + 1]!,
+              dataDir,
+              chainDir: join(ctx.clusterDir, 'chain'),
+              logFile: join(ctx.clusterDir, 'logs', `${n.name}.log`),
+            };
+          }),
+        );
+      },
+
+      async start(spec: RuntimeNodeSpec, startOpts: StartOptions) {
+        if (disposed) throw new Error(`local runtime of ${ctx.clusterName} is disposed`);
+        const node = await NodeProcess.start(
+          {
+            name: spec.name,
+            launch: spec.launch.process,
+            readiness: spec.launch.readiness,
+            apiUrl: `http://${spec.allocation.host}:${spec.allocation.apiPort}`,
+            logFile: spec.allocation.logFile,
+            runId: ctx.runId,
+            registry: ctx.registry,
+            ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
+            log: ctx.log,
+          },
+          startOpts,
+        );
+        started.push(node);
+        return node;
+      },
+
+      dispose() {
+        disposed ??= (async () => {
+          // Stop in parallel: a cluster's nodes are independent and each may need its grace delay.
+          await Promise.allSettled(started.map((n) => n.stop()));
+        })();
+        return disposed;
+      },
+    };
+  };
+}

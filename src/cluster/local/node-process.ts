@@ -1,0 +1,289 @@
+/**
+ * One node run as a local process. stderr goes straight to the node's log file (so logs
+ * survive us and cost no copying); stdout is read for the ready line and also appended to
+ * the log. Control is by signals: SIGTERM then SIGKILL after a grace delay, SIGSTOP/SIGCONT
+ * for pause/resume.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ProcessLaunch, ReadinessSpec } from '../../adapter/types.ts';
+import { type Clock, systemClock } from '../../support/clock.ts';
+import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
+import type { CleanupRegistry } from '../cleanup/registry.ts';
+import { RUN_ENV } from '../cleanup/run.ts';
+import type { ExitInfo, NodeState, RunningNode, StartOptions } from '../runtime.ts';
+import { tailFile } from './log-file.ts';
+
+/** Default delay between SIGTERM and SIGKILL when stopping a node. */
+export const DEFAULT_STOP_GRACE_MS = 5000;
+
+const orphanGuard = fileURLToPath(new URL('./orphan-guard.mjs', import.meta.url));
+
+/** Lines of log shown in start errors. */
+const LOG_TAIL_LINES = 25;
+
+export interface NodeProcessOptions {
+  name: string;
+  launch: ProcessLaunch;
+  readiness: ReadinessSpec;
+  /** Fallback API URL to health-check (when the node prints no ready line). */
+  apiUrl: string;
+  logFile: string;
+  runId: string;
+  registry: CleanupRegistry;
+  stopGraceMs?: number;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+function isNodeBinary(command: string): boolean {
+  return command === process.execPath || /^node(\.exe)?$/.test(basename(command));
+}
+
+/** A node process; create with {@link NodeProcess.start}. */
+export class NodeProcess implements RunningNode {
+  readonly name: string;
+  readonly logFile: string;
+  #apiUrl: string;
+  #child: ChildProcess | undefined;
+  #state: NodeState = 'stopped';
+  #exited: Promise<ExitInfo> | undefined;
+  #expectingExit = false;
+  #unexpected = new Set<(info: ExitInfo) => void>();
+  #registration: Disposable | undefined;
+  readonly #opts: NodeProcessOptions;
+  readonly #clock: Clock;
+
+  private constructor(opts: NodeProcessOptions) {
+    this.name = opts.name;
+    this.logFile = opts.logFile;
+    this.#apiUrl = opts.apiUrl;
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+  }
+
+  /** Spawns the node and resolves once it serves; on failure nothing is left running. */
+  static async start(opts: NodeProcessOptions, startOpts: StartOptions): Promise<NodeProcess> {
+    const node = new NodeProcess(opts);
+    await node.start(startOpts);
+    return node;
+  }
+
+  get apiUrl(): string {
+    return this.#apiUrl;
+  }
+
+  get state(): NodeState {
+    return this.#state;
+  }
+
+  get pid(): number | undefined {
+    return this.#state === 'running' || this.#state === 'paused' ? this.#child?.pid : undefined;
+  }
+
+  onUnexpectedExit(listener: (info: ExitInfo) => void): Disposable {
+    this.#unexpected.add(listener);
+    return { [Symbol.dispose]: () => void this.#unexpected.delete(listener) };
+  }
+
+  logTail(lines = LOG_TAIL_LINES): Promise<string> {
+    return tailFile(this.logFile, lines);
+  }
+
+  async start(startOpts: StartOptions): Promise<void> {
+    if (this.#state === 'running' || this.#state === 'paused') return;
+    const { launch } = this.#opts;
+    const startedAt = this.#clock.monotonic();
+    const logFd = openSync(this.logFile, 'a');
+    const args = isNodeBinary(launch.command) ? ['--import', orphanGuard, ...launch.args] : launch.args;
+    this.#opts.log?.(`starting ${this.name}`);
+    let child: ChildProcess;
+    try {
+      child = spawn(launch.command, args, {
+        cwd: launch.cwd,
+        env: {
+          ...process.env,
+          ...launch.env,
+          [RUN_ENV]: this.#opts.runId,
+          CHAINLAB_OWNER_PID: String(process.pid),
+        },
+        stdio: ['ignore', 'pipe', logFd],
+        // Same process group as the runner: a terminal Ctrl-C reaches the nodes too.
+        detached: false,
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    this.#child = child;
+    this.#state = 'running';
+    this.#expectingExit = false;
+    const pid = child.pid;
+    this.#registration = this.#opts.registry.add({
+      label: `process ${this.name} (pid ${pid})`,
+      dispose: async () => void (await this.stop()),
+      disposeSync: () => {
+        if (pid !== undefined && this.#child === child && this.#state !== 'exited') {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {}
+        }
+      },
+    });
+    this.#exited = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => {
+        const info = { exitCode: code, signal };
+        if (this.#child === child) {
+          this.#state = 'exited';
+          this.#registration?.[Symbol.dispose]();
+          if (!this.#expectingExit) for (const l of this.#unexpected) l(info);
+        }
+        resolve(info);
+      });
+    });
+    // `error` (e.g. ENOENT) is followed by no `exit`; surface it through the same path.
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+    const ready = this.#waitReady(child, startOpts, startedAt, spawnError);
+    try {
+      await ready;
+      this.#opts.log?.(`${this.name} serving at ${this.#apiUrl} in ${Math.round(this.#clock.monotonic() - startedAt)} ms`);
+    } catch (error) {
+      await this.kill().catch(() => {});
+      throw error;
+    }
+  }
+
+  async #waitReady(
+    child: ChildProcess,
+    startOpts: StartOptions,
+    startedAt: number,
+    spawnError: Promise<Error>,
+  ): Promise<void> {
+    const logFd = openSync(this.logFile, 'a');
+    const lines = createInterface({ input: child.stdout!, crlfDelay: Number.POSITIVE_INFINITY });
+    const ac = new AbortController();
+    const fail = async (short: string, extra: { timedOut: boolean; exit?: ExitInfo; cause?: unknown }) =>
+      new ClusterStartError(short, {
+        node: this.name,
+        timedOut: extra.timedOut,
+        exitCode: extra.exit?.exitCode,
+        signal: extra.exit?.signal,
+        durationMs: Math.round(this.#clock.monotonic() - startedAt),
+        logFile: this.logFile,
+        logTail: await this.logTail(),
+        cause: extra.cause,
+      });
+    try {
+      const readyLine = new Promise<void>((resolve) => {
+        lines.on('line', (line) => {
+          try {
+            writeSync(logFd, `${line}\n`);
+          } catch {}
+          const r = this.#opts.readiness.readyLine(line);
+          if (r) {
+            this.#apiUrl = r.apiUrl.replace(/\/+$/, '');
+            resolve();
+          }
+        });
+      });
+      const exited = this.#exited!.then(async (exit) => {
+        const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+        throw await fail(`node ${this.name} ${how} before it was ready`, { timedOut: false, exit });
+      });
+      const errored = spawnError.then(async (error) => {
+        throw await fail(`node ${this.name} could not be started: ${error.message}`, { timedOut: false, cause: error });
+      });
+      const timedOut = this.#clock.sleep(startOpts.timeoutMs, ac.signal).then(async () => {
+        throw await fail(`node ${this.name} was not ready within ${startOpts.timeoutMs} ms`, { timedOut: true });
+      });
+      const aborted = new Promise<never>((_, reject) => {
+        const s = startOpts.signal;
+        if (!s) return;
+        const onAbort = (): void => reject(s.reason);
+        if (s.aborted) onAbort();
+        else s.addEventListener('abort', onAbort, { once: true });
+        ac.signal.addEventListener('abort', () => s.removeEventListener('abort', onAbort), { once: true });
+      });
+      // Swallow the losers' rejections once the race is decided.
+      for (const p of [exited, errored, timedOut, aborted]) p.catch(() => {});
+      await Promise.race([readyLine, exited, errored, timedOut, aborted]);
+    } finally {
+      ac.abort();
+      // Keep copying stdout to the log after readiness; close our fd when stdout ends.
+      const closeLog = (): void => {
+        try {
+          closeSync(logFd);
+        } catch {}
+      };
+      if (child.stdout!.closed) closeLog();
+      else child.stdout!.once('close', closeLog);
+    }
+  }
+
+  #signal(sig: NodeJS.Signals): boolean {
+    const child = this.#child;
+    if (!child?.pid || this.#state === 'exited' || this.#state === 'stopped') return false;
+    try {
+      return child.kill(sig);
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(opts: { graceMs?: number } = {}): Promise<ExitInfo | undefined> {
+    if (this.#state === 'stopped' || this.#state === 'exited' || this.#child === undefined) {
+      this.#state = this.#state === 'exited' ? 'exited' : 'stopped';
+      return this.#exited ? await this.#exited : undefined;
+    }
+    const graceMs = opts.graceMs ?? this.#opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    this.#expectingExit = true;
+    this.#opts.log?.(`stopping ${this.name}`);
+    this.#signal('SIGTERM');
+    // A paused process only handles SIGTERM once continued.
+    if (this.#state === 'paused') this.#signal('SIGCONT');
+    const exited = this.#exited!;
+    const ac = new AbortController();
+    const escalate = this.#clock.sleep(graceMs, ac.signal).then(
+      () => {
+        this.#opts.log?.(`${this.name} ignored SIGTERM for ${graceMs} ms: SIGKILL`);
+        this.#signal('SIGKILL');
+      },
+      () => {},
+    );
+    const info = await exited;
+    ac.abort();
+    await escalate;
+    this.#state = 'stopped';
+    return info;
+  }
+
+  async kill(): Promise<ExitInfo | undefined> {
+    if (this.#state === 'stopped' || this.#state === 'exited' || this.#child === undefined) {
+      return this.#exited ? await this.#exited : undefined;
+    }
+    this.#expectingExit = true;
+    this.#signal('SIGKILL');
+    const info = await this.#exited!;
+    this.#state = 'stopped';
+    return info;
+  }
+
+  async pause(): Promise<void> {
+    if (this.#state !== 'running') {
+      throw new NodeControlError(this.name, 'pause', `node is ${this.#state}, not running`);
+    }
+    this.#signal('SIGSTOP');
+    this.#state = 'paused';
+  }
+
+  async resume(): Promise<void> {
+    if (this.#state !== 'paused') {
+      throw new NodeControlError(this.name, 'resume', `node is ${this.#state}, not paused`);
+    }
+    this.#signal('SIGCONT');
+    this.#state = 'running';
+  }
+}

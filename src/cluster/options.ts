@@ -1,0 +1,244 @@
+/**
+ * Cluster options: the schema, defaults and the environment (`CHAINLAB_DEPLOYER`,
+ * `CHAINLAB_ATTACH_URLS`, `CHAINLAB_ATTACH_DIR`), validated up front so a bad option fails
+ * with one `ConfigError` naming every problem before anything starts.
+ */
+import { z } from 'zod';
+import type { ChainAdapter, NodeSpec, ResolvedTopology, TopologyShape } from '../adapter/types.ts';
+import type { ConfigIssue } from '../support/errors.ts';
+import { MAX_SEED } from '../support/rng.ts';
+import { type AllowedText, parseOptions, throwIfIssues } from '../support/validate.ts';
+import type { ReadyStrategy } from './ready.ts';
+import type { DeployerName } from './types.ts';
+
+/** Options of a cluster definition. Every field is optional; defaults are listed. */
+export interface ClusterOptions {
+  /** Validators (block producers). Default 3; 1..16. */
+  validators?: number;
+  /** Executors (DA nodes, no block production). Default 0; 0..16. */
+  executors?: number;
+  /** Who dials whom at start: `mesh` (everyone) or `star` (everyone dials val-0). Default `mesh`. */
+  shape?: TopologyShape;
+  /** Wallets funded at genesis (workloads send from these). Default 20; 0..10 000. */
+  wallets?: number;
+  /** Genesis balance per wallet. Default: the chain's default. */
+  walletBalance?: number;
+  /** Slot duration in ms. Default 200; 50..2000. */
+  slotMs?: number;
+  /** Active slot coefficient f: chance a slot has a leader. Default 0.5; 0 < f ≤ 1. */
+  activeSlotCoeff?: number;
+  /** Security parameter k: blocks deeper than k are final. Default 5; 1..1000. */
+  securityParam?: number;
+  /** Chain id. Default: derived from the seed by the adapter. */
+  chainId?: string;
+  /** Deliberate faults per node name (adapter capability `bugs`), e.g. `{ 'val-1': ['no-sync'] }`. */
+  bugs?: Record<string, string[]>;
+  /** Seed of every random choice. Default: `CHAINLAB_SEED`, else random (printed on failure). */
+  seed?: number;
+  /** Deployer. Default: `CHAINLAB_DEPLOYER`, else `local`. */
+  deployer?: DeployerName;
+  /** For the `attach` deployer. Default: `CHAINLAB_ATTACH_URLS` (comma-separated) and `CHAINLAB_ATTACH_DIR`. */
+  attach?: { urls: string[]; chainDir?: string };
+  /** Time for every node to start and the `ready` strategy to pass. Default 60 000 ms. */
+  startTimeoutMs?: number;
+  /** Graceful stop delay before SIGKILL. Default 5000 ms. */
+  stopGraceMs?: number;
+  /** When the cluster counts as ready. Default: every node serves and has ≥ 1 peer. */
+  ready?: ReadyStrategy;
+  /** The chain. Default: the refnode adapter. */
+  adapter?: ChainAdapter;
+  /** Observation sampling period in ms. Default: the observer's default. */
+  sampleEveryMs?: number;
+  /** Name for logs and dirs. Default `cluster`. */
+  name?: string;
+}
+
+/** Options after defaults and environment were applied. */
+export interface ResolvedClusterOptions {
+  topology: ResolvedTopology;
+  seed: number | undefined;
+  deployer: DeployerName;
+  attach: { urls: string[]; chainDir: string | undefined } | undefined;
+  startTimeoutMs: number;
+  stopGraceMs: number;
+  ready: ReadyStrategy | undefined;
+  adapter: ChainAdapter | undefined;
+  sampleEveryMs: number | undefined;
+  name: string;
+}
+
+/** What each option allows, used in `ConfigError` messages. */
+export const clusterOptionsAllowed: AllowedText = {
+  validators: 'an integer 1..16',
+  executors: 'an integer 0..16',
+  shape: `'mesh' or 'star'`,
+  wallets: 'an integer 0..10000',
+  walletBalance: 'a safe integer ≥ 1',
+  slotMs: 'an integer 50..2000 (ms)',
+  activeSlotCoeff: 'a number with 0 < f ≤ 1',
+  securityParam: 'an integer 1..1000',
+  chainId: 'a string of 1..64 letters, digits, - or _',
+  bugs: 'an object { [node name]: string[] }',
+  seed: `an integer 0..${MAX_SEED}`,
+  deployer: `'local', 'docker' or 'attach'`,
+  'attach.urls': 'a non-empty list of http(s) URLs',
+  'attach.chainDir': 'a directory path',
+  startTimeoutMs: 'an integer 1000..600000 (ms)',
+  stopGraceMs: 'an integer 0..60000 (ms)',
+  ready: 'a Ready strategy (Ready.forPeers(1), …)',
+  adapter: 'a ChainAdapter ({ name, prepare, attach })',
+  sampleEveryMs: 'an integer 50..60000 (ms)',
+  name: 'a string of 1..40 letters, digits, - or _',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, slotMs, activeSlotCoeff, securityParam, chainId, bugs, seed, deployer, attach, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+};
+
+const deployers = ['local', 'docker', 'attach'] as const;
+
+const schema = z.strictObject({
+  validators: z.int().min(1).max(16).default(3),
+  executors: z.int().min(0).max(16).default(0),
+  shape: z.enum(['mesh', 'star']).default('mesh'),
+  wallets: z.int().min(0).max(10_000).default(20),
+  walletBalance: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+  slotMs: z.int().min(50).max(2000).default(200),
+  activeSlotCoeff: z.number().gt(0).lte(1).default(0.5),
+  securityParam: z.int().min(1).max(1000).default(5),
+  chainId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+  bugs: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  seed: z.int().min(0).max(MAX_SEED).optional(),
+  deployer: z.enum(deployers).optional(),
+  attach: z
+    .strictObject({
+      urls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+      chainDir: z.string().min(1).optional(),
+    })
+    .optional(),
+  startTimeoutMs: z.int().min(1000).max(600_000).default(60_000),
+  stopGraceMs: z.int().min(0).max(60_000).default(5000),
+  ready: z.custom<ReadyStrategy>((v) => typeof v === 'object' && v !== null && 'wait' in v).optional(),
+  adapter: z
+    .custom<ChainAdapter>((v) => typeof v === 'object' && v !== null && 'prepare' in v && 'name' in v)
+    .optional(),
+  sampleEveryMs: z.int().min(50).max(60_000).optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/)
+    .default('cluster'),
+});
+
+/** Node names: validators `val-0..`, executors `exe-0..` (validators first). */
+export function nodeSpecs(validators: number, executors: number, bugs: Record<string, string[]>): NodeSpec[] {
+  const out: NodeSpec[] = [];
+  for (let i = 0; i < validators; i++) {
+    out.push({ name: `val-${i}`, role: 'validator', index: i, bugs: bugs[`val-${i}`] ?? [] });
+  }
+  for (let i = 0; i < executors; i++) {
+    const name = `exe-${i}`;
+    out.push({ name, role: 'executor', index: validators + i, bugs: bugs[name] ?? [] });
+  }
+  return out;
+}
+
+/** Who dials whom: mesh = every other node; star = every node dials the first validator. */
+export function dialPlan(nodes: readonly NodeSpec[], shape: TopologyShape): Record<string, string[]> {
+  const hub = nodes[0]?.name;
+  const out: Record<string, string[]> = {};
+  for (const n of nodes) {
+    if (shape === 'mesh') out[n.name] = nodes.filter((m) => m.name !== n.name).map((m) => m.name);
+    else out[n.name] = hub === undefined || hub === n.name ? [] : [hub];
+  }
+  return out;
+}
+
+/** Reads `CHAINLAB_DEPLOYER` / `CHAINLAB_ATTACH_URLS` / `CHAINLAB_ATTACH_DIR`. */
+function fromEnv(env: NodeJS.ProcessEnv): { deployer?: unknown; attach?: { urls: string[]; chainDir?: string } } {
+  const out: { deployer?: unknown; attach?: { urls: string[]; chainDir?: string } } = {};
+  if (env.CHAINLAB_DEPLOYER !== undefined && env.CHAINLAB_DEPLOYER !== '') out.deployer = env.CHAINLAB_DEPLOYER;
+  if (env.CHAINLAB_ATTACH_URLS !== undefined && env.CHAINLAB_ATTACH_URLS !== '') {
+    out.attach = { urls: env.CHAINLAB_ATTACH_URLS.split(',').map((u) => u.trim()) };
+    if (env.CHAINLAB_ATTACH_DIR) out.attach.chainDir = env.CHAINLAB_ATTACH_DIR;
+  }
+  return out;
+}
+
+/**
+ * Validates options and applies defaults and the environment. Throws one `ConfigError`
+ * listing every problem (options first, then environment variables).
+ */
+export function resolveClusterOptions(input: ClusterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedClusterOptions {
+  const issues: ConfigIssue[] = [];
+  let parsed: z.output<typeof schema> | undefined;
+  try {
+    parsed = parseOptions(schema, input ?? {}, 'cluster options', clusterOptionsAllowed);
+  } catch (error) {
+    issues.push(...(error as { issues: ConfigIssue[] }).issues);
+  }
+
+  const envOpts = fromEnv(env);
+  let deployer: DeployerName = 'local';
+  const explicit = input?.deployer ?? envOpts.deployer;
+  if (explicit !== undefined) {
+    if ((deployers as readonly unknown[]).includes(explicit)) deployer = explicit as DeployerName;
+    else if (input?.deployer === undefined) {
+      issues.push({ path: 'CHAINLAB_DEPLOYER', value: explicit, allowed: clusterOptionsAllowed.deployer! });
+    }
+  }
+  const attachIn = input?.attach ?? envOpts.attach;
+  if (deployer === 'attach' && attachIn === undefined) {
+    issues.push({
+      path: 'attach.urls',
+      value: undefined,
+      allowed: 'the attach deployer needs node API URLs: set CHAINLAB_ATTACH_URLS or the attach option',
+    });
+  }
+  if (input?.attach === undefined && envOpts.attach !== undefined && deployer === 'attach') {
+    for (const [i, u] of envOpts.attach.urls.entries()) {
+      if (!/^https?:\/\/[^/\s]+/.test(u)) {
+        issues.push({ path: `CHAINLAB_ATTACH_URLS[${i}]`, value: u, allowed: 'an http(s) URL' });
+      }
+    }
+  }
+
+  if (parsed !== undefined) {
+    const nodes = nodeSpecs(parsed.validators, parsed.executors, parsed.bugs);
+    const names = new Set(nodes.map((n) => n.name));
+    for (const name of Object.keys(parsed.bugs)) {
+      if (!names.has(name)) {
+        issues.push({ path: `bugs.${name}`, value: parsed.bugs[name], allowed: `a node of this cluster: ${[...names].join(', ')}` });
+      }
+    }
+    if (Object.keys(parsed.bugs).length > 0 && parsed.adapter && !parsed.adapter.capabilities.has('bugs')) {
+      issues.push({ path: 'bugs', value: parsed.bugs, allowed: `nothing: the ${parsed.adapter.name} adapter has no bugs` });
+    }
+  }
+  throwIfIssues('cluster options', issues);
+  const p = parsed!;
+  const nodes = nodeSpecs(p.validators, p.executors, p.bugs);
+  return {
+    topology: {
+      validators: p.validators,
+      executors: p.executors,
+      shape: p.shape,
+      wallets: p.wallets,
+      walletBalance: p.walletBalance,
+      slotMs: p.slotMs,
+      activeSlotCoeff: p.activeSlotCoeff,
+      securityParam: p.securityParam,
+      chainId: p.chainId,
+      nodes,
+      dials: dialPlan(nodes, p.shape),
+    },
+    seed: p.seed,
+    deployer,
+    attach: attachIn === undefined ? undefined : { urls: attachIn.urls, chainDir: attachIn.chainDir },
+    startTimeoutMs: p.startTimeoutMs,
+    stopGraceMs: p.stopGraceMs,
+    ready: p.ready,
+    adapter: p.adapter,
+    sampleEveryMs: p.sampleEveryMs,
+    name: p.name,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Readiness strategies: when a started cluster counts as ready. Each polls the nodes'
+ * APIs with its own timeout and, on expiry, fails naming the nodes that were not ready
+ * and what they last reported.
+ */
+import type { ChainClient } from '../adapter/types.ts';
+import type { Clock } from '../support/clock.ts';
+import { ClusterStartError } from '../support/errors.ts';
+
+/** What a strategy may look at. */
+export interface ReadyContext {
+  nodes: readonly { name: string; client: ChainClient }[];
+  clock: Clock;
+  signal: AbortSignal;
+  /** Deadline (clock.monotonic()) the caller imposes; a strategy's own timeout may be shorter. */
+  deadline: number;
+}
+
+/** A readiness condition. */
+export interface ReadyStrategy {
+  /** Readable condition, e.g. `every node has ≥ 1 peer`. */
+  readonly description: string;
+  /** Own timeout in ms (undefined: the cluster's start timeout). */
+  readonly timeoutMs: number | undefined;
+  wait(ctx: ReadyContext): Promise<void>;
+  /** A copy with its own timeout. */
+  withTimeout(ms: number): ReadyStrategy;
+}
+
+const POLL_MS = 100;
+
+type Probe = (client: ChainClient) => Promise<{ ok: boolean; observed: string }>;
+
+function pollEveryNode(description: string, probe: Probe, timeoutMs: number | undefined): ReadyStrategy {
+  return {
+    description,
+    timeoutMs,
+    withTimeout: (ms) => pollEveryNode(description, probe, ms),
+    async wait(ctx) {
+      const started = ctx.clock.monotonic();
+      const deadline = timeoutMs === undefined ? ctx.deadline : Math.min(ctx.deadline, started + timeoutMs);
+      const pending = new Map(ctx.nodes.map((n) => [n.name, n]));
+      const observed = new Map<string, string>();
+      while (pending.size > 0) {
+        await Promise.all(
+          [...pending.values()].map(async (n) => {
+            try {
+              const r = await probe(n.client);
+              observed.set(n.name, r.observed);
+              if (r.ok) pending.delete(n.name);
+            } catch (error) {
+              observed.set(n.name, `no answer (${(error as Error).message})`);
+            }
+          }),
+        );
+        if (pending.size === 0) return;
+        if (ctx.clock.monotonic() >= deadline) {
+          const waited = Math.round(ctx.clock.monotonic() - started);
+          const lines = [...pending.keys()].map((name) => `${name}: ${observed.get(name) ?? 'not asked'}`);
+          throw new ClusterStartError(
+            `cluster not ready after ${waited} ms: waiting for ${description}; not ready: ${lines.join('; ')}`,
+            { node: [...pending.keys()][0], timedOut: true, durationMs: waited },
+          );
+        }
+        await ctx.clock.sleep(POLL_MS, ctx.signal);
+      }
+    },
+  };
+}
+
+/** Factories of readiness strategies. */
+export const Ready = {
+  /** Every node answers its health check. */
+  forServing(): ReadyStrategy {
+    return pollEveryNode(
+      'every node serving',
+      async (c) => {
+        const ok = await c.health({ timeoutMs: 1000 });
+        return { ok, observed: ok ? 'serving' : 'not serving' };
+      },
+      undefined,
+    );
+  },
+  /** Every node has at least `k` connected peers. */
+  forPeers(k: number): ReadyStrategy {
+    return pollEveryNode(
+      `every node has ≥ ${k} peer${k === 1 ? '' : 's'}`,
+      async (c) => {
+        const info = await c.info({ timeoutMs: 1000 });
+        return { ok: info.peers >= k, observed: `${info.peers} peers` };
+      },
+      undefined,
+    );
+  },
+  /** Every node's best chain reached height `h`. */
+  forHeight(h: number): ReadyStrategy {
+    return pollEveryNode(
+      `every node at height ≥ ${h}`,
+      async (c) => {
+        const info = await c.info({ timeoutMs: 1000 });
+        return { ok: info.height >= h, observed: `height ${info.height}` };
+      },
+      undefined,
+    );
+  },
+  /** Every node finalized height `h`. */
+  forFinalizedHeight(h: number): ReadyStrategy {
+    return pollEveryNode(
+      `every node finalized height ≥ ${h}`,
+      async (c) => {
+        const info = await c.info({ timeoutMs: 1000 });
+        return { ok: info.finalizedHeight >= h, observed: `final height ${info.finalizedHeight}` };
+      },
+      undefined,
+    );
+  },
+  /** All strategies, in order. */
+  forAll(strategies: readonly ReadyStrategy[]): ReadyStrategy {
+    const make = (timeoutMs: number | undefined): ReadyStrategy => ({
+      description: strategies.map((s) => s.description).join(', then '),
+      timeoutMs,
+      withTimeout: (ms) => make(ms),
+      async wait(ctx) {
+        const deadline =
+          timeoutMs === undefined ? ctx.deadline : Math.min(ctx.deadline, ctx.clock.monotonic() + timeoutMs);
+        for (const s of strategies) await s.wait({ ...ctx, deadline });
+      },
+    });
+    return make(undefined);
+  },
+};
+
+/** Default: serving, and ≥ 1 peer each when there is more than one node. */
+export function defaultReady(nodeCount: number): ReadyStrategy {
+  return nodeCount > 1 ? Ready.forPeers(1) : Ready.forServing();
+}
+

@@ -1,0 +1,336 @@
+/**
+ * Starting a cluster: run dir → chain files (adapter) → addresses (runtime) → every node
+ * started in parallel → readiness → observer. If any step fails, whatever started is torn
+ * down and the original error is rethrown.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { refnodeAdapter } from '../adapter/refnode/adapter.ts';
+import type { ChainAdapter, ChainClient, ChainFacts, LaunchEndpoints, Wallet } from '../adapter/types.ts';
+import { startObserver } from '../observe/observer.ts';
+import type { StartedObserver } from '../observe/observer.ts';
+import type { Recording } from '../observe/recording.ts';
+import { type Clock, systemClock } from '../support/clock.ts';
+import { ChainlabError, ClusterStartError } from '../support/errors.ts';
+import { Rng, runSeed } from '../support/rng.ts';
+import { AttachedNode, attachControls } from './attach/attached-node.ts';
+import { runRegistry } from './cleanup/registry.ts';
+import { acquireRun } from './cleanup/run.ts';
+import { runtimeFactory } from './deployers.ts';
+import type { ResolvedClusterOptions } from './options.ts';
+import { defaultReady } from './ready.ts';
+import type { NodeControl, NodeRuntime, RunningNode } from './runtime.ts';
+import { ClusterNode } from './started-node.ts';
+import type { NodeRef, StartedCluster, StartedNode } from './types.ts';
+
+/** Per-start options (not part of the definition). */
+export interface StartClusterOptions {
+  /** Aborts a start in progress (what started is torn down). */
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** Story log; default: stderr when `CHAINLAB_LOG` is set, else silent. */
+  log?: (line: string) => void;
+}
+
+let clusterCounter = 0;
+
+function defaultLog(): (line: string) => void {
+  return process.env.CHAINLAB_LOG ? (line) => process.stderr.write(`[chainlab] ${line}\n`) : () => {};
+}
+
+/** Teardown steps collected while starting, run newest first on failure or dispose. */
+class Teardown {
+  readonly #steps: { label: string; fn: () => Promise<void> }[] = [];
+  push(label: string, fn: () => Promise<void>): void {
+    this.#steps.push({ label, fn });
+  }
+  async run(): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    while (this.#steps.length > 0) {
+      const step = this.#steps.pop()!;
+      try {
+        await step.fn();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    return errors;
+  }
+}
+
+export async function startCluster(opts: ResolvedClusterOptions, startOpts: StartClusterOptions): Promise<StartedCluster> {
+  const clock = startOpts.clock ?? systemClock;
+  const log = startOpts.log ?? defaultLog();
+  const adapter: ChainAdapter = opts.adapter ?? refnodeAdapter();
+  const seed = opts.seed ?? runSeed();
+  const began = clock.monotonic();
+  const deadline = began + opts.startTimeoutMs;
+  const teardown = new Teardown();
+  const abort = new AbortController();
+  const signal = startOpts.signal ? AbortSignal.any([startOpts.signal, abort.signal]) : abort.signal;
+  // The registry can tear a half-started cluster down on SIGINT too.
+  const registration = runRegistry.add({
+    label: `cluster start ${opts.name}`,
+    dispose: async () => {
+      abort.abort(new ChainlabError('cluster start interrupted'));
+      await teardown.run();
+    },
+  });
+
+  try {
+    const run = await acquireRun();
+    teardown.push('release run', () => run.release());
+    const clusterName = `${opts.name}-${++clusterCounter}`;
+    const clusterDir = join(run.dir, clusterName);
+    await mkdir(clusterDir, { recursive: true });
+    teardown.push('remove cluster dir', () => rm(clusterDir, { recursive: true, force: true }));
+
+    let facts: ChainFacts;
+    let wallets: readonly Wallet[];
+    let makeClient: (url: string) => ChainClient;
+    let runtime: NodeRuntime | undefined;
+    const started: { role: 'validator' | 'executor'; node: RunningNode }[] = [];
+    let deployer: { name: string; capabilities: ReadonlySet<NodeControl> };
+
+    if (opts.deployer === 'attach') {
+      const chain = await adapter.attach({
+        urls: opts.attach!.urls,
+        ...(opts.attach!.chainDir === undefined ? {} : { chainDir: opts.attach!.chainDir }),
+      });
+      facts = chain.facts;
+      wallets = chain.wallets;
+      makeClient = (url) => chain.client(url);
+      for (const n of chain.nodes) started.push({ role: n.role, node: new AttachedNode(n.name, n.url) });
+      deployer = { name: 'attach', capabilities: attachControls };
+      log(`attached to ${chain.nodes.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
+    } else {
+      const chainDir = join(clusterDir, 'chain');
+      await mkdir(chainDir, { recursive: true });
+      const prepared = await adapter.prepare(opts.topology, chainDir, seed);
+      facts = prepared.facts;
+      wallets = prepared.wallets;
+      makeClient = (url) => prepared.client(url);
+      const factory = await runtimeFactory(opts.deployer, { stopGraceMs: opts.stopGraceMs });
+      const rt = await factory({ runId: run.id, clusterDir, clusterName, registry: runRegistry, log });
+      runtime = rt;
+      teardown.push('dispose runtime', () => rt.dispose());
+      deployer = { name: rt.deployer, capabilities: rt.capabilities };
+      const allocations = await rt.allocate(opts.topology.nodes);
+      const byName = new Map(allocations.map((a) => [a.name, a]));
+      signal.throwIfAborted();
+      const results = await Promise.allSettled(
+        opts.topology.nodes.map(async (spec) => {
+          const allocation = byName.get(spec.name)!;
+          const endpoints: LaunchEndpoints = {
+            bindHost: allocation.bindHost,
+            host: allocation.host,
+            apiPort: allocation.apiPort,
+            p2pPort: allocation.p2pPort,
+            dataDir: allocation.dataDir,
+            chainDir: allocation.chainDir,
+            peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
+              const a = byName.get(peer)!;
+              return { name: peer, host: a.host, p2pPort: a.p2pPort };
+            }),
+          };
+          const remaining = Math.max(1000, deadline - clock.monotonic());
+          try {
+            const node = await rt.start(
+              { name: spec.name, role: spec.role, allocation, launch: prepared.launch(spec, endpoints) },
+              { timeoutMs: remaining, signal },
+            );
+            started.push({ role: spec.role, node });
+          } catch (error) {
+            // One node failing dooms the start: stop waiting for the others.
+            abort.abort(error);
+            throw error;
+          }
+        }),
+      );
+      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failures.length > 0) {
+        // The first real failure, not the aborts it caused in the other nodes.
+        const original = failures.find((f) => ClusterStartError.is(f.reason) || !signal.aborted || f.reason !== signal.reason);
+        throw (original ?? failures[0]!).reason;
+      }
+    }
+
+    // Keep genesis order (val-0.., exe-0..) whatever order nodes became ready in.
+    const order = new Map(opts.topology.nodes.map((n, i) => [n.name, i]));
+    started.sort((a, b) => (order.get(a.node.name) ?? 0) - (order.get(b.node.name) ?? 0));
+
+    let recording: Recording | undefined;
+    const nodes = started.map(
+      ({ role, node }) =>
+        new ClusterNode(role, node, {
+          deployer: deployer.name,
+          capabilities: deployer.capabilities,
+          recording: () => recording,
+          makeClient,
+          startTimeoutMs: opts.startTimeoutMs,
+          log,
+        }),
+    );
+    teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
+
+    const ready = opts.ready ?? defaultReady(nodes.length);
+    await ready.wait({ nodes, clock, signal, deadline });
+    log(`${clusterName} ready (${ready.description}) in ${Math.round(clock.monotonic() - began)} ms, seed ${seed}`);
+
+    const observer = startObserver({
+      nodes: () => nodes,
+      facts,
+      seed,
+      clock,
+      ...(opts.sampleEveryMs === undefined ? {} : { sampleEveryMs: opts.sampleEveryMs }),
+    });
+    recording = observer.recording;
+    teardown.push('stop observer', () => observer.stop());
+
+    const cluster = new RunningCluster({
+      runId: run.id,
+      seed,
+      facts,
+      wallets,
+      nodes,
+      dir: runtime ? clusterDir : undefined,
+      deployer,
+      observer,
+      teardown,
+      log,
+      name: clusterName,
+    });
+    registration[Symbol.dispose]();
+    const clusterRegistration = runRegistry.add({ label: `cluster ${clusterName}`, dispose: () => cluster.dispose() });
+    teardown.push('unregister', async () => clusterRegistration[Symbol.dispose]());
+    return cluster;
+  } catch (error) {
+    abort.abort(error);
+    registration[Symbol.dispose]();
+    await teardown.run();
+    throw error;
+  }
+}
+
+interface RunningClusterInit {
+  runId: string;
+  seed: number;
+  facts: ChainFacts;
+  wallets: readonly Wallet[];
+  nodes: ClusterNode[];
+  dir: string | undefined;
+  deployer: { name: string; capabilities: ReadonlySet<NodeControl> };
+  observer: StartedObserver;
+  teardown: Teardown;
+  log: (line: string) => void;
+  name: string;
+}
+
+class RunningCluster implements StartedCluster {
+  readonly runId: string;
+  readonly seed: number;
+  readonly rng: Rng;
+  readonly facts: ChainFacts;
+  readonly wallets: readonly Wallet[];
+  readonly nodes: readonly ClusterNode[];
+  readonly validators: readonly ClusterNode[];
+  readonly executors: readonly ClusterNode[];
+  readonly dir: string | undefined;
+  readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
+  readonly observer: StartedObserver;
+  readonly name: string;
+  readonly #teardown: Teardown;
+  readonly #deferred: AsyncDisposable[] = [];
+  readonly #log: (line: string) => void;
+  #disposed: Promise<void> | undefined;
+
+  constructor(init: RunningClusterInit) {
+    this.runId = init.runId;
+    this.seed = init.seed;
+    this.rng = new Rng(init.seed);
+    this.facts = init.facts;
+    this.wallets = init.wallets;
+    this.nodes = init.nodes;
+    this.validators = init.nodes.filter((n) => n.role === 'validator');
+    this.executors = init.nodes.filter((n) => n.role === 'executor');
+    this.dir = init.dir;
+    this.deployer = init.deployer;
+    this.observer = init.observer;
+    this.name = init.name;
+    this.#teardown = init.teardown;
+    this.#log = init.log;
+  }
+
+  get recording(): Recording {
+    return this.observer.recording;
+  }
+
+  node(ref: NodeRef): ClusterNode {
+    const name = typeof ref === 'string' ? ref : ref.name;
+    const found = this.nodes.find((n) => n.name === name);
+    if (!found) {
+      throw new ChainlabError(`no node named ${JSON.stringify(name)}; this cluster has ${this.nodes.map((n) => n.name).join(', ')}`);
+    }
+    return found;
+  }
+
+  client(ref: NodeRef): ChainClient {
+    return this.node(ref).client;
+  }
+
+  requireCapabilities(...controls: NodeControl[]): void {
+    const node = this.nodes[0];
+    for (const c of controls) node?.require(c);
+  }
+
+  stop(ref: NodeRef): Promise<void> {
+    return this.node(ref).stop();
+  }
+  start(ref: NodeRef): Promise<void> {
+    return this.node(ref).start();
+  }
+  restart(ref: NodeRef): Promise<void> {
+    return this.node(ref).restart();
+  }
+  kill(ref: NodeRef): Promise<void> {
+    return this.node(ref).kill();
+  }
+  pause(ref: NodeRef): Promise<void> {
+    return this.node(ref).pause();
+  }
+  resume(ref: NodeRef): Promise<void> {
+    return this.node(ref).resume();
+  }
+
+  defer(resource: AsyncDisposable): void {
+    this.#deferred.push(resource);
+  }
+
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      this.#log(`disposing ${this.name}`);
+      const errors: unknown[] = [];
+      for (const r of this.#deferred.splice(0).reverse()) {
+        try {
+          await r[Symbol.asyncDispose]();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      errors.push(...(await this.#teardown.run()));
+      if (errors.length === 1) throw errors[0];
+      if (errors.length > 1) throw new AggregateError(errors, `disposing ${this.name}: ${errors.length} steps failed`);
+    })();
+    return this.#disposed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  toString(): string {
+    return `${this.name}(${this.nodes.map((n) => n.name).join(', ')}; seed ${this.seed})`;
+  }
+}
+
+export type { StartedNode };

@@ -1,0 +1,199 @@
+/**
+ * A node handle of a started cluster: a runtime node plus its API client, with every
+ * control action recorded as a fault window in the cluster's recording (opened when the
+ * action starts, closed when the node serves again).
+ */
+import type { ChainClient, NodeRole } from '../adapter/types.ts';
+import type { Recording } from '../observe/recording.ts';
+import { CapabilityError, NodeControlError } from '../support/errors.ts';
+import type { NodeControl, NodeState, RunningNode } from './runtime.ts';
+import type { StartedNode } from './types.ts';
+
+/** What a node handle needs from its cluster. */
+export interface NodeHandleContext {
+  deployer: string;
+  capabilities: ReadonlySet<NodeControl>;
+  recording: () => Recording | undefined;
+  makeClient: (url: string) => ChainClient;
+  startTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export class ClusterNode implements StartedNode {
+  readonly name: string;
+  readonly role: NodeRole;
+  readonly #runtime: RunningNode;
+  readonly #ctx: NodeHandleContext;
+  #client: ChainClient;
+  #clientUrl: string;
+  #window: { end(): void } | undefined;
+  /** Serialises control actions on one node (a restart must not interleave with a kill). */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(role: NodeRole, runtime: RunningNode, ctx: NodeHandleContext) {
+    this.name = runtime.name;
+    this.role = role;
+    this.#runtime = runtime;
+    this.#ctx = ctx;
+    this.#clientUrl = runtime.apiUrl;
+    this.#client = ctx.makeClient(runtime.apiUrl);
+    runtime.onUnexpectedExit((info) => {
+      const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.exitCode}`;
+      ctx.log(`${this.name} ${how} unexpectedly`);
+      ctx.recording()?.nodeEvent(this.name, 'crashed', how);
+    });
+  }
+
+  get apiUrl(): string {
+    return this.#runtime.apiUrl;
+  }
+
+  get client(): ChainClient {
+    return this.#client;
+  }
+
+  get logFile(): string | undefined {
+    return this.#runtime.logFile;
+  }
+
+  get state(): NodeState {
+    return this.#runtime.state;
+  }
+
+  logTail(lines?: number): Promise<string> {
+    return this.#runtime.logTail(lines);
+  }
+
+  /** Throws `CapabilityError` at once when the deployer cannot do `control`. */
+  require(control: NodeControl): void {
+    const refusal = this.#refusal(control);
+    if (refusal) throw refusal;
+  }
+
+  #refusal(control: NodeControl): CapabilityError | undefined {
+    if (!this.#ctx.capabilities.has(control)) {
+      return new CapabilityError(
+        control,
+        this.#ctx.deployer,
+        this.#ctx.deployer === 'attach'
+          ? 'attached nodes are observed only; use the local or docker deployer for node control'
+          : undefined,
+      );
+    }
+    return undefined;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn);
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  #openWindow(kind: string): void {
+    if (this.#window) return;
+    this.#window = this.#ctx.recording()?.openFault(kind, [this.name], `${kind}(${this.name})`);
+  }
+
+  #closeWindow(): void {
+    this.#window?.end();
+    this.#window = undefined;
+  }
+
+  #refreshClient(): void {
+    if (this.#runtime.apiUrl === this.#clientUrl) return;
+    const old = this.#client;
+    this.#clientUrl = this.#runtime.apiUrl;
+    this.#client = this.#ctx.makeClient(this.#clientUrl);
+    void old.close();
+  }
+
+  async #wrap(action: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      if (CapabilityError.is(error) || NodeControlError.is(error)) throw error;
+      throw new NodeControlError(this.name, action, (error as Error).message, { cause: error });
+    }
+  }
+
+  stop(): Promise<void> {
+    const refusal = this.#refusal('stop');
+    // Refused before any effect, as a rejected promise so `await` and `.rejects` both see it.
+    if (refusal) return Promise.reject(refusal);
+    return this.#serial(() =>
+      this.#wrap('stop', async () => {
+        this.#openWindow('stop');
+        this.#ctx.recording()?.nodeEvent(this.name, 'stopped');
+        await this.#runtime.stop();
+      }),
+    );
+  }
+
+  kill(): Promise<void> {
+    const refusal = this.#refusal('kill');
+    if (refusal) return Promise.reject(refusal);
+    return this.#serial(() =>
+      this.#wrap('kill', async () => {
+        this.#openWindow('kill');
+        this.#ctx.recording()?.nodeEvent(this.name, 'killed');
+        await this.#runtime.kill();
+      }),
+    );
+  }
+
+  async #startNow(): Promise<void> {
+    await this.#runtime.start({ timeoutMs: this.#ctx.startTimeoutMs });
+    this.#refreshClient();
+    this.#ctx.recording()?.nodeEvent(this.name, 'started');
+    this.#closeWindow();
+  }
+
+  start(): Promise<void> {
+    const refusal = this.#refusal('start');
+    if (refusal) return Promise.reject(refusal);
+    return this.#serial(() => this.#wrap('start', () => this.#startNow()));
+  }
+
+  restart(): Promise<void> {
+    const refusal = this.#refusal('restart');
+    if (refusal) return Promise.reject(refusal);
+    return this.#serial(() =>
+      this.#wrap('restart', async () => {
+        this.#openWindow('restart');
+        this.#ctx.recording()?.nodeEvent(this.name, 'restarting');
+        await this.#runtime.stop();
+        await this.#startNow();
+      }),
+    );
+  }
+
+  pause(): Promise<void> {
+    const refusal = this.#refusal('pause');
+    if (refusal) return Promise.reject(refusal);
+    return this.#serial(() =>
+      this.#wrap('pause', async () => {
+        await this.#runtime.pause();
+        this.#openWindow('pause');
+        this.#ctx.recording()?.nodeEvent(this.name, 'paused');
+      }),
+    );
+  }
+
+  resume(): Promise<void> {
+    const refusal = this.#refusal('resume');
+    if (refusal) return Promise.reject(refusal);
+    return this.#serial(() =>
+      this.#wrap('resume', async () => {
+        await this.#runtime.resume();
+        this.#ctx.recording()?.nodeEvent(this.name, 'resumed');
+        this.#closeWindow();
+      }),
+    );
+  }
+
+  /** Closes the client (cluster dispose). */
+  async close(): Promise<void> {
+    this.#closeWindow();
+    await this.#client.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Shapes of a started cluster and its nodes. Definitions (`Cluster`, src/cluster/cluster.ts)
+ * and started things are different types: URLs, clients and control exist only here.
+ * Workloads, chaos, observation and matchers use these handles and never know the deployer.
+ */
+import type { ChainClient, ChainFacts, NodeRole, Wallet } from '../adapter/types.ts';
+import type { StartedObserver } from '../observe/observer.ts';
+import type { Recording } from '../observe/recording.ts';
+import type { Rng } from '../support/rng.ts';
+import type { NodeControl, NodeState } from './runtime.ts';
+
+/** Deployer names chainlab ships. */
+export type DeployerName = 'local' | 'docker' | 'attach';
+
+/** A running node of a started cluster. */
+export interface StartedNode {
+  readonly name: string;
+  readonly role: NodeRole;
+  /** API base URL (current; may change across container restarts). */
+  readonly apiUrl: string;
+  /** Typed client of this node's API (kept up to date across restarts). */
+  readonly client: ChainClient;
+  /** Host path of the node's log file (stdout + stderr), undefined for attached nodes. */
+  readonly logFile: string | undefined;
+  readonly state: NodeState;
+  /** Graceful stop (SIGTERM, SIGKILL after the grace delay). Records a `stop` fault window until `start`. */
+  stop(): Promise<void>;
+  /** Starts a stopped or killed node again; resolves when it serves. Closes the open fault window. */
+  start(): Promise<void>;
+  /** Stop + start; the fault window spans until the node serves again. */
+  restart(): Promise<void>;
+  /** SIGKILL; the node stays down until `start()`. */
+  kill(): Promise<void>;
+  /** Freeze the node (SIGSTOP); records a `pause` window until `resume`. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Last lines of the node's log ('' for attached nodes). */
+  logTail(lines?: number): Promise<string>;
+}
+
+/** Anything naming a node: its name or its handle. */
+export type NodeRef = string | StartedNode;
+
+/** A cluster that runs. Dispose it (or `await using`) to stop every node and remove its dirs. */
+export interface StartedCluster extends AsyncDisposable {
+  /** Run id (on every process, container and dir of this run). */
+  readonly runId: string;
+  /** Seed that drives every random choice; printed on failure, replay with `CHAINLAB_SEED`. */
+  readonly seed: number;
+  /** Root random stream; consumers `rng.fork(label)`. */
+  readonly rng: Rng;
+  readonly facts: ChainFacts;
+  /** Funded wallets, in genesis order. */
+  readonly wallets: readonly Wallet[];
+  readonly nodes: readonly StartedNode[];
+  readonly validators: readonly StartedNode[];
+  readonly executors: readonly StartedNode[];
+  /** Host dir with this cluster's chain files, data dirs and logs (undefined when attached). */
+  readonly dir: string | undefined;
+  readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
+  readonly observer: StartedObserver;
+  readonly recording: Recording;
+  /** The node with this name; throws naming the known nodes otherwise. */
+  node(ref: NodeRef): StartedNode;
+  client(ref: NodeRef): ChainClient;
+  /** Throws `CapabilityError` at once unless the deployer can do every one of `controls`. */
+  requireCapabilities(...controls: NodeControl[]): void;
+  stop(ref: NodeRef): Promise<void>;
+  start(ref: NodeRef): Promise<void>;
+  restart(ref: NodeRef): Promise<void>;
+  kill(ref: NodeRef): Promise<void>;
+  pause(ref: NodeRef): Promise<void>;
+  resume(ref: NodeRef): Promise<void>;
+  /** Registers something to dispose with the cluster (background workloads); runs before nodes stop. */
+  defer(resource: AsyncDisposable): void;
+  /** Stops observation and every node, removes dirs. Idempotent. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,205 @@
+/**
+ * The thin async part every matcher shares: find the recording in what `expect()` got,
+ * capture the call site before any waiting (so a failure points at the user's line, not at
+ * a timer callback), poll the recording on the real clock, and turn a verdict into a
+ * `.not`-aware result or a thrown `InvariantError`.
+ */
+
+import { ChainlabError, type ChainlabErrorKind, chainlabErrorBrand } from '../support/errors.ts';
+import type { RefreshOptions } from '../observe/observer.ts';
+import { Recording } from '../observe/recording.ts';
+import { writeReport } from '../observe/report.ts';
+import { join } from 'node:path';
+
+/** What a matcher can judge: a started cluster, anything with `recording` (+ `observer`), or a recording. */
+export interface MatcherSubject {
+  recording: Recording;
+  /** When present, matchers ask it for fresh samples before judging. */
+  observer?: { refresh(opts?: RefreshOptions): Promise<void> } | undefined;
+  /** The cluster's dir: failure reports go to `<dir>/reports/`. */
+  dir?: string | undefined;
+}
+
+/** The subject given to `expect()` was not a cluster or a recording. */
+export class MatcherSubjectError extends ChainlabError {
+  // 'MatcherSubjectError' is not (yet) in support/errors' kind list; the brand and `is` still work.
+  override readonly kind = 'MatcherSubjectError' as unknown as ChainlabErrorKind;
+  readonly matcher: string;
+  readonly received: string;
+
+  constructor(matcher: string, received: unknown) {
+    const what = describe(received);
+    super(
+      `${matcher}: expected a started cluster (or anything with a \`recording\`, or a Recording), got ${what}; ` +
+        'pass the cluster your fixture gave you, e.g. `await expect(cluster).' +
+        `${matcher}(…)\``,
+    );
+    this.matcher = matcher;
+    this.received = what;
+  }
+
+  static override is(x: unknown): x is MatcherSubjectError {
+    return isKind(x, 'MatcherSubjectError');
+  }
+}
+
+/** An invariant did not hold (or, with `.not`, held). Carries the verdict as `actual`. */
+export class InvariantError extends ChainlabError {
+  override readonly kind = 'InvariantError' as unknown as ChainlabErrorKind;
+  readonly matcher: string;
+  readonly seed: number;
+  readonly actual: unknown;
+  readonly expected: unknown;
+  /** The recording's times (ms) the judgement covered. */
+  readonly window: { from: number; to: number };
+  /** The message already states expected vs observed; a structural diff of verdicts adds noise. */
+  readonly showDiff = false;
+
+  constructor(opts: {
+    matcher: string;
+    message: string;
+    seed: number;
+    actual: unknown;
+    expected: unknown;
+    window: { from: number; to: number };
+    callSite: Error;
+  }) {
+    super(opts.message);
+    this.matcher = opts.matcher;
+    this.seed = opts.seed;
+    this.actual = opts.actual;
+    this.expected = opts.expected;
+    this.window = opts.window;
+    this.stack = `${this.name}: ${opts.message}\n${userFrames(opts.callSite)}`;
+  }
+
+  static override is(x: unknown): x is InvariantError {
+    return isKind(x, 'InvariantError');
+  }
+}
+
+function isKind(x: unknown, kind: string): boolean {
+  return typeof x === 'object' && x !== null && (x as Record<PropertyKey, unknown>)[chainlabErrorBrand] === true && (x as { kind?: unknown }).kind === kind;
+}
+
+/**
+ * Captures the stack at the matcher call, before any waiting. The runner's own frames
+ * (chai proxies, expect wrappers) easily exceed V8's default 10, so look deeper.
+ */
+export function captureCallSite(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.max(limit, 50);
+  try {
+    return new Error('call site');
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** The stack frames of the call site outside chainlab's matcher code. */
+function userFrames(callSite: Error): string {
+  const here = import.meta.dirname;
+  const lines = (callSite.stack ?? '').split('\n').slice(1);
+  // Our own frames and the runner's (vitest/jest internals live in node_modules) say nothing
+  // about which assertion failed.
+  const ours = (l: string): boolean => l.includes(here) && !/\.(test|spec)\.[cm]?[jt]s:/.test(l);
+  return lines.filter((l) => !ours(l) && !l.includes('/node_modules/') && !l.includes('node:internal') && !l.includes('<anonymous>')).join('\n');
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
+  if (typeof x !== 'object') return `${typeof x} ${String(x).slice(0, 40)}`;
+  const name = (x as object).constructor?.name ?? 'Object';
+  const keys = Object.keys(x).slice(0, 6);
+  return `${name} { ${keys.join(', ')}${keys.length === 6 ? ', …' : ''} }`;
+}
+
+/** Finds the recording (and observer) in whatever `expect()` received. */
+export function toSubject(matcher: string, received: unknown): MatcherSubject {
+  if (received instanceof Recording) return { recording: received };
+  if (typeof received === 'object' && received !== null) {
+    const r = received as { recording?: unknown; observer?: unknown };
+    if (r.recording instanceof Recording) {
+      const obs = r.observer as MatcherSubject['observer'];
+      const dir = (received as { dir?: unknown }).dir;
+      return {
+        recording: r.recording,
+        observer: obs && typeof obs.refresh === 'function' ? obs : undefined,
+        dir: typeof dir === 'string' ? dir : undefined,
+      };
+    }
+  }
+  throw new MatcherSubjectError(matcher, received);
+}
+
+/** What a matcher function returns to vitest/jest (plus our own fields). */
+export interface MatcherResult {
+  pass: boolean;
+  message: () => string;
+  actual: unknown;
+  expected: unknown;
+}
+
+/** The matcher `this` we rely on (vitest's and jest's MatcherState both have it). */
+export interface MatcherThis {
+  isNot: boolean;
+}
+
+let reportCount = 0;
+
+/**
+ * Finishes a matcher: `pass` per the verdict; when that fails the assertion (pass without
+ * `.not`, or pass with `.not`), writes a run report next to the cluster (when it has a dir)
+ * and throws an `InvariantError` with the user's call site.
+ */
+export async function settle(
+  self: MatcherThis,
+  subject: MatcherSubject,
+  opts: {
+    matcher: string;
+    pass: boolean;
+    /** Message when the invariant did not hold. */
+    failure: () => string;
+    /** Message for `.not` when the invariant held. */
+    negated: () => string;
+    seed: number;
+    actual: unknown;
+    expected: unknown;
+    window: { from: number; to: number };
+    callSite: Error;
+  },
+): Promise<MatcherResult> {
+  const message = (): string => (opts.pass ? opts.negated() : opts.failure());
+  if (opts.pass === Boolean(self.isNot)) {
+    let text = message();
+    if (subject.dir !== undefined) {
+      try {
+        const name = `${opts.matcher}-${process.pid}-${++reportCount}`;
+        const paths = await writeReport(subject.recording, join(subject.dir, 'reports'), name);
+        text += `\nreport: ${paths.text} (recording: ${paths.json})`;
+      } catch {
+        // A report is a convenience; the failure itself must still be thrown.
+      }
+    }
+    throw new InvariantError({
+      matcher: opts.matcher,
+      message: text,
+      seed: opts.seed,
+      actual: opts.actual,
+      expected: opts.expected,
+      window: opts.window,
+      callSite: opts.callSite,
+    });
+  }
+  return { pass: opts.pass, message, actual: opts.actual, expected: opts.expected };
+}
+
+/** Asks the observer (if any) for fresh samples; a failed refresh only means older data. */
+export async function refresh(subject: MatcherSubject, opts?: RefreshOptions): Promise<void> {
+  try {
+    await subject.observer?.refresh(opts);
+  } catch {
+    // The observer records failures itself; judging older data is still meaningful.
+  }
+}

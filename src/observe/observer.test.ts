@@ -1,0 +1,120 @@
+// The observer against real refnode processes (CORE's local deployer): block feeds,
+// samples, reconnection after a restart, tx inclusion/finality and state snapshots.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Cluster } from '../cluster/cluster.ts';
+import type { StartedCluster } from '../cluster/types.ts';
+import { checkConserveSupply } from '../matchers/to-conserve-supply.ts';
+import { systemClock } from '../support/clock.ts';
+import { transactions } from '../workloads/transactions.ts';
+import { startObserver } from './observer.ts';
+import type { Recording } from './recording.ts';
+
+let cluster: StartedCluster;
+
+beforeAll(async () => {
+  cluster = await Cluster.of({ validators: 3, executors: 1, slotMs: 200, securityParam: 3, wallets: 8, name: 'observer-test' }).start();
+}, 120_000);
+
+afterAll(async () => {
+  await cluster?.dispose();
+});
+
+/** Waits until `check` holds on the recording, polling on the real clock. */
+async function until(rec: Recording, what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = rec.now() + timeoutMs;
+  while (!check()) {
+    if (rec.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await systemClock.sleep(100);
+  }
+}
+
+/** The node's recorded chain is complete from genesis to its tip and every block links to its parent. */
+function linkedChain(rec: Recording, node: string): { tip: number; gaps: number[]; broken: number[] } {
+  const chain = rec.bestChain(node);
+  const tip = Math.max(...chain.keys());
+  const gaps: number[] = [];
+  const broken: number[] = [];
+  for (let h = 0; h <= tip; h++) {
+    const b = chain.get(h);
+    if (!b) gaps.push(h);
+    else if (h > 0 && chain.get(h - 1) && chain.get(h - 1)!.hash !== b.parent) broken.push(h);
+  }
+  return { tip, gaps, broken };
+}
+
+describe('observer on a real cluster', () => {
+  test('records every node: live blocks, finality, samples; chains complete and equal', async () => {
+    const rec = cluster.recording;
+    await until(rec, 'final height 5 on every node', () => cluster.nodes.every((n) => rec.finalHeightAt(n.name) >= 5));
+    await cluster.observer.refresh();
+    for (const n of cluster.nodes) {
+      expect(rec.blocks.some((b) => b.node === n.name && b.source === 'feed'), `${n.name} feed`).toBe(true);
+      expect(rec.finalized.some((f) => f.node === n.name), `${n.name} finality`).toBe(true);
+      const sample = rec.lastSample(n.name)!;
+      expect(sample.info?.nodeId).toBe(n.name);
+      expect(sample.mempool?.capacity).toBeGreaterThan(0);
+      const { gaps, broken } = linkedChain(rec, n.name);
+      expect({ node: n.name, gaps, broken }).toEqual({ node: n.name, gaps: [], broken: [] });
+    }
+    // Every node's recorded final block is the one val-0 recorded at that height.
+    const h = Math.min(...cluster.nodes.map((n) => rec.finalHeightAt(n.name)));
+    const hashes = new Set(cluster.nodes.map((n) => rec.hashAt(n.name, h)));
+    expect(hashes.size).toBe(1);
+  });
+
+  test('links submitted txs to the block that includes them, then to finality', async () => {
+    const rec = cluster.recording;
+    const load = await transactions({ rate: 20, users: 4, count: 20, name: 'observer-txs' }).start(cluster);
+    await load.done;
+    await load.stop();
+    const sent = load.submitted();
+    expect(sent).toHaveLength(20);
+    await until(rec, 'all 20 txs final', () => load.submitted().every((t) => t.finalAt !== undefined));
+    for (const t of load.submitted()) {
+      // What the node itself says about the tx agrees with what the observer linked.
+      const status = await cluster.client('val-0').txStatus(t.id);
+      expect({ status: status.status, height: status.height, blockHash: status.blockHash }).toEqual({ status: 'included', height: t.height, blockHash: t.blockHash });
+      expect(t.includedAt!).toBeGreaterThanOrEqual(t.submittedAt);
+      expect(t.finalAt!).toBeGreaterThanOrEqual(t.includedAt!);
+    }
+  });
+
+  test('refresh({ state: true }) snapshots every node and collects what a supply replay needs', async () => {
+    const rec = cluster.recording;
+    const before = rec.states.length;
+    await cluster.observer.refresh({ state: true });
+    expect(rec.states.length - before).toBe(cluster.nodes.length);
+    for (const n of cluster.nodes) {
+      const s = rec.lastState(n.name)!;
+      expect(rec.hashAt(n.name, s.snapshot.height)).toBe(s.snapshot.hash);
+    }
+    expect(checkConserveSupply(rec)).toMatchObject({ kind: 'conserved' });
+  });
+
+  test('reconnects to a restarted node and backfills what it missed', async () => {
+    const rec = cluster.recording;
+    const mark = rec.now();
+    await cluster.restart('val-1');
+    const after = rec.finalHeightAt('val-0') + 3;
+    await until(rec, 'val-1 back at the others’ final height', () => rec.finalHeightAt('val-1') >= after);
+    const events = rec.events.filter((e) => e.node === 'val-1' && e.at >= mark).map((e) => e.event);
+    expect(events).toContain('feed-lost');
+    expect(events).toContain('feed-restored');
+    expect(rec.faults.find((f) => f.nodes.includes('val-1') && f.start >= mark)).toMatchObject({ kind: 'restart', end: expect.any(Number) });
+    const { gaps, broken } = linkedChain(rec, 'val-1');
+    expect({ gaps, broken }).toEqual({ gaps: [], broken: [] });
+  });
+
+  test('a second observer stops idempotently and records nothing after stop', async () => {
+    const observer = startObserver({ nodes: () => cluster.nodes, facts: cluster.facts, seed: cluster.seed, sampleEveryMs: 200 });
+    const rec = observer.recording;
+    await until(rec, 'a few samples', () => rec.samples.length >= 8);
+    await Promise.all([observer.stop(), observer.stop()]);
+    await observer[Symbol.asyncDispose]();
+    const counts = [rec.samples.length, rec.blocks.length, rec.finalized.length];
+    await systemClock.sleep(1000);
+    expect([rec.samples.length, rec.blocks.length, rec.finalized.length]).toEqual(counts);
+    await observer.refresh();
+    expect(rec.samples.length).toBe(counts[0]);
+  });
+});

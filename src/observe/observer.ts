@@ -1,0 +1,487 @@
+/**
+ * Watches every node of a cluster and writes what it sees into a `Recording`:
+ * one block feed per node (reconnecting when the node restarts, backfilling what was
+ * missed), periodic samples (`info()`, `mempool()`), tx inclusion and finality.
+ * Matchers never talk to nodes; they read the recording and may ask for `refresh()`.
+ */
+
+import type { Block, BlockHeader, ChainClient, ChainFacts, NodeRole } from '../adapter/types.ts';
+import type { Clock } from '../support/clock.ts';
+import { systemClock } from '../support/clock.ts';
+import type { BlockObservation, TxRecord } from './recording.ts';
+import { Recording } from './recording.ts';
+
+/** A node as the observer sees it. `nodes()` may return a new client after a restart. */
+export interface ObservedNode {
+  name: string;
+  role: NodeRole;
+  client: ChainClient;
+}
+
+/** Options of `startObserver`. */
+export interface ObserverOptions {
+  /** The cluster's current nodes; polled every sample, so nodes may join and leave. */
+  nodes: () => readonly ObservedNode[];
+  facts: ChainFacts;
+  /** The run's seed (stored in the recording, printed by matchers). */
+  seed: number;
+  /** Default: the system clock (immune to fake timers). */
+  clock?: Clock;
+  /** Period of `info()`/`mempool()` samples per node. Default 1000 ms. */
+  sampleEveryMs?: number;
+  /** Write into this recording instead of a new one. */
+  recording?: Recording;
+  /** Timeout of each sample request. Default `max(1000, 2 * sampleEveryMs)` ms. */
+  requestTimeoutMs?: number;
+}
+
+/** Options of `refresh()`. */
+export interface RefreshOptions {
+  /** Also take `state()` snapshots at each node's final height (for supply checks). Default false. */
+  state?: boolean;
+}
+
+/** A running observer. `stop()` is idempotent. */
+export interface StartedObserver extends AsyncDisposable {
+  readonly recording: Recording;
+  /** Samples every node now (and with `state: true` snapshots state and fills the chain). */
+  refresh(opts?: RefreshOptions): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Longest pause between feed reconnection attempts. */
+const MAX_BACKOFF_MS = 1000;
+/** Blocks fetched per backfill request (refnode serves at most 500 per call). */
+const BACKFILL_PAGE = 500;
+
+interface Sighting {
+  node: string;
+  height: number;
+  hash: string;
+  at: number;
+}
+
+/** The observer's live state for one node. */
+interface NodeWatch {
+  name: string;
+  role: NodeRole;
+  client: ChainClient;
+  /** Aborted when the node is no longer watched. */
+  life: AbortController;
+  /** Aborted to drop the current feed connection (e.g. the client changed). */
+  conn: AbortController | undefined;
+  /** The node's best chain as far as we know: height → block. */
+  chain: Map<number, BlockObservation>;
+  tip: number;
+  final: number;
+  backfill: Promise<void> | undefined;
+  backfillTo: number;
+  loop: Promise<void>;
+}
+
+/**
+ * Starts watching `nodes()`. Cheap: one SSE connection per node plus two small requests
+ * per node per `sampleEveryMs`.
+ *
+ * @example
+ * await using observer = startObserver({ nodes: () => cluster.nodes, facts, seed });
+ * await observer.refresh({ state: true });
+ * console.log(observer.recording.finalHeightAt('val-0'));
+ */
+export function startObserver(opts: ObserverOptions): StartedObserver {
+  return new Observer(opts);
+}
+
+class Observer implements StartedObserver {
+  readonly recording: Recording;
+  readonly #clock: Clock;
+  readonly #nodesFn: () => readonly ObservedNode[];
+  readonly #timeoutMs: number;
+  readonly #watches = new Map<string, NodeWatch>();
+  readonly #sightings = new Map<string, Sighting[]>();
+  /** Included, not yet final txs by inclusion height. */
+  readonly #pendingFinal = new Map<number, Set<string>>();
+  readonly #ticker: Disposable;
+  readonly #txSub: Disposable;
+  #sampling: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+
+  constructor(opts: ObserverOptions) {
+    const every = opts.sampleEveryMs ?? 1000;
+    if (!Number.isFinite(every) || every < 10) {
+      throw new RangeError(`startObserver: sampleEveryMs must be a number ≥ 10, got ${String(opts.sampleEveryMs)}`);
+    }
+    this.#clock = opts.clock ?? systemClock;
+    this.#nodesFn = opts.nodes;
+    this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
+    this.recording = opts.recording ?? new Recording({ seed: opts.seed, facts: opts.facts, clock: this.#clock });
+    this.#txSub = this.recording.onTxRecorded((r) => this.#linkRecorded(r));
+    this.#syncNodes();
+    this.#tick();
+    this.#ticker = this.#clock.setInterval(() => this.#tick(), every);
+  }
+
+  async refresh(opts: RefreshOptions = {}): Promise<void> {
+    if (this.#stopped) return;
+    this.#syncNodes();
+    await this.#sampleAll();
+    if (!opts.state) return;
+    await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#ticker[Symbol.dispose]();
+      this.#txSub[Symbol.dispose]();
+      const watches = [...this.#watches.values()];
+      for (const w of watches) w.life.abort();
+      await Promise.allSettled(watches.flatMap((w) => [w.loop, w.backfill]));
+      await this.#sampling?.catch(() => undefined);
+    })();
+    return this.#stopped;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  // ---- node set ------------------------------------------------------------------------
+
+  #syncNodes(): void {
+    let current: readonly ObservedNode[];
+    try {
+      current = this.#nodesFn();
+    } catch {
+      return; // the cluster is being torn down
+    }
+    const seen = new Set<string>();
+    for (const n of current) {
+      seen.add(n.name);
+      const w = this.#watches.get(n.name);
+      if (!w) {
+        this.#watch(n);
+      } else if (w.client !== n.client) {
+        // Restarted somewhere else (e.g. a new container port): reconnect with the new client.
+        w.client = n.client;
+        w.conn?.abort();
+      }
+    }
+    for (const [name, w] of this.#watches) {
+      if (!seen.has(name)) {
+        w.life.abort();
+        this.#watches.delete(name);
+        this.recording.removeNode(name);
+      }
+    }
+  }
+
+  #watch(n: ObservedNode): void {
+    this.recording.addNode(n.name, n.role);
+    const w: NodeWatch = {
+      name: n.name,
+      role: n.role,
+      client: n.client,
+      life: new AbortController(),
+      conn: undefined,
+      chain: new Map(),
+      tip: -1,
+      final: -1,
+      backfill: undefined,
+      backfillTo: -1,
+      loop: Promise.resolve(),
+    };
+    this.#watches.set(n.name, w);
+    w.loop = this.#feedLoop(w);
+  }
+
+  // ---- block feed ----------------------------------------------------------------------
+
+  async #feedLoop(w: NodeWatch): Promise<void> {
+    let backoff = 100;
+    let lost = false;
+    while (!w.life.signal.aborted) {
+      const conn = new AbortController();
+      w.conn = conn;
+      const onLife = (): void => conn.abort();
+      w.life.signal.addEventListener('abort', onLife, { once: true });
+      let reason = 'stream ended';
+      try {
+        for await (const ev of w.client.blockFeed(conn.signal)) {
+          if (lost) {
+            lost = false;
+            this.recording.nodeEvent(w.name, 'feed-restored');
+          }
+          backoff = 100;
+          if (ev.type === 'block') this.#onBlock(w, ev.header);
+          else this.#onFinalized(w, ev.height, ev.hash);
+        }
+      } catch (e) {
+        reason = errorText(e);
+      } finally {
+        w.life.signal.removeEventListener('abort', onLife);
+      }
+      if (w.life.signal.aborted) break;
+      if (!lost) {
+        lost = true;
+        this.recording.nodeEvent(w.name, 'feed-lost', reason);
+      }
+      try {
+        await this.#clock.sleep(backoff, w.life.signal);
+      } catch {
+        break;
+      }
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  #onBlock(w: NodeWatch, header: BlockHeader): void {
+    const obs: BlockObservation = { ...header, node: w.name, at: this.recording.now(), source: 'feed' };
+    this.recording.addBlock(obs);
+    for (let h = header.height + 1; h <= w.tip; h++) w.chain.delete(h);
+    w.chain.set(header.height, obs);
+    w.tip = header.height;
+    this.#sight(w, obs);
+    if (header.height > 0 && w.chain.get(header.height - 1)?.hash !== header.parent) {
+      this.#requestBackfill(w, header.height - 1);
+    }
+  }
+
+  #onFinalized(w: NodeWatch, height: number, hash: string): void {
+    this.recording.addFinalized({ node: w.name, at: this.recording.now(), height, hash });
+    if (height > w.final) {
+      w.final = height;
+      this.#settleFinality(w);
+    }
+  }
+
+  // ---- backfill ------------------------------------------------------------------------
+
+  /** Fetches what we missed of a node's chain up to `to` (one backfill in flight per node). */
+  #requestBackfill(w: NodeWatch, to: number): void {
+    w.backfillTo = Math.max(w.backfillTo, to);
+    if (w.backfill) return;
+    w.backfill = (async () => {
+      try {
+        while (w.backfillTo >= 0 && !w.life.signal.aborted) {
+          const target = w.backfillTo;
+          w.backfillTo = -1;
+          await this.#fillGaps(w, target);
+        }
+      } catch (e) {
+        if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));
+      } finally {
+        w.backfill = undefined;
+      }
+    })();
+  }
+
+  /** Makes our view of `w`'s chain complete and linked from genesis up to `to`. */
+  async #fillGaps(w: NodeWatch, to: number): Promise<void> {
+    let hi = to;
+    while (hi >= 0 && !w.life.signal.aborted) {
+      let lo = hi;
+      while (lo >= 0 && !w.chain.has(lo)) lo--;
+      // `lo` is the highest height ≤ hi we already know; fetch above it. When nothing is
+      // missing, check the link below instead (a reorg may have replaced older blocks).
+      if (lo === hi) {
+        const above = w.chain.get(hi + 1);
+        if (!above || hi < 0 || above.parent === w.chain.get(hi)?.hash) return;
+        lo = Math.max(-1, hi - BACKFILL_PAGE);
+      }
+      const from = Math.max(lo + 1, hi - BACKFILL_PAGE + 1);
+      const blocks = await w.client.blocks(from, hi, { signal: w.life.signal, timeoutMs: 10_000 });
+      if (blocks.length === 0) return;
+      for (const b of blocks) this.#onBackfilled(w, b);
+      const first = blocks[0]!;
+      if (first.height === 0 || w.chain.get(first.height - 1)?.hash === first.parent) return;
+      hi = first.height - 1;
+    }
+  }
+
+  #onBackfilled(w: NodeWatch, block: Block): void {
+    const { txs, ...rest } = block;
+    const header: BlockHeader = { ...rest, txIds: block.txIds ?? txs.map((t) => t.id) };
+    const obs: BlockObservation = {
+      hash: header.hash,
+      parent: header.parent,
+      height: header.height,
+      slot: header.slot,
+      timestamp: header.timestamp,
+      proposer: header.proposer,
+      stateRoot: header.stateRoot,
+      txIds: header.txIds,
+      node: w.name,
+      at: this.recording.now(),
+      source: 'backfill',
+    };
+    for (const t of txs) {
+      this.recording.addTxBody({ id: t.id, from: t.from, to: t.to, amount: t.amount, fee: t.fee, nonce: t.nonce });
+    }
+    const known = w.chain.get(header.height);
+    if (known?.hash === header.hash) return;
+    this.recording.addBlock(obs);
+    w.chain.set(header.height, obs);
+    if (header.height > w.tip) w.tip = header.height;
+    this.#sight(w, obs);
+    this.#settleFinality(w);
+  }
+
+  // ---- samples and state ---------------------------------------------------------------
+
+  #tick(): void {
+    if (this.#stopped || this.#sampling) return; // a slow node must not pile up requests
+    this.#syncNodes();
+    void this.#sampleAll();
+  }
+
+  #sampleAll(): Promise<void> {
+    const run = Promise.all([...this.#watches.values()].map((w) => this.#sample(w))).then(() => undefined);
+    const tracked = run.finally(() => {
+      if (this.#sampling === tracked) this.#sampling = undefined;
+    });
+    this.#sampling = tracked;
+    return tracked;
+  }
+
+  async #sample(w: NodeWatch): Promise<void> {
+    const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
+    try {
+      const [info, mempool] = await Promise.all([w.client.info(req), w.client.mempool(req)]);
+      if (w.life.signal.aborted) return;
+      this.recording.addSample({ node: w.name, at: this.recording.now(), ok: true, info, mempool });
+      if (info.finalizedHeight > w.final) {
+        w.final = info.finalizedHeight;
+        this.#settleFinality(w);
+      }
+      // The feed is down or behind (e.g. the node restarted): catch up from the API.
+      if (info.height > w.tip + 1) this.#requestBackfill(w, info.height);
+    } catch (e) {
+      if (w.life.signal.aborted) return;
+      this.recording.addSample({ node: w.name, at: this.recording.now(), ok: false, error: errorText(e) });
+    }
+  }
+
+  async #snapshotState(w: NodeWatch): Promise<void> {
+    let snapshot: Awaited<ReturnType<ChainClient['state']>>;
+    try {
+      snapshot = await w.client.state(undefined, { signal: w.life.signal, timeoutMs: 10_000 });
+    } catch (e) {
+      if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'state-failed', errorText(e));
+      return;
+    }
+    this.recording.addState({ node: w.name, at: this.recording.now(), snapshot });
+    // A supply replay needs every block up to the snapshot with every tx body.
+    try {
+      await w.backfill;
+      const stale = w.chain.get(snapshot.height)?.hash !== snapshot.hash;
+      const missing: number[] = [];
+      for (let h = 0; h <= snapshot.height; h++) {
+        const b = w.chain.get(h);
+        if (stale || !b || b.txIds.some((id) => !this.recording.txBody(id))) missing.push(h);
+      }
+      for (const [lo, hi] of ranges(missing)) {
+        for (let from = lo; from <= hi; from += BACKFILL_PAGE) {
+          const to = Math.min(hi, from + BACKFILL_PAGE - 1);
+          const blocks = await w.client.blocks(from, to, { signal: w.life.signal, timeoutMs: 10_000 });
+          for (const b of blocks) {
+            this.#onBackfilledForce(w, b);
+          }
+        }
+      }
+    } catch (e) {
+      if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));
+    }
+  }
+
+  /** Like a backfill, but records the block even when we had it (to register tx bodies). */
+  #onBackfilledForce(w: NodeWatch, block: Block): void {
+    for (const t of block.txs) {
+      this.recording.addTxBody({ id: t.id, from: t.from, to: t.to, amount: t.amount, fee: t.fee, nonce: t.nonce });
+    }
+    this.#onBackfilled(w, block);
+  }
+
+  // ---- tx inclusion and finality -------------------------------------------------------
+
+  #sight(w: NodeWatch, b: BlockObservation): void {
+    for (const id of b.txIds) {
+      const s: Sighting = { node: w.name, height: b.height, hash: b.hash, at: b.at };
+      const list = this.#sightings.get(id);
+      if (list) list.push(s);
+      else this.#sightings.set(id, [s]);
+      const tx = this.recording.txs.get(id);
+      if (tx && tx.includedAt === undefined) this.#include(tx, s);
+    }
+  }
+
+  /** A tx record arrived (possibly after its block): link it to what we already saw. */
+  #linkRecorded(tx: TxRecord): void {
+    if (tx.includedAt !== undefined) return;
+    for (const s of this.#sightings.get(tx.id) ?? []) {
+      if (this.#watches.get(s.node)?.chain.get(s.height)?.hash === s.hash) {
+        this.#include(tx, s);
+        return;
+      }
+    }
+  }
+
+  #include(tx: TxRecord, s: Sighting, settle = true): void {
+    tx.includedAt = s.at;
+    tx.height = s.height;
+    tx.blockHash = s.hash;
+    tx.includedOn = s.node;
+    let bucket = this.#pendingFinal.get(s.height);
+    if (!bucket) this.#pendingFinal.set(s.height, (bucket = new Set()));
+    bucket.add(tx.id);
+    if (!settle) return;
+    for (const w of this.#watches.values()) if (w.final >= s.height) this.#settleFinality(w);
+  }
+
+  /** Marks txs final that sit at or below `w`'s final height on its chain; relinks forked ones. */
+  #settleFinality(w: NodeWatch): void {
+    let relinked = false;
+    for (const [height, ids] of [...this.#pendingFinal]) {
+      if (height > w.final) continue;
+      const block = w.chain.get(height);
+      if (!block) continue; // not backfilled yet; settled when it is
+      for (const id of ids) {
+        const tx = this.recording.txs.get(id);
+        ids.delete(id);
+        if (!tx) continue;
+        if (tx.blockHash === block.hash) {
+          tx.finalAt = this.recording.now();
+          continue;
+        }
+        if (tx.height !== height) continue; // relinked elsewhere meanwhile
+        // It was included on a fork that lost: find it on this final chain, or unlink it.
+        delete tx.includedAt;
+        delete tx.height;
+        delete tx.blockHash;
+        delete tx.includedOn;
+        const again = (this.#sightings.get(id) ?? []).find((s) => w.chain.get(s.height)?.hash === s.hash);
+        if (again) {
+          this.#include(tx, again, false);
+          relinked = true;
+        }
+      }
+      if (ids.size === 0 && this.#pendingFinal.get(height) === ids) this.#pendingFinal.delete(height);
+    }
+    // A relinked tx sits on w's chain, so one more pass settles it (no further relinks).
+    if (relinked) this.#settleFinality(w);
+  }
+}
+
+function ranges(sorted: readonly number[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const h of sorted) {
+    const last = out.at(-1);
+    if (last && last[1] === h - 1) last[1] = h;
+    else out.push([h, h]);
+  }
+  return out;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n', 1)[0] ?? e.message;
+  return String(e);
+}

@@ -1,0 +1,168 @@
+import { describe, expect, test } from 'vitest';
+import type { BlockHeader, ChainFacts } from '../adapter/types.ts';
+import type { Clock } from '../support/clock.ts';
+import { systemClock } from '../support/clock.ts';
+import { Recording, type TxRecord } from './recording.ts';
+
+const facts: ChainFacts = {
+  chainId: 'test',
+  slotMs: 200,
+  activeSlotCoeff: 0.5,
+  securityParam: 3,
+  maxDriftMs: 500,
+  genesisTime: 0,
+  minFee: 1,
+  genesisSupply: 100,
+  initialBalances: { a: 100 },
+};
+
+/** A clock we move by hand, so recording times are exact. */
+function manualClock(): Clock & { advance(ms: number): void } {
+  let t = 1_000_000;
+  return { ...systemClock, now: () => t, monotonic: () => t, advance: (ms) => void (t += ms) };
+}
+
+function header(height: number, hash: string, parent: string, txIds: string[] = []): BlockHeader {
+  return { hash, parent, height, slot: height * 2, timestamp: height * 400, proposer: 'p', stateRoot: `r${hash}`, txIds };
+}
+
+describe('Recording', () => {
+  test('times are ms since the recording started, from the injected clock', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 1, facts, clock });
+    expect(rec.now()).toBe(0);
+    clock.advance(1234.56);
+    expect(rec.now()).toBe(1234.6);
+    expect(rec.startedAt).toBe(1_000_000);
+  });
+
+  test('bestChain follows the feed: a new tip drops what was above it (reorg), backfills fill gaps', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 1, facts, clock });
+    const feed = (h: BlockHeader) => {
+      clock.advance(100);
+      rec.addBlock({ ...h, node: 'n', at: rec.now(), source: 'feed' });
+    };
+    feed(header(1, 'a1', 'g'));
+    feed(header(2, 'a2', 'a1'));
+    feed(header(3, 'a3', 'a2'));
+    const beforeReorg = rec.now();
+    // The node switches to a fork from height 2: the feed announces b2 then b3, b4.
+    feed(header(2, 'b2', 'a1'));
+    feed(header(3, 'b3', 'b2'));
+    feed(header(4, 'b4', 'b3'));
+    expect([...rec.bestChain('n').values()].map((b) => b.hash)).toEqual(['a1', 'b2', 'b3', 'b4']);
+    expect(rec.hashAt('n', 3, beforeReorg)).toBe('a3');
+    expect(rec.tipAt('n')?.hash).toBe('b4');
+    // A restart: the feed resumes at 7, the observer backfills 5 and 6 afterwards.
+    feed(header(7, 'b7', 'b6'));
+    clock.advance(10);
+    rec.addBlock({ ...header(5, 'b5', 'b4'), node: 'n', at: rec.now(), source: 'backfill' });
+    rec.addBlock({ ...header(6, 'b6', 'b5'), node: 'n', at: rec.now(), source: 'backfill' });
+    expect([...rec.bestChain('n').keys()].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test('finalSeries merges finality events and samples and never goes down', () => {
+    const rec = Recording.fromJSON({
+      ...new Recording({ seed: 1, facts }).toJSON(),
+      endedAt: 10_000,
+      finalized: [
+        { node: 'n', at: 1000, height: 1, hash: 'h1' },
+        { node: 'n', at: 3000, height: 3, hash: 'h3' },
+      ],
+      samples: [
+        { node: 'n', at: 2000, ok: true, info: { nodeId: 'n', role: 'validator', chainId: 'test', slot: 1, height: 5, tip: 't', stateRoot: 's', finalizedHeight: 2, finalizedTip: 'h2', finalizedStateRoot: 'r', peers: 1 } },
+        // A restarted node that reports a lower final height while loading must not lower it.
+        { node: 'n', at: 4000, ok: true, info: { nodeId: 'n', role: 'validator', chainId: 'test', slot: 1, height: 0, tip: 't', stateRoot: 's', finalizedHeight: 0, finalizedTip: 'g', finalizedStateRoot: 'r', peers: 0 } },
+      ],
+    });
+    expect(rec.finalSeries('n').map((p) => [p.at, p.height])).toEqual([
+      [1000, 1],
+      [2000, 2],
+      [3000, 3],
+    ]);
+    expect(rec.finalHeightAt('n', 2500)).toBe(2);
+    expect(rec.finalHeightAt('n', 500)).toBe(-1);
+  });
+
+  test('fault windows open and close once, and are found by node and time', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 1, facts, clock });
+    clock.advance(1000);
+    const f = rec.openFault('restart', ['val-1'], 'restart(val-1)');
+    clock.advance(2000);
+    f.end();
+    clock.advance(5000);
+    f.end();
+    expect(rec.faults).toEqual([{ kind: 'restart', nodes: ['val-1'], start: 1000, end: 3000, description: 'restart(val-1)' }]);
+    expect(rec.faultsOf('val-1', 2000, 2500)).toHaveLength(1);
+    expect(rec.faultsOf('val-1', 3500)).toHaveLength(0);
+    expect(rec.faultsOf('val-2')).toHaveLength(0);
+  });
+
+  test('nodes join, leave and rejoin', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 1, facts, clock });
+    rec.addNode('val-0', 'validator');
+    clock.advance(1000);
+    rec.addNode('val-1', 'validator');
+    clock.advance(1000);
+    rec.removeNode('val-0');
+    expect(rec.activeNodes().map((n) => n.name)).toEqual(['val-1']);
+    expect(rec.activeNodes(1500).map((n) => n.name)).toEqual(['val-0', 'val-1']);
+    rec.addNode('val-0', 'validator');
+    expect(rec.activeNodes().map((n) => n.name)).toEqual(['val-0', 'val-1']);
+    expect(rec.events.map((e) => `${e.node} ${e.event}`)).toEqual(['val-0 left', 'val-0 rejoined']);
+  });
+
+  test('recordTx keeps the first record and its inclusion, notifies listeners', () => {
+    const rec = new Recording({ seed: 1, facts });
+    const seen: string[] = [];
+    using _sub = rec.onTxRecorded((r) => seen.push(`${r.id}:${r.outcome}`));
+    const tx: TxRecord = { id: 't1', from: 'a', to: 'b', amount: 1, fee: 1, nonce: 0, workload: 'w', node: 'n', submittedAt: 0, outcome: 'failed', reason: 'timeout' };
+    rec.recordTx(tx);
+    rec.txs.get('t1')!.includedAt = 50;
+    rec.recordTx({ ...tx, outcome: 'accepted', submittedAt: 10 });
+    rec.recordTx({ ...tx, outcome: 'rejected', reason: 'duplicate', submittedAt: 20 });
+    expect(rec.txs.get('t1')).toMatchObject({ outcome: 'accepted', submittedAt: 10, includedAt: 50 });
+    expect(seen).toEqual(['t1:failed', 't1:accepted']);
+  });
+
+  test('a dump round-trips through JSON, and a loaded recording has frozen time', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 913, facts, clock });
+    rec.addNode('n', 'validator');
+    clock.advance(100);
+    rec.addBlock({ ...header(1, 'a1', 'g', ['t1']), node: 'n', at: rec.now() });
+    rec.addFinalized({ node: 'n', at: rec.now(), height: 0, hash: 'g' });
+    rec.recordTx({ id: 't1', from: 'a', to: 'b', amount: 1, fee: 1, nonce: 0, workload: 'w', node: 'n', submittedAt: 50, outcome: 'accepted' });
+    rec.addTxBody({ id: 't9', from: 'a', to: 'b', amount: 2, fee: 1, nonce: 1 });
+    rec.openFault('pause', ['n'], 'pause(n)');
+    rec.nodeEvent('n', 'feed-lost', 'ECONNRESET');
+    rec.mark('test-start', 'my test');
+    clock.advance(400);
+    const loaded = Recording.fromJSON(JSON.stringify(rec));
+    expect(loaded.toJSON()).toEqual(rec.toJSON());
+    expect(loaded.now()).toBe(500);
+    expect(loaded.txBody('t9')).toEqual({ id: 't9', from: 'a', to: 'b', amount: 2, fee: 1, nonce: 1 });
+    expect(loaded.lastMark('test-start')?.detail).toBe('my test');
+    expect(() => Recording.fromJSON({ ...rec.toJSON(), version: 2 as 1 })).toThrow(/unsupported recording dump version 2/);
+  });
+
+  test('until() cuts a recording at a time, reopening faults and unlinking later inclusions', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 1, facts, clock });
+    rec.addNode('n', 'validator');
+    const f = rec.openFault('stop', ['n'], 'stop(n)');
+    rec.recordTx({ id: 't1', from: 'a', to: 'b', amount: 1, fee: 1, nonce: 0, workload: 'w', node: 'n', submittedAt: 0, outcome: 'accepted' });
+    clock.advance(1000);
+    rec.txs.get('t1')!.includedAt = 1000;
+    rec.txs.get('t1')!.height = 1;
+    f.end();
+    const cut = rec.until(500);
+    expect(cut.now()).toBe(500);
+    expect(cut.faults[0]!.end).toBeUndefined();
+    expect(cut.txs.get('t1')!.includedAt).toBeUndefined();
+    expect(rec.txs.get('t1')!.includedAt).toBe(1000);
+  });
+});

@@ -1,0 +1,527 @@
+/**
+ * The append-only history of one cluster run: every block and finality event each node
+ * announced, periodic samples of every node, state snapshots, every submitted tx, fault
+ * windows and node events. Matchers judge only this, so a checker can be unit-tested on a
+ * recorded history (`Recording.fromJSON`) exactly as it runs against a live cluster.
+ *
+ * Times (`at`, `start`, `submittedAt`, …) are milliseconds since the recording started.
+ */
+
+import type { BlockHeader, ChainFacts, MempoolInfo, NodeInfo, StateSnapshot, TxSummary } from '../adapter/types.ts';
+import type { Clock } from '../support/clock.ts';
+import { systemClock } from '../support/clock.ts';
+
+/** A block a node put on its best chain. `source` says how we learned it. */
+export interface BlockObservation extends BlockHeader {
+  node: string;
+  at: number;
+  /**
+   * `feed`: announced live on the node's block feed (it was the node's tip at `at`).
+   * `backfill`: fetched afterwards to fill a gap (it is on the best chain, not necessarily the tip).
+   * Default `feed`.
+   */
+  source?: 'feed' | 'backfill';
+}
+
+/** A node announced that finality advanced to `height` (block `hash`). */
+export interface FinalizedObservation {
+  node: string;
+  at: number;
+  height: number;
+  hash: string;
+}
+
+/** One periodic sample of a node. `ok: false` when the node did not answer. */
+export interface Sample {
+  node: string;
+  at: number;
+  ok: boolean;
+  error?: string;
+  info?: NodeInfo;
+  mempool?: MempoolInfo;
+}
+
+/** A node's accounts at one height (taken by `observer.refresh({ state: true })`). */
+export interface StateObservation {
+  node: string;
+  at: number;
+  snapshot: StateSnapshot;
+}
+
+/** What happened to a submitted transaction. The observer fills the inclusion fields. */
+export interface TxRecord {
+  id: string;
+  from: string;
+  to: string;
+  amount: number;
+  fee: number;
+  nonce: number;
+  /** Name of the workload that sent it (or `manual`). */
+  workload: string;
+  /** Node it was submitted to. */
+  node: string;
+  submittedAt: number;
+  /** `accepted`: the node took it; `rejected`: the node refused it (see `reason`); `failed`: no answer. */
+  outcome: 'accepted' | 'rejected' | 'failed';
+  reason?: string;
+  /** First time a block carrying it was seen on some node's best chain. */
+  includedAt?: number;
+  height?: number;
+  blockHash?: string;
+  /** Node whose chain the inclusion was first seen on. */
+  includedOn?: string;
+  /** When finality on some node passed `height` with `blockHash` on its final chain. */
+  finalAt?: number;
+}
+
+/** The body of a transaction found in a block (needed to replay balances). */
+export type TxBody = TxSummary;
+
+/** A period during which a fault was applied to some nodes (restart, partition, …). */
+export interface FaultWindow {
+  /** e.g. `restart`, `stop`, `kill`, `pause`, `partition`, `latency`, `clock-skew`. */
+  kind: string;
+  nodes: string[];
+  start: number;
+  /** Unset while the fault is still active. */
+  end?: number;
+  /** Readable step, e.g. `restart(val-1)` or `partition(val-1 | val-2,val-3)`. */
+  description: string;
+}
+
+/** Something that happened to a node: `feed-connected`, `feed-lost`, `joined`, `left`, … */
+export interface NodeEvent {
+  node: string;
+  at: number;
+  event: string;
+  detail?: string;
+}
+
+/** A labelled point in time, e.g. `test-start` (the fixtures mark each test's start). */
+export interface Mark {
+  at: number;
+  label: string;
+  detail?: string;
+}
+
+/** A node the recording knows about. */
+export interface RecordedNode {
+  name: string;
+  role: 'validator' | 'executor';
+  /** When the node was first observed (it may have joined mid-run). */
+  since: number;
+  /** Set when the node left the cluster for good (churn). */
+  leftAt?: number;
+}
+
+/** A point of a node's final-height series. */
+export interface FinalPoint {
+  at: number;
+  height: number;
+  hash?: string;
+}
+
+/** A recording as plain JSON (for reports, replay and checker unit tests). */
+export interface RecordingDump {
+  version: 1;
+  seed: number;
+  facts: ChainFacts;
+  /** Epoch ms when the recording started. */
+  startedAt: number;
+  /** ms since start when the dump was taken. */
+  endedAt: number;
+  nodes: RecordedNode[];
+  blocks: BlockObservation[];
+  finalized: FinalizedObservation[];
+  samples: Sample[];
+  states: StateObservation[];
+  txs: TxRecord[];
+  txBodies: TxBody[];
+  faults: FaultWindow[];
+  events: NodeEvent[];
+  marks: Mark[];
+}
+
+/** Options of `new Recording(…)`. */
+export interface RecordingOptions {
+  seed: number;
+  facts: ChainFacts;
+  /** Default: the system clock. */
+  clock?: Clock;
+}
+
+/** A node's view of its best chain: height → block. */
+export type ChainView = ReadonlyMap<number, BlockObservation>;
+
+/**
+ * Append-only history of a run. Writers: the observer (blocks, samples, states, inclusion),
+ * workloads (`recordTx`), node control and chaos (`openFault`, `nodeEvent`), fixtures (`mark`).
+ * Readers: checkers, through the query helpers below.
+ *
+ * @example
+ * const rec = new Recording({ seed: 913, facts });
+ * const fault = rec.openFault('restart', ['val-1'], 'restart(val-1)');
+ * // … later, when val-1 is ready again
+ * fault.end();
+ */
+export class Recording {
+  readonly seed: number;
+  readonly facts: ChainFacts;
+  /** Epoch ms when the recording started. */
+  readonly startedAt: number;
+  readonly blocks: BlockObservation[] = [];
+  readonly finalized: FinalizedObservation[] = [];
+  readonly samples: Sample[] = [];
+  readonly states: StateObservation[] = [];
+  readonly txs = new Map<string, TxRecord>();
+  /** Bodies of txs seen in blocks (from backfills), keyed by tx id. */
+  readonly txBodies = new Map<string, TxBody>();
+  readonly faults: FaultWindow[] = [];
+  readonly events: NodeEvent[] = [];
+  readonly marks: Mark[] = [];
+  readonly #nodes = new Map<string, RecordedNode>();
+  readonly #clock: Clock;
+  readonly #startMono: number;
+  /** Set on loaded recordings: time is frozen at the end of the dump. */
+  #frozenAt: number | undefined;
+  #listeners = new Set<() => void>();
+  #txListeners = new Set<(r: TxRecord) => void>();
+
+  constructor(opts: RecordingOptions) {
+    this.seed = opts.seed;
+    this.facts = opts.facts;
+    this.#clock = opts.clock ?? systemClock;
+    this.startedAt = this.#clock.now();
+    this.#startMono = this.#clock.monotonic();
+  }
+
+  /** ms since the recording started (frozen at the dump's end for a loaded recording). */
+  now(): number {
+    if (this.#frozenAt !== undefined) return this.#frozenAt;
+    return Math.round((this.#clock.monotonic() - this.#startMono) * 10) / 10;
+  }
+
+  /** Calls `fn` after every append (used by matcher shells to wake up early). */
+  onAppend(fn: () => void): Disposable {
+    this.#listeners.add(fn);
+    return { [Symbol.dispose]: () => this.#listeners.delete(fn) };
+  }
+
+  /** Calls `fn` with every tx record as it is recorded (the observer links inclusion). */
+  onTxRecorded(fn: (r: TxRecord) => void): Disposable {
+    this.#txListeners.add(fn);
+    return { [Symbol.dispose]: () => this.#txListeners.delete(fn) };
+  }
+
+  #changed(): void {
+    for (const fn of this.#listeners) fn();
+  }
+
+  // ---- writers -------------------------------------------------------------------------
+
+  /** Declares a node (idempotent; a node that left and comes back is active again). */
+  addNode(name: string, role: 'validator' | 'executor', at = this.now()): void {
+    const known = this.#nodes.get(name);
+    if (known) {
+      if (known.leftAt !== undefined) {
+        delete known.leftAt;
+        this.nodeEvent(name, 'rejoined');
+      }
+      return;
+    }
+    this.#nodes.set(name, { name, role, since: at });
+  }
+
+  /** Marks a node as gone for good (churn); checkers stop expecting progress from it. */
+  removeNode(name: string, at = this.now()): void {
+    const known = this.#nodes.get(name);
+    if (known && known.leftAt === undefined) {
+      known.leftAt = at;
+      this.nodeEvent(name, 'left');
+    }
+  }
+
+  addBlock(b: BlockObservation): void {
+    this.blocks.push(b);
+    this.#changed();
+  }
+
+  addFinalized(f: FinalizedObservation): void {
+    this.finalized.push(f);
+    this.#changed();
+  }
+
+  addSample(s: Sample): void {
+    this.samples.push(s);
+    this.#changed();
+  }
+
+  addState(s: StateObservation): void {
+    this.states.push(s);
+    this.#changed();
+  }
+
+  addTxBody(b: TxBody): void {
+    if (!this.txBodies.has(b.id)) this.txBodies.set(b.id, b);
+  }
+
+  /** Records a submitted transaction (workloads call this for every tx they send). */
+  recordTx(r: TxRecord): void {
+    const known = this.txs.get(r.id);
+    // A duplicate submission keeps the first record (and its inclusion), but an accepted
+    // answer beats an earlier failed one.
+    if (known && !(known.outcome !== 'accepted' && r.outcome === 'accepted')) return;
+    const stored = known ? { ...r, ...pickInclusion(known) } : r;
+    this.txs.set(r.id, stored);
+    for (const fn of this.#txListeners) fn(stored);
+    this.#changed();
+  }
+
+  /** Opens a fault window; call `end()` when the fault is lifted (idempotent). */
+  openFault(kind: string, nodes: readonly string[], description: string): { end(): void; window: FaultWindow } {
+    const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description };
+    this.faults.push(window);
+    this.#changed();
+    return {
+      window,
+      end: () => {
+        if (window.end === undefined) {
+          window.end = this.now();
+          this.#changed();
+        }
+      },
+    };
+  }
+
+  nodeEvent(node: string, event: string, detail?: string): void {
+    this.events.push(detail === undefined ? { node, at: this.now(), event } : { node, at: this.now(), event, detail });
+    this.#changed();
+  }
+
+  /** Labels the current time, e.g. `mark('test-start', 'stays live under load')`. */
+  mark(label: string, detail?: string): Mark {
+    const m: Mark = detail === undefined ? { at: this.now(), label } : { at: this.now(), label, detail };
+    this.marks.push(m);
+    return m;
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+
+  /** Every node ever observed, in the order first seen. */
+  nodes(): RecordedNode[] {
+    return [...this.#nodes.values()];
+  }
+
+  /** Nodes still part of the cluster at `at` (joined before, not left yet). */
+  activeNodes(at = this.now()): RecordedNode[] {
+    return this.nodes().filter((n) => n.since <= at && (n.leftAt === undefined || n.leftAt > at));
+  }
+
+  node(name: string): RecordedNode | undefined {
+    return this.#nodes.get(name);
+  }
+
+  /** The latest mark with this label at or before `at`. */
+  lastMark(label: string, at = this.now()): Mark | undefined {
+    for (let i = this.marks.length - 1; i >= 0; i--) {
+      const m = this.marks[i]!;
+      if (m.label === label && m.at <= at) return m;
+    }
+    return undefined;
+  }
+
+  /** Samples of one node, oldest first. */
+  samplesOf(node: string): Sample[] {
+    return this.samples.filter((s) => s.node === node);
+  }
+
+  /** The newest successful sample of a node taken at or before `at`. */
+  lastSample(node: string, at = this.now()): Sample | undefined {
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      const s = this.samples[i]!;
+      if (s.node === node && s.at <= at && s.ok && s.info) return s;
+    }
+    return undefined;
+  }
+
+  /**
+   * A node's final height over time, from finality events and samples, oldest first.
+   * Each point is the highest final height known at that time (final blocks never revert,
+   * so a lower reading — e.g. from a restarted node still loading — does not lower it).
+   */
+  finalSeries(node: string): FinalPoint[] {
+    const raw: FinalPoint[] = [];
+    for (const f of this.finalized) if (f.node === node) raw.push({ at: f.at, height: f.height, hash: f.hash });
+    for (const s of this.samples) {
+      if (s.node === node && s.ok && s.info) {
+        raw.push({ at: s.at, height: s.info.finalizedHeight, hash: s.info.finalizedTip });
+      }
+    }
+    raw.sort((a, b) => a.at - b.at);
+    const out: FinalPoint[] = [];
+    let best = -1;
+    for (const p of raw) {
+      if (p.height > best) {
+        best = p.height;
+        out.push(p);
+      }
+    }
+    return out;
+  }
+
+  /** The highest final height a node had reported by `at` (-1 if none yet). */
+  finalHeightAt(node: string, at = this.now()): number {
+    let best = -1;
+    for (const p of this.finalSeries(node)) {
+      if (p.at > at) break;
+      best = p.height;
+    }
+    return best;
+  }
+
+  /**
+   * A node's best chain as known at `at`: feed blocks replace the chain above their height
+   * (a reorg or a restart that lost non-final blocks), backfilled blocks fill gaps.
+   */
+  bestChain(node: string, at = this.now()): ChainView {
+    const chain = new Map<number, BlockObservation>();
+    let tip = -1;
+    for (const b of this.blocks) {
+      if (b.node !== node || b.at > at) continue;
+      if (b.source === 'backfill') {
+        // Fetched from the node's best chain at `at`: newer than anything we had there.
+        chain.set(b.height, b);
+        if (b.height > tip) tip = b.height;
+        continue;
+      }
+      // The feed announces the node's new tip: anything above it was reverted.
+      for (let h = b.height + 1; h <= tip; h++) chain.delete(h);
+      chain.set(b.height, b);
+      tip = b.height;
+    }
+    return chain;
+  }
+
+  /** Hash of the block at `height` on a node's best chain as known at `at`. */
+  hashAt(node: string, height: number, at = this.now()): string | undefined {
+    return this.bestChain(node, at).get(height)?.hash;
+  }
+
+  /** The block a node's best chain had at its tip at `at`. */
+  tipAt(node: string, at = this.now()): BlockObservation | undefined {
+    let tip: BlockObservation | undefined;
+    for (const b of this.bestChain(node, at).values()) if (!tip || b.height > tip.height) tip = b;
+    return tip;
+  }
+
+  /** Fault windows touching `node` that overlap [from, to]. */
+  faultsOf(node: string, from = 0, to = this.now()): FaultWindow[] {
+    return this.faults.filter((f) => f.nodes.includes(node) && f.start <= to && (f.end ?? Number.POSITIVE_INFINITY) >= from);
+  }
+
+  /** Txs a workload recorded (all txs when `workload` is omitted), in submission order. */
+  txsOf(workload?: string): TxRecord[] {
+    const all = [...this.txs.values()];
+    return workload === undefined ? all : all.filter((t) => t.workload === workload);
+  }
+
+  /** The body of a tx (from the tx record or from a fetched block). */
+  txBody(id: string): TxBody | undefined {
+    const r = this.txs.get(id);
+    if (r) return { id, from: r.from, to: r.to, amount: r.amount, fee: r.fee, nonce: r.nonce };
+    return this.txBodies.get(id);
+  }
+
+  /** Latest state snapshot of a node. */
+  lastState(node: string): StateObservation | undefined {
+    for (let i = this.states.length - 1; i >= 0; i--) if (this.states[i]!.node === node) return this.states[i];
+    return undefined;
+  }
+
+  // ---- persistence ---------------------------------------------------------------------
+
+  /** The whole history as plain JSON (`JSON.stringify(recording)` works too). */
+  toJSON(): RecordingDump {
+    return {
+      version: 1,
+      seed: this.seed,
+      facts: this.facts,
+      startedAt: this.startedAt,
+      endedAt: this.now(),
+      nodes: this.nodes().map((n) => ({ ...n })),
+      blocks: [...this.blocks],
+      finalized: [...this.finalized],
+      samples: [...this.samples],
+      states: [...this.states],
+      txs: [...this.txs.values()].map((t) => ({ ...t })),
+      txBodies: [...this.txBodies.values()],
+      faults: this.faults.map((f) => ({ ...f })),
+      events: [...this.events],
+      marks: [...this.marks],
+    };
+  }
+
+  /** Loads a dump; the result's `now()` is frozen at the dump's `endedAt`. */
+  static fromJSON(dump: RecordingDump | string): Recording {
+    const d: RecordingDump = typeof dump === 'string' ? (JSON.parse(dump) as RecordingDump) : dump;
+    if (d.version !== 1) throw new TypeError(`unsupported recording dump version ${String(d.version)} (allowed: 1)`);
+    const frozen: Clock = { ...systemClock, now: () => d.startedAt, monotonic: () => 0 };
+    const rec = new Recording({ seed: d.seed, facts: d.facts, clock: frozen });
+    rec.#frozenAt = d.endedAt;
+    for (const n of d.nodes) rec.#nodes.set(n.name, { ...n });
+    rec.blocks.push(...d.blocks);
+    rec.finalized.push(...d.finalized);
+    rec.samples.push(...d.samples);
+    rec.states.push(...d.states);
+    for (const t of d.txs) rec.txs.set(t.id, { ...t });
+    for (const b of d.txBodies ?? []) rec.txBodies.set(b.id, b);
+    rec.faults.push(...d.faults.map((f) => ({ ...f })));
+    rec.events.push(...d.events);
+    rec.marks.push(...(d.marks ?? []));
+    return rec;
+  }
+
+  /** A loaded copy cut at `at` (everything observed later is dropped), for what-if tests. */
+  until(at: number): Recording {
+    const d = this.toJSON();
+    const keep = <T extends { at: number }>(xs: T[]): T[] => xs.filter((x) => x.at <= at);
+    return Recording.fromJSON({
+      ...d,
+      endedAt: Math.min(at, d.endedAt),
+      nodes: d.nodes.filter((n) => n.since <= at).map((n) => (n.leftAt !== undefined && n.leftAt > at ? omit(n, 'leftAt') : n)),
+      blocks: keep(d.blocks),
+      finalized: keep(d.finalized),
+      samples: keep(d.samples),
+      states: keep(d.states),
+      txs: d.txs.filter((t) => t.submittedAt <= at).map((t) => cutTx(t, at)),
+      faults: d.faults.filter((f) => f.start <= at).map((f) => (f.end !== undefined && f.end > at ? omit(f, 'end') : f)),
+      events: keep(d.events),
+      marks: keep(d.marks),
+    });
+  }
+}
+
+function pickInclusion(t: TxRecord): Partial<TxRecord> {
+  const out: Partial<TxRecord> = {};
+  if (t.includedAt !== undefined) out.includedAt = t.includedAt;
+  if (t.height !== undefined) out.height = t.height;
+  if (t.blockHash !== undefined) out.blockHash = t.blockHash;
+  if (t.includedOn !== undefined) out.includedOn = t.includedOn;
+  if (t.finalAt !== undefined) out.finalAt = t.finalAt;
+  return out;
+}
+
+function cutTx(t: TxRecord, at: number): TxRecord {
+  let out = t;
+  if (out.includedAt !== undefined && out.includedAt > at) {
+    out = omit(omit(omit(omit(out, 'includedAt'), 'height'), 'blockHash'), 'includedOn');
+  }
+  if (out.finalAt !== undefined && out.finalAt > at) out = omit(out, 'finalAt');
+  return out;
+}
+
+function omit<T extends object, K extends keyof T>(x: T, key: K): T {
+  const copy = { ...x };
+  delete copy[key];
+  return copy;
+}

@@ -1,0 +1,196 @@
+/**
+ * chainlab's error types. Tests run in workers and errors cross realms and serialisation,
+ * so identity is a symbol brand (`Symbol.for`) plus a `kind` string, not `instanceof`.
+ * Each error carries typed flags; `shortMessage` is one line, `message` may hold detail
+ * such as a log tail.
+ */
+
+/** The brand every chainlab error carries. */
+export const chainlabErrorBrand: unique symbol = Symbol.for('chainlab.error') as never;
+
+/** Discriminant for chainlab errors. */
+export type ChainlabErrorKind =
+  | 'ChainlabError'
+  | 'ConfigError'
+  | 'ClusterStartError'
+  | 'CapabilityError'
+  | 'NodeControlError'
+  | 'WorkloadError'
+  | 'AdapterError';
+
+function hasKind(x: unknown, kind: ChainlabErrorKind | undefined): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  const rec = x as Record<PropertyKey, unknown>;
+  if (rec[chainlabErrorBrand] !== true) return false;
+  return kind === undefined || rec.kind === kind;
+}
+
+/** Base of every error chainlab throws on purpose. */
+export class ChainlabError extends Error {
+  readonly [chainlabErrorBrand] = true as const;
+  readonly kind: ChainlabErrorKind = 'ChainlabError';
+  /** One line, without detail (the `message` may add a log tail or a list). */
+  readonly shortMessage: string;
+
+  constructor(message: string, options?: { cause?: unknown; shortMessage?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.shortMessage = options?.shortMessage ?? message.split('\n', 1)[0] ?? message;
+  }
+
+  /** True for any chainlab error, also across workers/realms. */
+  static is(x: unknown): x is ChainlabError {
+    return hasKind(x, undefined);
+  }
+}
+
+/** One problem with an option: where, what was given, what is allowed. */
+export interface ConfigIssue {
+  /** Dotted option path, e.g. `topology.validators` or `transactions.rate`. */
+  path: string;
+  /** The value given (undefined when missing). */
+  value: unknown;
+  /** What is allowed, e.g. `an integer 1..64`. */
+  allowed: string;
+}
+
+function showValue(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(v);
+  }
+}
+
+/** Bad options, found before anything started. Lists every problem at once. */
+export class ConfigError extends ChainlabError {
+  override readonly kind = 'ConfigError' as const;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(subject: string, issues: readonly ConfigIssue[]) {
+    const lines = issues.map((i) => `  - ${i.path}: got ${showValue(i.value)}, allowed: ${i.allowed}`);
+    const head = `invalid ${subject}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`;
+    super(`${head}\n${lines.join('\n')}`, { shortMessage: head });
+    this.issues = issues;
+  }
+
+  static override is(x: unknown): x is ConfigError {
+    return hasKind(x, 'ConfigError');
+  }
+}
+
+/** Flags of a failed node start (mirrors execa's error flags). */
+export interface ClusterStartErrorDetails {
+  /** Node that failed (undefined when the failure was not node-specific). */
+  node?: string;
+  timedOut: boolean;
+  exitCode?: number | null;
+  signal?: string | null;
+  durationMs: number;
+  /** Last lines of the node's log, if any. */
+  logTail?: string;
+  logFile?: string;
+  cause?: unknown;
+}
+
+/** A cluster did not become ready: a node exited, timed out or could not be launched. */
+export class ClusterStartError extends ChainlabError {
+  override readonly kind = 'ClusterStartError' as const;
+  readonly node: string | undefined;
+  readonly timedOut: boolean;
+  readonly exitCode: number | null | undefined;
+  readonly signal: string | null | undefined;
+  readonly durationMs: number;
+  readonly logTail: string | undefined;
+  readonly logFile: string | undefined;
+
+  constructor(shortMessage: string, details: ClusterStartErrorDetails) {
+    const long = [shortMessage];
+    if (details.logFile) long.push(`log: ${details.logFile}`);
+    if (details.logTail) long.push(`--- last log lines ---\n${details.logTail}`);
+    super(long.join('\n'), { shortMessage, cause: details.cause });
+    this.node = details.node;
+    this.timedOut = details.timedOut;
+    this.exitCode = details.exitCode;
+    this.signal = details.signal;
+    this.durationMs = details.durationMs;
+    this.logTail = details.logTail;
+    this.logFile = details.logFile;
+  }
+
+  static override is(x: unknown): x is ClusterStartError {
+    return hasKind(x, 'ClusterStartError');
+  }
+}
+
+/** A deployer was asked for something it cannot do (thrown at once, before any effect). */
+export class CapabilityError extends ChainlabError {
+  override readonly kind = 'CapabilityError' as const;
+  readonly capability: string;
+  readonly deployer: string;
+
+  constructor(capability: string, deployer: string, hint?: string) {
+    super(
+      `the ${deployer} deployer cannot ${capability} nodes${hint ? `; ${hint}` : ''}`,
+    );
+    this.capability = capability;
+    this.deployer = deployer;
+  }
+
+  static override is(x: unknown): x is CapabilityError {
+    return hasKind(x, 'CapabilityError');
+  }
+}
+
+/** A node control action (stop/start/restart/kill/pause/resume) failed. */
+export class NodeControlError extends ChainlabError {
+  override readonly kind = 'NodeControlError' as const;
+  readonly node: string;
+  readonly action: string;
+
+  constructor(node: string, action: string, message: string, options?: { cause?: unknown }) {
+    super(`${action} ${node}: ${message}`, options);
+    this.node = node;
+    this.action = action;
+  }
+
+  static override is(x: unknown): x is NodeControlError {
+    return hasKind(x, 'NodeControlError');
+  }
+}
+
+/** A workload could not run (e.g. not enough funded wallets). */
+export class WorkloadError extends ChainlabError {
+  override readonly kind = 'WorkloadError' as const;
+  readonly workload: string;
+
+  constructor(workload: string, message: string, options?: { cause?: unknown }) {
+    super(`workload ${workload}: ${message}`, options);
+    this.workload = workload;
+  }
+
+  static override is(x: unknown): x is WorkloadError {
+    return hasKind(x, 'WorkloadError');
+  }
+}
+
+/** A chain adapter failed: genesis could not be made, the API answered something unexpected. */
+export class AdapterError extends ChainlabError {
+  override readonly kind = 'AdapterError' as const;
+  readonly adapter: string;
+  /** HTTP status, when the failure was an API answer. */
+  readonly status: number | undefined;
+
+  constructor(adapter: string, message: string, options?: { cause?: unknown; status?: number }) {
+    super(`${adapter} adapter: ${message}`, options);
+    this.adapter = adapter;
+    this.status = options?.status;
+  }
+
+  static override is(x: unknown): x is AdapterError {
+    return hasKind(x, 'AdapterError');
+  }
+}

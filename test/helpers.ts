@@ -1,0 +1,45 @@
+/** Helpers for chainlab's own end-to-end tests: count what a run left on the machine. */
+import { readdir, readFile } from 'node:fs/promises';
+import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
+import { systemClock } from '../src/support/clock.ts';
+
+/** Pids of live processes carrying `CHAINLAB_RUN=<runId>`. */
+export async function processesOfRun(runId: string): Promise<number[]> {
+  return (await listRunProcesses()).filter((p) => p.runId === runId).map((p) => p.pid);
+}
+
+/** Pids of live processes whose environment contains `needle` (e.g. `CHAINLAB_RUN_ROOT=/tmp/x`). */
+export async function processesWithEnv(needle: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of await readdir('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    try {
+      const env = await readFile(`/proc/${e}/environ`, 'latin1');
+      if (env.split('\0').includes(needle)) {
+        // Zombies keep their environ readable only briefly; count only running ones.
+        const stat = await readFile(`/proc/${e}/stat`, 'latin1');
+        if (!/\) Z /.test(stat)) out.push(Number(e));
+      }
+    } catch {}
+  }
+  return out;
+}
+
+/** Entries of a dir ([] when it does not exist). */
+export async function entries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Polls `fn` until it returns true or `timeoutMs` passes; returns the last result. */
+export async function eventually(fn: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = systemClock.monotonic() + timeoutMs;
+  for (;;) {
+    if (await fn()) return true;
+    if (systemClock.monotonic() > deadline) return false;
+    await systemClock.sleep(everyMs);
+  }
+}
