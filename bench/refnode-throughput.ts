@@ -30,14 +30,28 @@ const validators = Number(values.validators);
 const walletCount = Number(values.wallets);
 const warmupMs = 5000;
 
-await using set = await writeGenesis({ validators, wallets: walletCount, slotMs, activeSlotCoeff: 0.5, securityParam: 10, seed: 'bench' });
+await using set = await writeGenesis({
+  validators,
+  wallets: walletCount,
+  slotMs,
+  activeSlotCoeff: 0.5,
+  securityParam: 10,
+  seed: 'bench',
+});
 const signers = set.wallets.map((w) => createTxSigner(w.secretKey));
 const nonces = new Array<number>(walletCount).fill(0);
 let walletCursor = 0;
 function nextTx(): SignedTx {
   const from = walletCursor++ % walletCount;
   const to = (from + 1) % walletCount;
-  return signers[from]!({ chainId: set.chainId, from: set.wallets[from]!.address, to: set.wallets[to]!.address, amount: 1, fee: 1, nonce: nonces[from]!++ });
+  return signers[from]!({
+    chainId: set.chainId,
+    from: set.wallets[from]!.address,
+    to: set.wallets[to]!.address,
+    amount: 1,
+    fee: 1,
+    nonce: nonces[from]!++,
+  });
 }
 
 // Per-tx validation cost: shape + signature (cold, no cache) + ledger apply, in this process.
@@ -48,7 +62,12 @@ function nextTx(): SignedTx {
   const started = performance.now();
   for (const tx of sample) {
     const checked = checkTxShape(tx, set.chainId, 1);
-    if (isRejection(checked) || !cache.verify(checked.tx, checked.id) || state.applyTx(checked.tx, set.wallets[0]!.address)) throw new Error('bad sample');
+    if (
+      isRejection(checked) ||
+      !cache.verify(checked.tx, checked.id) ||
+      state.applyTx(checked.tx, set.wallets[0]!.address)
+    )
+      throw new Error('bad sample');
   }
   const coldUs = ((performance.now() - started) * 1000) / sample.length;
   const warmStart = performance.now();
@@ -57,15 +76,26 @@ function nextTx(): SignedTx {
     if (isRejection(checked) || !cache.verify(checked.tx, checked.id)) throw new Error('bad sample');
   }
   const warmUs = ((performance.now() - warmStart) * 1000) / sample.length;
-  console.error(`validation: ${coldUs.toFixed(1)} µs/tx cold (shape + ed25519 verify + apply), ${warmUs.toFixed(1)} µs/tx with the verify cache`);
+  console.error(
+    `validation: ${coldUs.toFixed(1)} µs/tx cold (shape + ed25519 verify + apply), ${warmUs.toFixed(1)} µs/tx with the verify cache`,
+  );
   nonces.fill(0);
   walletCursor = 0;
-  (globalThis as { validation?: unknown }).validation = { coldUsPerTx: Number(coldUs.toFixed(1)), cachedUsPerTx: Number(warmUs.toFixed(1)) };
+  (globalThis as { validation?: unknown }).validation = {
+    coldUsPerTx: Number(coldUs.toFixed(1)),
+    cachedUsPerTx: Number(warmUs.toFixed(1)),
+  };
 }
 
 const nodes: RunningNode[] = await Promise.all(Array.from({ length: validators }, (_, i) => set.start(i)));
-await waitFor(async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.peers >= validators - 1), 20_000, 'full mesh');
-console.error(`cluster of ${validators} up; offering ${rate} tx/s for ${seconds} s (slot ${slotMs} ms, f 0.5)`);
+await waitFor(
+  async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.peers >= validators - 1),
+  20_000,
+  'full mesh',
+);
+console.error(
+  `cluster of ${validators} up; offering ${rate} tx/s for ${seconds} s (slot ${slotMs} ms, f 0.5)`,
+);
 
 const tickMs = 100;
 const perTick = Math.round((rate * tickMs) / 1000);

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { renderHelp } from './src/cli/flags.ts';
 /**
  * refnode: the reference proof-of-stake chain node of chainlab.
  * `node refnode/main.ts <genesis|run|tx> [flags]`; `--help` on any command lists its flags.
  */
 import { genesisCommand, genesisFlags } from './src/cli/genesis-command.ts';
-import { renderHelp } from './src/cli/flags.ts';
 import { runCommand, runFlags } from './src/cli/run-command.ts';
 import { txCommand, txFlags } from './src/cli/tx-command.ts';
 import { isRefnodeError, UsageError } from './src/errors.ts';
@@ -12,7 +12,8 @@ import { isRefnodeError, UsageError } from './src/errors.ts';
 const commands = {
   genesis: {
     usage: 'node refnode/main.ts genesis --validators N --out DIR [flags]',
-    description: 'Writes DIR/genesis.json, DIR/wallets.json and DIR/node-<i>.json (validators first, then executors).',
+    description:
+      'Writes DIR/genesis.json, DIR/wallets.json and DIR/node-<i>.json (validators first, then executors).',
     flags: genesisFlags,
     run: genesisCommand,
   },
@@ -49,7 +50,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = commands[name as keyof typeof commands];
   if (command === undefined) {
-    throw new UsageError(`unknown command ${JSON.stringify(name)}; allowed: ${Object.keys(commands).join(', ')}`, [name]);
+    throw new UsageError(
+      `unknown command ${JSON.stringify(name)}; allowed: ${Object.keys(commands).join(', ')}`,
+      [name],
+    );
   }
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`${renderHelp(command.usage, command.description, [...command.flags])}\n`);

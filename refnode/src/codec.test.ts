@@ -37,7 +37,8 @@ describe('codec', () => {
     const { address } = keyPairFromSeed(seed);
     const started = performance.now();
     const count = 4000;
-    for (let i = 0; i < count; i++) sign({ chainId: 'c', from: address, to: other.address, amount: 1, fee: 1, nonce: i });
+    for (let i = 0; i < count; i++)
+      sign({ chainId: 'c', from: address, to: other.address, amount: 1, fee: 1, nonce: i });
     const perSecond = count / ((performance.now() - started) / 1000);
     // Shared 2-core machine: assert a loose floor, report the figure.
     expect(perSecond).toBeGreaterThan(5000);

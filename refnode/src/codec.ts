@@ -40,7 +40,9 @@ const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 /** The ed25519 private KeyObject for a 32-byte seed given as 64 hex chars. */
 export function privateKeyFromSeed(secretKeyHex: string): KeyObject {
   if (!HEX64.test(secretKeyHex)) {
-    throw new TypeError(`secret key must be 64 lowercase hex chars (32-byte ed25519 seed), got ${JSON.stringify(secretKeyHex).slice(0, 80)}`);
+    throw new TypeError(
+      `secret key must be 64 lowercase hex chars (32-byte ed25519 seed), got ${JSON.stringify(secretKeyHex).slice(0, 80)}`,
+    );
   }
   return createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(secretKeyHex, 'hex')]),

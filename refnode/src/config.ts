@@ -76,6 +76,7 @@ export function resolveNodeConfig(
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${file}: must be a JSON object`, ['config']);
   }
+  // biome-ignore lint/suspicious/noExplicitAny: untrusted JSON, every field is checked below
   const c = raw as Record<string, any>;
   const problems: string[] = [];
   const fields: string[] = [];
@@ -111,7 +112,8 @@ export function resolveNodeConfig(
   const role = c.role ?? 'validator';
   if (role !== 'validator' && role !== 'executor') bad('role', 'must be "validator" or "executor"', role);
   const secretKey = str('secretKey', c.secretKey);
-  if (secretKey && !HEX64.test(secretKey)) bad('secretKey', 'must be 64 lowercase hex chars', `${secretKey.slice(0, 8)}…`);
+  if (secretKey && !HEX64.test(secretKey))
+    bad('secretKey', 'must be 64 lowercase hex chars', `${secretKey.slice(0, 8)}…`);
   const api = c.api ?? {};
   const p2p = c.p2p ?? {};
   const mempool = c.mempool ?? {};
@@ -119,7 +121,8 @@ export function resolveNodeConfig(
   const rateLimit = api.rateLimit ?? {};
   const bugs = [...strings('bugs', c.bugs), ...(overrides.bugs ?? [])];
   for (const bug of bugs) {
-    if (!(bugNames as readonly string[]).includes(bug)) bad('bugs', `entries must be one of ${bugNames.join(', ')}`, bug);
+    if (!(bugNames as readonly string[]).includes(bug))
+      bad('bugs', `entries must be one of ${bugNames.join(', ')}`, bug);
   }
   const config: NodeConfig = {
     nodeId,

@@ -89,15 +89,26 @@ export function buildGenesis(
   params: GenesisParams,
   peerIds: (secretKey: string) => string,
 ): { genesis: Genesis; wallets: Wallet[]; nodes: GenesisNodeKey[] } {
-  const chainId = params.chainId ?? `refnode-${createHash('sha256').update(params.seed).digest('hex').slice(0, 8)}`;
+  const chainId =
+    params.chainId ?? `refnode-${createHash('sha256').update(params.seed).digest('hex').slice(0, 8)}`;
   const nodes: GenesisNodeKey[] = [];
   for (let i = 0; i < params.validators; i++) {
     const secretKey = deriveSecretKey(params.seed, `validator/${i}`);
-    nodes.push({ nodeId: `val-${i}`, role: 'validator', secretKey, publicKey: keyPairFromSeed(secretKey).address });
+    nodes.push({
+      nodeId: `val-${i}`,
+      role: 'validator',
+      secretKey,
+      publicKey: keyPairFromSeed(secretKey).address,
+    });
   }
   for (let i = 0; i < params.executors; i++) {
     const secretKey = deriveSecretKey(params.seed, `executor/${i}`);
-    nodes.push({ nodeId: `exe-${i}`, role: 'executor', secretKey, publicKey: keyPairFromSeed(secretKey).address });
+    nodes.push({
+      nodeId: `exe-${i}`,
+      role: 'executor',
+      secretKey,
+      publicKey: keyPairFromSeed(secretKey).address,
+    });
   }
   const wallets: Wallet[] = [];
   const accounts: Record<string, number> = {};
@@ -124,7 +135,12 @@ export function buildGenesis(
     minFee: params.minFee,
     validators: nodes
       .filter((node) => node.role === 'validator')
-      .map((node) => ({ nodeId: node.nodeId, publicKey: node.publicKey, peerId: peerIds(node.secretKey), stake: 100 })),
+      .map((node) => ({
+        nodeId: node.nodeId,
+        publicKey: node.publicKey,
+        peerId: peerIds(node.secretKey),
+        stake: 100,
+      })),
     executors: nodes
       .filter((node) => node.role === 'executor')
       .map((node) => ({ nodeId: node.nodeId, publicKey: node.publicKey, peerId: peerIds(node.secretKey) })),
@@ -155,12 +171,22 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
     fields.push(field);
     problems.push(`${file}: ${field} ${message}`);
   };
-  if (typeof raw !== 'object' || raw === null) throw new ConfigError(`${file}: not a JSON object`, ['genesis']);
+  if (typeof raw !== 'object' || raw === null)
+    throw new ConfigError(`${file}: not a JSON object`, ['genesis']);
   const g = raw as Record<string, unknown>;
   const num = (field: string, min: number, max: number, integer: boolean): number => {
     const value = g[field];
-    if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value)) || value < min || value > max) {
-      bad(field, `must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(value)}`);
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      (integer && !Number.isSafeInteger(value)) ||
+      value < min ||
+      value > max
+    ) {
+      bad(
+        field,
+        `must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(value)}`,
+      );
       return min;
     }
     return value;
@@ -175,9 +201,11 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
   const maxDriftMs = num('maxDriftMs', 0, 3_600_000, true);
   const minFee = num('minFee', 0, Number.MAX_SAFE_INTEGER, true);
   const totalSupply = num('totalSupply', 0, Number.MAX_SAFE_INTEGER, true);
-  if (typeof g.epochNonce !== 'string' || !HEX64.test(g.epochNonce)) bad('epochNonce', 'must be 64 hex chars');
+  if (typeof g.epochNonce !== 'string' || !HEX64.test(g.epochNonce))
+    bad('epochNonce', 'must be 64 hex chars');
   const validators: GenesisValidator[] = [];
-  if (!Array.isArray(g.validators) || g.validators.length === 0) bad('validators', 'must be a non-empty array');
+  if (!Array.isArray(g.validators) || g.validators.length === 0)
+    bad('validators', 'must be a non-empty array');
   else {
     g.validators.forEach((v: Record<string, unknown>, i: number) => {
       if (typeof v?.nodeId !== 'string' || typeof v.publicKey !== 'string' || !HEX64.test(v.publicKey)) {
@@ -185,7 +213,12 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
       } else if (typeof v.stake !== 'number' || !(v.stake > 0) || !Number.isSafeInteger(v.stake)) {
         bad(`validators[${i}].stake`, `must be a positive integer, got ${JSON.stringify(v.stake)}`);
       } else {
-        validators.push({ nodeId: v.nodeId, publicKey: v.publicKey, peerId: String(v.peerId ?? ''), stake: v.stake });
+        validators.push({
+          nodeId: v.nodeId,
+          publicKey: v.publicKey,
+          peerId: String(v.peerId ?? ''),
+          stake: v.stake,
+        });
       }
     });
   }
@@ -198,7 +231,8 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
   }
   const accounts: Record<string, number> = {};
   let sum = 0;
-  if (typeof g.accounts !== 'object' || g.accounts === null) bad('accounts', 'must be an object of address → balance');
+  if (typeof g.accounts !== 'object' || g.accounts === null)
+    bad('accounts', 'must be an object of address → balance');
   else {
     for (const [address, balance] of Object.entries(g.accounts)) {
       if (!HEX64.test(address)) bad(`accounts.${address}`, 'address must be 64 hex chars');
@@ -210,7 +244,8 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
       }
     }
   }
-  if (problems.length === 0 && sum !== totalSupply) bad('totalSupply', `is ${totalSupply} but accounts sum to ${sum}`);
+  if (problems.length === 0 && sum !== totalSupply)
+    bad('totalSupply', `is ${totalSupply} but accounts sum to ${sum}`);
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), fields);
   return {
     chainId: g.chainId as string,
@@ -230,5 +265,7 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
 
 /** Hash of the genesis block (height 0): sha256 of the normalized genesis JSON. */
 export function genesisHash(genesis: Genesis): string {
-  return createHash('sha256').update(`refnode-genesis/1|${JSON.stringify(genesis)}`).digest('hex');
+  return createHash('sha256')
+    .update(`refnode-genesis/1|${JSON.stringify(genesis)}`)
+    .digest('hex');
 }

@@ -4,12 +4,25 @@ import { type CheckedTx, checkTxShape, isRejection } from './chain/tx-check.ts';
 import { createTxSigner, keyPairFromSeed } from './codec.ts';
 import { Mempool } from './mempool.ts';
 
-const wallets = Array.from({ length: 6 }, (_, i) => keyPairFromSeed((i + 1).toString(16).padStart(2, '0').repeat(32)));
+const wallets = Array.from({ length: 6 }, (_, i) =>
+  keyPairFromSeed((i + 1).toString(16).padStart(2, '0').repeat(32)),
+);
 const signers = wallets.map((w) => createTxSigner(w.secretKey));
 const rich: Account = { balance: 1_000_000, nonce: 0 };
 
 function tx(from: number, nonce: number, fee: number, amount = 1): CheckedTx {
-  const checked = checkTxShape(signers[from]!({ chainId: 'c', from: wallets[from]!.address, to: wallets[0]!.address, amount, fee, nonce }), 'c', 0);
+  const checked = checkTxShape(
+    signers[from]!({
+      chainId: 'c',
+      from: wallets[from]!.address,
+      to: wallets[0]!.address,
+      amount,
+      fee,
+      nonce,
+    }),
+    'c',
+    0,
+  );
   if (isRejection(checked)) throw new Error(checked.message);
   return checked;
 }
@@ -59,7 +72,9 @@ describe('Mempool', () => {
     pool.add(tx(3, 0, 10), rich);
     pool.add(tx(4, 2, 99), rich); // nonce gap: not executable
     const state = LedgerState.fromBalances({});
-    const order = [...pool.candidates(state)].map((t) => `${wallets.findIndex((w) => w.address === t.from)}:${t.nonce}`);
+    const order = [...pool.candidates(state)].map(
+      (t) => `${wallets.findIndex((w) => w.address === t.from)}:${t.nonce}`,
+    );
     expect(order).toEqual(['2:0', '3:0', '1:0', '1:1']);
   });
 
@@ -90,7 +105,14 @@ describe('Mempool', () => {
 });
 
 describe('checkTxShape', () => {
-  const good = signers[1]!({ chainId: 'c', from: wallets[1]!.address, to: wallets[2]!.address, amount: 5, fee: 2, nonce: 0 });
+  const good = signers[1]!({
+    chainId: 'c',
+    from: wallets[1]!.address,
+    to: wallets[2]!.address,
+    amount: 5,
+    fee: 2,
+    nonce: 0,
+  });
   it.each([
     ['not an object', 5, 'malformed'],
     ['missing field', { ...good, amount: undefined }, 'malformed'],

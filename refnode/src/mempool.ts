@@ -69,7 +69,11 @@ export class Mempool {
     const { tx, id, size } = checked;
     if (this.#byId.has(id)) return { ok: false, code: 'duplicate', message: `tx ${id} is already pending` };
     if (tx.nonce < account.nonce) {
-      return { ok: false, code: 'bad_nonce', message: `nonce ${tx.nonce} is used; the sender's next nonce is ${account.nonce}` };
+      return {
+        ok: false,
+        code: 'bad_nonce',
+        message: `nonce ${tx.nonce} is used; the sender's next nonce is ${account.nonce}`,
+      };
     }
     if (tx.nonce > account.nonce + this.limits.maxNonceGap) {
       return {
@@ -87,7 +91,8 @@ export class Mempool {
       };
     }
     const cost = tx.amount + tx.fee;
-    const pending = (this.#pendingCost.get(tx.from) ?? 0) - (sameNonce ? sameNonce.tx.amount + sameNonce.tx.fee : 0);
+    const pending =
+      (this.#pendingCost.get(tx.from) ?? 0) - (sameNonce ? sameNonce.tx.amount + sameNonce.tx.fee : 0);
     if (pending + cost > account.balance) {
       return {
         ok: false,
@@ -95,7 +100,12 @@ export class Mempool {
         message: `balance ${account.balance} does not cover amount + fee ${cost}${pending > 0 ? ` plus ${pending} pending` : ''}`,
       };
     }
-    if (size > this.limits.maxBytes) return { ok: false, code: 'too_large', message: `tx of ${size} bytes exceeds the mempool's ${this.limits.maxBytes} bytes` };
+    if (size > this.limits.maxBytes)
+      return {
+        ok: false,
+        code: 'too_large',
+        message: `tx of ${size} bytes exceeds the mempool's ${this.limits.maxBytes} bytes`,
+      };
     const evicted: BlockTx[] = [];
     if (sameNonce) this.#remove(sameNonce.tx.id);
     while (this.#byId.size + 1 > this.limits.maxCount || this.#bytes + size > this.limits.maxBytes) {
@@ -136,7 +146,12 @@ export class Mempool {
     let victim: Entry | undefined;
     for (const id of bucket) {
       const entry = this.#byId.get(id)!;
-      if (victim === undefined || entry.tx.nonce > victim.tx.nonce || (entry.tx.nonce === victim.tx.nonce && entry.seq > victim.seq)) victim = entry;
+      if (
+        victim === undefined ||
+        entry.tx.nonce > victim.tx.nonce ||
+        (entry.tx.nonce === victim.tx.nonce && entry.seq > victim.seq)
+      )
+        victim = entry;
     }
     const out: BlockTx[] = [];
     const senderTxs = this.#bySender.get(victim!.tx.from)!;

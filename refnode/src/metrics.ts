@@ -48,10 +48,19 @@ export function createMetrics(nodeId: string): NodeMetrics {
     txsAccepted: counter('refnode_txs_accepted_total', 'Txs admitted to the mempool, by source', ['source']),
     txsIncluded: counter('refnode_txs_included_total', 'Txs in blocks added to the best chain'),
     peers: gauge('refnode_peers', 'Connected peers'),
-    verifyCacheHits: counter('refnode_tx_verify_cache_hits_total', 'Signature checks answered by the verify cache'),
+    verifyCacheHits: counter(
+      'refnode_tx_verify_cache_hits_total',
+      'Signature checks answered by the verify cache',
+    ),
     verifyCacheMisses: counter('refnode_tx_verify_cache_misses_total', 'Signature checks computed'),
-    gossipMessages: counter('refnode_gossip_messages_total', 'Gossip messages by topic and direction', ['topic', 'direction']),
+    gossipMessages: counter('refnode_gossip_messages_total', 'Gossip messages by topic and direction', [
+      'topic',
+      'direction',
+    ]),
     syncRequests: counter('refnode_sync_requests_total', 'Block sync requests by result', ['result']),
-    httpRequests: counter('refnode_http_requests_total', 'HTTP requests by route and status', ['route', 'status']),
+    httpRequests: counter('refnode_http_requests_total', 'HTTP requests by route and status', [
+      'route',
+      'status',
+    ]),
   };
 }

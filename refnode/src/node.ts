@@ -3,7 +3,15 @@ import type { Logger } from 'pino';
 import { type Block, blockSummary, decodeBlock, encodeBlock } from './chain/block.ts';
 import { type AddOutcome, Chain, type ChainNode, nodeKey } from './chain/chain.ts';
 import type { Account, LedgerState } from './chain/ledger.ts';
-import { type BlockTx, checkTxShape, isRejection, type Rejection, type RejectionCode, rejectionCodes, VerifyCache } from './chain/tx-check.ts';
+import {
+  type BlockTx,
+  checkTxShape,
+  isRejection,
+  type Rejection,
+  type RejectionCode,
+  rejectionCodes,
+  VerifyCache,
+} from './chain/tx-check.ts';
 import { keyPairFromSeed } from './codec.ts';
 import type { NodeConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
@@ -48,10 +56,9 @@ export class RefNode implements AsyncDisposable {
   readonly #store: BlockStore;
   readonly #key: ReturnType<typeof nodeKey>;
   readonly #rejected = new Map<string, { reason: RejectionCode; message: string }>();
-  readonly rejectedCounts: Record<RejectionCode, number> = Object.fromEntries(rejectionCodes.map((code) => [code, 0])) as Record<
-    RejectionCode,
-    number
-  >;
+  readonly rejectedCounts: Record<RejectionCode, number> = Object.fromEntries(
+    rejectionCodes.map((code) => [code, 0]),
+  ) as Record<RejectionCode, number>;
   #network: Network | undefined;
   #sync: BlockSync | undefined;
   #outbox: BlockTx[] = [];
@@ -66,7 +73,10 @@ export class RefNode implements AsyncDisposable {
     this.genesis = loadGenesis(config.genesisFile);
     this.publicKey = keyPairFromSeed(config.secretKey).address;
     if (config.role === 'validator' && !this.genesis.validators.some((v) => v.publicKey === this.publicKey)) {
-      throw new ConfigError(`${config.nodeId} is configured as a validator but its key is not among genesis validators`, ['role', 'secretKey']);
+      throw new ConfigError(
+        `${config.nodeId} is configured as a validator but its key is not among genesis validators`,
+        ['role', 'secretKey'],
+      );
     }
     this.#key = nodeKey(config.secretKey, this.publicKey);
     this.metrics = createMetrics(config.nodeId);
@@ -76,9 +86,10 @@ export class RefNode implements AsyncDisposable {
     const storedGenesis = this.#store.genesisHash;
     if (storedGenesis !== undefined && storedGenesis !== hash) {
       this.#store.close();
-      throw new ConfigError(`data dir ${config.dataDir} holds a different chain (genesis ${storedGenesis.slice(0, 12)}, expected ${hash.slice(0, 12)})`, [
-        'dataDir',
-      ]);
+      throw new ConfigError(
+        `data dir ${config.dataDir} holds a different chain (genesis ${storedGenesis.slice(0, 12)}, expected ${hash.slice(0, 12)})`,
+        ['dataDir'],
+      );
     }
     this.#store.genesisHash = hash;
     this.chain = new Chain({
@@ -115,7 +126,10 @@ export class RefNode implements AsyncDisposable {
     for (const block of this.#store.canonicalBlocks()) {
       const outcome = this.chain.addBlock(block, { trusted: true });
       if (outcome.kind !== 'added') {
-        this.logger.error({ height: block.height, outcome }, `replay stopped at stored block ${block.height}: ${outcome.kind}`);
+        this.logger.error(
+          { height: block.height, outcome },
+          `replay stopped at stored block ${block.height}: ${outcome.kind}`,
+        );
         break;
       }
       for (const tx of block.txs) this.verifyCache.verify(tx, tx.id);
@@ -143,7 +157,11 @@ export class RefNode implements AsyncDisposable {
       logger: this.logger.child({ component: 'p2p' }),
       registry: this.metrics.registry,
       sync: {
-        status: () => ({ height: this.chain.height, tip: this.chain.best.hash, finalizedHeight: this.chain.finalizedHeight }),
+        status: () => ({
+          height: this.chain.height,
+          tip: this.chain.best.hash,
+          finalizedHeight: this.chain.finalizedHeight,
+        }),
         blocksByHeight: (from, to) => this.encodedBlocks(from, Math.min(to, from + 499)),
         blockByHash: (hash) => {
           const block = this.chain.getBlock(hash);
@@ -154,7 +172,10 @@ export class RefNode implements AsyncDisposable {
     const network = this.#network;
     network.onPeer((peer, event) => {
       this.metrics.peers.set(network.peers().length);
-      this.logger.info({ peer, event }, `peer ${peer} ${event === 'connect' ? 'connected' : 'disconnected'} (${network.peers().length} peers)`);
+      this.logger.info(
+        { peer, event },
+        `peer ${peer} ${event === 'connect' ? 'connected' : 'disconnected'} (${network.peers().length} peers)`,
+      );
     });
     network.subscribe('blocks', (data, from) => this.#onGossipBlock(data, from));
     network.subscribe('txs', (data) => this.#onGossipTxs(data));
@@ -205,7 +226,8 @@ export class RefNode implements AsyncDisposable {
     try {
       const slot = this.chain.currentSlot();
       this.metrics.slot.set(slot);
-      if (this.config.role === 'validator' && slot > this.#lastProposedSlot && slot > this.chain.best.slot) this.#tryPropose(slot);
+      if (this.config.role === 'validator' && slot > this.#lastProposedSlot && slot > this.chain.best.slot)
+        this.#tryPropose(slot);
     } catch (error) {
       this.logger.error({ err: error }, 'slot handler failed');
     } finally {
@@ -227,31 +249,55 @@ export class RefNode implements AsyncDisposable {
     );
     for (const { tx, reason } of dropped) {
       this.mempool.remove(tx.id);
-      this.#reject(tx.id, { code: reason, message: `dropped while building block ${block.height}: ${reason}` });
+      this.#reject(tx.id, {
+        code: reason,
+        message: `dropped while building block ${block.height}: ${reason}`,
+      });
     }
     const bytes = encodeBlock(block);
     const outcome = this.#addBlock(block, 'self', { bytes, state });
     if (outcome.kind !== 'added') {
-      this.logger.error({ outcome }, `slot ${slot}: own block ${block.height} was not added (${outcome.kind})`);
+      this.logger.error(
+        { outcome },
+        `slot ${slot}: own block ${block.height} was not added (${outcome.kind})`,
+      );
       return;
     }
     this.metrics.blocksProposed.inc();
     this.logger.info(
-      { slot, height: block.height, hash: block.hash, txs: block.txs.length, ms: Math.round(performance.now() - started) },
+      {
+        slot,
+        height: block.height,
+        hash: block.hash,
+        txs: block.txs.length,
+        ms: Math.round(performance.now() - started),
+      },
       `slot ${slot}: proposed block ${block.height} (${block.txs.length} txs)`,
     );
     this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'out' });
-    this.#network?.publish('blocks', bytes).catch((error: Error) => this.logger.warn({ err: error.message }, 'publishing block failed'));
+    this.#network
+      ?.publish('blocks', bytes)
+      .catch((error: Error) => this.logger.warn({ err: error.message }, 'publishing block failed'));
   }
 
   // ---- blocks ---------------------------------------------------------------------------
 
   /** Adds a block from any source, persists it, updates mempool, metrics and events. */
-  #addBlock(block: Block, source: 'self' | 'gossip' | 'sync', extra: { bytes?: Uint8Array; state?: LedgerState } = {}): AddOutcome {
-    const outcome = this.chain.addBlock(block, source === 'self' ? { trusted: true, state: extra.state } : {});
+  #addBlock(
+    block: Block,
+    source: 'self' | 'gossip' | 'sync',
+    extra: { bytes?: Uint8Array; state?: LedgerState } = {},
+  ): AddOutcome {
+    const outcome = this.chain.addBlock(
+      block,
+      source === 'self' ? { trusted: true, state: extra.state } : {},
+    );
     if (outcome.kind === 'invalid') {
       this.metrics.blocksRejected.inc({ reason: outcome.reason });
-      this.logger.warn({ source, height: block.height, hash: block.hash, reason: outcome.reason }, `refused block ${block.height} from ${source}: ${outcome.message}`);
+      this.logger.warn(
+        { source, height: block.height, hash: block.hash, reason: outcome.reason },
+        `refused block ${block.height} from ${source}: ${outcome.message}`,
+      );
       return outcome;
     }
     if (outcome.kind !== 'added') return outcome;
@@ -267,7 +313,13 @@ export class RefNode implements AsyncDisposable {
       this.metrics.blocksAccepted.inc();
       if (joined.length > 0) {
         this.logger.info(
-          { source, height: block.height, hash: block.hash, txs: block.txs.length, proposer: this.chain.validatorName(block.proposer) },
+          {
+            source,
+            height: block.height,
+            hash: block.hash,
+            txs: block.txs.length,
+            proposer: this.chain.validatorName(block.proposer),
+          },
           `slot ${block.slot}: accepted block ${block.height} from ${this.chain.validatorName(block.proposer)} (${block.txs.length} txs)`,
         );
       }
@@ -333,33 +385,45 @@ export class RefNode implements AsyncDisposable {
       case 'known':
         return 'ignore';
       case 'orphan':
-        this.logger.debug({ from, height: block.height }, `block ${block.height} has an unknown parent; syncing with ${from}`);
+        this.logger.debug(
+          { from, height: block.height },
+          `block ${block.height} has an unknown parent; syncing with ${from}`,
+        );
         this.#sync?.request(from);
         return 'ignore';
       case 'invalid':
         // A peer on another branch or with a skewed clock is honest; only a forged block is punished.
-        return outcome.reason === 'finality_violation' || outcome.reason === 'future_block' ? 'ignore' : 'reject';
+        return outcome.reason === 'finality_violation' || outcome.reason === 'future_block'
+          ? 'ignore'
+          : 'reject';
     }
   }
 
-  #importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean } {
+  #importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean; orphan: boolean } {
     let added = 0;
     for (const bytes of encoded) {
       let block: Block;
       try {
         block = decodeBlock(bytes);
       } catch {
-        return { added, invalid: true };
+        return { added, invalid: true, orphan: false };
       }
       if (block.height === 0) continue;
       const outcome = this.#addBlock(block, 'sync', { bytes });
       if (outcome.kind === 'added') added++;
       else if (outcome.kind === 'invalid' || outcome.kind === 'orphan') {
-        this.logger.debug({ from, height: block.height, kind: outcome.kind }, `sync from ${from} stopped at block ${block.height}`);
-        return { added, invalid: outcome.kind === 'invalid' && outcome.reason !== 'finality_violation' };
+        this.logger.debug(
+          { from, height: block.height, kind: outcome.kind },
+          `sync from ${from} stopped at block ${block.height}`,
+        );
+        return {
+          added,
+          invalid: outcome.kind === 'invalid' && outcome.reason !== 'finality_violation',
+          orphan: outcome.kind === 'orphan',
+        };
       }
     }
-    return { added, invalid: false };
+    return { added, invalid: false, orphan: false };
   }
 
   // ---- transactions -----------------------------------------------------------------------
@@ -377,17 +441,28 @@ export class RefNode implements AsyncDisposable {
     const { id, tx } = checked;
     const pending = this.mempool.get(id);
     if ((pending !== undefined && pending.sig === tx.sig) || this.chain.includedHeight(id) !== undefined) {
-      return this.#reject(undefined, { code: 'duplicate', message: `tx ${id} is already ${pending ? 'pending' : 'included'}` });
+      return this.#reject(undefined, {
+        code: 'duplicate',
+        message: `tx ${id} is already ${pending ? 'pending' : 'included'}`,
+      });
     }
     if (!this.verifyCache.verify(tx, id)) {
-      return this.#reject(id, { code: 'bad_signature', message: `sig is not a valid signature by ${tx.from} over the tx` });
+      return this.#reject(id, {
+        code: 'bad_signature',
+        message: `sig is not a valid signature by ${tx.from} over the tx`,
+      });
     }
-    if (pending !== undefined) return this.#reject(undefined, { code: 'duplicate', message: `tx ${id} is already pending` });
+    if (pending !== undefined)
+      return this.#reject(undefined, { code: 'duplicate', message: `tx ${id} is already pending` });
     const result = this.mempool.add(checked, this.chain.tipState.get(tx.from) as Account);
     if (!result.ok) return this.#reject(id, result);
     this.#rejected.delete(id);
     for (const evicted of result.evicted) {
-      this.#reject(evicted.id, { code: 'mempool_full', message: `evicted for tx ${id} with a higher fee` }, false);
+      this.#reject(
+        evicted.id,
+        { code: 'mempool_full', message: `evicted for tx ${id} with a higher fee` },
+        false,
+      );
     }
     if (result.evicted.length > 0) this.metrics.mempoolEvictions.inc(result.evicted.length);
     this.metrics.txsAccepted.inc({ source });
@@ -425,7 +500,12 @@ export class RefNode implements AsyncDisposable {
     for (const raw of txs) {
       const result = this.#admit(raw, 'gossip');
       if (!isRejection(result)) accepted++;
-      else if (result.code === 'bad_signature' || result.code === 'malformed' || result.code === 'wrong_chain') forged++;
+      else if (
+        result.code === 'bad_signature' ||
+        result.code === 'malformed' ||
+        result.code === 'wrong_chain'
+      )
+        forged++;
     }
     if (forged > 0) return 'reject';
     return accepted > 0 ? 'accept' : 'ignore';
@@ -447,7 +527,8 @@ export class RefNode implements AsyncDisposable {
   /** Status of a tx: included on the best chain, pending, rejected (recently) or unknown. */
   txStatus(id: string): TxStatus {
     const height = this.chain.includedHeight(id);
-    if (height !== undefined) return { status: 'included', height, blockHash: this.chain.canonicalHash(height)! };
+    if (height !== undefined)
+      return { status: 'included', height, blockHash: this.chain.canonicalHash(height)! };
     if (this.mempool.has(id)) return { status: 'pending' };
     const rejected = this.#rejected.get(id);
     if (rejected) return { status: 'rejected', reason: rejected.reason, message: rejected.message };

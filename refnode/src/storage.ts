@@ -33,7 +33,9 @@ export class BlockStore {
       CREATE TABLE IF NOT EXISTS canonical (height INTEGER PRIMARY KEY, hash TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
-    this.#insertBlock = this.#db.prepare('INSERT OR IGNORE INTO blocks (hash, height, data) VALUES (?, ?, ?)');
+    this.#insertBlock = this.#db.prepare(
+      'INSERT OR IGNORE INTO blocks (hash, height, data) VALUES (?, ?, ?)',
+    );
     this.#getBlock = this.#db.prepare('SELECT data FROM blocks WHERE hash = ?');
     this.#setCanonical = this.#db.prepare('INSERT OR REPLACE INTO canonical (height, hash) VALUES (?, ?)');
     this.#truncateCanonical = this.#db.prepare('DELETE FROM canonical WHERE height > ?');
@@ -61,10 +63,20 @@ export class BlockStore {
    * Records one accepted block atomically: the block, the best-chain change it caused
    * (heights above `forkHeight` replaced by `joined`), and the final height.
    */
-  commit(change: { block: Block; bytes?: Uint8Array; forkHeight?: number; joined: { height: number; hash: string }[]; finalizedHeight: number }): void {
+  commit(change: {
+    block: Block;
+    bytes?: Uint8Array;
+    forkHeight?: number;
+    joined: { height: number; hash: string }[];
+    finalizedHeight: number;
+  }): void {
     this.#db.exec('BEGIN');
     try {
-      this.#insertBlock.run(change.block.hash, change.block.height, change.bytes ?? encodeBlock(change.block));
+      this.#insertBlock.run(
+        change.block.hash,
+        change.block.height,
+        change.bytes ?? encodeBlock(change.block),
+      );
       if (change.joined.length > 0) {
         this.#truncateCanonical.run(change.forkHeight ?? change.joined[0]!.height - 1);
         for (const joined of change.joined) this.#setCanonical.run(joined.height, joined.hash);

@@ -5,8 +5,8 @@ import type { ChainStatus, Network } from './p2p/network.ts';
 export interface SyncTarget {
   height(): number;
   finalizedHeight(): number;
-  /** Adds fetched blocks in order; returns how many were new and whether one was invalid. */
-  importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean };
+  /** Adds fetched blocks in order; returns how many were new, whether one was invalid, and whether one's parent was unknown. */
+  importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean; orphan: boolean };
 }
 
 /** Options of {@link BlockSync}. */
@@ -72,7 +72,10 @@ export class BlockSync {
           }),
         );
         const ahead = statuses
-          .filter((s): s is { peer: string; status: ChainStatus } => s !== undefined && s.status.height > this.#options.target.height())
+          .filter(
+            (s): s is { peer: string; status: ChainStatus } =>
+              s !== undefined && s.status.height > this.#options.target.height(),
+          )
           .sort((a, b) => b.status.height - a.status.height);
         for (const { peer, status } of ahead) {
           if (this.#stopped || status.height <= this.#options.target.height()) break;
@@ -88,7 +91,10 @@ export class BlockSync {
     const { network, target, logger } = this.#options;
     const batch = this.#options.batch ?? 500;
     const startHeight = target.height();
-    let from = target.finalizedHeight() + 1;
+    // Usually we are behind on the same chain: ask for what follows our tip. If its parent turns
+    // out unknown we are on a fork, and fetch again from above our final block.
+    let from = startHeight + 1;
+    let forked = false;
     while (!this.#stopped && from <= status.height) {
       const to = Math.min(from + batch - 1, status.height);
       let encoded: Uint8Array[];
@@ -96,17 +102,29 @@ export class BlockSync {
         encoded = await network.blocksByHeight(peer, from, to);
       } catch (error) {
         this.#options.onRequest?.('error');
-        logger.debug({ peer, from, to, err: (error as Error).message }, `sync: request ${from}..${to} to ${peer} failed`);
+        logger.debug(
+          { peer, from, to, err: (error as Error).message },
+          `sync: request ${from}..${to} to ${peer} failed`,
+        );
         return;
       }
       if (encoded.length === 0) return;
-      const { invalid } = target.importBlocks(encoded, peer);
+      const { invalid, orphan } = target.importBlocks(encoded, peer);
       this.#options.onRequest?.(invalid ? 'invalid' : 'ok');
       if (invalid) return;
+      if (orphan) {
+        if (forked) return;
+        forked = true;
+        from = target.finalizedHeight() + 1;
+        continue;
+      }
       from = to + 1;
     }
     if (target.height() > startHeight) {
-      logger.info({ peer, from: startHeight, to: target.height() }, `sync: caught up from height ${startHeight} to ${target.height()} with ${peer}`);
+      logger.info(
+        { peer, from: startHeight, to: target.height() },
+        `sync: caught up from height ${startHeight} to ${target.height()} with ${peer}`,
+      );
     }
   }
 

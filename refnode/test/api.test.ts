@@ -19,7 +19,9 @@ function raw(url: string, method: string, path: string, body?: string, headers: 
     const req = request(`${url}${path}`, { method, headers }, (res) => {
       let text = '';
       res.on('data', (c) => (text += c));
-      res.on('end', () => ok({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined, headers: res.headers }));
+      res.on('end', () =>
+        ok({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined, headers: res.headers }),
+      );
     });
     req.on('error', fail);
     if (body !== undefined) req.write(body);
@@ -31,7 +33,9 @@ describe('HTTP API of a real node', () => {
   it('refuses every kind of bad tx with its typed reason, and the mempool evicts low fees first within its bound', async () => {
     await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 12, slotMs: 200 });
     // An executor alone: nothing produces blocks, so txs stay pending and fill the mempool.
-    const config = variant(set, 1, 'exe-small', { mempool: { maxCount: 5, maxBytes: 1_000_000, maxNonceGap: 3 } });
+    const config = variant(set, 1, 'exe-small', {
+      mempool: { maxCount: 5, maxBytes: 1_000_000, maxNonceGap: 3 },
+    });
     const { RunningNode } = await import('./cluster.ts');
     const node = await RunningNode.spawn(config, join(set.dir, 'exe-small.log'), ['--peers', '']);
     set.nodes.push(node);
@@ -53,7 +57,12 @@ describe('HTTP API of a real node', () => {
     await expectRejected(set.tx(1, 2, { chainId: 'other-chain' }), 'wrong_chain', 400);
     await expectRejected(set.tx(1, 2, { fee: 0 }), 'fee_too_low', 400);
     // Fill to the bound (5) with fees 1..4, then a fee-1 tx is refused and higher fees evict the lowest.
-    for (const [wallet, fee] of [[2, 2], [3, 3], [4, 4], [5, 1]] as const) {
+    for (const [wallet, fee] of [
+      [2, 2],
+      [3, 3],
+      [4, 4],
+      [5, 1],
+    ] as const) {
       expect((await node.post('/txs', set.tx(wallet, 0, { fee }))).status).toBe(202);
     }
     await expectRejected(set.tx(6, 0, { fee: 1 }), 'mempool_full', 503);
@@ -70,7 +79,17 @@ describe('HTTP API of a real node', () => {
     const evicted = (await node.get(`/txs/${txId(good)}`)).body;
     expect(evicted).toMatchObject({ status: 'rejected', reason: 'mempool_full' });
     expect((await node.get(`/txs/${txId(evicting[0]!)}`)).body).toEqual({ status: 'pending' });
-    for (const code of ['bad_signature', 'bad_nonce', 'insufficient_funds', 'malformed', 'too_large', 'wrong_chain', 'duplicate', 'fee_too_low', 'mempool_full']) {
+    for (const code of [
+      'bad_signature',
+      'bad_nonce',
+      'insufficient_funds',
+      'malformed',
+      'too_large',
+      'wrong_chain',
+      'duplicate',
+      'fee_too_low',
+      'mempool_full',
+    ]) {
       expect(mempool.rejected[code], code).toBeGreaterThan(0);
     }
     const metrics = await (await fetch(`${node.api}/metrics`)).text();
@@ -103,7 +122,11 @@ describe('HTTP API of a real node', () => {
     expect((await raw(node.api, 'GET', '/nope')).body.error.code).toBe('not_found');
     expect((await raw(node.api, 'GET', '/nope')).status).toBe(404);
     const wrongMethod = await raw(node.api, 'DELETE', '/txs');
-    expect([wrongMethod.status, wrongMethod.body.error.code, wrongMethod.headers.allow]).toEqual([405, 'method_not_allowed', 'POST']);
+    expect([wrongMethod.status, wrongMethod.body.error.code, wrongMethod.headers.allow]).toEqual([
+      405,
+      'method_not_allowed',
+      'POST',
+    ]);
     expect((await raw(node.api, 'POST', '/txs', '{"chainId":')).body.error.code).toBe('malformed');
     const big = await raw(node.api, 'POST', '/txs', 'x'.repeat(5000), { 'content-type': 'application/json' });
     expect([big.status, big.body.error.code]).toEqual([413, 'too_large']);
@@ -123,13 +146,22 @@ describe('HTTP API of a real node', () => {
     expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
 
     // The node kept producing, and the feed streamed the blocks.
-    await waitFor(async () => (await raw(node.api, 'GET', '/info')).body?.height >= before + 3, 10_000, 'blocks after abuse');
+    await waitFor(
+      async () => (await raw(node.api, 'GET', '/info')).body?.height >= before + 3,
+      10_000,
+      'blocks after abuse',
+    );
     await waitFor(() => events.join('').includes('event: block'), 5000, 'an SSE block event');
-    const frame = events.join('').split('\n\n').find((f) => f.startsWith('event: block'))!;
+    const frame = events
+      .join('')
+      .split('\n\n')
+      .find((f) => f.startsWith('event: block'))!;
     const data = JSON.parse(frame.split('\ndata: ')[1]!);
     expect(data).toMatchObject({ height: expect.any(Number), hash: expect.any(String), txIds: [] });
     await reader.cancel();
     const state = (await node.get('/state')).body;
-    expect(Object.values(state.accounts as Record<string, { balance: number }>).reduce((s, a) => s + a.balance, 0)).toBe(set.genesis.totalSupply);
+    expect(
+      Object.values(state.accounts as Record<string, { balance: number }>).reduce((s, a) => s + a.balance, 0),
+    ).toBe(set.genesis.totalSupply);
   });
 });

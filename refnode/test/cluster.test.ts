@@ -4,9 +4,19 @@ import { waitFor, writeGenesis } from './cluster.ts';
 
 describe('4-validator cluster', () => {
   it('produces blocks at about slotMs/f, includes a tx on all nodes, and agrees on final state', async () => {
-    await using set = await writeGenesis({ validators: 4, wallets: 10, slotMs: 200, activeSlotCoeff: 0.5, securityParam: 5 });
+    await using set = await writeGenesis({
+      validators: 4,
+      wallets: 10,
+      slotMs: 200,
+      activeSlotCoeff: 0.5,
+      securityParam: 5,
+    });
     const nodes = await Promise.all([0, 1, 2, 3].map((i) => set.start(i)));
-    await waitFor(async () => (await Promise.all(nodes.map((n) => n.info()))).every((info) => info.peers >= 3), 15_000, 'full mesh');
+    await waitFor(
+      async () => (await Promise.all(nodes.map((n) => n.info()))).every((info) => info.peers >= 3),
+      15_000,
+      'full mesh',
+    );
 
     // Block rate: expected interval slotMs / f = 400 ms.
     const startHeight = (await nodes[0]!.info()).height;
@@ -23,7 +33,11 @@ describe('4-validator cluster', () => {
     expect(sent.status).toBe(202);
     expect(sent.body.id).toBe(txId(tx));
     for (const node of nodes) {
-      await waitFor(async () => (await node.get(`/txs/${txId(tx)}`)).body.status === 'included', 10_000, `tx on ${node.ready.nodeId}`);
+      await waitFor(
+        async () => (await node.get(`/txs/${txId(tx)}`)).body.status === 'included',
+        10_000,
+        `tx on ${node.ready.nodeId}`,
+      );
       const account = await node.get(`/accounts/${set.wallets[1]!.address}`);
       expect(account.body.balance).toBe(set.wallets[1]!.balance + 1234);
       const sender = await node.get(`/accounts/${set.wallets[0]!.address}`);
@@ -35,9 +49,14 @@ describe('4-validator cluster', () => {
     const final = Math.min(...infos.map((info) => info.finalizedHeight));
     expect(final).toBeGreaterThan(5);
     const views = await Promise.all(nodes.map((n) => n.get(`/blocks?from=${final - 5}&to=${final}`)));
-    const reference = views[0]!.body.blocks.map((b: { hash: string; stateRoot: string }) => `${b.hash}:${b.stateRoot}`);
+    const reference = views[0]!.body.blocks.map(
+      (b: { hash: string; stateRoot: string }) => `${b.hash}:${b.stateRoot}`,
+    );
     expect(reference).toHaveLength(6);
-    for (const view of views) expect(view.body.blocks.map((b: { hash: string; stateRoot: string }) => `${b.hash}:${b.stateRoot}`)).toEqual(reference);
+    for (const view of views)
+      expect(
+        view.body.blocks.map((b: { hash: string; stateRoot: string }) => `${b.hash}:${b.stateRoot}`),
+      ).toEqual(reference);
     for (const node of nodes) {
       const supply = await node.get(`/supply?height=${final}`);
       expect(supply.body.supply).toBe(set.genesis.totalSupply);

@@ -65,7 +65,14 @@ export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet>
 /** A genesis directory and the nodes started from it. */
 export class GenesisSet implements AsyncDisposable {
   readonly dir: string;
-  readonly genesis: { chainId: string; slotMs: number; securityParam: number; totalSupply: number; minFee: number; genesisTime: number };
+  readonly genesis: {
+    chainId: string;
+    slotMs: number;
+    securityParam: number;
+    totalSupply: number;
+    minFee: number;
+    genesisTime: number;
+  };
   readonly wallets: Wallet[];
   readonly chainId: string;
   readonly nodes: RunningNode[] = [];
@@ -88,13 +95,21 @@ export class GenesisSet implements AsyncDisposable {
 
   /** Starts node `index` with extra `run` flags and waits for its ready line. */
   async start(index: number, extraArgs: string[] = []): Promise<RunningNode> {
-    const node = await RunningNode.spawn(this.configPath(index), join(this.dir, `node-${index}.log`), extraArgs);
+    const node = await RunningNode.spawn(
+      this.configPath(index),
+      join(this.dir, `node-${index}.log`),
+      extraArgs,
+    );
     this.nodes.push(node);
     return node;
   }
 
   /** A signed transfer between wallets. */
-  tx(from: number, to: number, options: { amount?: number; fee?: number; nonce?: number; chainId?: string } = {}): SignedTx {
+  tx(
+    from: number,
+    to: number,
+    options: { amount?: number; fee?: number; nonce?: number; chainId?: string } = {},
+  ): SignedTx {
     const sender = this.wallets[from]!;
     return createTxSigner(sender.secretKey)({
       chainId: options.chainId ?? this.chainId,
@@ -107,7 +122,8 @@ export class GenesisSet implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.kill('SIGKILL')));
+    // SIGTERM first (a graceful stop is part of what we test), SIGKILL whatever hangs.
+    await Promise.all(this.nodes.map((node) => node.stop(5000)));
     if (!process.env.REFNODE_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }
@@ -126,7 +142,11 @@ export class RunningNode {
   }
 
   static async spawn(config: string, logFile: string, extraArgs: string[]): Promise<RunningNode> {
-    const child = spawn(process.execPath, [mainTs, 'run', '--config', config, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // REFNODE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the nodes.
+    const nodeArgs = process.env.REFNODE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const child = spawn(process.execPath, [...nodeArgs, mainTs, 'run', '--config', config, ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     live.add(child);
     child.once('exit', () => live.delete(child));
     const log = createWriteStream(logFile, { flags: 'a' });
@@ -134,7 +154,10 @@ export class RunningNode {
     const node = new RunningNode(child, logFile);
     node.ready = await new Promise((ok, fail) => {
       let out = '';
-      const timer = setTimeout(() => fail(new Error(`node ${config} not ready in 20 s; log ${logFile}`)), 20_000);
+      const timer = setTimeout(
+        () => fail(new Error(`node ${config} not ready in 20 s; log ${logFile}`)),
+        20_000,
+      );
       child.stdout!.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const line = out.split('\n').find((l) => l.startsWith('{'));
@@ -155,6 +178,15 @@ export class RunningNode {
     return this.ready.api;
   }
 
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.child.kill('SIGTERM');
+    await this.exited;
+    clearTimeout(timer);
+  }
+
   /** Sends a signal and waits for exit. */
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
@@ -168,17 +200,32 @@ export class RunningNode {
   }
 
   async post<T = any>(path: string, body: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(this.api + path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const res = await fetch(this.api + path, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as T };
   }
 
-  async info(): Promise<{ height: number; finalizedHeight: number; finalizedTip: string; tip: string; peers: number; stateRoot: string; finalizedStateRoot: string }> {
+  async info(): Promise<{
+    height: number;
+    finalizedHeight: number;
+    finalizedTip: string;
+    tip: string;
+    peers: number;
+    stateRoot: string;
+    finalizedStateRoot: string;
+  }> {
     return (await this.get('/info')).body;
   }
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -190,5 +237,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     }
     await new Promise((ok) => setTimeout(ok, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`,
+  );
 }

@@ -5,10 +5,21 @@ describe('restart and SIGKILL', () => {
   it('a node stopped with SIGTERM and one killed with SIGKILL resume from disk, keep final blocks and catch up', async () => {
     await using set = await writeGenesis({ validators: 4, wallets: 4, slotMs: 200, securityParam: 4 });
     const nodes = await Promise.all([0, 1, 2, 3].map((i) => set.start(i)));
-    await waitFor(async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.finalizedHeight >= 4), 20_000, 'final height 4');
+    await waitFor(
+      async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.finalizedHeight >= 4),
+      20_000,
+      'final height 4',
+    );
     // Some txs so the replayed state is not trivial.
-    for (let i = 0; i < 3; i++) expect((await nodes[0]!.post('/txs', set.tx(i, 3, { amount: 10 + i }))).status).toBe(202);
-    await waitFor(async () => (await nodes[3]!.get(`/accounts/${set.wallets[3]!.address}`)).body.balance === set.wallets[3]!.balance + 33, 10_000, 'txs included');
+    for (let i = 0; i < 3; i++)
+      expect((await nodes[0]!.post('/txs', set.tx(i, 3, { amount: 10 + i }))).status).toBe(202);
+    await waitFor(
+      async () =>
+        (await nodes[3]!.get(`/accounts/${set.wallets[3]!.address}`)).body.balance ===
+        set.wallets[3]!.balance + 33,
+      10_000,
+      'txs included',
+    );
 
     const beforeStop = await nodes[1]!.info();
     const beforeKill = await nodes[2]!.info();
@@ -16,7 +27,11 @@ describe('restart and SIGKILL', () => {
     await nodes[2]!.kill('SIGKILL');
     // The rest keeps going while they are down.
     const othersBefore = (await nodes[0]!.info()).height;
-    await waitFor(async () => (await nodes[0]!.info()).height >= othersBefore + 3, 15_000, 'progress while two are down');
+    await waitFor(
+      async () => (await nodes[0]!.info()).height >= othersBefore + 3,
+      15_000,
+      'progress while two are down',
+    );
 
     const restarted = await set.start(1);
     const killed = await set.start(2);
@@ -27,7 +42,8 @@ describe('restart and SIGKILL', () => {
       const info = await node.info();
       // Straight from disk, before any sync: the final block is still there with the same hash.
       expect(info.finalizedHeight).toBeGreaterThanOrEqual(before.finalizedHeight);
-      const block = (await node.get(`/blocks?from=${before.finalizedHeight}&to=${before.finalizedHeight}`)).body.blocks[0];
+      const block = (await node.get(`/blocks?from=${before.finalizedHeight}&to=${before.finalizedHeight}`))
+        .body.blocks[0];
       expect(block.hash).toBe(before.finalizedTip);
     }
     // Both catch up with the others and agree on the final chain.
@@ -40,10 +56,20 @@ describe('restart and SIGKILL', () => {
       20_000,
       'restarted nodes to catch up',
     );
-    const final = Math.min(...(await Promise.all([restarted, killed, nodes[0]!].map((n) => n.info()))).map((i) => i.finalizedHeight));
-    const hashes = await Promise.all([nodes[0]!, restarted, killed].map(async (n) => (await n.get(`/blocks?from=${final}&to=${final}`)).body.blocks[0].hash));
+    const final = Math.min(
+      ...(await Promise.all([restarted, killed, nodes[0]!].map((n) => n.info()))).map(
+        (i) => i.finalizedHeight,
+      ),
+    );
+    const hashes = await Promise.all(
+      [nodes[0]!, restarted, killed].map(
+        async (n) => (await n.get(`/blocks?from=${final}&to=${final}`)).body.blocks[0].hash,
+      ),
+    );
     expect(new Set(hashes).size).toBe(1);
-    expect((await killed.get(`/accounts/${set.wallets[3]!.address}`)).body.balance).toBe(set.wallets[3]!.balance + 33);
+    expect((await killed.get(`/accounts/${set.wallets[3]!.address}`)).body.balance).toBe(
+      set.wallets[3]!.balance + 33,
+    );
     expect((await killed.get('/supply')).body.supply).toBe(set.genesis.totalSupply);
   });
 
@@ -58,7 +84,9 @@ describe('restart and SIGKILL', () => {
     await new Promise((ok) => setTimeout(ok, 3000));
     const [ahead, behind] = await Promise.all([a!.info(), lagging.info()]);
     // It only extends its own branch (and takes gossiped blocks whose parent it knows), never the missed range.
-    expect((await lagging.get(`/blocks?from=${heightAtStop + 1}&to=${heightAtStop + 1}`)).body.blocks[0]?.hash).not.toBe(
+    expect(
+      (await lagging.get(`/blocks?from=${heightAtStop + 1}&to=${heightAtStop + 1}`)).body.blocks[0]?.hash,
+    ).not.toBe(
       (await a!.get(`/blocks?from=${heightAtStop + 1}&to=${heightAtStop + 1}`)).body.blocks[0]?.hash,
     );
     expect(ahead.tip).not.toBe(behind.tip);

@@ -97,7 +97,8 @@ export interface StartedNodeFaults extends AsyncDisposable {
 export interface NodeFaults {
   readonly name: string;
   readonly options: Readonly<ResolvedOptions>;
-  start(cluster: StartedCluster, opts?: { clock?: Clock }): StartedNodeFaults;
+  /** Starts the faults in the background; throws `CapabilityError` at once if the deployer cannot do them. */
+  start(cluster: StartedCluster, opts?: { clock?: Clock }): Promise<StartedNodeFaults>;
 }
 
 function resolveTargets(cluster: StartedCluster, targets: FaultTargets): string[] {
@@ -111,7 +112,7 @@ function resolveTargets(cluster: StartedCluster, targets: FaultTargets): string[
  * Faults on random nodes at random intervals, all drawn from the cluster's seed.
  *
  * @example
- * await using chaos = restarts({ minDelay: 2_000, maxDelay: 4_000, targetCooldown: 3_000 }).start(cluster);
+ * await using chaos = await restarts({ minDelay: 2_000, maxDelay: 4_000, targetCooldown: 3_000 }).start(cluster);
  */
 export function nodeFaults(options: NodeFaultsOptions = {}): NodeFaults {
   const resolved = parseOptions(schema, options, 'node fault options', allowed);
@@ -119,7 +120,7 @@ export function nodeFaults(options: NodeFaultsOptions = {}): NodeFaults {
   return {
     name,
     options: Object.freeze({ ...resolved }),
-    start: (cluster, opts) => startNodeFaults(cluster, name, resolved, opts?.clock ?? systemClock),
+    start: async (cluster, opts) => startNodeFaults(cluster, name, resolved, opts?.clock ?? systemClock),
   };
 }
 

@@ -40,7 +40,7 @@ describe('checkStayLive on recorded histories', () => {
     const v = judge(rec);
     expect(v).toMatchObject({ kind: 'stalled', node: 'val-2', height: 26, since: 11_615 });
     expect(livenessFailure(v, rec.seed, rec)).toMatchInlineSnapshot(`
-      "expected node val-2 to finalize a block between t=0.0s and t=40.0s (at least every 6.8s); final height stayed 26 from t=11.6s (28.4s) (seed 913)
+      "expected node val-2 to finalize a block between t=0.0s and t=40.0s (at least every 6.8s); final height stayed 26 from t=11.6s (28.4s so far) (seed 913)
       timeline val-2: final ? @t=0.0s, 16 @t=8.0s, 26 @t=16.0s, 26 @t=24.0s, 26 @t=32.0s, 26 @t=40.0s; last advance to 26 at t=11.6s
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
@@ -124,7 +124,7 @@ describe('toStayLive', () => {
     await expect(simulateHistory({ durationMs: 40_000, nodes: healthy })).toStayLive();
     const stalled = simulateHistory({ durationMs: 40_000, nodes: withNode('val-2', { stallAt: 12_000 }) });
     await expect(expect(stalled).toStayLive()).rejects.toThrowErrorMatchingInlineSnapshot(`
-      [InvariantError: expected node val-2 to finalize a block between t=0.0s and t=40.0s (at least every 6.8s); final height stayed 26 from t=11.6s (28.4s) (seed 913)
+      [InvariantError: expected node val-2 to finalize a block between t=0.0s and t=40.0s (at least every 6.8s); final height stayed 26 from t=11.6s (28.4s so far) (seed 913)
       timeline val-2: final ? @t=0.0s, 16 @t=8.0s, 26 @t=16.0s, 26 @t=24.0s, 26 @t=32.0s, 26 @t=40.0s; last advance to 26 at t=11.6s
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);

@@ -84,6 +84,8 @@ export interface Stalled {
   height: number;
   since: number;
   until: number;
+  /** True when the stall lasted to the end of what was judged. */
+  ongoing: boolean;
   /** When the stall became a violation (`since + maxStallMs`). */
   at: number;
 }
@@ -224,7 +226,7 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
         if (crash) {
           violations.push({ kind: 'crashed', node: n.name, height: st.height, since: crash.since, error: crash.error, at: piece.from + bound });
         } else {
-          violations.push({ kind: 'stalled', node: n.name, height: st.height, since: piece.from, until: piece.to, at: piece.from + bound });
+          violations.push({ kind: 'stalled', node: n.name, height: st.height, since: piece.from, until: piece.to, ongoing: piece.to >= to, at: piece.from + bound });
         }
         break;
       }
@@ -317,7 +319,7 @@ export function describeViolation(v: LivenessViolation, bounds: LivenessBounds, 
       return (
         `expected node ${v.node} to finalize a block ${between(window.from, window.to)} ` +
         `(at least every ${seconds(bounds.maxStallMs)}); final height stayed ${v.height} from ${at(v.since)}` +
-        `${v.until < window.to ? ` to ${at(v.until)}` : ''} (${seconds(v.until - v.since)})`
+        (v.ongoing ? ` (${seconds(v.until - v.since)} so far)` : ` to ${at(v.until)} (${seconds(v.until - v.since)})`)
       );
     case 'crashed':
       return (
@@ -398,7 +400,9 @@ export async function toStayLive(this: MatcherThis, received: unknown, options?:
     window = { from, to };
     verdict = checkStayLive(rec, opts, window);
   }
-  const final = verdict;
+  // A watch that failed early still names the window it promised to watch.
+  const final: LivenessVerdict = opts.for !== undefined ? { ...verdict, window: { from, to: Math.max(window.to, from + opts.for) } } : verdict;
+  if (opts.for !== undefined) window = final.window;
   return settle(this, subject, {
     matcher: 'toStayLive',
     pass: final.kind === 'live',

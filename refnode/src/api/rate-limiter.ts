@@ -34,7 +34,8 @@ export class RateLimiter {
 
   #sweep(now: number): void {
     for (const [key, bucket] of this.#buckets) {
-      if (bucket.tokens + ((now - bucket.at) * this.#perSecond) / 1000 >= this.#burst) this.#buckets.delete(key);
+      if (bucket.tokens + ((now - bucket.at) * this.#perSecond) / 1000 >= this.#burst)
+        this.#buckets.delete(key);
     }
   }
 }

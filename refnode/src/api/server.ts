@@ -63,9 +63,15 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
   };
   const stateAt = (url: URL) => {
     const height = heightParam(url, node.chain.finalizedHeight);
-    if (height > node.chain.height) throw new HttpError(404, 'not_found', `height ${height} is above the tip ${node.chain.height}`);
+    if (height > node.chain.height)
+      throw new HttpError(404, 'not_found', `height ${height} is above the tip ${node.chain.height}`);
     const state = node.chain.stateAt(height);
-    if (state === undefined) throw new HttpError(404, 'not_retained', `state at height ${height} is no longer kept (final height ${node.chain.finalizedHeight})`);
+    if (state === undefined)
+      throw new HttpError(
+        404,
+        'not_retained',
+        `state at height ${height} is no longer kept (final height ${node.chain.finalizedHeight})`,
+      );
     return { height, hash: node.chain.canonicalHash(height)!, state };
   };
   const info = () => {
@@ -100,14 +106,24 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
           const parse = (name: string, raw: string | null) => {
             const value = Number(raw);
             if (raw === null || raw === '' || !Number.isSafeInteger(value) || value < 0) {
-              throw new HttpError(400, 'bad_range', `${name} must be an integer ≥ 0, got ${JSON.stringify(raw)}`);
+              throw new HttpError(
+                400,
+                'bad_range',
+                `${name} must be an integer ≥ 0, got ${JSON.stringify(raw)}`,
+              );
             }
             return value;
           };
           const from = parse('from', url.searchParams.get('from'));
-          const to = url.searchParams.has('to') ? parse('to', url.searchParams.get('to')) : from + maxBlocksPerRequest - 1;
+          const to = url.searchParams.has('to')
+            ? parse('to', url.searchParams.get('to'))
+            : from + maxBlocksPerRequest - 1;
           if (to < from || to - from + 1 > maxBlocksPerRequest) {
-            throw new HttpError(400, 'bad_range', `need from ≤ to and at most ${maxBlocksPerRequest} blocks, got from=${from} to=${to}`);
+            throw new HttpError(
+              400,
+              'bad_range',
+              `need from ≤ to and at most ${maxBlocksPerRequest} blocks, got from=${from} to=${to}`,
+            );
           }
           return { blocks: node.blocks(from, to) };
         },
@@ -119,7 +135,8 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       methods: {
         GET: (_req, _url, [hash]) => {
           const block = /^[0-9a-f]{64}$/.test(hash!) ? node.chain.getBlock(hash!) : undefined;
-          if (block === undefined) throw new HttpError(404, 'not_found', `no block with hash ${JSON.stringify(hash)}`);
+          if (block === undefined)
+            throw new HttpError(404, 'not_found', `no block with hash ${JSON.stringify(hash)}`);
           return block;
         },
       },
@@ -132,7 +149,11 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
           const body = await readJson(req, api.maxBodyBytes);
           if (Array.isArray(body)) {
             if (body.length > maxTxsPerRequest) {
-              throw new HttpError(413, 'too_large', `at most ${maxTxsPerRequest} txs per request, got ${body.length}`);
+              throw new HttpError(
+                413,
+                'too_large',
+                `at most ${maxTxsPerRequest} txs per request, got ${body.length}`,
+              );
             }
             const results = body.map((raw) => {
               const result = node.submitTx(raw);
@@ -173,7 +194,11 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       methods: {
         GET: (_req, _url, [address]) => {
           if (!/^[0-9a-f]{64}$/.test(address!)) {
-            throw new HttpError(400, 'bad_address', `address must be 64 lowercase hex chars, got ${JSON.stringify(address)}`);
+            throw new HttpError(
+              400,
+              'bad_address',
+              `address must be 64 lowercase hex chars, got ${JSON.stringify(address)}`,
+            );
           }
           const account = node.chain.tipState.get(address!);
           return { balance: account.balance, nonce: account.nonce };
@@ -203,7 +228,12 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
     {
       pattern: /^\/metrics$/,
       name: 'metrics',
-      methods: { GET: async () => ({ raw: await node.metrics.registry.metrics(), type: node.metrics.registry.contentType }) },
+      methods: {
+        GET: async () => ({
+          raw: await node.metrics.registry.metrics(),
+          type: node.metrics.registry.contentType,
+        }),
+      },
     },
     {
       pattern: /^\/da\/blobs(\/[^/]+)?$/,
@@ -239,7 +269,11 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       node.metrics.httpRequests.inc({ route: routeName, status: String(status) });
       if (res.headersSent) return;
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+      });
       res.end(text);
     };
     const fail = (error: unknown) => {
@@ -267,8 +301,15 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       }
       if (url.pathname === '/events') {
         routeName = 'events';
-        if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', `${req.method} /events is not allowed; use GET`, { allow: 'GET' });
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        if (req.method !== 'GET')
+          throw new HttpError(405, 'method_not_allowed', `${req.method} /events is not allowed; use GET`, {
+            allow: 'GET',
+          });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
         res.write(': refnode block feed\n\n');
         sseClients.add(res);
         node.metrics.httpRequests.inc({ route: routeName, status: '200' });
@@ -276,21 +317,31 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
         return;
       }
       const route = routes.find((candidate) => candidate.pattern.test(url.pathname));
-      if (route === undefined) throw new HttpError(404, 'not_found', `no route ${req.method} ${url.pathname}`);
+      if (route === undefined)
+        throw new HttpError(404, 'not_found', `no route ${req.method} ${url.pathname}`);
       routeName = route.name;
       const handler = route.methods[req.method ?? 'GET'];
       if (handler === undefined) {
         const allowed = Object.keys(route.methods).join(', ');
-        throw new HttpError(405, 'method_not_allowed', `${req.method} ${url.pathname} is not allowed; use ${allowed}`, { allow: allowed });
+        throw new HttpError(
+          405,
+          'method_not_allowed',
+          `${req.method} ${url.pathname} is not allowed; use ${allowed}`,
+          { allow: allowed },
+        );
       }
-      const params = route.pattern.exec(url.pathname)!.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p)));
+      const params = route.pattern
+        .exec(url.pathname)!
+        .slice(1)
+        .map((p) => (p === undefined ? '' : decodeURIComponent(p)));
       Promise.resolve(handler(req, url, params)).then((result) => {
         if (routeName === 'metrics') {
           const { raw, type } = result as { raw: string; type: string };
           node.metrics.httpRequests.inc({ route: routeName, status: '200' });
           res.writeHead(200, { 'content-type': type });
           res.end(raw);
-        } else if (Array.isArray(result) && typeof result[0] === 'number' && result.length === 2) send(result[0], result[1]);
+        } else if (Array.isArray(result) && typeof result[0] === 'number' && result.length === 2)
+          send(result[0], result[1]);
         else send(200, result);
       }, fail);
     } catch (error) {
@@ -329,7 +380,11 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      reject(new HttpError(413, 'too_large', `body of ${declared} bytes exceeds the limit of ${limit} bytes`, { connection: 'close' }));
+      reject(
+        new HttpError(413, 'too_large', `body of ${declared} bytes exceeds the limit of ${limit} bytes`, {
+          connection: 'close',
+        }),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -340,7 +395,11 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
       size += chunk.length;
       if (size > limit) {
         failed = true;
-        reject(new HttpError(413, 'too_large', `body exceeds the limit of ${limit} bytes`, { connection: 'close' }));
+        reject(
+          new HttpError(413, 'too_large', `body exceeds the limit of ${limit} bytes`, {
+            connection: 'close',
+          }),
+        );
         return;
       }
       chunks.push(chunk);

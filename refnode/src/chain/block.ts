@@ -61,16 +61,21 @@ const HEX128 = /^[0-9a-f]{128}$/;
  * the bad field; tx shapes are checked by the chain with the tx checks.
  */
 export function decodeBlock(bytes: Uint8Array): Block {
-  const value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown>;
+  const value = JSON.parse(
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+  ) as Record<string, unknown>;
   if (typeof value !== 'object' || value === null) throw new Error('block is not a JSON object');
   for (const field of ['hash', 'parent', 'proposer', 'txRoot', 'stateRoot', 'daRoot'] as const) {
-    if (typeof value[field] !== 'string' || !HEX64.test(value[field] as string)) throw new Error(`block ${field} must be 64 hex chars`);
+    if (typeof value[field] !== 'string' || !HEX64.test(value[field] as string))
+      throw new Error(`block ${field} must be 64 hex chars`);
   }
   for (const field of ['proof', 'sig'] as const) {
-    if (typeof value[field] !== 'string' || !HEX128.test(value[field] as string)) throw new Error(`block ${field} must be 128 hex chars`);
+    if (typeof value[field] !== 'string' || !HEX128.test(value[field] as string))
+      throw new Error(`block ${field} must be 128 hex chars`);
   }
   for (const field of ['height', 'slot', 'timestamp'] as const) {
-    if (!Number.isSafeInteger(value[field]) || (value[field] as number) < 0) throw new Error(`block ${field} must be a non-negative integer`);
+    if (!Number.isSafeInteger(value[field]) || (value[field] as number) < 0)
+      throw new Error(`block ${field} must be a non-negative integer`);
   }
   if (!Array.isArray(value.txs)) throw new Error('block txs must be an array');
   if (!Array.isArray(value.da)) throw new Error('block da must be an array');

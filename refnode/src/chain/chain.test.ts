@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { createTxSigner, publicKeyFromAddress, txId } from '../codec.ts';
-import { buildGenesis, deriveSecretKey } from '../genesis.ts';
+import { buildGenesis } from '../genesis.ts';
 import { Chain, nodeKey } from './chain.ts';
 import { slotProof, verifySlotProof, winProbability } from './lottery.ts';
 import { VerifyCache } from './tx-check.ts';
 
 const slotMs = 100;
 
-function setup(options: { activeSlotCoeff?: number; k?: number; now?: () => number; ignoreDrift?: boolean; validators?: number } = {}) {
+function setup(
+  options: {
+    activeSlotCoeff?: number;
+    k?: number;
+    now?: () => number;
+    ignoreDrift?: boolean;
+    validators?: number;
+  } = {},
+) {
   const { genesis, wallets, nodes } = buildGenesis(
     {
       validators: options.validators ?? 2,
@@ -25,12 +33,23 @@ function setup(options: { activeSlotCoeff?: number; k?: number; now?: () => numb
   );
   const keys = nodes.map((n) => nodeKey(n.secretKey, n.publicKey));
   const make = () =>
-    new Chain({ genesis, verifyCache: new VerifyCache(), now: options.now ?? (() => 10_000_000_000), ignoreDrift: options.ignoreDrift });
+    new Chain({
+      genesis,
+      verifyCache: new VerifyCache(),
+      now: options.now ?? (() => 10_000_000_000),
+      ignoreDrift: options.ignoreDrift,
+    });
   return { genesis, wallets, keys, make };
 }
 
 /** Builds a block by validator `v` on `parent` at the first slot ≥ `slot` it wins. */
-function mine(chain: Chain, key: ReturnType<typeof nodeKey>, parent: string, slot: number, txs: Parameters<Chain['buildBlock']>[3] = []) {
+function mine(
+  chain: Chain,
+  key: ReturnType<typeof nodeKey>,
+  parent: string,
+  slot: number,
+  txs: Parameters<Chain['buildBlock']>[3] = [],
+) {
   for (let s = slot; ; s++) {
     const proof = chain.tryWinSlot(key.secret, key.publicKey, s);
     if (proof) return chain.buildBlock(key, s, proof, txs, 100, parent).block;
@@ -51,7 +70,9 @@ describe('slot lottery', () => {
     const proof = slotProof(keys[0]!.secret, genesis.epochNonce, 7);
     const ok = verifySlotProof(publicKeyFromAddress(keys[0]!.publicKey), genesis.epochNonce, 7, proof, 1, 1);
     expect(ok).toBe(true);
-    expect(verifySlotProof(publicKeyFromAddress(keys[1]!.publicKey), genesis.epochNonce, 7, proof, 1, 1)).toBe(false);
+    expect(
+      verifySlotProof(publicKeyFromAddress(keys[1]!.publicKey), genesis.epochNonce, 7, proof, 1, 1),
+    ).toBe(false);
   });
 
   it('refuses a block whose proof does not win the slot', () => {
@@ -107,7 +128,9 @@ describe('fork choice and finality', () => {
       rivalParent = block.hash;
     }
     const outcomes = rivalBlocks.map((b) => honest.addBlock(b));
-    expect(outcomes.slice(0, 3).every((o) => o.kind === 'invalid' && o.reason === 'finality_violation')).toBe(true);
+    expect(outcomes.slice(0, 3).every((o) => o.kind === 'invalid' && o.reason === 'finality_violation')).toBe(
+      true,
+    );
     expect(honest.finalizedHash).toBe(finalHash);
     expect(honest.height).toBe(5);
   });
@@ -116,10 +139,20 @@ describe('fork choice and finality', () => {
     const { make, keys, wallets } = setup();
     const builder = make();
     const sign = createTxSigner(wallets[0]!.secretKey);
-    const tx = sign({ chainId: builder.genesis.chainId, from: wallets[0]!.address, to: wallets[1]!.address, amount: 5, fee: 1, nonce: 0 });
+    const tx = sign({
+      chainId: builder.genesis.chainId,
+      from: wallets[0]!.address,
+      to: wallets[1]!.address,
+      amount: 5,
+      fee: 1,
+      nonce: 0,
+    });
     const block = mine(builder, keys[0]!, builder.genesisNode.hash, 1, [{ ...tx, id: txId(tx) }]);
     expect(block.txs).toHaveLength(1);
-    expect(make().addBlock({ ...block, stateRoot: '00'.repeat(32) })).toMatchObject({ kind: 'invalid', reason: 'bad_hash' });
+    expect(make().addBlock({ ...block, stateRoot: '00'.repeat(32) })).toMatchObject({
+      kind: 'invalid',
+      reason: 'bad_hash',
+    });
     const forged = { ...block, txs: [{ ...block.txs[0]!, sig: '11'.repeat(64) }] };
     expect(make().addBlock(forged)).toMatchObject({ kind: 'invalid', reason: 'bad_tx' });
     const fresh = make();

@@ -4,7 +4,7 @@ import { privateKeyFromSeed, publicKeyFromAddress } from '../codec.ts';
 import { type Genesis, genesisHash } from '../genesis.ts';
 import { type Block, type BlockHeader, daRoot, headerHash, txRoot, zeroHash } from './block.ts';
 import { LedgerState } from './ledger.ts';
-import { slotProof, verifySlotProof, winProbability, proofDraw } from './lottery.ts';
+import { proofDraw, slotProof, verifySlotProof, winProbability } from './lottery.ts';
 import { type BlockTx, checkTxShape, isRejection, type VerifyCache } from './tx-check.ts';
 
 /** Why a block was refused (metric label `reason`, logs). */
@@ -94,7 +94,11 @@ export class Chain {
     this.#now = options.now ?? Date.now;
     const totalStake = options.genesis.validators.reduce((sum, v) => sum + v.stake, 0);
     for (const v of options.genesis.validators) {
-      this.#validators.set(v.publicKey, { key: publicKeyFromAddress(v.publicKey), share: v.stake / totalStake, nodeId: v.nodeId });
+      this.#validators.set(v.publicKey, {
+        key: publicKeyFromAddress(v.publicKey),
+        share: v.stake / totalStake,
+        nodeId: v.nodeId,
+      });
     }
     const state = LedgerState.fromBalances(options.genesis.accounts);
     const header: BlockHeader = {
@@ -192,7 +196,9 @@ export class Chain {
     const validator = this.#validators.get(publicKey);
     if (validator === undefined) return undefined;
     const proof = slotProof(secretKey, this.genesis.epochNonce, slot);
-    return proofDraw(proof) < winProbability(this.genesis.activeSlotCoeff, validator.share) ? proof : undefined;
+    return proofDraw(proof) < winProbability(this.genesis.activeSlotCoeff, validator.share)
+      ? proof
+      : undefined;
   }
 
   /**
@@ -206,9 +212,14 @@ export class Chain {
     candidates: Iterable<BlockTx>,
     maxTxs: number,
     parentHash?: string,
-  ): { block: Block; state: LedgerState; dropped: { tx: BlockTx; reason: 'bad_nonce' | 'insufficient_funds' }[] } {
+  ): {
+    block: Block;
+    state: LedgerState;
+    dropped: { tx: BlockTx; reason: 'bad_nonce' | 'insufficient_funds' }[];
+  } {
     const parent = parentHash === undefined ? this.#best : this.#nodes.get(parentHash);
-    if (parent?.state === undefined) throw new Error(`cannot build on ${parentHash}: unknown or its state is gone`);
+    if (parent?.state === undefined)
+      throw new Error(`cannot build on ${parentHash}: unknown or its state is gone`);
     const state = parent.state.child();
     const txs: BlockTx[] = [];
     const dropped: { tx: BlockTx; reason: 'bad_nonce' | 'insufficient_funds' }[] = [];
@@ -231,7 +242,13 @@ export class Chain {
       daRoot: daRoot([]),
     };
     const hash = headerHash(header);
-    const block: Block = { ...header, hash, sig: sign(null, Buffer.from(hash, 'hex'), key.secret).toString('hex'), txs, da: [] };
+    const block: Block = {
+      ...header,
+      hash,
+      sig: sign(null, Buffer.from(hash, 'hex'), key.secret).toString('hex'),
+      txs,
+      da: [],
+    };
     return { block, state, dropped };
   }
 
@@ -241,8 +258,13 @@ export class Chain {
    */
   addBlock(block: Block, options: { trusted?: boolean; state?: LedgerState } = {}): AddOutcome {
     if (this.#nodes.has(block.hash)) return { kind: 'known' };
-    const invalid = (reason: BlockRejectionReason, message: string): AddOutcome => ({ kind: 'invalid', reason, message });
-    if (headerHash(block) !== block.hash) return invalid('bad_hash', `block hash ${block.hash} does not match its header`);
+    const invalid = (reason: BlockRejectionReason, message: string): AddOutcome => ({
+      kind: 'invalid',
+      reason,
+      message,
+    });
+    if (headerHash(block) !== block.hash)
+      return invalid('bad_hash', `block hash ${block.hash} does not match its header`);
     if (block.height <= this.#finalizedHeight) {
       if (this.#canonical[block.height] === block.hash) return { kind: 'known' };
       return invalid(
@@ -252,44 +274,71 @@ export class Chain {
     }
     const parent = this.#nodes.get(block.parent);
     if (parent === undefined) return { kind: 'orphan', parent: block.parent };
-    if (block.height !== parent.height + 1) return invalid('bad_height', `height ${block.height} after parent height ${parent.height}`);
-    if (block.slot <= parent.slot) return invalid('bad_slot', `slot ${block.slot} not after parent slot ${parent.slot}`);
+    if (block.height !== parent.height + 1)
+      return invalid('bad_height', `height ${block.height} after parent height ${parent.height}`);
+    if (block.slot <= parent.slot)
+      return invalid('bad_slot', `slot ${block.slot} not after parent slot ${parent.slot}`);
     if (block.timestamp !== this.slotStart(block.slot)) {
       return invalid('bad_timestamp', `timestamp ${block.timestamp} is not the start of slot ${block.slot}`);
     }
     const trusted = options.trusted === true;
     const validator = this.#validators.get(block.proposer);
-    if (validator === undefined) return invalid('unknown_proposer', `proposer ${block.proposer.slice(0, 12)} is not a validator`);
+    if (validator === undefined)
+      return invalid('unknown_proposer', `proposer ${block.proposer.slice(0, 12)} is not a validator`);
     if (!trusted) {
       const aheadMs = block.timestamp - this.#now();
       if (aheadMs > this.genesis.maxDriftMs && !this.#options.ignoreDrift) {
-        return invalid('future_block', `slot ${block.slot} starts ${aheadMs} ms in the future (drift bound ${this.genesis.maxDriftMs} ms)`);
+        return invalid(
+          'future_block',
+          `slot ${block.slot} starts ${aheadMs} ms in the future (drift bound ${this.genesis.maxDriftMs} ms)`,
+        );
       }
-      if (!verifySlotProof(validator.key, this.genesis.epochNonce, block.slot, block.proof, this.genesis.activeSlotCoeff, validator.share)) {
+      if (
+        !verifySlotProof(
+          validator.key,
+          this.genesis.epochNonce,
+          block.slot,
+          block.proof,
+          this.genesis.activeSlotCoeff,
+          validator.share,
+        )
+      ) {
         return invalid('bad_proof', `proof of ${validator.nodeId} does not win slot ${block.slot}`);
       }
-      if (!/^[0-9a-f]{128}$/.test(block.sig) || !verify(null, Buffer.from(block.hash, 'hex'), validator.key, Buffer.from(block.sig, 'hex'))) {
+      if (
+        !/^[0-9a-f]{128}$/.test(block.sig) ||
+        !verify(null, Buffer.from(block.hash, 'hex'), validator.key, Buffer.from(block.sig, 'hex'))
+      ) {
         return invalid('bad_signature', `block signature is not ${validator.nodeId}'s`);
       }
     }
     // The branch must pass through our final block; otherwise accepting it could revert it.
     let ancestor: ChainNode | undefined = parent;
-    while (ancestor !== undefined && ancestor.height > this.#finalizedHeight) ancestor = this.#nodes.get(ancestor.parent);
+    while (ancestor !== undefined && ancestor.height > this.#finalizedHeight)
+      ancestor = this.#nodes.get(ancestor.parent);
     if (ancestor === undefined || ancestor.hash !== this.#canonical[this.#finalizedHeight]) {
-      return invalid('finality_violation', `block ${block.height} forks below final height ${this.#finalizedHeight}`);
+      return invalid(
+        'finality_violation',
+        `block ${block.height} forks below final height ${this.#finalizedHeight}`,
+      );
     }
-    if (block.daRoot !== daRoot(block.da)) return invalid('bad_da_root', 'daRoot does not match the certificates');
-    if (block.txRoot !== txRoot(block.txs.map((tx) => tx?.id))) return invalid('bad_tx_root', 'txRoot does not match the tx ids');
+    if (block.daRoot !== daRoot(block.da))
+      return invalid('bad_da_root', 'daRoot does not match the certificates');
+    if (block.txRoot !== txRoot(block.txs.map((tx) => tx?.id)))
+      return invalid('bad_tx_root', 'txRoot does not match the tx ids');
     let state = options.state;
     if (state === undefined) {
-      if (parent.state === undefined) return invalid('finality_violation', `state of parent ${parent.height} is no longer kept`);
+      if (parent.state === undefined)
+        return invalid('finality_violation', `state of parent ${parent.height} is no longer kept`);
       state = parent.state.child();
       for (const [index, raw] of block.txs.entries()) {
         if (!trusted) {
           const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
-          if (isRejection(checked)) return invalid('bad_tx', `tx ${index}: ${checked.code}: ${checked.message}`);
+          if (isRejection(checked))
+            return invalid('bad_tx', `tx ${index}: ${checked.code}: ${checked.message}`);
           if (checked.id !== raw.id) return invalid('bad_tx', `tx ${index}: id does not match`);
-          if (!this.#options.verifyCache.verify(checked.tx, checked.id)) return invalid('bad_tx', `tx ${index}: bad_signature`);
+          if (!this.#options.verifyCache.verify(checked.tx, checked.id))
+            return invalid('bad_tx', `tx ${index}: bad_signature`);
         }
         const failure = state.applyTx(raw, block.proposer);
         if (failure !== undefined) return invalid('bad_tx', `tx ${index} ${raw.id.slice(0, 12)}: ${failure}`);
@@ -297,11 +346,22 @@ export class Chain {
       if (this.#options.mintOnPropose) state.mint(block.proposer, 1);
     }
     if (state.root() !== block.stateRoot) {
-      return invalid('bad_state_root', `stateRoot ${block.stateRoot.slice(0, 12)} but the txs give ${state.root().slice(0, 12)}`);
+      return invalid(
+        'bad_state_root',
+        `stateRoot ${block.stateRoot.slice(0, 12)} but the txs give ${state.root().slice(0, 12)}`,
+      );
     }
-    const node: ChainNode = { hash: block.hash, parent: block.parent, height: block.height, slot: block.slot, block, state };
+    const node: ChainNode = {
+      hash: block.hash,
+      parent: block.parent,
+      height: block.height,
+      slot: block.slot,
+      block,
+      state,
+    };
     this.#insert(node);
-    if (node.height <= this.#best.height) return { kind: 'added', node, removed: [], joined: [], finalized: undefined };
+    if (node.height <= this.#best.height)
+      return { kind: 'added', node, removed: [], joined: [], finalized: undefined };
     return { kind: 'added', node, ...this.#switchBest(node) };
   }
 
@@ -312,7 +372,11 @@ export class Chain {
     else this.#byHeight.set(node.height, [node.hash]);
   }
 
-  #switchBest(node: ChainNode): { removed: ChainNode[]; joined: ChainNode[]; finalized: { height: number; hash: string } | undefined } {
+  #switchBest(node: ChainNode): {
+    removed: ChainNode[];
+    joined: ChainNode[];
+    finalized: { height: number; hash: string } | undefined;
+  } {
     const joined: ChainNode[] = [];
     let cursor: ChainNode = node;
     while (this.#canonical[cursor.height] !== cursor.hash) {

@@ -26,7 +26,9 @@ export class LedgerState {
 
   /** The state of genesis accounts. */
   static fromBalances(balances: Record<string, number>): LedgerState {
-    return new LedgerState(new Map(Object.entries(balances).map(([address, balance]) => [address, { balance, nonce: 0 }])));
+    return new LedgerState(
+      new Map(Object.entries(balances).map(([address, balance]) => [address, { balance, nonce: 0 }])),
+    );
   }
 
   /** A mutable copy for applying the next block. */

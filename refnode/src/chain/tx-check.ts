@@ -44,7 +44,10 @@ const txFields = new Set(['chainId', 'from', 'to', 'amount', 'fee', 'nonce', 'si
  */
 export function checkTxShape(raw: unknown, chainId: string, minFee: number): CheckedTx | Rejection {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { code: 'malformed', message: `a tx must be a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` };
+    return {
+      code: 'malformed',
+      message: `a tx must be a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`,
+    };
   }
   const encoded = JSON.stringify(raw);
   if (encoded.length > maxTxBytes) {
@@ -52,13 +55,21 @@ export function checkTxShape(raw: unknown, chainId: string, minFee: number): Che
   }
   const t = raw as Record<string, unknown>;
   for (const key of Object.keys(t)) {
-    if (!txFields.has(key)) return { code: 'malformed', message: `unknown tx field ${JSON.stringify(key)}; allowed: chainId, from, to, amount, fee, nonce, sig` };
+    if (!txFields.has(key))
+      return {
+        code: 'malformed',
+        message: `unknown tx field ${JSON.stringify(key)}; allowed: chainId, from, to, amount, fee, nonce, sig`,
+      };
   }
-  if (typeof t.chainId !== 'string') return { code: 'malformed', message: `chainId must be a string, got ${JSON.stringify(t.chainId)}` };
+  if (typeof t.chainId !== 'string')
+    return { code: 'malformed', message: `chainId must be a string, got ${JSON.stringify(t.chainId)}` };
   for (const field of ['from', 'to'] as const) {
     const value = t[field];
     if (typeof value !== 'string' || !HEX64.test(value)) {
-      return { code: 'malformed', message: `${field} must be an address (64 lowercase hex chars), got ${JSON.stringify(value)}` };
+      return {
+        code: 'malformed',
+        message: `${field} must be an address (64 lowercase hex chars), got ${JSON.stringify(value)}`,
+      };
     }
   }
   const ints = [
@@ -69,14 +80,23 @@ export function checkTxShape(raw: unknown, chainId: string, minFee: number): Che
   for (const [field, min] of ints) {
     const value = t[field];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      return { code: 'malformed', message: `${field} must be a safe integer ≥ ${min}, got ${JSON.stringify(value)}` };
+      return {
+        code: 'malformed',
+        message: `${field} must be a safe integer ≥ ${min}, got ${JSON.stringify(value)}`,
+      };
     }
   }
   if (typeof t.sig !== 'string' || !HEX128.test(t.sig)) {
-    return { code: 'malformed', message: `sig must be 128 lowercase hex chars (ed25519 signature), got ${JSON.stringify(t.sig)?.slice(0, 40)}` };
+    return {
+      code: 'malformed',
+      message: `sig must be 128 lowercase hex chars (ed25519 signature), got ${JSON.stringify(t.sig)?.slice(0, 40)}`,
+    };
   }
   if (t.chainId !== chainId) {
-    return { code: 'wrong_chain', message: `chainId ${JSON.stringify(t.chainId)} is not this chain's ${JSON.stringify(chainId)}` };
+    return {
+      code: 'wrong_chain',
+      message: `chainId ${JSON.stringify(t.chainId)} is not this chain's ${JSON.stringify(chainId)}`,
+    };
   }
   const amount = t.amount as number;
   const fee = t.fee as number;
@@ -94,7 +114,11 @@ export function checkTxShape(raw: unknown, chainId: string, minFee: number): Che
     sig: t.sig,
   };
   const id = txId(tx);
-  if (t.id !== undefined && t.id !== id) return { code: 'malformed', message: `id ${JSON.stringify(t.id)} does not match the tx (expected ${id})` };
+  if (t.id !== undefined && t.id !== id)
+    return {
+      code: 'malformed',
+      message: `id ${JSON.stringify(t.id)} does not match the tx (expected ${id})`,
+    };
   return { tx, id, size: encoded.length - (t.id === undefined ? 0 : 74) };
 }
 

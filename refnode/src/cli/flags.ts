@@ -27,7 +27,9 @@ export function renderHelp(usage: string, description: string, specs: FlagSpec[]
       spec.default !== undefined ? `default ${spec.default}` : undefined,
       spec.type === 'repeat' ? 'repeatable' : undefined,
     ].filter(Boolean);
-    lines.push(`  --${spec.name}${value}`.padEnd(30) + spec.help + (extras.length ? ` (${extras.join(', ')})` : ''));
+    lines.push(
+      `  --${spec.name}${value}`.padEnd(30) + spec.help + (extras.length ? ` (${extras.join(', ')})` : ''),
+    );
   }
   lines.push(`  --help`.padEnd(30) + 'show this help');
   return lines.join('\n');
@@ -56,7 +58,10 @@ export function parseFlags(args: string[], specs: FlagSpec[]): FlagValues {
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const spec = byName.get(name);
     if (spec === undefined) {
-      fail(`--${name}`, `unknown flag --${name}; allowed: ${specs.map((s) => `--${s.name}`).join(', ')}, --help`);
+      fail(
+        `--${name}`,
+        `unknown flag --${name}; allowed: ${specs.map((s) => `--${s.name}`).join(', ')}, --help`,
+      );
       continue;
     }
     if (spec.type === 'boolean') {

@@ -7,11 +7,37 @@ import { peerIdFromSecretKey } from '../p2p/identity.ts';
 import { type FlagSpec, parseFlags } from './flags.ts';
 
 export const genesisFlags: FlagSpec[] = [
-  { name: 'validators', type: 'int', min: 1, max: 100, required: true, help: 'number of validators (val-0..)' },
+  {
+    name: 'validators',
+    type: 'int',
+    min: 1,
+    max: 100,
+    required: true,
+    help: 'number of validators (val-0..)',
+  },
   { name: 'executors', type: 'int', min: 0, max: 100, default: '0', help: 'number of executors (exe-0..)' },
-  { name: 'wallets', type: 'int', min: 0, max: 100_000, default: '0', help: 'number of funded wallets in wallets.json' },
-  { name: 'out', type: 'string', required: true, help: 'directory to write genesis.json, wallets.json and node-<i>.json' },
-  { name: 'slot-ms', type: 'int', min: genesisLimits.slotMs.min, max: genesisLimits.slotMs.max, default: '1000', help: 'slot length in ms' },
+  {
+    name: 'wallets',
+    type: 'int',
+    min: 0,
+    max: 100_000,
+    default: '0',
+    help: 'number of funded wallets in wallets.json',
+  },
+  {
+    name: 'out',
+    type: 'string',
+    required: true,
+    help: 'directory to write genesis.json, wallets.json and node-<i>.json',
+  },
+  {
+    name: 'slot-ms',
+    type: 'int',
+    min: genesisLimits.slotMs.min,
+    max: genesisLimits.slotMs.max,
+    default: '1000',
+    help: 'slot length in ms',
+  },
   {
     name: 'active-slot-coeff',
     type: 'number',
@@ -19,19 +45,49 @@ export const genesisFlags: FlagSpec[] = [
     help: 'f, chance that some validator wins a slot (0 < f ≤ 1)',
     check: (raw) => (Number(raw) > 0 && Number(raw) <= 1 ? undefined : 'must be in (0, 1]'),
   },
-  { name: 'security-param', type: 'int', min: 1, max: genesisLimits.securityParam.max, default: '10', help: 'k, blocks deeper than k are final' },
-  { name: 'seed', type: 'string', default: 'refnode', help: 'seed of every key (same seed, same keys and chain id)' },
-  { name: 'base-port', type: 'int', min: 1, max: 65535 - 400, help: 'count ports up from P (api = P+2i, p2p = P+2i+1); default: free ports' },
-  { name: 'genesis-time', type: 'int', min: 0, help: 'ms since the epoch when slot 0 starts', default: 'now' },
+  {
+    name: 'security-param',
+    type: 'int',
+    min: 1,
+    max: genesisLimits.securityParam.max,
+    default: '10',
+    help: 'k, blocks deeper than k are final',
+  },
+  {
+    name: 'seed',
+    type: 'string',
+    default: 'refnode',
+    help: 'seed of every key (same seed, same keys and chain id)',
+  },
+  {
+    name: 'base-port',
+    type: 'int',
+    min: 1,
+    max: 65535 - 400,
+    help: 'count ports up from P (api = P+2i, p2p = P+2i+1); default: free ports',
+  },
+  {
+    name: 'genesis-time',
+    type: 'int',
+    min: 0,
+    help: 'ms since the epoch when slot 0 starts',
+    default: 'now',
+  },
   { name: 'wallet-balance', type: 'int', min: 1, default: '1000000000', help: 'balance of each wallet' },
   { name: 'min-fee', type: 'int', min: 0, default: '1', help: 'smallest accepted fee' },
   {
     name: 'chain-id',
     type: 'string',
     help: 'chain id (default refnode-<8 hex of sha256(seed)>)',
-    check: (raw) => (/^[A-Za-z0-9._-]{1,64}$/.test(raw) ? undefined : 'must be 1..64 chars of A-Z a-z 0-9 . _ -'),
+    check: (raw) =>
+      /^[A-Za-z0-9._-]{1,64}$/.test(raw) ? undefined : 'must be 1..64 chars of A-Z a-z 0-9 . _ -',
   },
-  { name: 'host', type: 'string', default: '127.0.0.1', help: 'host written into api/p2p config and peer addresses' },
+  {
+    name: 'host',
+    type: 'string',
+    default: '127.0.0.1',
+    help: 'host written into api/p2p config and peer addresses',
+  },
 ];
 
 /** Free TCP ports on the host, held open together so they are distinct. */
@@ -81,11 +137,19 @@ export async function genesisCommand(args: string[]): Promise<void> {
     (secretKey) => peerIds.get(secretKey)!,
   );
   const basePort = flags['base-port'] as number | undefined;
-  const ports = basePort !== undefined ? Array.from({ length: nodes.length * 2 }, (_, i) => basePort + i) : await freePorts(nodes.length * 2, host);
-  const addresses = nodes.map((node, i) => `/ip4/${host}/tcp/${ports[2 * i + 1]}/p2p/${peerIds.get(node.secretKey)}`);
+  const ports =
+    basePort !== undefined
+      ? Array.from({ length: nodes.length * 2 }, (_, i) => basePort + i)
+      : await freePorts(nodes.length * 2, host);
+  const addresses = nodes.map(
+    (node, i) => `/ip4/${host}/tcp/${ports[2 * i + 1]}/p2p/${peerIds.get(node.secretKey)}`,
+  );
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);
-  writeFileSync(join(out, 'wallets.json'), `${JSON.stringify({ chainId: genesis.chainId, wallets }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'wallets.json'),
+    `${JSON.stringify({ chainId: genesis.chainId, wallets }, null, 2)}\n`,
+  );
   nodes.forEach((node, i) => {
     const config = {
       nodeId: node.nodeId,
@@ -95,7 +159,12 @@ export async function genesisCommand(args: string[]): Promise<void> {
       peerId: peerIds.get(node.secretKey),
       genesisFile: 'genesis.json',
       dataDir: `data/${node.nodeId}`,
-      api: { host, port: ports[2 * i], maxBodyBytes: 1_048_576, rateLimit: { perSecond: 5000, burst: 10_000 } },
+      api: {
+        host,
+        port: ports[2 * i],
+        maxBodyBytes: 1_048_576,
+        rateLimit: { perSecond: 5000, burst: 10_000 },
+      },
       p2p: { host, port: ports[2 * i + 1], peers: addresses.filter((_, j) => j !== i), announce: [] },
       mempool: { maxCount: 10_000, maxBytes: 8_388_608, maxNonceGap: 64 },
       block: { maxTxs: 4000 },

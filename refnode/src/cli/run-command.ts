@@ -4,24 +4,52 @@ import { bugNames, loadNodeConfig } from '../config.ts';
 import { RefNode } from '../node.ts';
 import { type FlagSpec, parseFlags } from './flags.ts';
 
-const port = (raw: string) => (/^\d+$/.test(raw) && Number(raw) <= 65535 ? undefined : 'must be a port 0..65535');
+const port = (raw: string) =>
+  /^\d+$/.test(raw) && Number(raw) <= 65535 ? undefined : 'must be a port 0..65535';
 const multiaddrs = (raw: string) =>
-  raw === '' || raw.split(',').every((part) => part.trim().startsWith('/')) ? undefined : 'must be comma-separated multiaddrs starting with /';
+  raw === '' || raw.split(',').every((part) => part.trim().startsWith('/'))
+    ? undefined
+    : 'must be comma-separated multiaddrs starting with /';
 
 export const runFlags: FlagSpec[] = [
   { name: 'config', type: 'string', required: true, help: 'node config file (node-<i>.json)' },
   { name: 'data-dir', type: 'string', help: 'data directory (overrides dataDir)' },
   { name: 'api-host', type: 'string', help: 'API listen host (overrides api.host)' },
-  { name: 'api-port', type: 'int', min: 0, max: 65535, help: 'API listen port, 0 = any free (overrides api.port)', check: port },
+  {
+    name: 'api-port',
+    type: 'int',
+    min: 0,
+    max: 65535,
+    help: 'API listen port, 0 = any free (overrides api.port)',
+    check: port,
+  },
   { name: 'p2p-host', type: 'string', help: 'p2p listen host (overrides p2p.host)' },
-  { name: 'p2p-port', type: 'int', min: 0, max: 65535, help: 'p2p listen port, 0 = any free (overrides p2p.port)', check: port },
-  { name: 'peers', type: 'list', help: 'multiaddrs with /p2p/<peerId> to dial (overrides p2p.peers; empty = none)', check: multiaddrs },
-  { name: 'announce', type: 'list', help: 'multiaddrs peers should dial to reach us (overrides p2p.announce)', check: multiaddrs },
+  {
+    name: 'p2p-port',
+    type: 'int',
+    min: 0,
+    max: 65535,
+    help: 'p2p listen port, 0 = any free (overrides p2p.port)',
+    check: port,
+  },
+  {
+    name: 'peers',
+    type: 'list',
+    help: 'multiaddrs with /p2p/<peerId> to dial (overrides p2p.peers; empty = none)',
+    check: multiaddrs,
+  },
+  {
+    name: 'announce',
+    type: 'list',
+    help: 'multiaddrs peers should dial to reach us (overrides p2p.announce)',
+    check: multiaddrs,
+  },
   {
     name: 'bug',
     type: 'repeat',
     help: `turn on a deliberate fault: ${bugNames.join(', ')}`,
-    check: (raw) => ((bugNames as readonly string[]).includes(raw) ? undefined : `must be one of ${bugNames.join(', ')}`),
+    check: (raw) =>
+      (bugNames as readonly string[]).includes(raw) ? undefined : `must be one of ${bugNames.join(', ')}`,
   },
   { name: 'log-level', type: 'string', default: 'info', help: 'pino level: trace, debug, info, warn, error' },
 ];
@@ -40,10 +68,17 @@ export async function runCommand(args: string[]): Promise<void> {
     bugs: flags.bug as string[] | undefined,
   });
   const logger = pino(
-    { level: (flags['log-level'] as string | undefined) ?? 'info', base: { node: config.nodeId }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level: (flags['log-level'] as string | undefined) ?? 'info',
+      base: { node: config.nodeId },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     pino.destination({ fd: 2, sync: true }),
   );
-  logger.info({ role: config.role, dataDir: config.dataDir, bugs: config.bugs }, `starting ${config.nodeId} (${config.role})`);
+  logger.info(
+    { role: config.role, dataDir: config.dataDir, bugs: config.bugs },
+    `starting ${config.nodeId} (${config.role})`,
+  );
   const started = performance.now();
   const node = await RefNode.start(config, logger);
   let api: Awaited<ReturnType<typeof startApi>>;

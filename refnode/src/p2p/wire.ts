@@ -28,11 +28,21 @@ export async function exchange<T>(options: Exchange<T>): Promise<T> {
   const { libp2p, peer, protocol, what, timeoutMs, stopSignal } = options;
   if (stopSignal.aborted)
     throw new P2pError('stopped', `${what} to ${shortPeer(peer)}: the network is stopped`, { peer });
+  let target: ReturnType<typeof peerIdFromString>;
+  try {
+    target = peerIdFromString(peer);
+  } catch (error) {
+    throw new P2pError(
+      'bad_argument',
+      `${what}: ${JSON.stringify(peer)} is not a peer id (${messageOf(error)})`,
+      { peer },
+    );
+  }
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([deadline, stopSignal]);
   let stream: Stream | undefined;
   try {
-    stream = await libp2p.dialProtocol(peerIdFromString(peer), protocol, { signal });
+    stream = await libp2p.dialProtocol(target, protocol, { signal });
     const lp = lpStream(stream, {
       maxDataLength: options.maxFrameBytes,
       maxBufferSize: options.maxFrameBytes + 64,

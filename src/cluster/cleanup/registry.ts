@@ -50,13 +50,18 @@ export class CleanupRegistry {
   /** Tears down every entry, newest first; collects failures and throws them together. */
   async disposeAll(): Promise<void> {
     const entries = [...this.#entries].reverse();
-    this.#entries.clear();
     const errors: unknown[] = [];
     for (const entry of entries) {
+      if (!this.#entries.has(entry)) continue;
       try {
         await entry.dispose();
       } catch (error) {
         errors.push(error);
+      } finally {
+        // Unregistered only once torn down: if the process exits mid-teardown (a test
+        // runner's worker exits ~100 ms after SIGINT), the exit hook's `disposeSync` still
+        // covers this entry.
+        this.#entries.delete(entry);
       }
     }
     if (errors.length === 1) throw errors[0];

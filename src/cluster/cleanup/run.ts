@@ -3,11 +3,13 @@
  * (label) and dir it starts; its dirs live under `<tmpdir>/chainlab/<run id>/`, whose
  * `owner.json` names the owning pid so the next run's sweeper can tell a dead run.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runRegistry } from './registry.ts';
 import { sweepDeadRuns } from './sweeper.ts';
 
@@ -36,6 +38,26 @@ export interface Run {
   dir: string;
 }
 
+const reaperScript = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
+
+/**
+ * Starts the run's reaper: a detached watcher that cleans the run up if this process dies
+ * without doing so (SIGKILL, or a test runner that kills its workers on Ctrl-C).
+ */
+function startReaper(run: Run): void {
+  try {
+    const child = spawn(process.execPath, [reaperScript, String(process.pid), run.id, run.dir], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, CHAINLAB_REAPER: run.id },
+    });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // Without a reaper the next run's sweeper still removes what this run leaves.
+  }
+}
+
 let current: { run: Run; users: number } | undefined;
 let sweptOnce = false;
 
@@ -54,6 +76,7 @@ export async function acquireRun(): Promise<Run & Disposable & { release(): Prom
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, startedAt: Date.now(), argv: process.argv.slice(1, 3) }));
     current = { run: { id, dir }, users: 0 };
+    startReaper(current.run);
     const created = current;
     runRegistry.add({
       label: `run dir ${dir}`,

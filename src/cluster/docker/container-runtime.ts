@@ -6,6 +6,7 @@
  * exit, and by the sweeper on the next run if this process is killed.
  */
 import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,11 +154,13 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
       dispose,
       // On process exit no async work runs: a child process removes this run's resources.
       disposeSync: () => {
-        spawnSync(process.execPath, [sweepCli, ctx.runId], {
-          stdio: 'ignore',
+        appendFileSync('/tmp/probe-sync.txt', `disposeSync ${ctx.runId}\n`);
+        const r = spawnSync(process.execPath, [sweepCli, ctx.runId], {
+          stdio: 'pipe',
           timeout: 20_000,
           env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
         });
+        appendFileSync('/tmp/probe-sync.txt', `result ${r.status} ${r.signal} ${r.error} ${r.stdout} ${r.stderr}\n`);
       },
     });
 

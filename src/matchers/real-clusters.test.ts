@@ -1,0 +1,133 @@
+// End to end: every matcher passes on a healthy refnode cluster and fails, with a message
+// naming the node, the values, the window and the seed, on a really broken one.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Cluster } from '../cluster/cluster.ts';
+import type { StartedCluster } from '../cluster/types.ts';
+import { startObserver } from '../observe/observer.ts';
+import { systemClock } from '../support/clock.ts';
+import { transactions } from '../workloads/transactions.ts';
+import { InvariantError } from './shell.ts';
+import './vitest.ts';
+
+const base = { slotMs: 200, securityParam: 3, wallets: 8 } as const;
+
+/** Runs `fn`, expecting it to throw an InvariantError; returns it. */
+async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
+  const error = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!InvariantError.is(error)) throw new Error(`expected an InvariantError, got ${String(error)}`);
+  return error;
+}
+
+describe('a healthy cluster, then its validators stopped', () => {
+  let cluster: StartedCluster;
+  beforeAll(async () => {
+    cluster = await Cluster.of({ ...base, validators: 3, executors: 1, name: 'matchers-healthy' }).start();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  test('all four matchers pass on a healthy cluster under load', async () => {
+    const since = cluster.recording.now();
+    const load = await transactions({ rate: 10, users: 4, durationMs: 6000, name: 'e2e-load' }).start(cluster);
+    await expect(cluster).toStayLive({ for: 8000, since });
+    await load.done;
+    await load.stop();
+    expect(load.submitted().length).toBeGreaterThan(40);
+    await expect(cluster).toIncludeAll(load, { within: 10_000 });
+    await expect(cluster).toConverge({ within: 10_000 });
+    await expect(cluster).toConserveSupply();
+    // And .not fails on the same healthy cluster, saying why.
+    const notLive = await failure(() => expect(cluster).not.toStayLive({ since }));
+    expect(notLive.message).toMatch(/^expected val-0, val-1, val-2 and exe-0 not to stay live between t=\d+\.\ds and t=\d+\.\ds, but every node finalized at pace/);
+  });
+
+  test('toIncludeAll names txs that were signed but never sent', async () => {
+    const [a, b] = cluster.wallets;
+    const unsent = [a!.transfer(b!.address, 5, cluster.facts.minFee, 10_000), a!.transfer(b!.address, 6, cluster.facts.minFee, 10_001)];
+    const error = await failure(() => expect(cluster).toIncludeAll(unsent, { within: 1500 }));
+    expect(error.message).toContain(`expected at least 100% of 2 txs (given) to be included within 1.5s`);
+    expect(error.message).toContain(`0 were (0%), 2 missing: ${unsent[0]!.id.slice(0, 8)}… was never submitted (not in the recording)`);
+    expect(error.message).toContain(`(seed ${cluster.seed})\nreplay: CHAINLAB_SEED=${cluster.seed}`);
+    expect(error.message).toMatch(/\nreport: .*reports\/toIncludeAll-\d+-\d+\.txt/);
+  });
+
+  test('toStayLive fails while the validators are stopped, naming the executor that stalls', async () => {
+    const since = cluster.recording.now();
+    await Promise.all(cluster.validators.map((v) => v.stop()));
+    const started = systemClock.monotonic();
+    const error = await failure(() => expect(cluster).toStayLive({ for: 30_000, since }));
+    // It failed as soon as the stall bound (6.8 s) was exceeded, not at the end of the 30 s.
+    expect(systemClock.monotonic() - started).toBeLessThan(20_000);
+    expect(error.message).toMatch(
+      /^expected node exe-0 to finalize a block between t=\d+\.\ds and t=\d+\.\ds \(at least every 6\.8s\); final height stayed \d+ from t=\d+\.\ds \(\d+\.\ds so far\) \(seed \d+\)\n/,
+    );
+    expect(error.message).toContain('timeline exe-0: final');
+    expect(error.actual).toMatchObject({ kind: 'stalled', node: 'exe-0' });
+    // The stopped validators are excused (declared fault windows), the executor is not.
+    await expect(cluster).not.toStayLive({ since });
+    const converge = await failure(() => expect(cluster).toConverge({ within: 1000 }));
+    expect(converge.message).toMatch(/^expected all 4 nodes to agree on the final block between .*; val-0 did not answer since t=\d+\.\ds \(/);
+  });
+});
+
+describe('a node on a different genesis', () => {
+  let main: StartedCluster;
+  let other: StartedCluster;
+  beforeAll(async () => {
+    main = await Cluster.of({ ...base, validators: 2, executors: 0, seed: 11, name: 'matchers-main' }).start();
+    other = await Cluster.of({ ...base, validators: 1, executors: 0, seed: 12, name: 'matchers-other' }).start();
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.allSettled([main?.dispose(), other?.dispose()]);
+  });
+
+  test('toConverge fails naming the odd node and both blocks; toStayLive sees it off pace', async () => {
+    // One observer over the main cluster plus the foreign node, as if it were part of it.
+    const stranger = other.node('val-0');
+    const observer = startObserver({
+      nodes: () => [...main.nodes, { name: 'val-x', role: 'validator', client: stranger.client }],
+      facts: main.facts,
+      seed: main.seed,
+    });
+    await using _stop = observer;
+    const subject = { recording: observer.recording, observer };
+    await systemClock.sleep(4000);
+    const error = await failure(() => expect(subject).toConverge({ within: 3000 }));
+    expect(error.actual).toMatchObject({ kind: expect.stringMatching(/^(diverged|spread)$/) });
+    expect(error.message).toMatch(/^expected all 3 nodes to agree on the final block between t=\d+\.\ds and t=\d+\.\ds; /);
+    expect(error.message).toContain('val-x');
+    expect(error.message).toContain('(seed 11)\nreplay: CHAINLAB_SEED=11');
+    // Without the stranger they agree.
+    await expect(subject).toConverge({ within: 3000, nodes: ['val-0', 'val-1'] });
+  });
+});
+
+describe('a chain whose proposers mint (refnode --bug mint-on-propose)', () => {
+  let cluster: StartedCluster;
+  beforeAll(async () => {
+    const bug = ['mint-on-propose'];
+    cluster = await Cluster.of({ ...base, validators: 2, executors: 0, name: 'matchers-mint', bugs: { 'val-0': bug, 'val-1': bug } }).start();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  test('toConserveSupply fails with the supply, the excess and the minting proposer', async () => {
+    await systemClock.sleep(3000);
+    const error = await failure(() => expect(cluster).toConserveSupply());
+    expect(error.actual).toMatchObject({ kind: 'supply-changed', node: 'val-0', expected: cluster.facts.genesisSupply });
+    const v = error.actual as { height: number; observed: number };
+    // One unit per block: the excess equals the final height.
+    expect(v.observed - cluster.facts.genesisSupply).toBe(v.height);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^expected total supply on val-0 at final height ${v.height} \\(t=\\d+\\.\\ds\\) to equal genesis ${cluster.facts.genesisSupply}; it is ${v.observed} \\(\\+${v.height}\\); e\\.g\\. [0-9a-f]{8}… has \\d+, the replay gives \\d+ \\(\\+\\d+, it proposed \\d+ blocks?\\); also changed on val-1 \\(seed ${cluster.seed}\\)`,
+      ),
+    );
+    await expect(cluster).not.toConserveSupply();
+  });
+});

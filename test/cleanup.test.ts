@@ -1,0 +1,131 @@
+/**
+ * Nothing leaks: child `vitest run`s of the cases in test/fixtures/ (passing, failing,
+ * start timeout, interrupted by SIGINT) leave no process and no dir behind; a killed run's
+ * nodes stop by themselves and the sweeper removes what is left.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { newRunId } from '../src/cluster/cleanup/run.ts';
+import { pidAlive, sweepDeadRuns } from '../src/cluster/cleanup/sweeper.ts';
+import { entries, eventually, processesWithEnv } from './helpers.ts';
+
+const repo = join(import.meta.dirname, '..');
+const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs');
+const roots: string[] = [];
+
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+/** A private run root per child so counting is not confused by other runs on the machine. */
+function privateRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'chainlab-cleanup-'));
+  roots.push(root);
+  return root;
+}
+
+function runCase(file: string, root: string, extraEnv: Record<string, string> = {}): ChildProcess & { done: Promise<{ code: number | null; signal: string | null; output: string }> } {
+  const child = spawn(process.execPath, [vitestBin, 'run', '--config', 'test/fixtures/vitest.config.ts', file], {
+    cwd: repo,
+    env: { ...process.env, CHAINLAB_RUN_ROOT: root, CI: '1', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can send it a terminal-style Ctrl-C.
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const done = new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, output })),
+  );
+  return Object.assign(child, { done });
+}
+
+/** Nothing of that root's runs is left: no process carries it, its dir is empty. */
+async function leftovers(root: string): Promise<{ processes: number[]; dirs: string[] }> {
+  return { processes: await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`), dirs: await entries(root) };
+}
+
+describe('cleanup of child vitest runs', () => {
+  test.each([
+    ['passing.case.ts', 0, /1 passed/],
+    ['failing.case.ts', 1, /expected 'the cluster' to be 'a failing assertion'/],
+    ['start-timeout.case.ts', 1, /chainlab cluster fixture cluster\(2 validators.*did not start: cluster not ready after \d+ ms: waiting for every node at height ≥ 1000000/],
+  ])('%s exits %i and leaves nothing', async (file, exitCode, expected) => {
+    const root = privateRoot();
+    const { code, output } = await runCase(file, root).done;
+    expect(output).toMatch(expected);
+    expect(code, output).toBe(exitCode);
+    // The run's reaper exits within a poll period of the run dir's removal.
+    await eventually(async () => (await leftovers(root)).processes.length === 0, 2000);
+    expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+  });
+
+  test.each([
+    ['the whole process group (Ctrl-C)', true],
+    ['only the vitest main process', false],
+  ])('SIGINT to %s mid-test leaves nothing', async (_, group) => {
+    const root = privateRoot();
+    const readyFile = join(root, '..', `${root.split('/').pop()}.ready`);
+    const child = runCase('interrupted.case.ts', root, { CHAINLAB_TEST_READY_FILE: readyFile });
+    roots.push(readyFile);
+    const ready = await eventually(async () => existsSync(readyFile), 90_000, 200);
+    expect(ready, 'the interrupted case started its cluster').toBe(true);
+    const runId = readFileSync(readyFile, 'utf8').trim();
+    const nodes = await processesWithEnv(`CHAINLAB_RUN=${runId}`);
+    expect(nodes).toHaveLength(2);
+    process.kill(group ? -child.pid! : child.pid!, 'SIGINT');
+    await child.done;
+    // Nodes stop gracefully (SIGTERM, then SIGKILL after the grace delay): allow for it.
+    await eventually(async () => {
+      const l = await leftovers(root);
+      return l.processes.length === 0 && l.dirs.length === 0;
+    }, 15_000, 200);
+    expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+  });
+});
+
+describe('killed runs', () => {
+  test('nodes of a SIGKILLed runner stop by themselves; the sweeper removes its dir and strays', async () => {
+    const root = privateRoot();
+    const readyFile = `${root}.ready`;
+    roots.push(readyFile);
+    const script = `
+      import { writeFileSync } from 'node:fs';
+      import { Cluster } from ${JSON.stringify(join(repo, 'src/cluster/cluster.ts'))};
+      const c = await new Cluster({ validators: 2, wallets: 2 }).start();
+      writeFileSync(${JSON.stringify(readyFile)}, c.runId);
+      setInterval(() => {}, 1000);
+    `;
+    const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repo,
+      env: { ...process.env, CHAINLAB_RUN_ROOT: root },
+      stdio: 'ignore',
+    });
+    expect(await eventually(async () => existsSync(readyFile), 90_000, 200)).toBe(true);
+    const runId = readFileSync(readyFile, 'utf8');
+    expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toHaveLength(2);
+    runner.kill('SIGKILL');
+    await new Promise((r) => runner.once('exit', r));
+    // The orphan guard notices within 250 ms and stops the node gracefully.
+    expect(await eventually(async () => (await processesWithEnv(`CHAINLAB_RUN=${runId}`)).length === 0, 10_000)).toBe(true);
+    expect(await entries(root)).toEqual([runId]);
+
+    // A stray process of a dead run (no orphan guard: not a chainlab-started node binary).
+    const deadRun = newRunId(runner.pid!);
+    const stray = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      env: { ...process.env, CHAINLAB_RUN: deadRun },
+      stdio: 'ignore',
+    });
+    await eventually(async () => (await processesWithEnv(`CHAINLAB_RUN=${deadRun}`)).length === 1, 5000);
+    const swept = await sweepDeadRuns(root);
+    expect(swept.killed.map((p) => p.pid)).toContain(stray.pid);
+    expect(swept.removedDirs).toEqual([join(root, runId)]);
+    expect(await entries(root)).toEqual([]);
+    await new Promise((r) => (stray.exitCode !== null || stray.signalCode !== null ? r(undefined) : stray.once('exit', r)));
+    expect(pidAlive(stray.pid!)).toBe(false);
+  });
+});
