@@ -43,7 +43,12 @@ async function child(): Promise<void> {
   const { systemClock } = await import('../src/support/clock.ts');
   const config = JSON.parse(process.env.CHAINLAB_BENCH_CONFIG ?? '{}') as ChildConfig;
   const nodes = config.nodes.map((n) => ({ name: n.name, role: n.role, client: new RefnodeClient(n.url) }));
-  const observer = startObserver({ nodes: () => nodes, facts: config.facts, seed: config.seed, sampleEveryMs });
+  const observer = startObserver({
+    nodes: () => nodes,
+    facts: config.facts,
+    seed: config.seed,
+    sampleEveryMs,
+  });
   const rec = observer.recording;
   await systemClock.sleep(WARMUP_MS);
   const count = (): number => rec.blocks.length + rec.finalized.length + rec.samples.length;
@@ -73,32 +78,62 @@ async function child(): Promise<void> {
 async function parent(): Promise<void> {
   const { Cluster } = await import('../src/cluster/cluster.ts');
   const { transactions } = await import('../src/workloads/transactions.ts');
-  const cluster = await Cluster.of({ validators: 4, executors: 2, slotMs: 200, securityParam: 5, wallets: 20, name: 'bench-observe' }).start();
+  const cluster = await Cluster.of({
+    validators: 4,
+    executors: 2,
+    slotMs: 200,
+    securityParam: 5,
+    wallets: 20,
+    name: 'bench-observe',
+  }).start();
   try {
     await cluster.observer.stop();
-    const load = rate > 0 ? await transactions({ rate, users: 10, name: 'bench-load' }).start(cluster) : undefined;
+    const load =
+      rate > 0 ? await transactions({ rate, users: 10, name: 'bench-load' }).start(cluster) : undefined;
     const config: ChildConfig = {
       nodes: cluster.nodes.map((n) => ({ name: n.name, role: n.role, url: n.apiUrl })),
       facts: cluster.facts,
       seed: cluster.seed,
     };
     const out = await new Promise<string>((resolve, reject) => {
-      const proc = spawn(process.execPath, [import.meta.filename, '--child', '--window-ms', String(windowMs), '--sample-every-ms', String(sampleEveryMs)], {
-        env: { ...process.env, CHAINLAB_BENCH_CONFIG: JSON.stringify(config) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const proc = spawn(
+        process.execPath,
+        [
+          import.meta.filename,
+          '--child',
+          '--window-ms',
+          String(windowMs),
+          '--sample-every-ms',
+          String(sampleEveryMs),
+        ],
+        {
+          env: { ...process.env, CHAINLAB_BENCH_CONFIG: JSON.stringify(config) },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let text = '';
       proc.stdout.on('data', (c: Buffer) => {
         text += c.toString();
       });
       proc.on('error', reject);
-      proc.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`observer child exited with ${code}`))));
+      proc.on('exit', (code) =>
+        code === 0 ? resolve(text) : reject(new Error(`observer child exited with ${code}`)),
+      );
     });
     await load?.stop();
     const measured = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
     console.log(
       JSON.stringify(
-        { nodes: cluster.nodes.length, slotMs: 200, windowMs, sampleEveryMs, txRate: rate, txsSent: load?.submitted().length ?? 0, ...measured, target: '< 5% of one core' },
+        {
+          nodes: cluster.nodes.length,
+          slotMs: 200,
+          windowMs,
+          sampleEveryMs,
+          txRate: rate,
+          txsSent: load?.submitted().length ?? 0,
+          ...measured,
+          target: '< 5% of one core',
+        },
         null,
         2,
       ),

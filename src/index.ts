@@ -1,18 +1,18 @@
 // chainlab: the public API (re-exports only). Runner entry points: chainlab/vitest, chainlab/jest.
 
-export { refnodeAdapter, type RefnodeAdapterOptions } from './adapter/refnode/adapter.ts';
+export { type RefnodeAdapterOptions, refnodeAdapter } from './adapter/refnode/adapter.ts';
 export { RefnodeClient, type RefnodeClientOptions } from './adapter/refnode/client.ts';
 export type * from './adapter/types.ts';
-export { Cluster, cluster } from './cluster/cluster.ts';
-export { sweepDeadRuns, type SweepResult } from './cluster/cleanup/sweeper.ts';
 export { RUN_ENV, runsRoot } from './cluster/cleanup/run.ts';
+export { type SweepResult, sweepDeadRuns } from './cluster/cleanup/sweeper.ts';
+export { Cluster, cluster } from './cluster/cluster.ts';
 export type { ClusterOptions } from './cluster/options.ts';
 export { Ready, type ReadyStrategy } from './cluster/ready.ts';
 export type { ExitInfo, NodeControl, NodeRuntime, RunningNode, RuntimeFactory } from './cluster/runtime.ts';
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
 export { executors, mesh, slots, star, validators, wallets } from './cluster/topology.ts';
 export type { DeployerName, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
-export { startObserver, type StartedObserver } from './observe/observer.ts';
+export { type StartedObserver, startObserver } from './observe/observer.ts';
 export type { FaultWindow, Recording, TxRecord } from './observe/recording.ts';
 export { type Clock, systemClock } from './support/clock.ts';
 export {
@@ -26,5 +26,30 @@ export {
   WorkloadError,
 } from './support/errors.ts';
 export { Rng, runSeed } from './support/rng.ts';
-export { type IntRange, type StartedTransactions, type TransactionsOptions, transactions } from './workloads/transactions.ts';
+export {
+  type IntRange,
+  type StartedTransactions,
+  type TransactionsOptions,
+  transactions,
+} from './workloads/transactions.ts';
 export type { StartedWorkload, Workload } from './workloads/workload.ts';
+export {
+  type Delivery,
+  type PropagationOptions,
+  propagation,
+  type StartedPropagation,
+} from './workloads/propagation.ts';
+export {
+  anyInvalidTx,
+  expectedRejections,
+  type FuzzSummary,
+  type InvalidAttempt,
+  type InvalidKind,
+  type InvalidTxCase,
+  type InvalidTxsOptions,
+  invalidKinds,
+  invalidTxArbitrary,
+  invalidTxs,
+  type StartedInvalidTxs,
+} from './workloads/invalid-txs.ts';
+export { type SendTxOptions, sendTx } from './workloads/send.ts';

@@ -4,7 +4,7 @@
  * nodes stop by themselves and the sweeper removes what is left.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -27,14 +27,22 @@ function privateRoot(): string {
   return root;
 }
 
-function runCase(file: string, root: string, extraEnv: Record<string, string> = {}): ChildProcess & { done: Promise<{ code: number | null; signal: string | null; output: string }> } {
-  const child = spawn(process.execPath, [vitestBin, 'run', '--config', 'test/fixtures/vitest.config.ts', file], {
-    cwd: repo,
-    env: { ...process.env, CHAINLAB_RUN_ROOT: root, CI: '1', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a test can send it a terminal-style Ctrl-C.
-    detached: true,
-  });
+function runCase(
+  file: string,
+  root: string,
+  extraEnv: Record<string, string> = {},
+): ChildProcess & { done: Promise<{ code: number | null; signal: string | null; output: string }> } {
+  const child = spawn(
+    process.execPath,
+    [vitestBin, 'run', '--config', 'test/fixtures/vitest.config.ts', file],
+    {
+      cwd: repo,
+      env: { ...process.env, CHAINLAB_RUN_ROOT: root, CI: '1', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so a test can send it a terminal-style Ctrl-C.
+      detached: true,
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -53,15 +61,35 @@ describe('cleanup of child vitest runs', () => {
   test.each([
     ['passing.case.ts', 0, /1 passed/],
     ['failing.case.ts', 1, /expected 'the cluster' to be 'a failing assertion'/],
-    ['start-timeout.case.ts', 1, /chainlab cluster fixture cluster\(2 validators.*did not start: cluster not ready after \d+ ms: waiting for every node at height ≥ 1000000/],
+    [
+      'start-timeout.case.ts',
+      1,
+      /chainlab cluster fixture cluster\(2 validators.*did not start: cluster not ready after \d+ ms: waiting for every node at height ≥ 1000000/,
+    ],
   ])('%s exits %i and leaves nothing', async (file, exitCode, expected) => {
     const root = privateRoot();
-    const { code, output } = await runCase(file, root).done;
+    const artifacts = privateRoot();
+    const { code, output } = await runCase(file, root, { CHAINLAB_ARTIFACTS: artifacts }).done;
     expect(output).toMatch(expected);
     expect(code, output).toBe(exitCode);
     // The run's reaper exits within a poll period of the run dir's removal.
     await eventually(async () => (await leftovers(root)).processes.length === 0, 2000);
     expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+    // Only a test that failed on a running cluster leaves artifacts (outside the run dir).
+    const kept = await entries(artifacts);
+    if (file !== 'failing.case.ts') {
+      expect(kept).toEqual([]);
+      return;
+    }
+    expect(kept).toHaveLength(1);
+    const dir = join(artifacts, kept[0]!, (await entries(join(artifacts, kept[0]!)))[0]!);
+    expect((await entries(dir)).sort()).toEqual(['README.txt', 'recording.json', 'val-0.log', 'val-1.log']);
+    const seed = /seed (\d+)/.exec(readFileSync(join(dir, 'README.txt'), 'utf8'))?.[1];
+    expect(output).toContain(`replay with CHAINLAB_SEED=${seed}`);
+    expect(JSON.parse(readFileSync(join(dir, 'recording.json'), 'utf8'))).toMatchObject({
+      version: 1,
+      seed: Number(seed),
+    });
   });
 
   test.each([
@@ -80,16 +108,20 @@ describe('cleanup of child vitest runs', () => {
     process.kill(group ? -child.pid! : child.pid!, 'SIGINT');
     await child.done;
     // Nodes stop gracefully (SIGTERM, then SIGKILL after the grace delay): allow for it.
-    await eventually(async () => {
-      const l = await leftovers(root);
-      return l.processes.length === 0 && l.dirs.length === 0;
-    }, 15_000, 200);
+    await eventually(
+      async () => {
+        const l = await leftovers(root);
+        return l.processes.length === 0 && l.dirs.length === 0;
+      },
+      15_000,
+      200,
+    );
     expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
   });
 });
 
 describe('killed runs', () => {
-  test('nodes of a SIGKILLed runner stop by themselves; the sweeper removes its dir and strays', async () => {
+  test('a SIGKILLed runner: its nodes stop and its dir goes (orphan guard + run reaper)', async () => {
     const root = privateRoot();
     const readyFile = `${root}.ready`;
     roots.push(readyFile);
@@ -108,24 +140,41 @@ describe('killed runs', () => {
     expect(await eventually(async () => existsSync(readyFile), 90_000, 200)).toBe(true);
     const runId = readFileSync(readyFile, 'utf8');
     expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toHaveLength(2);
+    expect(await entries(root)).toEqual([runId]);
     runner.kill('SIGKILL');
     await new Promise((r) => runner.once('exit', r));
-    // The orphan guard notices within 250 ms and stops the node gracefully.
-    expect(await eventually(async () => (await processesWithEnv(`CHAINLAB_RUN=${runId}`)).length === 0, 10_000)).toBe(true);
-    expect(await entries(root)).toEqual([runId]);
+    await eventually(async () => {
+      const l = await leftovers(root);
+      return l.processes.length === 0 && l.dirs.length === 0;
+    }, 10_000);
+    expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+  });
 
-    // A stray process of a dead run (no orphan guard: not a chainlab-started node binary).
-    const deadRun = newRunId(runner.pid!);
+  test('the sweeper kills processes and removes dirs of dead runs, and leaves live runs alone', async () => {
+    const root = privateRoot();
+    // A dead run: its owner pid has exited, its dir and a process carrying its id remain.
+    const dead = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((r) => dead.once('exit', r));
+    const deadRun = newRunId(dead.pid!);
+    mkdirSync(join(root, deadRun, 'cluster-1', 'data'), { recursive: true });
     const stray = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
       env: { ...process.env, CHAINLAB_RUN: deadRun },
       stdio: 'ignore',
     });
-    await eventually(async () => (await processesWithEnv(`CHAINLAB_RUN=${deadRun}`)).length === 1, 5000);
+    // A live run (owned by this process) must survive the sweep.
+    const liveRun = newRunId(process.pid);
+    mkdirSync(join(root, liveRun));
+    expect(
+      await eventually(async () => (await processesWithEnv(`CHAINLAB_RUN=${deadRun}`)).length === 1, 5000),
+    ).toBe(true);
+
     const swept = await sweepDeadRuns(root);
-    expect(swept.killed.map((p) => p.pid)).toContain(stray.pid);
-    expect(swept.removedDirs).toEqual([join(root, runId)]);
-    expect(await entries(root)).toEqual([]);
-    await new Promise((r) => (stray.exitCode !== null || stray.signalCode !== null ? r(undefined) : stray.once('exit', r)));
+    expect(swept.killed).toEqual([{ pid: stray.pid, runId: deadRun }]);
+    expect(swept.removedDirs).toEqual([join(root, deadRun)]);
+    expect(await entries(root)).toEqual([liveRun]);
+    await new Promise((r) =>
+      stray.exitCode !== null || stray.signalCode !== null ? r(undefined) : stray.once('exit', r),
+    );
     expect(pidAlive(stray.pid!)).toBe(false);
   });
 });

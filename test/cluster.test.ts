@@ -4,11 +4,11 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { runsRoot } from '../src/cluster/cleanup/run.ts';
+import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { Ready } from '../src/cluster/ready.ts';
 import { CapabilityError, ClusterStartError, ConfigError } from '../src/support/errors.ts';
-import { runsRoot } from '../src/cluster/cleanup/run.ts';
-import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { entries, eventually, processesOfRun } from './helpers.ts';
 
 /** Processes of any run owned by this test worker. */
@@ -42,10 +42,16 @@ describe('local deployer', () => {
         expect(existsSync(n.logFile!)).toBe(true);
       }
       expect(cluster.wallets).toHaveLength(4);
-      expect(cluster.facts.genesisSupply).toBe(Object.values(cluster.facts.initialBalances).reduce((a, b) => a + b, 0));
+      expect(cluster.facts.genesisSupply).toBe(
+        Object.values(cluster.facts.initialBalances).reduce((a, b) => a + b, 0),
+      );
       // The chain moves: some node reaches height 2, and the observer saw it on the feed.
-      expect(await eventually(async () => (await cluster.client('val-0').info()).height >= 2, 20_000)).toBe(true);
-      expect(await eventually(async () => cluster.recording.blocks.some((b) => b.height >= 1), 5000)).toBe(true);
+      expect(await eventually(async () => (await cluster.client('val-0').info()).height >= 2, 20_000)).toBe(
+        true,
+      );
+      expect(await eventually(async () => cluster.recording.blocks.some((b) => b.height >= 1), 5000)).toBe(
+        true,
+      );
       expect(existsSync(dir!)).toBe(true);
     }
     expect(await processesOfRun(runId)).toEqual([]);
@@ -69,7 +75,9 @@ describe('local deployer', () => {
     await cluster.stop('val-1');
     await cluster.start('val-1');
 
-    expect(cluster.recording.faults.map((f) => [f.description, f.end !== undefined && f.end >= f.start])).toEqual([
+    expect(
+      cluster.recording.faults.map((f) => [f.description, f.end !== undefined && f.end >= f.start]),
+    ).toEqual([
       ['restart(val-1)', true],
       ['kill(val-2)', true],
       ['pause(val-0)', true],
@@ -78,13 +86,18 @@ describe('local deployer', () => {
     // Every node serves again and follows the chain past where it is now.
     for (const n of cluster.nodes) {
       const from = await heightOf(n.name);
-      expect(await eventually(async () => (await heightOf(n.name)) > from, 30_000), `${n.name} advances`).toBe(true);
+      expect(
+        await eventually(async () => (await heightOf(n.name)) > from, 30_000),
+        `${n.name} advances`,
+      ).toBe(true);
     }
   });
 
   test('a node that cannot start fails the start naming the node, exit code and log; nothing is left', async () => {
     const before = await entries(runsRoot());
-    const error = await new Cluster({ validators: 2, bugs: { 'val-1': ['no-such-bug'] } }).start().catch((e) => e);
+    const error = await new Cluster({ validators: 2, bugs: { 'val-1': ['no-such-bug'] } })
+      .start()
+      .catch((e) => e);
     expect(ClusterStartError.is(error)).toBe(true);
     expect(error).toMatchObject({ node: 'val-1', timedOut: false, exitCode: 2 });
     expect(error.shortMessage).toBe('node val-1 exited with code 2 before it was ready');
@@ -101,14 +114,18 @@ describe('local deployer', () => {
       .catch((e) => e);
     expect(ClusterStartError.is(error)).toBe(true);
     expect(error.timedOut).toBe(true);
-    expect(error.shortMessage).toMatch(/^cluster not ready after \d+ ms: waiting for every node at height ≥ 10000; not ready: val-0: height \d+; val-1: height \d+$/);
+    expect(error.shortMessage).toMatch(
+      /^cluster not ready after \d+ ms: waiting for every node at height ≥ 10000; not ready: val-0: height \d+; val-1: height \d+$/,
+    );
     expect(await processesOfThisWorker()).toEqual([]);
   });
 
   test('bad options fail before anything starts', async () => {
     const before = await entries(runsRoot());
     expect(() => new Cluster({ validators: 2, slotMs: 5 })).toThrow(ConfigError);
-    expect(() => new Cluster({ validators: 2 }).with({ securityParam: 0 })).toThrow(/securityParam: got 0, allowed: an integer 1..1000/);
+    expect(() => new Cluster({ validators: 2 }).with({ securityParam: 0 })).toThrow(
+      /securityParam: got 0, allowed: an integer 1..1000/,
+    );
     expect(await entries(runsRoot())).toEqual(before);
   });
 });
@@ -133,6 +150,8 @@ describe('attach deployer', () => {
     // A tx signed with an attached wallet is accepted by the real node.
     const tx = attached.wallets[0]!.transfer(attached.wallets[1]!.address, 5, attached.facts.minFee, 0);
     expect(await attached.client('val-1').submitTx(tx)).toEqual({ ok: true, id: tx.id });
-    expect(await eventually(async () => attached.recording.blocks.some((b) => b.node === 'val-0'), 10_000)).toBe(true);
+    expect(
+      await eventually(async () => attached.recording.blocks.some((b) => b.node === 'val-0'), 10_000),
+    ).toBe(true);
   });
 });

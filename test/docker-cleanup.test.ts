@@ -21,7 +21,9 @@ const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const fixtureConfig = 'test/fixtures/docker-cleanup/vitest.config.ts';
 const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs');
 
-async function labelledCount(runId: string): Promise<{ containers: number; networks: number; volumes: number }> {
+async function labelledCount(
+  runId: string,
+): Promise<{ containers: number; networks: number; volumes: number }> {
   if (!docker.available) throw new Error('no docker');
   const dockerode = docker.client.container.dockerode;
   const filters = { label: [`${labelKeys.run}=${runId}`] };
@@ -30,7 +32,11 @@ async function labelledCount(runId: string): Promise<{ containers: number; netwo
     dockerode.listNetworks({ filters }),
     dockerode.listVolumes({ filters }),
   ]);
-  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+  return {
+    containers: containers.length,
+    networks: networks.length,
+    volumes: (volumes.Volumes ?? []).length,
+  };
 }
 
 /** Starts `vitest run` on one fixture in its own process group (as a terminal would). */

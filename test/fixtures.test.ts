@@ -3,10 +3,10 @@
  * file, per-test background workloads that stop when their test ends, test-start marks.
  */
 import { describe, expect } from 'vitest';
-import { createClusterTest } from '../src/fixtures/vitest.ts';
 import type { StartedCluster } from '../src/cluster/types.ts';
+import { createClusterTest } from '../src/fixtures/vitest.ts';
 import { systemClock } from '../src/support/clock.ts';
-import { transactions, type StartedTransactions } from '../src/workloads/transactions.ts';
+import { type StartedTransactions, transactions } from '../src/workloads/transactions.ts';
 import { processesOfRun } from './helpers.ts';
 
 const test = createClusterTest({ validators: 2, executors: 1, wallets: 6 });
@@ -24,13 +24,17 @@ describe('createClusterTest', () => {
     expect(earlierLoad.sent).toBeGreaterThanOrEqual(10);
   });
 
-  test('the cluster is shared by the file; the last test’s workload stopped when it ended', async ({ cluster }) => {
+  test('the cluster is shared by the file; the last test’s workload stopped when it ended', async ({
+    cluster,
+  }) => {
     expect(cluster).toBe(first);
     const sent = earlierLoad!.sent;
     await systemClock.sleep(500);
     expect(earlierLoad!.sent).toBe(sent);
     expect(earlierLoad!.submitted()).toHaveLength(sent);
     // Each test's start is marked so matchers judge this test's window.
-    expect(cluster.recording.lastMark('test-start')?.detail).toBe('the cluster is shared by the file; the last test’s workload stopped when it ended');
+    expect(cluster.recording.lastMark('test-start')?.detail).toBe(
+      'the cluster is shared by the file; the last test’s workload stopped when it ended',
+    );
   });
 });

@@ -35,7 +35,11 @@ export async function entries(dir: string): Promise<string[]> {
 }
 
 /** Polls `fn` until it returns true or `timeoutMs` passes; returns the last result. */
-export async function eventually(fn: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+export async function eventually(
+  fn: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<boolean> {
   const deadline = systemClock.monotonic() + timeoutMs;
   for (;;) {
     if (await fn()) return true;

@@ -8,8 +8,26 @@ import { eventually } from './helpers.ts';
 const definition = new Cluster({ validators: 2, wallets: 6, seed: 4242 });
 
 /** What defines a tx sequence, independent of timing. */
-function sequence(records: { from: string; to: string; amount: number; fee: number; nonce: number; node: string; id: string }[]) {
-  return records.map(({ id, from, to, amount, fee, nonce, node }) => ({ id, from, to, amount, fee, nonce, node }));
+function sequence(
+  records: {
+    from: string;
+    to: string;
+    amount: number;
+    fee: number;
+    nonce: number;
+    node: string;
+    id: string;
+  }[],
+) {
+  return records.map(({ id, from, to, amount, fee, nonce, node }) => ({
+    id,
+    from,
+    to,
+    amount,
+    fee,
+    nonce,
+    node,
+  }));
 }
 
 describe('transactions workload', () => {
@@ -17,20 +35,34 @@ describe('transactions workload', () => {
     const runs = [];
     for (let i = 0; i < 2; i++) {
       await using cluster = await definition.start();
-      const load = await transactions({ rate: 25, users: 4, count: 30, amount: { min: 1, max: 50 } }).start(cluster);
+      const load = await transactions({ rate: 25, users: 4, count: 30, amount: { min: 1, max: 50 } }).start(
+        cluster,
+      );
       await load.done;
       expect(load.sent).toBe(30);
       const ids = load.ids();
       expect(new Set(ids).size).toBe(30);
       // Every submitted tx is in the recording, with the node that took it.
-      for (const id of ids) expect(cluster.recording.txs.get(id)).toMatchObject({ workload: 'transactions', outcome: 'accepted' });
-      const done = await eventually(async () => load.submitted().every((r) => r.finalAt !== undefined), 30_000, 250);
-      const pending = load.submitted().filter((r) => r.finalAt === undefined).map((r) => r.id.slice(0, 8));
+      for (const id of ids)
+        expect(cluster.recording.txs.get(id)).toMatchObject({
+          workload: 'transactions',
+          outcome: 'accepted',
+        });
+      const done = await eventually(
+        async () => load.submitted().every((r) => r.finalAt !== undefined),
+        30_000,
+        250,
+      );
+      const pending = load
+        .submitted()
+        .filter((r) => r.finalAt === undefined)
+        .map((r) => r.id.slice(0, 8));
       expect(done, `txs not final: ${pending.join(', ')}`).toBe(true);
       // Nonces per wallet are dense from 0: nothing skipped, nothing reused.
       const byWallet = new Map<string, number[]>();
       for (const r of load.submitted()) byWallet.set(r.from, [...(byWallet.get(r.from) ?? []), r.nonce]);
-      for (const nonces of byWallet.values()) expect(nonces.sort((a, b) => a - b)).toEqual(nonces.map((_, i) => i));
+      for (const nonces of byWallet.values())
+        expect(nonces.sort((a, b) => a - b)).toEqual(nonces.map((_, i) => i));
       expect(byWallet.size).toBeLessThanOrEqual(4);
       runs.push(sequence(load.submitted().sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id))));
     }
@@ -53,7 +85,9 @@ describe('transactions workload', () => {
       .start(cluster)
       .catch((e) => e);
     expect(ConfigError.is(tooMany)).toBe(true);
-    expect(tooMany.message).toContain("transactions.users: got 3, allowed: 1..2 (the cluster's funded wallets");
+    expect(tooMany.message).toContain(
+      "transactions.users: got 3, allowed: 1..2 (the cluster's funded wallets",
+    );
     expect(cluster.recording.txs.size).toBe(0);
   });
 });

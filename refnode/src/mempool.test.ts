@@ -64,6 +64,16 @@ describe('Mempool', () => {
     expect(pool.size).toBe(3);
   });
 
+  it('at an equal fee, a tx nearer to executable displaces one further ahead (no lock-out by future nonces)', () => {
+    const pool = new Mempool({ maxCount: 2, maxBytes: 1_000_000, maxNonceGap: 10 });
+    expect(pool.add(tx(1, 3, 1), rich).ok).toBe(true); // gap 3: waits for nonces 0..2
+    expect(pool.add(tx(2, 5, 1), rich).ok).toBe(true); // gap 5
+    const executable = pool.add(tx(3, 0, 1), rich);
+    expect(executable.ok && executable.evicted.map((t) => t.nonce)).toEqual([5]);
+    expect(pool.add(tx(4, 4, 1), rich)).toMatchObject({ ok: false, code: 'mempool_full' });
+    expect(pool.size).toBe(2);
+  });
+
   it('yields candidates by fee while keeping each sender’s nonce order', () => {
     const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 10 });
     pool.add(tx(1, 1, 100), rich); // high fee but waits for nonce 0

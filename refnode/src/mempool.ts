@@ -15,6 +15,8 @@ interface Entry {
   tx: BlockTx;
   size: number;
   seq: number;
+  /** How far ahead of the sender's account nonce it was when admitted (0 = executable). */
+  gap: number;
 }
 
 /** Result of offering a tx: accepted (maybe evicting lower-fee txs) or refused. */
@@ -108,18 +110,22 @@ export class Mempool {
       };
     const evicted: BlockTx[] = [];
     if (sameNonce) this.#remove(sameNonce.tx.id);
+    const gap = tx.nonce - account.nonce;
     while (this.#byId.size + 1 > this.limits.maxCount || this.#bytes + size > this.limits.maxBytes) {
       const lowest = this.#fees[0];
-      if (lowest === undefined || lowest >= tx.fee) {
+      const victim = lowest === undefined ? undefined : this.#victim(lowest);
+      // A higher fee always wins; at an equal fee a tx closer to executable displaces one further
+      // ahead, so a full pool of future nonces cannot lock out the txs that would unblock them.
+      if (victim === undefined || lowest! > tx.fee || (lowest === tx.fee && victim.gap <= gap)) {
         return {
           ok: false,
           code: 'mempool_full',
           message: `mempool is full (${this.#byId.size}/${this.limits.maxCount} txs, ${this.#bytes}/${this.limits.maxBytes} bytes) and fee ${tx.fee} does not beat the lowest fee ${lowest}`,
         };
       }
-      evicted.push(...this.#evictOne(lowest));
+      evicted.push(...this.#evict(victim));
     }
-    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++ };
+    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++, gap };
     this.#byId.set(id, entry);
     let senderTxs = this.#bySender.get(tx.from);
     if (senderTxs === undefined) {
@@ -140,23 +146,22 @@ export class Mempool {
     return { ok: true, evicted };
   }
 
-  /** Evicts the newest-highest-nonce tx of the lowest fee, plus its sender's later nonces. */
-  #evictOne(fee: number): BlockTx[] {
-    const bucket = this.#byFee.get(fee)!;
+  /** The eviction victim among txs of `fee`: furthest ahead of its sender's nonce, newest on ties. */
+  #victim(fee: number): Entry | undefined {
     let victim: Entry | undefined;
-    for (const id of bucket) {
+    for (const id of this.#byFee.get(fee) ?? []) {
       const entry = this.#byId.get(id)!;
-      if (
-        victim === undefined ||
-        entry.tx.nonce > victim.tx.nonce ||
-        (entry.tx.nonce === victim.tx.nonce && entry.seq > victim.seq)
-      )
-        victim = entry;
+      if (victim === undefined || entry.gap > victim.gap || (entry.gap === victim.gap && entry.seq > victim.seq)) victim = entry;
     }
+    return victim;
+  }
+
+  /** Evicts `victim` and its sender's later nonces (they could no longer apply). */
+  #evict(victim: Entry): BlockTx[] {
     const out: BlockTx[] = [];
-    const senderTxs = this.#bySender.get(victim!.tx.from)!;
+    const senderTxs = this.#bySender.get(victim.tx.from)!;
     for (const [nonce, entry] of [...senderTxs]) {
-      if (nonce >= victim!.tx.nonce) {
+      if (nonce >= victim.tx.nonce) {
         this.#remove(entry.tx.id);
         out.push(entry.tx);
       }

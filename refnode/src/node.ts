@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { type Block, blockSummary, decodeBlock, encodeBlock } from './chain/block.ts';
+import {
+  type Block,
+  blockSummary,
+  type CompactBlock,
+  decodeBlock,
+  decodeCompactBlock,
+  encodeBlock,
+  encodeCompactBlock,
+} from './chain/block.ts';
 import { type AddOutcome, Chain, type ChainNode, nodeKey } from './chain/chain.ts';
 import type { Account, LedgerState } from './chain/ledger.ts';
 import {
@@ -38,6 +46,18 @@ export type NodeEvents = {
 const txFlushMs = 25;
 const maxTxsPerGossip = 1000;
 const rejectedMemory = 100_000;
+/** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
+const maxSyncAnswerBytes = 16 * 1024 * 1024;
+
+/** The longest prefix of `blocks` within `limit` bytes (at least one block). */
+function capBytes(blocks: Uint8Array[], limit: number): Uint8Array[] {
+  let total = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    total += blocks[i]!.byteLength;
+    if (total > limit && i > 0) return blocks.slice(0, i);
+  }
+  return blocks;
+}
 
 /**
  * One running refnode: chain, mempool, storage, p2p and the slot clock wired together.
@@ -162,7 +182,7 @@ export class RefNode implements AsyncDisposable {
           tip: this.chain.best.hash,
           finalizedHeight: this.chain.finalizedHeight,
         }),
-        blocksByHeight: (from, to) => this.encodedBlocks(from, Math.min(to, from + 499)),
+        blocksByHeight: (from, to) => capBytes(this.encodedBlocks(from, Math.min(to, from + 499)), maxSyncAnswerBytes),
         blockByHash: (hash) => {
           const block = this.chain.getBlock(hash);
           return block ? encodeBlock(block) : undefined;
@@ -276,7 +296,7 @@ export class RefNode implements AsyncDisposable {
     );
     this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'out' });
     this.#network
-      ?.publish('blocks', bytes)
+      ?.publish('blocks', encodeCompactBlock(block))
       .catch((error: Error) => this.logger.warn({ err: error.message }, 'publishing block failed'));
   }
 
@@ -369,16 +389,36 @@ export class RefNode implements AsyncDisposable {
     this.metrics.mempoolBytes.set(this.mempool.bytes);
   }
 
-  #onGossipBlock(data: Uint8Array, from: string): Verdict {
+  async #onGossipBlock(data: Uint8Array, from: string): Promise<Verdict> {
     this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'in' });
-    let block: Block;
+    let compact: CompactBlock;
     try {
-      block = decodeBlock(data);
+      compact = decodeCompactBlock(data);
     } catch (error) {
       this.logger.warn({ from, err: (error as Error).message }, `malformed block from ${from}`);
       return 'reject';
     }
-    const outcome = this.#addBlock(block, 'gossip', { bytes: data });
+    if (this.chain.has(compact.hash)) return 'ignore';
+    const { txIds, ...header } = compact;
+    let block: Block | undefined;
+    const txs: BlockTx[] = [];
+    for (const id of txIds) {
+      const tx = this.mempool.get(id);
+      if (tx === undefined) break;
+      txs.push(tx);
+    }
+    if (txs.length === txIds.length) block = { ...header, txs };
+    else {
+      // Some txs never reached us by gossip (or went into a block of another branch): fetch the block.
+      try {
+        const full = await this.#network?.blockByHash(from, compact.hash);
+        block = full === undefined ? undefined : decodeBlock(full);
+      } catch (error) {
+        this.logger.debug({ from, err: (error as Error).message }, `fetching block ${compact.height} from ${from} failed`);
+      }
+      if (block === undefined || block.hash !== compact.hash || this.chain.has(block.hash)) return 'ignore';
+    }
+    const outcome = this.#addBlock(block, 'gossip');
     switch (outcome.kind) {
       case 'added':
         return 'accept';

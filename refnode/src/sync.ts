@@ -118,7 +118,8 @@ export class BlockSync {
         from = target.finalizedHeight() + 1;
         continue;
       }
-      from = to + 1;
+      // A peer may answer fewer blocks than asked (its answer is capped in bytes).
+      from += encoded.length;
     }
     if (target.height() > startHeight) {
       logger.info(

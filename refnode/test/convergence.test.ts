@@ -3,7 +3,7 @@ import { waitFor, writeGenesis } from './cluster.ts';
 
 describe('two groups started apart', () => {
   it('converge on one chain once connected, without reverting a final block', async () => {
-    await using set = await writeGenesis({ validators: 4, wallets: 2, slotMs: 200, securityParam: 8 });
+    await using set = await writeGenesis({ validators: 4, wallets: 2, slotMs: 200, securityParam: 16 });
     const addr = (i: number) =>
       set.config((i + 1) % 4).p2p.peers.find((p) => p.includes(`/tcp/${set.config(i).p2p.port}/`))!;
     // Group A = val-0, val-1; group B = val-2, val-3; each group only knows its own members.
@@ -24,6 +24,8 @@ describe('two groups started apart', () => {
       b[0]!.get(`/blocks?from=1&to=${heightBoth}`),
     ]);
     expect(blockA.body.blocks[0].hash).not.toBe(blockB.body.blocks[0].hash);
+    // Precondition: group B has nothing final yet (else its chain could never yield to A's).
+    expect((await b[1]!.info()).finalizedHeight).toBe(0);
     const finalBefore = await Promise.all([...a, ...b].map(async (n) => ({ node: n, info: await n.info() })));
 
     // Connect: restart val-2 with every other node as a peer (the link between the groups).

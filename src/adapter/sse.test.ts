@@ -9,7 +9,11 @@ describe('parseSse', () => {
   test('parses events split across chunks, multi-line data, comments and CRLF', async () => {
     const out = [];
     for await (const ev of parseSse(
-      chunks(': hello\n\nevent: blo', 'ck\ndata: {"h":1}\n\n', 'data: a\r\ndata: b\r\n\r\nevent: finalized\nid: 7\ndata: x\n\n'),
+      chunks(
+        ': hello\n\nevent: blo',
+        'ck\ndata: {"h":1}\n\n',
+        'data: a\r\ndata: b\r\n\r\nevent: finalized\nid: 7\ndata: x\n\n',
+      ),
     )) {
       out.push(ev);
     }

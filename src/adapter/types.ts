@@ -37,6 +37,18 @@ export interface ResolvedTopology {
   nodes: readonly NodeSpec[];
   /** Which node names each node dials (from `shape`). */
   dials: Readonly<Record<string, readonly string[]>>;
+  /** Per-node tx limits; unset fields keep the chain's defaults. */
+  limits?: NodeLimits;
+}
+
+/** Per-node tx limits a cluster may set (small mempools make pressure reachable in CI). */
+export interface NodeLimits {
+  /** Most pending txs in a node's mempool. */
+  mempoolMaxCount?: number;
+  /** Most pending bytes in a node's mempool. */
+  mempoolMaxBytes?: number;
+  /** Most txs a validator puts in one block. */
+  blockMaxTxs?: number;
 }
 
 /** Chain parameters that observation and matchers need (slot schedule, finality, supply). */
@@ -166,6 +178,11 @@ export interface ChainClient {
   submitTx(tx: SignedTx, opts?: RequestOptions): Promise<SubmitResult>;
   /** Submit many in as few requests as the chain allows; results in input order. */
   submitTxs(txs: readonly SignedTx[], opts?: RequestOptions): Promise<SubmitResult[]>;
+  /**
+   * Submits `body` verbatim as one tx (fuzzing malformed encodings); a refusal is a value.
+   * Optional: adapters that cannot send raw bytes leave it out.
+   */
+  submitRaw?(body: string, opts?: RequestOptions): Promise<SubmitResult>;
   txStatus(id: string, opts?: RequestOptions): Promise<TxStatus>;
   mempool(opts?: RequestOptions & { ids?: boolean }): Promise<MempoolInfo>;
   account(address: string, opts?: RequestOptions): Promise<{ balance: number; nonce: number }>;
@@ -188,6 +205,28 @@ export interface Wallet {
   balance: number;
   /** Signs a transfer; does not submit it. */
   transfer(to: string, amount: number, fee: number, nonce: number): SignedTx;
+  /**
+   * Builds a deliberately invalid transfer for fuzzing (any amount, fee or nonce, a foreign
+   * chain id, a broken or foreign signature, a padded encoding). Optional per adapter.
+   */
+  forge?(spec: ForgeSpec): SignedTx;
+}
+
+/** What {@link Wallet.forge} builds: the fields as given, signed as `signature` says. */
+export interface ForgeSpec {
+  to: string;
+  /** Any number, even 0, negative or beyond the safe integers. */
+  amount: number;
+  fee: number;
+  nonce: number;
+  /** Sign for this chain id instead of the cluster's. */
+  chainId?: string;
+  /** `valid` (default), `corrupt` (one signature bit flipped), or `foreign` (signed by `foreignKeyOf`'s key). */
+  signature?: 'valid' | 'corrupt' | 'foreign';
+  /** The wallet whose key signs a `foreign` signature. */
+  foreignKeyOf?: Wallet;
+  /** Pads the encoding with an extra field to at least this many bytes. */
+  padToBytes?: number;
 }
 
 /** Where one peer can be dialled (the deployer decides; a link layer may substitute a proxy). */

@@ -13,7 +13,10 @@ export interface RuntimeChoiceOptions {
   stopGraceMs?: number;
 }
 
-export async function runtimeFactory(name: DeployerName, opts: RuntimeChoiceOptions): Promise<RuntimeFactory> {
+export async function runtimeFactory(
+  name: DeployerName,
+  opts: RuntimeChoiceOptions,
+): Promise<RuntimeFactory> {
   if (name === 'local') return localRuntime(opts);
   if (name === 'docker') {
     // A variable specifier keeps testcontainers out of runs that never use docker.
@@ -23,15 +26,25 @@ export async function runtimeFactory(name: DeployerName, opts: RuntimeChoiceOpti
       mod = await import(specifier);
     } catch (error) {
       throw new ConfigError('cluster options', [
-        { path: 'deployer', value: name, allowed: `an available deployer (docker failed to load: ${(error as Error).message})` },
+        {
+          path: 'deployer',
+          value: name,
+          allowed: `an available deployer (docker failed to load: ${(error as Error).message})`,
+        },
       ]);
     }
     if (typeof mod.dockerRuntime !== 'function') {
       throw new ConfigError('cluster options', [
-        { path: 'deployer', value: name, allowed: 'an available deployer (src/cluster/docker/index.ts has no dockerRuntime)' },
+        {
+          path: 'deployer',
+          value: name,
+          allowed: 'an available deployer (src/cluster/docker/index.ts has no dockerRuntime)',
+        },
       ]);
     }
     return mod.dockerRuntime(opts);
   }
-  throw new ConfigError('cluster options', [{ path: 'deployer', value: name, allowed: `'local' or 'docker' here` }]);
+  throw new ConfigError('cluster options', [
+    { path: 'deployer', value: name, allowed: `'local' or 'docker' here` },
+  ]);
 }

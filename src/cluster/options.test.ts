@@ -33,7 +33,12 @@ describe('cluster options', () => {
   test('parts compose; star makes every node dial the first validator', () => {
     const c = Cluster.of(validators(2), executors(2), star());
     expect(c.resolved.topology.nodes.map((n) => n.name)).toEqual(['val-0', 'val-1', 'exe-0', 'exe-1']);
-    expect(c.resolved.topology.dials).toEqual({ 'val-0': [], 'val-1': ['val-0'], 'exe-0': ['val-0'], 'exe-1': ['val-0'] });
+    expect(c.resolved.topology.dials).toEqual({
+      'val-0': [],
+      'val-1': ['val-0'],
+      'exe-0': ['val-0'],
+      'exe-1': ['val-0'],
+    });
     // with() returns a new definition and leaves the shared one alone.
     const bigger = c.withValidators(4);
     expect(bigger.resolved.topology.validators).toBe(4);
@@ -72,14 +77,18 @@ describe('cluster options', () => {
   test('the environment picks the deployer and is validated too', () => {
     expect(resolveClusterOptions({}, { CHAINLAB_DEPLOYER: 'docker' }).deployer).toBe('docker');
     expect(
-      resolveClusterOptions({}, { CHAINLAB_DEPLOYER: 'attach', CHAINLAB_ATTACH_URLS: 'http://127.0.0.1:1,http://127.0.0.1:2' })
-        .attach,
+      resolveClusterOptions(
+        {},
+        { CHAINLAB_DEPLOYER: 'attach', CHAINLAB_ATTACH_URLS: 'http://127.0.0.1:1,http://127.0.0.1:2' },
+      ).attach,
     ).toEqual({ urls: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], chainDir: undefined });
     expect(issuesOf(() => resolveClusterOptions({}, { CHAINLAB_DEPLOYER: 'k8s' }))).toEqual([
       { path: 'CHAINLAB_DEPLOYER', value: 'k8s', allowed: "'local', 'docker' or 'attach'" },
     ]);
     expect(issuesOf(() => resolveClusterOptions({ deployer: 'attach' }, {}))[0]?.path).toBe('attach.urls');
     // An explicit option wins over the environment.
-    expect(resolveClusterOptions({ deployer: 'local' }, { CHAINLAB_DEPLOYER: 'docker' }).deployer).toBe('local');
+    expect(resolveClusterOptions({ deployer: 'local' }, { CHAINLAB_DEPLOYER: 'docker' }).deployer).toBe(
+      'local',
+    );
   });
 });

@@ -33,6 +33,10 @@ export interface ClusterOptions {
   chainId?: string;
   /** Deliberate faults per node name (adapter capability `bugs`), e.g. `{ 'val-1': ['no-sync'] }`. */
   bugs?: Record<string, string[]>;
+  /** Mempool bounds per node. Default: the chain's (refnode: 10 000 txs, 8 MiB). Small bounds make pressure reachable in CI. */
+  mempool?: { maxCount?: number; maxBytes?: number };
+  /** Most txs a validator puts in one block. Default: the chain's (refnode: 4000). */
+  maxBlockTxs?: number;
   /** Seed of every random choice. Default: `CHAINLAB_SEED`, else random (printed on failure). */
   seed?: number;
   /** Deployer. Default: `CHAINLAB_DEPLOYER`, else `local`. */
@@ -79,6 +83,11 @@ export const clusterOptionsAllowed: AllowedText = {
   securityParam: 'an integer 1..1000',
   chainId: 'a string of 1..64 letters, digits, - or _',
   bugs: 'an object { [node name]: string[] }',
+  'mempool.maxCount': 'an integer 1..1000000',
+  'mempool.maxBytes': 'an integer 1024..1073741824 (bytes)',
+  'mempool.*': 'one of maxCount, maxBytes',
+  mempool: 'an object { maxCount?, maxBytes? }',
+  maxBlockTxs: 'an integer 1..100000',
   seed: `an integer 0..${MAX_SEED}`,
   deployer: `'local', 'docker' or 'attach'`,
   'attach.urls': 'a non-empty list of http(s) URLs',
@@ -89,7 +98,7 @@ export const clusterOptionsAllowed: AllowedText = {
   adapter: 'a ChainAdapter ({ name, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, slotMs, activeSlotCoeff, securityParam, chainId, bugs, seed, deployer, attach, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
 const deployers = ['local', 'docker', 'attach'] as const;
@@ -108,6 +117,13 @@ const schema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
   bugs: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  mempool: z
+    .strictObject({
+      maxCount: z.int().min(1).max(1_000_000).optional(),
+      maxBytes: z.int().min(1024).max(1_073_741_824).optional(),
+    })
+    .optional(),
+  maxBlockTxs: z.int().min(1).max(100_000).optional(),
   seed: z.int().min(0).max(MAX_SEED).optional(),
   deployer: z.enum(deployers).optional(),
   attach: z
@@ -154,9 +170,13 @@ export function dialPlan(nodes: readonly NodeSpec[], shape: TopologyShape): Reco
 }
 
 /** Reads `CHAINLAB_DEPLOYER` / `CHAINLAB_ATTACH_URLS` / `CHAINLAB_ATTACH_DIR`. */
-function fromEnv(env: NodeJS.ProcessEnv): { deployer?: unknown; attach?: { urls: string[]; chainDir?: string } } {
+function fromEnv(env: NodeJS.ProcessEnv): {
+  deployer?: unknown;
+  attach?: { urls: string[]; chainDir?: string };
+} {
   const out: { deployer?: unknown; attach?: { urls: string[]; chainDir?: string } } = {};
-  if (env.CHAINLAB_DEPLOYER !== undefined && env.CHAINLAB_DEPLOYER !== '') out.deployer = env.CHAINLAB_DEPLOYER;
+  if (env.CHAINLAB_DEPLOYER !== undefined && env.CHAINLAB_DEPLOYER !== '')
+    out.deployer = env.CHAINLAB_DEPLOYER;
   if (env.CHAINLAB_ATTACH_URLS !== undefined && env.CHAINLAB_ATTACH_URLS !== '') {
     out.attach = { urls: env.CHAINLAB_ATTACH_URLS.split(',').map((u) => u.trim()) };
     if (env.CHAINLAB_ATTACH_DIR) out.attach.chainDir = env.CHAINLAB_ATTACH_DIR;
@@ -168,7 +188,10 @@ function fromEnv(env: NodeJS.ProcessEnv): { deployer?: unknown; attach?: { urls:
  * Validates options and applies defaults and the environment. Throws one `ConfigError`
  * listing every problem (options first, then environment variables).
  */
-export function resolveClusterOptions(input: ClusterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedClusterOptions {
+export function resolveClusterOptions(
+  input: ClusterOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedClusterOptions {
   const issues: ConfigIssue[] = [];
   let parsed: z.output<typeof schema> | undefined;
   try {
@@ -207,11 +230,19 @@ export function resolveClusterOptions(input: ClusterOptions, env: NodeJS.Process
     const names = new Set(nodes.map((n) => n.name));
     for (const name of Object.keys(parsed.bugs)) {
       if (!names.has(name)) {
-        issues.push({ path: `bugs.${name}`, value: parsed.bugs[name], allowed: `a node of this cluster: ${[...names].join(', ')}` });
+        issues.push({
+          path: `bugs.${name}`,
+          value: parsed.bugs[name],
+          allowed: `a node of this cluster: ${[...names].join(', ')}`,
+        });
       }
     }
     if (Object.keys(parsed.bugs).length > 0 && parsed.adapter && !parsed.adapter.capabilities.has('bugs')) {
-      issues.push({ path: 'bugs', value: parsed.bugs, allowed: `nothing: the ${parsed.adapter.name} adapter has no bugs` });
+      issues.push({
+        path: 'bugs',
+        value: parsed.bugs,
+        allowed: `nothing: the ${parsed.adapter.name} adapter has no bugs`,
+      });
     }
   }
   throwIfIssues('cluster options', issues);
@@ -230,6 +261,11 @@ export function resolveClusterOptions(input: ClusterOptions, env: NodeJS.Process
       chainId: p.chainId,
       nodes,
       dials: dialPlan(nodes, p.shape),
+      limits: {
+        ...(p.mempool?.maxCount === undefined ? {} : { mempoolMaxCount: p.mempool.maxCount }),
+        ...(p.mempool?.maxBytes === undefined ? {} : { mempoolMaxBytes: p.mempool.maxBytes }),
+        ...(p.maxBlockTxs === undefined ? {} : { blockMaxTxs: p.maxBlockTxs }),
+      },
     },
     seed: p.seed,
     deployer,

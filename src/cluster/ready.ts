@@ -134,4 +134,3 @@ export const Ready = {
 export function defaultReady(nodeCount: number): ReadyStrategy {
   return nodeCount > 1 ? Ready.forPeers(1) : Ready.forServing();
 }
-

@@ -7,8 +7,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { refnodeAdapter } from '../adapter/refnode/adapter.ts';
 import type { ChainAdapter, ChainClient, ChainFacts, LaunchEndpoints, Wallet } from '../adapter/types.ts';
-import { startObserver } from '../observe/observer.ts';
 import type { StartedObserver } from '../observe/observer.ts';
+import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
 import { ChainlabError, ClusterStartError } from '../support/errors.ts';
@@ -58,7 +58,10 @@ class Teardown {
   }
 }
 
-export async function startCluster(opts: ResolvedClusterOptions, startOpts: StartClusterOptions): Promise<StartedCluster> {
+export async function startCluster(
+  opts: ResolvedClusterOptions,
+  startOpts: StartClusterOptions,
+): Promise<StartedCluster> {
   const clock = startOpts.clock ?? systemClock;
   const log = startOpts.log ?? defaultLog();
   const adapter: ChainAdapter = opts.adapter ?? refnodeAdapter();
@@ -150,7 +153,9 @@ export async function startCluster(opts: ResolvedClusterOptions, startOpts: Star
       const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failures.length > 0) {
         // The first real failure, not the aborts it caused in the other nodes.
-        const original = failures.find((f) => ClusterStartError.is(f.reason) || !signal.aborted || f.reason !== signal.reason);
+        const original = failures.find(
+          (f) => ClusterStartError.is(f.reason) || !signal.aborted || f.reason !== signal.reason,
+        );
         throw (original ?? failures[0]!).reason;
       }
     }
@@ -175,7 +180,9 @@ export async function startCluster(opts: ResolvedClusterOptions, startOpts: Star
 
     const ready = opts.ready ?? defaultReady(nodes.length);
     await ready.wait({ nodes, clock, signal, deadline });
-    log(`${clusterName} ready (${ready.description}) in ${Math.round(clock.monotonic() - began)} ms, seed ${seed}`);
+    log(
+      `${clusterName} ready (${ready.description}) in ${Math.round(clock.monotonic() - began)} ms, seed ${seed}`,
+    );
 
     const observer = startObserver({
       nodes: () => nodes,
@@ -201,7 +208,10 @@ export async function startCluster(opts: ResolvedClusterOptions, startOpts: Star
       name: clusterName,
     });
     registration[Symbol.dispose]();
-    const clusterRegistration = runRegistry.add({ label: `cluster ${clusterName}`, dispose: () => cluster.dispose() });
+    const clusterRegistration = runRegistry.add({
+      label: `cluster ${clusterName}`,
+      dispose: () => cluster.dispose(),
+    });
     teardown.push('unregister', async () => clusterRegistration[Symbol.dispose]());
     return cluster;
   } catch (error) {
@@ -269,7 +279,9 @@ class RunningCluster implements StartedCluster {
     const name = typeof ref === 'string' ? ref : ref.name;
     const found = this.nodes.find((n) => n.name === name);
     if (!found) {
-      throw new ChainlabError(`no node named ${JSON.stringify(name)}; this cluster has ${this.nodes.map((n) => n.name).join(', ')}`);
+      throw new ChainlabError(
+        `no node named ${JSON.stringify(name)}; this cluster has ${this.nodes.map((n) => n.name).join(', ')}`,
+      );
     }
     return found;
   }
@@ -319,7 +331,8 @@ class RunningCluster implements StartedCluster {
       }
       errors.push(...(await this.#teardown.run()));
       if (errors.length === 1) throw errors[0];
-      if (errors.length > 1) throw new AggregateError(errors, `disposing ${this.name}: ${errors.length} steps failed`);
+      if (errors.length > 1)
+        throw new AggregateError(errors, `disposing ${this.name}: ${errors.length} steps failed`);
     })();
     return this.#disposed;
   }

@@ -30,6 +30,10 @@ export function star(): ClusterOptions {
 }
 
 /** Slot schedule: slot duration (ms), active slot coefficient f and security parameter k. */
-export function slots(opts: { slotMs?: number; activeSlotCoeff?: number; securityParam?: number }): ClusterOptions {
+export function slots(opts: {
+  slotMs?: number;
+  activeSlotCoeff?: number;
+  securityParam?: number;
+}): ClusterOptions {
   return { ...opts };
 }

@@ -1,30 +1,59 @@
 // chainlab/matchers: the matchers, their pure checkers and verdict types (re-exports only).
 export { chainlabMatchers } from './matchers.ts';
-export type { ChainlabMatchers } from './types.ts';
-export { InvariantError, MatcherSubjectError, type MatcherSubject } from './shell.ts';
+export { InvariantError, type MatcherSubject, MatcherSubjectError } from './shell.ts';
+export {
+  type ConserveSupplyOptions,
+  checkConserveSupply,
+  type SupplyVerdict,
+  supplyFailure,
+  toConserveSupply,
+} from './to-conserve-supply.ts';
+export {
+  type ConvergenceVerdict,
+  type ConvergeOptions,
+  checkConverge,
+  convergenceFailure,
+  toConverge,
+} from './to-converge.ts';
+export {
+  checkIncludeAll,
+  type IncludeAllOptions,
+  type InclusionVerdict,
+  inclusionFailure,
+  type TxSource,
+  toIncludeAll,
+} from './to-include-all.ts';
+export {
+  type BlockIntervalOptions,
+  type BlockIntervalVerdict,
+  blockIntervalFailure,
+  checkBlockIntervals,
+  intervalBounds,
+  toKeepBlockIntervals,
+} from './to-keep-block-intervals.ts';
 export {
   checkStayLive,
-  livenessBounds,
-  livenessFailure,
-  toStayLive,
   type LivenessBounds,
   type LivenessVerdict,
   type LivenessViolation,
+  livenessBounds,
+  livenessFailure,
   type StayLiveOptions,
+  toStayLive,
 } from './to-stay-live.ts';
+export type { ChainlabMatchers } from './types.ts';
 export {
-  checkConserveSupply,
-  supplyFailure,
-  toConserveSupply,
-  type ConserveSupplyOptions,
-  type SupplyVerdict,
-} from './to-conserve-supply.ts';
-export { checkConverge, convergenceFailure, toConverge, type ConvergeOptions, type ConvergenceVerdict } from './to-converge.ts';
+  checkIncludeExactlyOnce,
+  type ExactlyOnceVerdict,
+  exactlyOnceFailure,
+  type IncludeExactlyOnceOptions,
+  toIncludeExactlyOnce,
+} from './to-include-exactly-once.ts';
+export { checkFuzzRejections, checkRejectWith, type RejectVerdict, rejectFailure, toRejectWith } from './to-reject-with.ts';
 export {
-  checkIncludeAll,
-  inclusionFailure,
-  toIncludeAll,
-  type IncludeAllOptions,
-  type InclusionVerdict,
-  type TxSource,
-} from './to-include-all.ts';
+  checkNeverInclude,
+  type NeverIncludeOptions,
+  type NeverIncludeVerdict,
+  neverIncludeFailure,
+  toNeverInclude,
+} from './to-never-include.ts';

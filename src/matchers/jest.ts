@@ -12,13 +12,16 @@ interface JestExpect {
 
 const jestExpect = (globalThis as { expect?: JestExpect }).expect;
 if (!jestExpect || typeof jestExpect.extend !== 'function') {
-  throw new Error('chainlab/jest: no global `expect` with `extend`; import it from a Jest setup file (setupFilesAfterEach)');
+  throw new Error(
+    'chainlab/jest: no global `expect` with `extend`; import it from a Jest setup file (setupFilesAfterEach)',
+  );
 }
 jestExpect.extend(chainlabMatchers);
 
 declare global {
-  // biome-ignore lint/style/noNamespace: @types/jest declares its matchers in this global namespace.
+  // @types/jest declares its matchers in this global namespace, with these type parameters.
   namespace jest {
+    // biome-ignore lint/complexity/noBannedTypes: must match @types/jest's declaration exactly.
     interface Matchers<R, T = {}> extends ChainlabMatchers<Promise<void>> {}
   }
 }

@@ -5,10 +5,23 @@
 import { toConserveSupply } from './to-conserve-supply.ts';
 import { toConverge } from './to-converge.ts';
 import { toIncludeAll } from './to-include-all.ts';
+import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
+import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
+import { toNeverInclude } from './to-never-include.ts';
+import { toRejectWith } from './to-reject-with.ts';
 import { toStayLive } from './to-stay-live.ts';
 
 /**
  * chainlab's matchers, ready for `expect.extend(chainlabMatchers)`.
  * `chainlab/vitest` and `chainlab/jest` register them for you.
  */
-export const chainlabMatchers = { toStayLive, toConserveSupply, toConverge, toIncludeAll };
+export const chainlabMatchers = {
+  toStayLive,
+  toConserveSupply,
+  toConverge,
+  toIncludeAll,
+  toKeepBlockIntervals,
+  toIncludeExactlyOnce,
+  toRejectWith,
+  toNeverInclude,
+};

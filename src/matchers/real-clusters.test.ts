@@ -9,7 +9,9 @@ import { transactions } from '../workloads/transactions.ts';
 import { InvariantError } from './shell.ts';
 import './vitest.ts';
 
-const base = { slotMs: 200, securityParam: 3, wallets: 8 } as const;
+// k = 6: with k = 3 two validators that meet late can each finalize a private chain at start
+// (a refnode start-up split this suite found), which is not what these tests are about.
+const base = { slotMs: 200, securityParam: 6, wallets: 8 } as const;
 
 /** Runs `fn`, expecting it to throw an InvariantError; returns it. */
 async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
@@ -32,7 +34,9 @@ describe('a healthy cluster, then its validators stopped', () => {
 
   test('all four matchers pass on a healthy cluster under load', async () => {
     const since = cluster.recording.now();
-    const load = await transactions({ rate: 10, users: 4, durationMs: 6000, name: 'e2e-load' }).start(cluster);
+    const load = await transactions({ rate: 10, users: 4, durationMs: 6000, name: 'e2e-load' }).start(
+      cluster,
+    );
     await expect(cluster).toStayLive({ for: 8000, since });
     await load.done;
     await load.stop();
@@ -42,15 +46,22 @@ describe('a healthy cluster, then its validators stopped', () => {
     await expect(cluster).toConserveSupply();
     // And .not fails on the same healthy cluster, saying why.
     const notLive = await failure(() => expect(cluster).not.toStayLive({ since }));
-    expect(notLive.message).toMatch(/^expected val-0, val-1, val-2 and exe-0 not to stay live between t=\d+\.\ds and t=\d+\.\ds, but every node finalized at pace/);
+    expect(notLive.message).toMatch(
+      /^expected val-0, val-1, val-2 and exe-0 not to stay live between t=\d+\.\ds and t=\d+\.\ds, but every node finalized at pace/,
+    );
   });
 
   test('toIncludeAll names txs that were signed but never sent', async () => {
     const [a, b] = cluster.wallets;
-    const unsent = [a!.transfer(b!.address, 5, cluster.facts.minFee, 10_000), a!.transfer(b!.address, 6, cluster.facts.minFee, 10_001)];
+    const unsent = [
+      a!.transfer(b!.address, 5, cluster.facts.minFee, 10_000),
+      a!.transfer(b!.address, 6, cluster.facts.minFee, 10_001),
+    ];
     const error = await failure(() => expect(cluster).toIncludeAll(unsent, { within: 1500 }));
     expect(error.message).toContain(`expected at least 100% of 2 txs (given) to be included within 1.5s`);
-    expect(error.message).toContain(`0 were (0%), 2 missing: ${unsent[0]!.id.slice(0, 8)}… was never submitted (not in the recording)`);
+    expect(error.message).toContain(
+      `0 were (0%), 2 missing: ${unsent[0]!.id.slice(0, 8)}… was never submitted (not in the recording)`,
+    );
     expect(error.message).toContain(`(seed ${cluster.seed})\nreplay: CHAINLAB_SEED=${cluster.seed}`);
     expect(error.message).toMatch(/\nreport: .*reports\/toIncludeAll-\d+-\d+\.txt/);
   });
@@ -70,7 +81,9 @@ describe('a healthy cluster, then its validators stopped', () => {
     // The stopped validators are excused (declared fault windows), the executor is not.
     await expect(cluster).not.toStayLive({ since });
     const converge = await failure(() => expect(cluster).toConverge({ within: 1000 }));
-    expect(converge.message).toMatch(/^expected all 4 nodes to agree on the final block between .*; val-0 did not answer since t=\d+\.\ds \(/);
+    expect(converge.message).toMatch(
+      /^expected all 4 nodes to agree on the final block between .*; val-0(, val-1 and val-2)? did not answer since t=\d+\.\ds \(declared fault stop\(val-0\)/,
+    );
   });
 });
 
@@ -78,14 +91,26 @@ describe('a node on a different genesis', () => {
   let main: StartedCluster;
   let other: StartedCluster;
   beforeAll(async () => {
-    main = await Cluster.of({ ...base, validators: 2, executors: 0, seed: 11, name: 'matchers-main' }).start();
-    other = await Cluster.of({ ...base, validators: 1, executors: 0, seed: 12, name: 'matchers-other' }).start();
+    main = await Cluster.of({
+      ...base,
+      validators: 2,
+      executors: 0,
+      seed: 11,
+      name: 'matchers-main',
+    }).start();
+    other = await Cluster.of({
+      ...base,
+      validators: 1,
+      executors: 0,
+      seed: 12,
+      name: 'matchers-other',
+    }).start();
   }, 180_000);
   afterAll(async () => {
     await Promise.allSettled([main?.dispose(), other?.dispose()]);
   });
 
-  test('toConverge fails naming the odd node and both blocks; toStayLive sees it off pace', async () => {
+  test('toConverge fails naming the odd node and both blocks', async () => {
     // One observer over the main cluster plus the foreign node, as if it were part of it.
     const stranger = other.node('val-0');
     const observer = startObserver({
@@ -97,9 +122,10 @@ describe('a node on a different genesis', () => {
     const subject = { recording: observer.recording, observer };
     await systemClock.sleep(4000);
     const error = await failure(() => expect(subject).toConverge({ within: 3000 }));
-    expect(error.actual).toMatchObject({ kind: expect.stringMatching(/^(diverged|spread)$/) });
-    expect(error.message).toMatch(/^expected all 3 nodes to agree on the final block between t=\d+\.\ds and t=\d+\.\ds; /);
-    expect(error.message).toContain('val-x');
+    expect(error.actual).toMatchObject({ kind: 'diverged' });
+    expect(error.message).toMatch(
+      /^expected all 3 nodes to agree on the final block between t=\d+\.\ds and t=\d+\.\ds; at final height \d+ val-0 and val-1 have [0-9a-f]{8}… \(state root [0-9a-f]{8}…\) while val-x has [0-9a-f]{8}… \(state root [0-9a-f]{8}…\)/,
+    );
     expect(error.message).toContain('(seed 11)\nreplay: CHAINLAB_SEED=11');
     // Without the stranger they agree.
     await expect(subject).toConverge({ within: 3000, nodes: ['val-0', 'val-1'] });
@@ -110,7 +136,13 @@ describe('a chain whose proposers mint (refnode --bug mint-on-propose)', () => {
   let cluster: StartedCluster;
   beforeAll(async () => {
     const bug = ['mint-on-propose'];
-    cluster = await Cluster.of({ ...base, validators: 2, executors: 0, name: 'matchers-mint', bugs: { 'val-0': bug, 'val-1': bug } }).start();
+    cluster = await Cluster.of({
+      ...base,
+      validators: 2,
+      executors: 0,
+      name: 'matchers-mint',
+      bugs: { 'val-0': bug, 'val-1': bug },
+    }).start();
   }, 120_000);
   afterAll(async () => {
     await cluster?.dispose();
@@ -119,7 +151,11 @@ describe('a chain whose proposers mint (refnode --bug mint-on-propose)', () => {
   test('toConserveSupply fails with the supply, the excess and the minting proposer', async () => {
     await systemClock.sleep(3000);
     const error = await failure(() => expect(cluster).toConserveSupply());
-    expect(error.actual).toMatchObject({ kind: 'supply-changed', node: 'val-0', expected: cluster.facts.genesisSupply });
+    expect(error.actual).toMatchObject({
+      kind: 'supply-changed',
+      node: 'val-0',
+      expected: cluster.facts.genesisSupply,
+    });
     const v = error.actual as { height: number; observed: number };
     // One unit per block: the excess equals the final height.
     expect(v.observed - cluster.facts.genesisSupply).toBe(v.height);

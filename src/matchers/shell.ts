@@ -5,11 +5,11 @@
  * `.not`-aware result or a thrown `InvariantError`.
  */
 
-import { ChainlabError, type ChainlabErrorKind, chainlabErrorBrand } from '../support/errors.ts';
+import { join } from 'node:path';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
 import { writeReport } from '../observe/report.ts';
-import { join } from 'node:path';
+import { ChainlabError, type ChainlabErrorKind, chainlabErrorBrand } from '../support/errors.ts';
 
 /** What a matcher can judge: a started cluster, anything with `recording` (+ `observer`), or a recording. */
 export interface MatcherSubject {
@@ -79,7 +79,12 @@ export class InvariantError extends ChainlabError {
 }
 
 function isKind(x: unknown, kind: string): boolean {
-  return typeof x === 'object' && x !== null && (x as Record<PropertyKey, unknown>)[chainlabErrorBrand] === true && (x as { kind?: unknown }).kind === kind;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    (x as Record<PropertyKey, unknown>)[chainlabErrorBrand] === true &&
+    (x as { kind?: unknown }).kind === kind
+  );
 }
 
 /**
@@ -103,7 +108,15 @@ function userFrames(callSite: Error): string {
   // Our own frames and the runner's (vitest/jest internals live in node_modules) say nothing
   // about which assertion failed.
   const ours = (l: string): boolean => l.includes(here) && !/\.(test|spec)\.[cm]?[jt]s:/.test(l);
-  return lines.filter((l) => !ours(l) && !l.includes('/node_modules/') && !l.includes('node:internal') && !l.includes('<anonymous>')).join('\n');
+  return lines
+    .filter(
+      (l) =>
+        !ours(l) &&
+        !l.includes('/node_modules/') &&
+        !l.includes('node:internal') &&
+        !l.includes('<anonymous>'),
+    )
+    .join('\n');
 }
 
 function describe(x: unknown): string {

@@ -4,7 +4,12 @@ import { type SimulatedNode, simulateHistory } from '../observe/simulated-histor
 import { checkConserveSupply, supplyFailure } from './to-conserve-supply.ts';
 import './vitest.ts';
 
-const healthy: SimulatedNode[] = [{ name: 'val-0' }, { name: 'val-1' }, { name: 'val-2' }, { name: 'exe-0', role: 'executor' }];
+const healthy: SimulatedNode[] = [
+  { name: 'val-0' },
+  { name: 'val-1' },
+  { name: 'val-2' },
+  { name: 'exe-0', role: 'executor' },
+];
 
 describe('checkConserveSupply on recorded histories', () => {
   test('supply and every balance match the replay on a healthy chain with transfers', () => {
@@ -18,7 +23,12 @@ describe('checkConserveSupply on recorded histories', () => {
   test('a proposer minting for itself breaks supply on every node', () => {
     const rec = simulateHistory({ durationMs: 20_000, nodes: healthy, txsPerBlock: 1, mintPerBlock: 1 });
     const v = checkConserveSupply(rec);
-    expect(v).toMatchObject({ kind: 'supply-changed', node: 'val-0', observed: 5_000_046, expected: 5_000_000 });
+    expect(v).toMatchObject({
+      kind: 'supply-changed',
+      node: 'val-0',
+      observed: 5_000_046,
+      expected: 5_000_000,
+    });
     expect(supplyFailure(v, rec.seed)).toMatchInlineSnapshot(`
       "expected total supply on val-0 at final height 46 (t=20.0s) to equal genesis 5000000; it is 5000046 (+46); e.g. 59e668bb… has 32, the replay gives 16 (+16, it proposed 16 blocks); also changed on val-1, val-2 and exe-0 (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
@@ -52,7 +62,10 @@ describe('checkConserveSupply on recorded histories', () => {
   test('a tx body we never saw makes the replay incomplete rather than wrong', () => {
     const dump = simulateHistory({ durationMs: 20_000, nodes: healthy, txsPerBlock: 1 }).toJSON();
     dump.txs = dump.txs.slice(1);
-    expect(checkConserveSupply(Recording.fromJSON(dump))).toMatchObject({ kind: 'unobserved', node: 'val-0' });
+    expect(checkConserveSupply(Recording.fromJSON(dump))).toMatchObject({
+      kind: 'unobserved',
+      node: 'val-0',
+    });
   });
 });
 

@@ -9,7 +9,14 @@ import { z } from 'zod';
 import type { Recording, StateObservation } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, nodeList, plural, replayHint, short, signed } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 
 /** Options of `toConserveSupply`. */
 export interface ConserveSupplyOptions {
@@ -107,7 +114,11 @@ export function checkConserveSupply(rec: Recording, opts: ConserveSupplyOptions 
     const s = rec.lastState(node);
     if (!s) {
       const failed = rec.events.findLast((e) => e.node === node && e.event === 'state-failed');
-      return { kind: 'unobserved', node, reason: failed ? `its state could not be read (${failed.detail})` : 'no state snapshot was taken' };
+      return {
+        kind: 'unobserved',
+        node,
+        reason: failed ? `its state could not be read (${failed.detail})` : 'no state snapshot was taken',
+      };
     }
     snapshots.push(s);
   }
@@ -115,7 +126,15 @@ export function checkConserveSupply(rec: Recording, opts: ConserveSupplyOptions 
   if (changed.length > 0) {
     const first = changed[0]!;
     const replay = replayOn(rec, first);
-    const verdict: SupplyChanged = { kind: 'supply-changed', node: first.node, height: first.snapshot.height, at: first.at, expected: genesis, observed: sum(first), alsoOn: changed.slice(1).map((s) => s.node) };
+    const verdict: SupplyChanged = {
+      kind: 'supply-changed',
+      node: first.node,
+      height: first.snapshot.height,
+      at: first.at,
+      expected: genesis,
+      observed: sum(first),
+      alsoOn: changed.slice(1).map((s) => s.node),
+    };
     if (replay.kind === 'balance-mismatch') verdict.witness = replay;
     return verdict;
   }
@@ -123,7 +142,13 @@ export function checkConserveSupply(rec: Recording, opts: ConserveSupplyOptions 
   for (const s of snapshots) {
     const v = replayOn(rec, s);
     if (v.kind !== 'ok') return v;
-    results.push({ node: s.node, height: s.snapshot.height, supply: genesis, accounts: Object.keys(s.snapshot.accounts).length, txs: v.txs });
+    results.push({
+      node: s.node,
+      height: s.snapshot.height,
+      supply: genesis,
+      accounts: Object.keys(s.snapshot.accounts).length,
+      txs: v.txs,
+    });
   }
   return { kind: 'conserved', genesisSupply: genesis, nodes: results };
 }
@@ -135,12 +160,19 @@ function sum(s: StateObservation): number {
 }
 
 /** Replays the node's recorded chain up to the snapshot and compares every account. */
-function replayOn(rec: Recording, s: StateObservation): { kind: 'ok'; txs: number } | BalanceMismatch | InvalidTxIncluded | Unobserved {
+function replayOn(
+  rec: Recording,
+  s: StateObservation,
+): { kind: 'ok'; txs: number } | BalanceMismatch | InvalidTxIncluded | Unobserved {
   const { node, snapshot } = s;
   const chain = rec.bestChain(node, s.at);
   const top = chain.get(snapshot.height);
   if (!top || top.hash !== snapshot.hash) {
-    return { kind: 'unobserved', node, reason: `the recorded chain has no block ${short(snapshot.hash)} at its final height ${snapshot.height}` };
+    return {
+      kind: 'unobserved',
+      node,
+      reason: `the recorded chain has no block ${short(snapshot.hash)} at its final height ${snapshot.height}`,
+    };
   }
   const balances = new Map<string, number>(Object.entries(rec.facts.initialBalances));
   const nonces = new Map<string, number>();
@@ -152,11 +184,30 @@ function replayOn(rec: Recording, s: StateObservation): { kind: 'ok'; txs: numbe
     proposed.set(b.proposer, (proposed.get(b.proposer) ?? 0) + 1);
     for (const id of b.txIds) {
       const t = rec.txBody(id);
-      if (!t) return { kind: 'unobserved', node, reason: `the body of tx ${short(id)} in block ${h} was never recorded` };
+      if (!t)
+        return {
+          kind: 'unobserved',
+          node,
+          reason: `the body of tx ${short(id)} in block ${h} was never recorded`,
+        };
       const bal = balances.get(t.from) ?? 0;
       const nonce = nonces.get(t.from) ?? 0;
-      if (t.nonce !== nonce) return { kind: 'invalid-tx', node, height: h, txId: id, problem: `nonce ${t.nonce} where the sender's nonce was ${nonce}` };
-      if (bal < t.amount + t.fee) return { kind: 'invalid-tx', node, height: h, txId: id, problem: `spends ${t.amount + t.fee} of a balance of ${bal}` };
+      if (t.nonce !== nonce)
+        return {
+          kind: 'invalid-tx',
+          node,
+          height: h,
+          txId: id,
+          problem: `nonce ${t.nonce} where the sender's nonce was ${nonce}`,
+        };
+      if (bal < t.amount + t.fee)
+        return {
+          kind: 'invalid-tx',
+          node,
+          height: h,
+          txId: id,
+          problem: `spends ${t.amount + t.fee} of a balance of ${bal}`,
+        };
       balances.set(t.from, bal - t.amount - t.fee);
       balances.set(t.to, (balances.get(t.to) ?? 0) + t.amount);
       balances.set(b.proposer, (balances.get(b.proposer) ?? 0) + t.fee);
@@ -170,7 +221,17 @@ function replayOn(rec: Recording, s: StateObservation): { kind: 'ok'; txs: numbe
     const expected = { balance: balances.get(address) ?? 0, nonce: nonces.get(address) ?? 0 };
     const observed = snapshot.accounts[address] ?? { balance: 0, nonce: 0 };
     if (expected.balance !== observed.balance || expected.nonce !== observed.nonce) {
-      bad.push({ kind: 'balance-mismatch', node, height: snapshot.height, at: s.at, address, expected, observed, proposed: proposed.get(address) ?? 0, mismatches: 0 });
+      bad.push({
+        kind: 'balance-mismatch',
+        node,
+        height: snapshot.height,
+        at: s.at,
+        address,
+        expected,
+        observed,
+        proposed: proposed.get(address) ?? 0,
+        mismatches: 0,
+      });
     }
   }
   if (bad.length > 0) return { ...bad[0]!, mismatches: bad.length };
@@ -198,7 +259,10 @@ export function supplyFailure(v: SupplyVerdict, seed: number): string {
           ? `balance ${v.observed.balance}, replay of the final chain gives ${v.expected.balance} (${signed(v.observed.balance - v.expected.balance)})`
           : `nonce ${v.observed.nonce}, replay gives ${v.expected.nonce}`;
       const hint = v.proposed > 0 ? `; it proposed ${v.proposed} of those blocks` : '';
-      const more = v.mismatches > 1 ? `; ${plural(v.mismatches - 1, 'more account differs', 'more accounts differ')}` : '';
+      const more =
+        v.mismatches > 1
+          ? `; ${plural(v.mismatches - 1, 'more account differs', 'more accounts differ')}`
+          : '';
       line = `expected every account on ${v.node} at final height ${v.height} (${at(v.at)}) to match the replay of its included txs; ${short(v.address)} has ${what}${hint}${more}`;
       break;
     }
@@ -224,7 +288,11 @@ export function supplyNegated(v: SupplyVerdict, seed: number): string {
  * @example
  * await expect(cluster).toConserveSupply();
  */
-export async function toConserveSupply(this: MatcherThis, received: unknown, options?: ConserveSupplyOptions): Promise<MatcherResult> {
+export async function toConserveSupply(
+  this: MatcherThis,
+  received: unknown,
+  options?: ConserveSupplyOptions,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toConserveSupply', received);
   const opts = parseConserveSupplyOptions(options);

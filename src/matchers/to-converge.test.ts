@@ -3,7 +3,12 @@ import { type SimulatedNode, simulateHistory } from '../observe/simulated-histor
 import { checkConverge, convergenceFailure } from './to-converge.ts';
 import './vitest.ts';
 
-const healthy: SimulatedNode[] = [{ name: 'val-0' }, { name: 'val-1' }, { name: 'val-2' }, { name: 'exe-0', role: 'executor' }];
+const healthy: SimulatedNode[] = [
+  { name: 'val-0' },
+  { name: 'val-1' },
+  { name: 'val-2' },
+  { name: 'exe-0', role: 'executor' },
+];
 const withNode = (name: string, change: Partial<SimulatedNode>): SimulatedNode[] =>
   healthy.map((n) => (n.name === name ? { ...n, ...change } : n));
 
@@ -67,6 +72,10 @@ describe('toConverge', () => {
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);
     await expect(forked).not.toConverge();
-    await expect(expect(simulateHistory({ durationMs: 20_000, nodes: healthy })).not.toConverge()).rejects.toThrowErrorMatchingInlineSnapshot(`[InvariantError: expected all 4 nodes not to agree on the final block between t=20.0s and t=20.0s, but at t=20.0s they did at final height 46 (070ba5e3…, state root e39dc767…) (seed 913)]`);
+    await expect(
+      expect(simulateHistory({ durationMs: 20_000, nodes: healthy })).not.toConverge(),
+    ).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[InvariantError: expected all 4 nodes not to agree on the final block between t=20.0s and t=20.0s, but at t=20.0s they did at final height 46 (070ba5e3…, state root e39dc767…) (seed 913)]`,
+    );
   });
 });

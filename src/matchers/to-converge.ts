@@ -9,7 +9,14 @@ import type { Recording } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, replayHint, seconds, short } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toConverge`. */
@@ -64,7 +71,7 @@ export interface Spread {
 export interface Unreachable {
   kind: 'unreachable';
   at: number;
-  unreachable: { node: string; error: string; since: number | undefined }[];
+  unreachable: { node: string; error: string; since: number | undefined; fault?: string }[];
   nodes: FinalView[];
 }
 
@@ -98,7 +105,11 @@ export function parseConvergeOptions(opts: unknown): ConvergeOptions {
  * const v = checkConverge(recording, {}, recording.now());
  * if (v.kind === 'diverged') console.log(v.groups);
  */
-export function checkConverge(rec: Recording, opts: ConvergeOptions, atTime: number = rec.now()): ConvergenceVerdict {
+export function checkConverge(
+  rec: Recording,
+  opts: ConvergeOptions,
+  atTime: number = rec.now(),
+): ConvergenceVerdict {
   const maxSpread = opts.maxSpread ?? 2;
   const names = opts.nodes ?? rec.activeNodes(atTime).map((n) => n.name);
   const unreachable: Unreachable['unreachable'] = [];
@@ -111,14 +122,28 @@ export function checkConverge(rec: Recording, opts: ConvergeOptions, atTime: num
     }
     if (!latest.ok || !latest.info) {
       const ok = rec.lastSample(node, atTime);
-      const firstFail = rec.samples.find((s) => s.node === node && !s.ok && s.at > (ok?.at ?? -1) && s.at <= atTime);
-      unreachable.push({ node, error: latest.error ?? 'no answer', since: firstFail?.at });
+      const firstFail = rec.samples.find(
+        (s) => s.node === node && !s.ok && s.at > (ok?.at ?? -1) && s.at <= atTime,
+      );
+      const fault = rec.faultsOf(node, atTime, atTime).at(-1);
+      const entry: Unreachable['unreachable'][number] = {
+        node,
+        error: latest.error ?? 'no answer',
+        since: firstFail?.at,
+      };
+      if (fault) entry.fault = fault.description;
+      unreachable.push(entry);
       continue;
     }
     heights.push({ node, height: Math.max(latest.info.finalizedHeight, rec.finalHeightAt(node, atTime)) });
   }
   if (heights.length === 0 && unreachable.length === 0) {
-    return { kind: 'unreachable', at: atTime, unreachable: [{ node: '(none)', error: 'no nodes to judge', since: undefined }], nodes: [] };
+    return {
+      kind: 'unreachable',
+      at: atTime,
+      unreachable: [{ node: '(none)', error: 'no nodes to judge', since: undefined }],
+      nodes: [],
+    };
   }
   const common = Math.min(...heights.map((h) => h.height));
   const view = (node: string, height: number): FinalView => {
@@ -131,10 +156,6 @@ export function checkConverge(rec: Recording, opts: ConvergeOptions, atTime: num
   };
   const tops = heights.map((h) => view(h.node, h.height));
   if (unreachable.length > 0) return { kind: 'unreachable', at: atTime, unreachable, nodes: tops };
-  const highest = tops.reduce((a, b) => (b.height > a.height ? b : a));
-  if (highest.height - common > maxSpread) {
-    return { kind: 'spread', at: atTime, lowest: tops.filter((t) => t.height === common), highest, maxSpread, nodes: tops };
-  }
   const atCommon = heights.map((h) => view(h.node, common));
   const groups = new Map<string, Diverged['groups'][number]>();
   for (const v of atCommon) {
@@ -145,8 +166,30 @@ export function checkConverge(rec: Recording, opts: ConvergeOptions, atTime: num
   }
   const sorted = [...groups.values()].sort((a, b) => b.nodes.length - a.nodes.length);
   const only = sorted[0]!;
+  // Different blocks at the common height say more (a fork, another genesis) than distance.
+  const known = sorted.filter((g) => g.hash !== undefined);
+  if (known.length > 1)
+    return { kind: 'diverged', at: atTime, height: common, groups: sorted, nodes: atCommon };
+  const highest = tops.reduce((a, b) => (b.height > a.height ? b : a));
+  if (highest.height - common > maxSpread) {
+    return {
+      kind: 'spread',
+      at: atTime,
+      lowest: tops.filter((t) => t.height === common),
+      highest,
+      maxSpread,
+      nodes: tops,
+    };
+  }
   if (sorted.length === 1 && only.hash !== undefined && only.stateRoot !== undefined) {
-    return { kind: 'converged', at: atTime, height: common, hash: only.hash, stateRoot: only.stateRoot, nodes: atCommon };
+    return {
+      kind: 'converged',
+      at: atTime,
+      height: common,
+      hash: only.hash,
+      stateRoot: only.stateRoot,
+      nodes: atCommon,
+    };
   }
   return { kind: 'diverged', at: atTime, height: common, groups: sorted, nodes: atCommon };
 }
@@ -159,7 +202,10 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
     case 'converged':
       return convergenceNegated(v, window, seed);
     case 'diverged': {
-      const parts = v.groups.map((g) => `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)} (state root ${short(g.stateRoot)})`);
+      const parts = v.groups.map(
+        (g) =>
+          `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)} (state root ${short(g.stateRoot)})`,
+      );
       body = `at final height ${v.height} ${parts.join(' while ')}`;
       break;
     }
@@ -170,19 +216,42 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
         `while ${v.highest.node} was at ${v.highest.height} (more than ${v.maxSpread} apart)`;
       break;
     }
-    case 'unreachable':
-      body = v.unreachable
-        .map((u) => `${u.node} did not answer${u.since !== undefined ? ` since ${at(u.since)}` : ''} (${u.error})`)
+    case 'unreachable': {
+      // Nodes that went silent together read as one clause.
+      const groups = new Map<string, Unreachable['unreachable']>();
+      for (const u of v.unreachable) {
+        const key = `${u.since === undefined ? '' : at(u.since)}|${u.fault === undefined}`;
+        groups.set(key, [...(groups.get(key) ?? []), u]);
+      }
+      body = [...groups.values()]
+        .map((g) => {
+          const first = g[0]!;
+          const since = first.since !== undefined ? ` since ${at(first.since)}` : '';
+          const why = g.every((u) => u.fault)
+            ? `declared fault ${g.map((u) => u.fault).join(', ')}`
+            : conciseError(first.error);
+          return `${nodeList(g.map((u) => u.node))} did not answer${since} (${why})`;
+        })
         .join('; ');
       break;
+    }
   }
   return `${head}; ${body} (seed ${seed})\n${replayHint(seed)}`;
 }
 
 /** The `.not` message: they did agree. */
 export function convergenceNegated(v: ConvergenceVerdict, window: TimeWindow, seed: number): string {
-  const where = v.kind === 'converged' ? ` at final height ${v.height} (${short(v.hash)}, state root ${short(v.stateRoot)})` : '';
+  const where =
+    v.kind === 'converged'
+      ? ` at final height ${v.height} (${short(v.hash)}, state root ${short(v.stateRoot)})`
+      : '';
   return `expected ${plainCount(v)} not to agree on the final block ${between(window.from, window.to)}, but at ${at(v.at)} they did${where} (seed ${seed})`;
+}
+
+/** `connect ECONNREFUSED 127.0.0.1:4001` out of an adapter's longer request error. */
+function conciseError(error: string): string {
+  const i = error.lastIndexOf('failed: ');
+  return i >= 0 ? error.slice(i + 'failed: '.length) : error;
 }
 
 function plainCount(v: ConvergenceVerdict): string {
@@ -197,7 +266,11 @@ function plainCount(v: ConvergenceVerdict): string {
  * await cluster.restart('val-1');
  * await expect(cluster).toConverge({ within: 15_000 });
  */
-export async function toConverge(this: MatcherThis, received: unknown, options?: ConvergeOptions): Promise<MatcherResult> {
+export async function toConverge(
+  this: MatcherThis,
+  received: unknown,
+  options?: ConvergeOptions,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toConverge', received);
   const opts = parseConvergeOptions(options);

@@ -15,14 +15,31 @@ describe('checkIncludeAll on recorded histories', () => {
   });
 
   test('txs accepted but never included are missing, with witnesses', () => {
-    const rec = simulateHistory({ durationMs: 10_000, nodes: healthy, txsPerBlock: 2, lostTxsAt: [2_000, 3_500, 4_000, 6_000] });
-    const v = checkIncludeAll(rec, rec.txsOf().map((t) => t.id), {}, rec.now(), 'of workload transactions');
+    const rec = simulateHistory({
+      durationMs: 10_000,
+      nodes: healthy,
+      txsPerBlock: 2,
+      lostTxsAt: [2_000, 3_500, 4_000, 6_000],
+    });
+    const v = checkIncludeAll(
+      rec,
+      rec.txsOf().map((t) => t.id),
+      {},
+      rec.now(),
+      'of workload transactions',
+    );
     expect(v).toMatchObject({ kind: 'missing', total: 52, included: 48 });
     expect(inclusionFailure(v, { from: 0, to: 10_000 }, rec.seed)).toMatchInlineSnapshot(`
       "expected at least 100% of 52 txs (of workload transactions) to be included within 10.0s (between t=0.0s and t=10.0s); 48 were (92.3%), 4 missing: 3bf04c07… (nonce 1000 of 1c09098a…) sent to exe-0 at t=2.0s, accepted, never seen in a block; c8cf80d2… (nonce 1001 of 402bad15…) sent to exe-0 at t=3.5s, accepted, never seen in a block; 7f22d811… (nonce 1002 of dd9fe1a8…) sent to exe-0 at t=4.0s, accepted, never seen in a block; … 1 more (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
-    expect(checkIncludeAll(rec, rec.txsOf().map((t) => t.id), { atLeast: 0.9 }).kind).toBe('included');
+    expect(
+      checkIncludeAll(
+        rec,
+        rec.txsOf().map((t) => t.id),
+        { atLeast: 0.9 },
+      ).kind,
+    ).toBe('included');
   });
 
   test('txs that were never sent are named as such', () => {
@@ -36,9 +53,23 @@ describe('checkIncludeAll on recorded histories', () => {
 
   test('a rejected tx is missing with its reason', () => {
     const dump = simulateHistory({ durationMs: 10_000, nodes: healthy }).toJSON();
-    dump.txs.push({ id: 'cc'.repeat(32), from: 'dd'.repeat(32), to: 'ee'.repeat(32), amount: 1, fee: 0, nonce: 0, workload: 'transactions', node: 'val-1', submittedAt: 1200, outcome: 'rejected', reason: 'fee_too_low' });
+    dump.txs.push({
+      id: 'cc'.repeat(32),
+      from: 'dd'.repeat(32),
+      to: 'ee'.repeat(32),
+      amount: 1,
+      fee: 0,
+      nonce: 0,
+      workload: 'transactions',
+      node: 'val-1',
+      submittedAt: 1200,
+      outcome: 'rejected',
+      reason: 'fee_too_low',
+    });
     const rec = Recording.fromJSON(dump);
-    expect(inclusionFailure(checkIncludeAll(rec, ['cc'.repeat(32)]), { from: 0, to: 10_000 }, rec.seed)).toMatchInlineSnapshot(`
+    expect(
+      inclusionFailure(checkIncludeAll(rec, ['cc'.repeat(32)]), { from: 0, to: 10_000 }, rec.seed),
+    ).toMatchInlineSnapshot(`
       "expected at least 100% of 1 tx (given) to be included within 10.0s (between t=0.0s and t=10.0s); 0 were (0%), 1 missing: cccccccc… (nonce 0 of dddddddd…) was rejected by val-1 at t=1.2s: fee_too_low (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
@@ -47,7 +78,11 @@ describe('checkIncludeAll on recorded histories', () => {
   test('`final` counts only txs in final blocks', () => {
     const rec = simulateHistory({ durationMs: 10_000, nodes: healthy, txsPerBlock: 1 });
     const ids = rec.txsOf().map((t) => t.id);
-    expect(checkIncludeAll(rec, ids, { final: true })).toMatchObject({ kind: 'missing', total: 24, included: 21 });
+    expect(checkIncludeAll(rec, ids, { final: true })).toMatchObject({
+      kind: 'missing',
+      total: 24,
+      included: 21,
+    });
   });
 
   test('a tx twice on one chain is a duplicate', () => {
@@ -71,6 +106,8 @@ describe('toIncludeAll', () => {
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);
     await expect(rec).not.toIncludeAll(['ff'.repeat(32)]);
-    await expect(expect(rec).not.toIncludeAll(workload(rec))).rejects.toThrowErrorMatchingInlineSnapshot(`[InvariantError: expected fewer than 100% of 24 txs (of workload transactions) to be included between t=10.0s and t=10.0s, but 24 were (100%) (seed 913)]`);
+    await expect(expect(rec).not.toIncludeAll(workload(rec))).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[InvariantError: expected fewer than 100% of 24 txs (of workload transactions) to be included between t=10.0s and t=10.0s, but 24 were (100%) (seed 913)]`,
+    );
   });
 });

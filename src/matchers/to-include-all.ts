@@ -9,7 +9,14 @@ import type { Recording, TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** A workload (anything with `submitted()`), tx records, signed txs or tx ids. */
@@ -88,7 +95,9 @@ export function parseIncludeAllOptions(opts: unknown): IncludeAllOptions {
 /** The tx ids of a source and a label for messages. */
 export function resolveTxSource(source: TxSource): { ids: string[]; label: string } {
   if (Array.isArray(source)) {
-    const ids = (source as readonly (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id));
+    const ids = (source as readonly (string | { id: string })[]).map((x) =>
+      typeof x === 'string' ? x : x.id,
+    );
     return { ids: [...new Set(ids)], label: 'given' };
   }
   const w = source as { name?: string; submitted(): readonly TxRecord[] };
@@ -96,7 +105,9 @@ export function resolveTxSource(source: TxSource): { ids: string[]; label: strin
     const ids = w.submitted().map((t) => t.id);
     return { ids: [...new Set(ids)], label: `of workload ${w.name ?? '(unnamed)'}` };
   }
-  throw new TypeError('toIncludeAll: expected a workload (with submitted()), an array of txs or an array of tx ids');
+  throw new TypeError(
+    'toIncludeAll: expected a workload (with submitted()), an array of txs or an array of tx ids',
+  );
 }
 
 /**
@@ -105,7 +116,13 @@ export function resolveTxSource(source: TxSource): { ids: string[]; label: strin
  * @example
  * const v = checkIncludeAll(recording, workload.submitted().map((t) => t.id), { atLeast: 1 });
  */
-export function checkIncludeAll(rec: Recording, ids: readonly string[], opts: IncludeAllOptions = {}, atTime = rec.now(), source = 'given'): InclusionVerdict {
+export function checkIncludeAll(
+  rec: Recording,
+  ids: readonly string[],
+  opts: IncludeAllOptions = {},
+  atTime = rec.now(),
+  source = 'given',
+): InclusionVerdict {
   const atLeast = opts.atLeast ?? 1;
   const wanted = new Set(ids);
   const counts: Counts = { total: wanted.size, included: 0, atLeast, source };
@@ -127,7 +144,15 @@ export function checkIncludeAll(rec: Recording, ids: readonly string[], opts: In
     const byNode = new Map<string, number[]>();
     for (const p of places) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p.height]);
     for (const [node, heights] of byNode) {
-      if (heights.length > 1) return { kind: 'duplicated', ...counts, included: found.size, txId: id, node, heights: heights.sort((a, b) => a - b) };
+      if (heights.length > 1)
+        return {
+          kind: 'duplicated',
+          ...counts,
+          included: found.size,
+          txId: id,
+          node,
+          heights: heights.sort((a, b) => a - b),
+        };
     }
   }
   const missing: MissingTx[] = [];
@@ -213,7 +238,12 @@ export function inclusionNegated(v: InclusionVerdict, window: TimeWindow, seed: 
  * await load.stop();
  * await expect(cluster).toIncludeAll(load, { within: 10_000 });
  */
-export async function toIncludeAll(this: MatcherThis, received: unknown, txs: TxSource, options?: IncludeAllOptions): Promise<MatcherResult> {
+export async function toIncludeAll(
+  this: MatcherThis,
+  received: unknown,
+  txs: TxSource,
+  options?: IncludeAllOptions,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toIncludeAll', received);
   const opts = parseIncludeAllOptions(options);

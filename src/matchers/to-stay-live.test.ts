@@ -6,7 +6,12 @@ import { MatcherSubjectError } from './shell.ts';
 import { checkStayLive, livenessBounds, livenessFailure } from './to-stay-live.ts';
 import './vitest.ts';
 
-const healthy: SimulatedNode[] = [{ name: 'val-0' }, { name: 'val-1' }, { name: 'val-2' }, { name: 'exe-0', role: 'executor' }];
+const healthy: SimulatedNode[] = [
+  { name: 'val-0' },
+  { name: 'val-1' },
+  { name: 'val-2' },
+  { name: 'exe-0', role: 'executor' },
+];
 
 function withNode(name: string, change: Partial<SimulatedNode>): SimulatedNode[] {
   return healthy.map((n) => (n.name === name ? { ...n, ...change } : n));
@@ -32,7 +37,14 @@ describe('checkStayLive on recorded histories', () => {
   test('defaults derive from the slot schedule', () => {
     const rec = simulateHistory({ durationMs: 1000, nodes: healthy });
     // 200 ms slots, f = 0.5: 24 quiet slots have a 1e-7 chance, plus 2 s.
-    expect(livenessBounds(rec.facts)).toEqual({ tolerance: 0.5, maxStallMs: 6800, maxLag: 5, windowMs: 12_000, graceMs: 6800, blockMs: 400 });
+    expect(livenessBounds(rec.facts)).toEqual({
+      tolerance: 0.5,
+      maxStallMs: 6800,
+      maxLag: 5,
+      windowMs: 12_000,
+      graceMs: 6800,
+      blockMs: 400,
+    });
   });
 
   test('a stalled node is named with its height and since when', () => {
@@ -88,25 +100,42 @@ describe('checkStayLive on recorded histories', () => {
 
   test('a stall inside a declared fault window (plus catch-up grace) is excused', () => {
     const nodes = withNode('val-2', { crashAt: 12_000, resumeAt: 20_000 });
-    const fault = { kind: 'restart', nodes: ['val-2'], start: 12_000, end: 20_000, description: 'restart(val-2)' };
+    const fault = {
+      kind: 'restart',
+      nodes: ['val-2'],
+      start: 12_000,
+      end: 20_000,
+      description: 'restart(val-2)',
+    };
     expect(judge(simulateHistory({ durationMs: 40_000, nodes })).kind).toBe('crashed');
     expect(judge(simulateHistory({ durationMs: 40_000, nodes, faults: [fault] })).kind).toBe('live');
   });
 
   test("another node's fault does not excuse a stall", () => {
-    const fault = { kind: 'stop', nodes: ['val-0', 'val-1', 'val-2'], start: 10_000, description: 'stop(val-0,val-1,val-2)' };
+    const fault = {
+      kind: 'stop',
+      nodes: ['val-0', 'val-1', 'val-2'],
+      start: 10_000,
+      description: 'stop(val-0,val-1,val-2)',
+    };
     const nodes = healthy.map((n) => ({ ...n, stallAt: 10_000 }));
     const v = judge(simulateHistory({ durationMs: 40_000, nodes, faults: [fault] }));
     expect(v).toMatchObject({ kind: 'stalled', node: 'exe-0' });
   });
 
   test('nodes that joined or left mid-run are judged only while in the cluster', () => {
-    const nodes: SimulatedNode[] = [...withNode('val-2', { leaveAt: 15_000 }), { name: 'val-3', joinAt: 20_000 }];
+    const nodes: SimulatedNode[] = [
+      ...withNode('val-2', { leaveAt: 15_000 }),
+      { name: 'val-3', joinAt: 20_000 },
+    ];
     expect(judge(simulateHistory({ durationMs: 40_000, nodes })).kind).toBe('live');
   });
 
   test('`since` leaves out what happened before', () => {
-    const rec = simulateHistory({ durationMs: 40_000, nodes: withNode('val-2', { stallAt: 5_000, resumeAt: 15_000 }) });
+    const rec = simulateHistory({
+      durationMs: 40_000,
+      nodes: withNode('val-2', { stallAt: 5_000, resumeAt: 15_000 }),
+    });
     expect(judge(rec).kind).toBe('stalled');
     expect(checkStayLive(rec, {}, { from: 16_000, to: rec.now() }).kind).toBe('live');
   });
@@ -134,22 +163,34 @@ describe('toStayLive', () => {
     const stalled = simulateHistory({ durationMs: 40_000, nodes: withNode('val-2', { stallAt: 12_000 }) });
     await expect(stalled).not.toStayLive();
     const healthyRec = simulateHistory({ durationMs: 40_000, nodes: healthy });
-    await expect(expect(healthyRec).not.toStayLive()).rejects.toThrowErrorMatchingInlineSnapshot(`[InvariantError: expected val-0, val-1, val-2 and exe-0 not to stay live between t=0.0s and t=40.0s, but every node finalized at pace (final heights val-0 ?→96, val-1 ?→96, val-2 ?→96, exe-0 ?→96) (seed 913)]`);
+    await expect(expect(healthyRec).not.toStayLive()).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[InvariantError: expected val-0, val-1, val-2 and exe-0 not to stay live between t=0.0s and t=40.0s, but every node finalized at pace (final heights val-0 ?→96, val-1 ?→96, val-2 ?→96, exe-0 ?→96) (seed 913)]`,
+    );
   });
 
   test('judges from the test-start mark by default, or from `since`', async () => {
-    const rec = simulateHistory({ durationMs: 40_000, nodes: withNode('val-2', { stallAt: 5_000, resumeAt: 15_000 }), testStartAt: 16_000 });
+    const rec = simulateHistory({
+      durationMs: 40_000,
+      nodes: withNode('val-2', { stallAt: 5_000, resumeAt: 15_000 }),
+      testStartAt: 16_000,
+    });
     await expect(rec).toStayLive();
     await expect(rec).not.toStayLive({ since: 0 });
   });
 
   test('a failure points at the calling line, not at a timer', async () => {
     const stalled = simulateHistory({ durationMs: 40_000, nodes: withNode('val-2', { stallAt: 12_000 }) });
-    const error = await expect(stalled).toStayLive().catch((e: unknown) => e as Error);
+    const error = await expect(stalled)
+      .toStayLive()
+      .catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(Error);
     const frames = (error as Error).stack!.split('\n').filter((l) => l.trim().startsWith('at '));
     expect(frames[0]).toContain('to-stay-live.test.ts');
-    expect(error).toMatchObject({ seed: 913, matcher: 'toStayLive', actual: { kind: 'stalled', node: 'val-2' } });
+    expect(error).toMatchObject({
+      seed: 913,
+      matcher: 'toStayLive',
+      actual: { kind: 'stalled', node: 'val-2' },
+    });
   });
 
   test('bad options are a ConfigError naming each option', async () => {
@@ -167,9 +208,13 @@ describe('toStayLive', () => {
   });
 
   test('a wrong subject gets its own error', async () => {
-    const error = await expect({ nodes: [] }).toStayLive().catch((e: unknown) => e);
+    const error = await expect({ nodes: [] })
+      .toStayLive()
+      .catch((e: unknown) => e);
     expect(MatcherSubjectError.is(error)).toBe(true);
-    expect((error as Error).message).toMatchInlineSnapshot(`"toStayLive: expected a started cluster (or anything with a \`recording\`, or a Recording), got Object { nodes }; pass the cluster your fixture gave you, e.g. \`await expect(cluster).toStayLive(…)\`"`);
+    expect((error as Error).message).toMatchInlineSnapshot(
+      `"toStayLive: expected a started cluster (or anything with a \`recording\`, or a Recording), got Object { nodes }; pass the cluster your fixture gave you, e.g. \`await expect(cluster).toStayLive(…)\`"`,
+    );
   });
 
   test('a dumped and reloaded recording gives the same verdict', () => {

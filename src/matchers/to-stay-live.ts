@@ -15,7 +15,14 @@ import { nodeTimeline } from '../observe/report.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, plural, replayHint, seconds } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import { excusedIntervals, heightAt, inside, overlaps, subtract, type TimeWindow } from './timeline.ts';
 
 /** Options of `toStayLive`. Every bound has a default derived from the chain's facts. */
@@ -194,14 +201,19 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
     .filter((n) => n.since <= window.to && (n.leftAt === undefined || n.leftAt > window.from));
   const validators = rec.nodes().filter((n) => n.role === 'validator');
   const series = new Map<string, FinalPoint[]>(judged.map((n) => [n.name, rec.finalSeries(n.name)]));
-  const excused = new Map(judged.map((n) => [n.name, excusedIntervals(rec, n.name, bounds.graceMs, window.to)]));
+  const excused = new Map(
+    judged.map((n) => [n.name, excusedIntervals(rec, n.name, bounds.graceMs, window.to)]),
+  );
   const violations: LivenessViolation[] = [];
   const progress: NodeProgress[] = [];
 
+  // Nodes first seen more than a second after the first one joined mid-run (churn).
+  const firstSeen = Math.min(...rec.nodes().map((n) => n.since));
+  const lateJoiner = (since: number): boolean => since > firstSeen + 1000;
   for (const n of judged) {
     const s = series.get(n.name)!;
     // A node that joined mid-run gets the grace to find peers and sync first.
-    const from = Math.max(window.from, n.since > 0 ? n.since + bounds.graceMs : n.since);
+    const from = Math.max(window.from, lateJoiner(n.since) ? n.since + bounds.graceMs : n.since);
     const to = Math.min(window.to, n.leftAt ?? Number.POSITIVE_INFINITY);
     progress.push({ node: n.name, from, to, fromHeight: heightAt(s, from), toHeight: heightAt(s, to) });
     if (to <= from) continue;
@@ -224,9 +236,24 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
         if (piece.to - piece.from <= bound) continue;
         const crash = crashedIn(rec, n.name, piece);
         if (crash) {
-          violations.push({ kind: 'crashed', node: n.name, height: st.height, since: crash.since, error: crash.error, at: piece.from + bound });
+          violations.push({
+            kind: 'crashed',
+            node: n.name,
+            height: st.height,
+            since: crash.since,
+            error: crash.error,
+            at: piece.from + bound,
+          });
         } else {
-          violations.push({ kind: 'stalled', node: n.name, height: st.height, since: piece.from, until: piece.to, ongoing: piece.to >= to, at: piece.from + bound });
+          violations.push({
+            kind: 'stalled',
+            node: n.name,
+            height: st.height,
+            since: piece.from,
+            until: piece.to,
+            ongoing: piece.to >= to,
+            at: piece.from + bound,
+          });
         }
         break;
       }
@@ -237,29 +264,45 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
     const paceFrom = Math.max(from, started?.at ?? Number.POSITIVE_INFINITY);
     for (const w of paceWindows(paceFrom, to, bounds.windowMs)) {
       if (overlaps(w, holes)) continue;
-      const down = validators.filter((v) => overlaps(w, excused.get(v.name) ?? excusedIntervals(rec, v.name, bounds.graceMs, window.to))).length;
+      const down = validators.filter((v) =>
+        overlaps(w, excused.get(v.name) ?? excusedIntervals(rec, v.name, bounds.graceMs, window.to)),
+      ).length;
       const share = validators.length === 0 ? 1 : (validators.length - down) / validators.length;
       const fEff = 1 - (1 - facts.activeSlotCoeff) ** share;
       const expected = ((w.to - w.from) / facts.slotMs) * fEff;
       const spread = CHANCE_Z * Math.sqrt(expected * Math.max(0, 1 - fEff));
       const min = Math.floor(Math.min(expected * (1 - bounds.tolerance), expected - spread));
-      const max = Math.ceil(Math.max(expected * (1 + bounds.tolerance), expected + CHANCE_Z * Math.sqrt(expected))) + bounds.maxLag;
+      const max =
+        Math.ceil(Math.max(expected * (1 + bounds.tolerance), expected + CHANCE_Z * Math.sqrt(expected))) +
+        bounds.maxLag;
       const blocks = heightAt(s, w.to) - Math.max(0, heightAt(s, w.from));
       if ((min > 0 && blocks < min) || blocks > max) {
-        violations.push({ kind: 'off-pace', node: n.name, from: w.from, to: w.to, blocks, expected, min: Math.max(0, min), max, at: w.to });
+        violations.push({
+          kind: 'off-pace',
+          node: n.name,
+          from: w.from,
+          to: w.to,
+          blocks,
+          expected,
+          min: Math.max(0, min),
+          max,
+          at: w.to,
+        });
       }
     }
   }
 
   // Lag: at every sample time, each unexcused node against the unexcused leader.
-  const times = [...new Set(rec.samples.filter((x) => x.at > window.from && x.at <= window.to).map((x) => x.at))].sort((a, b) => a - b);
+  const times = [
+    ...new Set(rec.samples.filter((x) => x.at > window.from && x.at <= window.to).map((x) => x.at)),
+  ].sort((a, b) => a - b);
   const lagged = new Set<string>();
   for (const t of times) {
     let leader: { node: string; height: number } | undefined;
     const heights: { node: string; height: number }[] = [];
     for (const n of judged) {
       if (n.since > t || (n.leftAt !== undefined && n.leftAt <= t)) continue;
-      if (n.since > 0 && t < n.since + bounds.graceMs) continue;
+      if (lateJoiner(n.since) && t < n.since + bounds.graceMs) continue;
       if (inside(t, excused.get(n.name)!)) continue;
       const h = heightAt(series.get(n.name)!, t);
       if (h < 0) continue;
@@ -270,7 +313,14 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
     for (const x of heights) {
       if (lagged.has(x.node) || leader.height - x.height <= bounds.maxLag) continue;
       lagged.add(x.node);
-      violations.push({ kind: 'lagging', node: x.node, height: x.height, leader: leader.node, leaderHeight: leader.height, at: t });
+      violations.push({
+        kind: 'lagging',
+        node: x.node,
+        height: x.height,
+        leader: leader.node,
+        leaderHeight: leader.height,
+        at: t,
+      });
     }
   }
 
@@ -281,7 +331,8 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
   const worst = new Map<string, LivenessViolation>();
   for (const v of violations) {
     const w = worst.get(v.node);
-    if (!w || severity[v.kind] < severity[w.kind] || (severity[v.kind] === severity[w.kind] && v.at < w.at)) worst.set(v.node, v);
+    if (!w || severity[v.kind] < severity[w.kind] || (severity[v.kind] === severity[w.kind] && v.at < w.at))
+      worst.set(v.node, v);
   }
   const firstAt = new Map<string, number>();
   for (const v of violations) firstAt.set(v.node, Math.min(firstAt.get(v.node) ?? v.at, v.at));
@@ -303,7 +354,11 @@ function paceWindows(from: number, to: number, size: number): TimeWindow[] {
 }
 
 /** When the node stopped answering (two failed samples in a row) during `piece`: since when, and why. */
-function crashedIn(rec: Recording, node: string, piece: TimeWindow): { since: number; error: string } | undefined {
+function crashedIn(
+  rec: Recording,
+  node: string,
+  piece: TimeWindow,
+): { since: number; error: string } | undefined {
   const samples = rec.samplesOf(node).filter((x) => x.at >= piece.from && x.at <= piece.to);
   for (let i = 0; i + 1 < samples.length; i++) {
     const a = samples[i]!;
@@ -319,7 +374,9 @@ export function describeViolation(v: LivenessViolation, bounds: LivenessBounds, 
       return (
         `expected node ${v.node} to finalize a block ${between(window.from, window.to)} ` +
         `(at least every ${seconds(bounds.maxStallMs)}); final height stayed ${v.height} from ${at(v.since)}` +
-        (v.ongoing ? ` (${seconds(v.until - v.since)} so far)` : ` to ${at(v.until)} (${seconds(v.until - v.since)})`)
+        (v.ongoing
+          ? ` (${seconds(v.until - v.since)} so far)`
+          : ` to ${at(v.until)} (${seconds(v.until - v.since)})`)
       );
     case 'crashed':
       return (
@@ -349,8 +406,11 @@ export function livenessFailure(verdict: LivenessVerdict, seed: number, rec?: Re
   const lines = [`${describeViolation(verdict, verdict.bounds, verdict.window)} (seed ${seed})`];
   if (rec) lines.push(`timeline ${nodeTimeline(rec, verdict.node, verdict.window.from, verdict.window.to)}`);
   // Other nodes' root causes first; a node's follow-on symptoms only count.
-  const otherNodes = verdict.also.filter((v, i, all) => v.node !== verdict.node && all.findIndex((x) => x.node === v.node) === i);
-  for (const v of otherNodes.slice(0, 3)) lines.push(`also: ${describeViolation(v, verdict.bounds, verdict.window)}`);
+  const otherNodes = verdict.also.filter(
+    (v, i, all) => v.node !== verdict.node && all.findIndex((x) => x.node === v.node) === i,
+  );
+  for (const v of otherNodes.slice(0, 3))
+    lines.push(`also: ${describeViolation(v, verdict.bounds, verdict.window)}`);
   if (otherNodes.length > 3) lines.push(`… and ${plural(otherNodes.length - 3, 'more node')}`);
   lines.push(replayHint(seed));
   return lines.join('\n');
@@ -374,7 +434,11 @@ export function livenessNegated(verdict: LivenessVerdict, seed: number): string 
  * await expect(cluster).toStayLive({ for: 30_000 });
  * await expect(cluster).toStayLive({ maxStallMs: 5_000 }); // judge the test so far
  */
-export async function toStayLive(this: MatcherThis, received: unknown, options?: StayLiveOptions): Promise<MatcherResult> {
+export async function toStayLive(
+  this: MatcherThis,
+  received: unknown,
+  options?: StayLiveOptions,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toStayLive', received);
   const opts = parseStayLiveOptions(options);
@@ -401,7 +465,10 @@ export async function toStayLive(this: MatcherThis, received: unknown, options?:
     verdict = checkStayLive(rec, opts, window);
   }
   // A watch that failed early still names the window it promised to watch.
-  const final: LivenessVerdict = opts.for !== undefined ? { ...verdict, window: { from, to: Math.max(window.to, from + opts.for) } } : verdict;
+  const final: LivenessVerdict =
+    opts.for !== undefined
+      ? { ...verdict, window: { from, to: Math.max(window.to, from + opts.for) } }
+      : verdict;
   if (opts.for !== undefined) window = final.window;
   return settle(this, subject, {
     matcher: 'toStayLive',

@@ -6,6 +6,9 @@
 import type { ConserveSupplyOptions } from './to-conserve-supply.ts';
 import type { ConvergeOptions } from './to-converge.ts';
 import type { IncludeAllOptions, TxSource } from './to-include-all.ts';
+import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
+import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
+import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 
 /** chainlab's matchers; every one is async: `await expect(cluster).toStayLive()`. */
@@ -34,4 +37,31 @@ export interface ChainlabMatchers<R = Promise<void>> {
    * @example await expect(cluster).toIncludeAll(workload, { within: 10_000 });
    */
   toIncludeAll(txs: TxSource, opts?: IncludeAllOptions): R;
+  /**
+   * The chain's mean block interval is `slotMs / f` ± `tolerance` (default 0.25) and no gap
+   * exceeds `maxGap` (default: slots to a 1e-7 chance of no block + 1 s) outside validators'
+   * fault windows, read from the blocks' slot times.
+   * @example await expect(cluster).toKeepBlockIntervals({ tolerance: 0.25, for: 30_000 });
+   */
+  toKeepBlockIntervals(opts?: BlockIntervalOptions): R;
+  /**
+   * Every tx of a workload (or list) reached every node within `propagateWithin` (default 2 s),
+   * sits on every node's chain exactly once, none was dropped, and state is equal at the
+   * common final height.
+   * @example await expect(cluster).toIncludeExactlyOnce(propagationWorkload, { within: 20_000 });
+   */
+  toIncludeExactlyOnce(txs: unknown, opts?: IncludeExactlyOnceOptions): R;
+  /**
+   * Every generated invalid tx of a fuzzing workload was refused with its kind's reason (a
+   * failure prints fast-check's shrunk counterexample, seed and path); or the given recorded
+   * tx(s) were refused, with `reason` when given.
+   * @example await expect(cluster).toRejectWith(fuzz);
+   * @example await expect(cluster).toRejectWith(staleTx, 'bad_nonce');
+   */
+  toRejectWith(txs: unknown, reason?: string): R;
+  /**
+   * None of the txs is ever in a block on any node, watched `for` ms more (default 5 block intervals, ≥ 2 s).
+   * @example await expect(cluster).toNeverInclude(fuzz, { for: 5000 });
+   */
+  toNeverInclude(txs: unknown, opts?: NeverIncludeOptions): R;
 }

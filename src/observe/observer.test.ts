@@ -12,7 +12,14 @@ import type { Recording } from './recording.ts';
 let cluster: StartedCluster;
 
 beforeAll(async () => {
-  cluster = await Cluster.of({ validators: 3, executors: 1, slotMs: 200, securityParam: 3, wallets: 8, name: 'observer-test' }).start();
+  cluster = await Cluster.of({
+    validators: 3,
+    executors: 1,
+    slotMs: 200,
+    securityParam: 6,
+    wallets: 8,
+    name: 'observer-test',
+  }).start();
 }, 120_000);
 
 afterAll(async () => {
@@ -45,11 +52,19 @@ function linkedChain(rec: Recording, node: string): { tip: number; gaps: number[
 describe('observer on a real cluster', () => {
   test('records every node: live blocks, finality, samples; chains complete and equal', async () => {
     const rec = cluster.recording;
-    await until(rec, 'final height 5 on every node', () => cluster.nodes.every((n) => rec.finalHeightAt(n.name) >= 5));
+    await until(rec, 'final height 5 on every node', () =>
+      cluster.nodes.every((n) => rec.finalHeightAt(n.name) >= 5),
+    );
     await cluster.observer.refresh();
     for (const n of cluster.nodes) {
-      expect(rec.blocks.some((b) => b.node === n.name && b.source === 'feed'), `${n.name} feed`).toBe(true);
-      expect(rec.finalized.some((f) => f.node === n.name), `${n.name} finality`).toBe(true);
+      expect(
+        rec.blocks.some((b) => b.node === n.name && b.source === 'feed'),
+        `${n.name} feed`,
+      ).toBe(true);
+      expect(
+        rec.finalized.some((f) => f.node === n.name),
+        `${n.name} finality`,
+      ).toBe(true);
       const sample = rec.lastSample(n.name)!;
       expect(sample.info?.nodeId).toBe(n.name);
       expect(sample.mempool?.capacity).toBeGreaterThan(0);
@@ -73,7 +88,11 @@ describe('observer on a real cluster', () => {
     for (const t of load.submitted()) {
       // What the node itself says about the tx agrees with what the observer linked.
       const status = await cluster.client('val-0').txStatus(t.id);
-      expect({ status: status.status, height: status.height, blockHash: status.blockHash }).toEqual({ status: 'included', height: t.height, blockHash: t.blockHash });
+      expect({ status: status.status, height: status.height, blockHash: status.blockHash }).toEqual({
+        status: 'included',
+        height: t.height,
+        blockHash: t.blockHash,
+      });
       expect(t.includedAt!).toBeGreaterThanOrEqual(t.submittedAt);
       expect(t.finalAt!).toBeGreaterThanOrEqual(t.includedAt!);
     }
@@ -100,13 +119,50 @@ describe('observer on a real cluster', () => {
     const events = rec.events.filter((e) => e.node === 'val-1' && e.at >= mark).map((e) => e.event);
     expect(events).toContain('feed-lost');
     expect(events).toContain('feed-restored');
-    expect(rec.faults.find((f) => f.nodes.includes('val-1') && f.start >= mark)).toMatchObject({ kind: 'restart', end: expect.any(Number) });
+    expect(rec.faults.find((f) => f.nodes.includes('val-1') && f.start >= mark)).toMatchObject({
+      kind: 'restart',
+      end: expect.any(Number),
+    });
     const { gaps, broken } = linkedChain(rec, 'val-1');
     expect({ gaps, broken }).toEqual({ gaps: [], broken: [] });
   });
 
+  test('a paused node does not hold up the samples of the others', async () => {
+    const observer = startObserver({
+      nodes: () => cluster.nodes,
+      facts: cluster.facts,
+      seed: cluster.seed,
+      sampleEveryMs: 250,
+      requestTimeoutMs: 2000,
+    });
+    await using _stop = observer;
+    const rec = observer.recording;
+    await cluster.pause('val-2');
+    const from = rec.now();
+    try {
+      await systemClock.sleep(3000);
+    } finally {
+      await cluster.resume('val-2');
+    }
+    const to = rec.now();
+    const answered = (node: string) =>
+      rec.samples.filter((s) => s.node === node && s.ok && s.at > from && s.at <= to).length;
+    // 12 rounds of 250 ms: the others keep answering every round while val-2 hangs.
+    expect(answered('val-0')).toBeGreaterThanOrEqual(8);
+    expect(answered('val-1')).toBeGreaterThanOrEqual(8);
+    expect(answered('val-2')).toBeLessThanOrEqual(1);
+    expect(
+      cluster.recording.faults.find((f) => f.kind === 'pause' && f.nodes.includes('val-2')),
+    ).toMatchObject({ end: expect.any(Number) });
+  });
+
   test('a second observer stops idempotently and records nothing after stop', async () => {
-    const observer = startObserver({ nodes: () => cluster.nodes, facts: cluster.facts, seed: cluster.seed, sampleEveryMs: 200 });
+    const observer = startObserver({
+      nodes: () => cluster.nodes,
+      facts: cluster.facts,
+      seed: cluster.seed,
+      sampleEveryMs: 200,
+    });
     const rec = observer.recording;
     await until(rec, 'a few samples', () => rec.samples.length >= 8);
     await Promise.all([observer.stop(), observer.stop()]);

@@ -76,6 +76,8 @@ interface NodeWatch {
   final: number;
   backfill: Promise<void> | undefined;
   backfillTo: number;
+  /** The sample in flight, if any. */
+  sampling: Promise<void> | undefined;
   loop: Promise<void>;
 }
 
@@ -103,18 +105,20 @@ class Observer implements StartedObserver {
   readonly #pendingFinal = new Map<number, Set<string>>();
   readonly #ticker: Disposable;
   readonly #txSub: Disposable;
-  #sampling: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
 
   constructor(opts: ObserverOptions) {
     const every = opts.sampleEveryMs ?? 1000;
     if (!Number.isFinite(every) || every < 10) {
-      throw new RangeError(`startObserver: sampleEveryMs must be a number ≥ 10, got ${String(opts.sampleEveryMs)}`);
+      throw new RangeError(
+        `startObserver: sampleEveryMs must be a number ≥ 10, got ${String(opts.sampleEveryMs)}`,
+      );
     }
     this.#clock = opts.clock ?? systemClock;
     this.#nodesFn = opts.nodes;
     this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
-    this.recording = opts.recording ?? new Recording({ seed: opts.seed, facts: opts.facts, clock: this.#clock });
+    this.recording =
+      opts.recording ?? new Recording({ seed: opts.seed, facts: opts.facts, clock: this.#clock });
     this.#txSub = this.recording.onTxRecorded((r) => this.#linkRecorded(r));
     this.#syncNodes();
     this.#tick();
@@ -135,8 +139,7 @@ class Observer implements StartedObserver {
       this.#txSub[Symbol.dispose]();
       const watches = [...this.#watches.values()];
       for (const w of watches) w.life.abort();
-      await Promise.allSettled(watches.flatMap((w) => [w.loop, w.backfill]));
-      await this.#sampling?.catch(() => undefined);
+      await Promise.allSettled(watches.flatMap((w) => [w.loop, w.backfill, w.sampling]));
     })();
     return this.#stopped;
   }
@@ -188,6 +191,7 @@ class Observer implements StartedObserver {
       final: -1,
       backfill: undefined,
       backfillTo: -1,
+      sampling: undefined,
       loop: Promise.resolve(),
     };
     this.#watches.set(n.name, w);
@@ -315,7 +319,14 @@ class Observer implements StartedObserver {
       source: 'backfill',
     };
     for (const t of txs) {
-      this.recording.addTxBody({ id: t.id, from: t.from, to: t.to, amount: t.amount, fee: t.fee, nonce: t.nonce });
+      this.recording.addTxBody({
+        id: t.id,
+        from: t.from,
+        to: t.to,
+        amount: t.amount,
+        fee: t.fee,
+        nonce: t.nonce,
+      });
     }
     const known = w.chain.get(header.height);
     if (known?.hash === header.hash) return;
@@ -329,18 +340,25 @@ class Observer implements StartedObserver {
   // ---- samples and state ---------------------------------------------------------------
 
   #tick(): void {
-    if (this.#stopped || this.#sampling) return; // a slow node must not pile up requests
+    if (this.#stopped) return;
     this.#syncNodes();
-    void this.#sampleAll();
+    // Per node: a paused or slow node must neither pile up requests nor delay the others.
+    for (const w of this.#watches.values()) if (!w.sampling) this.#startSample(w);
   }
 
-  #sampleAll(): Promise<void> {
-    const run = Promise.all([...this.#watches.values()].map((w) => this.#sample(w))).then(() => undefined);
-    const tracked = run.finally(() => {
-      if (this.#sampling === tracked) this.#sampling = undefined;
+  /** Samples every node now (waiting for any sample already in flight first). */
+  async #sampleAll(): Promise<void> {
+    const watches = [...this.#watches.values()];
+    await Promise.all(watches.map((w) => w.sampling));
+    await Promise.all(watches.map((w) => this.#startSample(w)));
+  }
+
+  #startSample(w: NodeWatch): Promise<void> {
+    const run = this.#sample(w).finally(() => {
+      if (w.sampling === run) w.sampling = undefined;
     });
-    this.#sampling = tracked;
-    return tracked;
+    w.sampling = run;
+    return run;
   }
 
   async #sample(w: NodeWatch): Promise<void> {
@@ -396,7 +414,14 @@ class Observer implements StartedObserver {
   /** Like a backfill, but records the block even when we had it (to register tx bodies). */
   #onBackfilledForce(w: NodeWatch, block: Block): void {
     for (const t of block.txs) {
-      this.recording.addTxBody({ id: t.id, from: t.from, to: t.to, amount: t.amount, fee: t.fee, nonce: t.nonce });
+      this.recording.addTxBody({
+        id: t.id,
+        from: t.from,
+        to: t.to,
+        amount: t.amount,
+        fee: t.fee,
+        nonce: t.nonce,
+      });
     }
     this.#onBackfilled(w, block);
   }
@@ -431,7 +456,10 @@ class Observer implements StartedObserver {
     tx.blockHash = s.hash;
     tx.includedOn = s.node;
     let bucket = this.#pendingFinal.get(s.height);
-    if (!bucket) this.#pendingFinal.set(s.height, (bucket = new Set()));
+    if (!bucket) {
+      bucket = new Set();
+      this.#pendingFinal.set(s.height, bucket);
+    }
     bucket.add(tx.id);
     if (!settle) return;
     for (const w of this.#watches.values()) if (w.final >= s.height) this.#settleFinality(w);

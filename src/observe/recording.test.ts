@@ -19,11 +19,27 @@ const facts: ChainFacts = {
 /** A clock we move by hand, so recording times are exact. */
 function manualClock(): Clock & { advance(ms: number): void } {
   let t = 1_000_000;
-  return { ...systemClock, now: () => t, monotonic: () => t, advance: (ms) => void (t += ms) };
+  return {
+    ...systemClock,
+    now: () => t,
+    monotonic: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 function header(height: number, hash: string, parent: string, txIds: string[] = []): BlockHeader {
-  return { hash, parent, height, slot: height * 2, timestamp: height * 400, proposer: 'p', stateRoot: `r${hash}`, txIds };
+  return {
+    hash,
+    parent,
+    height,
+    slot: height * 2,
+    timestamp: height * 400,
+    proposer: 'p',
+    stateRoot: `r${hash}`,
+    txIds,
+  };
 }
 
 describe('Recording', () => {
@@ -71,9 +87,43 @@ describe('Recording', () => {
         { node: 'n', at: 3000, height: 3, hash: 'h3' },
       ],
       samples: [
-        { node: 'n', at: 2000, ok: true, info: { nodeId: 'n', role: 'validator', chainId: 'test', slot: 1, height: 5, tip: 't', stateRoot: 's', finalizedHeight: 2, finalizedTip: 'h2', finalizedStateRoot: 'r', peers: 1 } },
+        {
+          node: 'n',
+          at: 2000,
+          ok: true,
+          info: {
+            nodeId: 'n',
+            role: 'validator',
+            chainId: 'test',
+            slot: 1,
+            height: 5,
+            tip: 't',
+            stateRoot: 's',
+            finalizedHeight: 2,
+            finalizedTip: 'h2',
+            finalizedStateRoot: 'r',
+            peers: 1,
+          },
+        },
         // A restarted node that reports a lower final height while loading must not lower it.
-        { node: 'n', at: 4000, ok: true, info: { nodeId: 'n', role: 'validator', chainId: 'test', slot: 1, height: 0, tip: 't', stateRoot: 's', finalizedHeight: 0, finalizedTip: 'g', finalizedStateRoot: 'r', peers: 0 } },
+        {
+          node: 'n',
+          at: 4000,
+          ok: true,
+          info: {
+            nodeId: 'n',
+            role: 'validator',
+            chainId: 'test',
+            slot: 1,
+            height: 0,
+            tip: 't',
+            stateRoot: 's',
+            finalizedHeight: 0,
+            finalizedTip: 'g',
+            finalizedStateRoot: 'r',
+            peers: 0,
+          },
+        },
       ],
     });
     expect(rec.finalSeries('n').map((p) => [p.at, p.height])).toEqual([
@@ -94,7 +144,9 @@ describe('Recording', () => {
     f.end();
     clock.advance(5000);
     f.end();
-    expect(rec.faults).toEqual([{ kind: 'restart', nodes: ['val-1'], start: 1000, end: 3000, description: 'restart(val-1)' }]);
+    expect(rec.faults).toEqual([
+      { kind: 'restart', nodes: ['val-1'], start: 1000, end: 3000, description: 'restart(val-1)' },
+    ]);
     expect(rec.faultsOf('val-1', 2000, 2500)).toHaveLength(1);
     expect(rec.faultsOf('val-1', 3500)).toHaveLength(0);
     expect(rec.faultsOf('val-2')).toHaveLength(0);
@@ -119,7 +171,19 @@ describe('Recording', () => {
     const rec = new Recording({ seed: 1, facts });
     const seen: string[] = [];
     using _sub = rec.onTxRecorded((r) => seen.push(`${r.id}:${r.outcome}`));
-    const tx: TxRecord = { id: 't1', from: 'a', to: 'b', amount: 1, fee: 1, nonce: 0, workload: 'w', node: 'n', submittedAt: 0, outcome: 'failed', reason: 'timeout' };
+    const tx: TxRecord = {
+      id: 't1',
+      from: 'a',
+      to: 'b',
+      amount: 1,
+      fee: 1,
+      nonce: 0,
+      workload: 'w',
+      node: 'n',
+      submittedAt: 0,
+      outcome: 'failed',
+      reason: 'timeout',
+    };
     rec.recordTx(tx);
     rec.txs.get('t1')!.includedAt = 50;
     rec.recordTx({ ...tx, outcome: 'accepted', submittedAt: 10 });
@@ -135,7 +199,18 @@ describe('Recording', () => {
     clock.advance(100);
     rec.addBlock({ ...header(1, 'a1', 'g', ['t1']), node: 'n', at: rec.now() });
     rec.addFinalized({ node: 'n', at: rec.now(), height: 0, hash: 'g' });
-    rec.recordTx({ id: 't1', from: 'a', to: 'b', amount: 1, fee: 1, nonce: 0, workload: 'w', node: 'n', submittedAt: 50, outcome: 'accepted' });
+    rec.recordTx({
+      id: 't1',
+      from: 'a',
+      to: 'b',
+      amount: 1,
+      fee: 1,
+      nonce: 0,
+      workload: 'w',
+      node: 'n',
+      submittedAt: 50,
+      outcome: 'accepted',
+    });
     rec.addTxBody({ id: 't9', from: 'a', to: 'b', amount: 2, fee: 1, nonce: 1 });
     rec.openFault('pause', ['n'], 'pause(n)');
     rec.nodeEvent('n', 'feed-lost', 'ECONNRESET');
@@ -146,7 +221,9 @@ describe('Recording', () => {
     expect(loaded.now()).toBe(500);
     expect(loaded.txBody('t9')).toEqual({ id: 't9', from: 'a', to: 'b', amount: 2, fee: 1, nonce: 1 });
     expect(loaded.lastMark('test-start')?.detail).toBe('my test');
-    expect(() => Recording.fromJSON({ ...rec.toJSON(), version: 2 as 1 })).toThrow(/unsupported recording dump version 2/);
+    expect(() => Recording.fromJSON({ ...rec.toJSON(), version: 2 as 1 })).toThrow(
+      /unsupported recording dump version 2/,
+    );
   });
 
   test('until() cuts a recording at a time, reopening faults and unlinking later inclusions', () => {
@@ -154,7 +231,18 @@ describe('Recording', () => {
     const rec = new Recording({ seed: 1, facts, clock });
     rec.addNode('n', 'validator');
     const f = rec.openFault('stop', ['n'], 'stop(n)');
-    rec.recordTx({ id: 't1', from: 'a', to: 'b', amount: 1, fee: 1, nonce: 0, workload: 'w', node: 'n', submittedAt: 0, outcome: 'accepted' });
+    rec.recordTx({
+      id: 't1',
+      from: 'a',
+      to: 'b',
+      amount: 1,
+      fee: 1,
+      nonce: 0,
+      workload: 'w',
+      node: 'n',
+      submittedAt: 0,
+      outcome: 'accepted',
+    });
     clock.advance(1000);
     rec.txs.get('t1')!.includedAt = 1000;
     rec.txs.get('t1')!.height = 1;

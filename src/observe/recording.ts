@@ -7,7 +7,14 @@
  * Times (`at`, `start`, `submittedAt`, …) are milliseconds since the recording started.
  */
 
-import type { BlockHeader, ChainFacts, MempoolInfo, NodeInfo, StateSnapshot, TxSummary } from '../adapter/types.ts';
+import type {
+  BlockHeader,
+  ChainFacts,
+  MempoolInfo,
+  NodeInfo,
+  StateSnapshot,
+  TxSummary,
+} from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 
@@ -278,7 +285,11 @@ export class Recording {
   }
 
   /** Opens a fault window; call `end()` when the fault is lifted (idempotent). */
-  openFault(kind: string, nodes: readonly string[], description: string): { end(): void; window: FaultWindow } {
+  openFault(
+    kind: string,
+    nodes: readonly string[],
+    description: string,
+  ): { end(): void; window: FaultWindow } {
     const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description };
     this.faults.push(window);
     this.#changed();
@@ -294,7 +305,9 @@ export class Recording {
   }
 
   nodeEvent(node: string, event: string, detail?: string): void {
-    this.events.push(detail === undefined ? { node, at: this.now(), event } : { node, at: this.now(), event, detail });
+    this.events.push(
+      detail === undefined ? { node, at: this.now(), event } : { node, at: this.now(), event, detail },
+    );
     this.#changed();
   }
 
@@ -351,7 +364,8 @@ export class Recording {
    */
   finalSeries(node: string): FinalPoint[] {
     const raw: FinalPoint[] = [];
-    for (const f of this.finalized) if (f.node === node) raw.push({ at: f.at, height: f.height, hash: f.hash });
+    for (const f of this.finalized)
+      if (f.node === node) raw.push({ at: f.at, height: f.height, hash: f.hash });
     for (const s of this.samples) {
       if (s.node === node && s.ok && s.info) {
         raw.push({ at: s.at, height: s.info.finalizedHeight, hash: s.info.finalizedTip });
@@ -416,7 +430,9 @@ export class Recording {
 
   /** Fault windows touching `node` that overlap [from, to]. */
   faultsOf(node: string, from = 0, to = this.now()): FaultWindow[] {
-    return this.faults.filter((f) => f.nodes.includes(node) && f.start <= to && (f.end ?? Number.POSITIVE_INFINITY) >= from);
+    return this.faults.filter(
+      (f) => f.nodes.includes(node) && f.start <= to && (f.end ?? Number.POSITIVE_INFINITY) >= from,
+    );
   }
 
   /** Txs a workload recorded (all txs when `workload` is omitted), in submission order. */
@@ -434,7 +450,8 @@ export class Recording {
 
   /** Latest state snapshot of a node. */
   lastState(node: string): StateObservation | undefined {
-    for (let i = this.states.length - 1; i >= 0; i--) if (this.states[i]!.node === node) return this.states[i];
+    for (let i = this.states.length - 1; i >= 0; i--)
+      if (this.states[i]!.node === node) return this.states[i];
     return undefined;
   }
 
@@ -464,7 +481,8 @@ export class Recording {
   /** Loads a dump; the result's `now()` is frozen at the dump's `endedAt`. */
   static fromJSON(dump: RecordingDump | string): Recording {
     const d: RecordingDump = typeof dump === 'string' ? (JSON.parse(dump) as RecordingDump) : dump;
-    if (d.version !== 1) throw new TypeError(`unsupported recording dump version ${String(d.version)} (allowed: 1)`);
+    if (d.version !== 1)
+      throw new TypeError(`unsupported recording dump version ${String(d.version)} (allowed: 1)`);
     const frozen: Clock = { ...systemClock, now: () => d.startedAt, monotonic: () => 0 };
     const rec = new Recording({ seed: d.seed, facts: d.facts, clock: frozen });
     rec.#frozenAt = d.endedAt;
@@ -488,13 +506,17 @@ export class Recording {
     return Recording.fromJSON({
       ...d,
       endedAt: Math.min(at, d.endedAt),
-      nodes: d.nodes.filter((n) => n.since <= at).map((n) => (n.leftAt !== undefined && n.leftAt > at ? omit(n, 'leftAt') : n)),
+      nodes: d.nodes
+        .filter((n) => n.since <= at)
+        .map((n) => (n.leftAt !== undefined && n.leftAt > at ? omit(n, 'leftAt') : n)),
       blocks: keep(d.blocks),
       finalized: keep(d.finalized),
       samples: keep(d.samples),
       states: keep(d.states),
       txs: d.txs.filter((t) => t.submittedAt <= at).map((t) => cutTx(t, at)),
-      faults: d.faults.filter((f) => f.start <= at).map((f) => (f.end !== undefined && f.end > at ? omit(f, 'end') : f)),
+      faults: d.faults
+        .filter((f) => f.start <= at)
+        .map((f) => (f.end !== undefined && f.end > at ? omit(f, 'end') : f)),
       events: keep(d.events),
       marks: keep(d.marks),
     });

@@ -45,7 +45,9 @@ export function nodeTimeline(rec: Recording, node: string, from = 0, to = rec.no
   }
   const lastChange = series.filter((p) => p.at <= to).at(-1);
   const failed = rec.samplesOf(node).filter((s) => !s.ok && s.at >= from && s.at <= to);
-  const faults = rec.faultsOf(node, from, to).map((f) => `${f.description} ${t(f.start)}..${f.end === undefined ? 'open' : t(f.end)}`);
+  const faults = rec
+    .faultsOf(node, from, to)
+    .map((f) => `${f.description} ${t(f.start)}..${f.end === undefined ? 'open' : t(f.end)}`);
   let line = `${node}: final ${parts.join(', ')}`;
   if (lastChange) line += `; last advance to ${lastChange.height} at ${t(lastChange.at)}`;
   if (failed.length > 0) line += `; ${failed.length} samples failed from ${t(failed[0]!.at)}`;
@@ -71,7 +73,9 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
   const nodes = rec.nodes();
   const nameWidth = Math.max(4, ...nodes.map((n) => n.name.length));
   out.push('', 'final height over time');
-  out.push(`${'node'.padEnd(nameWidth)}  ${times.map((x) => `${(x / 1000).toFixed(1)}s`.padStart(7)).join('')}`);
+  out.push(
+    `${'node'.padEnd(nameWidth)}  ${times.map((x) => `${(x / 1000).toFixed(1)}s`.padStart(7)).join('')}`,
+  );
   for (const n of nodes) {
     const cells = times.map((x) => {
       const h = rec.finalHeightAt(n.name, x);
@@ -102,12 +106,14 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
   // Faults as readable steps.
   const faults = rec.faults.filter((x) => x.start <= to && (x.end ?? to) >= from);
   out.push('', faults.length === 0 ? 'faults: none' : 'faults');
-  for (const x of faults) out.push(`  ${t(x.start)}..${x.end === undefined ? 'still open' : t(x.end)}  ${x.description}`);
+  for (const x of faults)
+    out.push(`  ${t(x.start)}..${x.end === undefined ? 'still open' : t(x.end)}  ${x.description}`);
 
   const events = rec.events.filter((e) => e.at >= from && e.at <= to);
   if (events.length > 0) {
     out.push('', 'node events');
-    for (const e of events.slice(0, 40)) out.push(`  ${t(e.at)}  ${e.node} ${e.event}${e.detail ? ` (${e.detail})` : ''}`);
+    for (const e of events.slice(0, 40))
+      out.push(`  ${t(e.at)}  ${e.node} ${e.event}${e.detail ? ` (${e.detail})` : ''}`);
     if (events.length > 40) out.push(`  … ${events.length - 40} more`);
   }
 
@@ -119,7 +125,8 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
   } else {
     const accepted = txs.filter((x) => x.outcome === 'accepted').length;
     const rejected = new Map<string, number>();
-    for (const x of txs) if (x.outcome === 'rejected') rejected.set(x.reason ?? '?', (rejected.get(x.reason ?? '?') ?? 0) + 1);
+    for (const x of txs)
+      if (x.outcome === 'rejected') rejected.set(x.reason ?? '?', (rejected.get(x.reason ?? '?') ?? 0) + 1);
     const failed = txs.filter((x) => x.outcome === 'failed').length;
     const included = txs.filter((x) => x.includedAt !== undefined);
     const final = txs.filter((x) => x.finalAt !== undefined).length;
@@ -128,7 +135,9 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
     out.push(
       `transactions: ${txs.length} submitted, ${accepted} accepted, ${txs.length - accepted - failed} rejected${reasons ? ` (${reasons})` : ''}, ${failed} failed to send`,
     );
-    out.push(`  included ${included.length} (${pct(included.length, txs.length)}), final ${final} (${pct(final, txs.length)})`);
+    out.push(
+      `  included ${included.length} (${pct(included.length, txs.length)}), final ${final} (${pct(final, txs.length)})`,
+    );
     if (lat.length > 0) {
       out.push(
         `  inclusion latency p50 ${(quantile(lat, 0.5) / 1000).toFixed(2)}s, p95 ${(quantile(lat, 0.95) / 1000).toFixed(2)}s, max ${(lat.at(-1)! / 1000).toFixed(2)}s`,
@@ -150,7 +159,11 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
  * Writes `<name>.txt` (the report) and `<name>.json` (the recording dump, loadable with
  * `Recording.fromJSON`) into `dir`. Returns both paths.
  */
-export async function writeReport(rec: Recording, dir: string, name = 'chainlab-report'): Promise<{ text: string; json: string }> {
+export async function writeReport(
+  rec: Recording,
+  dir: string,
+  name = 'chainlab-report',
+): Promise<{ text: string; json: string }> {
   await mkdir(dir, { recursive: true });
   const text = join(dir, `${name}.txt`);
   const json = join(dir, `${name}.json`);

@@ -104,7 +104,8 @@ export function simulateHistory(opts: SimulationOptions): Recording {
   const last = Math.floor((opts.durationMs - 50) / blockMs);
   for (let h = 1; h <= last; h++) {
     const time = h * blockMs;
-    const proposer = validators.length > 0 ? simAddress(validators[h % validators.length]!.name) : simAddress('nobody');
+    const proposer =
+      validators.length > 0 ? simAddress(validators[h % validators.length]!.name) : simAddress('nobody');
     const ids: string[] = [];
     for (let j = 0; j < (opts.txsPerBlock ?? 0); j++) {
       const from = simAddress(`wallet-${(h + j) % WALLETS}`);
@@ -121,7 +122,22 @@ export function simulateHistory(opts: SimulationOptions): Recording {
       const submittedAt = Math.max(0, time - blockMs / 2);
       const finalAt = h + k <= last ? { finalAt: time + k * blockMs } : {};
       const node = opts.nodes[0]!.name;
-      txs.push({ id, from, to, amount, fee, nonce, workload: 'transactions', node, submittedAt, outcome: 'accepted', includedAt: time, height: h, includedOn: node, ...finalAt });
+      txs.push({
+        id,
+        from,
+        to,
+        amount,
+        fee,
+        nonce,
+        workload: 'transactions',
+        node,
+        submittedAt,
+        outcome: 'accepted',
+        includedAt: time,
+        height: h,
+        includedOn: node,
+        ...finalAt,
+      });
     }
     const prev = canonical[h - 1]!;
     const b = block(h, hash('block', facts.chainId, h), prev.hash, time, proposer, ids);
@@ -129,8 +145,25 @@ export function simulateHistory(opts: SimulationOptions): Recording {
     canonical.push(b);
   }
 
-  function block(height: number, h: string, parent: string, time: number, proposer: string, txIds: string[]): SimBlock {
-    return { hash: h, parent, height, slot: Math.round(time / facts.slotMs), timestamp: facts.genesisTime + time, proposer, stateRoot: hash('root', height), txIds, time };
+  function block(
+    height: number,
+    h: string,
+    parent: string,
+    time: number,
+    proposer: string,
+    txIds: string[],
+  ): SimBlock {
+    return {
+      hash: h,
+      parent,
+      height,
+      slot: Math.round(time / facts.slotMs),
+      timestamp: facts.genesisTime + time,
+      proposer,
+      stateRoot: hash('root', height),
+      txIds,
+      time,
+    };
   }
   // Re-link parents after hashing so the chain is consistent.
   for (let h = 1; h < canonical.length; h++) {
@@ -151,8 +184,10 @@ export function simulateHistory(opts: SimulationOptions): Recording {
     const since = n.joinAt ?? 0;
     nodes.push({ name: n.name, role, since, ...(n.leaveAt !== undefined ? { leftAt: n.leaveAt } : {}) });
     const end = Math.min(opts.durationMs, n.leaveAt ?? opts.durationMs);
-    const down = (t: number): boolean => n.crashAt !== undefined && t >= n.crashAt && (n.resumeAt === undefined || t < n.resumeAt);
-    const frozen = (t: number): boolean => n.stallAt !== undefined && t >= n.stallAt && (n.resumeAt === undefined || t < n.resumeAt);
+    const down = (t: number): boolean =>
+      n.crashAt !== undefined && t >= n.crashAt && (n.resumeAt === undefined || t < n.resumeAt);
+    const frozen = (t: number): boolean =>
+      n.stallAt !== undefined && t >= n.stallAt && (n.resumeAt === undefined || t < n.resumeAt);
 
     // The node's own chain: canonical, or a private fork from a different genesis.
     let chain: SimBlock[] = canonical;
@@ -174,7 +209,12 @@ export function simulateHistory(opts: SimulationOptions): Recording {
       return vis.length === 0 ? -1 : vis.at(-1)!.height;
     };
     const tipAt = (t: number): number => {
-      const cut = n.crashAt !== undefined && t >= n.crashAt ? n.crashAt : n.stallAt !== undefined && t >= n.stallAt ? n.stallAt : undefined;
+      const cut =
+        n.crashAt !== undefined && t >= n.crashAt
+          ? n.crashAt
+          : n.stallAt !== undefined && t >= n.stallAt
+            ? n.stallAt
+            : undefined;
       if (cut !== undefined && (n.resumeAt === undefined || t < n.resumeAt)) return frozenHeight(cut);
       return frozenHeight(t);
     };
@@ -187,10 +227,17 @@ export function simulateHistory(opts: SimulationOptions): Recording {
       // After a resume the node catches up: the skipped blocks arrive at once.
       for (let h = height + 1; h <= b.height; h++) {
         const cb = chain[h]!;
-        blocks.push({ ...strip(cb), txIds: [...cb.txIds], node: n.name, at: t, source: h === b.height ? 'feed' : 'backfill' });
+        blocks.push({
+          ...strip(cb),
+          txIds: [...cb.txIds],
+          node: n.name,
+          at: t,
+          source: h === b.height ? 'feed' : 'backfill',
+        });
       }
       height = b.height;
-      if (height - k >= 0) finalized.push({ node: n.name, at: t, height: height - k, hash: chain[height - k]!.hash });
+      if (height - k >= 0)
+        finalized.push({ node: n.name, at: t, height: height - k, hash: chain[height - k]!.hash });
     }
     // Samples.
     for (let t = Math.max(sampleEvery, since); t <= end; t += sampleEvery) {
@@ -214,7 +261,13 @@ export function simulateHistory(opts: SimulationOptions): Recording {
         finalizedStateRoot: chain[fin]!.stateRoot,
         peers: opts.nodes.length - 1,
       };
-      samples.push({ node: n.name, at: t, ok: true, info, mempool: { size: 0, bytes: 0, capacity: 10_000, evicted: 0, rejected: {} } });
+      samples.push({
+        node: n.name,
+        at: t,
+        ok: true,
+        info,
+        mempool: { size: 0, bytes: 0, capacity: 10_000, evicted: 0, rejected: {} },
+      });
     }
     // A state snapshot at the final height at the end.
     if ((opts.states ?? true) && !down(end)) {
@@ -240,13 +293,25 @@ export function simulateHistory(opts: SimulationOptions): Recording {
       if (opts.mintPerBlock) bal.set(b.proposer, (bal.get(b.proposer) ?? 0) + opts.mintPerBlock);
     }
     const accounts: StateSnapshot['accounts'] = {};
-    for (const [a, balance] of [...bal].sort(([x], [y]) => x.localeCompare(y))) accounts[a] = { balance, nonce: non.get(a) ?? 0 };
+    for (const [a, balance] of [...bal].sort(([x], [y]) => x.localeCompare(y)))
+      accounts[a] = { balance, nonce: non.get(a) ?? 0 };
     return { height, hash: chain[height]!.hash, stateRoot: chain[height]!.stateRoot, accounts };
   }
 
   for (const [i, t] of (opts.lostTxsAt ?? []).entries()) {
     const from = simAddress(`wallet-${i % WALLETS}`);
-    txs.push({ id: hash('lost', i), from, to: simAddress('wallet-0'), amount: 5, fee: 1, nonce: 1000 + i, workload: 'transactions', node: opts.nodes[opts.nodes.length - 1]!.name, submittedAt: t, outcome: 'accepted' });
+    txs.push({
+      id: hash('lost', i),
+      from,
+      to: simAddress('wallet-0'),
+      amount: 5,
+      fee: 1,
+      nonce: 1000 + i,
+      workload: 'transactions',
+      node: opts.nodes[opts.nodes.length - 1]!.name,
+      submittedAt: t,
+      outcome: 'accepted',
+    });
   }
   blocks.sort((a, b) => a.at - b.at);
   finalized.sort((a, b) => a.at - b.at);
@@ -271,7 +336,9 @@ export function simulateHistory(opts: SimulationOptions): Recording {
   return Recording.fromJSON(dump);
 }
 
-function strip(b: { time: number } & Omit<BlockObservation, 'node' | 'at'>): Omit<BlockObservation, 'node' | 'at'> {
+function strip(
+  b: { time: number } & Omit<BlockObservation, 'node' | 'at'>,
+): Omit<BlockObservation, 'node' | 'at'> {
   const { time: _time, ...rest } = b;
   return rest;
 }

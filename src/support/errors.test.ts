@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { CapabilityError, ChainlabError, ClusterStartError, ConfigError, chainlabErrorBrand } from './errors.ts';
+import {
+  CapabilityError,
+  ChainlabError,
+  ClusterStartError,
+  ConfigError,
+  chainlabErrorBrand,
+} from './errors.ts';
 
 describe('errors', () => {
   test('brands survive structured cloning, where instanceof does not', () => {

@@ -133,9 +133,7 @@ export class CapabilityError extends ChainlabError {
   readonly deployer: string;
 
   constructor(capability: string, deployer: string, hint?: string) {
-    super(
-      `the ${deployer} deployer cannot ${capability} nodes${hint ? `; ${hint}` : ''}`,
-    );
+    super(`the ${deployer} deployer cannot ${capability} nodes${hint ? `; ${hint}` : ''}`);
     this.capability = capability;
     this.deployer = deployer;
   }

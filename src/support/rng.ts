@@ -7,6 +7,8 @@
  * seeded through a 32-bit FNV-1a/murmur mix of the seed and the fork path.
  */
 
+import { ConfigError } from './errors.ts';
+
 let chosenSeed: number | undefined;
 
 /** Largest seed accepted: seeds are unsigned 32-bit integers so they print and replay exactly. */
@@ -22,7 +24,9 @@ export function runSeed(): number {
   if (raw !== undefined && raw.trim() !== '') {
     const parsed = Number(raw);
     if (!Number.isSafeInteger(parsed) || parsed < 0 || parsed > MAX_SEED) {
-      throw new RangeError(`CHAINLAB_SEED must be an integer 0..${MAX_SEED}, got ${JSON.stringify(raw)}`);
+      throw new ConfigError('environment', [
+        { path: 'CHAINLAB_SEED', value: raw, allowed: `an integer 0..${MAX_SEED}` },
+      ]);
     }
     chosenSeed = parsed;
   } else {

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { parseOptions } from './validate.ts';
 
@@ -8,7 +8,12 @@ const schema = z.strictObject({
   mode: z.enum(['a', 'b']).optional(),
   tags: z.array(z.string()).optional(),
 });
-const allowed = { n: 'an integer 1..3', mode: "'a' or 'b'", tags: 'a list of strings', '*': 'one of n, mode, tags' };
+const allowed = {
+  n: 'an integer 1..3',
+  mode: "'a' or 'b'",
+  tags: 'a list of strings',
+  '*': 'one of n, mode, tags',
+};
 
 describe('parseOptions', () => {
   test('returns the parsed value when valid', () => {

@@ -4,7 +4,7 @@
  * allowed — before anything starts.
  */
 import type { z } from 'zod';
-import { type ConfigIssue, ConfigError } from './errors.ts';
+import { ConfigError, type ConfigIssue } from './errors.ts';
 
 /** Human text of what each option path allows, e.g. `{ validators: 'an integer 1..16' }`. */
 export type AllowedText = Readonly<Record<string, string>>;
@@ -29,7 +29,10 @@ function joinPath(prefix: string, path: readonly PropertyKey[]): string {
 function lookupAllowed(allowed: AllowedText, path: readonly PropertyKey[]): string | undefined {
   const full = path.map(String).join('.');
   if (allowed[full] !== undefined) return allowed[full];
-  const withoutIndexes = path.filter((p) => typeof p !== 'number').map(String).join('.');
+  const withoutIndexes = path
+    .filter((p) => typeof p !== 'number')
+    .map(String)
+    .join('.');
   return allowed[withoutIndexes];
 }
 

@@ -4,8 +4,9 @@
  * reason that did not consume it is handed out again first, so a wallet's sequence has no
  * gaps that would block its later txs.
  */
-import type { StartedCluster } from '../cluster/types.ts';
+
 import type { Wallet } from '../adapter/types.ts';
+import type { StartedCluster } from '../cluster/types.ts';
 
 export class NonceBook {
   readonly #next = new Map<string, number>();
@@ -51,6 +52,9 @@ const books = new WeakMap<StartedCluster, NonceBook>();
 /** The nonce book of a cluster. */
 export function nonceBook(cluster: StartedCluster): NonceBook {
   let book = books.get(cluster);
-  if (!book) books.set(cluster, (book = new NonceBook()));
+  if (!book) {
+    book = new NonceBook();
+    books.set(cluster, book);
+  }
   return book;
 }

@@ -51,7 +51,9 @@ export interface StartedTransactions extends StartedWorkload {
 
 const intRange = z.union([
   z.int().min(0),
-  z.strictObject({ min: z.int().min(0), max: z.int().min(0) }).refine((r) => r.min <= r.max, { path: ['max'] }),
+  z
+    .strictObject({ min: z.int().min(0), max: z.int().min(0) })
+    .refine((r) => r.min <= r.max, { path: ['max'] }),
 ]);
 
 const schema = z.strictObject({
@@ -59,7 +61,9 @@ const schema = z.strictObject({
   users: z.int().min(1),
   amount: intRange.optional(),
   fee: intRange.optional(),
-  targets: z.union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)]).optional(),
+  targets: z
+    .union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)])
+    .optional(),
   count: z.int().min(1).optional(),
   durationMs: z.int().min(1).optional(),
   name: z
@@ -155,7 +159,11 @@ interface Planned {
   attempt: number;
 }
 
-async function startTransactions(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedTransactions> {
+async function startTransactions(
+  cluster: StartedCluster,
+  p: Parsed,
+  name: string,
+): Promise<StartedTransactions> {
   const clock = systemClock;
   if (p.users > cluster.wallets.length) {
     throw new ConfigError('transactions options', [
@@ -169,7 +177,11 @@ async function startTransactions(cluster: StartedCluster, p: Parsed, name: strin
   const targets = resolveTargets(cluster, p.targets);
   if (targets.length === 0) {
     throw new ConfigError('transactions options', [
-      { path: 'transactions.targets', value: p.targets ?? 'validators', allowed: 'a selection with at least one node' },
+      {
+        path: 'transactions.targets',
+        value: p.targets ?? 'validators',
+        allowed: 'a selection with at least one node',
+      },
     ]);
   }
   const users = cluster.wallets.slice(0, p.users);
@@ -198,12 +210,22 @@ async function startTransactions(cluster: StartedCluster, p: Parsed, name: strin
     // Fixed draw order per tx keeps the sequence a pure function of the seed.
     const wallet = rng.pick(users);
     let to = rng.pick(recipients);
-    if (to === wallet.address && recipients.length > 1) to = recipients[(recipients.indexOf(to) + 1) % recipients.length]!;
+    if (to === wallet.address && recipients.length > 1)
+      to = recipients[(recipients.indexOf(to) + 1) % recipients.length]!;
     const amt = draw(rng, amount);
     const f = draw(rng, fee);
     const target = rng.pick(targets);
     const nonce = book.take(wallet.address);
-    return { tx: wallet.transfer(to, amt, f, nonce), wallet, to, amount: amt, fee: f, nonce, target, attempt: 0 };
+    return {
+      tx: wallet.transfer(to, amt, f, nonce),
+      wallet,
+      to,
+      amount: amt,
+      fee: f,
+      nonce,
+      target,
+      attempt: 0,
+    };
   };
 
   const record = (t: Planned, submittedAt: number, r: SubmitResult | { failed: string }): TxRecord => {
@@ -232,7 +254,11 @@ async function startTransactions(cluster: StartedCluster, p: Parsed, name: strin
     if ('failed' in r && t.attempt < RETRIES && !ac.signal.aborted) {
       // No answer (node down or restarting): the same signed tx goes to another node.
       const others = targets.filter((n) => n !== t.target);
-      const next = { ...t, attempt: t.attempt + 1, target: others.length > 0 ? retryRng.pick(others) : t.target };
+      const next = {
+        ...t,
+        attempt: t.attempt + 1,
+        target: others.length > 0 ? retryRng.pick(others) : t.target,
+      };
       submit([next]);
       return;
     }
@@ -257,7 +283,7 @@ async function startTransactions(cluster: StartedCluster, p: Parsed, name: strin
             list.length === 1
               ? [await node.client.submitTx(list[0]!.tx)]
               : await node.client.submitTxs(list.map((t) => t.tx));
-          list.forEach((t, i) => settle(t, submittedAt, results[i]!));
+          for (const [i, t] of list.entries()) settle(t, submittedAt, results[i]!);
         } catch (error) {
           const why = (error as Error).message;
           for (const t of list) settle(t, submittedAt, { failed: why });

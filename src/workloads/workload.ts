@@ -3,8 +3,9 @@
  * definition (options validated when made); `start(cluster)` returns a `StartedWorkload`
  * that runs until stopped, disposed, or the cluster is disposed.
  */
-import type { TxRecord } from '../observe/recording.ts';
+
 import type { StartedCluster } from '../cluster/types.ts';
+import type { TxRecord } from '../observe/recording.ts';
 
 /** A workload definition. */
 export interface Workload<S extends StartedWorkload = StartedWorkload> {

@@ -61,25 +61,53 @@ const HEX128 = /^[0-9a-f]{128}$/;
  * the bad field; tx shapes are checked by the chain with the tx checks.
  */
 export function decodeBlock(bytes: Uint8Array): Block {
-  const value = JSON.parse(
-    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-  ) as Record<string, unknown>;
+  return checkBlockShape(parseJson(bytes), false) as unknown as Block;
+}
+
+/**
+ * A block as gossiped: the header, `sig` and `txIds` instead of the txs, which peers already
+ * hold from tx gossip (a receiver missing some fetches the full block by hash).
+ */
+export type CompactBlock = Omit<Block, 'txs'> & { txIds: string[] };
+
+export function encodeCompactBlock(block: Block): Uint8Array {
+  const { txs, ...rest } = block;
+  return Buffer.from(JSON.stringify({ ...rest, txIds: txs.map((tx) => tx.id) }), 'utf8');
+}
+
+/** Parses a gossiped compact block and checks its shape; throws naming the bad field. */
+export function decodeCompactBlock(bytes: Uint8Array): CompactBlock {
+  return checkBlockShape(parseJson(bytes), true) as unknown as CompactBlock;
+}
+
+function parseJson(bytes: Uint8Array): Record<string, unknown> {
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+}
+
+function checkBlockShape(value: Record<string, unknown>, compact: boolean): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) throw new Error('block is not a JSON object');
   for (const field of ['hash', 'parent', 'proposer', 'txRoot', 'stateRoot', 'daRoot'] as const) {
-    if (typeof value[field] !== 'string' || !HEX64.test(value[field] as string))
+    if (typeof value[field] !== 'string' || !HEX64.test(value[field] as string)) {
       throw new Error(`block ${field} must be 64 hex chars`);
+    }
   }
   for (const field of ['proof', 'sig'] as const) {
-    if (typeof value[field] !== 'string' || !HEX128.test(value[field] as string))
+    if (typeof value[field] !== 'string' || !HEX128.test(value[field] as string)) {
       throw new Error(`block ${field} must be 128 hex chars`);
+    }
   }
   for (const field of ['height', 'slot', 'timestamp'] as const) {
-    if (!Number.isSafeInteger(value[field]) || (value[field] as number) < 0)
+    if (!Number.isSafeInteger(value[field]) || (value[field] as number) < 0) {
       throw new Error(`block ${field} must be a non-negative integer`);
+    }
   }
-  if (!Array.isArray(value.txs)) throw new Error('block txs must be an array');
+  if (compact) {
+    if (!Array.isArray(value.txIds) || value.txIds.some((id) => typeof id !== 'string' || !HEX64.test(id))) {
+      throw new Error('block txIds must be an array of 64-hex ids');
+    }
+  } else if (!Array.isArray(value.txs)) throw new Error('block txs must be an array');
   if (!Array.isArray(value.da)) throw new Error('block da must be an array');
-  return value as unknown as Block;
+  return value;
 }
 
 /** The header fields plus tx ids: what `/events` sends per block. */

@@ -4,6 +4,7 @@
  * client and wallets. Nothing else in chainlab knows refnode's CLI or API.
  */
 import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,16 +54,21 @@ function multiaddr(host: string, port: number, peerId: string): string {
 
 function runGenesis(node: string, args: string[], timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(node, args, { timeout: timeoutMs, cwd: repoRoot, maxBuffer: 8 * 1024 * 1024 }, (error, _out, err) => {
-      if (error) {
-        const tail = String(err).trim().split('\n').slice(-10).join('\n');
-        reject(
-          new AdapterError('refnode', `genesis failed (${error.message.split('\n', 1)[0]})\n${tail}`, {
-            cause: error,
-          }),
-        );
-      } else resolve();
-    });
+    execFile(
+      node,
+      args,
+      { timeout: timeoutMs, cwd: repoRoot, maxBuffer: 8 * 1024 * 1024 },
+      (error, _out, err) => {
+        if (error) {
+          const tail = String(err).trim().split('\n').slice(-10).join('\n');
+          reject(
+            new AdapterError('refnode', `genesis failed (${error.message.split('\n', 1)[0]})\n${tail}`, {
+              cause: error,
+            }),
+          );
+        } else resolve();
+      },
+    );
   });
 }
 
@@ -82,6 +88,30 @@ function peerIdOf(genesis: RefnodeGenesis, node: NodeSpec): string {
   const entry = list.find((v) => v.nodeId === node.name);
   if (!entry) throw new AdapterError('refnode', `genesis has no ${node.role} named ${node.name}`);
   return entry.peerId;
+}
+
+/** Writes the topology's tx limits (mempool bounds, block size) into every node config. */
+async function applyLimits(dir: string, topology: ResolvedTopology): Promise<void> {
+  const l = topology.limits;
+  if (
+    !l ||
+    (l.mempoolMaxCount === undefined && l.mempoolMaxBytes === undefined && l.blockMaxTxs === undefined)
+  )
+    return;
+  await Promise.all(
+    topology.nodes.map(async (node) => {
+      const file = join(dir, `node-${node.index}.json`);
+      const config = JSON.parse(await readFile(file, 'utf8')) as {
+        mempool?: Record<string, number>;
+        block?: Record<string, number>;
+      };
+      config.mempool = { ...config.mempool };
+      if (l.mempoolMaxCount !== undefined) config.mempool.maxCount = l.mempoolMaxCount;
+      if (l.mempoolMaxBytes !== undefined) config.mempool.maxBytes = l.mempoolMaxBytes;
+      if (l.blockMaxTxs !== undefined) config.block = { ...config.block, maxTxs: l.blockMaxTxs };
+      await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+    }),
+  );
 }
 
 /** Creates the refnode {@link ChainAdapter}. */
@@ -123,6 +153,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       if (topology.walletBalance !== undefined) args.push('--wallet-balance', String(topology.walletBalance));
       if (topology.chainId !== undefined) args.push('--chain-id', topology.chainId);
       await runGenesis(nodeBinary, args, opts.genesisTimeoutMs ?? 30_000);
+      await applyLimits(dir, topology);
 
       const genesis = await readGenesis(dir);
       const walletFile = await readWallets(dir);

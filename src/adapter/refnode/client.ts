@@ -105,6 +105,7 @@ export class RefnodeClient implements ChainClient {
     path: string,
     opts: RequestOptions | undefined,
     body?: unknown,
+    raw = false,
   ): Promise<{ status: number; json: unknown }> {
     const timeoutMs = opts?.timeoutMs ?? this.#timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -118,7 +119,10 @@ export class RefnodeClient implements ChainClient {
         bodyTimeout: timeoutMs,
         ...(body === undefined
           ? {}
-          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          : {
+              body: raw ? String(body) : JSON.stringify(body),
+              headers: { 'content-type': 'application/json' },
+            }),
       });
       const text = await res.body.text();
       let json: unknown;
@@ -143,7 +147,9 @@ export class RefnodeClient implements ChainClient {
   #statusError(method: string, path: string, status: number, json: unknown): AdapterError {
     const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
     const detail = err ? `${err.code}: ${err.message}` : JSON.stringify(json)?.slice(0, 200);
-    return new AdapterError('refnode', `${method} ${this.url}${path} answered ${status} (${detail})`, { status });
+    return new AdapterError('refnode', `${method} ${this.url}${path} answered ${status} (${detail})`, {
+      status,
+    });
   }
 
   async health(opts?: RequestOptions): Promise<boolean> {
@@ -191,11 +197,22 @@ export class RefnodeClient implements ChainClient {
     return toBlock(json as RawBlock);
   }
 
+  // 503 is refnode's `mempool_full`: a chain-level refusal with a code, not a broken node.
   async submitTx(tx: SignedTx, opts?: RequestOptions): Promise<SubmitResult> {
     const { status, json } = await this.#call('POST', '/txs', opts, tx.payload);
     if (status === 202) return { ok: true, id: (json as { id: string }).id };
     const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    if (status >= 500 || err === undefined) throw this.#statusError('POST', '/txs', status, json);
+    if ((status >= 500 && status !== 503) || err === undefined)
+      throw this.#statusError('POST', '/txs', status, json);
+    return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
+  }
+
+  async submitRaw(body: string, opts?: RequestOptions): Promise<SubmitResult> {
+    const { status, json } = await this.#call('POST', '/txs', opts, body, true);
+    if (status === 202) return { ok: true, id: (json as { id: string }).id };
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if ((status >= 500 && status !== 503) || err === undefined)
+      throw this.#statusError('POST', '/txs', status, json);
     return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
   }
 
@@ -212,8 +229,10 @@ export class RefnodeClient implements ChainClient {
       if (status !== 202) {
         // The whole batch was refused (e.g. too large or rate limited): every tx shares the reason.
         const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-        if (status >= 500 || err === undefined) throw this.#statusError('POST', '/txs', status, json);
-        for (const _ of batch) out.push({ ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' });
+        if ((status >= 500 && status !== 503) || err === undefined)
+          throw this.#statusError('POST', '/txs', status, json);
+        for (const _ of batch)
+          out.push({ ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' });
         continue;
       }
       const results = (json as { results: ({ id: string } | { error: { code: string; message: string } })[] })
@@ -257,12 +276,18 @@ export class RefnodeClient implements ChainClient {
   }
 
   async supply(height?: number, opts?: RequestOptions): Promise<SupplyInfo> {
-    const raw = await this.#get<SupplyInfo>(height === undefined ? '/supply' : `/supply?height=${height}`, opts);
+    const raw = await this.#get<SupplyInfo>(
+      height === undefined ? '/supply' : `/supply?height=${height}`,
+      opts,
+    );
     return { height: raw.height, hash: raw.hash, supply: raw.supply };
   }
 
   async state(height?: number, opts?: RequestOptions): Promise<StateSnapshot> {
-    const raw = await this.#get<StateSnapshot>(height === undefined ? '/state' : `/state?height=${height}`, opts);
+    const raw = await this.#get<StateSnapshot>(
+      height === undefined ? '/state' : `/state?height=${height}`,
+      opts,
+    );
     return { height: raw.height, hash: raw.hash, stateRoot: raw.stateRoot, accounts: raw.accounts };
   }
 
@@ -278,7 +303,12 @@ export class RefnodeClient implements ChainClient {
     const client = new Client(this.url, { bodyTimeout: 0, headersTimeout: this.#timeoutMs });
     this.#feeds.add(client);
     try {
-      const res = await client.request({ method: 'GET', path: '/events', signal, headers: { accept: 'text/event-stream' } });
+      const res = await client.request({
+        method: 'GET',
+        path: '/events',
+        signal,
+        headers: { accept: 'text/event-stream' },
+      });
       if (res.statusCode !== 200) {
         await res.body.dump();
         throw new AdapterError('refnode', `GET ${this.url}/events answered ${res.statusCode}`, {

@@ -32,7 +32,8 @@ function runProcesses() {
   for (const name of names) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker)) out.push(Number(name));
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker))
+        out.push(Number(name));
     } catch {}
   }
   return out;

@@ -58,9 +58,8 @@ export class CleanupRegistry {
       } catch (error) {
         errors.push(error);
       } finally {
-        // Unregistered only once torn down: if the process exits mid-teardown (a test
-        // runner's worker exits ~100 ms after SIGINT), the exit hook's `disposeSync` still
-        // covers this entry.
+        // Unregistered only once torn down: if the process exits mid-teardown, the exit
+        // hook's `disposeSync` still covers this entry.
         this.#entries.delete(entry);
       }
     }

@@ -74,7 +74,10 @@ export async function acquireRun(): Promise<Run & Disposable & { release(): Prom
     const id = newRunId();
     const dir = join(runsRoot(), id);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'owner.json'), JSON.stringify({ pid: process.pid, startedAt: Date.now(), argv: process.argv.slice(1, 3) }));
+    writeFileSync(
+      join(dir, 'owner.json'),
+      JSON.stringify({ pid: process.pid, startedAt: Date.now(), argv: process.argv.slice(1, 3) }),
+    );
     current = { run: { id, dir }, users: 0 };
     startReaper(current.run);
     const created = current;

@@ -5,11 +5,8 @@
  * run id and is removed on dispose, on SIGINT/SIGTERM (cleanup registry), synchronously on
  * exit, and by the sweeper on the next run if this process is killed.
  */
-import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ContainerRuntimeClient, StartedNetwork } from 'testcontainers';
 import type { NodeRole } from '../../adapter/types.ts';
 import { ChainlabError } from '../../support/errors.ts';
@@ -28,6 +25,7 @@ import { dockerAvailability } from './docker-client.ts';
 import { labelKeys, resourceLabels } from './labels.ts';
 import { NodeContainer } from './node-container.ts';
 import { resolveImage } from './resolve-image.ts';
+import { ensureRunGuard } from './run-guard.ts';
 import { sweepDeadRuns } from './sweeper.ts';
 
 /** Options of {@link dockerRuntime}. */
@@ -62,7 +60,6 @@ export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
   'disconnect',
 ]);
 
-const sweepCli = fileURLToPath(new URL('./sweep-cli.ts', import.meta.url));
 let sweptOnce: Promise<void> | undefined;
 
 /** Docker names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]`; run ids and node names already fit. */
@@ -110,6 +107,9 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
       await sweptOnce;
     }
 
+    // Before anything is created: if this process dies (SIGKILL after Ctrl-C), the guard
+    // removes what carries the run id.
+    ensureRunGuard(ctx.runId);
     const network = await createNetwork(client, ctx);
     ctx.log(`docker network ${network.getName()} created`);
     const nodes = new Map<string, ContainerNode>();
@@ -152,16 +152,6 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
     const registration = ctx.registry.add({
       label: `docker cluster ${ctx.clusterName} (network ${network.getName()})`,
       dispose,
-      // On process exit no async work runs: a child process removes this run's resources.
-      disposeSync: () => {
-        appendFileSync('/tmp/probe-sync.txt', `disposeSync ${ctx.runId}\n`);
-        const r = spawnSync(process.execPath, [sweepCli, ctx.runId], {
-          stdio: 'pipe',
-          timeout: 20_000,
-          env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
-        });
-        appendFileSync('/tmp/probe-sync.txt', `result ${r.status} ${r.signal} ${r.error} ${r.stdout} ${r.stderr}\n`);
-      },
     });
 
     return {

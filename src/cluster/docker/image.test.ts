@@ -16,6 +16,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const docker = await dockerAvailability();
 if (!docker.available) console.warn(`docker image tests SKIPPED: ${docker.reason}`);
 
+function dockerode() {
+  if (!docker.available) throw new Error('no Docker engine');
+  return docker.client.container.dockerode;
+}
+
 async function probeRecipe(nonce: string): Promise<ImageRecipe> {
   return {
     name: 'chainlab/image-test',
@@ -73,13 +78,13 @@ describe.skipIf(!docker.available)('image build', () => {
       expect(cached.tag).toBe(cold.tag);
       // a hit is an inspect plus hashing (memoised per file), far below a build
       expect(cached.durationMs).toBeLessThan(cold.durationMs / 2);
-      const inspect = await docker.client.container.dockerode.getImage(cold.tag).inspect();
+      const inspect = await dockerode().getImage(cold.tag).inspect();
       expect(inspect.Config.User).toBe('1000:1000');
       expect(inspect.Config.Labels?.['chainlab.hash']).toBe(cold.hash);
     } finally {
       await removeImage(cold.tag);
     }
-    const again = await docker.client.container.dockerode
+    const again = await dockerode()
       .getImage(cold.tag)
       .inspect()
       .then(() => 'present')

@@ -5,7 +5,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeRole } from '../../adapter/types.ts';
-import type { NodeAllocation, NodeControl, NodeRuntime, RuntimeContext, RuntimeNodeSpec, StartOptions } from '../runtime.ts';
+import type {
+  NodeAllocation,
+  NodeControl,
+  NodeRuntime,
+  RuntimeContext,
+  RuntimeNodeSpec,
+  StartOptions,
+} from '../runtime.ts';
 import { freePorts } from './free-port.ts';
 import { NodeProcess } from './node-process.ts';
 
@@ -17,7 +24,14 @@ export interface LocalRuntimeOptions {
   host?: string;
 }
 
-const localControls: ReadonlySet<NodeControl> = new Set<NodeControl>(['stop', 'start', 'restart', 'kill', 'pause', 'resume']);
+const localControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
+  'stop',
+  'start',
+  'restart',
+  'kill',
+  'pause',
+  'resume',
+]);
 
 /** Creates the local (process) runtime for one cluster. */
 export function localRuntime(opts: LocalRuntimeOptions = {}): (ctx: RuntimeContext) => Promise<NodeRuntime> {

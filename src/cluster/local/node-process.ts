@@ -149,7 +149,9 @@ export class NodeProcess implements RunningNode {
     const ready = this.#waitReady(child, startOpts, startedAt, spawnError);
     try {
       await ready;
-      this.#opts.log?.(`${this.name} serving at ${this.#apiUrl} in ${Math.round(this.#clock.monotonic() - startedAt)} ms`);
+      this.#opts.log?.(
+        `${this.name} serving at ${this.#apiUrl} in ${Math.round(this.#clock.monotonic() - startedAt)} ms`,
+      );
     } catch (error) {
       await this.kill().catch(() => {});
       throw error;
@@ -194,10 +196,15 @@ export class NodeProcess implements RunningNode {
         throw await fail(`node ${this.name} ${how} before it was ready`, { timedOut: false, exit });
       });
       const errored = spawnError.then(async (error) => {
-        throw await fail(`node ${this.name} could not be started: ${error.message}`, { timedOut: false, cause: error });
+        throw await fail(`node ${this.name} could not be started: ${error.message}`, {
+          timedOut: false,
+          cause: error,
+        });
       });
       const timedOut = this.#clock.sleep(startOpts.timeoutMs, ac.signal).then(async () => {
-        throw await fail(`node ${this.name} was not ready within ${startOpts.timeoutMs} ms`, { timedOut: true });
+        throw await fail(`node ${this.name} was not ready within ${startOpts.timeoutMs} ms`, {
+          timedOut: true,
+        });
       });
       const aborted = new Promise<never>((_, reject) => {
         const s = startOpts.signal;
@@ -207,9 +214,11 @@ export class NodeProcess implements RunningNode {
         else s.addEventListener('abort', onAbort, { once: true });
         ac.signal.addEventListener('abort', () => s.removeEventListener('abort', onAbort), { once: true });
       });
+      // Fallback for nodes that print no ready line: the health endpoint answers 200.
+      const healthy = this.#pollHealth(ac.signal).catch(() => new Promise<void>(() => {}));
       // Swallow the losers' rejections once the race is decided.
       for (const p of [exited, errored, timedOut, aborted]) p.catch(() => {});
-      await Promise.race([readyLine, exited, errored, timedOut, aborted]);
+      await Promise.race([readyLine, healthy, exited, errored, timedOut, aborted]);
     } finally {
       ac.abort();
       // Keep copying stdout to the log after readiness; close our fd when stdout ends.
@@ -220,6 +229,22 @@ export class NodeProcess implements RunningNode {
       };
       if (child.stdout!.closed) closeLog();
       else child.stdout!.once('close', closeLog);
+    }
+  }
+
+  /** Resolves once `GET <api><healthPath>` answers 2xx; polls from 500 ms after spawn. */
+  async #pollHealth(signal: AbortSignal): Promise<void> {
+    const url = `${this.#opts.apiUrl}${this.#opts.readiness.healthPath}`;
+    await this.#clock.sleep(500, signal);
+    for (;;) {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(1000)]) });
+        await res.body?.cancel();
+        if (res.ok) return;
+      } catch {
+        signal.throwIfAborted();
+      }
+      await this.#clock.sleep(250, signal);
     }
   }
 

@@ -1,0 +1,135 @@
+/**
+ * Cluster start cost, as ratios measured in one run (so machine load affects all alike):
+ *   chainlab: `Cluster.start()` of 4 validators + 2 executors until ready (what the
+ *             fixture awaits: genesis, 6 refnode processes serving, every node ≥ 1 peer);
+ *   bare refnode: the same genesis CLI + the same 6 `refnode run` processes spawned by
+ *             hand, until each printed its ready line (no chainlab, no peering wait);
+ *   bare node: 6 `node -e` processes that print a line at once (pure process start).
+ * Rounds alternate between the three to spread load drift evenly.
+ *
+ *   npx node bench/core-start.ts [--rounds 3]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Cluster } from '../src/cluster/cluster.ts';
+import { freePorts } from '../src/cluster/local/free-port.ts';
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
+const rounds = Number(values.rounds);
+const repo = join(import.meta.dirname, '..');
+const refnode = join(repo, 'refnode', 'main.ts');
+const V = 4;
+const E = 2;
+
+function waitLine(
+  args: string[],
+  match: (line: string) => boolean,
+): { done: Promise<void>; kill(): Promise<void> } {
+  const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'ignore'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const done = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (l) => match(l) && resolve());
+    child.once('exit', (code) => reject(new Error(`exited ${code} before its line`)));
+  });
+  done.catch(() => {});
+  return {
+    done,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function chainlab(): Promise<number> {
+  const t0 = performance.now();
+  const c = await new Cluster({ validators: V, executors: E, wallets: 4 }).start();
+  const ms = performance.now() - t0;
+  await c.dispose();
+  return ms;
+}
+
+async function bareRefnode(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'chainlab-bench-'));
+  const t0 = performance.now();
+  const genesis = waitLine(
+    [
+      refnode,
+      'genesis',
+      '--validators',
+      `${V}`,
+      '--executors',
+      `${E}`,
+      '--wallets',
+      '4',
+      '--out',
+      dir,
+      '--slot-ms',
+      '200',
+      '--security-param',
+      '5',
+    ],
+    (l) => l.includes('"genesis"'),
+  );
+  await genesis.done;
+  const ports = await freePorts((V + E) * 2);
+  const nodes = Array.from({ length: V + E }, (_, i) =>
+    waitLine(
+      [
+        refnode,
+        'run',
+        '--config',
+        join(dir, `node-${i}.json`),
+        '--data-dir',
+        join(dir, `data-${i}`),
+        '--api-port',
+        `${ports[2 * i]}`,
+        '--p2p-port',
+        `${ports[2 * i + 1]}`,
+        '--peers=',
+      ],
+      (l) => l.includes('"ready"'),
+    ),
+  );
+  await Promise.all(nodes.map((n) => n.done));
+  const ms = performance.now() - t0;
+  await Promise.all(nodes.map((n) => n.kill()));
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+
+async function bareNode(): Promise<number> {
+  const t0 = performance.now();
+  const procs = Array.from({ length: V + E }, () =>
+    waitLine(['-e', 'console.log("ready")'], (l) => l === 'ready'),
+  );
+  await Promise.all(procs.map((p) => p.done));
+  const ms = performance.now() - t0;
+  await Promise.all(procs.map((p) => p.kill()));
+  return ms;
+}
+
+const results: Record<string, number[]> = { chainlab: [], bareRefnode: [], bareNode: [] };
+for (let r = 0; r < rounds; r++) {
+  results.bareNode!.push(await bareNode());
+  results.bareRefnode!.push(await bareRefnode());
+  results.chainlab!.push(await chainlab());
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(median(v))]));
+console.log(
+  JSON.stringify({
+    bench: 'core-start',
+    nodes: `${V} validators + ${E} executors`,
+    rounds,
+    medianMs: m,
+    allMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map(Math.round)])),
+    ratioVsBareRefnode: +(m.chainlab! / m.bareRefnode!).toFixed(2),
+    ratioVsBareNode: +(m.chainlab! / m.bareNode!).toFixed(2),
+    target: 'chainlab ≤ 3x bare',
+  }),
+);

@@ -1,0 +1,68 @@
+/**
+ * The docker deployer's costs, measured in one run so machine load affects all alike:
+ *   image build: the refnode image cold (its tag removed first, so no layer is cached)
+ *                and cached (same inputs again: hashing + one image inspect);
+ *   ready time:  `Cluster.start()` of 4 validators + 2 executors until ready (every node
+ *                serving and ≥ 1 peer), on docker and on local processes, rounds
+ *                alternating between the two.
+ *
+ *   npx node bench/docker.ts [--rounds 2] [--validators 4] [--executors 2]
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Cluster } from '../src/cluster/cluster.ts';
+import { buildImage, imageTag, removeImage } from '../src/cluster/docker/image.ts';
+import { nodeAppImage } from '../src/cluster/docker/node-app-image.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    validators: { type: 'string', default: '4' },
+    executors: { type: 'string', default: '2' },
+  },
+});
+const rounds = Number(values.rounds);
+const validators = Number(values.validators);
+const executors = Number(values.executors);
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
+
+const fmt = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function imageBuild(): Promise<{ cold: number; cached: number; files: number }> {
+  const recipe = await nodeAppImage({
+    name: 'chainlab/refnode',
+    root: repoRoot,
+    include: ['refnode'],
+    entry: 'refnode/main.ts',
+  });
+  await removeImage((await imageTag(recipe)).tag);
+  const cold = await buildImage(recipe);
+  if (cold.cached) throw new Error('cold build was a cache hit');
+  const cached = await buildImage(recipe);
+  if (!cached.cached) throw new Error('second build was not a cache hit');
+  return { cold: cold.durationMs, cached: cached.durationMs, files: recipe.files.length };
+}
+
+async function readyTime(deployer: 'docker' | 'local'): Promise<number> {
+  const t0 = performance.now();
+  const cluster = await new Cluster({ validators, executors, wallets: 4, deployer, startTimeoutMs: 300_000 }).start();
+  const ms = performance.now() - t0;
+  await cluster.dispose();
+  return ms;
+}
+
+const build = await imageBuild();
+console.log(`image build (${build.files} files): cold ${fmt(build.cold)}, cached ${fmt(build.cached)}`);
+
+const times: Record<'docker' | 'local', number[]> = { docker: [], local: [] };
+for (let round = 0; round < rounds; round++) {
+  for (const deployer of round % 2 === 0 ? (['docker', 'local'] as const) : (['local', 'docker'] as const)) {
+    const ms = await readyTime(deployer);
+    times[deployer].push(ms);
+    console.log(`round ${round + 1}: ${validators}+${executors} on ${deployer} ready in ${fmt(ms)}`);
+  }
+}
+console.log(
+  `median ready time of ${validators}+${executors}: docker ${fmt(median(times.docker))}, local ${fmt(median(times.local))}`,
+);

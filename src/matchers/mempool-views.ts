@@ -1,0 +1,86 @@
+/**
+ * Views of the recording the mempool matchers share: which txs each node held pending
+ * (from samples that carry `mempool.ids`, taken by the mempool workloads), when each tx
+ * first reached each node, and where a tx sits on a node's best chain.
+ */
+
+import type { Recording, Sample } from '../observe/recording.ts';
+
+/** Samples of a node that list pending ids, oldest first. */
+export function idSamples(rec: Recording, node: string, from = 0, to = rec.now()): Sample[] {
+  return rec.samples.filter(
+    (s) => s.node === node && s.ok && s.mempool?.ids !== undefined && s.at >= from && s.at <= to,
+  );
+}
+
+/** True when the recording has pending-id samples at all (a mempool workload ran). */
+export function hasIdSamples(rec: Recording): boolean {
+  return rec.samples.some((s) => s.mempool?.ids !== undefined);
+}
+
+/** How a tx first reached a node. */
+export interface FirstSeen {
+  at: number;
+  via: 'mempool' | 'block';
+  height?: number;
+}
+
+/**
+ * For each of `ids`, when it first reached `node` (pending in a sample, or in any block the
+ * node announced or served), up to `to`.
+ */
+export function firstSeen(
+  rec: Recording,
+  node: string,
+  ids: ReadonlySet<string>,
+  to = rec.now(),
+): Map<string, FirstSeen> {
+  const out = new Map<string, FirstSeen>();
+  const note = (id: string, s: FirstSeen): void => {
+    const known = out.get(id);
+    if (!known || s.at < known.at) out.set(id, s);
+  };
+  for (const s of rec.samples) {
+    if (s.node !== node || !s.ok || s.at > to || !s.mempool?.ids) continue;
+    for (const id of s.mempool.ids) if (ids.has(id)) note(id, { at: s.at, via: 'mempool' });
+  }
+  for (const b of rec.blocks) {
+    if (b.node !== node || b.at > to) continue;
+    for (const id of b.txIds) if (ids.has(id)) note(id, { at: b.at, via: 'block', height: b.height });
+  }
+  return out;
+}
+
+/** Heights at which each of `ids` sits on `node`'s best chain as known at `at`. */
+export function chainPlaces(
+  rec: Recording,
+  node: string,
+  ids: ReadonlySet<string>,
+  at = rec.now(),
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const b of rec.bestChain(node, at).values()) {
+    for (const id of b.txIds) {
+      if (!ids.has(id)) continue;
+      const list = out.get(id);
+      if (list) list.push(b.height);
+      else out.set(id, [b.height]);
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
+  return out;
+}
+
+/** Tx ids of a workload-like source: `ids()` when it has it (all planned txs), else `submitted()`. */
+export function workloadIds(source: unknown): { ids: string[]; label: string } | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const w = source as {
+    name?: string;
+    ids?: () => readonly string[];
+    submitted?: () => readonly { id: string }[];
+  };
+  const label = `of workload ${w.name ?? '(unnamed)'}`;
+  if (typeof w.ids === 'function') return { ids: [...new Set(w.ids())], label };
+  if (typeof w.submitted === 'function') return { ids: [...new Set(w.submitted().map((t) => t.id))], label };
+  return undefined;
+}

@@ -1,0 +1,66 @@
+/**
+ * Mempool watching for the mempool workloads: samples every node's `info()` and pending tx
+ * ids on a short period and appends them to the recording as ordinary samples (with
+ * `mempool.ids`), so propagation and convergence matchers can judge which node held which
+ * tx when. The observer's own samples carry no ids: listing ids costs more than counting.
+ */
+import type { StartedCluster } from '../cluster/types.ts';
+import { systemClock } from '../support/clock.ts';
+
+/** A running watcher; `stop()` is idempotent and waits for the sample in flight. */
+export interface MempoolWatch {
+  stop(): Promise<void>;
+}
+
+/**
+ * Samples every node of `cluster` every `everyMs` ms (default 200) until stopped.
+ *
+ * @example
+ * const watch = watchMempools(cluster, 200);
+ * // … send txs …
+ * await watch.stop();
+ */
+export function watchMempools(cluster: StartedCluster, everyMs = 200): MempoolWatch {
+  const ac = new AbortController();
+  const rec = cluster.recording;
+  const sampleAll = async (): Promise<void> => {
+    await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const req = { signal: ac.signal, timeoutMs: Math.max(1000, 4 * everyMs) };
+        try {
+          const [info, mempool] = await Promise.all([
+            node.client.info(req),
+            node.client.mempool({ ...req, ids: true }),
+          ]);
+          if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
+        } catch (error) {
+          // A node that does not answer is the observer's business (it records the failure);
+          // a missing ids sample only means less evidence.
+          if (!ac.signal.aborted)
+            rec.nodeEvent(node.name, 'mempool-sample-failed', (error as Error).message.split('\n', 1)[0]);
+        }
+      }),
+    );
+  };
+  const loop = (async () => {
+    while (!ac.signal.aborted) {
+      const began = systemClock.monotonic();
+      await sampleAll();
+      try {
+        await systemClock.sleep(Math.max(10, everyMs - (systemClock.monotonic() - began)), ac.signal);
+      } catch {
+        break;
+      }
+    }
+  })();
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        ac.abort();
+        await loop;
+      })();
+      return stopped;
+    },
+  };
+}
