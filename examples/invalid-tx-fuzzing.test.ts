@@ -11,10 +11,12 @@
  */
 import { expect } from 'vitest';
 import { createClusterTest, invalidTxs, transactions } from '../src/vitest.ts';
+import { scenarioProfile } from './profile.ts';
 
-const full = process.env.CHAINLAB_PROFILE === 'full';
+const profile = scenarioProfile();
+const full = profile.name === 'full';
 
-const test = createClusterTest({ validators: 3, wallets: 12, slotMs: 200, securityParam: 3, name: 'invalid-tx-fuzzing' });
+const test = createClusterTest({ validators: 3, wallets: 12, ...profile.slots, name: 'invalid-tx-fuzzing' });
 
 test('every invalid tx is rejected with its reason and never included, while valid load keeps flowing', async ({
   cluster,
@@ -34,4 +36,4 @@ test('every invalid tx is rejected with its reason and never included, while val
   await expect(cluster).toIncludeAll(valid, { within: 15_000 });
   await expect(cluster).toStayLive({ since });
   await expect(cluster).toConserveSupply();
-}, 300_000);
+}, profile.timeout(full ? 240_000 : 60_000));

@@ -10,16 +10,17 @@
  */
 import { expect } from 'vitest';
 import { createClusterTest, propagation } from '../src/vitest.ts';
+import { scenarioProfile } from './profile.ts';
 
-const full = process.env.CHAINLAB_PROFILE === 'full';
+const profile = scenarioProfile();
+const full = profile.name === 'full';
 
 const test = createClusterTest({
   validators: 3,
   executors: 1,
   wallets: full ? 100 : 16,
-  slotMs: 200,
-  securityParam: 3,
-  maxBlockTxs: 50,
+  ...profile.slots,
+  maxBlockTxs: full ? 200 : 50,
   name: 'tx-propagation',
 });
 
@@ -38,4 +39,4 @@ test('a batch sent to several nodes in random order is included exactly once, wi
   await expect(cluster).toConverge();
   await expect(cluster).toConserveSupply();
   await expect(cluster).toStayLive({ since });
-}, 300_000);
+}, profile.timeout(full ? 240_000 : 60_000));

@@ -34,6 +34,27 @@ export {
 } from './workloads/transactions.ts';
 export type { StartedWorkload, Workload } from './workloads/workload.ts';
 export {
+  awaitInclusion,
+  type LoadStep,
+  type LoadStepsOptions,
+  loadSteps,
+  type StartedLoadSteps,
+  type StepStats,
+  stepStats,
+} from './workloads/load-steps.ts';
+export { describeStep, FaultPlan, type FaultPlanOptions, type FaultStep, type NodeFaultAction } from './chaos/fault-plan.ts';
+export {
+  type ExecutedFault,
+  type FaultTargets,
+  kills,
+  type NodeFaults,
+  type NodeFaultsOptions,
+  nodeFaults,
+  pauses,
+  restarts,
+  type StartedNodeFaults,
+} from './chaos/node-faults.ts';
+export {
   type Delivery,
   type PropagationOptions,
   propagation,
@@ -53,3 +74,5 @@ export {
   type StartedInvalidTxs,
 } from './workloads/invalid-txs.ts';
 export { type SendTxOptions, sendTx } from './workloads/send.ts';
+export { type DivergenceOptions, divergence, type StartedDivergence } from './workloads/divergence.ts';
+export { type RampOptions, type RampStep, ramp, type StartedRamp } from './workloads/ramp.ts';

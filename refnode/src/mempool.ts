@@ -151,7 +151,12 @@ export class Mempool {
     let victim: Entry | undefined;
     for (const id of this.#byFee.get(fee) ?? []) {
       const entry = this.#byId.get(id)!;
-      if (victim === undefined || entry.gap > victim.gap || (entry.gap === victim.gap && entry.seq > victim.seq)) victim = entry;
+      if (
+        victim === undefined ||
+        entry.gap > victim.gap ||
+        (entry.gap === victim.gap && entry.seq > victim.seq)
+      )
+        victim = entry;
     }
     return victim;
   }

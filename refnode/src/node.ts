@@ -182,7 +182,8 @@ export class RefNode implements AsyncDisposable {
           tip: this.chain.best.hash,
           finalizedHeight: this.chain.finalizedHeight,
         }),
-        blocksByHeight: (from, to) => capBytes(this.encodedBlocks(from, Math.min(to, from + 499)), maxSyncAnswerBytes),
+        blocksByHeight: (from, to) =>
+          capBytes(this.encodedBlocks(from, Math.min(to, from + 499)), maxSyncAnswerBytes),
         blockByHash: (hash) => {
           const block = this.chain.getBlock(hash);
           return block ? encodeBlock(block) : undefined;
@@ -414,7 +415,10 @@ export class RefNode implements AsyncDisposable {
         const full = await this.#network?.blockByHash(from, compact.hash);
         block = full === undefined ? undefined : decodeBlock(full);
       } catch (error) {
-        this.logger.debug({ from, err: (error as Error).message }, `fetching block ${compact.height} from ${from} failed`);
+        this.logger.debug(
+          { from, err: (error as Error).message },
+          `fetching block ${compact.height} from ${from} failed`,
+        );
       }
       if (block === undefined || block.hash !== compact.hash || this.chain.has(block.hash)) return 'ignore';
     }

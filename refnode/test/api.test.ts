@@ -36,9 +36,7 @@ describe('HTTP API of a real node', () => {
     const config = variant(set, 1, 'exe-small', {
       mempool: { maxCount: 5, maxBytes: 1_000_000, maxNonceGap: 3 },
     });
-    const { RunningNode } = await import('./cluster.ts');
-    const node = await RunningNode.spawn(config, join(set.dir, 'exe-small.log'), ['--peers', '']);
-    set.nodes.push(node);
+    const node = await set.spawn(config, 'exe-small', ['--peers', '']);
     const expectRejected = async (body: unknown, code: string, status: number) => {
       const res = await node.post('/txs', body);
       expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
@@ -103,9 +101,7 @@ describe('HTTP API of a real node', () => {
     const config = variant(set, 0, 'val-limited', {
       api: { host: '127.0.0.1', port: 0, maxBodyBytes: 4096, rateLimit: { perSecond: 50, burst: 60 } },
     });
-    const { RunningNode } = await import('./cluster.ts');
-    const node = await RunningNode.spawn(config, join(set.dir, 'val-limited.log'), ['--peers', '']);
-    set.nodes.push(node);
+    const node = await set.spawn(config, 'val-limited', ['--peers', '']);
     const events: string[] = [];
     const feed = await fetch(`${node.api}/events`);
     expect(feed.headers.get('content-type')).toBe('text/event-stream');

@@ -12,6 +12,7 @@ import { createTxSigner, type SignedTx } from '../src/codec.ts';
 export const mainTs = resolve(import.meta.dirname, '../main.ts');
 const execFileAsync = promisify(execFile);
 const live = new Set<ChildProcess>();
+const readyTimeoutMs = 30_000;
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
@@ -95,12 +96,14 @@ export class GenesisSet implements AsyncDisposable {
 
   /** Starts node `index` with extra `run` flags and waits for its ready line. */
   async start(index: number, extraArgs: string[] = []): Promise<RunningNode> {
-    const node = await RunningNode.spawn(
-      this.configPath(index),
-      join(this.dir, `node-${index}.log`),
-      extraArgs,
-    );
+    return this.spawn(this.configPath(index), `node-${index}`, extraArgs);
+  }
+
+  /** Starts a node from any config file; it is tracked (and killed on dispose) from the moment it spawns. */
+  async spawn(config: string, logName: string, extraArgs: string[] = []): Promise<RunningNode> {
+    const node = RunningNode.spawn(config, join(this.dir, `${logName}.log`), extraArgs);
     this.nodes.push(node);
+    await node.whenReady;
     return node;
   }
 
@@ -133,6 +136,7 @@ export class RunningNode {
   readonly child: ChildProcess;
   readonly logFile: string;
   ready!: { api: string; nodeId: string; peerId: string; p2p: string[] };
+  whenReady!: Promise<RunningNode>;
   exited: Promise<number | null>;
 
   private constructor(child: ChildProcess, logFile: string) {
@@ -141,7 +145,8 @@ export class RunningNode {
     this.exited = new Promise((ok) => child.once('exit', (code) => ok(code)));
   }
 
-  static async spawn(config: string, logFile: string, extraArgs: string[]): Promise<RunningNode> {
+  /** Spawns `refnode run`; `whenReady` resolves on the ready line (the process is killed if it never comes). */
+  static spawn(config: string, logFile: string, extraArgs: string[]): RunningNode {
     // REFNODE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the nodes.
     const nodeArgs = process.env.REFNODE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(process.execPath, [...nodeArgs, mainTs, 'run', '--config', config, ...extraArgs], {
@@ -152,18 +157,20 @@ export class RunningNode {
     const log = createWriteStream(logFile, { flags: 'a' });
     child.stderr!.pipe(log);
     const node = new RunningNode(child, logFile);
-    node.ready = await new Promise((ok, fail) => {
+    node.whenReady = new Promise((ok, fail) => {
       let out = '';
-      const timer = setTimeout(
-        () => fail(new Error(`node ${config} not ready in 20 s; log ${logFile}`)),
-        20_000,
-      );
+      // Generous: a cold start loads libp2p through type stripping, slow on a busy 2-core box.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        fail(new Error(`node ${config} not ready in ${readyTimeoutMs} ms; log ${logFile}`));
+      }, readyTimeoutMs);
       child.stdout!.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         const line = out.split('\n').find((l) => l.startsWith('{'));
         if (line && out.includes('\n')) {
           clearTimeout(timer);
-          ok(JSON.parse(line));
+          node.ready = JSON.parse(line);
+          ok(node);
         }
       });
       child.once('exit', (code) => {
@@ -171,6 +178,7 @@ export class RunningNode {
         fail(new Error(`node ${config} exited with ${code} before ready; log ${logFile}`));
       });
     });
+    node.whenReady.catch(() => undefined);
     return node;
   }
 

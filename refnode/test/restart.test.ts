@@ -33,8 +33,7 @@ describe('restart and SIGKILL', () => {
       'progress while two are down',
     );
 
-    const restarted = await set.start(1);
-    const killed = await set.start(2);
+    const [restarted, killed] = await Promise.all([set.start(1), set.start(2)]);
     for (const [node, before] of [
       [restarted, beforeStop],
       [killed, beforeKill],

@@ -83,10 +83,17 @@ export interface ExecutedFault {
 /** Running chaos. Dispose it (or `stop()`) to end it; a fault under way finishes first. */
 export interface StartedNodeFaults extends AsyncDisposable {
   readonly name: string;
+  /** The cluster's seed: the same seed plans the same steps (replay with `CHAINLAB_SEED`). */
+  readonly seed: number;
   /** Faults run so far, in order. */
   readonly executed: readonly ExecutedFault[];
   /** The planned steps within the first `durationMs`, as readable lines. */
   schedule(durationMs: number): string[];
+  /**
+   * The steps run so far as one readable line with the seed, e.g.
+   * `restarts (seed 913): t=12.3s restart(val-2), t=27.0s restart(val-0)`.
+   */
+  summary(): string;
   /** Resolves once `maxFaults` faults ran (at once if there is no limit and it was stopped). */
   readonly done: Promise<void>;
   /** Ends the chaos; rethrows the first fault that failed, naming its step. Idempotent. */
@@ -179,6 +186,9 @@ function startNodeFaults(
       }
       const record: ExecutedFault = { step, startedAt: cluster.recording.now(), endedAt: 0 };
       executed.push(record);
+      // The planned step (not the node control's own window) goes on the timeline too, so a
+      // report shows what the seed scheduled next to what happened.
+      cluster.recording.mark('chaos', `${name}: ${describeStep(step)}`);
       try {
         await apply(step);
       } catch (error) {
@@ -198,7 +208,8 @@ function startNodeFaults(
       await done;
       const failed = executed.find((e) => e.error !== undefined);
       if (failed) {
-        throw new NodeControlError(failed.step.target, failed.step.action, `chaos step ${describeStep(failed.step)} failed`, {
+        const why = `chaos step ${describeStep(failed.step)} of ${name} failed (seed ${cluster.seed}, replay with CHAINLAB_SEED=${cluster.seed})`;
+        throw new NodeControlError(failed.step.target, failed.step.action, why, {
           cause: failed.error,
         });
       }
@@ -208,7 +219,9 @@ function startNodeFaults(
 
   const started: StartedNodeFaults = {
     name,
+    seed: cluster.seed,
     executed,
+    summary: () => `${name} (seed ${cluster.seed}): ${executed.map((e) => describeStep(e.step)).join(', ') || 'no step ran'}`,
     schedule: (durationMs) => FaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeStep),
     done,
     stop,

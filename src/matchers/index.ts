@@ -2,6 +2,14 @@
 export { chainlabMatchers } from './matchers.ts';
 export { InvariantError, type MatcherSubject, MatcherSubjectError } from './shell.ts';
 export {
+  type BoundMempoolOptions,
+  type BoundMempoolVerdict,
+  boundMempoolFailure,
+  checkBoundMempool,
+  type RampLike,
+  toBoundMempool,
+} from './to-bound-mempool.ts';
+export {
   type ConserveSupplyOptions,
   checkConserveSupply,
   type SupplyVerdict,
@@ -16,6 +24,13 @@ export {
   toConverge,
 } from './to-converge.ts';
 export {
+  type ConvergeMempoolsOptions,
+  checkConvergeMempools,
+  convergeMempoolsFailure,
+  type MempoolConvergenceVerdict,
+  toConvergeMempools,
+} from './to-converge-mempools.ts';
+export {
   checkIncludeAll,
   type IncludeAllOptions,
   type InclusionVerdict,
@@ -24,6 +39,13 @@ export {
   toIncludeAll,
 } from './to-include-all.ts';
 export {
+  checkIncludeExactlyOnce,
+  type ExactlyOnceVerdict,
+  exactlyOnceFailure,
+  type IncludeExactlyOnceOptions,
+  toIncludeExactlyOnce,
+} from './to-include-exactly-once.ts';
+export {
   type BlockIntervalOptions,
   type BlockIntervalVerdict,
   blockIntervalFailure,
@@ -31,6 +53,20 @@ export {
   intervalBounds,
   toKeepBlockIntervals,
 } from './to-keep-block-intervals.ts';
+export {
+  checkNeverInclude,
+  type NeverIncludeOptions,
+  type NeverIncludeVerdict,
+  neverIncludeFailure,
+  toNeverInclude,
+} from './to-never-include.ts';
+export {
+  checkFuzzRejections,
+  checkRejectWith,
+  type RejectVerdict,
+  rejectFailure,
+  toRejectWith,
+} from './to-reject-with.ts';
 export {
   checkStayLive,
   type LivenessBounds,
@@ -42,18 +78,3 @@ export {
   toStayLive,
 } from './to-stay-live.ts';
 export type { ChainlabMatchers } from './types.ts';
-export {
-  checkIncludeExactlyOnce,
-  type ExactlyOnceVerdict,
-  exactlyOnceFailure,
-  type IncludeExactlyOnceOptions,
-  toIncludeExactlyOnce,
-} from './to-include-exactly-once.ts';
-export { checkFuzzRejections, checkRejectWith, type RejectVerdict, rejectFailure, toRejectWith } from './to-reject-with.ts';
-export {
-  checkNeverInclude,
-  type NeverIncludeOptions,
-  type NeverIncludeVerdict,
-  neverIncludeFailure,
-  toNeverInclude,
-} from './to-never-include.ts';

@@ -2,8 +2,10 @@
  * The matcher table handed to `expect.extend` (vitest and jest alike).
  */
 
+import { toBoundMempool } from './to-bound-mempool.ts';
 import { toConserveSupply } from './to-conserve-supply.ts';
 import { toConverge } from './to-converge.ts';
+import { toConvergeMempools } from './to-converge-mempools.ts';
 import { toIncludeAll } from './to-include-all.ts';
 import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
 import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
@@ -24,4 +26,6 @@ export const chainlabMatchers = {
   toIncludeExactlyOnce,
   toRejectWith,
   toNeverInclude,
+  toConvergeMempools,
+  toBoundMempool,
 };

@@ -1,9 +1,13 @@
 // End to end: every matcher passes on a healthy refnode cluster and fails, with a message
 // naming the node, the values, the window and the seed, on a really broken one.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster } from '../cluster/cluster.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import { startObserver } from '../observe/observer.ts';
+import { Recording } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { transactions } from '../workloads/transactions.ts';
 import { InvariantError } from './shell.ts';
@@ -25,11 +29,18 @@ async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
 
 describe('a healthy cluster, then its validators stopped', () => {
   let cluster: StartedCluster;
+  // Failure reports of this suite go to a temp dir, removed afterwards.
+  const artifacts = mkdtempSync(join(tmpdir(), 'chainlab-matchers-'));
+  const previous = process.env.CHAINLAB_ARTIFACTS;
   beforeAll(async () => {
+    process.env.CHAINLAB_ARTIFACTS = artifacts;
     cluster = await Cluster.of({ ...base, validators: 3, executors: 1, name: 'matchers-healthy' }).start();
   }, 120_000);
   afterAll(async () => {
     await cluster?.dispose();
+    if (previous === undefined) delete process.env.CHAINLAB_ARTIFACTS;
+    else process.env.CHAINLAB_ARTIFACTS = previous;
+    rmSync(artifacts, { recursive: true, force: true });
   });
 
   test('all four matchers pass on a healthy cluster under load', async () => {
@@ -63,7 +74,11 @@ describe('a healthy cluster, then its validators stopped', () => {
       `0 were (0%), 2 missing: ${unsent[0]!.id.slice(0, 8)}… was never submitted (not in the recording)`,
     );
     expect(error.message).toContain(`(seed ${cluster.seed})\nreplay: CHAINLAB_SEED=${cluster.seed}`);
-    expect(error.message).toMatch(/\nreport: .*reports\/toIncludeAll-\d+-\d+\.txt/);
+    // The run report and the recording are kept where the fixtures keep a failed run's logs.
+    const report = /\nreport: (\S+\.txt) \(recording: (\S+\.json)\)/.exec(error.message);
+    expect(report?.[1]).toContain(join(artifacts, cluster.runId, 'reports', 'toIncludeAll-'));
+    expect(readFileSync(report![1]!, 'utf8')).toContain(`chainlab run report: seed ${cluster.seed}`);
+    expect(Recording.fromJSON(readFileSync(report![2]!, 'utf8')).seed).toBe(cluster.seed);
   });
 
   test('toStayLive fails while the validators are stopped, naming the executor that stalls', async () => {

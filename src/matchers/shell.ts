@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
-import { writeReport } from '../observe/report.ts';
+import { reportsRoot, writeReport } from '../observe/report.ts';
 import { ChainlabError, type ChainlabErrorKind, chainlabErrorBrand } from '../support/errors.ts';
 
 /** What a matcher can judge: a started cluster, anything with `recording` (+ `observer`), or a recording. */
@@ -16,8 +16,8 @@ export interface MatcherSubject {
   recording: Recording;
   /** When present, matchers ask it for fresh samples before judging. */
   observer?: { refresh(opts?: RefreshOptions): Promise<void> } | undefined;
-  /** The cluster's dir: failure reports go to `<dir>/reports/`. */
-  dir?: string | undefined;
+  /** The cluster's run id: failure reports go to `<artifacts>/<runId>/reports/`. */
+  runId?: string | undefined;
 }
 
 /** The subject given to `expect()` was not a cluster or a recording. */
@@ -135,11 +135,11 @@ export function toSubject(matcher: string, received: unknown): MatcherSubject {
     const r = received as { recording?: unknown; observer?: unknown };
     if (r.recording instanceof Recording) {
       const obs = r.observer as MatcherSubject['observer'];
-      const dir = (received as { dir?: unknown }).dir;
+      const runId = (received as { runId?: unknown }).runId;
       return {
         recording: r.recording,
         observer: obs && typeof obs.refresh === 'function' ? obs : undefined,
-        dir: typeof dir === 'string' ? dir : undefined,
+        runId: typeof runId === 'string' ? runId : undefined,
       };
     }
   }
@@ -163,7 +163,7 @@ let reportCount = 0;
 
 /**
  * Finishes a matcher: `pass` per the verdict; when that fails the assertion (pass without
- * `.not`, or pass with `.not`), writes a run report next to the cluster (when it has a dir)
+ * `.not`, or pass with `.not`), writes a run report for a cluster (see `reportsRoot`)
  * and throws an `InvariantError` with the user's call site.
  */
 export async function settle(
@@ -186,10 +186,11 @@ export async function settle(
   const message = (): string => (opts.pass ? opts.negated() : opts.failure());
   if (opts.pass === Boolean(self.isNot)) {
     let text = message();
-    if (subject.dir !== undefined) {
+    const root = reportsRoot();
+    if (subject.runId !== undefined && root !== undefined) {
       try {
-        const name = `${opts.matcher}-${process.pid}-${++reportCount}`;
-        const paths = await writeReport(subject.recording, join(subject.dir, 'reports'), name);
+        const name = `${opts.matcher}-${++reportCount}`;
+        const paths = await writeReport(subject.recording, join(root, subject.runId, 'reports'), name);
         text += `\nreport: ${paths.text} (recording: ${paths.json})`;
       } catch {
         // A report is a convenience; the failure itself must still be thrown.

@@ -102,13 +102,15 @@ export function checkIncludeExactlyOnce(
     let count = 0;
     for (const node of nodes) {
       const seen = firstSeen(rec, node, wanted, atTime);
-      const lastSampled = idSamples(rec, node, 0, atTime).at(-1)?.at ?? -1;
+      const sampledAt = idSamples(rec, node, 0, atTime).map((s) => s.at);
       for (const id of wanted) {
         const r = rec.txs.get(id)!;
         const reached = seen.get(id);
         const deadline = r.submittedAt + limit;
-        // Not seen yet is only late once the node was sampled after the deadline.
-        const isLate = reached ? reached.at > deadline : lastSampled > deadline;
+        // Late only when proven: a sample after the deadline, taken before the tx first
+        // showed up on the node, did not list it.
+        const shownAt = reached?.at ?? Number.POSITIVE_INFINITY;
+        const isLate = sampledAt.some((t) => t > deadline && t < shownAt);
         if (reached && (!slowest || reached.at - r.submittedAt > slowest.ms)) {
           slowest = { id, node, ms: reached.at - r.submittedAt };
         }

@@ -3,8 +3,10 @@
  * typings merge this interface into their own.
  */
 
+import type { BoundMempoolOptions, RampLike } from './to-bound-mempool.ts';
 import type { ConserveSupplyOptions } from './to-conserve-supply.ts';
 import type { ConvergeOptions } from './to-converge.ts';
+import type { ConvergeMempoolsOptions } from './to-converge-mempools.ts';
 import type { IncludeAllOptions, TxSource } from './to-include-all.ts';
 import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
 import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
@@ -64,4 +66,16 @@ export interface ChainlabMatchers<R = Promise<void>> {
    * @example await expect(cluster).toNeverInclude(fuzz, { for: 5000 });
    */
   toNeverInclude(txs: unknown, opts?: NeverIncludeOptions): R;
+  /**
+   * Within `within` ms every tx of a workload that gave nodes different txs is pending or
+   * included on every node: the mempools converged and nothing was dropped.
+   * @example await expect(cluster).toConvergeMempools(divergenceWorkload, { within: 5000 });
+   */
+  toConvergeMempools(txs: unknown, opts?: ConvergeMempoolsOptions): R;
+  /**
+   * Under a ramp: mempools within capacity, evictions lowest fee tier first, full blocks
+   * when saturated, graceful throughput per step, no stall.
+   * @example await expect(cluster).toBoundMempool(rampWorkload);
+   */
+  toBoundMempool(ramp?: RampLike | BoundMempoolOptions, opts?: BoundMempoolOptions): R;
 }

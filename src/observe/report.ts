@@ -6,6 +6,18 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/**
+ * Where failure reports go: `CHAINLAB_ARTIFACTS` (default `<cwd>/.chainlab/artifacts`,
+ * `0` or `false` turns it off) — the same root the fixtures keep a failed run's logs in,
+ * outside the run dir (which is always removed).
+ */
+export function reportsRoot(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env.CHAINLAB_ARTIFACTS;
+  if (v === '0' || v === 'false') return undefined;
+  return v && v !== '' ? v : join(process.cwd(), '.chainlab', 'artifacts');
+}
+
 import type { Recording } from './recording.ts';
 
 /** Options of `renderReport`. */

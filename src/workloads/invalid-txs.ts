@@ -203,6 +203,8 @@ export interface InvalidTxsOptions {
   targets?: 'all' | 'validators' | string[];
   /** Index of the fuzz wallet (its account only ever gets the priming tx). Default: the last wallet. */
   wallet?: number;
+  /** Reasons your chain gives, per kind, where they differ from {@link expectedRejections}. */
+  reasons?: Partial<Record<InvalidKind, string[]>>;
   /** Replays one case: fast-check's `{ seed, path }` printed by a failure. */
   replay?: { seed: number; path: string };
   /** Name in the recording and rng fork label. Default `invalid-txs`. */
@@ -261,6 +263,7 @@ const schema = z.strictObject({
   kinds: z.array(z.enum(invalidKinds)).min(1).optional(),
   targets: z.union([z.enum(['all', 'validators']), z.array(z.string().min(1)).min(1)]).optional(),
   wallet: z.int().min(0).optional(),
+  reasons: z.partialRecord(z.enum(invalidKinds), z.array(z.string().min(1)).min(1)).optional(),
   replay: z.strictObject({ seed: z.int(), path: z.string().min(1) }).optional(),
   name: z
     .string()
@@ -273,9 +276,10 @@ const allowed: AllowedText = {
   kinds: `a non-empty list of ${invalidKinds.join(', ')}`,
   targets: `'all', 'validators' or a non-empty list of node names`,
   wallet: 'a wallet index of the cluster (≥ 0)',
+  reasons: `{ [kind]: reason codes }, kinds from ${invalidKinds.join(', ')}`,
   replay: 'fast-check’s { seed, path } from a failure message',
   name: 'a string of 1..40 letters, digits, ., - or _',
-  '*': 'one of count, kinds, targets, wallet, replay, name',
+  '*': 'one of count, kinds, targets, wallet, reasons, replay, name',
 };
 
 type Parsed = z.output<typeof schema>;
@@ -454,7 +458,7 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
     const node = targets[c.node % targets.length]!;
     const m = materialize(c, ground);
     const at = rec.now();
-    const expected = expectedRejections[c.kind];
+    const expected = p.reasons?.[c.kind] ?? expectedRejections[c.kind];
     let result: SubmitResult | { failed: string };
     try {
       result = 'raw' in m ? await node.client.submitRaw!(m.raw) : await node.client.submitTx(m.tx);

@@ -4,7 +4,7 @@
  * `mempool.ids`), so propagation and convergence matchers can judge which node held which
  * tx when. The observer's own samples carry no ids: listing ids costs more than counting.
  */
-import type { StartedCluster } from '../cluster/types.ts';
+import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { systemClock } from '../support/clock.ts';
 
 /** A running watcher; `stop()` is idempotent and waits for the sample in flight. */
@@ -23,42 +23,36 @@ export interface MempoolWatch {
 export function watchMempools(cluster: StartedCluster, everyMs = 200): MempoolWatch {
   const ac = new AbortController();
   const rec = cluster.recording;
-  const sampleAll = async (): Promise<void> => {
-    await Promise.all(
-      cluster.nodes.map(async (node) => {
-        const req = { signal: ac.signal, timeoutMs: Math.max(1000, 4 * everyMs) };
-        try {
-          const [info, mempool] = await Promise.all([
-            node.client.info(req),
-            node.client.mempool({ ...req, ids: true }),
-          ]);
-          if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
-        } catch (error) {
-          // A node that does not answer is the observer's business (it records the failure);
-          // a missing ids sample only means less evidence.
-          if (!ac.signal.aborted)
-            rec.nodeEvent(node.name, 'mempool-sample-failed', (error as Error).message.split('\n', 1)[0]);
-        }
-      }),
-    );
+  // A loaded node answers slowly; a generous timeout keeps its samples instead of losing them.
+  const req = { signal: ac.signal, timeoutMs: Math.max(3000, 4 * everyMs) };
+  const sample = async (node: StartedNode): Promise<void> => {
+    try {
+      const [info, mempool] = await Promise.all([node.client.info(req), node.client.mempool({ ...req, ids: true })]);
+      if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
+    } catch (error) {
+      // A node that does not answer is the observer's business (it records the failure);
+      // a missing ids sample only means less evidence.
+      if (!ac.signal.aborted) rec.nodeEvent(node.name, 'mempool-sample-failed', (error as Error).message.split('\n', 1)[0]);
+    }
   };
-  const loop = (async () => {
+  // One loop per node, so a slow node does not thin out the others' samples.
+  const loops = cluster.nodes.map(async (node) => {
     while (!ac.signal.aborted) {
       const began = systemClock.monotonic();
-      await sampleAll();
+      await sample(node);
       try {
         await systemClock.sleep(Math.max(10, everyMs - (systemClock.monotonic() - began)), ac.signal);
       } catch {
         break;
       }
     }
-  })();
+  });
   let stopped: Promise<void> | undefined;
   return {
     stop() {
       stopped ??= (async () => {
         ac.abort();
-        await loop;
+        await Promise.all(loops);
       })();
       return stopped;
     },

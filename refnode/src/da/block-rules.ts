@@ -19,19 +19,27 @@ export function applyBlockCertificates(
   rules: { validators: readonly DaValidator[]; chainId: string; maxCertificates: number },
 ): { book: ChannelBook; certificates: Certificate[] } | DaBlockFault {
   if (da.length > rules.maxCertificates)
-    return { reason: 'bad_da', message: `${da.length} certificates, at most ${rules.maxCertificates} per block` };
+    return {
+      reason: 'bad_da',
+      message: `${da.length} certificates, at most ${rules.maxCertificates} per block`,
+    };
   const book = da.length === 0 ? parent : parent.child();
   const seen = new Set<string>();
   const certificates: Certificate[] = [];
   for (const [index, raw] of da.entries()) {
     const verified = verifyCertificate(raw, rules.validators, rules.chainId);
-    if (!('ok' in verified)) return { reason: 'bad_da', message: `certificate ${index}: ${verified.message}` };
+    if (!('ok' in verified))
+      return { reason: 'bad_da', message: `certificate ${index}: ${verified.message}` };
     const { certificate } = verified;
     if (seen.has(certificate.id))
-      return { reason: 'bad_da', message: `certificate ${index}: blob ${certificate.id.slice(0, 12)} appears twice` };
+      return {
+        reason: 'bad_da',
+        message: `certificate ${index}: blob ${certificate.id.slice(0, 12)} appears twice`,
+      };
     seen.add(certificate.id);
     const refusal = book.apply(certificate.header);
-    if (refusal !== undefined) return { reason: 'bad_da', message: `certificate ${index}: ${refusal.code}: ${refusal.message}` };
+    if (refusal !== undefined)
+      return { reason: 'bad_da', message: `certificate ${index}: ${refusal.code}: ${refusal.message}` };
     certificates.push(certificate);
   }
   return { book, certificates };

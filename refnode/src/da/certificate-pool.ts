@@ -48,7 +48,10 @@ export class CertificatePool {
     for (const certificate of this.#byId.values()) {
       const { channel, sequence } = certificate.header;
       let bySequence = waiting.get(channel);
-      if (bySequence === undefined) waiting.set(channel, (bySequence = new Map()));
+      if (bySequence === undefined) {
+        bySequence = new Map();
+        waiting.set(channel, bySequence);
+      }
       const list = bySequence.get(sequence);
       if (list) list.push(certificate);
       else bySequence.set(sequence, [certificate]);

@@ -36,6 +36,8 @@ export interface BlobDisperserOptions {
   lingerMs?: number;
   /** Called once per blob when it is certified (the node gossips the certificate). */
   onCertificate?: (certificate: Certificate) => void;
+  /** Called once per blob when every validator has attested its chunk. */
+  onDispersed?: (id: string) => void;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug' | 'error'>;
 }
 
@@ -288,7 +290,10 @@ export class BlobDisperser implements AsyncDisposable {
     };
 
     await Promise.all(validators.map((_, index) => sendTo(index)));
-    if (attestations.length === validators.length) this.counters.dispersed++;
+    if (attestations.length === validators.length) {
+      this.counters.dispersed++;
+      this.#options.onDispersed?.(id);
+    }
     if (certifiedAt === undefined && !signal.aborted)
       throw new DaError(
         'unavailable',

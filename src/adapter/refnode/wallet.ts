@@ -12,6 +12,14 @@ import type { ForgeSpec, SignedTx, Wallet } from '../types.ts';
 
 /** Secret keys by wallet, so `forge` can sign with another wallet's key without exposing it. */
 const secretKeys = new WeakMap<Wallet, string>();
+/** Signers by secret key: building the KeyObject costs more than signing. */
+const forgeSigners = new Map<string, (tx: UnsignedTx) => RefnodeSignedTx>();
+
+function signerOf(secretKey: string): (tx: UnsignedTx) => RefnodeSignedTx {
+  let s = forgeSigners.get(secretKey);
+  if (s === undefined) forgeSigners.set(secretKey, (s = createTxSigner(secretKey)));
+  return s;
+}
 
 /** A refnode wallet; `transfer` signs, it does not submit. */
 export class RefnodeWallet implements Wallet {
@@ -58,7 +66,7 @@ export class RefnodeWallet implements Wallet {
       }
       key = other;
     }
-    const signed: Record<string, unknown> = { ...createTxSigner(key)(unsigned) };
+    const signed: Record<string, unknown> = { ...signerOf(key)(unsigned) };
     if (spec.signature === 'corrupt') {
       // Flip the lowest bit of the first signature byte: still 128 hex chars, no longer valid.
       const sig = signed.sig as string;

@@ -73,7 +73,10 @@ describe.skipIf(!docker.available)('container runtime', () => {
       topology.nodes.map(async (spec) => {
         const allocation = allocations.find((a) => a.name === spec.name)!;
         const launch = prepared.launch(spec, endpoints(spec.name));
-        const node = await runtime.start({ name: spec.name, role: spec.role, allocation, launch }, { timeoutMs: 120_000 });
+        const node = await runtime.start(
+          { name: spec.name, role: spec.role, allocation, launch },
+          { timeoutMs: 120_000 },
+        );
         nodes.set(spec.name, node);
         clients.set(spec.name, prepared.client(node.apiUrl));
       }),
@@ -98,7 +101,11 @@ describe.skipIf(!docker.available)('container runtime', () => {
     await eventually('val-0 sees val-1 again', 60_000, async () => (await val0.info()).peers >= 1);
     await eventually('val-1 serves again', 10_000, () => clients.get('val-1')!.health());
     const target = (await val0.info()).height;
-    await eventually(`val-1 catches up to ${target}`, 60_000, async () => (await clients.get('val-1')!.info()).height >= target);
+    await eventually(
+      `val-1 catches up to ${target}`,
+      60_000,
+      async () => (await clients.get('val-1')!.info()).height >= target,
+    );
   });
 
   it('reports a crash it did not cause, and starts the node again', async () => {

@@ -99,15 +99,18 @@ export class ContainerNode implements RunningNode {
         .withStartupTimeout(startOpts.timeoutMs)
         .start();
     } catch (error) {
-      const exited = error instanceof Error && /exited/i.test(error.message);
+      const message = error instanceof Error ? error.message : String(error);
+      const timedOut = /not accessible after/.test(message);
       await node.#closeLog();
       throw new ClusterStartError(
-        exited
+        /exited during/i.test(message)
           ? `node ${opts.name} exited before it was ready`
-          : `node ${opts.name} was not ready within ${startOpts.timeoutMs} ms`,
+          : timedOut
+            ? `node ${opts.name} was not ready within ${startOpts.timeoutMs} ms`
+            : `node ${opts.name} could not be started: ${message}`,
         {
           node: opts.name,
-          timedOut: !exited,
+          timedOut,
           durationMs: Math.round(node.#clock.monotonic() - startedAt),
           logFile: opts.logFile,
           logTail: await tailFile(opts.logFile, LOG_TAIL_LINES),
@@ -167,6 +170,8 @@ export class ContainerNode implements RunningNode {
   async #watchExits(): Promise<void> {
     const events = await this.#opts.client.container.events(this.#container!, ['die']);
     this.#events = events;
+    // a watcher must not keep the test process alive
+    (events as Readable & { socket?: { unref(): void } }).socket?.unref();
     let buffered = '';
     events.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -263,12 +268,14 @@ export class ContainerNode implements RunningNode {
     const container = this.#require('start', 'stopped', 'exited');
     const startedAt = this.#clock.monotonic();
     this.#opts.log?.(`starting ${this.name} again (same container and data volume)`);
-    // Logs of this run only: the earlier runs are already in the file.
-    const since = this.#clock.now() / 1000;
+    // Logs of this run only: the earlier runs are already in the file. The engine reads
+    // `sec.nanos` (a fraction like `.5` would mean 5 ns).
+    const nowMs = this.#clock.now();
+    const since = `${Math.floor(nowMs / 1000)}.${String(Math.round((nowMs % 1000) * 1e6)).padStart(9, '0')}`;
     this.#expectingExit = false;
     await container.start();
     this.#state = 'running';
-    this.#pipeLogs(await this.#opts.client.container.logs(container, { since }));
+    this.#pipeLogs(await this.#opts.client.container.logs(container, { since: since as unknown as number }));
     await this.#waitHealthy(startOpts, startedAt);
     this.#opts.log?.(`${this.name} serving again in ${Math.round(this.#clock.monotonic() - startedAt)} ms`);
   }

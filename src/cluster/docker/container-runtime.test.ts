@@ -43,7 +43,13 @@ describe.skipIf(!docker.available)('docker deployer', () => {
 
   beforeAll(async () => {
     // val-1 never syncs: after a restart it can only have its blocks from its own volume.
-    cluster = await new Cluster({ validators: 4, wallets: 4, slotMs: 200, deployer: 'docker', startTimeoutMs: 120_000 })
+    cluster = await new Cluster({
+      validators: 4,
+      wallets: 4,
+      slotMs: 200,
+      deployer: 'docker',
+      startTimeoutMs: 120_000,
+    })
       .withBugs('val-1', ['no-sync'])
       .start();
   });
@@ -63,7 +69,12 @@ describe.skipIf(!docker.available)('docker deployer', () => {
       ['disconnect', 'kill', 'pause', 'restart', 'resume', 'start', 'stop'].sort(),
     );
     const found = await labelled(cluster.runId);
-    expect(found.containers.map((c) => c.Labels[labelKeys.node]).sort()).toEqual(['val-0', 'val-1', 'val-2', 'val-3']);
+    expect(found.containers.map((c) => c.Labels[labelKeys.node]).sort()).toEqual([
+      'val-0',
+      'val-1',
+      'val-2',
+      'val-3',
+    ]);
     expect(found.networks).toHaveLength(1);
     expect(found.volumes).toHaveLength(4);
     for (const c of found.containers) {
@@ -118,7 +129,11 @@ describe.skipIf(!docker.available)('docker deployer', () => {
     expect(await val3.client.health({ timeoutMs: 500 })).toBe(false);
     const val0 = cluster.node('val-0');
     const h0 = await height(val0);
-    await eventually('val-0 goes on while val-3 is paused', 30_000, async () => (await height(val0)) >= h0 + 2);
+    await eventually(
+      'val-0 goes on while val-3 is paused',
+      30_000,
+      async () => (await height(val0)) >= h0 + 2,
+    );
     await val3.resume();
     expect(val3.state).toBe('running');
     await eventually('val-3 serves again', 10_000, () => val3.client.health());

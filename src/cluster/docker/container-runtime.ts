@@ -149,6 +149,45 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
       return disposed;
     };
 
+    // Host ports handed out by this runtime: concurrent node starts must never get the same
+    // one between asking the OS and the engine binding it.
+    const handedOut = new Set<number>();
+    const hostPorts = async (): Promise<[number, number]> => {
+      for (;;) {
+        const [api, p2p] = (await freePorts(2)) as [number, number];
+        if (!handedOut.has(api) && !handedOut.has(p2p)) {
+          handedOut.add(api).add(p2p);
+          return [api, p2p];
+        }
+      }
+    };
+
+    /**
+     * Starts a node on fresh loopback ports; another process may still take a port between
+     * the OS handing it out and the engine binding it, so that case retries on new ports.
+     */
+    const startWithFreePorts = async (
+      spec: RuntimeNodeSpec,
+      start: (ports: [number, number]) => Promise<ContainerNode>,
+    ): Promise<ContainerNode> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await start(await hostPorts());
+        } catch (error) {
+          const cause = (error as { cause?: unknown }).cause;
+          const portTaken =
+            cause instanceof Error && /port is already allocated|address already in use/i.test(cause.message);
+          if (!portTaken || attempt >= 3) throw error;
+          ctx.log(`${spec.name}: a host port was taken meanwhile, retrying on new ports`);
+          // the engine created the container before failing to bind; its name must be free again
+          await client.container.dockerode
+            .getContainer(resourceName(ctx, spec.name))
+            .remove({ force: true })
+            .catch(() => {});
+        }
+      }
+    };
+
     const registration = ctx.registry.add({
       label: `docker cluster ${ctx.clusterName} (network ${network.getName()})`,
       dispose,
@@ -183,37 +222,38 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
           Labels: resourceLabels(ctx.runId, 'volume', { cluster: ctx.clusterName, node: spec.name }),
         });
         volumes.add(volume);
-        const [hostApiPort, hostP2pPort] = await freePorts(2);
-        const definition = new NodeContainer(tag)
-          .withName(resourceName(ctx, spec.name))
-          .withLabels(resourceLabels(ctx.runId, 'node', { cluster: ctx.clusterName, node: spec.name }))
-          .withClusterNetwork(network, spec.allocation.host)
-          .withEntrypoint(launch.cmd)
-          .withEnvironment(launch.env)
-          .withLoopbackPorts(
-            { container: launch.apiPort, host: hostApiPort! },
-            { container: launch.p2pPort, host: hostP2pPort! },
-          )
-          .withNamedVolume(volume, launch.dataDir)
-          .withCopyFilesToContainer(
-            launch.files.map((f) => ({ source: f.source, target: f.target, mode: 0o644 })),
+        const node = await startWithFreePorts(spec, async ([hostApiPort, hostP2pPort]) => {
+          const definition = new NodeContainer(tag)
+            .withName(resourceName(ctx, spec.name))
+            .withLabels(resourceLabels(ctx.runId, 'node', { cluster: ctx.clusterName, node: spec.name }))
+            .withClusterNetwork(network, spec.allocation.host)
+            .withEntrypoint(launch.cmd)
+            .withEnvironment(launch.env)
+            .withLoopbackPorts(
+              { container: launch.apiPort, host: hostApiPort },
+              { container: launch.p2pPort, host: hostP2pPort },
+            )
+            .withNamedVolume(volume, launch.dataDir)
+            .withCopyFilesToContainer(
+              launch.files.map((f) => ({ source: f.source, target: f.target, mode: 0o644 })),
+            );
+          return ContainerNode.start(
+            definition,
+            {
+              name: spec.name,
+              client,
+              network,
+              alias: spec.allocation.host,
+              apiUrl: `http://127.0.0.1:${hostApiPort}`,
+              apiPort: launch.apiPort,
+              healthPath: spec.launch.readiness.healthPath,
+              logFile: spec.allocation.logFile,
+              ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
+              log: ctx.log,
+            },
+            startOpts,
           );
-        const node = await ContainerNode.start(
-          definition,
-          {
-            name: spec.name,
-            client,
-            network,
-            alias: spec.allocation.host,
-            apiUrl: `http://127.0.0.1:${hostApiPort}`,
-            apiPort: launch.apiPort,
-            healthPath: spec.launch.readiness.healthPath,
-            logFile: spec.allocation.logFile,
-            ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
-            log: ctx.log,
-          },
-          startOpts,
-        );
+        });
         nodes.set(spec.name, node);
         if (disposed) {
           await node.remove();

@@ -31,7 +31,11 @@ async function probeRecipe(nonce: string): Promise<ImageRecipe> {
 
 describe('image recipe', () => {
   it('rejects a bad recipe naming every problem', async () => {
-    const bad: ImageRecipe = { name: 'Bad Name', files: [{ path: 'relative', content: 'x' }], entrypoint: [] };
+    const bad: ImageRecipe = {
+      name: 'Bad Name',
+      files: [{ path: 'relative', content: 'x' }],
+      entrypoint: [],
+    };
     const error = await imageTag(bad).catch((e: unknown) => e);
     expect(ConfigError.is(error)).toBe(true);
     expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['name', 'entrypoint', 'files[0].path']);
@@ -46,7 +50,7 @@ describe('image recipe', () => {
     expect(a.tag).toMatch(/^chainlab\/image-test:[0-9a-f]{16}$/);
   });
 
-  it("packages refnode with only the npm packages it imports, and no test files", async () => {
+  it('packages refnode with only the npm packages it imports, and no test files', async () => {
     const recipe = await nodeAppImage({
       name: 'chainlab/refnode',
       root: repoRoot,

@@ -317,7 +317,11 @@ export async function buildImage(recipe: ImageRecipe, opts: BuildImageOptions = 
 }
 
 /** Removes images of `name` other than `keep`; an image in use (409) is left alone. */
-async function pruneOlder(name: string, keep: string, log: ((line: string) => void) | undefined): Promise<void> {
+async function pruneOlder(
+  name: string,
+  keep: string,
+  log: ((line: string) => void) | undefined,
+): Promise<void> {
   const client = await dockerClient();
   const docker = client.container.dockerode;
   const images = await docker.listImages({ filters: { label: [`chainlab.image=${name}`] } });

@@ -7,5 +7,10 @@ export type { ImageDir, ImageFile, ImageRecipe, ImageUser } from './image-recipe
 export { defaultImageUser } from './image-recipe.ts';
 export { labelKeys } from './labels.ts';
 export { imageAppDir, imageDataDir, type NodeAppImageOptions, nodeAppImage } from './node-app-image.ts';
-export { imageNodePath, libfaketimePath, nodeRuntimeFiles, toolchainNodeBinary } from './node-runtime-files.ts';
+export {
+  imageNodePath,
+  libfaketimePath,
+  nodeRuntimeFiles,
+  toolchainNodeBinary,
+} from './node-runtime-files.ts';
 export { removeRunResources, type SweepOptions, type SweepReport, sweepDeadRuns } from './sweeper.ts';

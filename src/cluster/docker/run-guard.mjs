@@ -23,11 +23,15 @@ async function removeRun() {
   const docker = client.container.dockerode;
   const filters = { label: [`chainlab.run=${runId}`] };
   const containers = await docker.listContainers({ all: true, filters });
-  await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)));
+  await Promise.allSettled(
+    containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)),
+  );
   const networks = await docker.listNetworks({ filters });
   await Promise.allSettled(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreMissing)));
   const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
-  await Promise.allSettled(volumes.map((v) => docker.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing)));
+  await Promise.allSettled(
+    volumes.map((v) => docker.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing)),
+  );
 }
 
 let done = false;

@@ -27,7 +27,11 @@ async function resourcesOf(runId: string) {
     dockerode.listNetworks({ filters }),
     dockerode.listVolumes({ filters }),
   ]);
-  return { containers: containers.length, networks: networks.length, volumes: (volumes.Volumes ?? []).length };
+  return {
+    containers: containers.length,
+    networks: networks.length,
+    volumes: (volumes.Volumes ?? []).length,
+  };
 }
 
 describe.skipIf(!docker.available)('docker sweeper', () => {
@@ -49,7 +53,9 @@ describe.skipIf(!docker.available)('docker sweeper', () => {
 
   it("removes a killed run's container, network and volume, and keeps a live run's", async () => {
     const deadRun = newRunId(999_999);
-    const child = spawn(process.execPath, [leakyRun, deadRun, image], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [leakyRun, deadRun, image], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = once(child, 'exit');
     const lines = createInterface({ input: child.stdout! });
     const [first] = (await once(lines, 'line')) as [string];
@@ -78,7 +84,7 @@ describe.skipIf(!docker.available)('docker sweeper', () => {
     expect(await resourcesOf(liveRun)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 
-  it("keeps a young foreign-host run (liveness unknown) until it is older than foreignMaxAgeMs", async () => {
+  it('keeps a young foreign-host run (liveness unknown) until it is older than foreignMaxAgeMs', async () => {
     const foreignRun = newRunId(4242);
     const dockerode = docker.available ? docker.client.container.dockerode : undefined!;
     await dockerode.createVolume({

@@ -1,0 +1,80 @@
+/**
+ * Scenario profiles: `CHAINLAB_PROFILE=ci` (the default) compresses time so each example
+ * file runs in about a minute on a 2-core machine; `full` runs the seed scenarios' own
+ * durations (60 s per load step, 300 s sustained load, 180 s of chaos). Rates, cluster
+ * sizes and wallets are the same in both; only durations, slot length and the chaos
+ * schedule (scaled with the run) change.
+ */
+import { ConfigError } from '../src/support/errors.ts';
+
+export type ProfileName = 'ci' | 'full';
+
+/** Durations and chain timing of one profile. Times in ms. */
+export interface ScenarioProfile {
+  name: ProfileName;
+  /** Slot schedule of every example cluster. */
+  slots: { slotMs: number; activeSlotCoeff: number; securityParam: number };
+  /** Load progression: length of each rate step. Full 60 s. */
+  loadStepMs: number;
+  /** Sustained load: length of the run. Full 300 s. */
+  sustainedMs: number;
+  /** Aggressive chaos: length of the run. Full 180 s. */
+  chaosMs: number;
+  /** Block timing: length of the measured window. Full 120 s. */
+  timingMs: number;
+  /** Wallet balances: length of the transfer load. Full 60 s. */
+  balancesMs: number;
+  /**
+   * Scales a duration of the seed scenario (e.g. "restart every 10–20 s") to this
+   * profile's time compression: 1 in `full`, `chaosMs / 180 s` in `ci`.
+   */
+  scaleChaos(fullMs: number): number;
+  /** A vitest timeout for a test that runs `plannedMs`, with room for start and drain (never a way to hide slowness). */
+  timeout(plannedMs: number): number;
+}
+
+const ci: Omit<ScenarioProfile, 'scaleChaos' | 'timeout'> = {
+  name: 'ci',
+  // 250 ms slots, f = 0.5: a block every 0.5 s, final after 6 more (3 s).
+  slots: { slotMs: 250, activeSlotCoeff: 0.5, securityParam: 6 },
+  loadStepMs: 8_000,
+  sustainedMs: 30_000,
+  chaosMs: 45_000,
+  timingMs: 30_000,
+  balancesMs: 15_000,
+};
+
+const full: Omit<ScenarioProfile, 'scaleChaos' | 'timeout'> = {
+  name: 'full',
+  slots: { slotMs: 1000, activeSlotCoeff: 0.5, securityParam: 10 },
+  loadStepMs: 60_000,
+  sustainedMs: 300_000,
+  chaosMs: 180_000,
+  timingMs: 120_000,
+  balancesMs: 60_000,
+};
+
+const FULL_CHAOS_MS = 180_000;
+
+/**
+ * The profile named by `CHAINLAB_PROFILE` (`ci` when unset). An unknown name is a
+ * `ConfigError` naming the variable, its value and what is allowed.
+ *
+ * @example
+ * const profile = scenarioProfile();
+ * const test = createClusterTest({ validators: 3, executors: 2, ...profile.slots });
+ */
+export function scenarioProfile(env: NodeJS.ProcessEnv = process.env): ScenarioProfile {
+  const raw = env.CHAINLAB_PROFILE?.trim() || 'ci';
+  if (raw !== 'ci' && raw !== 'full') {
+    throw new ConfigError('environment', [{ path: 'CHAINLAB_PROFILE', value: raw, allowed: "'ci' (default) or 'full'" }]);
+  }
+  const base = raw === 'ci' ? ci : full;
+  const factor = base.chaosMs / FULL_CHAOS_MS;
+  return {
+    ...base,
+    scaleChaos: (fullMs) => Math.round(fullMs * factor),
+    // Start (up to a minute on a busy machine), the run, then inclusion/convergence waits.
+    timeout: (plannedMs) => plannedMs + 90_000,
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * `toBoundMempool(ramp?, opts)` (scenario 6): under rising pressure every node's mempool
+ * stays within its capacity, evictions happen and take the lowest fee tier first, blocks
+ * fill while the mempools are saturated, throughput per slot degrades gracefully from step
+ * to step, and the chain never stalls. Judged from the mempool samples (`/mempool`, with
+ * pending ids while the ramp runs) and the blocks in the recording.
+ */
+
+import { z } from 'zod';
+import type { BlockObservation, Recording, Sample } from '../observe/recording.ts';
+import { parseOptions } from '../support/validate.ts';
+import { at, between, percent, replayHint, seconds, short } from './format.ts';
+import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import type { TimeWindow } from './timeline.ts';
+
+/** Options of `toBoundMempool`. */
+export interface BoundMempoolOptions {
+  /** Most pending txs allowed. Default: the capacity each node reports. */
+  capacity?: number;
+  /** Longest time without a new block (ms). Default: slots to a 1e-7 chance of no block, + 2 s. */
+  maxStallMs?: number;
+  /** Median fill of blocks made while every mempool held a block's worth, 0..1. Default 0.8. */
+  fill?: number;
+  /** Throughput of a step may fall to this fraction of the best earlier step, 0..1. Default 0.5. */
+  degrade?: number;
+  /** `required`: some tx must be evicted. Default `required` with a ramp, else `allowed`. */
+  evictions?: 'required' | 'allowed';
+  /** Most txs per block. Default: the most seen in one block in the window. */
+  blockTxs?: number;
+  /** Start of the judged window (recording ms). Default: the ramp's first step, else the test's start. */
+  since?: number;
+}
+
+/** What `toBoundMempool` needs of a ramp (what `ramp(…)` returns). */
+export interface RampLike {
+  name: string;
+  feeTiers: readonly number[];
+  steps(): { rate: number; from: number; to?: number }[];
+  done?: Promise<void>;
+}
+
+export interface MempoolStats {
+  maxSize: number;
+  capacity: number;
+  evicted: number;
+  saturatedBlocks: number;
+  medianFill: number | undefined;
+  /** Txs per slot per ramp step. */
+  throughput: { rate: number; perSlot: number }[];
+}
+
+export type BoundMempoolVerdict =
+  | { kind: 'bounded'; stats: MempoolStats }
+  | { kind: 'over-capacity'; node: string; at: number; size: number; capacity: number; stats: MempoolStats }
+  | { kind: 'stalled'; from: number; to: number; ms: number; limitMs: number; stats: MempoolStats }
+  | { kind: 'no-evictions'; stats: MempoolStats }
+  | {
+      kind: 'eviction-order';
+      node: string;
+      from: number;
+      to: number;
+      evicted: { id: string; fee: number; tier: number };
+      survivor: { id: string; fee: number; tier: number };
+      evictedCount: number;
+      survivorCount: number;
+      stats: MempoolStats;
+    }
+  | { kind: 'blocks-not-full'; medianFill: number; fill: number; blockTxs: number; saturated: number; stats: MempoolStats }
+  | { kind: 'throughput-collapse'; step: { rate: number; perSlot: number }; best: { rate: number; perSlot: number }; degrade: number; stats: MempoolStats };
+
+const optionsSchema = z.strictObject({
+  capacity: z.int().min(1).optional(),
+  maxStallMs: z.int().min(1).optional(),
+  fill: z.number().min(0).max(1).optional(),
+  degrade: z.number().min(0).max(1).optional(),
+  evictions: z.enum(['required', 'allowed']).optional(),
+  blockTxs: z.int().min(1).optional(),
+  since: z.number().min(0).optional(),
+});
+
+/** Validates `toBoundMempool` options. */
+export function parseBoundMempoolOptions(opts: unknown): BoundMempoolOptions {
+  return parseOptions(optionsSchema, opts ?? {}, 'toBoundMempool options', {
+    capacity: 'an integer ≥ 1 (txs)',
+    maxStallMs: 'an integer ≥ 1 (ms)',
+    fill: 'a fraction 0..1',
+    degrade: 'a fraction 0..1',
+    evictions: `'required' or 'allowed'`,
+    blockTxs: 'an integer ≥ 1',
+    since: 'recording ms ≥ 0',
+    '*': 'one of capacity, maxStallMs, fill, degrade, evictions, blockTxs, since',
+  }) as BoundMempoolOptions;
+}
+
+/** Default stall bound: slots until no block has a 1e-7 chance, plus 2 s of slack. */
+export function defaultStallMs(rec: Recording): number {
+  const f = rec.facts.activeSlotCoeff;
+  const slots = f >= 1 ? 1 : Math.ceil(Math.log(1e-7) / Math.log(1 - f));
+  return slots * rec.facts.slotMs + 2000;
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/**
+ * Judges the window [from, to] of `rec`. `ramp` gives fee tiers and steps. Pure.
+ *
+ * @example
+ * const v = checkBoundMempool(recording, { from: 0, to: recording.now() }, rampWorkload);
+ */
+export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: RampLike, opts: BoundMempoolOptions = {}): BoundMempoolVerdict {
+  const { from, to } = window;
+  const nodes = rec.activeNodes(to).map((n) => n.name);
+  const samples = rec.samples.filter((s) => s.ok && s.mempool && s.at >= from && s.at <= to);
+  // Counters since the node started: the eviction count is the rise over the window.
+  const evictedBefore = new Map<string, number>();
+  for (const s of rec.samples) if (s.ok && s.mempool && s.at < from) evictedBefore.set(s.node, s.mempool.evicted);
+  let evicted = 0;
+  for (const node of nodes) {
+    const mine = samples.filter((s) => s.node === node);
+    if (mine.length === 0) continue;
+    const first = evictedBefore.get(node) ?? mine[0]!.mempool!.evicted;
+    evicted += Math.max(...mine.map((s) => s.mempool!.evicted)) - first;
+  }
+  const capacityOf = (s: Sample): number => opts.capacity ?? s.mempool!.capacity;
+  const maxSize = Math.max(0, ...samples.map((s) => s.mempool!.size));
+  const capacity = Math.min(...samples.map(capacityOf), Number.POSITIVE_INFINITY);
+
+  // The chain as the first validator (or node) saw it: blocks by arrival time.
+  const viewer = rec.activeNodes(to).find((n) => n.role === 'validator')?.name ?? nodes[0];
+  const chain: BlockObservation[] = viewer === undefined ? [] : [...rec.bestChain(viewer, to).values()].sort((a, b) => a.height - b.height);
+  const inWindow = chain.filter((b) => b.at >= from && b.at <= to);
+  const blockTxs = opts.blockTxs ?? Math.max(0, ...inWindow.map((b) => b.txIds.length));
+  // Saturated: every node's latest sample before the block held at least a block's worth.
+  const latestBefore = (node: string, t: number): Sample | undefined => {
+    let best: Sample | undefined;
+    for (const s of samples) if (s.node === node && s.at <= t && (!best || s.at > best.at)) best = s;
+    return best;
+  };
+  const saturated = blockTxs === 0 ? [] : inWindow.filter((b) => nodes.every((n) => (latestBefore(n, b.at)?.mempool?.size ?? 0) >= blockTxs));
+  const medianFill = median(saturated.map((b) => b.txIds.length / blockTxs));
+  const slotMs = rec.facts.slotMs;
+  const throughput = (ramp?.steps() ?? [])
+    .map((s) => ({ rate: s.rate, from: s.from, to: s.to ?? to }))
+    .filter((s) => s.to - s.from >= 5 * slotMs)
+    .map((s) => {
+      const txs = chain.filter((b) => b.at >= s.from && b.at < s.to).reduce((n, b) => n + b.txIds.length, 0);
+      return { rate: s.rate, perSlot: Math.round((txs / ((s.to - s.from) / slotMs)) * 100) / 100 };
+    });
+  const stats: MempoolStats = { maxSize, capacity: Number.isFinite(capacity) ? capacity : 0, evicted, saturatedBlocks: saturated.length, medianFill, throughput };
+
+  for (const s of samples) {
+    if (s.mempool!.size > capacityOf(s)) {
+      return { kind: 'over-capacity', node: s.node, at: s.at, size: s.mempool!.size, capacity: capacityOf(s), stats };
+    }
+  }
+
+  const limitMs = opts.maxStallMs ?? defaultStallMs(rec);
+  const arrivals = [from, ...rec.blocks.filter((b) => b.source !== 'backfill' && b.at >= from && b.at <= to).map((b) => b.at), to].sort((a, b) => a - b);
+  for (let i = 1; i < arrivals.length; i++) {
+    const gap = arrivals[i]! - arrivals[i - 1]!;
+    if (gap > limitMs) return { kind: 'stalled', from: arrivals[i - 1]!, to: arrivals[i]!, ms: gap, limitMs, stats };
+  }
+
+  if (ramp) {
+    const included = new Set(rec.blocks.flatMap((b) => b.txIds));
+    const tier = (id: string): { id: string; fee: number; tier: number } | undefined => {
+      const r = rec.txs.get(id);
+      if (!r || r.workload !== ramp.name) return undefined;
+      const t = ramp.feeTiers.indexOf(r.fee);
+      return t < 0 ? undefined : { id, fee: r.fee, tier: t };
+    };
+    for (const node of nodes) {
+      const withIds = samples.filter((s) => s.node === node && s.mempool!.ids !== undefined).sort((a, b) => a.at - b.at);
+      for (let i = 1; i < withIds.length; i++) {
+        const a = withIds[i - 1]!;
+        const b = withIds[i]!;
+        const later = new Set(b.mempool!.ids!);
+        const gone: { id: string; fee: number; tier: number }[] = [];
+        const stayed: { id: string; fee: number; tier: number }[] = [];
+        for (const id of a.mempool!.ids!) {
+          const t = tier(id);
+          if (!t) continue;
+          if (later.has(id)) stayed.push(t);
+          else if (!included.has(id)) gone.push(t);
+        }
+        if (gone.length === 0 || stayed.length === 0) continue;
+        const worst = gone.reduce((x, y) => (y.tier > x.tier ? y : x));
+        const cheapest = stayed.reduce((x, y) => (y.tier < x.tier ? y : x));
+        if (worst.tier > cheapest.tier) {
+          return {
+            kind: 'eviction-order',
+            node,
+            from: a.at,
+            to: b.at,
+            evicted: worst,
+            survivor: cheapest,
+            evictedCount: gone.filter((g) => g.tier > cheapest.tier).length,
+            survivorCount: stayed.filter((s) => s.tier < worst.tier).length,
+            stats,
+          };
+        }
+      }
+    }
+  }
+
+  if ((opts.evictions ?? (ramp ? 'required' : 'allowed')) === 'required' && evicted === 0) return { kind: 'no-evictions', stats };
+
+  const fill = opts.fill ?? 0.8;
+  if (medianFill !== undefined && saturated.length >= 3 && medianFill < fill) {
+    return { kind: 'blocks-not-full', medianFill, fill, blockTxs, saturated: saturated.length, stats };
+  }
+
+  const degrade = opts.degrade ?? 0.5;
+  let best: { rate: number; perSlot: number } | undefined;
+  for (const step of throughput) {
+    if (best && best.perSlot > 0 && step.perSlot < degrade * best.perSlot) {
+      return { kind: 'throughput-collapse', step, best, degrade, stats };
+    }
+    if (!best || step.perSlot > best.perSlot) best = step;
+  }
+  return { kind: 'bounded', stats };
+}
+
+function statsLine(s: MempoolStats): string {
+  const tp = s.throughput.length > 0 ? `; txs/slot per step ${s.throughput.map((t) => `${t.rate}/s→${t.perSlot}`).join(', ')}` : '';
+  const fill = s.medianFill === undefined ? 'no saturated blocks' : `median fill ${percent(s.medianFill)} of ${s.saturatedBlocks} saturated blocks`;
+  return `observed: max mempool ${s.maxSize}/${s.capacity}, ${s.evicted} evicted, ${fill}${tp}`;
+}
+
+/** Why the check failed. */
+export function boundMempoolFailure(v: BoundMempoolVerdict, window: TimeWindow, seed: number): string {
+  const span = between(window.from, window.to);
+  let line: string;
+  switch (v.kind) {
+    case 'bounded':
+      return boundMempoolNegated(v, window, seed);
+    case 'over-capacity':
+      line = `expected every mempool to stay within its capacity ${span}; ${v.node} held ${v.size} txs at ${at(v.at)}, capacity ${v.capacity}`;
+      break;
+    case 'stalled':
+      line = `expected a new block at least every ${seconds(v.limitMs)} under pressure ${span}; none arrived between ${at(v.from)} and ${at(v.to)} (${seconds(v.ms)})`;
+      break;
+    case 'no-evictions':
+      line = `expected the pressure to evict some txs ${span}; no node evicted any (raise the ramp's rate or lower the cluster's mempool.maxCount)`;
+      break;
+    case 'eviction-order':
+      line = `expected evictions to take the lowest fee tier first; on ${v.node} between ${at(v.from)} and ${at(v.to)} ${short(v.evicted.id)} (fee ${v.evicted.fee}, tier ${v.evicted.tier + 1}) was evicted while ${short(v.survivor.id)} (fee ${v.survivor.fee}, tier ${v.survivor.tier + 1}) stayed pending (${v.evictedCount} higher-tier evicted, ${v.survivorCount} lower-tier kept)`;
+      break;
+    case 'blocks-not-full':
+      line = `expected blocks to fill while every mempool held at least ${v.blockTxs} txs ${span}; the median of ${v.saturated} such blocks was ${percent(v.medianFill)} full (at least ${percent(v.fill)} expected)`;
+      break;
+    case 'throughput-collapse':
+      line = `expected throughput to degrade gracefully (to no less than ${percent(v.degrade)} of the best earlier step); at ${v.step.rate} tx/s the chain included ${v.step.perSlot} txs per slot, at ${v.best.rate} tx/s it had included ${v.best.perSlot}`;
+      break;
+  }
+  return `${line}\n${statsLine(v.stats)} (seed ${seed})\n${replayHint(seed)}`;
+}
+
+/** The `.not` message. */
+export function boundMempoolNegated(v: BoundMempoolVerdict, window: TimeWindow, seed: number): string {
+  return `expected the mempool not to stay bounded ${between(window.from, window.to)}, but it did; ${statsLine(v.stats)} (seed ${seed})`;
+}
+
+function isRamp(x: unknown): x is RampLike {
+  return typeof x === 'object' && x !== null && Array.isArray((x as RampLike).feeTiers) && typeof (x as RampLike).steps === 'function';
+}
+
+/**
+ * Judges the pressure window once the ramp is done (or now, without a ramp).
+ *
+ * @example
+ * const r = await background(ramp({ from: 20, to: 200, step: 60, every: 4000 }));
+ * await expect(cluster).toBoundMempool(r);
+ */
+export async function toBoundMempool(this: MatcherThis, received: unknown, rampOrOptions?: unknown, options?: BoundMempoolOptions): Promise<MatcherResult> {
+  const callSite = captureCallSite();
+  const subject = toSubject('toBoundMempool', received);
+  const ramp = isRamp(rampOrOptions) ? rampOrOptions : undefined;
+  const opts = parseBoundMempoolOptions(ramp ? options : (rampOrOptions ?? options));
+  await ramp?.done;
+  await refresh(subject);
+  const rec = subject.recording;
+  const from = opts.since ?? ramp?.steps()[0]?.from ?? rec.lastMark('test-start')?.at ?? 0;
+  const window = { from, to: rec.now() };
+  const verdict = checkBoundMempool(rec, window, ramp, opts);
+  return settle(this, subject, {
+    matcher: 'toBoundMempool',
+    pass: verdict.kind === 'bounded',
+    failure: () => boundMempoolFailure(verdict, window, rec.seed),
+    negated: () => boundMempoolNegated(verdict, window, rec.seed),
+    seed: rec.seed,
+    actual: verdict,
+    expected: { kind: 'bounded' },
+    window,
+    callSite,
+  });
+}

@@ -1,0 +1,283 @@
+/**
+ * The ramp workload (scenario 6, adaptive mempool pressure): open-loop transfers whose
+ * rate climbs from `from` to `to` tx/s by `step` every `every` ms, then holds. Each wallet
+ * pays one fee tier for all its txs (wallet i → tier i mod tiers), so an eviction of a
+ * sender's later nonces never crosses tiers and "lowest fee first" stays checkable. The
+ * steps are recorded as marks (`ramp-step`), and pending ids are sampled for
+ * `toBoundMempool`.
+ *
+ * The ramp keeps its own nonces for its wallets (evictions leave gaps it must refill), so
+ * other workloads should use other wallets: it sends from the last `users` wallets.
+ */
+import { z } from 'zod';
+import type { SubmitResult, Wallet } from '../adapter/types.ts';
+import type { StartedCluster, StartedNode } from '../cluster/types.ts';
+import type { TxRecord } from '../observe/recording.ts';
+import { systemClock } from '../support/clock.ts';
+import { ConfigError } from '../support/errors.ts';
+import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { watchMempools } from './mempool-watch.ts';
+import type { StartedWorkload, Workload } from './workload.ts';
+
+/** Options of {@link ramp}. */
+export interface RampOptions {
+  /** Starting rate, tx/s. Required; 0 < from ≤ 5000. */
+  from: number;
+  /** Final rate, tx/s. Required; from ≤ to ≤ 5000. */
+  to: number;
+  /** Rate added at every step, tx/s. Required; > 0. */
+  step: number;
+  /** Duration of each step (ms). Required; 200..600 000. */
+  every: number;
+  /** Fee of each tier, strictly ascending. Default `[minFee, 2·minFee, 4·minFee]` (at least 1, 2, 4). */
+  feeTiers?: number[];
+  /** Wallets that send (the last `users` of the cluster). Default: every wallet. */
+  users?: number;
+  /** How long to hold `to` after the last step (ms). Default: one more `every`. */
+  hold?: number;
+  /** Nodes to submit to: `all`, `validators` or names. Default `validators`. */
+  targets?: 'all' | 'validators' | string[];
+  /** Period of the pending-id samples (ms). Default 250; 50..5000. */
+  watchEveryMs?: number;
+  /** Name in the recording and rng fork label. Default `ramp`. */
+  name?: string;
+}
+
+/** One step of the ramp, in recording time. */
+export interface RampStep {
+  rate: number;
+  from: number;
+  /** Unset while the step runs. */
+  to?: number;
+}
+
+/** A running ramp. */
+export interface StartedRamp extends StartedWorkload {
+  /** Resolves when the last step and the hold are over (or on stop). */
+  readonly done: Promise<void>;
+  /** Fee per tier, ascending. */
+  readonly feeTiers: readonly number[];
+  /** The steps so far. */
+  steps(): RampStep[];
+  /** Tier index (0 = lowest fee) of a fee, or undefined. */
+  tierOf(fee: number): number | undefined;
+}
+
+const schema = z
+  .strictObject({
+    from: z.number().gt(0).lte(5000),
+    to: z.number().gt(0).lte(5000),
+    step: z.number().gt(0),
+    every: z.int().min(200).max(600_000),
+    feeTiers: z
+      .array(z.int().min(0))
+      .min(1)
+      .refine((xs) => xs.every((x, i) => i === 0 || x > xs[i - 1]!), { message: 'ascending' })
+      .optional(),
+    users: z.int().min(1).optional(),
+    hold: z.int().min(0).optional(),
+    targets: z.union([z.enum(['all', 'validators']), z.array(z.string().min(1)).min(1)]).optional(),
+    watchEveryMs: z.int().min(50).max(5000).optional(),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,40}$/)
+      .optional(),
+  })
+  .refine((o) => o.to >= o.from, { path: ['to'] });
+
+const allowed: AllowedText = {
+  from: 'a rate in tx/s with 0 < from ≤ 5000',
+  to: 'a rate in tx/s with from ≤ to ≤ 5000',
+  step: 'a rate increment in tx/s > 0',
+  every: 'an integer 200..600000 (ms per step)',
+  feeTiers: 'a non-empty, strictly ascending list of integer fees ≥ 0',
+  users: 'an integer ≥ 1 (at most the cluster’s wallets)',
+  hold: 'an integer ≥ 0 (ms)',
+  targets: `'all', 'validators' or a non-empty list of node names`,
+  watchEveryMs: 'an integer 50..5000 (ms)',
+  name: 'a string of 1..40 letters, digits, ., - or _',
+  '*': 'one of from, to, step, every, feeTiers, users, hold, targets, watchEveryMs, name',
+};
+
+type Parsed = z.output<typeof schema>;
+
+const TICK_MS = 20;
+
+/**
+ * A rising tx rate with fee tiers, for mempool pressure.
+ *
+ * @example
+ * const r = await background(ramp({ from: 20, to: 200, step: 60, every: 4000, feeTiers: [1, 2, 4] }));
+ * await r.done;
+ * await expect(cluster).toBoundMempool(r);
+ */
+export function ramp(options: RampOptions): Workload<StartedRamp> {
+  const parsed = parseOptions(schema, options, 'ramp options', allowed, 'ramp');
+  const name = parsed.name ?? 'ramp';
+  return { name, start: (cluster) => startRamp(cluster, parsed, name) };
+}
+
+function resolveTargets(cluster: StartedCluster, t: Parsed['targets']): StartedNode[] {
+  const targets = t ?? 'validators';
+  if (targets === 'all') return [...cluster.nodes];
+  if (targets === 'validators') return [...cluster.validators];
+  const unknown = targets.filter((n) => !cluster.nodes.some((m) => m.name === n));
+  if (unknown.length > 0) {
+    throw new ConfigError('ramp options', [
+      { path: 'ramp.targets', value: unknown, allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}` },
+    ]);
+  }
+  return targets.map((n) => cluster.node(n));
+}
+
+/** Amount of a wallet's nonce-n tx: fixed, so a resent nonce is the very same tx (same id). */
+function amountOf(wallet: Wallet, nonce: number): number {
+  return 1 + ((wallet.index * 7919 + nonce) % 1000);
+}
+
+async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedRamp> {
+  const users = p.users ?? cluster.wallets.length;
+  if (users > cluster.wallets.length || users < 2) {
+    throw new ConfigError('ramp options', [
+      { path: 'ramp.users', value: users, allowed: `2..${cluster.wallets.length} (the cluster's funded wallets)` },
+    ]);
+  }
+  const minFee = cluster.facts.minFee;
+  const feeTiers = p.feeTiers ?? [Math.max(1, minFee), Math.max(2, 2 * minFee), Math.max(4, 4 * minFee)];
+  if (feeTiers[0]! < minFee) {
+    throw new ConfigError('ramp options', [{ path: 'ramp.feeTiers', value: feeTiers, allowed: `fees ≥ the chain's minimum fee ${minFee}` }]);
+  }
+  const targets = resolveTargets(cluster, p.targets);
+  const wallets = cluster.wallets.slice(cluster.wallets.length - users);
+  const tierOfWallet = new Map(wallets.map((w, i) => [w.address, i % feeTiers.length]));
+  const rng = cluster.rng.fork(name);
+  const rec = cluster.recording;
+  const next = new Map<string, number>();
+  const lastSeenNonce = new Map<string, number>();
+  const resync = async (): Promise<void> => {
+    // A wallet whose account nonce stood still while we kept sending has a gap (an evicted
+    // or refused tx): start again from the account nonce. Resent nonces are the same txs.
+    await Promise.all(
+      wallets.map(async (w) => {
+        try {
+          const { nonce } = await targets[0]!.client.account(w.address, { timeoutMs: 3000 });
+          const before = lastSeenNonce.get(w.address);
+          lastSeenNonce.set(w.address, nonce);
+          const n = next.get(w.address);
+          if (n === undefined || n < nonce || (before === nonce && n > nonce)) next.set(w.address, nonce);
+        } catch {
+          // Keep going with what we have; the next step tries again.
+        }
+      }),
+    );
+  };
+  await resync();
+
+  const steps: RampStep[] = [];
+  const ac = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  const records: string[] = [];
+  const watch = watchMempools(cluster, p.watchEveryMs ?? 250);
+
+  const settle = (wallet: Wallet, to: string, fee: number, nonce: number, id: string, node: string, at: number, r: SubmitResult | { failed: string }): void => {
+    const base = { id, from: wallet.address, to, amount: amountOf(wallet, nonce), fee, nonce, workload: name, node, submittedAt: at };
+    const record: TxRecord =
+      'failed' in r
+        ? { ...base, outcome: 'failed', reason: r.failed }
+        : r.ok
+          ? { ...base, outcome: 'accepted' }
+          : { ...base, outcome: 'rejected', reason: r.code };
+    if (!rec.txs.has(id)) records.push(id);
+    rec.recordTx(record);
+  };
+
+  const sendBatch = (count: number): void => {
+    const byNode = new Map<StartedNode, { wallet: Wallet; to: string; fee: number; nonce: number; tx: { id: string; payload: unknown } }[]>();
+    for (let i = 0; i < count; i++) {
+      const wallet = rng.pick(wallets);
+      const nonce = next.get(wallet.address) ?? 0;
+      next.set(wallet.address, nonce + 1);
+      const fee = feeTiers[tierOfWallet.get(wallet.address)!]!;
+      const to = wallets[(wallets.indexOf(wallet) + 1) % wallets.length]!.address;
+      const tx = wallet.transfer(to, amountOf(wallet, nonce), fee, nonce);
+      const node = rng.pick(targets);
+      const list = byNode.get(node) ?? [];
+      list.push({ wallet, to, fee, nonce, tx });
+      byNode.set(node, list);
+    }
+    for (const [node, list] of byNode) {
+      const at = rec.now();
+      const job = (async () => {
+        try {
+          const results = await node.client.submitTxs(list.map((t) => t.tx));
+          list.forEach((t, i) => settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, results[i]!));
+        } catch (error) {
+          for (const t of list) settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
+        }
+      })();
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
+    }
+  };
+
+  const rates: number[] = [];
+  for (let r = p.from; r < p.to; r += p.step) rates.push(r);
+  rates.push(p.to);
+  const hold = p.hold ?? p.every;
+
+  const loop = (async () => {
+    for (const [i, rate] of rates.entries()) {
+      if (ac.signal.aborted) break;
+      const last = i === rates.length - 1;
+      const length = last ? p.every + hold : p.every;
+      const step: RampStep = { rate, from: rec.now() };
+      steps.push(step);
+      rec.mark('ramp-step', `${name}: ${rate} tx/s`);
+      if (i > 0) await resync();
+      const began = systemClock.monotonic();
+      let sent = 0;
+      while (!ac.signal.aborted) {
+        const elapsed = systemClock.monotonic() - began;
+        if (elapsed >= length) break;
+        const due = Math.floor((elapsed * rate) / 1000) + 1;
+        if (due > sent) {
+          sendBatch(due - sent);
+          sent = due;
+        }
+        try {
+          await systemClock.sleep(TICK_MS, ac.signal);
+        } catch {
+          break;
+        }
+      }
+      step.to = rec.now();
+    }
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  })();
+
+  let stopped: Promise<void> | undefined;
+  const started: StartedRamp = {
+    name,
+    done: loop,
+    feeTiers,
+    steps: () => steps.map((s) => ({ ...s })),
+    tierOf: (fee) => {
+      const i = feeTiers.indexOf(fee);
+      return i < 0 ? undefined : i;
+    },
+    submitted: () => records.map((id) => rec.txs.get(id)).filter((r): r is TxRecord => r !== undefined),
+    stop() {
+      stopped ??= (async () => {
+        ac.abort();
+        await loop;
+        await watch.stop();
+      })();
+      return stopped;
+    },
+    [Symbol.asyncDispose]() {
+      return this.stop();
+    },
+  };
+  cluster.defer(started);
+  return started;
+}

@@ -1,0 +1,49 @@
+// The seed scenarios' expectations fail on the real faults they exist to catch: a node that
+// cannot sync after a restart does not converge, and a chain whose validators stopped does
+// not keep its block intervals. Each failure names the node or chain, the values and the seed.
+import { describe, expect, test } from 'vitest';
+import { restarts } from '../src/chaos/node-faults.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
+import { InvariantError } from '../src/matchers/shell.ts';
+import '../src/matchers/vitest.ts';
+import { systemClock } from '../src/support/clock.ts';
+
+const base = { slotMs: 250, securityParam: 4, wallets: 4 } as const;
+
+/** Runs `fn`, expecting an InvariantError; returns it. */
+async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
+  const error = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!InvariantError.is(error)) throw new Error(`expected an InvariantError, got ${String(error)}`);
+  return error;
+}
+
+describe('expectations of the seed scenarios catch real faults', () => {
+  test('a validator restarted with refnode --bug no-sync never catches up: toConverge fails naming it', async () => {
+    await using cluster = await Cluster.of({ ...base, validators: 3, name: 'negative-no-sync', bugs: { 'val-2': ['no-sync'] } }).start();
+    await systemClock.sleep(2000);
+    const chaos = await restarts({ targets: ['val-2'], minDelay: 500, maxDelay: 500, maxFaults: 2, targetCooldown: 2000 }).start(cluster);
+    await chaos.done;
+    await chaos.stop();
+    const error = await failure(() => expect(cluster).toConverge({ within: 8000 }));
+    expect(error.actual).toMatchObject({ kind: expect.stringMatching(/^(spread|diverged)$/) });
+    expect(error.message).toMatch(/^expected all 3 nodes to agree on the final block between t=\d+\.\ds and t=\d+\.\ds; /);
+    expect(error.message).toContain('val-2');
+    expect(error.message).toContain(`(seed ${cluster.seed})\nreplay: CHAINLAB_SEED=${cluster.seed}`);
+  }, 150_000);
+
+  test('stopped validators: toKeepBlockIntervals passes before and fails after, with the mean it saw', async () => {
+    await using cluster = await Cluster.of({ ...base, validators: 3, executors: 1, name: 'negative-stopped' }).start();
+    await expect(cluster).toKeepBlockIntervals({ since: cluster.recording.now(), for: 6000 });
+    const since = cluster.recording.now();
+    await Promise.all(cluster.validators.map((v) => v.stop()));
+    const error = await failure(() => expect(cluster).toKeepBlockIntervals({ since, for: 6000 }));
+    expect(error.actual).toMatchObject({ kind: 'off-schedule' });
+    expect(error.message).toMatch(
+      /^expected a mean block interval of 500 ms ± 25% \(\d+\.\.\d+ ms\) on \S+'s chain between t=\d+\.\ds and t=\d+\.\ds; observed (∞|\d+ ms) \(\d+ blocks? in \d+\.\ds\) \(seed \d+\)\n/,
+    );
+    await expect(cluster).not.toKeepBlockIntervals({ since });
+  }, 150_000);
+});
