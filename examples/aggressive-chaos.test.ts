@@ -25,35 +25,37 @@ const test = createClusterTest({
   name: 'aggressive-chaos',
 });
 
-test(
-  'stays live under validator restarts, converges after the last one, never reverts a final block',
-  { timeout: profile.timeout(profile.chaosMs) },
-  async ({ cluster, background }) => {
-    const since = cluster.recording.now();
-    const load = await background(transactions({ rate: 10, users: 50 }));
-    const chaos = restarts({
-      minDelay: profile.scaleChaos(10_000),
-      maxDelay: profile.scaleChaos(20_000),
-      targetCooldown: profile.scaleChaos(15_000),
-      targets: 'validators',
-    });
-    await using running = await chaos.start(cluster);
-    console.log(`planned restarts (seed ${cluster.seed}, ${cluster.deployer.name} deployer):\n  ${running.schedule(profile.chaosMs).join('\n  ')}`);
-    onTestFailed(() => console.log(`chaos that ran: ${running.summary()}`));
+test('stays live under validator restarts, converges after the last one, never reverts a final block', {
+  timeout: profile.timeout(profile.chaosMs),
+}, async ({ cluster, background }) => {
+  const since = cluster.recording.now();
+  const load = await background(transactions({ rate: 10, users: 50 }));
+  const chaos = restarts({
+    minDelay: profile.scaleChaos(10_000),
+    maxDelay: profile.scaleChaos(20_000),
+    targetCooldown: profile.scaleChaos(15_000),
+    targets: 'validators',
+  });
+  await using running = await chaos.start(cluster);
+  console.log(
+    `planned restarts (seed ${cluster.seed}, ${cluster.deployer.name} deployer):\n  ${running.schedule(profile.chaosMs).join('\n  ')}`,
+  );
+  onTestFailed(() => console.log(`chaos that ran: ${running.summary()}`));
 
-    await expect(cluster).toStayLive({ since, for: profile.chaosMs });
-    await running.stop();
-    await load.stop();
-    expect(running.executed.length, 'the chaos ran too few restarts to mean anything').toBeGreaterThanOrEqual(3);
-    // Every restart is a fault window on the timeline, closed once the node served again.
-    const windows = cluster.recording.faults.filter((f) => f.kind === 'restart' && f.start >= since);
-    expect(windows.map((w) => w.nodes[0])).toEqual(running.executed.map((e) => e.step.target));
-    expect(windows.every((w) => w.end !== undefined)).toBe(true);
+  await expect(cluster).toStayLive({ since, for: profile.chaosMs });
+  await running.stop();
+  await load.stop();
+  expect(running.executed.length, 'the chaos ran too few restarts to mean anything').toBeGreaterThanOrEqual(
+    3,
+  );
+  // Every restart is a fault window on the timeline, closed once the node served again.
+  const windows = cluster.recording.faults.filter((f) => f.kind === 'restart' && f.start >= since);
+  expect(windows.map((w) => w.nodes[0])).toEqual(running.executed.map((e) => e.step.target));
+  expect(windows.every((w) => w.end !== undefined)).toBe(true);
 
-    const blockMs = profile.slots.slotMs / profile.slots.activeSlotCoeff;
-    await expect(cluster).toConverge({ within: (profile.slots.securityParam + 20) * blockMs });
-    const breaks = finalityBreaks(cluster.recording);
-    expect(breaks.map(describeFinalityBreak), 'a final block was reverted').toEqual([]);
-    console.log(`ran: ${running.summary()}`);
-  },
-);
+  const blockMs = profile.slots.slotMs / profile.slots.activeSlotCoeff;
+  await expect(cluster).toConverge({ within: (profile.slots.securityParam + 20) * blockMs });
+  const breaks = finalityBreaks(cluster.recording);
+  expect(breaks.map(describeFinalityBreak), 'a final block was reverted').toEqual([]);
+  console.log(`ran: ${running.summary()}`);
+});

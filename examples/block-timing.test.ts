@@ -13,21 +13,29 @@ import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();
 
-const test = createClusterTest({ validators: 3, executors: 1, wallets: 10, ...profile.slots, name: 'block-timing' });
+const test = createClusterTest({
+  validators: 3,
+  executors: 1,
+  wallets: 10,
+  ...profile.slots,
+  name: 'block-timing',
+});
 
-test(
-  'the mean block interval stays within slot_duration / f ± 25% with no long gap',
-  { timeout: profile.timeout(profile.timingMs) },
-  async ({ cluster, background }) => {
-    const since = cluster.recording.now();
-    await background(transactions({ rate: 5, users: 10 }));
-    await expect(cluster).toKeepBlockIntervals({ tolerance: 0.25, since, for: profile.timingMs });
+test('the mean block interval stays within slot_duration / f ± 25% with no long gap', {
+  timeout: profile.timeout(profile.timingMs),
+}, async ({ cluster, background }) => {
+  const since = cluster.recording.now();
+  await background(transactions({ rate: 5, users: 10 }));
+  await expect(cluster).toKeepBlockIntervals({ tolerance: 0.25, since, for: profile.timingMs });
 
-    const v = checkBlockIntervals(cluster.recording, { tolerance: 0.25 }, { from: since, to: cluster.recording.now() });
-    console.log(
-      `block timing (seed ${cluster.seed}): ${v.blocks} blocks in ${((v.window.to - v.window.from) / 1000).toFixed(1)} s on ${v.node}'s chain, ` +
-        `mean interval ${Math.round(v.meanMs)} ms (expected ${v.bounds.expectedMs} ms, allowed ${Math.round(v.bounds.minMeanMs)}..${Math.round(v.bounds.maxMeanMs)} ms)`,
-    );
-    await expect(cluster).toStayLive({ since });
-  },
-);
+  const v = checkBlockIntervals(
+    cluster.recording,
+    { tolerance: 0.25 },
+    { from: since, to: cluster.recording.now() },
+  );
+  console.log(
+    `block timing (seed ${cluster.seed}): ${v.blocks} blocks in ${((v.window.to - v.window.from) / 1000).toFixed(1)} s on ${v.node}'s chain, ` +
+      `mean interval ${Math.round(v.meanMs)} ms (expected ${v.bounds.expectedMs} ms, allowed ${Math.round(v.bounds.minMeanMs)}..${Math.round(v.bounds.maxMeanMs)} ms)`,
+  );
+  await expect(cluster).toStayLive({ since });
+});

@@ -36,7 +36,11 @@ export function finalityBreaks(rec: Recording): FinalityBreak[] {
     }
     if (first.hash !== c.hash && !reported.has(c.height)) {
       reported.add(c.height);
-      breaks.push({ height: c.height, first: { node: first.node, at: first.at, hash: first.hash }, other: { node: c.node, at: c.at, hash: c.hash } });
+      breaks.push({
+        height: c.height,
+        first: { node: first.node, at: first.at, hash: first.hash },
+        other: { node: c.node, at: c.at, hash: c.hash },
+      });
     }
   }
   return breaks;

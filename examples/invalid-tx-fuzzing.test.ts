@@ -18,22 +18,25 @@ const full = profile.name === 'full';
 
 const test = createClusterTest({ validators: 3, wallets: 12, ...profile.slots, name: 'invalid-tx-fuzzing' });
 
-test('every invalid tx is rejected with its reason and never included, while valid load keeps flowing', async ({
-  cluster,
-  background,
-}) => {
-  const since = cluster.recording.now();
-  const valid = await background(transactions({ rate: full ? 20 : 10, users: 8, targets: 'all', name: 'valid-load' }));
-  const fuzz = await background(invalidTxs({ count: full ? 10_000 : 1000 }));
+test(
+  'every invalid tx is rejected with its reason and never included, while valid load keeps flowing',
+  async ({ cluster, background }) => {
+    const since = cluster.recording.now();
+    const valid = await background(
+      transactions({ rate: full ? 20 : 10, users: 8, targets: 'all', name: 'valid-load' }),
+    );
+    const fuzz = await background(invalidTxs({ count: full ? 10_000 : 1000 }));
 
-  const summary = await fuzz.done;
-  expect(summary.numRuns).toBe(full ? 10_000 : 1000);
-  await expect(cluster).toRejectWith(fuzz);
-  await expect(cluster).toNeverInclude(fuzz, { for: 3000 });
+    const summary = await fuzz.done;
+    expect(summary.numRuns).toBe(full ? 10_000 : 1000);
+    await expect(cluster).toRejectWith(fuzz);
+    await expect(cluster).toNeverInclude(fuzz, { for: 3000 });
 
-  await valid.stop();
-  expect(valid.submitted().length).toBeGreaterThan(0);
-  await expect(cluster).toIncludeAll(valid, { within: 15_000 });
-  await expect(cluster).toStayLive({ since });
-  await expect(cluster).toConserveSupply();
-}, profile.timeout(full ? 240_000 : 60_000));
+    await valid.stop();
+    expect(valid.submitted().length).toBeGreaterThan(0);
+    await expect(cluster).toIncludeAll(valid, { within: 15_000 });
+    await expect(cluster).toStayLive({ since });
+    await expect(cluster).toConserveSupply();
+  },
+  profile.timeout(full ? 240_000 : 60_000),
+);

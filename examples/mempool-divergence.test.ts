@@ -24,25 +24,39 @@ const test = createClusterTest({
   name: 'mempool-divergence',
 });
 
-test('disjoint batches per validator converge and are all included while normal load runs', async ({ cluster, background }) => {
-  const since = cluster.recording.now();
-  const normal = await background(transactions({ rate: full ? 20 : 5, users: 4, name: 'normal-load' }));
-  const split = await background(divergence({ batches: perValidator, order: 'disjoint' }));
-  await split.done;
-  expect(Object.values(split.batches).map((ids) => ids.length)).toEqual([perValidator, perValidator, perValidator]);
+test(
+  'disjoint batches per validator converge and are all included while normal load runs',
+  async ({ cluster, background }) => {
+    const since = cluster.recording.now();
+    const normal = await background(transactions({ rate: full ? 20 : 5, users: 4, name: 'normal-load' }));
+    const split = await background(divergence({ batches: perValidator, order: 'disjoint' }));
+    await split.done;
+    expect(Object.values(split.batches).map((ids) => ids.length)).toEqual([
+      perValidator,
+      perValidator,
+      perValidator,
+    ]);
 
-  await expect(cluster).toConvergeMempools(split, { within: full ? 15_000 : 5000 });
-  await expect(cluster).toIncludeAll(split, { within: full ? 90_000 : 30_000 });
-  await normal.stop();
-  await expect(cluster).toIncludeAll(normal, { within: 15_000 });
-  await expect(cluster).toStayLive({ since });
-}, profile.timeout(full ? 240_000 : 60_000));
+    await expect(cluster).toConvergeMempools(split, { within: full ? 15_000 : 5000 });
+    await expect(cluster).toIncludeAll(split, { within: full ? 90_000 : 30_000 });
+    await normal.stop();
+    await expect(cluster).toIncludeAll(normal, { within: 15_000 });
+    await expect(cluster).toStayLive({ since });
+  },
+  profile.timeout(full ? 240_000 : 60_000),
+);
 
-test('the same batch in a different order per validator converges', async ({ cluster, background }) => {
-  const shuffled = await background(divergence({ batches: perValidator, order: 'shuffled', name: 'shuffled' }));
-  await shuffled.done;
-  await expect(cluster).toConvergeMempools(shuffled, { within: full ? 15_000 : 5000 });
-  await expect(cluster).toIncludeAll(shuffled, { within: full ? 90_000 : 30_000 });
-  await expect(cluster).toConverge();
-  await expect(cluster).toConserveSupply();
-}, profile.timeout(full ? 240_000 : 60_000));
+test(
+  'the same batch in a different order per validator converges',
+  async ({ cluster, background }) => {
+    const shuffled = await background(
+      divergence({ batches: perValidator, order: 'shuffled', name: 'shuffled' }),
+    );
+    await shuffled.done;
+    await expect(cluster).toConvergeMempools(shuffled, { within: full ? 15_000 : 5000 });
+    await expect(cluster).toIncludeAll(shuffled, { within: full ? 90_000 : 30_000 });
+    await expect(cluster).toConverge();
+    await expect(cluster).toConserveSupply();
+  },
+  profile.timeout(full ? 240_000 : 60_000),
+);

@@ -25,18 +25,27 @@ const test = createClusterTest({
   name: 'mempool-pressure',
 });
 
-test('under a rising rate the mempool stays bounded, evicts low fees first and blocks fill', async ({
-  cluster,
-  background,
-}) => {
-  const since = cluster.recording.now();
-  const pressure = await background(
-    ramp({ from: 20, to: full ? 420 : 150, step: full ? 50 : 65, every: full ? 20_000 : 4000, feeTiers: [1, 2, 4] }),
-  );
-  await pressure.done;
-  expect(pressure.steps().map((s) => s.rate)).toEqual(full ? [20, 70, 120, 170, 220, 270, 320, 370, 420] : [20, 85, 150]);
+test(
+  'under a rising rate the mempool stays bounded, evicts low fees first and blocks fill',
+  async ({ cluster, background }) => {
+    const since = cluster.recording.now();
+    const pressure = await background(
+      ramp({
+        from: 20,
+        to: full ? 420 : 150,
+        step: full ? 50 : 65,
+        every: full ? 20_000 : 4000,
+        feeTiers: [1, 2, 4],
+      }),
+    );
+    await pressure.done;
+    expect(pressure.steps().map((s) => s.rate)).toEqual(
+      full ? [20, 70, 120, 170, 220, 270, 320, 370, 420] : [20, 85, 150],
+    );
 
-  await expect(cluster).toBoundMempool(pressure);
-  await expect(cluster).toStayLive({ since });
-  await expect(cluster).toConserveSupply();
-}, profile.timeout(full ? 240_000 : 60_000));
+    await expect(cluster).toBoundMempool(pressure);
+    await expect(cluster).toStayLive({ since });
+    await expect(cluster).toConserveSupply();
+  },
+  profile.timeout(full ? 240_000 : 60_000),
+);

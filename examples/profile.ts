@@ -67,7 +67,9 @@ const FULL_CHAOS_MS = 180_000;
 export function scenarioProfile(env: NodeJS.ProcessEnv = process.env): ScenarioProfile {
   const raw = env.CHAINLAB_PROFILE?.trim() || 'ci';
   if (raw !== 'ci' && raw !== 'full') {
-    throw new ConfigError('environment', [{ path: 'CHAINLAB_PROFILE', value: raw, allowed: "'ci' (default) or 'full'" }]);
+    throw new ConfigError('environment', [
+      { path: 'CHAINLAB_PROFILE', value: raw, allowed: "'ci' (default) or 'full'" },
+    ]);
   }
   const base = raw === 'ci' ? ci : full;
   const factor = base.chaosMs / FULL_CHAOS_MS;

@@ -15,20 +15,26 @@ import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();
 
-const test = createClusterTest({ validators: 4, executors: 2, wallets: 100, ...profile.slots, name: 'sustained-load' });
+const test = createClusterTest({
+  validators: 4,
+  executors: 2,
+  wallets: 100,
+  ...profile.slots,
+  name: 'sustained-load',
+});
 
-test(
-  'stays live with full inclusion and conserved supply under sustained load',
-  { timeout: profile.timeout(profile.sustainedMs) },
-  async ({ cluster, background }) => {
-    const since = cluster.recording.now();
-    const load = await background(transactions({ rate: 15, users: 50 }));
-    await expect(cluster).toStayLive({ since, for: profile.sustainedMs });
-    await load.stop();
+test('stays live with full inclusion and conserved supply under sustained load', {
+  timeout: profile.timeout(profile.sustainedMs),
+}, async ({ cluster, background }) => {
+  const since = cluster.recording.now();
+  const load = await background(transactions({ rate: 15, users: 50 }));
+  await expect(cluster).toStayLive({ since, for: profile.sustainedMs });
+  await load.stop();
 
-    const blockMs = profile.slots.slotMs / profile.slots.activeSlotCoeff;
-    await expect(cluster).toIncludeAll(load, { within: (profile.slots.securityParam + 20) * blockMs });
-    await expect(cluster).toConserveSupply();
-    console.log(`sustained load (seed ${cluster.seed}): ${load.submitted().length} txs at 15 tx/s over ${profile.sustainedMs / 1000} s, all included`);
-  },
-);
+  const blockMs = profile.slots.slotMs / profile.slots.activeSlotCoeff;
+  await expect(cluster).toIncludeAll(load, { within: (profile.slots.securityParam + 20) * blockMs });
+  await expect(cluster).toConserveSupply();
+  console.log(
+    `sustained load (seed ${cluster.seed}): ${load.submitted().length} txs at 15 tx/s over ${profile.sustainedMs / 1000} s, all included`,
+  );
+});

@@ -24,19 +24,23 @@ const test = createClusterTest({
   name: 'tx-propagation',
 });
 
-test('a batch sent to several nodes in random order is included exactly once, with equal state everywhere', async ({
-  cluster,
-  background,
-}) => {
-  const since = cluster.recording.now();
-  const batch = await background(
-    propagation({ batch: full ? 3000 : 300, nodes: full ? 'all' : 3, jitter: full ? 3000 : 500 }),
-  );
-  await batch.done;
-  expect(batch.deliveries()).toHaveLength((full ? 3000 : 300) * batch.targets.length);
+test(
+  'a batch sent to several nodes in random order is included exactly once, with equal state everywhere',
+  async ({ cluster, background }) => {
+    const since = cluster.recording.now();
+    const batch = await background(
+      propagation({ batch: full ? 3000 : 300, nodes: full ? 'all' : 3, jitter: full ? 3000 : 500 }),
+    );
+    await batch.done;
+    expect(batch.deliveries()).toHaveLength((full ? 3000 : 300) * batch.targets.length);
 
-  await expect(cluster).toIncludeExactlyOnce(batch, { within: full ? 120_000 : 40_000, propagateWithin: 2000 });
-  await expect(cluster).toConverge();
-  await expect(cluster).toConserveSupply();
-  await expect(cluster).toStayLive({ since });
-}, profile.timeout(full ? 240_000 : 60_000));
+    await expect(cluster).toIncludeExactlyOnce(batch, {
+      within: full ? 120_000 : 40_000,
+      propagateWithin: 2000,
+    });
+    await expect(cluster).toConverge();
+    await expect(cluster).toConserveSupply();
+    await expect(cluster).toStayLive({ since });
+  },
+  profile.timeout(full ? 240_000 : 60_000),
+);

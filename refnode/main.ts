@@ -1,76 +1,13 @@
 #!/usr/bin/env node
-import { renderHelp } from './src/cli/flags.ts';
 /**
  * refnode: the reference proof-of-stake chain node of chainlab.
  * `node refnode/main.ts <genesis|run|tx> [flags]`; `--help` on any command lists its flags.
  */
-import { genesisCommand, genesisFlags } from './src/cli/genesis-command.ts';
-import { runCommand, runFlags } from './src/cli/run-command.ts';
-import { txCommand, txFlags } from './src/cli/tx-command.ts';
-import { isRefnodeError, UsageError } from './src/errors.ts';
+import { enableCompileCache } from 'node:module';
 
-const commands = {
-  genesis: {
-    usage: 'node refnode/main.ts genesis --validators N --out DIR [flags]',
-    description:
-      'Writes DIR/genesis.json, DIR/wallets.json and DIR/node-<i>.json (validators first, then executors).',
-    flags: genesisFlags,
-    run: genesisCommand,
-  },
-  run: {
-    usage: 'node refnode/main.ts run --config FILE [flags]',
-    description:
-      'Runs one node. Prints one JSON ready line on stdout once the API serves; logs JSON to stderr; SIGTERM/SIGINT stop it gracefully.',
-    flags: runFlags,
-    run: runCommand,
-  },
-  tx: {
-    usage: 'node refnode/main.ts tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]',
-    description: 'Prints a signed tx as the JSON body for POST /txs.',
-    flags: txFlags,
-    run: txCommand,
-  },
-} as const;
-
-const globalHelp = `usage: node refnode/main.ts <command> [flags]
-
-commands:
-  genesis   write a genesis set (genesis.json, wallets.json, node-<i>.json)
-  run       run one node from its config file
-  tx        print a signed transfer for POST /txs
-
-Run \`node refnode/main.ts <command> --help\` for a command's flags.`;
-
-async function main(argv: string[]): Promise<void> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${globalHelp}\n`);
-    if (name === undefined) process.exitCode = 2;
-    return;
-  }
-  const command = commands[name as keyof typeof commands];
-  if (command === undefined) {
-    throw new UsageError(
-      `unknown command ${JSON.stringify(name)}; allowed: ${Object.keys(commands).join(', ')}`,
-      [name],
-    );
-  }
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${renderHelp(command.usage, command.description, [...command.flags])}\n`);
-    return;
-  }
-  await command.run(args);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`refnode: ${error.message}\n(run with --help for usage)\n`);
-    process.exit(2);
-  }
-  if (isRefnodeError(error)) {
-    process.stderr.write(`refnode: ${error.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`refnode: ${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
-});
+// A cold start compiles libp2p and our TypeScript; on a busy machine that takes seconds. The
+// on-disk compile cache (os.tmpdir()/node-compile-cache, or $NODE_COMPILE_CACHE) halves the
+// CPU of every later start, so it is enabled before anything else is imported.
+enableCompileCache?.();
+const { runCli } = await import('./src/cli/cli.ts');
+await runCli(process.argv.slice(2));

@@ -3,6 +3,24 @@
 export { type RefnodeAdapterOptions, refnodeAdapter } from './adapter/refnode/adapter.ts';
 export { RefnodeClient, type RefnodeClientOptions } from './adapter/refnode/client.ts';
 export type * from './adapter/types.ts';
+export {
+  describeStep,
+  FaultPlan,
+  type FaultPlanOptions,
+  type FaultStep,
+  type NodeFaultAction,
+} from './chaos/fault-plan.ts';
+export {
+  type ExecutedFault,
+  type FaultTargets,
+  kills,
+  type NodeFaults,
+  type NodeFaultsOptions,
+  nodeFaults,
+  pauses,
+  restarts,
+  type StartedNodeFaults,
+} from './chaos/node-faults.ts';
 export { RUN_ENV, runsRoot } from './cluster/cleanup/run.ts';
 export { type SweepResult, sweepDeadRuns } from './cluster/cleanup/sweeper.ts';
 export { Cluster, cluster } from './cluster/cluster.ts';
@@ -26,40 +44,7 @@ export {
   WorkloadError,
 } from './support/errors.ts';
 export { Rng, runSeed } from './support/rng.ts';
-export {
-  type IntRange,
-  type StartedTransactions,
-  type TransactionsOptions,
-  transactions,
-} from './workloads/transactions.ts';
-export type { StartedWorkload, Workload } from './workloads/workload.ts';
-export {
-  awaitInclusion,
-  type LoadStep,
-  type LoadStepsOptions,
-  loadSteps,
-  type StartedLoadSteps,
-  type StepStats,
-  stepStats,
-} from './workloads/load-steps.ts';
-export { describeStep, FaultPlan, type FaultPlanOptions, type FaultStep, type NodeFaultAction } from './chaos/fault-plan.ts';
-export {
-  type ExecutedFault,
-  type FaultTargets,
-  kills,
-  type NodeFaults,
-  type NodeFaultsOptions,
-  nodeFaults,
-  pauses,
-  restarts,
-  type StartedNodeFaults,
-} from './chaos/node-faults.ts';
-export {
-  type Delivery,
-  type PropagationOptions,
-  propagation,
-  type StartedPropagation,
-} from './workloads/propagation.ts';
+export { type DivergenceOptions, divergence, type StartedDivergence } from './workloads/divergence.ts';
 export {
   anyInvalidTx,
   expectedRejections,
@@ -73,6 +58,27 @@ export {
   invalidTxs,
   type StartedInvalidTxs,
 } from './workloads/invalid-txs.ts';
-export { type SendTxOptions, sendTx } from './workloads/send.ts';
-export { type DivergenceOptions, divergence, type StartedDivergence } from './workloads/divergence.ts';
+export {
+  awaitInclusion,
+  type LoadStep,
+  type LoadStepsOptions,
+  loadSteps,
+  type StartedLoadSteps,
+  type StepStats,
+  stepStats,
+} from './workloads/load-steps.ts';
+export {
+  type Delivery,
+  type PropagationOptions,
+  propagation,
+  type StartedPropagation,
+} from './workloads/propagation.ts';
 export { type RampOptions, type RampStep, ramp, type StartedRamp } from './workloads/ramp.ts';
+export { type SendTxOptions, sendTx } from './workloads/send.ts';
+export {
+  type IntRange,
+  type StartedTransactions,
+  type TransactionsOptions,
+  transactions,
+} from './workloads/transactions.ts';
+export type { StartedWorkload, Workload } from './workloads/workload.ts';

@@ -4,11 +4,10 @@
  * nodes stop by themselves and the sweeper removes what is left.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { newRunId } from '../src/cluster/cleanup/run.ts';
+import { newRunId, runsRoot } from '../src/cluster/cleanup/run.ts';
 import { pidAlive, sweepDeadRuns } from '../src/cluster/cleanup/sweeper.ts';
 import { entries, eventually, processesWithEnv } from './helpers.ts';
 
@@ -20,9 +19,14 @@ afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
-/** A private run root per child so counting is not confused by other runs on the machine. */
+/**
+ * A private run root per child so counting is not confused by other runs on the machine.
+ * Named like a run of this worker inside the runs root, so if this worker is killed the
+ * next run's sweeper removes it.
+ */
 function privateRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'chainlab-cleanup-'));
+  const root = join(runsRoot(), newRunId());
+  mkdirSync(root, { recursive: true });
   roots.push(root);
   return root;
 }
@@ -97,9 +101,8 @@ describe('cleanup of child vitest runs', () => {
     ['only the vitest main process', false],
   ])('SIGINT to %s mid-test leaves nothing', async (_, group) => {
     const root = privateRoot();
-    const readyFile = join(root, '..', `${root.split('/').pop()}.ready`);
+    const readyFile = join(privateRoot(), 'ready');
     const child = runCase('interrupted.case.ts', root, { CHAINLAB_TEST_READY_FILE: readyFile });
-    roots.push(readyFile);
     const ready = await eventually(async () => existsSync(readyFile), 90_000, 200);
     expect(ready, 'the interrupted case started its cluster').toBe(true);
     const runId = readFileSync(readyFile, 'utf8').trim();
@@ -123,8 +126,7 @@ describe('cleanup of child vitest runs', () => {
 describe('killed runs', () => {
   test('a SIGKILLed runner: its nodes stop and its dir goes (orphan guard + run reaper)', async () => {
     const root = privateRoot();
-    const readyFile = `${root}.ready`;
-    roots.push(readyFile);
+    const readyFile = join(privateRoot(), 'ready');
     const script = `
       import { writeFileSync } from 'node:fs';
       import { Cluster } from ${JSON.stringify(join(repo, 'src/cluster/cluster.ts'))};

@@ -8,7 +8,10 @@ import { createClusterTest, transactions } from '../src/vitest.ts';
 const test = createClusterTest({ validators: 3, wallets: 10 });
 
 describe('chainlab/vitest', () => {
-  test('a restarted validator under load: live, all txs included, converged', async ({ cluster, background }) => {
+  test('a restarted validator under load: live, all txs included, converged', async ({
+    cluster,
+    background,
+  }) => {
     const load = await background(transactions({ rate: 10, users: 5 }));
     await cluster.restart('val-2');
     await expect(cluster).toStayLive({ for: 8000 });

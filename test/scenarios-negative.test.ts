@@ -22,20 +22,38 @@ async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
 
 describe('expectations of the seed scenarios catch real faults', () => {
   test('a validator restarted with refnode --bug no-sync never catches up: toConverge fails naming it', async () => {
-    await using cluster = await Cluster.of({ ...base, validators: 3, name: 'negative-no-sync', bugs: { 'val-2': ['no-sync'] } }).start();
+    await using cluster = await Cluster.of({
+      ...base,
+      validators: 3,
+      name: 'negative-no-sync',
+      bugs: { 'val-2': ['no-sync'] },
+    }).start();
     await systemClock.sleep(2000);
-    const chaos = await restarts({ targets: ['val-2'], minDelay: 500, maxDelay: 500, maxFaults: 2, targetCooldown: 2000 }).start(cluster);
+    const chaos = await restarts({
+      targets: ['val-2'],
+      minDelay: 500,
+      maxDelay: 500,
+      maxFaults: 2,
+      targetCooldown: 2000,
+    }).start(cluster);
     await chaos.done;
     await chaos.stop();
     const error = await failure(() => expect(cluster).toConverge({ within: 8000 }));
     expect(error.actual).toMatchObject({ kind: expect.stringMatching(/^(spread|diverged)$/) });
-    expect(error.message).toMatch(/^expected all 3 nodes to agree on the final block between t=\d+\.\ds and t=\d+\.\ds; /);
+    expect(error.message).toMatch(
+      /^expected all 3 nodes to agree on the final block between t=\d+\.\ds and t=\d+\.\ds; /,
+    );
     expect(error.message).toContain('val-2');
     expect(error.message).toContain(`(seed ${cluster.seed})\nreplay: CHAINLAB_SEED=${cluster.seed}`);
   }, 150_000);
 
   test('stopped validators: toKeepBlockIntervals passes before and fails after, with the mean it saw', async () => {
-    await using cluster = await Cluster.of({ ...base, validators: 3, executors: 1, name: 'negative-stopped' }).start();
+    await using cluster = await Cluster.of({
+      ...base,
+      validators: 3,
+      executors: 1,
+      name: 'negative-stopped',
+    }).start();
     await expect(cluster).toKeepBlockIntervals({ since: cluster.recording.now(), for: 6000 });
     const since = cluster.recording.now();
     await Promise.all(cluster.validators.map((v) => v.stop()));

@@ -69,7 +69,7 @@ describe('transactions workload', () => {
     expect(runs[1]).toEqual(runs[0]);
   });
 
-  test('bad options are refused before anything is sent', async () => {
+  test('bad options are refused before anything is sent; refusals are recorded with the reason', async () => {
     expect(() => transactions({ rate: 0, users: 0 })).toThrow(ConfigError);
     try {
       transactions({ rate: -1, users: 2, fee: { min: 5, max: 1 }, colour: 1 } as never);
@@ -89,5 +89,20 @@ describe('transactions workload', () => {
       "transactions.users: got 3, allowed: 1..2 (the cluster's funded wallets",
     );
     expect(cluster.recording.txs.size).toBe(0);
+
+    // Refusals are recorded with the chain's reason, and the refused nonces are reused.
+    const cheap = await transactions({ rate: 50, users: 1, count: 3, fee: 0, name: 'cheap' }).start(cluster);
+    await cheap.done;
+    expect(cheap.submitted().map((r) => [r.outcome, r.reason])).toEqual([
+      ['rejected', 'fee_too_low'],
+      ['rejected', 'fee_too_low'],
+      ['rejected', 'fee_too_low'],
+    ]);
+    const paying = await transactions({ rate: 50, users: 1, count: 2, name: 'paying' }).start(cluster);
+    await paying.done;
+    expect(paying.submitted().map((r) => [r.outcome, r.nonce])).toEqual([
+      ['accepted', 0],
+      ['accepted', 1],
+    ]);
   });
 });

@@ -17,6 +17,8 @@ interface Entry {
   seq: number;
   /** How far ahead of the sender's account nonce it was when admitted (0 = executable). */
   gap: number;
+  /** When it was admitted or last re-gossiped (ms, Date.now). */
+  sentAt: number;
 }
 
 /** Result of offering a tx: accepted (maybe evicting lower-fee txs) or refused. */
@@ -125,7 +127,7 @@ export class Mempool {
       }
       evicted.push(...this.#evict(victim));
     }
-    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++, gap };
+    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++, gap, sentAt: Date.now() };
     this.#byId.set(id, entry);
     let senderTxs = this.#bySender.get(tx.from);
     if (senderTxs === undefined) {
@@ -220,13 +222,33 @@ export class Mempool {
    * in consecutive nonce order from its account nonce. Lazy, so block building stops early.
    */
   *candidates(state: LedgerState): Generator<BlockTx> {
+    for (const entry of this.#executable(state)) yield entry.tx;
+  }
+
+  /**
+   * Executable txs that have waited at least `ageMs` since they were admitted or last re-gossiped,
+   * at most `max`, marked as sent now. Gossip is best effort: a peer that missed one tx of a sender
+   * holds all its later nonces stuck, so nodes re-gossip what is still pending.
+   */
+  takeStale(state: LedgerState, ageMs: number, max: number, now = Date.now()): BlockTx[] {
+    const out: BlockTx[] = [];
+    for (const entry of this.#executable(state)) {
+      if (out.length >= max) break;
+      if (now - entry.sentAt < ageMs) continue;
+      entry.sentAt = now;
+      out.push(entry.tx);
+    }
+    return out;
+  }
+
+  *#executable(state: LedgerState): Generator<Entry> {
     const heap = new MaxHeap<Entry>((a, b) => (a.tx.fee !== b.tx.fee ? a.tx.fee > b.tx.fee : a.seq < b.seq));
     for (const [address, senderTxs] of this.#bySender) {
       const head = senderTxs.get(state.get(address).nonce);
       if (head) heap.push(head);
     }
     for (let entry = heap.pop(); entry !== undefined; entry = heap.pop()) {
-      yield entry.tx;
+      yield entry;
       const next = this.#bySender.get(entry.tx.from)?.get(entry.tx.nonce + 1);
       if (next) heap.push(next);
     }

@@ -44,6 +44,9 @@ export type NodeEvents = {
 };
 
 const txFlushMs = 25;
+/** Executable txs pending this long are gossiped again (at most 1000 per second). */
+const rebroadcastAfterMs = 3000;
+const rebroadcastEveryMs = 1000;
 const maxTxsPerGossip = 1000;
 const rejectedMemory = 100_000;
 /** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
@@ -85,6 +88,7 @@ export class RefNode implements AsyncDisposable {
   #slotTimer: NodeJS.Timeout | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #lastProposedSlot = -1;
+  #lastRebroadcast = 0;
   #stopping: Promise<void> | undefined;
 
   private constructor(config: NodeConfig, logger: Logger) {
@@ -480,26 +484,31 @@ export class RefNode implements AsyncDisposable {
   }
 
   #admit(raw: unknown, source: 'api' | 'gossip' | 'reorg'): { tx: BlockTx } | Rejection {
+    // Gossip and reorgs routinely repeat txs or race nonces; only count those refusals for API submissions.
+    const reject = (id: string | undefined, rejection: Rejection): Rejection =>
+      source === 'api' || (rejection.code !== 'duplicate' && rejection.code !== 'bad_nonce')
+        ? this.#reject(id, rejection)
+        : rejection;
     const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
-    if (isRejection(checked)) return this.#reject(undefined, checked);
+    if (isRejection(checked)) return reject(undefined, checked);
     const { id, tx } = checked;
     const pending = this.mempool.get(id);
     if ((pending !== undefined && pending.sig === tx.sig) || this.chain.includedHeight(id) !== undefined) {
-      return this.#reject(undefined, {
+      return reject(undefined, {
         code: 'duplicate',
         message: `tx ${id} is already ${pending ? 'pending' : 'included'}`,
       });
     }
     if (!this.verifyCache.verify(tx, id)) {
-      return this.#reject(id, {
+      return reject(id, {
         code: 'bad_signature',
         message: `sig is not a valid signature by ${tx.from} over the tx`,
       });
     }
     if (pending !== undefined)
-      return this.#reject(undefined, { code: 'duplicate', message: `tx ${id} is already pending` });
+      return reject(undefined, { code: 'duplicate', message: `tx ${id} is already pending` });
     const result = this.mempool.add(checked, this.chain.tipState.get(tx.from) as Account);
-    if (!result.ok) return this.#reject(id, result);
+    if (!result.ok) return reject(id, result);
     this.#rejected.delete(id);
     for (const evicted of result.evicted) {
       this.#reject(
@@ -556,6 +565,22 @@ export class RefNode implements AsyncDisposable {
   }
 
   #flushTxs(): void {
+    const now = Date.now();
+    if (
+      now - this.#lastRebroadcast >= rebroadcastEveryMs &&
+      !this.config.bugs.includes('no-tx-gossip') &&
+      this.peers().length > 0
+    ) {
+      this.#lastRebroadcast = now;
+      const stale = this.mempool.takeStale(this.chain.tipState, rebroadcastAfterMs, maxTxsPerGossip, now);
+      if (stale.length > 0) {
+        this.logger.debug(
+          { txs: stale.length },
+          `re-gossiping ${stale.length} txs still pending after ${rebroadcastAfterMs} ms`,
+        );
+        this.#outbox.push(...stale);
+      }
+    }
     if (this.#outbox.length === 0 || this.#network === undefined) return;
     const outbox = this.#outbox;
     this.#outbox = [];

@@ -13,7 +13,14 @@ const repo = join(import.meta.dirname, '..', '..');
 
 describe('node faults on a real cluster', () => {
   test('restart, kill and pause each run as planned and leave closed fault windows', async () => {
-    await using cluster = await Cluster.of({ validators: 3, wallets: 2, slotMs: 250, securityParam: 4, seed: 913, name: 'chaos-variants' }).start();
+    await using cluster = await Cluster.of({
+      validators: 3,
+      wallets: 2,
+      slotMs: 250,
+      securityParam: 4,
+      seed: 913,
+      name: 'chaos-variants',
+    }).start();
     const variants: [NodeFaults, string][] = [
       [restarts({ minDelay: 300, maxDelay: 600, targetCooldown: 0, maxFaults: 2 }), 'restart'],
       [kills({ minDelay: 300, maxDelay: 600, targetCooldown: 0, maxFaults: 2, downtime: 500 }), 'kill'],
@@ -32,7 +39,9 @@ describe('node faults on a real cluster', () => {
         // A killed or paused node stays down for its downtime before it is brought back.
         if (kind !== 'restart') expect(w.end! - w.start).toBeGreaterThanOrEqual(450);
       }
-      expect(cluster.recording.marks.filter((m) => m.label === 'chaos' && m.detail?.startsWith(chaos.name))).toHaveLength(2);
+      expect(
+        cluster.recording.marks.filter((m) => m.label === 'chaos' && m.detail?.startsWith(chaos.name)),
+      ).toHaveLength(2);
     }
     // Every node serves again and the cluster agrees afterwards.
     await expect(cluster).toConverge({ within: 20_000 });
@@ -44,23 +53,36 @@ describe('node faults on a real cluster', () => {
         const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
         delete env.CHAINLAB_SEED;
         if (seed !== undefined) env.CHAINLAB_SEED = seed;
-        const child = spawn(process.execPath, [join(repo, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'test/fixtures/vitest.config.ts', 'chaos-replay'], {
-          cwd: repo,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          process.execPath,
+          [
+            join(repo, 'node_modules', 'vitest', 'vitest.mjs'),
+            'run',
+            '--config',
+            'test/fixtures/vitest.config.ts',
+            'chaos-replay',
+          ],
+          {
+            cwd: repo,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let output = '';
         child.stdout.on('data', (d) => (output += d));
         child.stderr.on('data', (d) => (output += d));
         child.once('exit', (code) => resolve({ code, output }));
       });
-    const steps = (output: string): string | undefined => /CHAOS (restarts \(seed \d+\): .*)/.exec(output)?.[1];
+    const steps = (output: string): string | undefined =>
+      /CHAOS (restarts \(seed \d+\): .*)/.exec(output)?.[1];
 
     const first = await run();
     expect(first.code).toBe(1);
     const seed = /replay with CHAINLAB_SEED=(\d+)/.exec(first.output)?.[1];
     expect(seed, first.output).toBeDefined();
-    expect(steps(first.output)).toMatch(new RegExp(`^restarts \\(seed ${seed}\\): t=\\d+\\.\\ds restart\\(val-\\d\\), t=`));
+    expect(steps(first.output)).toMatch(
+      new RegExp(`^restarts \\(seed ${seed}\\): t=\\d+\\.\\ds restart\\(val-\\d\\), t=`),
+    );
 
     const replay = await run(seed);
     expect(replay.code).toBe(1);

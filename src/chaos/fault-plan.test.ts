@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Rng } from '../support/rng.ts';
-import { describeStep, type FaultPlanOptions, FaultPlan } from './fault-plan.ts';
+import { describeStep, FaultPlan, type FaultPlanOptions } from './fault-plan.ts';
 
 const options: FaultPlanOptions = {
   action: 'restart',
@@ -21,7 +21,11 @@ describe('FaultPlan', () => {
   });
 
   test('delays stay within bounds and no target is hit again within its cooldown', () => {
-    const steps = FaultPlan.preview({ ...options, minDelayMs: 1_000, maxDelayMs: 2_000 }, new Rng(7), 600_000);
+    const steps = FaultPlan.preview(
+      { ...options, minDelayMs: 1_000, maxDelayMs: 2_000 },
+      new Rng(7),
+      600_000,
+    );
     expect(steps.length).toBeGreaterThan(100);
     const last = new Map<string, number>();
     let prev = 0;

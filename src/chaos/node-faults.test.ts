@@ -17,17 +17,27 @@ describe('nodeFaults options', () => {
   test('every bad option is named with its value and what is allowed, in one error', () => {
     let error: unknown;
     try {
-      nodeFaults({ action: 'explode' as never, minDelay: -1, maxDelay: 5, targets: [] as string[], speed: 2 } as never);
+      nodeFaults({
+        action: 'explode' as never,
+        minDelay: -1,
+        maxDelay: 5,
+        targets: [] as string[],
+        speed: 2,
+      } as never);
     } catch (e) {
       error = e;
     }
     expect(ConfigError.is(error)).toBe(true);
     const paths = (error as ConfigError).issues.map((i) => i.path).sort();
     expect(paths).toEqual(['action', 'minDelay', 'speed', 'targets']);
-    expect((error as ConfigError).message).toContain("action: got \"explode\", allowed: 'restart' | 'kill' | 'pause'");
+    expect((error as ConfigError).message).toContain(
+      "action: got \"explode\", allowed: 'restart' | 'kill' | 'pause'",
+    );
   });
 
   test('maxDelay below minDelay is refused', () => {
-    expect(() => restarts({ minDelay: 5_000, maxDelay: 1_000 })).toThrow(/maxDelay: got 1000, allowed: .*at least minDelay/);
+    expect(() => restarts({ minDelay: 5_000, maxDelay: 1_000 })).toThrow(
+      /maxDelay: got 1000, allowed: .*at least minDelay/,
+    );
   });
 });

@@ -12,7 +12,13 @@ import type { StartedCluster } from '../cluster/types.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
 import { NodeControlError } from '../support/errors.ts';
 import { parseOptions } from '../support/validate.ts';
-import { describeStep, type FaultPlanOptions, FaultPlan, type FaultStep, type NodeFaultAction } from './fault-plan.ts';
+import {
+  describeStep,
+  FaultPlan,
+  type FaultPlanOptions,
+  type FaultStep,
+  type NodeFaultAction,
+} from './fault-plan.ts';
 
 /** Which nodes a fault may hit. */
 export type FaultTargets = 'validators' | 'executors' | 'all' | readonly string[];
@@ -56,7 +62,9 @@ const schema = z
     minDelay: ms(3_600_000).default(10_000),
     maxDelay: ms(3_600_000).default(20_000),
     targetCooldown: ms(3_600_000).default(15_000),
-    targets: z.union([z.enum(['validators', 'executors', 'all']), z.array(z.string().min(1)).min(1)]).default('validators'),
+    targets: z
+      .union([z.enum(['validators', 'executors', 'all']), z.array(z.string().min(1)).min(1)])
+      .default('validators'),
     downtime: ms(600_000).optional(),
     maxFaults: z.number().int().positive().optional(),
     name: z.string().min(1).optional(),
@@ -221,8 +229,10 @@ function startNodeFaults(
     name,
     seed: cluster.seed,
     executed,
-    summary: () => `${name} (seed ${cluster.seed}): ${executed.map((e) => describeStep(e.step)).join(', ') || 'no step ran'}`,
-    schedule: (durationMs) => FaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeStep),
+    summary: () =>
+      `${name} (seed ${cluster.seed}): ${executed.map((e) => describeStep(e.step)).join(', ') || 'no step ran'}`,
+    schedule: (durationMs) =>
+      FaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeStep),
     done,
     stop,
     [Symbol.asyncDispose]: stop,

@@ -14,6 +14,8 @@ export interface ReadyContext {
   signal: AbortSignal;
   /** Deadline (clock.monotonic()) the caller imposes; a strategy's own timeout may be shorter. */
   deadline: number;
+  /** When the whole start began (clock.monotonic()), for messages. Default: when `wait` began. */
+  began?: number;
 }
 
 /** A readiness condition. */
@@ -28,6 +30,8 @@ export interface ReadyStrategy {
 }
 
 const POLL_MS = 100;
+/** A starved node may answer slowly; a late answer still counts, so probes wait this long. */
+const PROBE_TIMEOUT_MS = 3000;
 
 type Probe = (client: ChainClient) => Promise<{ ok: boolean; observed: string }>;
 
@@ -55,7 +59,8 @@ function pollEveryNode(description: string, probe: Probe, timeoutMs: number | un
         );
         if (pending.size === 0) return;
         if (ctx.clock.monotonic() >= deadline) {
-          const waited = Math.round(ctx.clock.monotonic() - started);
+          const now = ctx.clock.monotonic();
+          const waited = Math.round(now - (ctx.began ?? started));
           const lines = [...pending.keys()].map((name) => `${name}: ${observed.get(name) ?? 'not asked'}`);
           throw new ClusterStartError(
             `cluster not ready after ${waited} ms: waiting for ${description}; not ready: ${lines.join('; ')}`,
@@ -75,7 +80,7 @@ export const Ready = {
     return pollEveryNode(
       'every node serving',
       async (c) => {
-        const ok = await c.health({ timeoutMs: 1000 });
+        const ok = await c.health({ timeoutMs: PROBE_TIMEOUT_MS });
         return { ok, observed: ok ? 'serving' : 'not serving' };
       },
       undefined,
@@ -86,7 +91,7 @@ export const Ready = {
     return pollEveryNode(
       `every node has ≥ ${k} peer${k === 1 ? '' : 's'}`,
       async (c) => {
-        const info = await c.info({ timeoutMs: 1000 });
+        const info = await c.info({ timeoutMs: PROBE_TIMEOUT_MS });
         return { ok: info.peers >= k, observed: `${info.peers} peers` };
       },
       undefined,
@@ -97,7 +102,7 @@ export const Ready = {
     return pollEveryNode(
       `every node at height ≥ ${h}`,
       async (c) => {
-        const info = await c.info({ timeoutMs: 1000 });
+        const info = await c.info({ timeoutMs: PROBE_TIMEOUT_MS });
         return { ok: info.height >= h, observed: `height ${info.height}` };
       },
       undefined,
@@ -108,7 +113,7 @@ export const Ready = {
     return pollEveryNode(
       `every node finalized height ≥ ${h}`,
       async (c) => {
-        const info = await c.info({ timeoutMs: 1000 });
+        const info = await c.info({ timeoutMs: PROBE_TIMEOUT_MS });
         return { ok: info.finalizedHeight >= h, observed: `final height ${info.finalizedHeight}` };
       },
       undefined,

@@ -2,6 +2,9 @@
  * The one runtime interface under the cluster. A runtime turns launch specs into running
  * nodes and knows nothing of blocks or transactions. Implementations: processes
  * (`local`), containers (`docker`, src/cluster/docker), existing URLs (`attach`).
+ * A runtime module exports a factory (`localRuntime(opts)`, `dockerRuntime(opts)` from
+ * src/cluster/docker/index.ts) returning a {@link RuntimeFactory}; src/cluster/deployers.ts
+ * picks one by deployer name.
  */
 import type { LaunchSpec, NodeRole } from '../adapter/types.ts';
 import type { CleanupRegistry } from './cleanup/registry.ts';

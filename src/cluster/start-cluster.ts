@@ -179,7 +179,7 @@ export async function startCluster(
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
 
     const ready = opts.ready ?? defaultReady(nodes.length);
-    await ready.wait({ nodes, clock, signal, deadline });
+    await ready.wait({ nodes, clock, signal, deadline, began });
     log(
       `${clusterName} ready (${ready.description}) in ${Math.round(clock.monotonic() - began)} ms, seed ${seed}`,
     );

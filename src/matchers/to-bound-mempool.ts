@@ -10,7 +10,14 @@ import { z } from 'zod';
 import type { BlockObservation, Recording, Sample } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, replayHint, seconds, short } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toBoundMempool`. */
@@ -65,8 +72,21 @@ export type BoundMempoolVerdict =
       survivorCount: number;
       stats: MempoolStats;
     }
-  | { kind: 'blocks-not-full'; medianFill: number; fill: number; blockTxs: number; saturated: number; stats: MempoolStats }
-  | { kind: 'throughput-collapse'; step: { rate: number; perSlot: number }; best: { rate: number; perSlot: number }; degrade: number; stats: MempoolStats };
+  | {
+      kind: 'blocks-not-full';
+      medianFill: number;
+      fill: number;
+      blockTxs: number;
+      saturated: number;
+      stats: MempoolStats;
+    }
+  | {
+      kind: 'throughput-collapse';
+      step: { rate: number; perSlot: number };
+      best: { rate: number; perSlot: number };
+      degrade: number;
+      stats: MempoolStats;
+    };
 
 const optionsSchema = z.strictObject({
   capacity: z.int().min(1).optional(),
@@ -112,13 +132,19 @@ function median(xs: number[]): number | undefined {
  * @example
  * const v = checkBoundMempool(recording, { from: 0, to: recording.now() }, rampWorkload);
  */
-export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: RampLike, opts: BoundMempoolOptions = {}): BoundMempoolVerdict {
+export function checkBoundMempool(
+  rec: Recording,
+  window: TimeWindow,
+  ramp?: RampLike,
+  opts: BoundMempoolOptions = {},
+): BoundMempoolVerdict {
   const { from, to } = window;
   const nodes = rec.activeNodes(to).map((n) => n.name);
   const samples = rec.samples.filter((s) => s.ok && s.mempool && s.at >= from && s.at <= to);
   // Counters since the node started: the eviction count is the rise over the window.
   const evictedBefore = new Map<string, number>();
-  for (const s of rec.samples) if (s.ok && s.mempool && s.at < from) evictedBefore.set(s.node, s.mempool.evicted);
+  for (const s of rec.samples)
+    if (s.ok && s.mempool && s.at < from) evictedBefore.set(s.node, s.mempool.evicted);
   let evicted = 0;
   for (const node of nodes) {
     const mine = samples.filter((s) => s.node === node);
@@ -132,7 +158,8 @@ export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: Ram
 
   // The chain as the first validator (or node) saw it: blocks by arrival time.
   const viewer = rec.activeNodes(to).find((n) => n.role === 'validator')?.name ?? nodes[0];
-  const chain: BlockObservation[] = viewer === undefined ? [] : [...rec.bestChain(viewer, to).values()].sort((a, b) => a.height - b.height);
+  const chain: BlockObservation[] =
+    viewer === undefined ? [] : [...rec.bestChain(viewer, to).values()].sort((a, b) => a.height - b.height);
   const inWindow = chain.filter((b) => b.at >= from && b.at <= to);
   const blockTxs = opts.blockTxs ?? Math.max(0, ...inWindow.map((b) => b.txIds.length));
   // Saturated: every node's latest sample before the block held at least a block's worth.
@@ -141,7 +168,10 @@ export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: Ram
     for (const s of samples) if (s.node === node && s.at <= t && (!best || s.at > best.at)) best = s;
     return best;
   };
-  const saturated = blockTxs === 0 ? [] : inWindow.filter((b) => nodes.every((n) => (latestBefore(n, b.at)?.mempool?.size ?? 0) >= blockTxs));
+  const saturated =
+    blockTxs === 0
+      ? []
+      : inWindow.filter((b) => nodes.every((n) => (latestBefore(n, b.at)?.mempool?.size ?? 0) >= blockTxs));
   const medianFill = median(saturated.map((b) => b.txIds.length / blockTxs));
   const slotMs = rec.facts.slotMs;
   const throughput = (ramp?.steps() ?? [])
@@ -151,19 +181,38 @@ export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: Ram
       const txs = chain.filter((b) => b.at >= s.from && b.at < s.to).reduce((n, b) => n + b.txIds.length, 0);
       return { rate: s.rate, perSlot: Math.round((txs / ((s.to - s.from) / slotMs)) * 100) / 100 };
     });
-  const stats: MempoolStats = { maxSize, capacity: Number.isFinite(capacity) ? capacity : 0, evicted, saturatedBlocks: saturated.length, medianFill, throughput };
+  const stats: MempoolStats = {
+    maxSize,
+    capacity: Number.isFinite(capacity) ? capacity : 0,
+    evicted,
+    saturatedBlocks: saturated.length,
+    medianFill,
+    throughput,
+  };
 
   for (const s of samples) {
     if (s.mempool!.size > capacityOf(s)) {
-      return { kind: 'over-capacity', node: s.node, at: s.at, size: s.mempool!.size, capacity: capacityOf(s), stats };
+      return {
+        kind: 'over-capacity',
+        node: s.node,
+        at: s.at,
+        size: s.mempool!.size,
+        capacity: capacityOf(s),
+        stats,
+      };
     }
   }
 
   const limitMs = opts.maxStallMs ?? defaultStallMs(rec);
-  const arrivals = [from, ...rec.blocks.filter((b) => b.source !== 'backfill' && b.at >= from && b.at <= to).map((b) => b.at), to].sort((a, b) => a - b);
+  const arrivals = [
+    from,
+    ...rec.blocks.filter((b) => b.source !== 'backfill' && b.at >= from && b.at <= to).map((b) => b.at),
+    to,
+  ].sort((a, b) => a - b);
   for (let i = 1; i < arrivals.length; i++) {
     const gap = arrivals[i]! - arrivals[i - 1]!;
-    if (gap > limitMs) return { kind: 'stalled', from: arrivals[i - 1]!, to: arrivals[i]!, ms: gap, limitMs, stats };
+    if (gap > limitMs)
+      return { kind: 'stalled', from: arrivals[i - 1]!, to: arrivals[i]!, ms: gap, limitMs, stats };
   }
 
   if (ramp) {
@@ -175,7 +224,9 @@ export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: Ram
       return t < 0 ? undefined : { id, fee: r.fee, tier: t };
     };
     for (const node of nodes) {
-      const withIds = samples.filter((s) => s.node === node && s.mempool!.ids !== undefined).sort((a, b) => a.at - b.at);
+      const withIds = samples
+        .filter((s) => s.node === node && s.mempool!.ids !== undefined)
+        .sort((a, b) => a.at - b.at);
       for (let i = 1; i < withIds.length; i++) {
         const a = withIds[i - 1]!;
         const b = withIds[i]!;
@@ -208,7 +259,8 @@ export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: Ram
     }
   }
 
-  if ((opts.evictions ?? (ramp ? 'required' : 'allowed')) === 'required' && evicted === 0) return { kind: 'no-evictions', stats };
+  if ((opts.evictions ?? (ramp ? 'required' : 'allowed')) === 'required' && evicted === 0)
+    return { kind: 'no-evictions', stats };
 
   const fill = opts.fill ?? 0.8;
   if (medianFill !== undefined && saturated.length >= 3 && medianFill < fill) {
@@ -227,8 +279,14 @@ export function checkBoundMempool(rec: Recording, window: TimeWindow, ramp?: Ram
 }
 
 function statsLine(s: MempoolStats): string {
-  const tp = s.throughput.length > 0 ? `; txs/slot per step ${s.throughput.map((t) => `${t.rate}/s→${t.perSlot}`).join(', ')}` : '';
-  const fill = s.medianFill === undefined ? 'no saturated blocks' : `median fill ${percent(s.medianFill)} of ${s.saturatedBlocks} saturated blocks`;
+  const tp =
+    s.throughput.length > 0
+      ? `; txs/slot per step ${s.throughput.map((t) => `${t.rate}/s→${t.perSlot}`).join(', ')}`
+      : '';
+  const fill =
+    s.medianFill === undefined
+      ? 'no saturated blocks'
+      : `median fill ${percent(s.medianFill)} of ${s.saturatedBlocks} saturated blocks`;
   return `observed: max mempool ${s.maxSize}/${s.capacity}, ${s.evicted} evicted, ${fill}${tp}`;
 }
 
@@ -267,7 +325,12 @@ export function boundMempoolNegated(v: BoundMempoolVerdict, window: TimeWindow, 
 }
 
 function isRamp(x: unknown): x is RampLike {
-  return typeof x === 'object' && x !== null && Array.isArray((x as RampLike).feeTiers) && typeof (x as RampLike).steps === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    Array.isArray((x as RampLike).feeTiers) &&
+    typeof (x as RampLike).steps === 'function'
+  );
 }
 
 /**
@@ -277,7 +340,12 @@ function isRamp(x: unknown): x is RampLike {
  * const r = await background(ramp({ from: 20, to: 200, step: 60, every: 4000 }));
  * await expect(cluster).toBoundMempool(r);
  */
-export async function toBoundMempool(this: MatcherThis, received: unknown, rampOrOptions?: unknown, options?: BoundMempoolOptions): Promise<MatcherResult> {
+export async function toBoundMempool(
+  this: MatcherThis,
+  received: unknown,
+  rampOrOptions?: unknown,
+  options?: BoundMempoolOptions,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toBoundMempool', received);
   const ramp = isRamp(rampOrOptions) ? rampOrOptions : undefined;

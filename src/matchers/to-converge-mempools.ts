@@ -12,7 +12,14 @@ import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, plural, replayHint, seconds, short } from './format.ts';
 import { chainPlaces, workloadIds } from './mempool-views.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toConvergeMempools`. */
@@ -47,7 +54,12 @@ export type MempoolConvergenceVerdict =
 const optionsSchema = z.strictObject({ within: z.int().min(0).optional() });
 
 /** The newest pending-id sample of each node taken at or after `after` and at or before `atTime`. */
-function latestIdSamples(rec: Recording, nodes: readonly string[], after: number, atTime: number): Map<string, Sample> {
+function latestIdSamples(
+  rec: Recording,
+  nodes: readonly string[],
+  after: number,
+  atTime: number,
+): Map<string, Sample> {
   const out = new Map<string, Sample>();
   for (const s of rec.samples) {
     if (!s.ok || !s.mempool?.ids || s.at < after || s.at > atTime || !nodes.includes(s.node)) continue;
@@ -63,7 +75,12 @@ function latestIdSamples(rec: Recording, nodes: readonly string[], after: number
  * @example
  * const v = checkConvergeMempools(recording, divergenceWorkload.ids());
  */
-export function checkConvergeMempools(rec: Recording, ids: readonly string[], atTime = rec.now(), source = 'given'): MempoolConvergenceVerdict {
+export function checkConvergeMempools(
+  rec: Recording,
+  ids: readonly string[],
+  atTime = rec.now(),
+  source = 'given',
+): MempoolConvergenceVerdict {
   const wanted = new Set(ids);
   const nodes = rec.activeNodes(atTime).map((n) => n.name);
   const base: Base = { total: wanted.size, source, nodes };
@@ -71,9 +88,18 @@ export function checkConvergeMempools(rec: Recording, ids: readonly string[], at
   const records = [...wanted].map((id) => rec.txs.get(id));
   const dropped = [...wanted].filter((id) => {
     const r = rec.txs.get(id);
-    return r !== undefined && (r.outcome === 'failed' || (r.outcome === 'rejected' && r.reason !== 'duplicate'));
+    return (
+      r !== undefined && (r.outcome === 'failed' || (r.outcome === 'rejected' && r.reason !== 'duplicate'))
+    );
   });
-  if (dropped.length > 0) return { kind: 'dropped', ...base, id: dropped[0]!, record: rec.txs.get(dropped[0]!), count: dropped.length };
+  if (dropped.length > 0)
+    return {
+      kind: 'dropped',
+      ...base,
+      id: dropped[0]!,
+      record: rec.txs.get(dropped[0]!),
+      count: dropped.length,
+    };
   // Samples count once every tx was handed out: before that, divergence is the point.
   const lastSent = Math.max(...records.map((r) => r?.submittedAt ?? 0));
   const samples = latestIdSamples(rec, nodes, lastSent, atTime);
@@ -99,12 +125,17 @@ export function checkConvergeMempools(rec: Recording, ids: readonly string[], at
     first ??= { id, holders: nodes.filter((n) => held.get(n)!.has(id)), missing };
   }
   const when = Math.max(...[...samples.values()].map((s) => s.at));
-  if (first) return { kind: 'diverged', ...base, at: when, ...first, record: rec.txs.get(first.id), count, perNode };
+  if (first)
+    return { kind: 'diverged', ...base, at: when, ...first, record: rec.txs.get(first.id), count, perNode };
   return { kind: 'converged', ...base, at: when, pending, included };
 }
 
 /** Why the mempools did not converge, with a witness tx and the nodes lacking it. */
-export function convergeMempoolsFailure(v: MempoolConvergenceVerdict, window: TimeWindow, seed: number): string {
+export function convergeMempoolsFailure(
+  v: MempoolConvergenceVerdict,
+  window: TimeWindow,
+  seed: number,
+): string {
   const want = `expected the mempools of ${nodeList(v.nodes)} to converge within ${seconds(window.to - window.from)} (${between(window.from, window.to)}): every one of ${plural(v.total, 'tx')} (${v.source}) pending or included on every node`;
   let line: string;
   switch (v.kind) {
@@ -125,8 +156,9 @@ export function convergeMempoolsFailure(v: MempoolConvergenceVerdict, window: Ti
       const r = v.record;
       const sent = r ? ` (sent to ${r.node} at ${at(r.submittedAt)})` : '';
       const holders = v.holders.length > 0 ? `held by ${nodeList(v.holders)}` : 'held by no node (dropped)';
-      const lacking = Object.entries(v.perNode)
-        .map(([n, c]) => `${n} lacks ${c}`)
+      const lacking = v.nodes
+        .filter((n) => v.perNode[n] !== undefined)
+        .map((n) => `${n} lacks ${v.perNode[n]}`)
         .join(', ');
       line = `${want}; at ${at(v.at)} ${short(v.id)}${sent} was ${holders} but in neither the mempool nor the chain of ${nodeList(v.missing)}; ${lacking}`;
       break;
@@ -136,8 +168,15 @@ export function convergeMempoolsFailure(v: MempoolConvergenceVerdict, window: Ti
 }
 
 /** The `.not` message. */
-export function convergeMempoolsNegated(v: MempoolConvergenceVerdict, window: TimeWindow, seed: number): string {
-  const detail = v.kind === 'converged' ? ` at ${at(v.at)} (${v.pending} pending, ${v.included} included tx placements)` : '';
+export function convergeMempoolsNegated(
+  v: MempoolConvergenceVerdict,
+  window: TimeWindow,
+  seed: number,
+): string {
+  const detail =
+    v.kind === 'converged'
+      ? ` at ${at(v.at)} (${v.pending} pending, ${v.included} included tx placements)`
+      : '';
   return `expected the mempools of ${nodeList(v.nodes)} not to converge ${between(window.from, window.to)}, but every one of ${plural(v.total, 'tx')} (${v.source}) was held by every node${detail} (seed ${seed})`;
 }
 
@@ -164,9 +203,17 @@ export async function toConvergeMempools(
   const resolved =
     workloadIds(txs) ??
     (Array.isArray(txs)
-      ? { ids: [...new Set((txs as (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id)))], label: 'given' }
+      ? {
+          ids: [
+            ...new Set((txs as (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id))),
+          ],
+          label: 'given',
+        }
       : undefined);
-  if (!resolved) throw new TypeError('toConvergeMempools: expected a workload (divergence(…)), an array of txs or of tx ids');
+  if (!resolved)
+    throw new TypeError(
+      'toConvergeMempools: expected a workload (divergence(…)), an array of txs or of tx ids',
+    );
   const rec = subject.recording;
   const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
   const within = opts.within ?? Math.max(5000, 10 * blockMs);
@@ -175,7 +222,13 @@ export async function toConvergeMempools(
   let verdict: MempoolConvergenceVerdict;
   for (;;) {
     verdict = checkConvergeMempools(rec, resolved.ids, rec.now(), resolved.label);
-    if (verdict.kind === 'converged' || verdict.kind === 'dropped' || verdict.kind === 'empty' || rec.now() >= until) break;
+    if (
+      verdict.kind === 'converged' ||
+      verdict.kind === 'dropped' ||
+      verdict.kind === 'empty' ||
+      rec.now() >= until
+    )
+      break;
     if (!subject.observer) break;
     await systemClock.sleep(Math.min(100, Math.max(0, until - rec.now())));
     if (rec.now() >= until) await refresh(subject);

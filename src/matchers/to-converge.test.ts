@@ -27,7 +27,7 @@ describe('checkConverge on recorded histories', () => {
     const v = checkConverge(rec, {});
     expect(v).toMatchObject({ kind: 'diverged', height: 46 });
     expect(convergenceFailure(v, { from: 10_000, to: 20_000 }, rec.seed)).toMatchInlineSnapshot(`
-      "expected all 4 nodes to agree on the final block between t=10.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…) (seed 913)
+      "expected all 4 nodes to agree on the final block between t=10.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
   });
@@ -68,7 +68,7 @@ describe('toConverge', () => {
     await expect(simulateHistory({ durationMs: 20_000, nodes: healthy })).toConverge({ within: 0 });
     const forked = simulateHistory({ durationMs: 20_000, nodes: withNode('val-2', { forkRate: 1 }) });
     await expect(expect(forked).toConverge({ within: 1000 })).rejects.toThrowErrorMatchingInlineSnapshot(`
-      [InvariantError: expected all 4 nodes to agree on the final block between t=20.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…) (seed 913)
+      [InvariantError: expected all 4 nodes to agree on the final block between t=20.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);
     await expect(forked).not.toConverge();

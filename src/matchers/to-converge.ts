@@ -55,6 +55,8 @@ export interface Diverged {
   /** Groups of nodes sharing a block, largest first. */
   groups: { hash: string | undefined; stateRoot: string | undefined; nodes: string[] }[];
   nodes: FinalView[];
+  /** Lowest height where the recorded chains differ (the fork point), when known. */
+  forkHeight?: number;
 }
 
 /** Some nodes' final heights are too far apart to compare. */
@@ -168,8 +170,7 @@ export function checkConverge(
   const only = sorted[0]!;
   // Different blocks at the common height say more (a fork, another genesis) than distance.
   const known = sorted.filter((g) => g.hash !== undefined);
-  if (known.length > 1)
-    return { kind: 'diverged', at: atTime, height: common, groups: sorted, nodes: atCommon };
+  if (known.length > 1) return diverged(rec, atTime, common, sorted, atCommon);
   const highest = tops.reduce((a, b) => (b.height > a.height ? b : a));
   if (highest.height - common > maxSpread) {
     return {
@@ -191,7 +192,28 @@ export function checkConverge(
       nodes: atCommon,
     };
   }
-  return { kind: 'diverged', at: atTime, height: common, groups: sorted, nodes: atCommon };
+  return diverged(rec, atTime, common, sorted, atCommon);
+}
+
+/** A divergence verdict with the fork point: the lowest height where one group's chain differs. */
+function diverged(
+  rec: Recording,
+  atTime: number,
+  height: number,
+  groups: Diverged['groups'],
+  nodes: FinalView[],
+): Diverged {
+  const v: Diverged = { kind: 'diverged', at: atTime, height, groups, nodes };
+  const reps = groups.map((g) => rec.bestChain(g.nodes[0]!, atTime));
+  for (let h = 0; h <= height; h++) {
+    const hashes = reps.map((c) => c.get(h)?.hash);
+    if (hashes.some((x) => x === undefined)) continue;
+    if (new Set(hashes).size > 1) {
+      v.forkHeight = h;
+      break;
+    }
+  }
+  return v;
 }
 
 /** Why the nodes did not converge, naming nodes, heights and blocks. */
@@ -206,7 +228,13 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
         (g) =>
           `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)} (state root ${short(g.stateRoot)})`,
       );
-      body = `at final height ${v.height} ${parts.join(' while ')}`;
+      const fork =
+        v.forkHeight === undefined
+          ? ''
+          : v.forkHeight === 0
+            ? '; their chains differ from genesis on'
+            : `; their chains differ from height ${v.forkHeight} on`;
+      body = `at final height ${v.height} ${parts[0]} while ${nodeList(parts.slice(1))}${fork}`;
       break;
     }
     case 'spread': {

@@ -10,8 +10,22 @@ import type { Recording, TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, plural, replayHint, seconds, short } from './format.ts';
-import { chainPlaces, type FirstSeen, firstSeen, hasIdSamples, idSamples, workloadIds } from './mempool-views.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  chainPlaces,
+  type FirstSeen,
+  firstSeen,
+  hasIdSamples,
+  idSamples,
+  workloadIds,
+} from './mempool-views.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toIncludeExactlyOnce`. */
@@ -85,7 +99,13 @@ export function checkIncludeExactlyOnce(
   });
   const firstDropped = dropped[0];
   if (firstDropped !== undefined) {
-    return { kind: 'dropped', ...base, id: firstDropped, record: rec.txs.get(firstDropped), count: dropped.length };
+    return {
+      kind: 'dropped',
+      ...base,
+      id: firstDropped,
+      record: rec.txs.get(firstDropped),
+      count: dropped.length,
+    };
   }
 
   const places = new Map(nodes.map((n) => [n, chainPlaces(rec, n, wanted, atTime)]));
@@ -116,7 +136,11 @@ export function checkIncludeExactlyOnce(
         }
         if (!isLate) continue;
         count++;
-        if (!late || (reached?.at ?? Number.POSITIVE_INFINITY) - r.submittedAt > (late.reached?.at ?? Number.POSITIVE_INFINITY) - late.record.submittedAt) {
+        if (
+          !late ||
+          (reached?.at ?? Number.POSITIVE_INFINITY) - r.submittedAt >
+            (late.reached?.at ?? Number.POSITIVE_INFINITY) - late.record.submittedAt
+        ) {
           late = { kind: 'slow', ...base, id, node, record: r, reached, limitMs: limit, count: 0 };
         }
       }
@@ -127,7 +151,14 @@ export function checkIncludeExactlyOnce(
   for (const node of nodes) {
     const missing = [...wanted].filter((id) => !places.get(node)!.has(id));
     if (missing.length > 0) {
-      return { kind: 'missing', ...base, id: missing[0]!, node, record: rec.txs.get(missing[0]!), count: missing.length };
+      return {
+        kind: 'missing',
+        ...base,
+        id: missing[0]!,
+        node,
+        record: rec.txs.get(missing[0]!),
+        count: missing.length,
+      };
     }
   }
 
@@ -136,7 +167,8 @@ export function checkIncludeExactlyOnce(
     const roots = nodes
       .map((node) => ({ node, root: rec.bestChain(node, atTime).get(common)?.stateRoot }))
       .filter((x): x is { node: string; root: string } => x.root !== undefined);
-    if (new Set(roots.map((r) => r.root)).size > 1) return { kind: 'state-differs', ...base, height: common, roots };
+    if (new Set(roots.map((r) => r.root)).size > 1)
+      return { kind: 'state-differs', ...base, height: common, roots };
   }
   return slowest ? { kind: 'ok', ...base, slowest } : { kind: 'ok', ...base };
 }
@@ -188,7 +220,10 @@ export function exactlyOnceFailure(v: ExactlyOnceVerdict, window: TimeWindow, se
 
 /** The `.not` message. */
 export function exactlyOnceNegated(v: ExactlyOnceVerdict, window: TimeWindow, seed: number): string {
-  const slow = v.kind === 'ok' && v.slowest ? `; the slowest reached ${v.slowest.node} after ${seconds(v.slowest.ms)}` : '';
+  const slow =
+    v.kind === 'ok' && v.slowest
+      ? `; the slowest reached ${v.slowest.node} after ${seconds(v.slowest.ms)}`
+      : '';
   return `expected some of ${plural(v.total, 'tx')} (${v.source}) not to be included exactly once on every node ${between(window.from, window.to)}, but all were, on ${v.nodes.length} nodes with equal state${slow} (seed ${seed})`;
 }
 
@@ -218,9 +253,17 @@ export async function toIncludeExactlyOnce(
   const resolved =
     workloadIds(txs) ??
     (Array.isArray(txs)
-      ? { ids: [...new Set((txs as (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id)))], label: 'given' }
+      ? {
+          ids: [
+            ...new Set((txs as (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id))),
+          ],
+          label: 'given',
+        }
       : undefined);
-  if (!resolved) throw new TypeError('toIncludeExactlyOnce: expected a workload (propagation(…)), an array of txs or of tx ids');
+  if (!resolved)
+    throw new TypeError(
+      'toIncludeExactlyOnce: expected a workload (propagation(…)), an array of txs or of tx ids',
+    );
   const rec = subject.recording;
   const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
   const within = opts.within ?? Math.max(10_000, (rec.facts.securityParam + 10) * blockMs);

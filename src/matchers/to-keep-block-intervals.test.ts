@@ -6,7 +6,12 @@ import { MatcherSubjectError } from './shell.ts';
 import { blockIntervalFailure, checkBlockIntervals, intervalBounds } from './to-keep-block-intervals.ts';
 import './vitest.ts';
 
-const healthy: SimulatedNode[] = [{ name: 'val-0' }, { name: 'val-1' }, { name: 'val-2' }, { name: 'exe-0', role: 'executor' }];
+const healthy: SimulatedNode[] = [
+  { name: 'val-0' },
+  { name: 'val-1' },
+  { name: 'val-2' },
+  { name: 'exe-0', role: 'executor' },
+];
 
 /** The same history with no block made in [from, to) (slot time): a chain-wide gap. */
 function withoutBlocks(rec: Recording, from: number, to: number): Recording {
@@ -29,7 +34,13 @@ describe('checkBlockIntervals on recorded histories', () => {
   test('bounds derive from the slot schedule and widen for short windows', () => {
     const facts = { slotMs: 200, activeSlotCoeff: 0.5 };
     // 200 ms slots, f = 0.5: 24 quiet slots have a 1e-7 chance, plus 1 s.
-    expect(intervalBounds(facts, {}, 600_000)).toMatchObject({ expectedMs: 400, tolerance: 0.25, minMeanMs: 300, maxMeanMs: 500, maxGapMs: 5800 });
+    expect(intervalBounds(facts, {}, 600_000)).toMatchObject({
+      expectedMs: 400,
+      tolerance: 0.25,
+      minMeanMs: 300,
+      maxMeanMs: 500,
+      maxGapMs: 5800,
+    });
     const short = intervalBounds(facts, {}, 10_000);
     expect(short.maxMeanMs).toBeGreaterThan(500);
     const tight = intervalBounds(facts, { tolerance: 0.1, maxGap: 3000 }, 600_000);
@@ -54,7 +65,10 @@ describe('checkBlockIntervals on recorded histories', () => {
   });
 
   test('a chain that stops making blocks has a gap, named with the last height and since when', () => {
-    const rec = simulateHistory({ durationMs: 40_000, nodes: healthy.map((n) => ({ ...n, stallAt: 20_000 })) });
+    const rec = simulateHistory({
+      durationMs: 40_000,
+      nodes: healthy.map((n) => ({ ...n, stallAt: 20_000 })),
+    });
     const v = judge(rec);
     expect(v).toMatchObject({ kind: 'gap', ongoing: true, heightBefore: 49, from: 19_600, to: 40_000 });
     expect(blockIntervalFailure(v, rec.seed)).toMatchInlineSnapshot(`
@@ -67,7 +81,13 @@ describe('checkBlockIntervals on recorded histories', () => {
   test('a gap inside a validator fault window (plus grace) is excused; an executor fault excuses nothing', () => {
     const rec = withoutBlocks(simulateHistory({ durationMs: 40_000, nodes: healthy }), 12_000, 19_000);
     expect(judge(rec)).toMatchObject({ kind: 'gap', from: 11_600, to: 19_200, ongoing: false });
-    const onValidator = { kind: 'restart', nodes: ['val-1'], start: 12_500, end: 14_000, description: 'restart(val-1)' };
+    const onValidator = {
+      kind: 'restart',
+      nodes: ['val-1'],
+      start: 12_500,
+      end: 14_000,
+      description: 'restart(val-1)',
+    };
     const withFault = Recording.fromJSON({ ...rec.toJSON(), faults: [onValidator] });
     expect(judge(withFault).kind).toBe('kept');
     const onExecutor = { ...onValidator, nodes: ['exe-0'], description: 'restart(exe-0)' };
@@ -89,9 +109,16 @@ describe('checkBlockIntervals on recorded histories', () => {
 
 describe('toKeepBlockIntervals', () => {
   test('passes on a chain on schedule and fails with the chain, the gap, the seed and the replay hint', async () => {
-    await expect(simulateHistory({ durationMs: 40_000, nodes: healthy })).toKeepBlockIntervals({ tolerance: 0.25 });
-    const stalled = simulateHistory({ durationMs: 40_000, nodes: healthy.map((n) => ({ ...n, stallAt: 20_000 })) });
-    await expect(expect(stalled).toKeepBlockIntervals({ tolerance: 0.25, maxGap: 4000 })).rejects.toThrowErrorMatchingInlineSnapshot(`
+    await expect(simulateHistory({ durationMs: 40_000, nodes: healthy })).toKeepBlockIntervals({
+      tolerance: 0.25,
+    });
+    const stalled = simulateHistory({
+      durationMs: 40_000,
+      nodes: healthy.map((n) => ({ ...n, stallAt: 20_000 })),
+    });
+    await expect(
+      expect(stalled).toKeepBlockIntervals({ tolerance: 0.25, maxGap: 4000 }),
+    ).rejects.toThrowErrorMatchingInlineSnapshot(`
       [InvariantError: expected no gap over 4.0s between blocks on val-0's chain between t=0.0s and t=40.0s outside validators' fault windows; no block after height 49 from t=19.6s (20.4s so far) (seed 913)
       also: expected a mean block interval of 400 ms ± 25% (300..587 ms) on val-0's chain between t=0.0s and t=40.0s; observed 816 ms (49 blocks in 40.0s)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
@@ -114,7 +141,11 @@ describe('toKeepBlockIntervals', () => {
       .catch((e: unknown) => e as Error);
     const frames = (error as Error).stack!.split('\n').filter((l) => l.trim().startsWith('at '));
     expect(frames[0]).toContain('to-keep-block-intervals.test.ts');
-    expect(error).toMatchObject({ seed: 913, matcher: 'toKeepBlockIntervals', actual: { kind: 'off-schedule', node: 'val-0' } });
+    expect(error).toMatchObject({
+      seed: 913,
+      matcher: 'toKeepBlockIntervals',
+      actual: { kind: 'off-schedule', node: 'val-0' },
+    });
   });
 
   test('bad options are one ConfigError naming each option; a wrong subject gets its own error', async () => {
@@ -129,7 +160,9 @@ describe('toKeepBlockIntervals', () => {
         - maxGap: got "x", allowed: ms > 0
         - tolerence: got 0.2, allowed: one of tolerance, maxGap, for, since, graceMs"
     `);
-    const wrong = await expect(42).toKeepBlockIntervals().catch((e: unknown) => e);
+    const wrong = await expect(42)
+      .toKeepBlockIntervals()
+      .catch((e: unknown) => e);
     expect(MatcherSubjectError.is(wrong)).toBe(true);
   });
 });

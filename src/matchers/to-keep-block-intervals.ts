@@ -15,7 +15,14 @@ import type { BlockObservation, Recording } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, replayHint, seconds } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import { merge, overlaps, type TimeWindow } from './timeline.ts';
 
 /** Options of `toKeepBlockIntervals`. */
@@ -104,7 +111,12 @@ const allowed = {
 
 /** Validates `toKeepBlockIntervals` options (one `ConfigError` naming every bad option). */
 export function parseBlockIntervalOptions(opts: unknown): BlockIntervalOptions {
-  return parseOptions(optionsSchema, opts ?? {}, 'toKeepBlockIntervals options', allowed) as BlockIntervalOptions;
+  return parseOptions(
+    optionsSchema,
+    opts ?? {},
+    'toKeepBlockIntervals options',
+    allowed,
+  ) as BlockIntervalOptions;
 }
 
 /** z for a deviation that chance alone exceeds with probability ~3e-6 (as in `toStayLive`). */
@@ -157,13 +169,19 @@ function referenceChain(rec: Recording, to: number): { node: string; chain: Bloc
  * const v = checkBlockIntervals(recording, { tolerance: 0.25 }, { from: 0, to: recording.now() });
  * if (v.kind === 'gap') console.log(`no block from t=${v.from} to t=${v.to}`);
  */
-export function checkBlockIntervals(rec: Recording, opts: BlockIntervalOptions, window: TimeWindow): BlockIntervalVerdict {
+export function checkBlockIntervals(
+  rec: Recording,
+  opts: BlockIntervalOptions,
+  window: TimeWindow,
+): BlockIntervalVerdict {
   const length = Math.max(0, window.to - window.from);
   const bounds = intervalBounds(rec.facts, opts, length);
   const ref = referenceChain(rec, window.to);
   // Slot times are the chain's own clock: independent of how late the feed delivered a block.
   const timeOf = (b: BlockObservation): number => b.timestamp - rec.startedAt;
-  const inWindow = (ref?.chain ?? []).filter((b) => b.height > 0 && timeOf(b) >= window.from && timeOf(b) < window.to);
+  const inWindow = (ref?.chain ?? []).filter(
+    (b) => b.height > 0 && timeOf(b) >= window.from && timeOf(b) < window.to,
+  );
   const blocks = inWindow.length;
   const base: Base = {
     window,
@@ -175,7 +193,10 @@ export function checkBlockIntervals(rec: Recording, opts: BlockIntervalOptions, 
   const violations: (OffSchedule | Gap)[] = [];
 
   // Gaps: window start → first block → … → last block → window end.
-  const validators = rec.nodes().filter((n) => n.role === 'validator').map((n) => n.name);
+  const validators = rec
+    .nodes()
+    .filter((n) => n.role === 'validator')
+    .map((n) => n.name);
   const excused = merge(
     rec.faults
       .filter((f) => f.nodes.some((n) => validators.includes(n)))
@@ -191,7 +212,14 @@ export function checkBlockIntervals(rec: Recording, opts: BlockIntervalOptions, 
   stretches.push({ from: last.at, to: window.to, height: last.height, ongoing: true });
   for (const s of stretches) {
     if (s.to - s.from <= bounds.maxGapMs || overlaps(s, excused)) continue;
-    violations.push({ kind: 'gap', ...base, from: s.from, to: s.to, heightBefore: s.height, ongoing: s.ongoing });
+    violations.push({
+      kind: 'gap',
+      ...base,
+      from: s.from,
+      to: s.to,
+      heightBefore: s.height,
+      ongoing: s.ongoing,
+    });
   }
 
   // The mean needs a window long enough to hold a few blocks to say anything.
@@ -200,7 +228,9 @@ export function checkBlockIntervals(rec: Recording, opts: BlockIntervalOptions, 
   }
   if (violations.length === 0) return { kind: 'kept', ...base };
   // The longest gap first: it is the likeliest root cause of a slow mean.
-  violations.sort((a, b) => (b.kind === 'gap' ? b.to - b.from : -1) - (a.kind === 'gap' ? a.to - a.from : -1));
+  violations.sort(
+    (a, b) => (b.kind === 'gap' ? b.to - b.from : -1) - (a.kind === 'gap' ? a.to - a.from : -1),
+  );
   const [first, ...also] = violations as [OffSchedule | Gap, ...(OffSchedule | Gap)[]];
   return { ...first, also };
 }
@@ -213,7 +243,10 @@ function ms(x: number): string {
 export function describeIntervalViolation(v: OffSchedule | Gap): string {
   const b = v.bounds;
   if (v.kind === 'gap') {
-    const start = v.heightBefore >= 0 ? `no block after height ${v.heightBefore} from ${at(v.from)}` : `no block from ${at(v.from)}`;
+    const start =
+      v.heightBefore >= 0
+        ? `no block after height ${v.heightBefore} from ${at(v.from)}`
+        : `no block from ${at(v.from)}`;
     return (
       `expected no gap over ${seconds(b.maxGapMs)} between blocks on ${v.node}'s chain ${between(v.window.from, v.window.to)} ` +
       `outside validators' fault windows; ${start}` +

@@ -11,7 +11,14 @@ import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, plural, replayHint, seconds, short } from './format.ts';
 import { chainPlaces } from './mempool-views.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
+import {
+  captureCallSite,
+  type MatcherResult,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toNeverInclude`. */
@@ -36,7 +43,15 @@ export type NeverIncludeVerdict =
       at: number;
       count: number;
     }
-  | { kind: 'duplicated'; total: number; source: string; blocks: number; id: string; node: string; heights: number[] };
+  | {
+      kind: 'duplicated';
+      total: number;
+      source: string;
+      blocks: number;
+      id: string;
+      node: string;
+      heights: number[];
+    };
 
 const optionsSchema = z.strictObject({ for: z.int().min(0).optional() });
 
@@ -85,7 +100,8 @@ export function checkNeverInclude(
   const onceSet = new Set(once);
   for (const n of rec.activeNodes(atTime)) {
     for (const [id, heights] of chainPlaces(rec, n.name, onceSet, atTime)) {
-      if (heights.length > 1) return { kind: 'duplicated', total, source, blocks: seenBlocks, id, node: n.name, heights };
+      if (heights.length > 1)
+        return { kind: 'duplicated', total, source, blocks: seenBlocks, id, node: n.name, heights };
     }
   }
   return { kind: 'never', total, source, blocks: seenBlocks };
@@ -132,15 +148,28 @@ function resolveSource(txs: unknown): NeverSource {
   };
   if (typeof w === 'object' && w !== null && !Array.isArray(w) && typeof w.ids === 'function') {
     const labels = new Map<string, string>();
-    for (const a of w.attempts?.() ?? []) if (a.id !== undefined && !labels.has(a.id)) labels.set(a.id, a.case.kind);
-    return { never: w.ids(), once: w.duplicateOf?.() ?? [], label: `of workload ${w.name ?? '(unnamed)'}`, labels };
+    for (const a of w.attempts?.() ?? [])
+      if (a.id !== undefined && !labels.has(a.id)) labels.set(a.id, a.case.kind);
+    return {
+      never: w.ids(),
+      once: w.duplicateOf?.() ?? [],
+      label: `of workload ${w.name ?? '(unnamed)'}`,
+      labels,
+    };
   }
   const list = Array.isArray(txs) ? txs : [txs];
   const ids = list.map((x: unknown) => (typeof x === 'string' ? x : (x as { id?: unknown } | null)?.id));
   if (ids.some((id) => typeof id !== 'string')) {
-    throw new TypeError('toNeverInclude: expected a fuzzing workload (invalidTxs(…)), a signed tx, a tx id or an array of them');
+    throw new TypeError(
+      'toNeverInclude: expected a fuzzing workload (invalidTxs(…)), a signed tx, a tx id or an array of them',
+    );
   }
-  return { never: ids as string[], once: [], label: Array.isArray(txs) ? 'given' : 'given tx', labels: new Map() };
+  return {
+    never: ids as string[],
+    once: [],
+    label: Array.isArray(txs) ? 'given' : 'given tx',
+    labels: new Map(),
+  };
 }
 
 /**
@@ -149,7 +178,12 @@ function resolveSource(txs: unknown): NeverSource {
  * @example
  * await expect(cluster).toNeverInclude(fuzz, { for: 5000 });
  */
-export async function toNeverInclude(this: MatcherThis, received: unknown, txs: unknown, options?: NeverIncludeOptions): Promise<MatcherResult> {
+export async function toNeverInclude(
+  this: MatcherThis,
+  received: unknown,
+  txs: unknown,
+  options?: NeverIncludeOptions,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toNeverInclude', received);
   const opts = parseOptions(optionsSchema, options ?? {}, 'toNeverInclude options', {

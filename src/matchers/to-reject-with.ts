@@ -55,7 +55,8 @@ export function checkFuzzRejections(run: FuzzRun): RejectVerdict {
   const source = `of workload ${run.name}`;
   const runs = run.attempts.filter((a) => a.phase === 'run');
   const total = runs.length;
-  if (run.summary.error !== undefined) return { kind: 'fuzz-error', total, source, error: run.summary.error, summary: run.summary };
+  if (run.summary.error !== undefined)
+    return { kind: 'fuzz-error', total, source, error: run.summary.error, summary: run.summary };
   const wrong = runs.filter(isWrong);
   if (run.summary.failed || wrong.length > 0) {
     return { kind: 'fuzz-failed', total, source, wrong: wrong.length, first: wrong[0], summary: run.summary };
@@ -72,15 +73,28 @@ export function checkFuzzRejections(run: FuzzRun): RejectVerdict {
  * @example
  * const v = checkRejectWith(recording, [tx.id], 'bad_nonce');
  */
-export function checkRejectWith(rec: Recording, ids: readonly string[], reason?: string, source = 'given'): RejectVerdict {
+export function checkRejectWith(
+  rec: Recording,
+  ids: readonly string[],
+  reason?: string,
+  source = 'given',
+): RejectVerdict {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return { kind: 'empty', total: 0, source };
   const bad = unique.filter((id) => {
     const r = rec.txs.get(id);
-    return !r || r.outcome !== 'rejected' || (reason !== undefined && r.reason !== reason);
+    return r?.outcome !== 'rejected' || (reason !== undefined && r.reason !== reason);
   });
   if (bad.length > 0) {
-    return { kind: 'not-rejected', total: unique.length, source, wrong: bad.length, id: bad[0]!, record: rec.txs.get(bad[0]!), reason };
+    return {
+      kind: 'not-rejected',
+      total: unique.length,
+      source,
+      wrong: bad.length,
+      id: bad[0]!,
+      record: rec.txs.get(bad[0]!),
+      reason,
+    };
   }
   const reasons: Record<string, number> = {};
   for (const id of unique) {
@@ -96,8 +110,8 @@ function answered(a: InvalidAttempt): string {
   return `was refused with ${a.code}${a.message ? ` (${a.message})` : ''}`;
 }
 
-function attemptLine(a: InvalidAttempt): string {
-  return `run ${a.run} (${a.case.kind}) sent to ${a.node} at ${at(a.at)} ${answered(a)}; expected ${a.expected.join(' or ')}`;
+function attemptLine(a: InvalidAttempt, planned: number): string {
+  return `run ${a.run} of ${planned} (${a.case.kind}) sent to ${a.node} at ${at(a.at)} ${answered(a)}; expected ${a.expected.join(' or ')}`;
 }
 
 /** Why the check failed, with the witness, the shrunk counterexample and how to replay. */
@@ -114,12 +128,17 @@ export function rejectFailure(v: RejectVerdict, seed: number): string {
       break;
     case 'fuzz-failed': {
       const s = v.summary;
+      const which = v.wrong > 1 ? `${v.wrong} runs were not, the first: ` : '';
       const lines = [
-        `expected every one of ${plural(v.total, 'generated invalid tx', 'generated invalid txs')} (${v.source}) to be rejected with its kind's reason; ${v.wrong} ${v.wrong === 1 ? 'was' : 'were'} not${v.first ? `, the first: ${attemptLine(v.first)}` : ''}`,
+        `expected every generated invalid tx (${v.source}) to be rejected with its kind's reason; ${which}${v.first ? attemptLine(v.first, s.planned) : 'fast-check reported a failure'}`,
       ];
       if (s.counterexample !== undefined) {
-        const answer = s.counterexampleAttempt ? ` → ${s.counterexampleAttempt.node} ${answered(s.counterexampleAttempt)}` : '';
-        lines.push(`shrunk counterexample (fast-check, ${plural(s.numShrinks, 'shrink')}): ${JSON.stringify(s.counterexample)}${answer}`);
+        const answer = s.counterexampleAttempt
+          ? ` → ${s.counterexampleAttempt.node} ${answered(s.counterexampleAttempt)}`
+          : '';
+        lines.push(
+          `shrunk counterexample (fast-check, ${plural(s.numShrinks, 'shrink')}): ${JSON.stringify(s.counterexample)}${answer}`,
+        );
       }
       if (s.path !== undefined) {
         lines.push(
@@ -150,7 +169,12 @@ export function rejectFailure(v: RejectVerdict, seed: number): string {
 
 /** The `.not` message. */
 export function rejectNegated(v: RejectVerdict, seed: number): string {
-  const reasons = v.kind === 'rejected' ? Object.entries(v.reasons).map(([r, n]) => `${r} ${n}`).join(', ') : '';
+  const reasons =
+    v.kind === 'rejected'
+      ? Object.entries(v.reasons)
+          .map(([r, n]) => `${r} ${n}`)
+          .join(', ')
+      : '';
   return `expected some of ${plural(v.total, 'tx')} (${v.source}) not to be rejected with the expected reason, but all were (${reasons}) (seed ${seed})`;
 }
 
@@ -161,7 +185,12 @@ interface FuzzLike {
 }
 
 function isFuzz(x: unknown): x is FuzzLike {
-  return typeof x === 'object' && x !== null && typeof (x as FuzzLike).attempts === 'function' && (x as FuzzLike).done instanceof Promise;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as FuzzLike).attempts === 'function' &&
+    (x as FuzzLike).done instanceof Promise
+  );
 }
 
 /**
@@ -172,7 +201,12 @@ function isFuzz(x: unknown): x is FuzzLike {
  * await expect(cluster).toRejectWith(fuzz);
  * await expect(cluster).toRejectWith(staleTx, 'bad_nonce');
  */
-export async function toRejectWith(this: MatcherThis, received: unknown, txs: unknown, reason?: string): Promise<MatcherResult> {
+export async function toRejectWith(
+  this: MatcherThis,
+  received: unknown,
+  txs: unknown,
+  reason?: string,
+): Promise<MatcherResult> {
   const callSite = captureCallSite();
   const subject = toSubject('toRejectWith', received);
   const rec = subject.recording;
@@ -186,9 +220,12 @@ export async function toRejectWith(this: MatcherThis, received: unknown, txs: un
     const list = Array.isArray(txs) ? txs : [txs];
     const ids = list.map((x: unknown) => (typeof x === 'string' ? x : (x as { id?: unknown } | null)?.id));
     if (ids.some((id) => typeof id !== 'string')) {
-      throw new TypeError('toRejectWith: expected a fuzzing workload (invalidTxs(…)), a signed tx, a tx id or an array of them');
+      throw new TypeError(
+        'toRejectWith: expected a fuzzing workload (invalidTxs(…)), a signed tx, a tx id or an array of them',
+      );
     }
-    if (reason !== undefined && typeof reason !== 'string') throw new TypeError('toRejectWith: the reason must be a string, e.g. "bad_nonce"');
+    if (reason !== undefined && typeof reason !== 'string')
+      throw new TypeError('toRejectWith: the reason must be a string, e.g. "bad_nonce"');
     verdict = checkRejectWith(rec, ids as string[], reason, Array.isArray(txs) ? 'given' : 'given tx');
   }
   const final = verdict;

@@ -99,6 +99,7 @@ class Observer implements StartedObserver {
   readonly #clock: Clock;
   readonly #nodesFn: () => readonly ObservedNode[];
   readonly #timeoutMs: number;
+  readonly #reorgDepth: number;
   readonly #watches = new Map<string, NodeWatch>();
   readonly #sightings = new Map<string, Sighting[]>();
   /** Included, not yet final txs by inclusion height. */
@@ -117,6 +118,7 @@ class Observer implements StartedObserver {
     this.#clock = opts.clock ?? systemClock;
     this.#nodesFn = opts.nodes;
     this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
+    this.#reorgDepth = Math.min(BACKFILL_PAGE, opts.facts.securityParam + 1);
     this.recording =
       opts.recording ?? new Recording({ seed: opts.seed, facts: opts.facts, clock: this.#clock });
     this.#txSub = this.recording.onTxRecorded((r) => this.#linkRecorded(r));
@@ -290,7 +292,8 @@ class Observer implements StartedObserver {
       if (lo === hi) {
         const above = w.chain.get(hi + 1);
         if (!above || hi < 0 || above.parent === w.chain.get(hi)?.hash) return;
-        lo = Math.max(-1, hi - BACKFILL_PAGE);
+        // A reorg never reaches below the final height: k + 1 blocks cover it.
+        lo = Math.max(-1, hi - this.#reorgDepth);
       }
       const from = Math.max(lo + 1, hi - BACKFILL_PAGE + 1);
       const blocks = await w.client.blocks(from, hi, { signal: w.life.signal, timeoutMs: 10_000 });

@@ -95,7 +95,11 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
   const counts = Array.isArray(p.batches) ? p.batches : validators.map(() => p.batches as number);
   if (counts.length !== validators.length) {
     throw new ConfigError('divergence options', [
-      { path: 'divergence.batches', value: p.batches, allowed: `one count per validator (${validators.length}) or a single count` },
+      {
+        path: 'divergence.batches',
+        value: p.batches,
+        allowed: `one count per validator (${validators.length}) or a single count`,
+      },
     ]);
   }
   const order = p.order ?? 'disjoint';
@@ -115,7 +119,9 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
   const book = nonceBook(cluster);
   const used = cluster.wallets.slice(0, per * groups);
   await Promise.all(
-    used.map((w) => book.ensure(w, async () => (await validators[0]!.client.account(w.address, { timeoutMs: 3000 })).nonce)),
+    used.map((w) =>
+      book.ensure(w, async () => (await validators[0]!.client.account(w.address, { timeoutMs: 3000 })).nonce),
+    ),
   );
   const plan = (wallets: readonly Wallet[], n: number): Planned[] => {
     const out: Planned[] = [];
@@ -131,16 +137,27 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
   };
   const perNode = new Map<StartedNode, Planned[]>();
   if (order === 'disjoint') {
-    validators.forEach((v, i) => perNode.set(v, plan(used.slice(i * per, (i + 1) * per), counts[i]!)));
+    for (const [i, v] of validators.entries())
+      perNode.set(v, plan(used.slice(i * per, (i + 1) * per), counts[i]!));
   } else {
     const shared = plan(used, Math.max(...counts));
-    validators.forEach((v, i) => perNode.set(v, rng.shuffle(shared).slice(0, counts[i]!)));
+    for (const [i, v] of validators.entries()) perNode.set(v, rng.shuffle(shared).slice(0, counts[i]!));
   }
 
   const rec = cluster.recording;
   const watch = watchMempools(cluster, p.watchEveryMs ?? 200);
   const settle = (t: Planned, node: string, at: number, r: SubmitResult | { failed: string }): void => {
-    const base = { id: t.tx.id, from: t.wallet.address, to: t.to, amount: t.amount, fee: t.fee, nonce: t.nonce, workload: name, node, submittedAt: at };
+    const base = {
+      id: t.tx.id,
+      from: t.wallet.address,
+      to: t.to,
+      amount: t.amount,
+      fee: t.fee,
+      nonce: t.nonce,
+      workload: name,
+      node,
+      submittedAt: at,
+    };
     const record: TxRecord =
       'failed' in r
         ? { ...base, outcome: 'failed', reason: r.failed }
@@ -155,9 +172,10 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
       const at = rec.now();
       try {
         const results = await node.client.submitTxs(list.map((t) => t.tx));
-        list.forEach((t, i) => settle(t, node.name, at, results[i]!));
+        for (const [i, t] of list.entries()) settle(t, node.name, at, results[i]!);
       } catch (error) {
-        for (const t of list) settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
+        for (const t of list)
+          settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
       }
     }),
   ).then(() => undefined);

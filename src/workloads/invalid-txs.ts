@@ -110,12 +110,17 @@ function malformedBodyArb(): fc.Arbitrary<MalformedBody> {
   return fc.oneof(
     fc.record({ variant: fc.constant('truncated' as const), keep: fc.nat(400) }),
     // A leading `~` keeps garbage from ever being valid JSON (an array would be a batch).
-    fc.record({ variant: fc.constant('garbage' as const), text: fc.string({ maxLength: 60 }).map((s) => `~${s}`) }),
     fc.record({
-      variant: fc.constant('wrong-type' as const),
-      field: fc.constantFrom(...TX_FIELDS),
-      value: wrongValue,
-    }).map((b) => (b.field === 'chainId' && typeof b.value === 'string' ? { ...b, value: 7 } : b)),
+      variant: fc.constant('garbage' as const),
+      text: fc.string({ maxLength: 60 }).map((s) => `~${s}`),
+    }),
+    fc
+      .record({
+        variant: fc.constant('wrong-type' as const),
+        field: fc.constantFrom(...TX_FIELDS),
+        value: wrongValue,
+      })
+      .map((b) => (b.field === 'chainId' && typeof b.value === 'string' ? { ...b, value: 7 } : b)),
     fc.record({ variant: fc.constant('missing-field' as const), field: fc.constantFrom(...TX_FIELDS) }),
     fc.record({
       variant: fc.constant('extra-field' as const),
@@ -148,7 +153,12 @@ export function invalidTxArbitrary(kind: InvalidKind, ctx: InvalidTxContext): fc
       return fc.record({ kind: fc.constant(kind), node, amount: amountArb });
     case 'nonce_too_high':
       // Far beyond any plausible nonce window (refnode's is 64).
-      return fc.record({ kind: fc.constant(kind), node, amount: amountArb, beyond: fc.integer({ min: 1000, max: 1_000_000 }) });
+      return fc.record({
+        kind: fc.constant(kind),
+        node,
+        amount: amountArb,
+        beyond: fc.integer({ min: 1000, max: 1_000_000 }),
+      });
     case 'insufficient_funds':
       return fc.record({ kind: fc.constant(kind), node, excess: fc.nat(1_000_000) });
     case 'zero_amount':
@@ -159,7 +169,13 @@ export function invalidTxArbitrary(kind: InvalidKind, ctx: InvalidTxContext): fc
       return fc.oneof(
         fc
           .record({ node, extraFee: fc.nat(1000), under: fc.nat(1000) })
-          .map((r) => ({ kind, variant: 'sum' as const, node: r.node, extraFee: r.extraFee, under: Math.min(r.under, ctx.minFee + r.extraFee - 1) }))
+          .map((r) => ({
+            kind,
+            variant: 'sum' as const,
+            node: r.node,
+            extraFee: r.extraFee,
+            under: Math.min(r.under, ctx.minFee + r.extraFee - 1),
+          }))
           .filter((r) => r.under >= 0),
         fc
           .record({ node, k: fc.nat(1000) })
@@ -170,11 +186,21 @@ export function invalidTxArbitrary(kind: InvalidKind, ctx: InvalidTxContext): fc
     case 'oversized':
       return fc.record({ kind: fc.constant(kind), node, bytes: fc.integer({ min: 1100, max: 16_000 }) });
     case 'wrong_chain':
-      return fc.record({ kind: fc.constant(kind), node, amount: amountArb, suffix: fc.stringMatching(/^[a-z0-9-]{1,8}$/) });
+      return fc.record({
+        kind: fc.constant(kind),
+        node,
+        amount: amountArb,
+        suffix: fc.stringMatching(/^[a-z0-9-]{1,8}$/),
+      });
     case 'duplicate':
       return fc.record({ kind: fc.constant(kind), node });
     case 'fee_too_low':
-      return fc.record({ kind: fc.constant(kind), node, amount: amountArb, fee: fc.integer({ min: 0, max: Math.max(0, ctx.minFee - 1) }) });
+      return fc.record({
+        kind: fc.constant(kind),
+        node,
+        amount: amountArb,
+        fee: fc.integer({ min: 0, max: Math.max(0, ctx.minFee - 1) }),
+      });
   }
 }
 
@@ -232,6 +258,9 @@ export interface InvalidAttempt {
 export interface FuzzSummary {
   /** fast-check seed (derived from the chainlab seed). */
   seed: number;
+  /** Runs asked for (`count`; 1 when replaying). */
+  planned: number;
+  /** Runs done: all of them, or up to the first failure. */
   numRuns: number;
   numShrinks: number;
   failed: boolean;
@@ -309,7 +338,11 @@ function resolveTargets(cluster: StartedCluster, t: Parsed['targets']): StartedN
   const unknown = targets.filter((n) => !cluster.nodes.some((m) => m.name === n));
   if (unknown.length > 0) {
     throw new ConfigError('invalidTxs options', [
-      { path: 'invalidTxs.targets', value: unknown, allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}` },
+      {
+        path: 'invalidTxs.targets',
+        value: unknown,
+        allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
+      },
     ]);
   }
   return targets.map((n) => cluster.node(n));
@@ -335,9 +368,19 @@ export function materialize(c: InvalidTxCase, g: Ground): { tx: SignedTx } | { r
   const base = { to: g.recipient, fee: g.minFee, nonce: g.nonce };
   switch (c.kind) {
     case 'bad_signature':
-      return { tx: forge({ ...base, amount: c.amount, nonce: g.nonce + c.nonceAhead, signature: 'corrupt' }) };
+      return {
+        tx: forge({ ...base, amount: c.amount, nonce: g.nonce + c.nonceAhead, signature: 'corrupt' }),
+      };
     case 'wrong_key':
-      return { tx: forge({ ...base, amount: c.amount, nonce: g.nonce + c.nonceAhead, signature: 'foreign', foreignKeyOf: g.other }) };
+      return {
+        tx: forge({
+          ...base,
+          amount: c.amount,
+          nonce: g.nonce + c.nonceAhead,
+          signature: 'foreign',
+          foreignKeyOf: g.other,
+        }),
+      };
     case 'nonce_too_low':
       return { tx: forge({ ...base, amount: c.amount, nonce: g.nonce - 1 }) };
     case 'nonce_too_high':
@@ -366,7 +409,10 @@ export function materialize(c: InvalidTxCase, g: Ground): { tx: SignedTx } | { r
 }
 
 function malformedBody(b: MalformedBody, g: Ground): string {
-  const valid = g.wallet.transfer(g.recipient, PRIME_AMOUNT + 1, g.minFee, g.nonce).payload as Record<string, unknown>;
+  const valid = g.wallet.transfer(g.recipient, PRIME_AMOUNT + 1, g.minFee, g.nonce).payload as Record<
+    string,
+    unknown
+  >;
   const json = JSON.stringify(valid);
   switch (b.variant) {
     case 'truncated':
@@ -393,7 +439,13 @@ function malformedBody(b: MalformedBody, g: Ground): string {
 function recordFields(tx: SignedTx): Pick<TxRecord, 'from' | 'to' | 'amount' | 'fee' | 'nonce'> {
   const p = tx.payload as Partial<Record<'from' | 'to' | 'amount' | 'fee' | 'nonce', unknown>>;
   const num = (x: unknown): number => (typeof x === 'number' ? x : Number.NaN);
-  return { from: String(p.from ?? ''), to: String(p.to ?? ''), amount: num(p.amount), fee: num(p.fee), nonce: num(p.nonce) };
+  return {
+    from: String(p.from ?? ''),
+    to: String(p.to ?? ''),
+    amount: num(p.amount),
+    fee: num(p.fee),
+    nonce: num(p.nonce),
+  };
 }
 
 async function waitIncluded(node: StartedNode, id: string, timeoutMs: number): Promise<boolean> {
@@ -416,11 +468,18 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
   const other = cluster.wallets.find((w) => w !== wallet);
   if (wallet === undefined || other === undefined) {
     throw new ConfigError('invalidTxs options', [
-      { path: 'invalidTxs.wallet', value: p.wallet ?? walletIndex, allowed: `a wallet index 0..${cluster.wallets.length - 1} of a cluster with ≥ 2 wallets` },
+      {
+        path: 'invalidTxs.wallet',
+        value: p.wallet ?? walletIndex,
+        allowed: `a wallet index 0..${cluster.wallets.length - 1} of a cluster with ≥ 2 wallets`,
+      },
     ]);
   }
   if (typeof wallet.forge !== 'function') {
-    throw new WorkloadError(name, `the chain's wallets cannot forge invalid txs (Wallet.forge is missing in this adapter)`);
+    throw new WorkloadError(
+      name,
+      `the chain's wallets cannot forge invalid txs (Wallet.forge is missing in this adapter)`,
+    );
   }
   const rec = cluster.recording;
   const first = targets[0]!;
@@ -430,11 +489,17 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
   const included = wallet.transfer(other.address, PRIME_AMOUNT, cluster.facts.minFee, account.nonce);
   const primed = await first.client.submitTx(included);
   if (!primed.ok && primed.code !== 'duplicate') {
-    throw new WorkloadError(name, `priming the fuzz wallet ${walletIndex} failed: ${first.name} answered ${primed.code} (${primed.message})`);
+    throw new WorkloadError(
+      name,
+      `priming the fuzz wallet ${walletIndex} failed: ${first.name} answered ${primed.code} (${primed.message})`,
+    );
   }
   const blockMs = cluster.facts.slotMs / cluster.facts.activeSlotCoeff;
   if (!(await waitIncluded(first, included.id, Math.max(15_000, 40 * blockMs)))) {
-    throw new WorkloadError(name, `the priming tx ${included.id.slice(0, 8)}… of the fuzz wallet was not included on ${first.name}`);
+    throw new WorkloadError(
+      name,
+      `the priming tx ${included.id.slice(0, 8)}… of the fuzz wallet was not included on ${first.name}`,
+    );
   }
   const ground: Ground = {
     wallet,
@@ -447,7 +512,11 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
     supply: cluster.facts.genesisSupply,
   };
 
-  const ctx: InvalidTxContext = { minFee: cluster.facts.minFee, targets: targets.length, ...(p.kinds ? { kinds: p.kinds } : {}) };
+  const ctx: InvalidTxContext = {
+    minFee: cluster.facts.minFee,
+    targets: targets.length,
+    ...(p.kinds ? { kinds: p.kinds } : {}),
+  };
   const arb = anyInvalidTx(ctx);
   const attempts: InvalidAttempt[] = [];
   const ac = new AbortController();
@@ -496,7 +565,10 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
   };
 
   if (typeof first.client.submitRaw !== 'function' && feasibleKinds(ctx).includes('malformed_encoding')) {
-    throw new WorkloadError(name, `the chain's client cannot submit raw bodies (ChainClient.submitRaw); leave out the malformed_encoding kind`);
+    throw new WorkloadError(
+      name,
+      `the chain's client cannot submit raw bodies (ChainClient.submitRaw); leave out the malformed_encoding kind`,
+    );
   }
   const fcSeed = p.replay?.seed ?? cluster.rng.fork(name).int(0, 0x7fff_ffff);
   const property = fc.asyncProperty(arb, async (c) => {
@@ -516,6 +588,7 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
     });
     const summary: FuzzSummary = {
       seed: details.seed,
+      planned: p.replay ? 1 : p.count,
       numRuns: details.numRuns,
       numShrinks: details.numShrinks,
       failed: details.failed,
@@ -553,7 +626,9 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
     done,
     summary: () => summary,
     attempts: () => attempts.slice(),
-    ids: () => [...new Set(attempts.filter((a) => a.id !== undefined && a.case.kind !== 'duplicate').map((a) => a.id!))],
+    ids: () => [
+      ...new Set(attempts.filter((a) => a.id !== undefined && a.case.kind !== 'duplicate').map((a) => a.id!)),
+    ],
     duplicateOf: () => [included.id],
     submitted: () => {
       const out: TxRecord[] = [];

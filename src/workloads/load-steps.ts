@@ -50,7 +50,9 @@ const schema = z.strictObject({
   rates: z.array(z.number().gt(0).lte(5000)).min(1),
   stepMs: z.int().min(100),
   users: z.int().min(1),
-  targets: z.union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)]).optional(),
+  targets: z
+    .union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)])
+    .optional(),
   name: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,30}$/)
@@ -80,7 +82,13 @@ export function loadSteps(options: LoadStepsOptions): Workload<StartedLoadSteps>
   const name = p.name ?? 'load-steps';
   // Each step's options are checked now, so a bad one fails before anything runs.
   const defs = p.rates.map((rate) =>
-    transactions({ rate, users: p.users, durationMs: p.stepMs, name: `${name}-${rate}`, ...(p.targets ? { targets: p.targets } : {}) }),
+    transactions({
+      rate,
+      users: p.users,
+      durationMs: p.stepMs,
+      name: `${name}-${rate}`,
+      ...(p.targets ? { targets: p.targets } : {}),
+    }),
   );
   return { name, start: (cluster) => startLoadSteps(cluster, name, p.rates, defs) };
 }
@@ -211,7 +219,11 @@ export function stepStats(rec: Recording, rate: number, txs: readonly TxRecord[]
  * Waits until every tx of `txs` is on some node's best chain, or `withinMs` passed.
  * Returns whether all were included (the stats say which were not).
  */
-export async function awaitInclusion(rec: Recording, txs: () => readonly TxRecord[], withinMs: number): Promise<boolean> {
+export async function awaitInclusion(
+  rec: Recording,
+  txs: () => readonly TxRecord[],
+  withinMs: number,
+): Promise<boolean> {
   const until = systemClock.monotonic() + withinMs;
   for (;;) {
     const pending = txs().filter((t) => (rec.txs.get(t.id) ?? t).includedAt === undefined);

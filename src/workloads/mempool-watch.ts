@@ -27,12 +27,16 @@ export function watchMempools(cluster: StartedCluster, everyMs = 200): MempoolWa
   const req = { signal: ac.signal, timeoutMs: Math.max(3000, 4 * everyMs) };
   const sample = async (node: StartedNode): Promise<void> => {
     try {
-      const [info, mempool] = await Promise.all([node.client.info(req), node.client.mempool({ ...req, ids: true })]);
+      const [info, mempool] = await Promise.all([
+        node.client.info(req),
+        node.client.mempool({ ...req, ids: true }),
+      ]);
       if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
     } catch (error) {
       // A node that does not answer is the observer's business (it records the failure);
       // a missing ids sample only means less evidence.
-      if (!ac.signal.aborted) rec.nodeEvent(node.name, 'mempool-sample-failed', (error as Error).message.split('\n', 1)[0]);
+      if (!ac.signal.aborted)
+        rec.nodeEvent(node.name, 'mempool-sample-failed', (error as Error).message.split('\n', 1)[0]);
     }
   };
   // One loop per node, so a slow node does not thin out the others' samples.

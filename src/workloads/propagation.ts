@@ -103,7 +103,11 @@ export function propagation(options: PropagationOptions): Workload<StartedPropag
   return { name, start: (cluster) => startPropagation(cluster, parsed, name) };
 }
 
-function pickTargets(cluster: StartedCluster, p: Parsed, pick: (xs: StartedNode[], n: number) => StartedNode[]): StartedNode[] {
+function pickTargets(
+  cluster: StartedCluster,
+  p: Parsed,
+  pick: (xs: StartedNode[], n: number) => StartedNode[],
+): StartedNode[] {
   const n = p.nodes ?? 'validators';
   if (n === 'all') return [...cluster.nodes];
   if (n === 'validators') return [...cluster.validators];
@@ -137,7 +141,11 @@ interface Planned {
   nonce: number;
 }
 
-async function startPropagation(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedPropagation> {
+async function startPropagation(
+  cluster: StartedCluster,
+  p: Parsed,
+  name: string,
+): Promise<StartedPropagation> {
   const users = p.users ?? Math.min(cluster.wallets.length, Math.ceil(p.batch / PER_WALLET));
   if (users < 1 || users > cluster.wallets.length) {
     throw new ConfigError('propagation options', [
@@ -155,7 +163,9 @@ async function startPropagation(cluster: StartedCluster, p: Parsed, name: string
   const jitter = p.jitter ?? 500;
   const book = nonceBook(cluster);
   await Promise.all(
-    wallets.map((w) => book.ensure(w, async () => (await targets[0]!.client.account(w.address, { timeoutMs: 3000 })).nonce)),
+    wallets.map((w) =>
+      book.ensure(w, async () => (await targets[0]!.client.account(w.address, { timeoutMs: 3000 })).nonce),
+    ),
   );
 
   // The batch: round-robin over the wallets so each wallet's nonces stay close together.
@@ -210,9 +220,10 @@ async function startPropagation(cluster: StartedCluster, p: Parsed, name: string
     const job = (async () => {
       try {
         const results = await node.client.submitTxs(list.map((t) => t.tx));
-        list.forEach((t, i) => settle(t, node.name, at, results[i]!));
+        for (const [i, t] of list.entries()) settle(t, node.name, at, results[i]!);
       } catch (error) {
-        for (const t of list) settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
+        for (const t of list)
+          settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
       }
     })();
     inFlight.add(job);

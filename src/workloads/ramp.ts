@@ -124,7 +124,11 @@ function resolveTargets(cluster: StartedCluster, t: Parsed['targets']): StartedN
   const unknown = targets.filter((n) => !cluster.nodes.some((m) => m.name === n));
   if (unknown.length > 0) {
     throw new ConfigError('ramp options', [
-      { path: 'ramp.targets', value: unknown, allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}` },
+      {
+        path: 'ramp.targets',
+        value: unknown,
+        allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
+      },
     ]);
   }
   return targets.map((n) => cluster.node(n));
@@ -139,13 +143,19 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
   const users = p.users ?? cluster.wallets.length;
   if (users > cluster.wallets.length || users < 2) {
     throw new ConfigError('ramp options', [
-      { path: 'ramp.users', value: users, allowed: `2..${cluster.wallets.length} (the cluster's funded wallets)` },
+      {
+        path: 'ramp.users',
+        value: users,
+        allowed: `2..${cluster.wallets.length} (the cluster's funded wallets)`,
+      },
     ]);
   }
   const minFee = cluster.facts.minFee;
   const feeTiers = p.feeTiers ?? [Math.max(1, minFee), Math.max(2, 2 * minFee), Math.max(4, 4 * minFee)];
   if (feeTiers[0]! < minFee) {
-    throw new ConfigError('ramp options', [{ path: 'ramp.feeTiers', value: feeTiers, allowed: `fees ≥ the chain's minimum fee ${minFee}` }]);
+    throw new ConfigError('ramp options', [
+      { path: 'ramp.feeTiers', value: feeTiers, allowed: `fees ≥ the chain's minimum fee ${minFee}` },
+    ]);
   }
   const targets = resolveTargets(cluster, p.targets);
   const wallets = cluster.wallets.slice(cluster.wallets.length - users);
@@ -179,8 +189,27 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
   const records: string[] = [];
   const watch = watchMempools(cluster, p.watchEveryMs ?? 250);
 
-  const settle = (wallet: Wallet, to: string, fee: number, nonce: number, id: string, node: string, at: number, r: SubmitResult | { failed: string }): void => {
-    const base = { id, from: wallet.address, to, amount: amountOf(wallet, nonce), fee, nonce, workload: name, node, submittedAt: at };
+  const settle = (
+    wallet: Wallet,
+    to: string,
+    fee: number,
+    nonce: number,
+    id: string,
+    node: string,
+    at: number,
+    r: SubmitResult | { failed: string },
+  ): void => {
+    const base = {
+      id,
+      from: wallet.address,
+      to,
+      amount: amountOf(wallet, nonce),
+      fee,
+      nonce,
+      workload: name,
+      node,
+      submittedAt: at,
+    };
     const record: TxRecord =
       'failed' in r
         ? { ...base, outcome: 'failed', reason: r.failed }
@@ -192,7 +221,10 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
   };
 
   const sendBatch = (count: number): void => {
-    const byNode = new Map<StartedNode, { wallet: Wallet; to: string; fee: number; nonce: number; tx: { id: string; payload: unknown } }[]>();
+    const byNode = new Map<
+      StartedNode,
+      { wallet: Wallet; to: string; fee: number; nonce: number; tx: { id: string; payload: unknown } }[]
+    >();
     for (let i = 0; i < count; i++) {
       const wallet = rng.pick(wallets);
       const nonce = next.get(wallet.address) ?? 0;
@@ -210,9 +242,13 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
       const job = (async () => {
         try {
           const results = await node.client.submitTxs(list.map((t) => t.tx));
-          list.forEach((t, i) => settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, results[i]!));
+          for (const [i, t] of list.entries())
+            settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, results[i]!);
         } catch (error) {
-          for (const t of list) settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
+          for (const t of list)
+            settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, {
+              failed: (error as Error).message.split('\n', 1)[0]!,
+            });
         }
       })();
       inFlight.add(job);

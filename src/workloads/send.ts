@@ -22,12 +22,19 @@ export interface SendTxOptions {
  * await sendTx(cluster, tx, { node: 'val-1' });
  * await expect(cluster).toRejectWith(tx, 'bad_nonce');
  */
-export async function sendTx(cluster: StartedCluster, tx: SignedTx, opts: SendTxOptions = {}): Promise<SubmitResult> {
+export async function sendTx(
+  cluster: StartedCluster,
+  tx: SignedTx,
+  opts: SendTxOptions = {},
+): Promise<SubmitResult> {
   const node = cluster.node(opts.node ?? cluster.validators[0] ?? cluster.nodes[0]!);
   const rec = cluster.recording;
   const submittedAt = rec.now();
   // The body is opaque to chainlab; transfers of account chains carry these fields.
-  const p = (typeof tx.payload === 'object' && tx.payload !== null ? tx.payload : {}) as Record<string, unknown>;
+  const p = (typeof tx.payload === 'object' && tx.payload !== null ? tx.payload : {}) as Record<
+    string,
+    unknown
+  >;
   const num = (x: unknown): number => (typeof x === 'number' ? x : Number.NaN);
   const base = {
     id: tx.id,
@@ -47,7 +54,9 @@ export async function sendTx(cluster: StartedCluster, tx: SignedTx, opts: SendTx
     rec.recordTx({ ...base, outcome: 'failed', reason: (error as Error).message.split('\n', 1)[0]! });
     throw error;
   }
-  const record: TxRecord = result.ok ? { ...base, outcome: 'accepted' } : { ...base, outcome: 'rejected', reason: result.code };
+  const record: TxRecord = result.ok
+    ? { ...base, outcome: 'accepted' }
+    : { ...base, outcome: 'rejected', reason: result.code };
   rec.recordTx(record);
   return result;
 }

@@ -288,7 +288,6 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       const retryMs = limiter.take(req.socket.remoteAddress ?? 'unknown');
       if (retryMs > 0) {
         routeName = 'rate_limited';
-        res.on('finish', () => undefined);
         throw new HttpError(429, 'rate_limited', `too many requests; retry in ${retryMs} ms`, {
           'retry-after': String(Math.max(1, Math.ceil(retryMs / 1000))),
         });
@@ -313,7 +312,7 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
         res.write(': refnode block feed\n\n');
         sseClients.add(res);
         node.metrics.httpRequests.inc({ route: routeName, status: '200' });
-        req.on('close', () => sseClients.delete(res));
+        res.on('close', () => sseClients.delete(res));
         return;
       }
       const route = routes.find((candidate) => candidate.pattern.test(url.pathname));

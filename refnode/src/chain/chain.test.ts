@@ -13,6 +13,7 @@ function setup(
     k?: number;
     now?: () => number;
     ignoreDrift?: boolean;
+    mintOnPropose?: boolean;
     validators?: number;
   } = {},
 ) {
@@ -38,6 +39,7 @@ function setup(
       verifyCache: new VerifyCache(),
       now: options.now ?? (() => 10_000_000_000),
       ignoreDrift: options.ignoreDrift,
+      mintOnPropose: options.mintOnPropose,
     });
   return { genesis, wallets, keys, make };
 }
@@ -184,5 +186,23 @@ describe('drift bound', () => {
     const chain = make();
     const far = mine(chain, keys[0]!, chain.genesisNode.hash, 500);
     expect(chain.addBlock(far).kind).toBe('added');
+  });
+});
+
+describe('mint-on-propose bug', () => {
+  it('grows supply by one per block, and honest nodes refuse those blocks', () => {
+    const buggy = setup({ mintOnPropose: true });
+    const chain = buggy.make();
+    let parent = chain.genesisNode.hash;
+    const blocks = [];
+    for (let slot = 1; slot <= 3; slot++) {
+      const block = mine(chain, buggy.keys[0]!, parent, slot);
+      expect(chain.addBlock(block).kind).toBe('added');
+      blocks.push(block);
+      parent = block.hash;
+    }
+    expect(chain.tipState.supply()).toBe(2000 + 3);
+    const honest = setup().make();
+    expect(honest.addBlock(blocks[0]!)).toMatchObject({ kind: 'invalid', reason: 'bad_state_root' });
   });
 });

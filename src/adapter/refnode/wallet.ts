@@ -17,7 +17,10 @@ const forgeSigners = new Map<string, (tx: UnsignedTx) => RefnodeSignedTx>();
 
 function signerOf(secretKey: string): (tx: UnsignedTx) => RefnodeSignedTx {
   let s = forgeSigners.get(secretKey);
-  if (s === undefined) forgeSigners.set(secretKey, (s = createTxSigner(secretKey)));
+  if (s === undefined) {
+    s = createTxSigner(secretKey);
+    forgeSigners.set(secretKey, s);
+  }
   return s;
 }
 

@@ -1,0 +1,151 @@
+import { verify } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  keyPairFromSeed,
+  publicKeyFromAddress,
+  type SignedTx,
+  txSigningBytes,
+  verifyTx,
+} from '../../refnode/src/codec.ts';
+import { RefnodeWallet } from '../adapter/refnode/wallet.ts';
+import { ConfigError } from '../support/errors.ts';
+import {
+  anyInvalidTx,
+  expectedRejections,
+  type InvalidTxCase,
+  invalidKinds,
+  invalidTxs,
+  materialize,
+} from './invalid-txs.ts';
+
+const ctx = { minFee: 1, targets: 3 };
+
+function wallet(index: number): RefnodeWallet {
+  const secretKey = String(index + 1).padStart(64, '0');
+  return new RefnodeWallet('test-chain', {
+    index,
+    address: keyPairFromSeed(secretKey).address,
+    secretKey,
+    balance: 1000,
+  });
+}
+const w = wallet(0);
+const other = wallet(1);
+const included = w.transfer(other.address, 1, 1, 0);
+const ground = {
+  wallet: w,
+  other,
+  recipient: other.address,
+  nonce: 1,
+  included,
+  chainId: 'test-chain',
+  minFee: 1,
+  supply: 5000,
+};
+
+describe('invalid tx arbitraries', () => {
+  test('one arbitrary covers every kind, and the same seed gives the same cases', () => {
+    const cases = fc.sample(anyInvalidTx(ctx), { seed: 42, numRuns: 600 });
+    expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(invalidKinds));
+    expect(fc.sample(anyInvalidTx(ctx), { seed: 42, numRuns: 600 })).toEqual(cases);
+    expect(cases.every((c) => c.node >= 0 && c.node < 3)).toBe(true);
+  });
+
+  test('no fee_too_low when the chain has no minimum fee; kinds can be chosen', () => {
+    const free = fc.sample(anyInvalidTx({ minFee: 0, targets: 1 }), { seed: 1, numRuns: 300 });
+    expect(free.some((c) => c.kind === 'fee_too_low')).toBe(false);
+    const only = fc.sample(anyInvalidTx({ ...ctx, kinds: ['oversized', 'duplicate'] }), {
+      seed: 1,
+      numRuns: 50,
+    });
+    expect(new Set(only.map((c) => c.kind))).toEqual(new Set(['oversized', 'duplicate']));
+  });
+
+  test('every kind expects a typed reason', () => {
+    expect(Object.keys(expectedRejections).sort()).toEqual([...invalidKinds].sort());
+  });
+});
+
+describe('materialize: what a case sends', () => {
+  const payload = (c: InvalidTxCase): Record<string, unknown> => {
+    const m = materialize(c, ground);
+    if (!('tx' in m)) throw new Error('expected a tx');
+    return m.tx.payload as Record<string, unknown>;
+  };
+  const honest = (amount: number, nonce: number) =>
+    w.transfer(other.address, amount, 1, nonce).payload as Record<string, unknown>;
+
+  test('signature kinds keep the fields and break only the signature', () => {
+    const bad = payload({ kind: 'bad_signature', node: 0, amount: 5, nonceAhead: 2 });
+    expect({ ...bad, sig: '' }).toEqual({ ...honest(5, 3), sig: '' });
+    expect(bad.sig).not.toBe(honest(5, 3).sig);
+    const foreign = payload({ kind: 'wrong_key', node: 0, amount: 5, nonceAhead: 2 });
+    expect(foreign.from).toBe(w.address);
+    // Signed by the other wallet's key: valid for that key, not for `from`.
+    const bytes = txSigningBytes(foreign as unknown as SignedTx);
+    expect(
+      verify(null, bytes, publicKeyFromAddress(other.address), Buffer.from(foreign.sig as string, 'hex')),
+    ).toBe(true);
+    expect(verifyTx(foreign as unknown as SignedTx)).toBe(false);
+    expect(foreign.sig).not.toBe(honest(5, 3).sig);
+  });
+
+  test('nonce, funds, amount and fee kinds', () => {
+    expect(payload({ kind: 'nonce_too_low', node: 0, amount: 5 }).nonce).toBe(0);
+    expect(payload({ kind: 'nonce_too_high', node: 0, amount: 5, beyond: 1000 }).nonce).toBe(1001);
+    expect(payload({ kind: 'insufficient_funds', node: 0, excess: 7 }).amount).toBe(5007);
+    expect(payload({ kind: 'zero_amount', node: 0, nonceAhead: 0 }).amount).toBe(0);
+    expect(payload({ kind: 'negative_amount', node: 0, amount: -3 }).amount).toBe(-3);
+    const sum = payload({ kind: 'overflow_amount', variant: 'sum', node: 0, extraFee: 0, under: 0 });
+    expect(Number.isSafeInteger((sum.amount as number) + (sum.fee as number))).toBe(false);
+    expect(
+      Number.isSafeInteger(
+        payload({ kind: 'overflow_amount', variant: 'unsafe', node: 0, amount: 2 ** 53 + 2 }).amount,
+      ),
+    ).toBe(false);
+    expect(payload({ kind: 'fee_too_low', node: 0, amount: 5, fee: 0 }).fee).toBe(0);
+    expect(payload({ kind: 'wrong_chain', node: 0, amount: 5, suffix: 'x1' }).chainId).toBe('test-chain-x1');
+  });
+
+  test('encoding kinds: oversized bodies, malformed bodies that never parse to a valid tx, duplicates', () => {
+    expect(
+      JSON.stringify(payload({ kind: 'oversized', node: 0, bytes: 2000 })).length,
+    ).toBeGreaterThanOrEqual(2000);
+    expect(materialize({ kind: 'duplicate', node: 0 }, ground)).toEqual({ tx: included });
+    const bodies = fc.sample(anyInvalidTx({ ...ctx, kinds: ['malformed_encoding'] }), {
+      seed: 7,
+      numRuns: 300,
+    });
+    for (const c of bodies) {
+      const m = materialize(c, ground);
+      expect('raw' in m).toBe(true);
+      const raw = (m as { raw: string }).raw;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        continue; // not JSON at all: malformed
+      }
+      // Valid JSON must still be no valid tx: not an object, a missing/extra/mistyped field or bad hex.
+      expect(Array.isArray(parsed)).toBe(false);
+      expect(JSON.stringify(parsed)).not.toBe(JSON.stringify(honest(2, 1)));
+    }
+  });
+});
+
+describe('invalidTxs options', () => {
+  test('bad options name the field, the value and what is allowed', () => {
+    let error: unknown;
+    try {
+      invalidTxs({ count: 0, kinds: ['nope' as 'duplicate'] });
+    } catch (e) {
+      error = e;
+    }
+    expect(ConfigError.is(error)).toBe(true);
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual([
+      'invalidTxs.count',
+      'invalidTxs.kinds[0]',
+    ]);
+  });
+});
