@@ -404,6 +404,11 @@ export class RefNode implements AsyncDisposable {
       return 'reject';
     }
     if (this.chain.has(compact.hash)) return 'ignore';
+    if (!this.chain.has(compact.parent)) {
+      // Behind (or on another branch): sync fetches the missing blocks in order.
+      this.#sync?.request(from);
+      return 'ignore';
+    }
     const { txIds, ...header } = compact;
     let block: Block | undefined;
     const txs: BlockTx[] = [];

@@ -9,7 +9,9 @@ import { type GenesisSet, waitFor, writeGenesis } from './cluster.ts';
 function variant(set: GenesisSet, index: number, name: string, patch: Record<string, unknown>): string {
   const config = JSON.parse(readFileSync(set.configPath(index), 'utf8'));
   const file = join(set.dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ ...config, ...patch, dataDir: `data/${name}` }));
+  // Fresh ports: the genesis-time ports may have been taken since on a shared machine.
+  const ports = { api: { ...config.api, port: 0 }, p2p: { ...config.p2p, port: 0 } };
+  writeFileSync(file, JSON.stringify({ ...config, ...ports, ...patch, dataDir: `data/${name}` }));
   return file;
 }
 

@@ -77,15 +77,14 @@ describe('checkBoundMempool on a recorded pressure run', () => {
   });
 
   test('throughput falling below the degrade bound is a collapse', () => {
-    const t = checkBoundMempool(rec, window, ramp).stats.throughput;
+    // The recorded run carried 4.08 txs/slot at 85 tx/s and 3.8 at 150 tx/s: graceful at the
+    // default bound (50%), a collapse if no loss at all were allowed.
+    expect(checkBoundMempool(rec, window, ramp).stats.throughput.map((t) => t.perSlot)).toEqual([0.55, 4.08, 3.8]);
     const v = checkBoundMempool(rec, window, ramp, { degrade: 1 });
-    if (t[2]!.perSlot >= t[1]!.perSlot) expect(v.kind).toBe('bounded');
-    else {
-      expect(v).toMatchObject({ kind: 'throughput-collapse', step: { rate: 150 }, best: { rate: 85 } });
-      expect(boundMempoolFailure(v, window, rec.seed).split('\n')[0]).toBe(
-        `expected throughput to degrade gracefully (to no less than 100% of the best earlier step); at 150 tx/s the chain included ${t[2]!.perSlot} txs per slot, at 85 tx/s it had included ${t[1]!.perSlot}`,
-      );
-    }
+    expect(v).toMatchObject({ kind: 'throughput-collapse', step: { rate: 150 }, best: { rate: 85 } });
+    expect(boundMempoolFailure(v, window, rec.seed).split('\n')[0]).toBe(
+      'expected throughput to degrade gracefully (to no less than 100% of the best earlier step); at 150 tx/s the chain included 3.8 txs per slot, at 85 tx/s it had included 4.08',
+    );
   });
 });
 

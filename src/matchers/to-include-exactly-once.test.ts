@@ -101,6 +101,14 @@ describe('checkIncludeExactlyOnce on recorded histories', () => {
       "expected every one of 2 txs (of workload propagation) to reach every node and sit on every node's chain exactly once between t=0.0s and t=8.0s; 1 was dropped before any node took it: 1cd9f883… (nonce 1 of b7f9dfe6…): val-1 refused it at t=1.0s: bad_nonce (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
+    // A failed delivery is fine when another node took the tx: it shows up on the chains.
+    const failedHere = historyOf({
+      nodes,
+      txs: [a, { ...b, outcome: 'failed', reason: 'timed out' }],
+      blocks: [{ height: 1, seenAt: everywhere, txIds: ids }],
+      endedAt: 8000,
+    });
+    expect(checkIncludeExactlyOnce(failedHere, ids).kind).toBe('ok');
     // A `duplicate` answer only means the node had it already.
     const dup = historyOf({
       nodes,

@@ -92,9 +92,18 @@ export function checkIncludeExactlyOnce(
   const base: Base = { total: wanted.size, source, nodes };
   if (wanted.size === 0) return { kind: 'empty', ...base };
 
-  // Dropped at the door: no node ever took it (a `duplicate` answer means a node had it already).
+  // Dropped: no node took it (a `duplicate` answer means a node had it already) and no node
+  // ever showed it. A failed or refused delivery is fine when another node took the tx.
+  const seenAnywhere = new Set<string>();
+  for (const b of rec.blocks)
+    if (b.at <= atTime) for (const id of b.txIds) if (wanted.has(id)) seenAnywhere.add(id);
+  for (const s of rec.samples) {
+    if (s.at <= atTime && s.mempool?.ids)
+      for (const id of s.mempool.ids) if (wanted.has(id)) seenAnywhere.add(id);
+  }
   const dropped = [...wanted].filter((id) => {
     const r = rec.txs.get(id);
+    if (seenAnywhere.has(id)) return false;
     return !r || r.outcome === 'failed' || (r.outcome === 'rejected' && r.reason !== 'duplicate');
   });
   const firstDropped = dropped[0];
@@ -229,7 +238,8 @@ export function exactlyOnceNegated(v: ExactlyOnceVerdict, window: TimeWindow, se
 
 /** Verdicts that waiting cannot turn into a pass. */
 function terminal(v: ExactlyOnceVerdict): boolean {
-  return v.kind === 'dropped' || v.kind === 'duplicated' || v.kind === 'slow' || v.kind === 'empty';
+  // A dropped-looking tx may still show up (a refused delivery, another node took it).
+  return v.kind === 'duplicated' || v.kind === 'slow' || v.kind === 'empty';
 }
 
 /**

@@ -86,6 +86,10 @@ type Parsed = z.output<typeof schema>;
 
 /** Deliveries closer than this are sent in one request. */
 const TICK_MS = 10;
+/** Most txs per request (refnode takes up to 1000). */
+const SUBMIT_CHUNK = 500;
+/** A loaded node may take long to verify a big batch; no answer within this is a failed delivery. */
+const SUBMIT_TIMEOUT_MS = 20_000;
 /** Txs per wallet in the default `users` (well inside a mempool's nonce window). */
 const PER_WALLET = 32;
 
@@ -215,19 +219,41 @@ async function startPropagation(
     rec.recordTx(record);
   };
 
-  const send = (node: StartedNode, list: Planned[]): void => {
+  // One request in flight per node: deliveries due meanwhile queue up and go in the next
+  // request, so a busy node is not buried under concurrent requests it cannot answer in time.
+  const queues = new Map<StartedNode, { due: Planned[]; busy: boolean }>();
+  const flush = (node: StartedNode): void => {
+    const q = queues.get(node);
+    if (!q || q.busy || q.due.length === 0) return;
+    const list = q.due.splice(0, SUBMIT_CHUNK);
+    q.busy = true;
     const at = rec.now();
     const job = (async () => {
       try {
-        const results = await node.client.submitTxs(list.map((t) => t.tx));
+        const results = await node.client.submitTxs(
+          list.map((t) => t.tx),
+          { timeoutMs: SUBMIT_TIMEOUT_MS },
+        );
         for (const [i, t] of list.entries()) settle(t, node.name, at, results[i]!);
       } catch (error) {
         for (const t of list)
           settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
+      } finally {
+        q.busy = false;
+        flush(node);
       }
     })();
     inFlight.add(job);
     void job.finally(() => inFlight.delete(job));
+  };
+  const send = (node: StartedNode, list: Planned[]): void => {
+    let q = queues.get(node);
+    if (!q) {
+      q = { due: [], busy: false };
+      queues.set(node, q);
+    }
+    q.due.push(...list);
+    flush(node);
   };
 
   const began = systemClock.monotonic();
@@ -251,7 +277,10 @@ async function startPropagation(
         }
       }
     }
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    while (inFlight.size > 0 || [...queues.values()].some((q) => q.due.length > 0)) {
+      await Promise.allSettled([...inFlight]);
+      if (inFlight.size === 0) for (const node of queues.keys()) flush(node);
+    }
   })();
 
   let stopped: Promise<void> | undefined;

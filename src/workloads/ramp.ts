@@ -37,7 +37,7 @@ export interface RampOptions {
   hold?: number;
   /** Nodes to submit to: `all`, `validators` or names. Default `validators`. */
   targets?: 'all' | 'validators' | string[];
-  /** Period of the pending-id samples (ms). Default 250; 50..5000. */
+  /** Period of the pending-id samples (ms). Default 500; 50..5000. */
   watchEveryMs?: number;
   /** Name in the recording and rng fork label. Default `ramp`. */
   name?: string;
@@ -187,7 +187,7 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
   const ac = new AbortController();
   const inFlight = new Set<Promise<void>>();
   const records: string[] = [];
-  const watch = watchMempools(cluster, p.watchEveryMs ?? 250);
+  const watch = watchMempools(cluster, p.watchEveryMs ?? 500);
 
   const settle = (
     wallet: Wallet,

@@ -95,7 +95,6 @@ export class DaService {
   #network: DaNetwork | undefined;
   #republish: NodeJS.Timeout | undefined;
   #retrievalFailures = 0;
-  #includedCount = 0;
   #stopped = false;
 
   constructor(options: DaServiceOptions) {
@@ -282,10 +281,12 @@ export class DaService {
 
   /** Keeps the inclusion index and pool in step with the best chain (also called for replayed blocks). */
   onBestChainChange(removed: readonly BlockLike[], joined: readonly BlockLike[]): void {
+    // A certificate that only moved to another block in a reorg is not counted twice.
+    const moved = new Set<string>();
     for (const block of removed) {
       for (const raw of block.da) {
         const certificate = raw as Certificate;
-        this.#included.delete(certificate.id);
+        if (this.#included.delete(certificate.id)) moved.add(certificate.id);
         if (this.#options.role === 'validator') this.pool.add(certificate);
       }
     }
@@ -294,11 +295,9 @@ export class DaService {
         const certificate = raw as Certificate;
         this.#included.set(certificate.id, { height: block.height, blockHash: block.hash });
         this.pool.remove(certificate.id);
-        if (this.store.getBlob(certificate.id)?.certificate === undefined)
-          this.store.putCertificate(certificate);
+        if (this.store.getBlob(certificate.id)?.certificate === undefined) this.store.putCertificate(certificate);
         this.#disperser?.noteBlob(certificate.header);
-        this.#includedCount++;
-        this.metrics.blobsIncluded.inc();
+        if (!moved.delete(certificate.id)) this.metrics.blobsIncluded.inc();
       }
     }
     this.metrics.certificatePool.set(this.pool.size);
@@ -366,7 +365,7 @@ export class DaService {
     const counters = this.#disperser?.counters ?? { received: 0, dispersed: 0, certified: 0 };
     return {
       ...counters,
-      included: this.#includedCount,
+      included: this.#included.size,
       retrievalFailures: this.#retrievalFailures,
       pool: this.pool.size,
       stored: this.store.counts(),

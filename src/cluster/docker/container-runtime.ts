@@ -2,8 +2,8 @@
  * The `docker` deployer: one labelled network per cluster, one container per node (network
  * alias = node name, API and p2p published on 127.0.0.1 only), data on a labelled named
  * volume so a restart keeps it, logs streamed to one file per node. Everything carries the
- * run id and is removed on dispose, on SIGINT/SIGTERM (cleanup registry), synchronously on
- * exit, and by the sweeper on the next run if this process is killed.
+ * run id and is removed on dispose and on SIGINT/SIGTERM (cleanup registry); if this process
+ * dies first, the run guard removes it, and the sweeper catches the rest on the next run.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -4,7 +4,6 @@
  * The build goes through testcontainers from a temp context dir removed afterwards.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, copyFile, link, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +11,7 @@ import { GenericContainer, ImageName } from 'testcontainers';
 import { systemClock } from '../../support/clock.ts';
 import { ChainlabError, ConfigError, type ConfigIssue } from '../../support/errors.ts';
 import { dockerClient } from './docker-client.ts';
+import { hashFile, saveHashCache } from './file-hash-cache.ts';
 import { defaultImageUser, type ImageFile, type ImageRecipe } from './image-recipe.ts';
 
 /** Options of {@link buildImage}. */
@@ -47,29 +47,10 @@ interface ResolvedFile {
   sha256: string;
 }
 
-const fileHashMemo = new Map<string, Promise<string>>();
 const inFlight = new Map<string, Promise<BuiltImage>>();
 
 function sha256Of(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** Hashes a host file once per (inode, size, mtime) per process: the Node binary alone is >100 MB. */
-async function hashFile(file: string): Promise<string> {
-  const st = await stat(file);
-  const key = `${file}:${st.ino}:${st.size}:${st.mtimeMs}`;
-  let hashed = fileHashMemo.get(key);
-  if (hashed === undefined) {
-    hashed = new Promise<string>((resolve, reject) => {
-      const hash = createHash('sha256');
-      createReadStream(file)
-        .on('data', (chunk) => hash.update(chunk))
-        .on('error', reject)
-        .on('end', () => resolve(hash.digest('hex')));
-    });
-    fileHashMemo.set(key, hashed);
-  }
-  return hashed;
 }
 
 function validateRecipe(recipe: ImageRecipe): void {
@@ -114,41 +95,47 @@ function accountFiles(recipe: ImageRecipe): ImageFile[] {
   ];
 }
 
+async function resolveFile(recipeName: string, file: ImageFile): Promise<ResolvedFile> {
+  const layer = file.layer ?? 'app';
+  if (file.source === undefined) {
+    const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content!;
+    return {
+      path: file.path,
+      layer,
+      mode: file.mode ?? 0o644,
+      source: { content },
+      sha256: sha256Of(content),
+    };
+  }
+  try {
+    const real = await realpath(file.source);
+    const mode = file.mode ?? (await stat(real)).mode & 0o7777;
+    return { path: file.path, layer, mode, source: { file: real }, sha256: await hashFile(real) };
+  } catch (error) {
+    throw new ChainlabError(`image ${recipeName}: cannot read ${file.source} for ${file.path}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Resolves and hashes every file, a bounded number at a time (thousands of package files). */
 async function resolveFiles(recipe: ImageRecipe): Promise<ResolvedFile[]> {
+  const all = [...accountFiles(recipe), ...recipe.files];
+  const resolved: ResolvedFile[] = new Array(all.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < all.length; i = next++) resolved[i] = await resolveFile(recipe.name, all[i]!);
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+  await saveHashCache();
   const byPath = new Map<string, ResolvedFile>();
-  for (const file of [...accountFiles(recipe), ...recipe.files]) {
-    const layer = file.layer ?? 'app';
-    let resolved: ResolvedFile;
-    if (file.source !== undefined) {
-      const real = await realpath(file.source).catch((error: unknown) => {
-        throw new ChainlabError(`image ${recipe.name}: cannot read ${file.source} for ${file.path}`, {
-          cause: error,
-        });
-      });
-      const st = await stat(real);
-      resolved = {
-        path: file.path,
-        layer,
-        mode: file.mode ?? st.mode & 0o7777,
-        source: { file: real },
-        sha256: await hashFile(real),
-      };
-    } else {
-      const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content!;
-      resolved = {
-        path: file.path,
-        layer,
-        mode: file.mode ?? 0o644,
-        source: { content },
-        sha256: sha256Of(content),
-      };
-    }
+  for (const file of resolved) {
     const previous = byPath.get(file.path);
     // The same library reached twice (e.g. libc for node and for libfaketime) is one file.
-    if (previous !== undefined && previous.sha256 !== resolved.sha256) {
+    if (previous !== undefined && previous.sha256 !== file.sha256) {
       throw new ChainlabError(`image ${recipe.name}: two different files for ${file.path}`);
     }
-    if (previous === undefined) byPath.set(file.path, resolved);
+    if (previous === undefined) byPath.set(file.path, file);
   }
   return [...byPath.values()];
 }
