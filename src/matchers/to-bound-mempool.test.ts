@@ -79,7 +79,9 @@ describe('checkBoundMempool on a recorded pressure run', () => {
   test('throughput falling below the degrade bound is a collapse', () => {
     // The recorded run carried 4.08 txs/slot at 85 tx/s and 3.8 at 150 tx/s: graceful at the
     // default bound (50%), a collapse if no loss at all were allowed.
-    expect(checkBoundMempool(rec, window, ramp).stats.throughput.map((t) => t.perSlot)).toEqual([0.55, 4.08, 3.8]);
+    expect(checkBoundMempool(rec, window, ramp).stats.throughput.map((t) => t.perSlot)).toEqual([
+      0.55, 4.08, 3.8,
+    ]);
     const v = checkBoundMempool(rec, window, ramp, { degrade: 1 });
     expect(v).toMatchObject({ kind: 'throughput-collapse', step: { rate: 150 }, best: { rate: 85 } });
     expect(boundMempoolFailure(v, window, rec.seed).split('\n')[0]).toBe(

@@ -25,7 +25,7 @@ export interface DivergenceOptions {
   usersPerBatch?: number;
   /** Fee of every tx. Default: the chain's minimum fee. */
   fee?: number;
-  /** Period of the pending-id samples (ms). Default 200; 50..5000. */
+  /** Period of the pending-id samples (ms). Default `all txs / 3` within 200..2000 (listing big mempools costs). */
   watchEveryMs?: number;
   /** Name in the recording and rng fork label. Default `divergence`. */
   name?: string;
@@ -145,7 +145,11 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
   }
 
   const rec = cluster.recording;
-  const watch = watchMempools(cluster, p.watchEveryMs ?? 200);
+  const total = [...perNode.values()].reduce((n, list) => n + list.length, 0);
+  const watch = watchMempools(
+    cluster,
+    p.watchEveryMs ?? Math.min(2000, Math.max(200, Math.round(total / 3))),
+  );
   const settle = (t: Planned, node: string, at: number, r: SubmitResult | { failed: string }): void => {
     const base = {
       id: t.tx.id,

@@ -12,15 +12,34 @@ describe('loadSteps', () => {
       error = e;
     }
     expect(ConfigError.is(error)).toBe(true);
-    expect((error as ConfigError).issues.map((i) => i.path)).toEqual(['loadSteps.rates[1]', 'loadSteps.stepMs', 'loadSteps.users', 'loadSteps.speed']);
-    expect(() => loadSteps({ rates: [], stepMs: 1000, users: 1 })).toThrow(/loadSteps\.rates: got \[\], allowed: a non-empty list of tx\/s/);
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual([
+      'loadSteps.rates[1]',
+      'loadSteps.stepMs',
+      'loadSteps.users',
+      'loadSteps.speed',
+    ]);
+    expect(() => loadSteps({ rates: [], stepMs: 1000, users: 1 })).toThrow(
+      /loadSteps\.rates: got \[\], allowed: a non-empty list of tx\/s/,
+    );
   });
 
   test('step stats count inclusion and latency from the recording', () => {
-    const rec = simulateHistory({ durationMs: 20_000, nodes: [{ name: 'val-0' }, { name: 'val-1' }], txsPerBlock: 2, lostTxsAt: [5_000, 6_000] });
+    const rec = simulateHistory({
+      durationMs: 20_000,
+      nodes: [{ name: 'val-0' }, { name: 'val-1' }],
+      txsPerBlock: 2,
+      lostTxsAt: [5_000, 6_000],
+    });
     const txs = rec.txsOf('transactions');
     const s = stepStats(rec, 5, txs);
-    expect(s).toMatchObject({ rate: 5, sent: txs.length, accepted: txs.length, rejected: 0, failed: 0, included: txs.length - 2 });
+    expect(s).toMatchObject({
+      rate: 5,
+      sent: txs.length,
+      accepted: txs.length,
+      rejected: 0,
+      failed: 0,
+      included: txs.length - 2,
+    });
     expect(s.inclusion).toBeCloseTo((txs.length - 2) / txs.length, 6);
     // Simulated txs are submitted half a block (200 ms) before their block.
     expect([s.latencyP50Ms, s.latencyP95Ms, s.latencyMaxMs]).toEqual([200, 200, 200]);

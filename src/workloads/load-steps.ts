@@ -113,6 +113,8 @@ async function startLoadSteps(
       for (let i = 0; i < defs.length && !stopped; i++) {
         const from = cluster.recording.now();
         current = i === 0 ? first : await defs[i]!.start(cluster);
+        // Stopped while this step was starting: end it at once rather than run it out.
+        if (stopped) void current.stop();
         const step: LoadStep = { index: i, rate: rates[i]!, from, to: undefined, load: current };
         steps.push(step);
         cluster.recording.mark('load-step', `${name} step ${i + 1}: ${rates[i]} tx/s`);

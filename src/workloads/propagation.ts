@@ -28,7 +28,7 @@ export interface PropagationOptions {
   users?: number;
   /** Fee of every tx. Default: the chain's minimum fee. */
   fee?: number;
-  /** Period of the pending-id samples (ms). Default 200; 50..5000. */
+  /** Period of the pending-id samples (ms). Default `batch / 3` within 200..2000 (listing big mempools costs). */
   watchEveryMs?: number;
   /** Name in the recording and rng fork label. Default `propagation`. */
   name?: string;
@@ -191,7 +191,10 @@ async function startPropagation(
   const deliveries: Delivery[] = [];
   const inFlight = new Set<Promise<void>>();
   const ac = new AbortController();
-  const watch = watchMempools(cluster, p.watchEveryMs ?? 200);
+  const watch = watchMempools(
+    cluster,
+    p.watchEveryMs ?? Math.min(2000, Math.max(200, Math.round(p.batch / 3))),
+  );
 
   const settle = (t: Planned, node: string, at: number, r: SubmitResult | { failed: string }): void => {
     const base = { id: t.tx.id, node, at };

@@ -202,7 +202,7 @@ export class NodeProcess implements RunningNode {
         });
       });
       const timedOut = this.#clock.sleep(startOpts.timeoutMs, ac.signal).then(async () => {
-        throw await fail(`node ${this.name} was not ready within ${startOpts.timeoutMs} ms`, {
+        throw await fail(`node ${this.name} was not ready within ${Math.round(startOpts.timeoutMs)} ms`, {
           timedOut: true,
         });
       });
