@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
 import { reportsRoot, writeReport } from '../observe/report.ts';
-import { ChainlabError, type ChainlabErrorKind, chainlabErrorBrand } from '../support/errors.ts';
+import { ChainlabError, hasKind } from '../support/errors.ts';
 
 /** What a matcher can judge: a started cluster, anything with `recording` (+ `observer`), or a recording. */
 export interface MatcherSubject {
@@ -22,8 +22,7 @@ export interface MatcherSubject {
 
 /** The subject given to `expect()` was not a cluster or a recording. */
 export class MatcherSubjectError extends ChainlabError {
-  // 'MatcherSubjectError' is not (yet) in support/errors' kind list; the brand and `is` still work.
-  override readonly kind = 'MatcherSubjectError' as unknown as ChainlabErrorKind;
+  override readonly kind = 'MatcherSubjectError' as const;
   readonly matcher: string;
   readonly received: string;
 
@@ -39,13 +38,13 @@ export class MatcherSubjectError extends ChainlabError {
   }
 
   static override is(x: unknown): x is MatcherSubjectError {
-    return isKind(x, 'MatcherSubjectError');
+    return hasKind(x, 'MatcherSubjectError');
   }
 }
 
 /** An invariant did not hold (or, with `.not`, held). Carries the verdict as `actual`. */
 export class InvariantError extends ChainlabError {
-  override readonly kind = 'InvariantError' as unknown as ChainlabErrorKind;
+  override readonly kind = 'InvariantError' as const;
   readonly matcher: string;
   readonly seed: number;
   readonly actual: unknown;
@@ -74,18 +73,10 @@ export class InvariantError extends ChainlabError {
   }
 
   static override is(x: unknown): x is InvariantError {
-    return isKind(x, 'InvariantError');
+    return hasKind(x, 'InvariantError');
   }
 }
 
-function isKind(x: unknown, kind: string): boolean {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    (x as Record<PropertyKey, unknown>)[chainlabErrorBrand] === true &&
-    (x as { kind?: unknown }).kind === kind
-  );
-}
 
 /**
  * Captures the stack at the matcher call, before any waiting. The runner's own frames

@@ -16,9 +16,12 @@ export type ChainlabErrorKind =
   | 'CapabilityError'
   | 'NodeControlError'
   | 'WorkloadError'
-  | 'AdapterError';
+  | 'AdapterError'
+  | 'MatcherSubjectError'
+  | 'InvariantError';
 
-function hasKind(x: unknown, kind: ChainlabErrorKind | undefined): boolean {
+/** True when `x` is a chainlab error (of `kind`, when given), across workers and realms. */
+export function hasKind(x: unknown, kind: ChainlabErrorKind | undefined): boolean {
   if (typeof x !== 'object' || x === null) return false;
   const rec = x as Record<PropertyKey, unknown>;
   if (rec[chainlabErrorBrand] !== true) return false;
