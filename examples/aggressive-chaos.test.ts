@@ -21,7 +21,7 @@ const test = createClusterTest({
   validators: 4,
   executors: 2,
   wallets: 50,
-  ...profile.slots,
+  ...profile.cluster,
   name: 'aggressive-chaos',
 });
 

@@ -17,7 +17,7 @@ const test = createClusterTest({
   validators: 3,
   executors: 1,
   wallets: 10,
-  ...profile.slots,
+  ...profile.cluster,
   name: 'block-timing',
 });
 

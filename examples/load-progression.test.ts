@@ -19,7 +19,7 @@ const test = createClusterTest({
   validators: 3,
   executors: 2,
   wallets: 50,
-  ...profile.slots,
+  ...profile.cluster,
   name: 'load-progression',
 });
 

@@ -5,6 +5,8 @@
  * sizes and wallets are the same in both; only durations, slot length and the chaos
  * schedule (scaled with the run) change.
  */
+import type { ClusterOptions } from '../src/cluster/options.ts';
+import { Ready } from '../src/cluster/ready.ts';
 import { ConfigError } from '../src/support/errors.ts';
 
 export type ProfileName = 'ci' | 'full';
@@ -14,6 +16,12 @@ export interface ScenarioProfile {
   name: ProfileName;
   /** Slot schedule of every example cluster. */
   slots: { slotMs: number; activeSlotCoeff: number; securityParam: number };
+  /**
+   * Cluster options every example shares: the slot schedule, and readiness once every
+   * node has a peer and has finalized a block, so scenarios judge a running chain rather
+   * than its boot.
+   */
+  cluster: ClusterOptions;
   /** Load progression: length of each rate step. Full 60 s. */
   loadStepMs: number;
   /** Sustained load: length of the run. Full 300 s. */
@@ -33,7 +41,7 @@ export interface ScenarioProfile {
   timeout(plannedMs: number): number;
 }
 
-const ci: Omit<ScenarioProfile, 'scaleChaos' | 'timeout'> = {
+const ci: Omit<ScenarioProfile, 'scaleChaos' | 'timeout' | 'cluster'> = {
   name: 'ci',
   // 250 ms slots, f = 0.5: a block every 0.5 s, final after 6 more (3 s).
   slots: { slotMs: 250, activeSlotCoeff: 0.5, securityParam: 6 },
@@ -44,7 +52,7 @@ const ci: Omit<ScenarioProfile, 'scaleChaos' | 'timeout'> = {
   balancesMs: 15_000,
 };
 
-const full: Omit<ScenarioProfile, 'scaleChaos' | 'timeout'> = {
+const full: Omit<ScenarioProfile, 'scaleChaos' | 'timeout' | 'cluster'> = {
   name: 'full',
   slots: { slotMs: 1000, activeSlotCoeff: 0.5, securityParam: 10 },
   loadStepMs: 60_000,
@@ -75,6 +83,7 @@ export function scenarioProfile(env: NodeJS.ProcessEnv = process.env): ScenarioP
   const factor = base.chaosMs / FULL_CHAOS_MS;
   return {
     ...base,
+    cluster: { ...base.slots, ready: Ready.forAll([Ready.forPeers(1), Ready.forFinalizedHeight(1)]) },
     scaleChaos: (fullMs) => Math.round(fullMs * factor),
     // Start (up to a minute on a busy machine), the run, then inclusion/convergence waits.
     timeout: (plannedMs) => plannedMs + 90_000,

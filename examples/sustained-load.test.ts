@@ -19,7 +19,7 @@ const test = createClusterTest({
   validators: 4,
   executors: 2,
   wallets: 100,
-  ...profile.slots,
+  ...profile.cluster,
   name: 'sustained-load',
 });
 

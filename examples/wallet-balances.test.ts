@@ -16,7 +16,7 @@ const test = createClusterTest({
   validators: 3,
   executors: 1,
   wallets: 30,
-  ...profile.slots,
+  ...profile.cluster,
   name: 'wallet-balances',
 });
 

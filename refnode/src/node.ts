@@ -251,13 +251,35 @@ export class RefNode implements AsyncDisposable {
     try {
       const slot = this.chain.currentSlot();
       this.metrics.slot.set(slot);
-      if (this.config.role === 'validator' && slot > this.#lastProposedSlot && slot > this.chain.best.slot)
+      if (
+        this.config.role === 'validator' &&
+        slot > this.#lastProposedSlot &&
+        slot > this.chain.best.slot &&
+        this.#seesStakeMajority()
+      )
         this.#tryPropose(slot);
     } catch (error) {
       this.logger.error({ err: error }, 'slot handler failed');
     } finally {
       this.#scheduleSlot();
     }
+  }
+
+  /**
+   * A validator proposes only while it and the validators it is connected to hold more
+   * than half of the stake. Without this, a node that boots before its peers finalizes a
+   * private chain within k blocks and can never rejoin (a fork below the final height is
+   * refused); with it, a minority cut off from the rest stalls instead of forking.
+   */
+  #seesStakeMajority(): boolean {
+    const connected = new Set(this.#network?.peers() ?? []);
+    let total = 0;
+    let seen = 0;
+    for (const v of this.genesis.validators) {
+      total += v.stake;
+      if (v.publicKey === this.publicKey || connected.has(v.peerId)) seen += v.stake;
+    }
+    return seen * 2 > total;
   }
 
   #tryPropose(slot: number): void {

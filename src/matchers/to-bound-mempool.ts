@@ -178,7 +178,10 @@ export function checkBoundMempool(
     .map((s) => ({ rate: s.rate, from: s.from, to: s.to ?? to }))
     .filter((s) => s.to - s.from >= 5 * slotMs)
     .map((s) => {
-      const txs = chain.filter((b) => b.at >= s.from && b.at < s.to).reduce((n, b) => n + b.txIds.length, 0);
+      // By slot time, not arrival: a late-arriving block belongs to the step its slot was in.
+      const txs = chain
+        .filter((b) => b.timestamp - rec.startedAt >= s.from && b.timestamp - rec.startedAt < s.to)
+        .reduce((n, b) => n + b.txIds.length, 0);
       return { rate: s.rate, perSlot: Math.round((txs / ((s.to - s.from) / slotMs)) * 100) / 100 };
     });
   const stats: MempoolStats = {
