@@ -118,6 +118,18 @@ export interface MempoolInfo {
   rejected: Record<string, number>;
   /** Tx ids, only when asked for (`mempool({ ids: true })`). */
   ids?: string[];
+  /** The node's tx counters from its metrics, when a sampler asked for them (`txCounters()`). */
+  counters?: TxCounters;
+}
+
+/** A node's tx counters since it started, as its metrics report them. */
+export interface TxCounters {
+  /** Txs in blocks added to the node's best chain. */
+  included: number;
+  /** Txs evicted from the mempool for higher-fee ones. */
+  evicted: number;
+  /** Refusals by reason code. */
+  rejected: Record<string, number>;
 }
 
 export interface TxStatus {
@@ -192,6 +204,8 @@ export interface ChainClient {
   state(height?: number, opts?: RequestOptions): Promise<StateSnapshot>;
   /** Prometheus text. */
   metrics(opts?: RequestOptions): Promise<string>;
+  /** The tx counters of the node's metrics (optional per adapter). */
+  txCounters?(opts?: RequestOptions): Promise<TxCounters>;
   /** Streams block and finality events until `signal` aborts or the connection ends. */
   blockFeed(signal: AbortSignal): AsyncIterable<FeedEvent>;
   close(): Promise<void>;

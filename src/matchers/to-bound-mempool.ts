@@ -3,7 +3,7 @@
  * stays within its capacity, evictions happen and take the lowest fee tier first, blocks
  * fill while the mempools are saturated, throughput per slot degrades gracefully from step
  * to step, and the chain never stalls. Judged from the mempool samples (`/mempool`, with
- * pending ids while the ramp runs) and the blocks in the recording.
+ * pending ids and the `/metrics` tx counters while the ramp runs) and the recorded blocks.
  */
 
 import { z } from 'zod';
@@ -49,7 +49,12 @@ export interface RampLike {
 export interface MempoolStats {
   maxSize: number;
   capacity: number;
+  /** Evictions over the window, from `/mempool`. */
   evicted: number;
+  /** The same from the nodes' metrics, when sampled. */
+  evictedByMetrics?: number;
+  /** Txs the viewer node's metrics counted into its best chain over the window, when sampled. */
+  includedByMetrics?: number;
   saturatedBlocks: number;
   medianFill: number | undefined;
   /** Txs per slot per ramp step. */
@@ -152,6 +157,14 @@ export function checkBoundMempool(
     const first = evictedBefore.get(node) ?? mine[0]!.mempool!.evicted;
     evicted += Math.max(...mine.map((s) => s.mempool!.evicted)) - first;
   }
+  // The metrics' eviction counter, where the samples carry it (the ramp asks for it).
+  let evictedByMetrics: number | undefined;
+  for (const node of nodes) {
+    const mine = samples.filter((s) => s.node === node && s.mempool!.counters !== undefined);
+    if (mine.length < 2) continue;
+    const c = mine.map((s) => s.mempool!.counters!.evicted);
+    evictedByMetrics = (evictedByMetrics ?? 0) + Math.max(...c) - c[0]!;
+  }
   const capacityOf = (s: Sample): number => opts.capacity ?? s.mempool!.capacity;
   const maxSize = Math.max(0, ...samples.map((s) => s.mempool!.size));
   const capacity = Math.min(...samples.map(capacityOf), Number.POSITIVE_INFINITY);
@@ -184,10 +197,15 @@ export function checkBoundMempool(
         .reduce((n, b) => n + b.txIds.length, 0);
       return { rate: s.rate, perSlot: Math.round((txs / ((s.to - s.from) / slotMs)) * 100) / 100 };
     });
+  const viewerCounts = samples
+    .filter((s) => s.node === viewer && s.mempool!.counters !== undefined)
+    .map((s) => s.mempool!.counters!.included);
   const stats: MempoolStats = {
     maxSize,
     capacity: Number.isFinite(capacity) ? capacity : 0,
     evicted,
+    ...(evictedByMetrics === undefined ? {} : { evictedByMetrics }),
+    ...(viewerCounts.length < 2 ? {} : { includedByMetrics: Math.max(...viewerCounts) - viewerCounts[0]! }),
     saturatedBlocks: saturated.length,
     medianFill,
     throughput,
@@ -262,7 +280,8 @@ export function checkBoundMempool(
     }
   }
 
-  if ((opts.evictions ?? (ramp ? 'required' : 'allowed')) === 'required' && evicted === 0)
+  const anyEvicted = evicted > 0 || (evictedByMetrics ?? 0) > 0;
+  if ((opts.evictions ?? (ramp ? 'required' : 'allowed')) === 'required' && !anyEvicted)
     return { kind: 'no-evictions', stats };
 
   const fill = opts.fill ?? 0.8;
@@ -290,7 +309,10 @@ function statsLine(s: MempoolStats): string {
     s.medianFill === undefined
       ? 'no saturated blocks'
       : `median fill ${percent(s.medianFill)} of ${s.saturatedBlocks} saturated blocks`;
-  return `observed: max mempool ${s.maxSize}/${s.capacity}, ${s.evicted} evicted, ${fill}${tp}`;
+  const byMetrics = s.evictedByMetrics === undefined ? '' : ` (${s.evictedByMetrics} by /metrics)`;
+  const included =
+    s.includedByMetrics === undefined ? '' : `, ${s.includedByMetrics} txs included by /metrics`;
+  return `observed: max mempool ${s.maxSize}/${s.capacity}, ${s.evicted} evicted${byMetrics}, ${fill}${included}${tp}`;
 }
 
 /** Why the check failed. */

@@ -13,24 +13,32 @@ export interface MempoolWatch {
 }
 
 /**
- * Samples every node of `cluster` every `everyMs` ms (default 200) until stopped.
+ * Samples every node of `cluster` every `everyMs` ms (default 200) until stopped; with
+ * `counters`, also the node's tx counters from its metrics (when the adapter has them).
  *
  * @example
  * const watch = watchMempools(cluster, 200);
  * // … send txs …
  * await watch.stop();
  */
-export function watchMempools(cluster: StartedCluster, everyMs = 200): MempoolWatch {
+export function watchMempools(
+  cluster: StartedCluster,
+  everyMs = 200,
+  opts: { counters?: boolean } = {},
+): MempoolWatch {
   const ac = new AbortController();
   const rec = cluster.recording;
   // A loaded node answers slowly; a generous timeout keeps its samples instead of losing them.
   const req = { signal: ac.signal, timeoutMs: Math.max(3000, 4 * everyMs) };
   const sample = async (node: StartedNode): Promise<void> => {
     try {
+      const counters = opts.counters && node.client.txCounters ? node.client.txCounters(req) : undefined;
       const [info, mempool] = await Promise.all([
         node.client.info(req),
         node.client.mempool({ ...req, ids: true }),
       ]);
+      // The metrics' counters corroborate /mempool (evictions) and the blocks (included txs).
+      if (counters) mempool.counters = await counters;
       if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
     } catch (error) {
       // A node that does not answer is the observer's business (it records the failure);

@@ -187,7 +187,7 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
   const ac = new AbortController();
   const inFlight = new Set<Promise<void>>();
   const records: string[] = [];
-  const watch = watchMempools(cluster, p.watchEveryMs ?? 500);
+  const watch = watchMempools(cluster, p.watchEveryMs ?? 500, { counters: true });
 
   const settle = (
     wallet: Wallet,

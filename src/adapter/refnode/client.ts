@@ -18,9 +18,11 @@ import type {
   StateSnapshot,
   SubmitResult,
   SupplyInfo,
+  TxCounters,
   TxStatus,
   TxSummary,
 } from '../types.ts';
+import { parseTxCounters } from './metrics.ts';
 
 /** Options of {@link RefnodeClient}. */
 export interface RefnodeClientOptions {
@@ -295,6 +297,10 @@ export class RefnodeClient implements ChainClient {
     const { status, json } = await this.#call('GET', '/metrics', opts);
     if (status !== 200) throw this.#statusError('GET', '/metrics', status, json);
     return typeof json === 'string' ? json : JSON.stringify(json);
+  }
+
+  async txCounters(opts?: RequestOptions): Promise<TxCounters> {
+    return parseTxCounters(await this.metrics(opts));
   }
 
   async *blockFeed(signal: AbortSignal): AsyncIterable<FeedEvent> {
