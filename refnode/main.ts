@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * refnode: the reference proof-of-stake chain node of chainlab.
- * `node refnode/main.ts <genesis|run|tx> [flags]`; `--help` on any command lists its flags.
+ * `node refnode/main.ts <genesis|run|tx|blob> [flags]`; `--help` on any command lists its flags.
  */
 import { enableCompileCache } from 'node:module';
 

@@ -32,7 +32,7 @@ export { executors, mesh, slots, star, validators, wallets } from './cluster/top
 export type { DeployerName, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
 export { type StartedObserver, startObserver } from './observe/observer.ts';
 export { type FaultWindow, Recording, type TxRecord } from './observe/recording.ts';
-export { renderReport, type ReportOptions, writeReport } from './observe/report.ts';
+export { type ReportOptions, renderReport, writeReport } from './observe/report.ts';
 export { type Clock, systemClock } from './support/clock.ts';
 export {
   AdapterError,

@@ -38,6 +38,15 @@ export interface NodeConfig {
     /** default 4000 */
     maxTxs: number;
   };
+  /** Data availability (see refnode/README.md, "Data availability"). */
+  da: {
+    /** Largest blob payload `POST /da/blobs` accepts; default 512 KiB. */
+    maxBlobBytes: number;
+    /** How far from a channel's next sequence a published blob may be; default 16 (0 = exactly the next). */
+    maxSequenceGap: number;
+    /** Most blob certificates per block; default 128. */
+    maxCertificatesPerBlock: number;
+  };
   bugs: BugName[];
 }
 
@@ -118,6 +127,7 @@ export function resolveNodeConfig(
   const p2p = c.p2p ?? {};
   const mempool = c.mempool ?? {};
   const block = c.block ?? {};
+  const da = c.da ?? {};
   const rateLimit = api.rateLimit ?? {};
   const bugs = [...strings('bugs', c.bugs), ...(overrides.bugs ?? [])];
   for (const bug of bugs) {
@@ -152,6 +162,11 @@ export function resolveNodeConfig(
       maxNonceGap: int('mempool.maxNonceGap', mempool.maxNonceGap, 0, 1_000_000, 64),
     },
     block: { maxTxs: int('block.maxTxs', block.maxTxs, 0, 100_000, 4000) },
+    da: {
+      maxBlobBytes: int('da.maxBlobBytes', da.maxBlobBytes, 1, 1024 * 1024, 512 * 1024),
+      maxSequenceGap: int('da.maxSequenceGap', da.maxSequenceGap, 0, 1_000_000, 16),
+      maxCertificatesPerBlock: int('da.maxCertificatesPerBlock', da.maxCertificatesPerBlock, 0, 10_000, 128),
+    },
     bugs: [...new Set(bugs)] as BugName[],
   };
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), fields);

@@ -22,6 +22,7 @@ import {
 } from './chain/tx-check.ts';
 import { keyPairFromSeed } from './codec.ts';
 import type { NodeConfig } from './config.ts';
+import { DaService } from './da/da-service.ts';
 import { ConfigError } from './errors.ts';
 import { type Genesis, genesisHash, loadGenesis } from './genesis.ts';
 import { Mempool } from './mempool.ts';
@@ -76,6 +77,8 @@ export class RefNode implements AsyncDisposable {
   readonly verifyCache = new VerifyCache();
   readonly events = new EventEmitter<NodeEvents>();
   readonly publicKey: string;
+  /** Data availability: blob store, dispersal (executors), chunks and attestations (validators), retrieval. */
+  readonly da: DaService;
   readonly #store: BlockStore;
   readonly #key: ReturnType<typeof nodeKey>;
   readonly #rejected = new Map<string, { reason: RejectionCode; message: string }>();
@@ -116,12 +119,24 @@ export class RefNode implements AsyncDisposable {
       );
     }
     this.#store.genesisHash = hash;
+    this.da = new DaService({
+      role: config.role,
+      chainId: this.genesis.chainId,
+      dataDir: config.dataDir,
+      validators: this.genesis.validators,
+      executors: this.genesis.executors,
+      key: this.#key,
+      settings: config.da,
+      logger: logger.child({ component: 'da' }),
+      registry: this.metrics.registry,
+    });
     this.chain = new Chain({
       genesis: this.genesis,
       verifyCache: this.verifyCache,
       ignoreDrift: config.bugs.includes('ignore-drift'),
       mintOnPropose: config.bugs.includes('mint-on-propose'),
       loadBlock: (blockHash) => this.#store.getBlock(blockHash),
+      applyDa: (da, parent) => this.da.applyBlock(da, parent),
     });
   }
 
@@ -149,6 +164,11 @@ export class RefNode implements AsyncDisposable {
     let count = 0;
     for (const block of this.#store.canonicalBlocks()) {
       const outcome = this.chain.addBlock(block, { trusted: true });
+      if (outcome.kind === 'added')
+        this.da.onBestChainChange(
+          outcome.removed.map((node) => node.block),
+          outcome.joined.map((node) => node.block),
+        );
       if (outcome.kind !== 'added') {
         this.logger.error(
           { height: block.height, outcome },
@@ -180,6 +200,7 @@ export class RefNode implements AsyncDisposable {
       chainId: this.genesis.chainId,
       logger: this.logger.child({ component: 'p2p' }),
       registry: this.metrics.registry,
+      da: this.da.provider,
       sync: {
         status: () => ({
           height: this.chain.height,
@@ -204,7 +225,12 @@ export class RefNode implements AsyncDisposable {
     });
     network.subscribe('blocks', (data, from) => this.#onGossipBlock(data, from));
     network.subscribe('txs', (data) => this.#onGossipTxs(data));
-    network.subscribe('da', () => 'ignore');
+    network.subscribe('da', (data) => this.da.onGossip(data));
+    this.da.attach({
+      sendChunk: (peer, message) => network.sendChunk(peer, message),
+      fetchChunk: (peer, id, index) => network.fetchChunk(peer, id, index),
+      publish: (data) => network.publish('da', data),
+    });
     if (!config.bugs.includes('no-sync')) {
       this.#sync = new BlockSync({
         network,
@@ -293,6 +319,8 @@ export class RefNode implements AsyncDisposable {
       proof,
       this.mempool.candidates(this.chain.tipState),
       this.config.block.maxTxs,
+      undefined,
+      this.da.select(this.chain.tipChannels),
     );
     for (const { tx, reason } of dropped) {
       this.mempool.remove(tx.id);
@@ -317,9 +345,10 @@ export class RefNode implements AsyncDisposable {
         height: block.height,
         hash: block.hash,
         txs: block.txs.length,
+        blobs: block.da.length,
         ms: Math.round(performance.now() - started),
       },
-      `slot ${slot}: proposed block ${block.height} (${block.txs.length} txs)`,
+      `slot ${slot}: proposed block ${block.height} (${block.txs.length} txs${block.da.length > 0 ? `, ${block.da.length} blob certificates` : ''})`,
     );
     this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'out' });
     this.#network
@@ -405,6 +434,10 @@ export class RefNode implements AsyncDisposable {
         if (this.chain.includedHeight(tx.id) === undefined) this.#admit(tx, 'reorg');
       }
     }
+    this.da.onBestChainChange(
+      removed.map((node) => node.block),
+      joined.map((node) => node.block),
+    );
     this.#updateHeightMetrics();
     for (const node of joined) this.events.emit('block', blockSummary(node.block));
   }
@@ -647,6 +680,7 @@ export class RefNode implements AsyncDisposable {
       } catch (error) {
         this.logger.warn({ err: (error as Error).message }, 'stopping p2p failed');
       }
+      await this.da.stop();
       this.#store.close();
       this.events.removeAllListeners();
     })();

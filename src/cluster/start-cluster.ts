@@ -313,6 +313,12 @@ class RunningCluster implements StartedCluster {
   resume(ref: NodeRef): Promise<void> {
     return this.node(ref).resume();
   }
+  disconnect(ref: NodeRef): Promise<void> {
+    return this.node(ref).disconnect();
+  }
+  connect(ref: NodeRef): Promise<void> {
+    return this.node(ref).connect();
+  }
 
   defer(resource: AsyncDisposable): void {
     this.#deferred.push(resource);

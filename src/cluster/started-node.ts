@@ -191,6 +191,38 @@ export class ClusterNode implements StartedNode {
     );
   }
 
+  /** Takes the node off the cluster network; records a `disconnect` window until `connect`. */
+  disconnect(): Promise<void> {
+    return this.#network('disconnect', async (runtime) => {
+      await runtime.disconnect();
+      this.#openWindow('disconnect');
+      this.#ctx.recording()?.nodeEvent(this.name, 'disconnected');
+    });
+  }
+
+  /** Puts a disconnected node back on the cluster network. */
+  connect(): Promise<void> {
+    return this.#network('connect', async (runtime) => {
+      await runtime.connect();
+      this.#ctx.recording()?.nodeEvent(this.name, 'connected');
+      this.#closeWindow();
+    });
+  }
+
+  /** Both network actions need the `disconnect` capability and a runtime that implements it. */
+  #network(
+    action: 'disconnect' | 'connect',
+    fn: (runtime: Required<Pick<RunningNode, 'disconnect' | 'connect'>>) => Promise<void>,
+  ): Promise<void> {
+    const runtime = this.#runtime;
+    const refusal =
+      this.#refusal('disconnect') ??
+      (runtime.disconnect && runtime.connect ? undefined : new CapabilityError('disconnect', this.#ctx.deployer));
+    if (refusal) return Promise.reject(refusal);
+    const network = { disconnect: () => runtime.disconnect!(), connect: () => runtime.connect!() };
+    return this.#serial(() => this.#wrap(action, () => fn(network)));
+  }
+
   /** Closes the client (cluster dispose). */
   async close(): Promise<void> {
     this.#closeWindow();

@@ -34,6 +34,10 @@ export interface StartedNode {
   /** Freeze the node (SIGSTOP); records a `pause` window until `resume`. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** Takes the node off the cluster network (deployers with the `disconnect` capability: docker). Records a `disconnect` window until `connect`. */
+  disconnect(): Promise<void>;
+  /** Puts a disconnected node back on the cluster network. */
+  connect(): Promise<void>;
   /** Last lines of the node's log ('' for attached nodes). */
   logTail(lines?: number): Promise<string>;
 }
@@ -71,6 +75,8 @@ export interface StartedCluster extends AsyncDisposable {
   kill(ref: NodeRef): Promise<void>;
   pause(ref: NodeRef): Promise<void>;
   resume(ref: NodeRef): Promise<void>;
+  disconnect(ref: NodeRef): Promise<void>;
+  connect(ref: NodeRef): Promise<void>;
   /** Registers something to dispose with the cluster (background workloads); runs before nodes stop. */
   defer(resource: AsyncDisposable): void;
   /** Stops observation and every node, removes dirs. Idempotent. */

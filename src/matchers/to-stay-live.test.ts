@@ -223,3 +223,20 @@ describe('toStayLive', () => {
     expect(judge(again)).toEqual(judge(rec));
   });
 });
+
+describe('checkStayLive under chaos', () => {
+  test('an executor at full pace while every validator sits in a fault grace is not "too fast"', () => {
+    // Short restarts of every validator every 10 s: each pace window overlaps all their graces.
+    const faults = [1000, 11_000, 21_000, 31_000].flatMap((t) =>
+      ['val-0', 'val-1', 'val-2'].map((v) => ({
+        kind: 'restart',
+        nodes: [v],
+        start: t,
+        end: t + 200,
+        description: `restart(${v})`,
+      })),
+    );
+    const v = judge(simulateHistory({ durationMs: 40_000, nodes: healthy, faults }));
+    expect(v.kind).toBe('live');
+  });
+});

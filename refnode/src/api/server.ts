@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isRejection, type Rejection } from '../chain/tx-check.ts';
+import { CHANNEL_NAME } from '../da/blob.ts';
+import type { DaErrorCode } from '../da/errors.ts';
 import type { RefNode } from '../node.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
@@ -36,6 +38,26 @@ function statusOf(rejection: Rejection): number {
       return 409;
     case 'mempool_full':
       return 503;
+    default:
+      return 400;
+  }
+}
+
+/** HTTP status of each DA refusal code. */
+function daStatusOf(code: DaErrorCode | 'wrong_role'): number {
+  switch (code) {
+    case 'too_large':
+      return 413;
+    case 'bad_order':
+      return 409;
+    case 'wrong_role':
+      return 403;
+    case 'not_found':
+      return 404;
+    case 'unavailable':
+      return 503;
+    case 'inconsistent':
+      return 502;
     default:
       return 400;
   }
@@ -92,6 +114,7 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       peerIds: node.peers(),
       p2p: node.network?.addresses ?? [],
       publicKey: node.publicKey,
+      da: node.da.info(),
     };
   };
 
@@ -236,14 +259,53 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       },
     },
     {
-      pattern: /^\/da\/blobs(\/[^/]+)?$/,
-      name: 'da',
+      pattern: /^\/da\/blobs$/,
+      name: 'da_publish',
       methods: {
-        GET: () => {
-          throw new HttpError(501, 'not_implemented', 'data availability comes in a later version');
+        POST: async (req) => {
+          const body = await readJson(req, api.maxBodyBytes);
+          const result = node.da.submit(body);
+          if ('code' in result) throw new HttpError(daStatusOf(result.code), result.code, result.message);
+          return [result.duplicate ? 200 : 202, result];
         },
-        POST: () => {
-          throw new HttpError(501, 'not_implemented', 'data availability comes in a later version');
+      },
+    },
+    {
+      pattern: /^\/da\/blobs\/([^/]+)$/,
+      name: 'da_blob',
+      methods: {
+        GET: async (_req, url, [id]) => {
+          if (!/^[0-9a-f]{64}$/.test(id!))
+            throw new HttpError(400, 'bad_id', `blob id must be 64 lowercase hex chars, got ${JSON.stringify(id).slice(0, 80)}`);
+          const status = node.da.status(id!);
+          if (status === undefined) throw new HttpError(404, 'not_found', `no blob ${id} known to ${node.config.nodeId}`);
+          const wantData = url.searchParams.get('data');
+          if (wantData !== null && wantData !== '0' && wantData !== '1')
+            throw new HttpError(400, 'bad_query', `data must be 0 or 1, got ${JSON.stringify(wantData).slice(0, 40)}`);
+          if (wantData !== '1') return status;
+          try {
+            return { ...status, data: (await node.da.data(id!)).toString('base64') };
+          } catch (error) {
+            const code = (error as { code?: DaErrorCode }).code ?? 'unavailable';
+            throw new HttpError(daStatusOf(code), code, (error as Error).message);
+          }
+        },
+      },
+    },
+    {
+      pattern: /^\/da\/channels\/([^/]+)$/,
+      name: 'da_channel',
+      methods: {
+        GET: (_req, _url, [name]) => {
+          if (!CHANNEL_NAME.test(name!))
+            throw new HttpError(400, 'bad_channel', `channel must be 1–64 chars of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(name).slice(0, 80)}`);
+          const included = node.chain.tipChannels.get(name!);
+          return {
+            channel: name,
+            owner: included?.owner ?? null,
+            next: included?.next ?? 0,
+            ...(node.config.role === 'executor' ? { nextAccepted: node.da.channel(name!)?.next ?? 0 } : {}),
+          };
         },
       },
     },

@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { sign, verify } from 'node:crypto';
 import { privateKeyFromSeed, publicKeyFromAddress } from '../codec.ts';
+import type { DaBlockFault } from '../da/block-rules.ts';
+import { ChannelBook } from '../da/channels.ts';
 import { type Genesis, genesisHash } from '../genesis.ts';
 import { type Block, type BlockHeader, daRoot, headerHash, txRoot, zeroHash } from './block.ts';
 import { LedgerState } from './ledger.ts';
@@ -19,6 +21,7 @@ export type BlockRejectionReason =
   | 'future_block'
   | 'bad_tx_root'
   | 'bad_da_root'
+  | 'bad_da'
   | 'bad_state_root'
   | 'bad_tx'
   | 'finality_violation';
@@ -32,6 +35,8 @@ export interface ChainNode {
   block: Block;
   /** Ledger after this block; dropped for old blocks (see `stateRetention`). */
   state: LedgerState | undefined;
+  /** DA channel owners and next sequences after this block (kept with `state`). */
+  channels: ChannelBook | undefined;
 }
 
 /** What adding a block did. */
@@ -63,6 +68,12 @@ export interface ChainOptions {
   stateRetention?: number;
   /** Reads a block body no longer in memory (from disk). */
   loadBlock?: (hash: string) => Block | undefined;
+  /**
+   * The data-availability block rule: checks a block's certificates on top of its parent's
+   * channel state and returns the state after it, or the fault (`bad_da`). Default: blocks
+   * must carry no certificates.
+   */
+  applyDa?: (da: readonly unknown[], parent: ChannelBook) => { book: ChannelBook } | DaBlockFault;
 }
 
 const zeroSig = '0'.repeat(128);
@@ -113,7 +124,15 @@ export class Chain {
       daRoot: daRoot([]),
     };
     const block: Block = { ...header, hash: genesisHash(options.genesis), sig: zeroSig, txs: [], da: [] };
-    this.genesisNode = { hash: block.hash, parent: zeroHash, height: 0, slot: 0, block, state };
+    this.genesisNode = {
+      hash: block.hash,
+      parent: zeroHash,
+      height: 0,
+      slot: 0,
+      block,
+      state,
+      channels: new ChannelBook(),
+    };
     this.#insert(this.genesisNode);
     this.#canonical.push(block.hash);
     this.#best = this.genesisNode;
@@ -135,6 +154,17 @@ export class Chain {
   /** Ledger at the tip of the best chain. */
   get tipState(): LedgerState {
     return this.#best.state!;
+  }
+
+  /** DA channel state at the tip of the best chain. */
+  get tipChannels(): ChannelBook {
+    return this.#best.channels!;
+  }
+
+  /** The data-availability rule for a block's certificates on top of `parent` (see ChainOptions.applyDa). */
+  #applyDa(da: readonly unknown[], parent: ChannelBook): { book: ChannelBook } | DaBlockFault {
+    if (this.#options.applyDa) return this.#options.applyDa(da, parent);
+    return da.length === 0 ? { book: parent } : { reason: 'bad_da', message: 'this chain takes no DA certificates' };
   }
 
   /** Current slot by the wall clock (negative before genesis). */
@@ -212,6 +242,7 @@ export class Chain {
     candidates: Iterable<BlockTx>,
     maxTxs: number,
     parentHash?: string,
+    certificates: readonly unknown[] = [],
   ): {
     block: Block;
     state: LedgerState;
@@ -230,6 +261,8 @@ export class Chain {
       else dropped.push({ tx, reason: failure });
     }
     if (this.#options.mintOnPropose) state.mint(key.publicKey, 1);
+    // Certificates the rule refuses (a pool bug) are left out rather than spoiling the block.
+    const da = 'book' in this.#applyDa(certificates, parent.channels ?? new ChannelBook()) ? [...certificates] : [];
     const header: BlockHeader = {
       parent: parent.hash,
       height: parent.height + 1,
@@ -239,7 +272,7 @@ export class Chain {
       proof,
       txRoot: txRoot(txs.map((tx) => tx.id)),
       stateRoot: state.root(),
-      daRoot: daRoot([]),
+      daRoot: daRoot(da),
     };
     const hash = headerHash(header);
     const block: Block = {
@@ -247,7 +280,7 @@ export class Chain {
       hash,
       sig: sign(null, Buffer.from(hash, 'hex'), key.secret).toString('hex'),
       txs,
-      da: [],
+      da,
     };
     return { block, state, dropped };
   }
@@ -324,6 +357,10 @@ export class Chain {
     }
     if (block.daRoot !== daRoot(block.da))
       return invalid('bad_da_root', 'daRoot does not match the certificates');
+    if (parent.channels === undefined)
+      return invalid('finality_violation', `channel state of parent ${parent.height} is no longer kept`);
+    const da = this.#applyDa(block.da, parent.channels);
+    if ('reason' in da) return invalid('bad_da', da.message);
     if (block.txRoot !== txRoot(block.txs.map((tx) => tx?.id)))
       return invalid('bad_tx_root', 'txRoot does not match the tx ids');
     let state = options.state;
@@ -358,6 +395,7 @@ export class Chain {
       slot: block.slot,
       block,
       state,
+      channels: da.book,
     };
     this.#insert(node);
     if (node.height <= this.#best.height)

@@ -1,6 +1,7 @@
-/** The refnode command line: `genesis`, `run`, `tx`, and `--help` for each. */
+/** The refnode command line: `genesis`, `run`, `tx`, `blob`, and `--help` for each. */
 
 import { isRefnodeError, UsageError } from '../errors.ts';
+import { blobCommand, blobFlags } from './blob-command.ts';
 import { renderHelp } from './flags.ts';
 import { genesisCommand, genesisFlags } from './genesis-command.ts';
 import { runCommand, runFlags } from './run-command.ts';
@@ -27,6 +28,12 @@ const commands = {
     flags: txFlags,
     run: txCommand,
   },
+  blob: {
+    usage: 'node refnode/main.ts blob --wallets FILE --from I --channel C --data-file F [--sequence N]',
+    description: 'Prints a signed blob as the JSON body for POST /da/blobs (executors).',
+    flags: blobFlags,
+    run: blobCommand,
+  },
 } as const;
 
 const globalHelp = `usage: node refnode/main.ts <command> [flags]
@@ -35,6 +42,7 @@ commands:
   genesis   write a genesis set (genesis.json, wallets.json, node-<i>.json)
   run       run one node from its config file
   tx        print a signed transfer for POST /txs
+  blob      print a signed data-availability blob for POST /da/blobs
 
 Run \`node refnode/main.ts <command> --help\` for a command's flags.`;
 

@@ -40,7 +40,6 @@ export interface BlobHeader {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Allowed channel names. */
 export const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const blobFields = new Set(['chainId', 'channel', 'owner', 'sequence', 'data', 'sig']);
@@ -156,12 +155,13 @@ export function checkBlob(raw: unknown, chainId: string, maxBlobBytes: number): 
       code: 'too_large',
       message: `data is about ${Math.floor((b.data.length * 3) / 4)} bytes; at most ${maxBlobBytes} allowed`,
     };
-  if (b.data.length === 0 || !BASE64.test(b.data))
+  // Buffer.from skips bad characters silently; re-encoding must give the input back exactly.
+  const data = Buffer.from(b.data, 'base64');
+  if (b.data.length === 0 || data.toString('base64') !== b.data)
     return {
       code: 'malformed',
       message: 'data must be non-empty standard base64 (A-Z a-z 0-9 + /, = padding)',
     };
-  const data = Buffer.from(b.data, 'base64');
   if (data.length > maxBlobBytes)
     return { code: 'too_large', message: `data is ${data.length} bytes; at most ${maxBlobBytes} allowed` };
   if (typeof b.sig !== 'string' || !HEX128.test(b.sig))

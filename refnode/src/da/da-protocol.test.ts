@@ -9,11 +9,11 @@ import { createLibp2p } from 'libp2p';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaClient, serveDa } from '../p2p/da-protocol.ts';
 import { peerIdFromSecretKey, privateKeyFromSecretKey } from '../p2p/identity.ts';
 import { blobId, createBlobSigner, dataHash } from './blob.ts';
 import { verifyCertificate } from './certificate.ts';
 import { encodeBlob } from './chunks.ts';
-import { DaClient, serveDa } from './da-protocol.ts';
 import { DaService } from './da-service.ts';
 import { testKey, testValidators } from './test-keys.ts';
 

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { DaProvider } from '../p2p/da-protocol.ts';
 import { DEFAULT_MAX_BLOB_BYTES } from './blob.ts';
 import { applyBlockCertificates, type DaBlockFault } from './block-rules.ts';
 import { type Attestation, type Certificate, verifyCertificate } from './certificate.ts';
@@ -8,7 +9,6 @@ import { CertificatePool, DEFAULT_MAX_CERTIFICATES_PER_BLOCK } from './certifica
 import { ChannelBook } from './channels.ts';
 import { ChunkHolder } from './chunk-holder.ts';
 import type { Chunk } from './chunks.ts';
-import type { DaProvider } from './da-protocol.ts';
 import { type Accepted, BlobDisperser } from './disperser.ts';
 import { DaError, type DaRejection } from './errors.ts';
 import { createDaMetrics, type DaMetrics } from './metrics.ts';
@@ -295,7 +295,8 @@ export class DaService {
         const certificate = raw as Certificate;
         this.#included.set(certificate.id, { height: block.height, blockHash: block.hash });
         this.pool.remove(certificate.id);
-        if (this.store.getBlob(certificate.id)?.certificate === undefined) this.store.putCertificate(certificate);
+        if (this.store.getBlob(certificate.id)?.certificate === undefined)
+          this.store.putCertificate(certificate);
         this.#disperser?.noteBlob(certificate.header);
         if (!moved.delete(certificate.id)) this.metrics.blobsIncluded.inc();
       }

@@ -10,6 +10,10 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Attestation } from '../da/certificate.ts';
+import type { Chunk } from '../da/chunks.ts';
+import type { ChunkMessage } from '../da/transport.ts';
+import { DaClient, type DaProvider, serveDa } from './da-protocol.ts';
 import { isP2pError, messageOf, P2pError, shortPeer } from './errors.ts';
 import { gossipOptions, IgnoreTracker, MAX_GOSSIP_MESSAGE_BYTES, TOPICS, topicName } from './gossip.ts';
 import { privateKeyFromSecretKey } from './identity.ts';
@@ -61,6 +65,8 @@ export interface NetworkOptions {
   logger: Logger;
   registry: Registry;
   sync: SyncProvider;
+  /** What this node serves over the DA protocol (`/refnode/<chainId>/da/1`); not served when absent. */
+  da?: DaProvider;
   /** Stop dialing learned peers once this many are connected (configured peers are always dialed). Default 32. */
   maxPeers?: number;
   /** Deadline of one sync or peer-exchange request, in ms. Default 10000. */
@@ -84,6 +90,10 @@ export interface Network {
   blocksByHeight(peer: string, from: number, to: number): Promise<Uint8Array[]>;
   /** Asks a peer for one encoded block; undefined when the peer does not have it. */
   blockByHash(peer: string, hash: string): Promise<Uint8Array | undefined>;
+  /** Hands a validator its chunk of a blob; its attestation, or a DaError when it refuses the chunk. */
+  sendChunk(peer: string, message: ChunkMessage): Promise<Attestation>;
+  /** Asks a peer for a chunk of a blob; undefined when it does not hold it. */
+  fetchChunk(peer: string, blobId: string, index: number): Promise<Chunk | undefined>;
   /** Listens for peer connects/disconnects; returns the unsubscribe function. */
   onPeer(listener: (peer: string, event: 'connect' | 'disconnect') => void): () => void;
   /** Stops libp2p and every timer; idempotent. */
@@ -163,6 +173,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     });
     await serveSync(libp2p, chainId, options.sync, metrics, logger, timeoutMs);
     await servePeerExchange(libp2p, chainId, timeoutMs);
+    if (options.da) await serveDa(libp2p, chainId, options.da, timeoutMs, options.da.countRequest);
     await libp2p.start();
   } catch (error) {
     await Promise.resolve(libp2p?.stop()).catch(() => undefined);
@@ -185,6 +196,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
       ? []
       : node.getPeers().map((peer) => [peer.toString(), pubsub.getScore(peer.toString())]);
   const sync = new SyncClient(node, chainId, metrics, timeoutMs, stopController.signal);
+  const da = new DaClient(node, chainId, timeoutMs, stopController.signal, options.da?.countRequest);
   const keeper = new PeerKeeper(node, { configured: options.peers, maxPeers, logger, metrics });
   const listeners = new Set<(peer: string, event: 'connect' | 'disconnect') => void>();
   const rejectsLogged = new Map<string, number>();
@@ -350,6 +362,8 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     status: (peer) => sync.status(peer),
     blocksByHeight: (peer, from, to) => sync.blocksByHeight(peer, from, to),
     blockByHash: (peer, hash) => sync.blockByHash(peer, hash),
+    sendChunk: (peer, message) => da.sendChunk(peer, message),
+    fetchChunk: (peer, blobId, index) => da.fetchChunk(peer, blobId, index),
     onPeer(listener) {
       listeners.add(listener);
       return () => {

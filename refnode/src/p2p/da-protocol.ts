@@ -1,10 +1,10 @@
 import type { Libp2p } from '@libp2p/interface';
-import { messageOf, P2pError, shortPeer } from '../p2p/errors.ts';
-import { errorAnswer, exchange, expectOk, jsonBytes, parseJsonFrame, serve } from '../p2p/wire.ts';
-import type { Attestation } from './certificate.ts';
-import type { Chunk } from './chunks.ts';
-import { DaError, type DaRejection, daErrorCodes } from './errors.ts';
-import type { ChunkMessage } from './transport.ts';
+import type { Attestation } from '../da/certificate.ts';
+import type { Chunk } from '../da/chunks.ts';
+import { DaError, type DaRejection, daErrorCodes } from '../da/errors.ts';
+import type { ChunkMessage } from '../da/transport.ts';
+import { messageOf, P2pError, shortPeer } from './errors.ts';
+import { errorAnswer, exchange, expectOk, jsonBytes, parseJsonFrame, serve } from './wire.ts';
 
 /*
  * Wire format of /refnode/<chainId>/da/1, one request per stream, every frame varint

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type FlagSpec, parseFlags } from '../cli/flags.ts';
+import { CHANNEL_NAME, createBlobSigner } from '../da/blob.ts';
 import { UsageError } from '../errors.ts';
 import type { Wallet } from '../genesis.ts';
-import { CHANNEL_NAME, createBlobSigner } from './blob.ts';
+import { type FlagSpec, parseFlags } from './flags.ts';
 
 export const blobFlags: FlagSpec[] = [
   { name: 'wallets', type: 'string', required: true, help: 'wallets.json written by genesis' },

@@ -1,0 +1,52 @@
+/**
+ * The same scenario on every deployer, parametrized rather than copied: a validator
+ * restarted under load must leave the cluster live, every tx included, the nodes converged
+ * and supply conserved — on local processes and on Docker containers alike. Network
+ * disconnect is offered only where the deployer can do it, and refused at once elsewhere.
+ */
+import { describe, expect } from 'vitest';
+import { dockerAvailability } from '../src/cluster/docker/docker-client.ts';
+import { CapabilityError, createClusterTest, transactions } from '../src/vitest.ts';
+
+const docker = await dockerAvailability();
+const deployers = [
+  { name: 'local', skip: undefined },
+  { name: 'docker', skip: docker.available ? undefined : docker.reason },
+] as const;
+
+for (const deployer of deployers) {
+  if (deployer.skip) console.warn(`chainlab: skipping the ${deployer.name} deployer tests: ${deployer.skip}`);
+  const test = createClusterTest({ validators: 4, wallets: 20 }, { deployer: deployer.name });
+
+  describe.skipIf(deployer.skip !== undefined)(`on the ${deployer.name} deployer`, () => {
+    test('a validator restarted under load: live, every tx included, converged, supply conserved', async ({
+      cluster,
+      background,
+    }) => {
+      const load = await background(transactions({ rate: 10, users: 5 }));
+      await cluster.restart('val-2');
+      await expect(cluster).toStayLive({ for: 8_000 });
+      await load.stop();
+      await expect(cluster).toIncludeAll(load, { within: 20_000 });
+      await expect(cluster).toConverge({ within: 20_000 });
+      await expect(cluster).toConserveSupply();
+      expect(cluster.recording.faults.map((f) => f.description)).toEqual(['restart(val-2)']);
+    });
+
+    test('network disconnect is recorded where the deployer can do it, refused at once where not', async ({
+      cluster,
+    }) => {
+      if (!cluster.deployer.capabilities.has('disconnect')) {
+        const error = await cluster.disconnect('val-3').catch((e: unknown) => e);
+        expect(CapabilityError.is(error)).toBe(true);
+        expect((error as CapabilityError).message).toContain(`the ${deployer.name} deployer cannot disconnect`);
+        return;
+      }
+      await cluster.disconnect('val-3');
+      await cluster.connect('val-3');
+      expect(cluster.recording.faults.at(-1)).toMatchObject({ kind: 'disconnect', nodes: ['val-3'] });
+      expect(cluster.recording.faults.at(-1)?.end).toBeGreaterThan(cluster.recording.faults.at(-1)!.start);
+      await expect(cluster).toConverge({ within: 30_000 });
+    });
+  });
+}
