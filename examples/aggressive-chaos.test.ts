@@ -42,7 +42,9 @@ test('stays live under validator restarts, converges after the last one, never r
   );
   onTestFailed(() => console.log(`chaos that ran: ${running.summary()}`));
 
-  await expect(cluster).toStayLive({ since, for: profile.chaosMs });
+  // A restarted node must be back in step within the seed's 15 s per-target cooldown:
+  // restart and sync run on wall-clock time, so this bound is not scaled with the profile.
+  await expect(cluster).toStayLive({ since, for: profile.chaosMs, graceMs: 15_000 });
   await running.stop();
   await load.stop();
   expect(running.executed.length, 'the chaos ran too few restarts to mean anything').toBeGreaterThanOrEqual(

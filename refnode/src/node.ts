@@ -624,7 +624,8 @@ export class RefNode implements AsyncDisposable {
     return accepted > 0 ? 'accept' : 'ignore';
   }
 
-  #flushTxs(): void {
+  /** Gossips the outbox (and, now and then, stale pending txs); resolves when every publish settled. */
+  #flushTxs(): Promise<unknown> {
     const now = Date.now();
     if (
       now - this.#lastRebroadcast >= rebroadcastEveryMs &&
@@ -641,16 +642,20 @@ export class RefNode implements AsyncDisposable {
         this.#outbox.push(...stale);
       }
     }
-    if (this.#outbox.length === 0 || this.#network === undefined) return;
+    if (this.#outbox.length === 0 || this.#network === undefined) return Promise.resolve();
     const outbox = this.#outbox;
     this.#outbox = [];
+    const published: Promise<void>[] = [];
     for (let i = 0; i < outbox.length; i += maxTxsPerGossip) {
       const chunk = outbox.slice(i, i + maxTxsPerGossip).map(({ id: _id, ...tx }) => tx);
       this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'out' });
-      this.#network.publish('txs', Buffer.from(JSON.stringify(chunk))).catch((error: Error) => {
-        this.logger.warn({ err: error.message, txs: chunk.length }, 'publishing txs failed');
-      });
+      published.push(
+        this.#network.publish('txs', Buffer.from(JSON.stringify(chunk))).catch((error: Error) => {
+          this.logger.warn({ err: error.message, txs: chunk.length }, 'publishing txs failed');
+        }),
+      );
     }
+    return Promise.all(published);
   }
 
   /** Status of a tx: included on the best chain, pending, rejected (recently) or unknown. */
@@ -675,6 +680,9 @@ export class RefNode implements AsyncDisposable {
       clearTimeout(this.#slotTimer);
       clearInterval(this.#flushTimer);
       this.#sync?.stop();
+      // Txs accepted since the last flush (the API answered 202 for them) would be lost
+      // with the mempool: hand them to peers before the network goes.
+      await this.#flushTxs();
       try {
         await this.#network?.stop();
       } catch (error) {
