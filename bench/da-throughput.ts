@@ -32,13 +32,27 @@ const txRate = Number(values['tx-rate']);
 const seconds = Number(values.seconds);
 const slotMs = Number(values['slot-ms']);
 
-await using set = await writeGenesis({ validators: 4, executors: 2, wallets: 20, slotMs, activeSlotCoeff: 0.5, securityParam: 10, seed: 'da-bench' });
+await using set = await writeGenesis({
+  validators: 4,
+  executors: 2,
+  wallets: 20,
+  slotMs,
+  activeSlotCoeff: 0.5,
+  securityParam: 10,
+  seed: 'da-bench',
+});
 const nodes: RunningNode[] = [];
 for (let i = 0; i < 6; i++) nodes.push(await set.start(i)); // one at a time: cold starts compete for CPU
-await waitFor(async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.peers >= 5), 30_000, 'full mesh');
+await waitFor(
+  async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.peers >= 5),
+  30_000,
+  'full mesh',
+);
 const executors = [nodes[4]!, nodes[5]!];
 const validators = nodes.slice(0, 4);
-console.error(`cluster up (4 validators + 2 executors); offering ${blobRate} blobs/s of ${blobBytes} bytes + ${txRate} tx/s for ${seconds} s`);
+console.error(
+  `cluster up (4 validators + 2 executors); offering ${blobRate} blobs/s of ${blobBytes} bytes + ${txRate} tx/s for ${seconds} s`,
+);
 
 const owners = [set.wallets[18]!, set.wallets[19]!];
 const blobSigners = owners.map((o) => createBlobSigner(o.secretKey));
@@ -48,7 +62,14 @@ const nonces = new Array<number>(18).fill(0);
 let txCursor = 0;
 const nextTx = (): SignedTx => {
   const from = txCursor++ % 18;
-  return txSigners[from]!({ chainId: set.chainId, from: set.wallets[from]!.address, to: set.wallets[(from + 1) % 18]!.address, amount: 1, fee: 1, nonce: nonces[from]!++ });
+  return txSigners[from]!({
+    chainId: set.chainId,
+    from: set.wallets[from]!.address,
+    to: set.wallets[(from + 1) % 18]!.address,
+    amount: 1,
+    fee: 1,
+    nonce: nonces[from]!++,
+  });
 };
 
 /** JSON over HTTP with a deadline, so one stuck request cannot hang the benchmark. */
@@ -89,7 +110,9 @@ const poller = (async () => {
     ).catch(() => undefined);
     if (Date.now() - lastReport > 5000) {
       lastReport = Date.now();
-      console.error(`t=${((Date.now() - startedAt) / 1000).toFixed(0)}s accepted ${blobs.length}, certified ${blobs.length - blobs.filter((b) => b.certifiedAt === undefined).length}, refused ${blobsRefused}`);
+      console.error(
+        `t=${((Date.now() - startedAt) / 1000).toFixed(0)}s accepted ${blobs.length}, certified ${blobs.length - blobs.filter((b) => b.certifiedAt === undefined).length}, refused ${blobsRefused}`,
+      );
     }
     await new Promise((ok) => setTimeout(ok, 250));
   }
@@ -111,26 +134,41 @@ while (Date.now() - startedAt < seconds * 1000) {
       continue;
     }
     inFlight[channel]!++;
-    const body = blobSigners[channel]!({ chainId: set.chainId, channel: `bench-${channel}`, owner: owners[channel]!.address, sequence: sequences[channel]!++, data: randomBytes(blobBytes) });
+    const body = blobSigners[channel]!({
+      chainId: set.chainId,
+      channel: `bench-${channel}`,
+      owner: owners[channel]!.address,
+      sequence: sequences[channel]!++,
+      data: randomBytes(blobBytes),
+    });
     const sentAt = Date.now();
     track(
-      call(executors[channel]!, '/da/blobs', body).then((res) => {
-        if (res.status === 202) blobs.push({ id: res.body.id, channel, sentAt });
-        else {
-          blobsRefused++;
-          if (blobsRefused <= 3) console.error(`blob refused: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-        }
-      }, () => blobsRefused++).finally(() => inFlight[channel]!--),
+      call(executors[channel]!, '/da/blobs', body)
+        .then(
+          (res) => {
+            if (res.status === 202) blobs.push({ id: res.body.id, channel, sentAt });
+            else {
+              blobsRefused++;
+              if (blobsRefused <= 3)
+                console.error(`blob refused: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+            }
+          },
+          () => blobsRefused++,
+        )
+        .finally(() => inFlight[channel]!--),
     );
   }
   if (txCredit >= 1) {
     const batch = Array.from({ length: Math.floor(txCredit) }, nextTx);
     txCredit -= batch.length;
     track(
-      call(validators[tick % 4]!, '/txs', batch).then((res) => {
-        txsSent += batch.length;
-        txsRefused += (res.body.results as { error?: unknown }[]).filter((r) => r.error).length;
-      }, () => (txsRefused += batch.length)),
+      call(validators[tick % 4]!, '/txs', batch).then(
+        (res) => {
+          txsSent += batch.length;
+          txsRefused += (res.body.results as { error?: unknown }[]).filter((r) => r.error).length;
+        },
+        () => (txsRefused += batch.length),
+      ),
     );
   }
   tick++;
@@ -141,7 +179,8 @@ await Promise.all(inflight);
 const endedAt = Date.now();
 // Let the last blobs certify and land (at most 15 s).
 const settleUntil = Date.now() + 15_000;
-while (Date.now() < settleUntil && blobs.some((b) => b.certifiedAt === undefined)) await new Promise((ok) => setTimeout(ok, 250));
+while (Date.now() < settleUntil && blobs.some((b) => b.certifiedAt === undefined))
+  await new Promise((ok) => setTimeout(ok, 250));
 polling = false;
 await poller;
 await new Promise((ok) => setTimeout(ok, 3000));

@@ -17,9 +17,9 @@ export interface ScenarioProfile {
   /** Slot schedule of every example cluster. */
   slots: { slotMs: number; activeSlotCoeff: number; securityParam: number };
   /**
-   * Cluster options every example shares: the slot schedule, and readiness once every
-   * node has a peer and has finalized a block, so scenarios judge a running chain rather
-   * than its boot.
+   * Cluster options every example shares: the slot schedule, readiness once every node
+   * has a peer and has finalized a block (scenarios judge a running chain, not its boot),
+   * and a 120 s start timeout.
    */
   cluster: ClusterOptions;
   /** Load progression: length of each rate step. Full 60 s. */
@@ -83,7 +83,13 @@ export function scenarioProfile(env: NodeJS.ProcessEnv = process.env): ScenarioP
   const factor = base.chaosMs / FULL_CHAOS_MS;
   return {
     ...base,
-    cluster: { ...base.slots, ready: Ready.forAll([Ready.forPeers(1), Ready.forFinalizedHeight(1)]) },
+    cluster: {
+      ...base.slots,
+      ready: Ready.forAll([Ready.forPeers(1), Ready.forFinalizedHeight(1)]),
+      // Six nodes (or containers) booting on a shared 2-core machine can take a minute;
+      // this bounds the start only, never what a scenario judges.
+      startTimeoutMs: 120_000,
+    },
     scaleChaos: (fullMs) => Math.round(fullMs * factor),
     // Start (up to a minute on a busy machine), the run, then inclusion/convergence waits.
     timeout: (plannedMs) => plannedMs + 90_000,

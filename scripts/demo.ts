@@ -32,7 +32,7 @@ const definition = Cluster.of({
   validators: 3,
   executors: 2,
   wallets: 50,
-  ...profile.slots,
+  ...profile.cluster,
   deployer: 'local',
   name: 'demo',
 });

@@ -3,9 +3,9 @@
 // not keep its block intervals. Each failure names the node or chain, the values and the seed.
 import { describe, expect, test } from 'vitest';
 import { restarts } from '../src/chaos/node-faults.ts';
-import { transactions } from '../src/workloads/transactions.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { InvariantError } from '../src/matchers/shell.ts';
+import { transactions } from '../src/workloads/transactions.ts';
 import '../src/matchers/vitest.ts';
 import { systemClock } from '../src/support/clock.ts';
 
@@ -49,12 +49,20 @@ describe('expectations of the seed scenarios catch real faults', () => {
   }, 150_000);
 
   test('txs sent only to an executor that does not gossip them (refnode --bug no-tx-gossip): toIncludeAll fails naming them', async () => {
-    await using cluster = await Cluster.of({ ...base, validators: 2, executors: 1, name: 'negative-no-gossip', bugs: { 'exe-0': ['no-tx-gossip'] } }).start();
+    await using cluster = await Cluster.of({
+      ...base,
+      validators: 2,
+      executors: 1,
+      name: 'negative-no-gossip',
+      bugs: { 'exe-0': ['no-tx-gossip'] },
+    }).start();
     const load = await transactions({ rate: 10, users: 4, count: 20, targets: ['exe-0'] }).start(cluster);
     await load.done;
     const error = await failure(() => expect(cluster).toIncludeAll(load, { within: 6000 }));
     expect(error.actual).toMatchObject({ kind: 'missing', total: 20, included: 0 });
-    expect(error.message).toMatch(/^expected at least 100% of 20 txs \(of workload transactions\) to be included within 6\.0s/);
+    expect(error.message).toMatch(
+      /^expected at least 100% of 20 txs \(of workload transactions\) to be included within 6\.0s/,
+    );
     expect(error.message).toContain('0 were (0%), 20 missing');
   }, 150_000);
 

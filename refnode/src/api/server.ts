@@ -276,12 +276,21 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       methods: {
         GET: async (_req, url, [id]) => {
           if (!/^[0-9a-f]{64}$/.test(id!))
-            throw new HttpError(400, 'bad_id', `blob id must be 64 lowercase hex chars, got ${JSON.stringify(id).slice(0, 80)}`);
+            throw new HttpError(
+              400,
+              'bad_id',
+              `blob id must be 64 lowercase hex chars, got ${JSON.stringify(id).slice(0, 80)}`,
+            );
           const status = node.da.status(id!);
-          if (status === undefined) throw new HttpError(404, 'not_found', `no blob ${id} known to ${node.config.nodeId}`);
+          if (status === undefined)
+            throw new HttpError(404, 'not_found', `no blob ${id} known to ${node.config.nodeId}`);
           const wantData = url.searchParams.get('data');
           if (wantData !== null && wantData !== '0' && wantData !== '1')
-            throw new HttpError(400, 'bad_query', `data must be 0 or 1, got ${JSON.stringify(wantData).slice(0, 40)}`);
+            throw new HttpError(
+              400,
+              'bad_query',
+              `data must be 0 or 1, got ${JSON.stringify(wantData).slice(0, 40)}`,
+            );
           if (wantData !== '1') return status;
           try {
             return { ...status, data: (await node.da.data(id!)).toString('base64') };
@@ -298,7 +307,11 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       methods: {
         GET: (_req, _url, [name]) => {
           if (!CHANNEL_NAME.test(name!))
-            throw new HttpError(400, 'bad_channel', `channel must be 1–64 chars of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(name).slice(0, 80)}`);
+            throw new HttpError(
+              400,
+              'bad_channel',
+              `channel must be 1–64 chars of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(name).slice(0, 80)}`,
+            );
           const included = node.chain.tipChannels.get(name!);
           return {
             channel: name,

@@ -164,7 +164,9 @@ export class Chain {
   /** The data-availability rule for a block's certificates on top of `parent` (see ChainOptions.applyDa). */
   #applyDa(da: readonly unknown[], parent: ChannelBook): { book: ChannelBook } | DaBlockFault {
     if (this.#options.applyDa) return this.#options.applyDa(da, parent);
-    return da.length === 0 ? { book: parent } : { reason: 'bad_da', message: 'this chain takes no DA certificates' };
+    return da.length === 0
+      ? { book: parent }
+      : { reason: 'bad_da', message: 'this chain takes no DA certificates' };
   }
 
   /** Current slot by the wall clock (negative before genesis). */
@@ -262,7 +264,8 @@ export class Chain {
     }
     if (this.#options.mintOnPropose) state.mint(key.publicKey, 1);
     // Certificates the rule refuses (a pool bug) are left out rather than spoiling the block.
-    const da = 'book' in this.#applyDa(certificates, parent.channels ?? new ChannelBook()) ? [...certificates] : [];
+    const da =
+      'book' in this.#applyDa(certificates, parent.channels ?? new ChannelBook()) ? [...certificates] : [];
     const header: BlockHeader = {
       parent: parent.hash,
       height: parent.height + 1,
