@@ -73,6 +73,7 @@ const nextTx = (): SignedTx => {
 };
 
 /** JSON over HTTP with a deadline, so one stuck request cannot hang the benchmark. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers of several routes, read field by field
 async function call(node: RunningNode, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(node.api + path, {
     method: body === undefined ? 'GET' : 'POST',
@@ -200,6 +201,14 @@ const included = blobs.filter((b) => includedAt.has(b.id));
 const includedInWindow = blobs.filter((b) => (includedAt.get(b.id) ?? Infinity) < endedAt);
 const median = (xs: number[]) => (xs.length ? xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : null);
 const daInfo = await Promise.all(nodes.map(async (n) => (await call(n, '/info')).body.da));
+// CPU seconds each node used since start (prom-client default metric), to see where time goes.
+const cpu = await Promise.all(
+  nodes.map(async (n) => {
+    const text = await (await fetch(`${n.api}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const line = text.split('\n').find((l) => !l.startsWith('#') && /process_cpu_seconds_total[{ ]/.test(l));
+    return Number(Number(line?.split(' ').at(-1) ?? Number.NaN).toFixed(1));
+  }),
+);
 const result = {
   validators: 4,
   executors: 2,
@@ -216,11 +225,15 @@ const result = {
   blobsIncluded: included.length,
   certifiedPerSec: Number((certified.length / windowSec).toFixed(2)),
   includedPerSecInWindow: Number((includedInWindow.length / windowSec).toFixed(2)),
+  // Polled every 250 ms from a busy client: an upper bound.
   medianCertifyMs: median(certified.map((b) => b.certifiedAt! - b.sentAt)),
   medianIncludeMs: median(included.map((b) => includedAt.get(b.id)! - b.sentAt)),
   txsSent,
   txsRefused,
   txsIncludedPerSec: Number((txsIncluded / windowSec).toFixed(2)),
   retrievalFailures: daInfo.reduce((sum, d) => sum + (d?.retrievalFailures ?? 0), 0),
+  cpuSecondsPerNode: Object.fromEntries(
+    ['val-0', 'val-1', 'val-2', 'val-3', 'exe-0', 'exe-1'].map((name, i) => [name, cpu[i]]),
+  ),
 };
 console.log(JSON.stringify(result));

@@ -30,8 +30,15 @@ export type { ExitInfo, NodeControl, NodeRuntime, RunningNode, RuntimeFactory } 
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
 export { executors, mesh, slots, star, validators, wallets } from './cluster/topology.ts';
 export type { DeployerName, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
+export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
 export { type StartedObserver, startObserver } from './observe/observer.ts';
-export { type FaultWindow, Recording, type TxRecord } from './observe/recording.ts';
+export {
+  type BlobRecord,
+  type BlobRetrieval,
+  type FaultWindow,
+  Recording,
+  type TxRecord,
+} from './observe/recording.ts';
 export { type ReportOptions, renderReport, writeReport } from './observe/report.ts';
 export { type Clock, systemClock } from './support/clock.ts';
 export {
@@ -45,6 +52,11 @@ export {
   WorkloadError,
 } from './support/errors.ts';
 export { Rng, runSeed } from './support/rng.ts';
+export {
+  type DataAvailabilityOptions,
+  dataAvailability,
+  type StartedDataAvailability,
+} from './workloads/data-availability.ts';
 export { type DivergenceOptions, divergence, type StartedDivergence } from './workloads/divergence.ts';
 export {
   anyInvalidTx,

@@ -3,8 +3,9 @@ import { waitFor, writeGenesis } from './cluster.ts';
 
 describe('restart and SIGKILL', () => {
   it('a node stopped with SIGTERM and one killed with SIGKILL resume from disk, keep final blocks and catch up', async () => {
-    await using set = await writeGenesis({ validators: 4, wallets: 4, slotMs: 200, securityParam: 4 });
-    const nodes = await Promise.all([0, 1, 2, 3].map((i) => set.start(i)));
+    // Five validators: with two down, the other three still hold a stake majority and keep going.
+    await using set = await writeGenesis({ validators: 5, wallets: 4, slotMs: 200, securityParam: 4 });
+    const nodes = await Promise.all([0, 1, 2, 3, 4].map((i) => set.start(i)));
     await waitFor(
       async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.finalizedHeight >= 4),
       20_000,
@@ -48,7 +49,7 @@ describe('restart and SIGKILL', () => {
     // Both catch up with the others and agree on the final chain.
     await waitFor(
       async () => {
-        const infos = await Promise.all([nodes[0]!, restarted, killed, nodes[3]!].map((n) => n.info()));
+        const infos = await Promise.all([nodes[0]!, restarted, killed, nodes[3]!, nodes[4]!].map((n) => n.info()));
         const heights = infos.map((i) => i.height);
         return Math.max(...heights) - Math.min(...heights) <= 2 && Math.min(...heights) > othersBefore + 3;
       },

@@ -163,6 +163,57 @@ export type SubmitResult =
   | { ok: true; id: string }
   | { ok: false; status: number; code: string; message: string };
 
+/** A signed blob ready to publish; `payload` is the chain's own body, opaque to chainlab. */
+export interface SignedBlob {
+  id: string;
+  channel: string;
+  /** The channel owner's address. */
+  owner: string;
+  /** Position in the channel (0 first). */
+  sequence: number;
+  /** Payload size in bytes. */
+  size: number;
+  /** sha256 hex of the payload (what a retrieval must give back). */
+  dataHash: string;
+  payload: unknown;
+}
+
+/** Result of one blob publish: accepted with its id, or refused with the chain's reason code. */
+export type PublishBlobResult =
+  | { ok: true; id: string; duplicate: boolean }
+  | { ok: false; status: number; code: string; message: string };
+
+/** A node's view of one blob (`GET /da/blobs/:id` on refnode). */
+export interface BlobInfo {
+  id: string;
+  status: 'pending' | 'certified' | 'included';
+  channel: string;
+  owner: string;
+  sequence: number;
+  size: number;
+  /** Height and block of the certificate's block, once included. */
+  height?: number;
+  blockHash?: string;
+  /** The payload, rebuilt by the node, when asked for (`blob(id, { data: true })`). */
+  data?: Uint8Array;
+}
+
+/** Answer of a blob lookup: found, or refused with a code (`not_found`, `unavailable`, `inconsistent`). */
+export type BlobLookup =
+  | ({ ok: true } & BlobInfo)
+  | { ok: false; status: number; code: string; message: string };
+
+/** A DA channel as of a node's tip. */
+export interface ChannelInfo {
+  channel: string;
+  /** Owner's address, null while nobody has published on it. */
+  owner: string | null;
+  /** Next sequence the chain expects (included blobs). */
+  next: number;
+  /** Next free sequence as an executor knows it (accepted, maybe not yet included). */
+  nextAccepted?: number;
+}
+
 /** One event of a node's block feed. */
 export type FeedEvent =
   | { type: 'block'; header: BlockHeader }
@@ -206,6 +257,12 @@ export interface ChainClient {
   metrics(opts?: RequestOptions): Promise<string>;
   /** The tx counters of the node's metrics (optional per adapter). */
   txCounters?(opts?: RequestOptions): Promise<TxCounters>;
+  /** Publishes a signed blob (adapters with the `da` capability; executors accept). A refusal is a value. */
+  publishBlob?(blob: SignedBlob, opts?: RequestOptions): Promise<PublishBlobResult>;
+  /** One blob as this node knows it; `data: true` asks the node to rebuild the payload. */
+  blob?(id: string, opts?: RequestOptions & { data?: boolean }): Promise<BlobLookup>;
+  /** A DA channel's owner and next sequence. */
+  channel?(name: string, opts?: RequestOptions): Promise<ChannelInfo>;
   /** Streams block and finality events until `signal` aborts or the connection ends. */
   blockFeed(signal: AbortSignal): AsyncIterable<FeedEvent>;
   close(): Promise<void>;
@@ -224,6 +281,11 @@ export interface Wallet {
    * chain id, a broken or foreign signature, a padded encoding). Optional per adapter.
    */
   forge?(spec: ForgeSpec): SignedTx;
+  /**
+   * Signs a blob on `channel` at `sequence` with this wallet as the channel owner; does not
+   * publish it. Optional per adapter (the `da` capability).
+   */
+  blob?(channel: string, sequence: number, data: Uint8Array): SignedBlob;
 }
 
 /** What {@link Wallet.forge} builds: the fields as given, signed as `signature` says. */

@@ -54,6 +54,15 @@ export {
   toKeepBlockIntervals,
 } from './to-keep-block-intervals.ts';
 export {
+  type AvailabilityVerdict,
+  availabilityFailure,
+  type BlobSource,
+  checkMakeAvailable,
+  type MakeAvailableOptions,
+  toMakeAvailable,
+  type UnavailableBlob,
+} from './to-make-available.ts';
+export {
   checkNeverInclude,
   type NeverIncludeOptions,
   type NeverIncludeVerdict,

@@ -9,6 +9,7 @@ import { toConvergeMempools } from './to-converge-mempools.ts';
 import { toIncludeAll } from './to-include-all.ts';
 import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
 import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
+import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toRejectWith } from './to-reject-with.ts';
 import { toStayLive } from './to-stay-live.ts';
@@ -28,4 +29,5 @@ export const chainlabMatchers = {
   toNeverInclude,
   toConvergeMempools,
   toBoundMempool,
+  toMakeAvailable,
 };

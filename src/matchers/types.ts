@@ -10,6 +10,7 @@ import type { ConvergeMempoolsOptions } from './to-converge-mempools.ts';
 import type { IncludeAllOptions, TxSource } from './to-include-all.ts';
 import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
 import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
+import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 
@@ -78,4 +79,11 @@ export interface ChainlabMatchers<R = Promise<void>> {
    * @example await expect(cluster).toBoundMempool(rampWorkload);
    */
   toBoundMempool(ramp?: RampLike | BoundMempoolOptions, opts?: BoundMempoolOptions): R;
+  /**
+   * Every blob of a DA workload (or list) is certified, included in order per channel and
+   * retrievable byte-for-byte from a node other than its entry point (`from: 'any'`: any
+   * node) within `within` ms (default k + 10 block intervals, at least 10 s).
+   * @example await expect(cluster).toMakeAvailable(da, { within: 15_000 });
+   */
+  toMakeAvailable(blobs: BlobSource, opts?: MakeAvailableOptions): R;
 }

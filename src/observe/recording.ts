@@ -81,6 +81,45 @@ export interface TxRecord {
   finalAt?: number;
 }
 
+/** One attempt to fetch a blob's payload from a node. */
+export interface BlobRetrieval {
+  node: string;
+  at: number;
+  ok: boolean;
+  /** sha256 hex of the bytes the node gave back (compared with the published `dataHash`). */
+  dataHash?: string;
+  size?: number;
+  /** The node's refusal code or the request failure, when `ok` is false. */
+  reason?: string;
+}
+
+/** What happened to a published DA blob. The DA workload and blob probes fill the later fields. */
+export interface BlobRecord {
+  id: string;
+  channel: string;
+  owner: string;
+  sequence: number;
+  size: number;
+  /** sha256 hex of the published payload. */
+  dataHash: string;
+  /** Name of the workload that published it. */
+  workload: string;
+  /** Executor it was published to (its entry point). */
+  node: string;
+  publishedAt: number;
+  /** `accepted`: the node took it; `rejected`: refused (see `reason`); `failed`: no answer. */
+  outcome: 'accepted' | 'rejected' | 'failed';
+  reason?: string;
+  /** First time some node reported it certified (or included). */
+  certifiedAt?: number;
+  /** First time some node reported it included; `height`/`blockHash` of that block. */
+  includedAt?: number;
+  height?: number;
+  blockHash?: string;
+  /** Payload fetches, oldest first. */
+  retrievals?: BlobRetrieval[];
+}
+
 /** The body of a transaction found in a block (needed to replay balances). */
 export type TxBody = TxSummary;
 
@@ -144,6 +183,8 @@ export interface RecordingDump {
   states: StateObservation[];
   txs: TxRecord[];
   txBodies: TxBody[];
+  /** Published DA blobs (absent in dumps made before DA existed). */
+  blobs?: BlobRecord[];
   faults: FaultWindow[];
   events: NodeEvent[];
   marks: Mark[];
@@ -183,6 +224,8 @@ export class Recording {
   readonly txs = new Map<string, TxRecord>();
   /** Bodies of txs seen in blocks (from backfills), keyed by tx id. */
   readonly txBodies = new Map<string, TxBody>();
+  /** Published DA blobs by id, in publish order. */
+  readonly blobs = new Map<string, BlobRecord>();
   readonly faults: FaultWindow[] = [];
   readonly events: NodeEvent[] = [];
   readonly marks: Mark[] = [];
@@ -281,6 +324,44 @@ export class Recording {
     const stored = known ? { ...r, ...pickInclusion(known) } : r;
     this.txs.set(r.id, stored);
     for (const fn of this.#txListeners) fn(stored);
+    this.#changed();
+  }
+
+  /**
+   * Records a published blob, or merges what was learned about it later (certified,
+   * included, retrieved). Earlier certification/inclusion times are kept, retrievals append,
+   * and an accepted answer beats an earlier failed one.
+   */
+  recordBlob(r: BlobRecord): void {
+    const known = this.blobs.get(r.id);
+    if (!known) {
+      this.blobs.set(r.id, { ...r, retrievals: [...(r.retrievals ?? [])] });
+      this.#changed();
+      return;
+    }
+    if (known.outcome !== 'accepted' && r.outcome === 'accepted') {
+      known.outcome = 'accepted';
+      delete known.reason;
+      known.node = r.node;
+    }
+    known.certifiedAt ??= r.certifiedAt ?? r.includedAt;
+    if (r.includedAt !== undefined) {
+      // The first sighting sets the time; a later report of another block (the first was
+      // reorged out) moves the height and hash.
+      known.includedAt ??= r.includedAt;
+      if (r.height !== undefined) known.height = r.height;
+      if (r.blockHash !== undefined) known.blockHash = r.blockHash;
+    }
+    if (r.retrievals !== undefined && r.retrievals.length > 0)
+      known.retrievals = [...(known.retrievals ?? []), ...r.retrievals];
+    this.#changed();
+  }
+
+  /** Adds one retrieval attempt to a recorded blob (ignored for an unknown id). */
+  addBlobRetrieval(id: string, retrieval: BlobRetrieval): void {
+    const known = this.blobs.get(id);
+    if (!known) return;
+    known.retrievals = [...(known.retrievals ?? []), retrieval];
     this.#changed();
   }
 
@@ -441,6 +522,12 @@ export class Recording {
     return workload === undefined ? all : all.filter((t) => t.workload === workload);
   }
 
+  /** Blobs a workload published (all when `workload` is omitted), in publish order. */
+  blobsOf(workload?: string): BlobRecord[] {
+    const all = [...this.blobs.values()];
+    return workload === undefined ? all : all.filter((b) => b.workload === workload);
+  }
+
   /** The body of a tx (from the tx record or from a fetched block). */
   txBody(id: string): TxBody | undefined {
     const r = this.txs.get(id);
@@ -472,6 +559,7 @@ export class Recording {
       states: [...this.states],
       txs: [...this.txs.values()].map((t) => ({ ...t })),
       txBodies: [...this.txBodies.values()],
+      blobs: [...this.blobs.values()].map((b) => ({ ...b, retrievals: [...(b.retrievals ?? [])] })),
       faults: this.faults.map((f) => ({ ...f })),
       events: [...this.events],
       marks: [...this.marks],
@@ -493,6 +581,7 @@ export class Recording {
     rec.states.push(...d.states);
     for (const t of d.txs) rec.txs.set(t.id, { ...t });
     for (const b of d.txBodies ?? []) rec.txBodies.set(b.id, b);
+    for (const b of d.blobs ?? []) rec.blobs.set(b.id, { ...b, retrievals: [...(b.retrievals ?? [])] });
     rec.faults.push(...d.faults.map((f) => ({ ...f })));
     rec.events.push(...d.events);
     rec.marks.push(...(d.marks ?? []));
@@ -514,6 +603,7 @@ export class Recording {
       samples: keep(d.samples),
       states: keep(d.states),
       txs: d.txs.filter((t) => t.submittedAt <= at).map((t) => cutTx(t, at)),
+      blobs: (d.blobs ?? []).filter((b) => b.publishedAt <= at).map((b) => cutBlob(b, at)),
       faults: d.faults
         .filter((f) => f.start <= at)
         .map((f) => (f.end !== undefined && f.end > at ? omit(f, 'end') : f)),
@@ -539,6 +629,14 @@ function cutTx(t: TxRecord, at: number): TxRecord {
     out = omit(omit(omit(omit(out, 'includedAt'), 'height'), 'blockHash'), 'includedOn');
   }
   if (out.finalAt !== undefined && out.finalAt > at) out = omit(out, 'finalAt');
+  return out;
+}
+
+function cutBlob(b: BlobRecord, at: number): BlobRecord {
+  let out: BlobRecord = { ...b, retrievals: (b.retrievals ?? []).filter((r) => r.at <= at) };
+  if (out.certifiedAt !== undefined && out.certifiedAt > at) out = omit(out, 'certifiedAt');
+  if (out.includedAt !== undefined && out.includedAt > at)
+    out = omit(omit(omit(out, 'includedAt'), 'height'), 'blockHash');
   return out;
 }
 

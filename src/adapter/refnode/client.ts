@@ -7,13 +7,17 @@ import { Client, Pool } from 'undici';
 import { AdapterError } from '../../support/errors.ts';
 import { parseSse } from '../sse.ts';
 import type {
+  BlobLookup,
   Block,
   BlockHeader,
   ChainClient,
+  ChannelInfo,
   FeedEvent,
   MempoolInfo,
   NodeInfo,
+  PublishBlobResult,
   RequestOptions,
+  SignedBlob,
   SignedTx,
   StateSnapshot,
   SubmitResult,
@@ -301,6 +305,63 @@ export class RefnodeClient implements ChainClient {
 
   async txCounters(opts?: RequestOptions): Promise<TxCounters> {
     return parseTxCounters(await this.metrics(opts));
+  }
+
+  // 202 = new, 200 = the same signed blob again; 4xx (and 503 rate limiting) are refusals.
+  async publishBlob(blob: SignedBlob, opts?: RequestOptions): Promise<PublishBlobResult> {
+    const { status, json } = await this.#call('POST', '/da/blobs', opts, blob.payload);
+    if (status === 202 || status === 200) {
+      const body = json as { id: string; duplicate?: boolean };
+      return { ok: true, id: body.id, duplicate: body.duplicate === true };
+    }
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if ((status >= 500 && status !== 503) || err === undefined)
+      throw this.#statusError('POST', '/da/blobs', status, json);
+    return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
+  }
+
+  // 404 (not known / no certificate yet), 503 (too few chunks) and 502 (inconsistent
+  // encoding) are answers about the blob, so they come back as values.
+  async blob(id: string, opts?: RequestOptions & { data?: boolean }): Promise<BlobLookup> {
+    const path = `/da/blobs/${encodeURIComponent(id)}${opts?.data ? '?data=1' : ''}`;
+    const { status, json } = await this.#call('GET', path, opts);
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if (status !== 200) {
+      if (err === undefined || (status >= 500 && status !== 502 && status !== 503))
+        throw this.#statusError('GET', path, status, json);
+      return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
+    }
+    const raw = json as {
+      id: string;
+      status: 'pending' | 'certified' | 'included';
+      channel: string;
+      owner: string;
+      sequence: number;
+      size: number;
+      height?: number;
+      blockHash?: string;
+      data?: string;
+    };
+    const out: BlobLookup = {
+      ok: true,
+      id: raw.id,
+      status: raw.status,
+      channel: raw.channel,
+      owner: raw.owner,
+      sequence: raw.sequence,
+      size: raw.size,
+    };
+    if (raw.height !== undefined) out.height = raw.height;
+    if (raw.blockHash !== undefined) out.blockHash = raw.blockHash;
+    if (raw.data !== undefined) out.data = new Uint8Array(Buffer.from(raw.data, 'base64'));
+    return out;
+  }
+
+  async channel(name: string, opts?: RequestOptions): Promise<ChannelInfo> {
+    const raw = await this.#get<ChannelInfo>(`/da/channels/${encodeURIComponent(name)}`, opts);
+    const out: ChannelInfo = { channel: raw.channel, owner: raw.owner, next: raw.next };
+    if (raw.nextAccepted !== undefined) out.nextAccepted = raw.nextAccepted;
+    return out;
   }
 
   async *blockFeed(signal: AbortSignal): AsyncIterable<FeedEvent> {

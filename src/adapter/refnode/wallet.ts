@@ -8,7 +8,13 @@ import {
   txId,
   type UnsignedTx,
 } from '../../../refnode/src/codec.ts';
-import type { ForgeSpec, SignedTx, Wallet } from '../types.ts';
+import {
+  blobId,
+  createBlobSigner,
+  dataHash,
+  type SignedBlob as RefnodeSignedBlob,
+} from '../../../refnode/src/da/blob.ts';
+import type { ForgeSpec, SignedBlob, SignedTx, Wallet } from '../types.ts';
 
 /** Secret keys by wallet, so `forge` can sign with another wallet's key without exposing it. */
 const secretKeys = new WeakMap<Wallet, string>();
@@ -32,6 +38,7 @@ export class RefnodeWallet implements Wallet {
   readonly #chainId: string;
   readonly #secretKey: string;
   #sign: ((tx: UnsignedTx) => RefnodeSignedTx) | undefined;
+  #signBlob: ReturnType<typeof createBlobSigner> | undefined;
 
   constructor(chainId: string, w: { index: number; address: string; secretKey: string; balance: number }) {
     this.index = w.index;
@@ -47,6 +54,28 @@ export class RefnodeWallet implements Wallet {
     const unsigned: UnsignedTx = { chainId: this.#chainId, from: this.address, to, amount, fee, nonce };
     const payload = this.#sign(unsigned);
     return { id: txId(unsigned), payload };
+  }
+
+  /** Signs a blob on `channel` at `sequence`, this wallet owning the channel; does not publish it. */
+  blob(channel: string, sequence: number, data: Uint8Array): SignedBlob {
+    this.#signBlob ??= createBlobSigner(this.#secretKey);
+    const payload: RefnodeSignedBlob = this.#signBlob({
+      chainId: this.#chainId,
+      channel,
+      owner: this.address,
+      sequence,
+      data,
+    });
+    const hash = dataHash(data);
+    return {
+      id: blobId({ chainId: this.#chainId, channel, owner: this.address, sequence, dataHash: hash }),
+      channel,
+      owner: this.address,
+      sequence,
+      size: data.length,
+      dataHash: hash,
+      payload,
+    };
   }
 
   /** Builds an invalid transfer for fuzzing; see {@link ForgeSpec}. */

@@ -1,0 +1,190 @@
+import { describe, expect, test } from 'vitest';
+import type { BlobRecord, BlobRetrieval } from '../observe/recording.ts';
+import { Recording } from '../observe/recording.ts';
+import { simulateHistory } from '../observe/simulated-history.ts';
+import { InvariantError } from './shell.ts';
+import { availabilityFailure, checkMakeAvailable } from './to-make-available.ts';
+import './vitest.ts';
+
+const hex = (n: number, c: string): string => `${c.repeat(8)}${n.toString(16).padStart(56, '0')}`;
+
+/** A blob published at `t` seconds, certified 1 s later, included 1.5 s later at `height`, retrieved intact from val-1. */
+function blob(seq: number, over: Partial<BlobRecord> = {}, channel = 'da-0'): BlobRecord {
+  const t = 1000 + seq * 300;
+  const dataHash = hex(seq, 'd');
+  return {
+    id: hex(seq, channel === 'da-0' ? 'a' : 'b'),
+    channel,
+    owner: hex(0, 'e'),
+    sequence: seq,
+    size: 1000 + seq,
+    dataHash,
+    workload: 'data-availability',
+    node: seq % 2 === 0 ? 'exe-0' : 'exe-1',
+    publishedAt: t,
+    outcome: 'accepted',
+    certifiedAt: t + 1000,
+    includedAt: t + 1500,
+    height: 3 + seq,
+    blockHash: hex(seq, 'c'),
+    retrievals: [{ node: 'val-1', at: t + 2000, ok: true, dataHash, size: 1000 + seq }],
+    ...over,
+  };
+}
+
+/** A frozen recording (t = 10 s, seed 913) holding `blobs`. */
+function recordingOf(blobs: BlobRecord[]): Recording {
+  const base = simulateHistory({ durationMs: 10_000, nodes: [{ name: 'val-0' }, { name: 'val-1' }] });
+  return Recording.fromJSON({ ...base.toJSON(), blobs });
+}
+
+const workload = (rec: Recording) => ({
+  name: 'data-availability',
+  published: () => rec.blobsOf('data-availability'),
+});
+const window = { from: 5000, to: 10_000 };
+
+describe('checkMakeAvailable on recorded blob histories', () => {
+  test('certified, included in order and retrieved intact from another node: available', () => {
+    const rec = recordingOf([0, 1, 2, 3].map((s) => blob(s)).concat([0, 1].map((s) => blob(s, {}, 'da-1'))));
+    expect(
+      checkMakeAvailable(
+        rec,
+        rec.blobsOf().map((b) => b.id),
+      ),
+    ).toMatchObject({
+      kind: 'available',
+      total: 6,
+      available: 6,
+    });
+  });
+
+  test('a blob id that was never published is named', () => {
+    const rec = recordingOf([blob(0), blob(1)]);
+    const v = checkMakeAvailable(rec, [blob(0).id, blob(1).id, 'f'.repeat(64)], {}, rec.now(), 'given');
+    expect(v).toMatchObject({ kind: 'unavailable', total: 3, available: 2 });
+    expect(availabilityFailure(v, window, rec.seed)).toMatchInlineSnapshot(`
+      "expected all 3 blobs (given) to be certified, included in order per channel and retrievable byte-for-byte from a node other than its entry point within 5.0s (between t=5.0s and t=10.0s); 2 were (66.7%), 1 not: ffffffff… was never published (not in the recording) (seed 913)
+      replay: CHAINLAB_SEED=913 npx vitest run <this file>"
+    `);
+  });
+
+  test('a blob that could not be retrieved names the node, the attempts and the reason', () => {
+    const failed: BlobRetrieval[] = [
+      { node: 'val-0', at: 3000, ok: false, reason: 'unavailable: 1 of 2 chunks reachable' },
+      { node: 'val-1', at: 3500, ok: false, reason: 'unavailable: 1 of 2 chunks reachable' },
+    ];
+    const rec = recordingOf([blob(0), blob(1, { retrievals: failed })]);
+    const v = checkMakeAvailable(
+      rec,
+      rec.blobsOf().map((b) => b.id),
+      {},
+      rec.now(),
+      'of workload data-availability',
+    );
+    expect(v).toMatchObject({ kind: 'unavailable', available: 1, missing: [{ why: 'retrieval-failed' }] });
+    expect(availabilityFailure(v, window, rec.seed)).toMatchInlineSnapshot(`
+      "expected all 2 blobs (of workload data-availability) to be certified, included in order per channel and retrievable byte-for-byte from a node other than its entry point within 5.0s (between t=5.0s and t=10.0s); 1 were (50%), 1 not: aaaaaaaa… (channel da-0 #1, 1001 B, published to exe-1 at t=1.3s) was included at height 4 but could not be retrieved (2 attempts; last from val-1 at t=3.5s: unavailable: 1 of 2 chunks reachable) (seed 913)
+      replay: CHAINLAB_SEED=913 npx vitest run <this file>"
+    `);
+  });
+
+  test('only the entry point gave it back: not retrieved from another node (any node is enough with from: any)', () => {
+    const rec = recordingOf([
+      blob(0, { retrievals: [{ node: 'exe-0', at: 3000, ok: true, dataHash: hex(0, 'd'), size: 1000 }] }),
+    ]);
+    const ids = [blob(0).id];
+    const v = checkMakeAvailable(rec, ids);
+    expect(v).toMatchObject({ kind: 'unavailable', missing: [{ why: 'not-retrieved' }] });
+    expect(availabilityFailure(v, window, rec.seed)).toContain(
+      'aaaaaaaa… (channel da-0 #0, 1000 B, published to exe-0 at t=1.0s) was included at height 3 but never retrieved from another node',
+    );
+    expect(checkMakeAvailable(rec, ids, { from: 'any' })).toMatchObject({ kind: 'available' });
+  });
+
+  test('other bytes than published are corrupt, with both sizes and hashes', () => {
+    const rec = recordingOf([
+      blob(0, { retrievals: [{ node: 'val-2', at: 3000, ok: true, dataHash: 'be'.repeat(32), size: 999 }] }),
+    ]);
+    const v = checkMakeAvailable(rec, [blob(0).id]);
+    expect(availabilityFailure(v, window, rec.seed)).toContain(
+      'came back from val-2 with other bytes (999 B, sha256 bebebebe…; published 1000 B, sha256 dddddddd…)',
+    );
+  });
+
+  test('refused, uncertified and unincluded blobs say so', () => {
+    const rec = recordingOf([
+      blob(0, { outcome: 'rejected', reason: 'bad_order: sequence 0 is already taken', retrievals: [] }),
+      blob(1, { certifiedAt: undefined, includedAt: undefined, height: undefined, retrievals: [] }),
+      blob(2, { includedAt: undefined, height: undefined, blockHash: undefined, retrievals: [] }),
+    ]);
+    const v = checkMakeAvailable(
+      rec,
+      rec.blobsOf().map((b) => b.id),
+    );
+    const message = availabilityFailure(v, window, rec.seed);
+    expect(message).toContain('0 were (0%), 3 not:');
+    expect(message).toContain(
+      '(channel da-0 #0, 1000 B, published to exe-0 at t=1.0s) was refused: bad_order: sequence 0 is already taken',
+    );
+    expect(message).toContain(
+      '(channel da-0 #1, 1001 B, published to exe-1 at t=1.3s) was accepted but never certified',
+    );
+    expect(message).toContain(
+      '(channel da-0 #2, 1002 B, published to exe-0 at t=1.6s) was certified at t=2.6s but never included in a block',
+    );
+  });
+
+  test('a later sequence in a lower block is out of order', () => {
+    const rec = recordingOf([blob(0, { height: 9 }), blob(1, { height: 5 })]);
+    const v = checkMakeAvailable(
+      rec,
+      rec.blobsOf().map((b) => b.id),
+    );
+    expect(v).toMatchObject({ kind: 'out-of-order', channel: 'da-0' });
+    expect(availabilityFailure(v, window, rec.seed)).toContain(
+      'channel da-0 #1 (aaaaaaaa…) is at height 5, below #0 (aaaaaaaa…) at height 9',
+    );
+  });
+
+  test('judged as of an earlier time, later certification does not count', () => {
+    const rec = recordingOf([blob(0)]);
+    expect(checkMakeAvailable(rec, [blob(0).id], {}, 1500)).toMatchObject({
+      kind: 'unavailable',
+      missing: [{ why: 'not-certified' }],
+    });
+  });
+
+  test('nothing published is a failure that says so', () => {
+    const rec = recordingOf([]);
+    const v = checkMakeAvailable(rec, []);
+    expect(availabilityFailure(v, window, rec.seed)).toContain('there were no blobs to check');
+  });
+});
+
+describe('toMakeAvailable on a recording', () => {
+  test('passes on an available workload and fails with the seed otherwise', async () => {
+    const good = recordingOf([blob(0), blob(1)]);
+    await expect(good).toMakeAvailable(workload(good));
+    await expect(good).not.toMakeAvailable([blob(0).id, 'f'.repeat(64)]);
+    const bad = recordingOf([blob(0, { retrievals: [] })]);
+    const error = await expect(bad)
+      .toMakeAvailable(workload(bad), { within: 0 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(InvariantError.is(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      'was included at height 3 but never retrieved from another node',
+    );
+    expect((error as Error).message).toContain('(seed 913)');
+  });
+
+  test('bad options are a ConfigError naming the option', async () => {
+    const rec = recordingOf([blob(0)]);
+    await expect(expect(rec).toMakeAvailable(workload(rec), { from: 'validator' } as never)).rejects.toThrow(
+      /toMakeAvailable.*from/s,
+    );
+  });
+});

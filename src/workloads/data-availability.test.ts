@@ -1,0 +1,96 @@
+// The DA workload and toMakeAvailable on a real refnode cluster (4 validators + 2 executors,
+// real processes, real libp2p): blobs on 2 channels are certified, included in order and
+// rebuilt byte-for-byte on a node that was not their entry point; a blob id that was never
+// published fails the matcher with a message naming it.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Cluster } from '../cluster/cluster.ts';
+import type { StartedCluster } from '../cluster/types.ts';
+import { InvariantError } from '../matchers/shell.ts';
+import '../matchers/vitest.ts';
+import { ConfigError } from '../support/errors.ts';
+import { dataAvailability } from './data-availability.ts';
+
+describe('dataAvailability options', () => {
+  test('bad options are a ConfigError naming the field, the value and what is allowed', () => {
+    const error = (() => {
+      try {
+        dataAvailability({ channels: 0, blobRate: 500, blobBytes: { min: 10, max: 2 } });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(ConfigError.is(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain('dataAvailability.channels');
+    expect(message).toContain('an integer 1..16');
+    expect(message).toContain('dataAvailability.blobRate');
+    expect(message).toContain('500');
+    expect(message).toContain('dataAvailability.blobBytes.max');
+  });
+});
+
+describe('dataAvailability on a real cluster', () => {
+  let cluster: StartedCluster;
+  beforeAll(async () => {
+    cluster = await Cluster.of({
+      validators: 4,
+      executors: 2,
+      wallets: 6,
+      slotMs: 250,
+      activeSlotCoeff: 0.5,
+      securityParam: 6,
+      name: 'da-workload',
+    }).start();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+
+  test('every blob is certified, included in order and retrievable from another node', async () => {
+    const da = await dataAvailability({ channels: 2, blobRate: 3, durationMs: 5000, name: 'da-e2e' }).start(
+      cluster,
+    );
+    await da.done;
+    await da.stop();
+    expect(da.sent).toBe(15);
+    await expect(cluster).toMakeAvailable(da, { within: 20_000 });
+
+    const blobs = da.published();
+    expect(blobs).toHaveLength(15);
+    for (const channel of da.channels) {
+      const seqs = blobs.filter((b) => b.channel === channel).map((b) => b.sequence);
+      expect(seqs).toEqual(seqs.map((_, i) => i));
+    }
+    for (const b of blobs) {
+      expect(b).toMatchObject({ outcome: 'accepted' });
+      expect(['exe-0', 'exe-1']).toContain(b.node);
+      const intact = (b.retrievals ?? []).find((r) => r.ok && r.dataHash === b.dataHash);
+      expect(intact?.node).toBeDefined();
+      expect(intact?.node).not.toBe(b.node);
+      expect(intact?.size).toBe(b.size);
+    }
+  }, 60_000);
+
+  test('a blob id that was never published fails with a precise message', async () => {
+    const da = await dataAvailability({ channels: 1, blobRate: 4, count: 2, name: 'da-negative' }).start(
+      cluster,
+    );
+    await da.done;
+    await da.stop();
+    const bogus = 'ab'.repeat(32);
+    const error = await expect(cluster)
+      .toMakeAvailable([...da.ids(), bogus], { within: 15_000 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(InvariantError.is(error)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toContain(
+      'expected all 3 blobs (given) to be certified, included in order per channel and retrievable byte-for-byte from a node other than its entry point within',
+    );
+    expect(message).toContain('2 were (66.7%), 1 not: abababab… was never published (not in the recording)');
+    expect(message).toContain(`(seed ${cluster.seed})`);
+  }, 60_000);
+});
