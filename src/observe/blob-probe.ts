@@ -22,15 +22,20 @@ export interface BlobProbeOptions {
   retrieve?: boolean;
   /** `other-node` (default): retrieve from a node that was not the blob's entry point. `any`: any node. */
   from?: 'other-node' | 'any';
+  /**
+   * Also re-read the status of blobs already seen included, so a reorg that moved a blob to
+   * another block updates its height (judging order needs current heights). Default false.
+   */
+  refreshIncluded?: boolean;
   /** Per-request timeout (ms). Default 3000. */
   timeoutMs?: number;
   /** Requests in flight at once. Default 8. */
   concurrency?: number;
 }
 
-/** True when a blob still needs a status probe (accepted, not yet seen included). */
-function needsStatus(b: BlobRecord): boolean {
-  return b.outcome === 'accepted' && b.includedAt === undefined;
+/** True when a blob still needs a status probe (accepted, not yet seen included unless `refresh`). */
+function needsStatus(b: BlobRecord, refresh: boolean): boolean {
+  return b.outcome === 'accepted' && (refresh || b.includedAt === undefined);
 }
 
 /** True when a retrieval from an allowed node already gave back the published bytes. */
@@ -66,9 +71,9 @@ async function inBatches<T>(
 }
 
 /**
- * Probes the recorded blobs `ids` (all recorded blobs when omitted) once: status on the
- * entry node (another node when it does not answer), and with `retrieve` the payload from
- * an allowed node. Request failures are recorded as failed retrievals, never thrown.
+ * Probes the recorded blobs `ids` (all recorded blobs when omitted) once: status from the
+ * first node (validators first) that knows it certified or included, and with `retrieve` the
+ * payload from an allowed node. Request failures are recorded as failed retrievals, never thrown.
  *
  * @example
  * await probeBlobs(cluster.recording, cluster.nodes, da.published().map((b) => b.id), { retrieve: true });
@@ -84,15 +89,17 @@ export async function probeBlobs(
   const blobs = (ids ?? [...rec.blobs.keys()])
     .map((id) => rec.blobs.get(id))
     .filter((b): b is BlobRecord => b !== undefined);
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-
-  await inBatches(blobs.filter(needsStatus), opts.concurrency ?? 8, async (b) => {
-    const asked = [byName.get(b.node), ...nodes.filter((n) => n.name !== b.node)];
+  // Every blob's status from the same nodes in the same order (validators first), so the
+  // heights of one round come from one chain view whenever that node answers.
+  const asked = [...nodes].sort((x, y) => (x.role === y.role ? 0 : x.role === 'validator' ? -1 : 1));
+  const due = blobs.filter((b) => needsStatus(b, opts.refreshIncluded === true));
+  await inBatches(due, opts.concurrency ?? 8, async (b) => {
     for (const node of asked) {
-      if (node?.client.blob === undefined) continue;
+      if (node.client.blob === undefined) continue;
       try {
         const answer = await node.client.blob(b.id, { timeoutMs });
-        if (!answer.ok) continue;
+        // Not heard of it yet, or behind: the next node may know more.
+        if (!answer.ok || answer.status === 'pending') continue;
         const now = rec.now();
         if (answer.status === 'included')
           rec.recordBlob({
@@ -112,10 +119,10 @@ export async function probeBlobs(
   });
 
   if (!opts.retrieve) return;
-  const due = blobs.filter(
+  const unretrieved = blobs.filter(
     (b) => b.outcome === 'accepted' && b.certifiedAt !== undefined && !retrievedIntact(b, from),
   );
-  await inBatches(due, opts.concurrency ?? 8, async (b) => {
+  await inBatches(unretrieved, opts.concurrency ?? 8, async (b) => {
     const node = retrievalNode(b, nodes, from);
     if (node?.client.blob === undefined) return;
     const at = rec.now();
