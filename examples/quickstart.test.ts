@@ -1,6 +1,7 @@
 // The README's example, run as a test: a cluster from the fixture, load in the background, verdicts.
-import { expect } from 'vitest';
+
 import { createClusterTest, transactions } from 'chainlab/vitest';
+import { expect } from 'vitest';
 
 const test = createClusterTest({ validators: 4, executors: 2, wallets: 50, slotMs: 200 });
 

@@ -280,16 +280,27 @@ export async function toMakeAvailable(
   const until = from + within;
   const pollMs = Math.min(500, Math.max(100, blockMs / 2));
   let verdict: AvailabilityVerdict;
+  // Heights recorded while the workload ran are first sightings; judge order on at least one
+  // fresh reading of every blob.
+  let probed = false;
   for (;;) {
     verdict = checkMakeAvailable(rec, ids, opts, rec.now(), label);
+    // Out of order may be a reading from before a reorg moved a blob: fresh heights decide.
     const waiting =
-      verdict.kind === 'unavailable' &&
-      verdict.missing.some((m) => !PERMANENT.has(m.why)) &&
-      nodes.length > 0;
+      nodes.length > 0 &&
+      (!probed ||
+        verdict.kind === 'out-of-order' ||
+        (verdict.kind === 'unavailable' && verdict.missing.some((m) => !PERMANENT.has(m.why))));
     if (!waiting || rec.now() >= until) break;
-    await probeBlobs(rec, nodes, ids, { retrieve: true, from: opts.from ?? 'other-node', timeoutMs: 3000 });
-    const after = checkMakeAvailable(rec, ids, opts, rec.now(), label);
-    if (after.kind !== 'unavailable') continue;
+    await probeBlobs(rec, nodes, ids, {
+      retrieve: true,
+      refreshIncluded: true,
+      from: opts.from ?? 'other-node',
+      timeoutMs: 3000,
+      concurrency: 16,
+    });
+    probed = true;
+    if (checkMakeAvailable(rec, ids, opts, rec.now(), label).kind === 'available') continue;
     await systemClock.sleep(Math.min(pollMs, Math.max(0, until - rec.now())));
   }
   const final = verdict;
