@@ -39,7 +39,9 @@ for (const deployer of deployers) {
       if (!cluster.deployer.capabilities.has('disconnect')) {
         const error = await cluster.disconnect('val-3').catch((e: unknown) => e);
         expect(CapabilityError.is(error)).toBe(true);
-        expect((error as CapabilityError).message).toContain(`the ${deployer.name} deployer cannot disconnect`);
+        expect((error as CapabilityError).message).toContain(
+          `the ${deployer.name} deployer cannot disconnect`,
+        );
         return;
       }
       await cluster.disconnect('val-3');

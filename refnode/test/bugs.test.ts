@@ -10,7 +10,11 @@ describe('deliberate bugs', () => {
     await waitFor(async () => (await c!.info()).height >= 3, 15_000, 'height 3');
     await c!.kill('SIGTERM');
     const heightAtStop = (await a!.info()).height;
-    await waitFor(async () => (await a!.info()).height >= heightAtStop + 8, 20_000, 'the others to move ahead');
+    await waitFor(
+      async () => (await a!.info()).height >= heightAtStop + 8,
+      20_000,
+      'the others to move ahead',
+    );
     const lagging = await set.start(2, ['--bug', 'no-sync']);
     await new Promise((ok) => setTimeout(ok, 3000));
     const [ahead, behind] = await Promise.all([a!.info(), lagging.info()]);

@@ -49,7 +49,9 @@ describe('restart and SIGKILL', () => {
     // Both catch up with the others and agree on the final chain.
     await waitFor(
       async () => {
-        const infos = await Promise.all([nodes[0]!, restarted, killed, nodes[3]!, nodes[4]!].map((n) => n.info()));
+        const infos = await Promise.all(
+          [nodes[0]!, restarted, killed, nodes[3]!, nodes[4]!].map((n) => n.info()),
+        );
         const heights = infos.map((i) => i.height);
         return Math.max(...heights) - Math.min(...heights) <= 2 && Math.min(...heights) > othersBefore + 3;
       },

@@ -217,7 +217,9 @@ export class ClusterNode implements StartedNode {
     const runtime = this.#runtime;
     const refusal =
       this.#refusal('disconnect') ??
-      (runtime.disconnect && runtime.connect ? undefined : new CapabilityError('disconnect', this.#ctx.deployer));
+      (runtime.disconnect && runtime.connect
+        ? undefined
+        : new CapabilityError('disconnect', this.#ctx.deployer));
     if (refusal) return Promise.reject(refusal);
     const network = { disconnect: () => runtime.disconnect!(), connect: () => runtime.connect!() };
     return this.#serial(() => this.#wrap(action, () => fn(network)));

@@ -77,7 +77,6 @@ export class InvariantError extends ChainlabError {
   }
 }
 
-
 /**
  * Captures the stack at the matcher call, before any waiting. The runner's own frames
  * (chai proxies, expect wrappers) easily exceed V8's default 10, so look deeper.
