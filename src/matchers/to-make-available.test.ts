@@ -32,10 +32,16 @@ function blob(seq: number, over: Partial<BlobRecord> = {}, channel = 'da-0'): Bl
   };
 }
 
-/** A frozen recording (t = 10 s, seed 913) holding `blobs`. */
+const base = simulateHistory({ durationMs: 10_000, nodes: [{ name: 'val-0' }, { name: 'val-1' }] });
+
+/** A frozen recording (t = 10 s, seed 913) holding `blobs`, each in the simulated chain's block at its height. */
 function recordingOf(blobs: BlobRecord[]): Recording {
-  const base = simulateHistory({ durationMs: 10_000, nodes: [{ name: 'val-0' }, { name: 'val-1' }] });
-  return Recording.fromJSON({ ...base.toJSON(), blobs });
+  const onChain = blobs.map((b) =>
+    b.height === undefined || b.blockHash !== hex(b.sequence, 'c')
+      ? b
+      : { ...b, blockHash: base.hashAt('val-0', b.height) ?? 'missing' },
+  );
+  return Recording.fromJSON({ ...base.toJSON(), blobs: onChain });
 }
 
 const workload = (rec: Recording) => ({
@@ -144,6 +150,18 @@ describe('checkMakeAvailable on recorded blob histories', () => {
     expect(v).toMatchObject({ kind: 'out-of-order', channel: 'da-0' });
     expect(availabilityFailure(v, window, rec.seed)).toContain(
       'channel da-0 #1 (aaaaaaaa…) is at height 5, below #0 (aaaaaaaa…) at height 9',
+    );
+  });
+
+  test('a blob seen only in a block that lost a fork is not included', () => {
+    const rec = recordingOf([blob(0), blob(1, { blockHash: 'fe'.repeat(32) })]);
+    const v = checkMakeAvailable(
+      rec,
+      rec.blobsOf().map((b) => b.id),
+    );
+    expect(v).toMatchObject({ kind: 'unavailable', missing: [{ why: 'reorged-out' }] });
+    expect(availabilityFailure(v, window, rec.seed)).toContain(
+      '(channel da-0 #1, 1001 B, published to exe-1 at t=1.3s) was seen in block fefefefe… at height 4, which no node has on its best chain any more',
     );
   });
 

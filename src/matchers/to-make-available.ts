@@ -38,6 +38,7 @@ export interface UnavailableBlob {
     | 'failed'
     | 'not-certified'
     | 'not-included'
+    | 'reorged-out'
     | 'not-retrieved'
     | 'retrieval-failed'
     | 'corrupt';
@@ -114,11 +115,27 @@ export function resolveBlobSource(source: BlobSource): { ids: string[]; label: s
   );
 }
 
-function whyUnavailable(b: BlobRecord, from: 'other-node' | 'any'): UnavailableBlob['why'] | undefined {
+/**
+ * True when every node's recorded best chain has another block at the blob's height: the
+ * block it was seen in lost a fork. Unknown (no block recorded there) counts as on chain.
+ */
+function reorgedOut(rec: Recording, b: BlobRecord, atTime: number): boolean {
+  if (b.height === undefined || b.blockHash === undefined) return false;
+  const hashes = rec.activeNodes(atTime).map((n) => rec.hashAt(n.name, b.height!, atTime));
+  return hashes.length > 0 && hashes.every((h) => h !== undefined && h !== b.blockHash);
+}
+
+function whyUnavailable(
+  rec: Recording,
+  b: BlobRecord,
+  from: 'other-node' | 'any',
+  atTime: number,
+): UnavailableBlob['why'] | undefined {
   if (b.outcome === 'rejected') return 'rejected';
   if (b.outcome === 'failed') return 'failed';
   if (b.certifiedAt === undefined) return 'not-certified';
   if (b.includedAt === undefined || b.height === undefined) return 'not-included';
+  if (reorgedOut(rec, b, atTime)) return 'reorged-out';
   if (retrievedIntact(b, from)) return undefined;
   const tries = (b.retrievals ?? []).filter((r) => from === 'any' || r.node !== b.node);
   if (tries.some((r) => r.ok)) return 'corrupt';
@@ -151,11 +168,11 @@ export function checkMakeAvailable(
       missing.push({ id, record, why: 'never-published' });
       continue;
     }
-    if (record.height !== undefined) {
+    const why = whyUnavailable(cut, record, from, atTime);
+    if (record.height !== undefined && why !== 'reorged-out') {
       const key = `${record.channel}\u0000${record.owner}`;
       byChannel.set(key, [...(byChannel.get(key) ?? []), record]);
     }
-    const why = whyUnavailable(record, from);
     if (why === undefined) counts.available++;
     else missing.push({ id, record, why });
   }
@@ -196,6 +213,8 @@ function describeBlob(m: UnavailableBlob): string {
       return `${what} was accepted but never certified`;
     case 'not-included':
       return `${what} was certified at ${at(r.certifiedAt!)} but never included in a block`;
+    case 'reorged-out':
+      return `${what} was seen in block ${short(r.blockHash)} at height ${r.height}, which no node has on its best chain any more`;
     case 'not-retrieved':
       return `${what} was included at height ${r.height} but never retrieved from another node`;
     case 'retrieval-failed': {

@@ -11,6 +11,7 @@ describe('matcher typings (vitest)', () => {
     expectTypeOf(expect(rec).not.toConverge).returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(expect(rec).toConserveSupply).returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(expect(rec).toIncludeAll).returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(expect(rec).toMakeAvailable).returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(expect(rec).toStayLive).parameter(0).toEqualTypeOf<StayLiveOptions | undefined>();
     // @ts-expect-error: unknown options are a type error as well as a ConfigError.
     void (() => expect(rec).toStayLive({ forr: 1000 }));

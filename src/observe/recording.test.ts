@@ -254,3 +254,55 @@ describe('Recording', () => {
     expect(rec.txs.get('t1')!.includedAt).toBe(1000);
   });
 });
+
+describe('Recording blobs', () => {
+  const published = {
+    id: 'b1',
+    channel: 'da-0',
+    owner: 'o',
+    sequence: 0,
+    size: 10,
+    dataHash: 'h',
+    workload: 'data-availability',
+    node: 'exe-0',
+    publishedAt: 100,
+    outcome: 'accepted' as const,
+  };
+
+  test('later reports merge: first certification and inclusion times stay, a reorg moves the block, retrievals append', () => {
+    const clock = manualClock();
+    const rec = new Recording({ seed: 1, facts, clock });
+    rec.recordBlob(published);
+    rec.recordBlob({ ...published, certifiedAt: 500 });
+    rec.recordBlob({ ...published, certifiedAt: 900, includedAt: 900, height: 4, blockHash: 'x4' });
+    rec.recordBlob({ ...published, includedAt: 1500, height: 5, blockHash: 'y5' });
+    rec.addBlobRetrieval('b1', { node: 'val-1', at: 1600, ok: true, dataHash: 'h', size: 10 });
+    rec.addBlobRetrieval('unknown', { node: 'val-1', at: 1600, ok: false, reason: 'not_found' });
+    expect(rec.blobs.get('b1')).toMatchObject({
+      certifiedAt: 500,
+      includedAt: 900,
+      height: 5,
+      blockHash: 'y5',
+      retrievals: [{ node: 'val-1', ok: true }],
+    });
+    expect(rec.blobs.has('unknown')).toBe(false);
+    expect(rec.blobsOf('data-availability')).toHaveLength(1);
+    expect(rec.blobsOf('other')).toHaveLength(0);
+
+    clock.advance(2000);
+    const loaded = Recording.fromJSON(JSON.parse(JSON.stringify(rec)));
+    expect(loaded.blobs.get('b1')).toEqual(rec.blobs.get('b1'));
+    const cut = loaded.until(700);
+    expect(cut.blobs.get('b1')).toMatchObject({ certifiedAt: 500, retrievals: [] });
+    expect(cut.blobs.get('b1')!.includedAt).toBeUndefined();
+    expect(cut.blobs.get('b1')!.height).toBeUndefined();
+  });
+
+  test('an accepted answer beats an earlier failed one', () => {
+    const rec = new Recording({ seed: 1, facts, clock: manualClock() });
+    rec.recordBlob({ ...published, outcome: 'failed', reason: 'timed out' });
+    rec.recordBlob({ ...published, node: 'exe-1' });
+    expect(rec.blobs.get('b1')).toMatchObject({ outcome: 'accepted', node: 'exe-1' });
+    expect(rec.blobs.get('b1')!.reason).toBeUndefined();
+  });
+});
