@@ -1,5 +1,6 @@
 /** End to end: the transaction workload against real refnode clusters. */
 import { describe, expect, test } from 'vitest';
+import { restarts } from '../src/chaos/node-faults.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { ConfigError } from '../src/support/errors.ts';
 import { transactions } from '../src/workloads/transactions.ts';
@@ -88,6 +89,18 @@ describe('transactions workload', () => {
     expect(tooMany.message).toContain(
       "transactions.users: got 3, allowed: 1..2 (the cluster's funded wallets",
     );
+    expect(cluster.recording.txs.size).toBe(0);
+    // Node selections name the cluster's nodes; an unknown name is refused the same way by every workload and fault.
+    for (const start of [
+      () => transactions({ rate: 5, users: 1, targets: ['val-9'] }).start(cluster),
+      () => restarts({ targets: ['val-9'] }).start(cluster),
+    ]) {
+      const unknown = await start().catch((e) => e);
+      expect(ConfigError.is(unknown)).toBe(true);
+      expect(unknown.message).toMatch(
+        /targets: got \["val-9"\], allowed: node names of this cluster: val-0$/m,
+      );
+    }
     expect(cluster.recording.txs.size).toBe(0);
 
     // Refusals are recorded with the chain's reason, and the refused nonces are reused.

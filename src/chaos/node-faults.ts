@@ -7,6 +7,7 @@
  * it and a failure message can print the schedule as readable steps.
  */
 import { z } from 'zod';
+import { type NodeSelection, selectNodes } from '../cluster/node-selection.ts';
 import type { NodeControl } from '../cluster/runtime.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
@@ -21,7 +22,7 @@ import {
 } from './fault-plan.ts';
 
 /** Which nodes a fault may hit. */
-export type FaultTargets = 'validators' | 'executors' | 'all' | readonly string[];
+export type FaultTargets = NodeSelection;
 
 /** Options of `nodeFaults` (and `restarts`, `kills`, `pauses`). Times in milliseconds. */
 export interface NodeFaultsOptions {
@@ -116,13 +117,6 @@ export interface NodeFaults {
   start(cluster: StartedCluster, opts?: { clock?: Clock }): Promise<StartedNodeFaults>;
 }
 
-function resolveTargets(cluster: StartedCluster, targets: FaultTargets): string[] {
-  if (targets === 'validators') return cluster.validators.map((n) => n.name);
-  if (targets === 'executors') return cluster.executors.map((n) => n.name);
-  if (targets === 'all') return cluster.nodes.map((n) => n.name);
-  return targets.map((t) => cluster.node(t).name);
-}
-
 /**
  * Faults on random nodes at random intervals, all drawn from the cluster's seed.
  *
@@ -158,7 +152,7 @@ function startNodeFaults(
   cluster.requireCapabilities(...neededControls[options.action]);
   const planOptions: FaultPlanOptions = {
     action: options.action,
-    targets: resolveTargets(cluster, options.targets),
+    targets: selectNodes(cluster, options.targets, 'node fault options', 'targets').map((n) => n.name),
     minDelayMs: options.minDelay,
     maxDelayMs: options.maxDelay,
     targetCooldownMs: options.targetCooldown,

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { PublishBlobResult, SignedBlob, Wallet } from '../adapter/types.ts';
+import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { probeBlobs } from '../observe/blob-probe.ts';
 import type { BlobRecord } from '../observe/recording.ts';
@@ -109,24 +110,6 @@ export function dataAvailability(options: DataAvailabilityOptions): Workload<Sta
   return { name, start: (cluster) => startDataAvailability(cluster, parsed, name) };
 }
 
-function resolveTargets(cluster: StartedCluster, targets: Parsed['targets']): StartedNode[] {
-  const t = targets ?? 'executors';
-  if (t === 'all') return [...cluster.nodes];
-  if (t === 'validators') return [...cluster.validators];
-  if (t === 'executors') return [...cluster.executors];
-  const unknown = t.filter((n) => !cluster.nodes.some((m) => m.name === n));
-  if (unknown.length > 0) {
-    throw new ConfigError('dataAvailability options', [
-      {
-        path: 'dataAvailability.targets',
-        value: unknown,
-        allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
-      },
-    ]);
-  }
-  return t.map((n) => cluster.node(n));
-}
-
 /** `size` random bytes from the seeded stream (4 bytes per draw). */
 function payload(rng: Rng, size: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -152,7 +135,12 @@ async function startDataAvailability(
   name: string,
 ): Promise<StartedDataAvailability> {
   const clock = systemClock;
-  const targets = resolveTargets(cluster, p.targets);
+  const targets = selectNodes(
+    cluster,
+    p.targets ?? 'executors',
+    'dataAvailability options',
+    'dataAvailability.targets',
+  );
   if (targets.length === 0) {
     throw new ConfigError('dataAvailability options', [
       {

@@ -12,6 +12,7 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import type { SignedTx, SubmitResult, Wallet } from '../adapter/types.ts';
+import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
@@ -331,23 +332,6 @@ export function invalidTxs(options: InvalidTxsOptions): Workload<StartedInvalidT
   return { name, start: (cluster) => startInvalidTxs(cluster, parsed, name) };
 }
 
-function resolveTargets(cluster: StartedCluster, t: Parsed['targets']): StartedNode[] {
-  const targets = t ?? 'all';
-  if (targets === 'all') return [...cluster.nodes];
-  if (targets === 'validators') return [...cluster.validators];
-  const unknown = targets.filter((n) => !cluster.nodes.some((m) => m.name === n));
-  if (unknown.length > 0) {
-    throw new ConfigError('invalidTxs options', [
-      {
-        path: 'invalidTxs.targets',
-        value: unknown,
-        allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
-      },
-    ]);
-  }
-  return targets.map((n) => cluster.node(n));
-}
-
 /** What a case needs at run time: the fuzz wallet, its account and a known included tx. */
 interface Ground {
   wallet: Wallet;
@@ -462,7 +446,7 @@ async function waitIncluded(node: StartedNode, id: string, timeoutMs: number): P
 }
 
 async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedInvalidTxs> {
-  const targets = resolveTargets(cluster, p.targets);
+  const targets = selectNodes(cluster, p.targets ?? 'all', 'invalidTxs options', 'invalidTxs.targets');
   const walletIndex = p.wallet ?? cluster.wallets.length - 1;
   const wallet = cluster.wallets[walletIndex];
   const other = cluster.wallets.find((w) => w !== wallet);

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { SignedTx, SubmitResult, Wallet } from '../adapter/types.ts';
+import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
@@ -113,8 +114,6 @@ function pickTargets(
   pick: (xs: StartedNode[], n: number) => StartedNode[],
 ): StartedNode[] {
   const n = p.nodes ?? 'validators';
-  if (n === 'all') return [...cluster.nodes];
-  if (n === 'validators') return [...cluster.validators];
   if (typeof n === 'number') {
     if (n > cluster.nodes.length) {
       throw new ConfigError('propagation options', [
@@ -123,17 +122,7 @@ function pickTargets(
     }
     return pick([...cluster.nodes], n);
   }
-  const unknown = n.filter((x) => !cluster.nodes.some((m) => m.name === x));
-  if (unknown.length > 0) {
-    throw new ConfigError('propagation options', [
-      {
-        path: 'propagation.nodes',
-        value: unknown,
-        allowed: `node names of this cluster: ${cluster.nodes.map((m) => m.name).join(', ')}`,
-      },
-    ]);
-  }
-  return n.map((x) => cluster.node(x));
+  return selectNodes(cluster, n, 'propagation options', 'propagation.nodes');
 }
 
 interface Planned {

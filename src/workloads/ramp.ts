@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { SubmitResult, Wallet } from '../adapter/types.ts';
+import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
@@ -117,23 +118,6 @@ export function ramp(options: RampOptions): Workload<StartedRamp> {
   return { name, start: (cluster) => startRamp(cluster, parsed, name) };
 }
 
-function resolveTargets(cluster: StartedCluster, t: Parsed['targets']): StartedNode[] {
-  const targets = t ?? 'validators';
-  if (targets === 'all') return [...cluster.nodes];
-  if (targets === 'validators') return [...cluster.validators];
-  const unknown = targets.filter((n) => !cluster.nodes.some((m) => m.name === n));
-  if (unknown.length > 0) {
-    throw new ConfigError('ramp options', [
-      {
-        path: 'ramp.targets',
-        value: unknown,
-        allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
-      },
-    ]);
-  }
-  return targets.map((n) => cluster.node(n));
-}
-
 /** Amount of a wallet's nonce-n tx: fixed, so a resent nonce is the very same tx (same id). */
 function amountOf(wallet: Wallet, nonce: number): number {
   return 1 + ((wallet.index * 7919 + nonce) % 1000);
@@ -157,7 +141,7 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
       { path: 'ramp.feeTiers', value: feeTiers, allowed: `fees ≥ the chain's minimum fee ${minFee}` },
     ]);
   }
-  const targets = resolveTargets(cluster, p.targets);
+  const targets = selectNodes(cluster, p.targets ?? 'validators', 'ramp options', 'ramp.targets');
   const wallets = cluster.wallets.slice(cluster.wallets.length - users);
   const tierOfWallet = new Map(wallets.map((w, i) => [w.address, i % feeTiers.length]));
   const rng = cluster.rng.fork(name);

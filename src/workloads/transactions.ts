@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { SignedTx, SubmitResult, Wallet } from '../adapter/types.ts';
+import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
@@ -130,24 +131,6 @@ export function transactions(options: TransactionsOptions): Workload<StartedTran
   return { name, start: (cluster) => startTransactions(cluster, parsed, name) };
 }
 
-function resolveTargets(cluster: StartedCluster, targets: Parsed['targets']): StartedNode[] {
-  const t = targets ?? 'validators';
-  if (t === 'all') return [...cluster.nodes];
-  if (t === 'validators') return [...cluster.validators];
-  if (t === 'executors') return [...cluster.executors];
-  const unknown = t.filter((n) => !cluster.nodes.some((m) => m.name === n));
-  if (unknown.length > 0) {
-    throw new ConfigError('transactions options', [
-      {
-        path: 'transactions.targets',
-        value: unknown,
-        allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
-      },
-    ]);
-  }
-  return t.map((n) => cluster.node(n));
-}
-
 interface Planned {
   tx: SignedTx;
   wallet: Wallet;
@@ -174,7 +157,12 @@ async function startTransactions(
       },
     ]);
   }
-  const targets = resolveTargets(cluster, p.targets);
+  const targets = selectNodes(
+    cluster,
+    p.targets ?? 'validators',
+    'transactions options',
+    'transactions.targets',
+  );
   if (targets.length === 0) {
     throw new ConfigError('transactions options', [
       {
