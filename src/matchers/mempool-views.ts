@@ -71,6 +71,27 @@ export function chainPlaces(
   return out;
 }
 
+/** Tx ids of an array of txs or tx ids (de-duplicated, in order), or undefined for anything else. */
+export function arrayIds(source: unknown): { ids: string[]; label: string } | undefined {
+  if (!Array.isArray(source)) return undefined;
+  const ids = (source as readonly (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id));
+  return { ids: [...new Set(ids)], label: 'given' };
+}
+
+/**
+ * The tx ids a matcher judges: a workload's (see `workloadIds`) or an array's; anything else
+ * is a `TypeError` naming the matcher and the workload it expects.
+ */
+export function txIdsOf(
+  source: unknown,
+  matcher: string,
+  workload: string,
+): { ids: string[]; label: string } {
+  const resolved = workloadIds(source) ?? arrayIds(source);
+  if (resolved) return resolved;
+  throw new TypeError(`${matcher}: expected a workload (${workload}), an array of txs or of tx ids`);
+}
+
 /** Tx ids of a workload-like source: `ids()` when it has it (all planned txs), else `submitted()`. */
 export function workloadIds(source: unknown): { ids: string[]; label: string } | undefined {
   if (typeof source !== 'object' || source === null) return undefined;

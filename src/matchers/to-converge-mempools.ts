@@ -11,7 +11,7 @@ import type { Recording, Sample, TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, plural, replayHint, seconds, short } from './format.ts';
-import { chainPlaces, workloadIds } from './mempool-views.ts';
+import { chainPlaces, txIdsOf } from './mempool-views.ts';
 import {
   captureCallSite,
   type MatcherResult,
@@ -200,20 +200,7 @@ export async function toConvergeMempools(
     within: 'an integer ≥ 0 (ms to wait)',
     '*': 'one of within',
   }) as ConvergeMempoolsOptions;
-  const resolved =
-    workloadIds(txs) ??
-    (Array.isArray(txs)
-      ? {
-          ids: [
-            ...new Set((txs as (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id))),
-          ],
-          label: 'given',
-        }
-      : undefined);
-  if (!resolved)
-    throw new TypeError(
-      'toConvergeMempools: expected a workload (divergence(…)), an array of txs or of tx ids',
-    );
+  const resolved = txIdsOf(txs, 'toConvergeMempools', 'divergence(…)');
   const rec = subject.recording;
   const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
   const within = opts.within ?? Math.max(5000, 10 * blockMs);

@@ -9,6 +9,7 @@ import type { Recording, TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
+import { arrayIds } from './mempool-views.ts';
 import {
   captureCallSite,
   type MatcherResult,
@@ -94,12 +95,8 @@ export function parseIncludeAllOptions(opts: unknown): IncludeAllOptions {
 
 /** The tx ids of a source and a label for messages. */
 export function resolveTxSource(source: TxSource): { ids: string[]; label: string } {
-  if (Array.isArray(source)) {
-    const ids = (source as readonly (string | { id: string })[]).map((x) =>
-      typeof x === 'string' ? x : x.id,
-    );
-    return { ids: [...new Set(ids)], label: 'given' };
-  }
+  const given = arrayIds(source);
+  if (given) return given;
   const w = source as { name?: string; submitted(): readonly TxRecord[] };
   if (typeof w.submitted === 'function') {
     const ids = w.submitted().map((t) => t.id);

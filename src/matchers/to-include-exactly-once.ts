@@ -10,14 +10,7 @@ import type { Recording, TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, plural, replayHint, seconds, short } from './format.ts';
-import {
-  chainPlaces,
-  type FirstSeen,
-  firstSeen,
-  hasIdSamples,
-  idSamples,
-  workloadIds,
-} from './mempool-views.ts';
+import { chainPlaces, type FirstSeen, firstSeen, hasIdSamples, idSamples, txIdsOf } from './mempool-views.ts';
 import {
   captureCallSite,
   type MatcherResult,
@@ -260,20 +253,7 @@ export async function toIncludeExactlyOnce(
   const callSite = captureCallSite();
   const subject = toSubject('toIncludeExactlyOnce', received);
   const opts = parseExactlyOnceOptions(options);
-  const resolved =
-    workloadIds(txs) ??
-    (Array.isArray(txs)
-      ? {
-          ids: [
-            ...new Set((txs as (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id))),
-          ],
-          label: 'given',
-        }
-      : undefined);
-  if (!resolved)
-    throw new TypeError(
-      'toIncludeExactlyOnce: expected a workload (propagation(…)), an array of txs or of tx ids',
-    );
+  const resolved = txIdsOf(txs, 'toIncludeExactlyOnce', 'propagation(…)');
   const rec = subject.recording;
   const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
   const within = opts.within ?? Math.max(10_000, (rec.facts.securityParam + 10) * blockMs);
