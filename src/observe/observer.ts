@@ -51,7 +51,7 @@ export interface StartedObserver extends AsyncDisposable {
 
 /** Longest pause between feed reconnection attempts. */
 const MAX_BACKOFF_MS = 1000;
-/** Blocks fetched per backfill request (refnode serves at most 500 per call). */
+/** Blocks fetched per step when a backfill walks back towards a known block (the client pages each request). */
 const BACKFILL_PAGE = 500;
 
 interface Sighting {
@@ -401,13 +401,8 @@ class Observer implements StartedObserver {
         if (stale || !b || b.txIds.some((id) => !this.recording.txBody(id))) missing.push(h);
       }
       for (const [lo, hi] of ranges(missing)) {
-        for (let from = lo; from <= hi; from += BACKFILL_PAGE) {
-          const to = Math.min(hi, from + BACKFILL_PAGE - 1);
-          const blocks = await w.client.blocks(from, to, { signal: w.life.signal, timeoutMs: 10_000 });
-          for (const b of blocks) {
-            this.#onBackfilledForce(w, b);
-          }
-        }
+        const blocks = await w.client.blocks(lo, hi, { signal: w.life.signal, timeoutMs: 10_000 });
+        for (const b of blocks) this.#onBackfilledForce(w, b);
       }
     } catch (e) {
       if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));

@@ -6,6 +6,12 @@ import { type ContainerRuntimeClient, getContainerRuntimeClient, ImageName } fro
 
 const defaultRyukImage = 'testcontainers/ryuk:0.14.0';
 
+// Inside a container (a `/.dockerenv` file) testcontainers addresses the engine's bridge
+// gateway (e.g. 172.17.0.1). chainlab publishes every port on 127.0.0.1 only and never
+// addresses any other IP, so its readiness probes use loopback too. Set at import, before
+// testcontainers creates its (cached) client anywhere.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
+
 let clientPromise: Promise<ContainerRuntimeClient> | undefined;
 
 /**
