@@ -7,7 +7,7 @@
  * it and a failure message can print the schedule as readable steps.
  */
 import { z } from 'zod';
-import { type NodeSelection, selectNodes } from '../cluster/node-selection.ts';
+import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../cluster/node-selection.ts';
 import type { NodeControl } from '../cluster/runtime.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
@@ -63,9 +63,7 @@ const schema = z
     minDelay: ms(3_600_000).default(10_000),
     maxDelay: ms(3_600_000).default(20_000),
     targetCooldown: ms(3_600_000).default(15_000),
-    targets: z
-      .union([z.enum(['validators', 'executors', 'all']), z.array(z.string().min(1)).min(1)])
-      .default('validators'),
+    targets: nodeSelectionSchema.default('validators'),
     downtime: ms(600_000).optional(),
     maxFaults: z.number().int().positive().optional(),
     name: z.string().min(1).optional(),

@@ -3,11 +3,18 @@
  * names. One resolver, so every option that takes nodes accepts the same words and
  * refuses an unknown name the same way.
  */
+import { z } from 'zod';
 import { ConfigError } from '../support/errors.ts';
 import type { StartedCluster, StartedNode } from './types.ts';
 
 /** `'all'`, `'validators'`, `'executors'`, or node names. */
 export type NodeSelection = 'all' | 'validators' | 'executors' | readonly string[];
+
+/** The option schema of a {@link NodeSelection}: a group, or a non-empty list of names. */
+export const nodeSelectionSchema = z.union([
+  z.enum(['all', 'validators', 'executors']),
+  z.array(z.string().min(1)).min(1),
+]);
 
 /**
  * The nodes `selection` names: groups in cluster order, names in the order given.

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { PublishBlobResult, SignedBlob, Wallet } from '../adapter/types.ts';
-import { selectNodes } from '../cluster/node-selection.ts';
+import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { probeBlobs } from '../observe/blob-probe.ts';
 import type { BlobRecord } from '../observe/recording.ts';
@@ -28,7 +28,7 @@ export interface DataAvailabilityOptions {
   /** Payload size in bytes, a value or a range drawn per blob. Default `{ min: 512, max: 4096 }`; at most 512 KiB. */
   blobBytes?: IntRange;
   /** Nodes to publish to: `executors`, `all`, `validators` or node names. Default `executors`. */
-  targets?: 'all' | 'validators' | 'executors' | string[];
+  targets?: NodeSelection;
   /** Stop after this many blobs. Default: no limit. */
   count?: number;
   /** Stop after this long (ms). Default: no limit. */
@@ -64,9 +64,7 @@ const schema = z.strictObject({
   channels: z.int().min(1).max(16),
   blobRate: z.number().gt(0).lte(100),
   blobBytes: intRange.optional(),
-  targets: z
-    .union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)])
-    .optional(),
+  targets: nodeSelectionSchema.optional(),
   count: z.int().min(1).optional(),
   durationMs: z.int().min(1).optional(),
   name: z

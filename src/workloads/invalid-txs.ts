@@ -18,7 +18,7 @@ import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { ConfigError, WorkloadError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
-import type { StartedWorkload, Workload } from './workload.ts';
+import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Every kind of invalid tx the fuzzer generates. */
 export const invalidKinds = [
@@ -295,10 +295,7 @@ const schema = z.strictObject({
   wallet: z.int().min(0).optional(),
   reasons: z.partialRecord(z.enum(invalidKinds), z.array(z.string().min(1)).min(1)).optional(),
   replay: z.strictObject({ seed: z.int(), path: z.string().min(1) }).optional(),
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,40}$/)
-    .optional(),
+  name: workloadNameSchema.optional(),
 });
 
 const allowed: AllowedText = {

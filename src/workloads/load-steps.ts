@@ -4,6 +4,7 @@
  * step's txs, inclusion and latency can be read back from the recording per step.
  */
 import { z } from 'zod';
+import { nodeSelectionSchema } from '../cluster/node-selection.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
@@ -50,9 +51,7 @@ const schema = z.strictObject({
   rates: z.array(z.number().gt(0).lte(5000)).min(1),
   stepMs: z.int().min(100),
   users: z.int().min(1),
-  targets: z
-    .union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)])
-    .optional(),
+  targets: nodeSelectionSchema.optional(),
   name: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,30}$/)

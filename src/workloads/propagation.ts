@@ -15,7 +15,7 @@ import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { watchMempools } from './mempool-watch.ts';
 import { nonceBook } from './nonces.ts';
-import type { StartedWorkload, Workload } from './workload.ts';
+import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Options of {@link propagation}. */
 export interface PropagationOptions {
@@ -66,10 +66,7 @@ const schema = z.strictObject({
   users: z.int().min(1).optional(),
   fee: z.int().min(0).optional(),
   watchEveryMs: z.int().min(50).max(5000).optional(),
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,40}$/)
-    .optional(),
+  name: workloadNameSchema.optional(),
 });
 
 const allowed: AllowedText = {

@@ -18,7 +18,7 @@ import { systemClock } from '../support/clock.ts';
 import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { watchMempools } from './mempool-watch.ts';
-import type { StartedWorkload, Workload } from './workload.ts';
+import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Options of {@link ramp}. */
 export interface RampOptions {
@@ -79,10 +79,7 @@ const schema = z
     hold: z.int().min(0).optional(),
     targets: z.union([z.enum(['all', 'validators']), z.array(z.string().min(1)).min(1)]).optional(),
     watchEveryMs: z.int().min(50).max(5000).optional(),
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,40}$/)
-      .optional(),
+    name: workloadNameSchema.optional(),
   })
   .refine((o) => o.to >= o.from, { path: ['to'] });
 

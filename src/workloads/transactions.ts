@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { SignedTx, SubmitResult, Wallet } from '../adapter/types.ts';
-import { selectNodes } from '../cluster/node-selection.ts';
+import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
@@ -15,7 +15,7 @@ import { ConfigError } from '../support/errors.ts';
 import type { Rng } from '../support/rng.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { nonceBook } from './nonces.ts';
-import type { StartedWorkload, Workload } from './workload.ts';
+import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** A fixed value or an inclusive range drawn uniformly per tx. */
 export type IntRange = number | { min: number; max: number };
@@ -31,7 +31,7 @@ export interface TransactionsOptions {
   /** Fee per transfer. Default: the chain's minimum fee. */
   fee?: IntRange;
   /** Nodes to submit to: `all`, `validators`, `executors` or node names. Default `validators`. */
-  targets?: 'all' | 'validators' | 'executors' | string[];
+  targets?: NodeSelection;
   /** Stop after this many txs. Default: no limit. */
   count?: number;
   /** Stop after this long (ms). Default: no limit. */
@@ -62,15 +62,10 @@ const schema = z.strictObject({
   users: z.int().min(1),
   amount: intRange.optional(),
   fee: intRange.optional(),
-  targets: z
-    .union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)])
-    .optional(),
+  targets: nodeSelectionSchema.optional(),
   count: z.int().min(1).optional(),
   durationMs: z.int().min(1).optional(),
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,40}$/)
-    .optional(),
+  name: workloadNameSchema.optional(),
 });
 
 const allowed: AllowedText = {

@@ -4,6 +4,7 @@
  * that runs until stopped, disposed, or the cluster is disposed.
  */
 
+import { z } from 'zod';
 import type { StartedCluster } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 
@@ -23,3 +24,6 @@ export interface StartedWorkload extends AsyncDisposable {
   /** Every tx this workload submitted, as recorded (inclusion fields filled by the observer). */
   submitted(): TxRecord[];
 }
+
+/** The `name` option every workload takes: its label in the recording and its rng fork. */
+export const workloadNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/);
