@@ -1,5 +1,5 @@
 import type { Account, LedgerState } from './chain/ledger.ts';
-import type { BlockTx, CheckedTx, Rejection } from './chain/tx-check.ts';
+import { type BlockTx, type CheckedTx, markShapeChecked, type Rejection } from './chain/tx-check.ts';
 
 /** Mempool bounds (config `mempool`). */
 export interface MempoolLimits {
@@ -19,6 +19,8 @@ interface Entry {
   gap: number;
   /** When it was admitted or last re-gossiped (ms, Date.now). */
   sentAt: number;
+  /** When it was admitted (ms, Date.now). */
+  admittedAt: number;
 }
 
 /** Result of offering a tx: accepted (maybe evicting lower-fee txs) or refused. */
@@ -127,7 +129,9 @@ export class Mempool {
       }
       evicted.push(...this.#evict(victim));
     }
-    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++, gap, sentAt: Date.now() };
+    const now = Date.now();
+    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++, gap, sentAt: now, admittedAt: now };
+    markShapeChecked(entry.tx);
     this.#byId.set(id, entry);
     let senderTxs = this.#bySender.get(tx.from);
     if (senderTxs === undefined) {
@@ -232,6 +236,10 @@ export class Mempool {
    */
   takeStale(state: LedgerState, ageMs: number, max: number, now = Date.now()): BlockTx[] {
     const out: BlockTx[] = [];
+    // Entries are kept in admission order: when the oldest is younger than ageMs, none is stale
+    // (the common case under load, where walking a full pool every second would cost milliseconds).
+    const oldest = this.#byId.values().next().value;
+    if (oldest === undefined || now - oldest.admittedAt < ageMs) return out;
     for (const entry of this.#executable(state)) {
       if (out.length >= max) break;
       if (now - entry.sentAt < ageMs) continue;

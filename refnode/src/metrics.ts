@@ -1,4 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { VerifyCache } from './chain/tx-check.ts';
+import type { VerifyPool } from './chain/verify-pool.ts';
 
 /** The node's Prometheus metrics, all in one registry (served at `/metrics`). */
 export interface NodeMetrics {
@@ -6,6 +8,14 @@ export interface NodeMetrics {
   height: Gauge;
   finalizedHeight: Gauge;
   slot: Gauge;
+  /** How late the last slot handler ran after its slot started, ms. */
+  slotLateness: Gauge;
+  /** Blocks this node proposed whose tx list the build budget ended. */
+  blocksCut: Counter;
+  /** Gossiped txs dropped unverified because the verify backlog was too long. */
+  gossipTxsShed: Counter;
+  /** Reads backlog, rate and cache counters from the verifier at every scrape. */
+  observeVerifier(pool: VerifyPool, cache: VerifyCache): void;
   blocksProposed: Counter;
   blocksAccepted: Counter;
   blocksRejected: Counter<'reason'>;
@@ -17,8 +27,6 @@ export interface NodeMetrics {
   txsAccepted: Counter<'source'>;
   txsIncluded: Counter;
   peers: Gauge;
-  verifyCacheHits: Counter;
-  verifyCacheMisses: Counter;
   gossipMessages: Counter<'topic' | 'direction'>;
   syncRequests: Counter<'result'>;
   httpRequests: Counter<'route' | 'status'>;
@@ -48,11 +56,56 @@ export function createMetrics(nodeId: string): NodeMetrics {
     txsAccepted: counter('refnode_txs_accepted_total', 'Txs admitted to the mempool, by source', ['source']),
     txsIncluded: counter('refnode_txs_included_total', 'Txs in blocks added to the best chain'),
     peers: gauge('refnode_peers', 'Connected peers'),
-    verifyCacheHits: counter(
-      'refnode_tx_verify_cache_hits_total',
-      'Signature checks answered by the verify cache',
+    slotLateness: gauge(
+      'refnode_slot_lateness_ms',
+      'How late the last slot handler ran after its slot started',
     ),
-    verifyCacheMisses: counter('refnode_tx_verify_cache_misses_total', 'Signature checks computed'),
+    blocksCut: counter(
+      'refnode_blocks_cut_by_budget_total',
+      'Own blocks whose tx list the build budget ended (smaller blocks on time)',
+    ),
+    gossipTxsShed: counter(
+      'refnode_gossip_txs_shed_total',
+      'Gossiped txs dropped unverified because the verify backlog was too long',
+    ),
+    observeVerifier(pool, cache) {
+      const sampled = (name: string, help: string, read: () => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(read());
+          },
+        });
+      sampled('refnode_tx_verify_backlog', 'Txs waiting for a signature verdict', () => pool.backlog);
+      sampled('refnode_tx_verify_wait_ms', 'Expected wait of a new tx for its verdict, ms', () =>
+        Math.round(pool.expectedWaitMs()),
+      );
+      sampled('refnode_tx_verify_rate', 'Signatures verified per second (measured)', () =>
+        Math.round(pool.rate),
+      );
+      const total = (name: string, help: string, read: () => number) =>
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc(read());
+          },
+        });
+      total(
+        'refnode_tx_verify_cache_hits_total',
+        'Signature checks answered by the verify cache',
+        () => cache.hits,
+      );
+      total(
+        'refnode_tx_verify_cache_misses_total',
+        'Signature checks computed on the event loop',
+        () => cache.misses,
+      );
+    },
     gossipMessages: counter('refnode_gossip_messages_total', 'Gossip messages by topic and direction', [
       'topic',
       'direction',

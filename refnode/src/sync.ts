@@ -6,7 +6,10 @@ export interface SyncTarget {
   height(): number;
   finalizedHeight(): number;
   /** Adds fetched blocks in order; returns how many were new, whether one was invalid, and whether one's parent was unknown. */
-  importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean; orphan: boolean };
+  importBlocks(
+    encoded: Uint8Array[],
+    from: string,
+  ): Promise<{ added: number; invalid: boolean; orphan: boolean }>;
 }
 
 /** Options of {@link BlockSync}. */
@@ -109,7 +112,7 @@ export class BlockSync {
         return;
       }
       if (encoded.length === 0) return;
-      const { invalid, orphan } = target.importBlocks(encoded, peer);
+      const { invalid, orphan } = await target.importBlocks(encoded, peer);
       this.#options.onRequest?.(invalid ? 'invalid' : 'ok');
       if (invalid) return;
       if (orphan) {
