@@ -120,6 +120,8 @@ function cpuSeconds(pid: number): number {
 }
 
 interface Offer {
+  /** When the last batch went out (answers may come later). */
+  endedAt: number;
   sent: number;
   accepted: number;
   refused: Record<string, number>;
@@ -128,7 +130,7 @@ interface Offer {
 
 /** Offers `rate` tx/s for `ms`, open loop; refused txs are re-offered later with the same nonce. */
 async function offer(nodes: RunningNode[], senders: Sender[], rate: number, ms: number): Promise<Offer> {
-  const result: Offer = { sent: 0, accepted: 0, refused: {}, failedRequests: 0 };
+  const result: Offer = { endedAt: 0, sent: 0, accepted: 0, refused: {}, failedRequests: 0 };
   const refuse = (code: string, n = 1) => {
     result.refused[code] = (result.refused[code] ?? 0) + n;
   };
@@ -187,6 +189,7 @@ async function offer(nodes: RunningNode[], senders: Sender[], rate: number, ms: 
     const wait = startedAt + (tick + 1) * tickMs - Date.now();
     if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
   }
+  result.endedAt = Date.now();
   await Promise.all(inflight);
   return result;
 }
@@ -249,9 +252,10 @@ for (const rate of rates) {
   const cpuBefore = nodes.map((n) => cpuSeconds(n.child.pid!));
   const clientBefore = process.cpuUsage();
   const offered = await offer(nodes, senders, rate, warmupMs + seconds * 1000);
-  const endedAt = Date.now();
+  const { endedAt } = offered;
   const cpu = nodes.map((n, i) => cpuSeconds(n.child.pid!) - cpuBefore[i]!);
   const client = process.cpuUsage(clientBefore);
+  const cpuSec = (Date.now() - startedAt) / 1000;
   const mempoolAtEnd = await mempoolSizes(nodes);
   // Let the blocks of the window's last slots arrive, then drain before the next phase.
   await new Promise((ok) => setTimeout(ok, 2000));
