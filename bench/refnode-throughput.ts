@@ -5,7 +5,7 @@
  *
  *   npx node bench/refnode-throughput.ts --capacity 3000            # phases at 3000, 4500, 6000 tx/s
  *   npx node bench/refnode-throughput.ts --rates 1000,2000 --seconds 15
- *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3]
+ *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3] [--hog N]
  *
  * Every tx is signed before the cluster starts, so the client spends its CPU on sending only.
  * Each phase offers `rate` tx/s as `POST /txs` arrays (100 ms ticks, one request per node and
@@ -14,11 +14,13 @@
  * txs go on. Per phase it counts, over the window after the warm-up: txs in best-chain blocks
  * whose slot started inside it (on val-0), blocks made vs blocks due (slots in the window that
  * at least one validator wins, computed from the validators' keys with the lottery), refusals by
- * code, and the nodes' CPU (from /proc). Prints one JSON line.
+ * code, and the nodes' CPU (from /proc). `--hog N` keeps N extra processes spinning on the CPU
+ * meanwhile (a busy CI neighbour; each is killed at the end). Prints one JSON line.
  *
  * Profile the nodes with `REFNODE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` and read the
  * profiles with `npx node bench/profile-top.ts /tmp/prof`.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LedgerState } from '../refnode/src/chain/ledger.ts';
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     'slot-ms': { type: 'string', default: '250' },
     validators: { type: 'string', default: '4' },
     wallets: { type: 'string', default: '2000' },
+    hog: { type: 'string', default: '0' },
   },
 });
 const rates = values.capacity
@@ -47,6 +50,7 @@ const warmupMs = Number(values.warmup) * 1000;
 const slotMs = Number(values['slot-ms']);
 const validators = Number(values.validators);
 const walletCount = Number(values.wallets);
+const hogs = Number(values.hog);
 const tickMs = 100;
 
 /** The validation cost of one tx inside one process: shape + signature (cold / cached) + ledger apply. */
@@ -212,6 +216,18 @@ async function chainBetween(node: RunningNode, from: number, to: number) {
   return { txs, blocks, maxTxs };
 }
 
+/** Sum over nodes of one unlabelled-but-`node` metric from `/metrics`, and its maximum. */
+async function metric(nodes: RunningNode[], name: string): Promise<{ sum: number; max: number }> {
+  const values = await Promise.all(
+    nodes.map(async (node) => {
+      const text = await (await fetch(`${node.api}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    }),
+  );
+  return { sum: values.reduce((a, b) => a + b, 0), max: Math.max(...values) };
+}
+
 async function mempoolSizes(nodes: RunningNode[]): Promise<number[]> {
   return Promise.all(nodes.map(async (n) => (await n.get('/mempool')).body.size as number));
 }
@@ -243,6 +259,13 @@ await waitFor(
   20_000,
   'full mesh',
 );
+// A busy neighbour: plain spinning processes at the same priority as the nodes.
+const hogProcesses: ChildProcess[] = Array.from({ length: hogs }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+);
+process.once('exit', () => {
+  for (const hog of hogProcesses) hog.kill('SIGKILL');
+});
 const phases = [];
 for (const rate of rates) {
   console.error(
@@ -250,6 +273,8 @@ for (const rate of rates) {
   );
   const startedAt = Date.now();
   const cpuBefore = nodes.map((n) => cpuSeconds(n.child.pid!));
+  const reorgsBefore = (await metric(nodes, 'refnode_reorgs_total')).sum;
+  const cutBefore = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum;
   const clientBefore = process.cpuUsage();
   const offered = await offer(nodes, senders, rate, warmupMs + seconds * 1000);
   const { endedAt } = offered;
@@ -264,6 +289,9 @@ for (const rate of rates) {
   const chain = await chainBetween(nodes[0]!, windowStart, endedAt);
   const due = slotsWon(set, windowStart, endedAt);
   const mempool = (await nodes[0]!.get('/mempool')).body;
+  const reorgs = (await metric(nodes, 'refnode_reorgs_total')).sum - reorgsBefore;
+  const blocksCut = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum - cutBefore;
+  const deepestReorg = (await metric(nodes, 'refnode_reorg_depth_max')).max;
   const phase = {
     offeredTxPerSec: rate,
     sentTxPerSec: Math.round(offered.sent / ((endedAt - startedAt) / 1000)),
@@ -274,6 +302,9 @@ for (const rate of rates) {
     blocksDue: due,
     blocksMade: chain.blocks,
     maxTxsPerBlock: chain.maxTxs,
+    blocksCutByBudget: blocksCut,
+    reorgs,
+    deepestReorgSoFar: deepestReorg,
     windowSec,
     mempoolAtEnd,
     rejectedCountsVal0: mempool.rejected,
@@ -290,6 +321,7 @@ for (const rate of rates) {
     'mempools to drain',
   ).catch(() => console.error('mempools did not drain in 15 s; the next phase starts anyway'));
 }
+for (const hog of hogProcesses) hog.kill('SIGKILL');
 const peak = Math.max(...phases.map((p) => p.includedTxPerSec));
 console.log(
   JSON.stringify({
@@ -297,6 +329,7 @@ console.log(
     validators,
     slotMs,
     wallets: walletCount,
+    hogs,
     ...validation,
     peakIncludedTxPerSec: peak,
     lastOverPeak: Number((phases.at(-1)!.includedTxPerSec / peak).toFixed(2)),

@@ -20,6 +20,8 @@ export interface NodeMetrics {
   blocksAccepted: Counter;
   blocksRejected: Counter<'reason'>;
   reorgs: Counter;
+  /** Most blocks one reorg removed so far: the margin to k is finality's safety margin. */
+  reorgDepthMax: Gauge;
   mempoolSize: Gauge;
   mempoolBytes: Gauge;
   mempoolEvictions: Counter;
@@ -49,6 +51,10 @@ export function createMetrics(nodeId: string): NodeMetrics {
     blocksAccepted: counter('refnode_blocks_accepted_total', 'Blocks from peers accepted'),
     blocksRejected: counter('refnode_blocks_rejected_total', 'Blocks refused, by reason', ['reason']),
     reorgs: counter('refnode_reorgs_total', 'Best-chain switches that removed blocks'),
+    reorgDepthMax: gauge(
+      'refnode_reorg_depth_max',
+      'Most blocks one reorg removed since start (final needs < k)',
+    ),
     mempoolSize: gauge('refnode_mempool_size', 'Txs in the mempool'),
     mempoolBytes: gauge('refnode_mempool_bytes', 'Bytes of txs in the mempool'),
     mempoolEvictions: counter('refnode_mempool_evictions_total', 'Txs evicted for higher-fee txs'),

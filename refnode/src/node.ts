@@ -106,6 +106,7 @@ export class RefNode implements AsyncDisposable {
   #flushTimer: NodeJS.Timeout | undefined;
   #lastProposedSlot = -1;
   #lastRebroadcast = 0;
+  #deepestReorg = 0;
   #stopping: Promise<void> | undefined;
   /** Where start-up time went, ms: opening storage (and genesis, keys), replaying the stored chain, starting p2p. */
   startup = { storageMs: 0, replayMs: 0, p2pMs: 0 };
@@ -447,6 +448,10 @@ export class RefNode implements AsyncDisposable {
     }
     if (removed.length > 0) {
       this.metrics.reorgs.inc();
+      if (removed.length > this.#deepestReorg) {
+        this.#deepestReorg = removed.length;
+        this.metrics.reorgDepthMax.set(removed.length);
+      }
       this.logger.warn(
         { removed: removed.length, joined: joined.length, height: this.chain.height },
         `reorg: replaced ${removed.length} blocks from height ${removed.at(-1)!.height} with ${joined.length} blocks`,
