@@ -98,6 +98,9 @@ export class VerifyPool {
   readonly #batchSize: number;
   readonly #onWorkerError: ((error: Error) => void) | undefined;
   readonly #lanes: Lane[] = [];
+  /** Workers still to start: they start with the first job, so an idle node never pays their boot. */
+  #unstarted: number;
+  readonly #workerUrl: URL;
   readonly #urgent = new Fifo<Job>();
   readonly #normal = new Fifo<Job>();
   /** Unsettled jobs by tx id (the first sig seen for an id; a forged copy gets its own job). */
@@ -114,8 +117,8 @@ export class VerifyPool {
     this.#batchSize = options.batchSize ?? 128;
     this.#onWorkerError = options.onWorkerError;
     // The worker is a sibling module with our own extension: .ts from source, .js once compiled.
-    const workerUrl = new URL(`./verify-worker${extname(import.meta.url)}`, import.meta.url);
-    for (let i = 0; i < (options.workers ?? 1); i++) this.#lanes.push(this.#startLane(workerUrl));
+    this.#workerUrl = new URL(`./verify-worker${extname(import.meta.url)}`, import.meta.url);
+    this.#unstarted = options.workers ?? 1;
   }
 
   /** Txs waiting for a verdict (queued or being verified). */
@@ -125,7 +128,7 @@ export class VerifyPool {
 
   /** Signatures per second the pool verifies, as measured (wall clock, so a starved machine lowers it). */
   get rate(): number {
-    return this.#rate * Math.max(1, this.#lanes.length);
+    return this.#rate * Math.max(1, this.#lanes.length + this.#unstarted);
   }
 
   /** How long a tx submitted now would wait for its verdict, in ms. */
@@ -148,6 +151,7 @@ export class VerifyPool {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#unstarted = 0;
     const error = new VerifyPoolStopped();
     for (const job of [...this.#urgent.drain(), ...this.#normal.drain()]) this.#fail(job, error);
     for (const lane of this.#lanes) {
@@ -211,6 +215,7 @@ export class VerifyPool {
 
   #pump(): void {
     if (this.#stopped) return;
+    for (; this.#unstarted > 0; this.#unstarted--) this.#lanes.push(this.#startLane(this.#workerUrl));
     if (this.#lanes.length === 0) {
       this.#scheduleInline();
       return;
