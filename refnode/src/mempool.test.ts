@@ -141,4 +141,22 @@ describe('checkTxShape', () => {
     const result = checkTxShape(good, 'c', 2);
     expect(isRejection(result)).toBe(false);
   });
+  it('hands out executable txs pending for ageMs for re-gossip, once per ageMs, and none while all are young', () => {
+    const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 10 });
+    const accounts = new Map(wallets.map((w) => [w.address, rich]));
+    const state = new LedgerState(accounts);
+    pool.add(tx(1, 0, 1), rich);
+    pool.add(tx(1, 1, 1), rich);
+    pool.add(tx(2, 3, 1), rich); // nonce gap: not executable, never re-gossiped
+    const now = Date.now();
+    expect(pool.takeStale(state, 3000, 10, now)).toEqual([]);
+    const stale = pool.takeStale(state, 3000, 10, now + 5000);
+    expect(stale.map((t) => [t.from, t.nonce])).toEqual([
+      [wallets[1]!.address, 0],
+      [wallets[1]!.address, 1],
+    ]);
+    // Marked as sent: not again until another ageMs has passed.
+    expect(pool.takeStale(state, 3000, 10, now + 6000)).toEqual([]);
+    expect(pool.takeStale(state, 3000, 1, now + 9000)).toHaveLength(1);
+  });
 });
