@@ -352,10 +352,11 @@ export class RefNode implements AsyncDisposable {
     if (proof === undefined) return;
     this.#lastProposedSlot = slot;
     const started = performance.now();
-    // The budget counts from the slot's start: a handler that ran late (a starved machine)
-    // has less of it left, and proposes a smaller block on time rather than a full one late.
+    // On a starved machine taking txs stretches with the CPU share: past the budget the block is
+    // sealed with what it has, so it goes out smaller rather than late. (The handler's own
+    // lateness is not charged: it is already spent, and a late block with txs beats an empty one.)
     const budgetMs = this.config.block.buildBudgetMs ?? this.genesis.slotMs / 4;
-    const deadline = started + budgetMs - Math.max(0, Date.now() - this.chain.slotStart(slot));
+    const deadline = started + budgetMs;
     const { block, state, dropped, cut } = this.chain.buildBlock(
       this.#key,
       slot,
