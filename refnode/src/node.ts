@@ -17,7 +17,6 @@ import {
   checkTxShape,
   isRejection,
   isShapeChecked,
-  markShapeChecked,
   type Rejection,
   type RejectionCode,
   rejectionCodes,
@@ -670,7 +669,6 @@ export class RefNode implements AsyncDisposable {
     for (const checked of prechecked) {
       if (isRejection(checked)) continue;
       const tx: BlockTx = { ...checked.tx, id: checked.id };
-      markShapeChecked(tx);
       waiting.push(tx);
       if (!this.#admitting.has(tx.id)) this.#admitting.set(tx.id, tx);
     }
@@ -684,16 +682,31 @@ export class RefNode implements AsyncDisposable {
       for (const tx of waiting) if (this.#admitting.get(tx.id) === tx) this.#admitting.delete(tx.id);
     }
     let next = 0;
-    return prechecked.map((checked) =>
+    const results = prechecked.map((checked) =>
       isRejection(checked) ? checked : this.#admitChecked(checked, verdicts[next++]!, source),
     );
+    this.#countAdmitted(results, source);
+    return results;
+  }
+
+  /** Metrics once per batch rather than per tx (a labelled inc hashes its labels every time). */
+  #countAdmitted(
+    results: readonly ({ tx: BlockTx } | Rejection)[],
+    source: 'api' | 'gossip' | 'reorg',
+  ): void {
+    const admitted = results.reduce((n, result) => (isRejection(result) ? n : n + 1), 0);
+    if (admitted > 0) this.metrics.txsAccepted.inc({ source }, admitted);
+    this.metrics.mempoolSize.set(this.mempool.size);
+    this.metrics.mempoolBytes.set(this.mempool.bytes);
   }
 
   /** Re-admits a tx of a block that left the best chain (verified before: the cache answers). */
   #admit(raw: unknown, source: 'reorg'): { tx: BlockTx } | Rejection {
     const checked = this.#precheck(raw, source);
     if (isRejection(checked)) return checked;
-    return this.#admitChecked(checked, this.verifyCache.verify(checked.tx, checked.id), source);
+    const result = this.#admitChecked(checked, this.verifyCache.verify(checked.tx, checked.id), source);
+    this.#countAdmitted([result], source);
+    return result;
   }
 
   /** Records a refusal, counting it unless gossip or a reorg merely repeated a tx or raced a nonce. */
@@ -752,9 +765,6 @@ export class RefNode implements AsyncDisposable {
       );
     }
     if (result.evicted.length > 0) this.metrics.mempoolEvictions.inc(result.evicted.length);
-    this.metrics.txsAccepted.inc({ source });
-    this.metrics.mempoolSize.set(this.mempool.size);
-    this.metrics.mempoolBytes.set(this.mempool.bytes);
     return { tx: this.mempool.get(id)! };
   }
 
