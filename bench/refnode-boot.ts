@@ -86,6 +86,8 @@ function startOnce(
       if (ms !== undefined || !ready(line)) return;
       ms = performance.now() - started;
       finish();
+      // A refnode without the startup breakdown in its log (an older one) is stopped anyway.
+      setTimeout(() => child.kill('SIGTERM'), 2000).unref();
     });
     child.once('exit', (code, signal) => {
       if (ms === undefined)
