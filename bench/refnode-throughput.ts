@@ -14,7 +14,8 @@
  * txs go on. Per phase it counts, over the window after the warm-up: txs in best-chain blocks
  * whose slot started inside it (on val-0), blocks made vs blocks due (slots in the window that
  * at least one validator wins, computed from the validators' keys with the lottery), refusals by
- * code, and the nodes' CPU (from /proc). `--hog N` keeps N extra processes spinning on the CPU
+ * code, the nodes' CPU (from /proc), reorgs, and Δ: how long after its slot started each block
+ * had reached every node (from the nodes' `/events` feeds). `--hog N` keeps N extra processes spinning on the CPU
  * meanwhile (a busy CI neighbour; each is killed at the end). Prints one JSON line.
  *
  * Profile the nodes with `REFNODE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` and read the
@@ -228,6 +229,56 @@ async function metric(nodes: RunningNode[], name: string): Promise<{ sum: number
   return { sum: values.reduce((a, b) => a + b, 0), max: Math.max(...values) };
 }
 
+/**
+ * Every node's `/events` block feed: when each block reached each node (ms since the epoch).
+ * A block's Δ (slot start → on every node) is the delay that finality's safety depends on.
+ */
+function watchBlocks(nodes: RunningNode[]): {
+  arrivals: Map<string, { timestamp: number; at: number[] }>;
+  stop(): void;
+} {
+  const arrivals = new Map<string, { timestamp: number; at: number[] }>();
+  const controller = new AbortController();
+  nodes.forEach(async (node) => {
+    try {
+      const res = await fetch(`${node.api}/events`, { signal: controller.signal });
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of res.body!) {
+        buffered += decoder.decode(chunk, { stream: true });
+        for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+          const frame = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          if (!frame.startsWith('event: block\n')) continue;
+          const { hash, timestamp } = JSON.parse(frame.slice(frame.indexOf('data: ') + 6));
+          const seen = arrivals.get(hash) ?? { timestamp, at: [] as number[] };
+          seen.at.push(Date.now());
+          arrivals.set(hash, seen);
+        }
+      }
+    } catch {
+      // Aborted at the end.
+    }
+  });
+  return { arrivals, stop: () => controller.abort() };
+}
+
+/** Δ percentiles (ms) of the blocks whose slot started in [from, to) and reached every node. */
+function deltas(
+  arrivals: Map<string, { timestamp: number; at: number[] }>,
+  nodes: number,
+  from: number,
+  to: number,
+) {
+  const ms = [...arrivals.values()]
+    .filter((b) => b.timestamp >= from && b.timestamp < to && b.at.length >= nodes)
+    .map((b) => Math.max(...b.at) - b.timestamp)
+    .sort((a, b) => a - b);
+  const at = (q: number) =>
+    ms.length === 0 ? undefined : ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  return { blocks: ms.length, p50: at(0.5), p90: at(0.9), max: ms.at(-1) };
+}
+
 async function mempoolSizes(nodes: RunningNode[]): Promise<number[]> {
   return Promise.all(nodes.map(async (n) => (await n.get('/mempool')).body.size as number));
 }
@@ -259,6 +310,7 @@ await waitFor(
   20_000,
   'full mesh',
 );
+const feed = watchBlocks(nodes);
 // A busy neighbour: plain spinning processes at the same priority as the nodes.
 const hogProcesses: ChildProcess[] = Array.from({ length: hogs }, () =>
   spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
@@ -305,6 +357,7 @@ for (const rate of rates) {
     blocksCutByBudget: blocksCut,
     reorgs,
     deepestReorgSoFar: deepestReorg,
+    blockDeltaMs: deltas(feed.arrivals, nodes.length, windowStart, endedAt),
     windowSec,
     mempoolAtEnd,
     rejectedCountsVal0: mempool.rejected,
@@ -322,6 +375,7 @@ for (const rate of rates) {
   ).catch(() => console.error('mempools did not drain in 15 s; the next phase starts anyway'));
 }
 for (const hog of hogProcesses) hog.kill('SIGKILL');
+feed.stop();
 const peak = Math.max(...phases.map((p) => p.includedTxPerSec));
 console.log(
   JSON.stringify({
