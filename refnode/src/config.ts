@@ -52,6 +52,11 @@ export interface NodeConfig {
      * a new tx waiting longer than this; default 1000 ms.
      */
     maxVerifyWaitMs: number;
+    /**
+     * API txs are also refused `overloaded` while the event loop runs this much late (the node
+     * is short of CPU for everything, not only signatures); default 200 ms.
+     */
+    maxLoopLagMs: number;
   };
   /** Data availability (see refnode/README.md, "Data availability"). */
   da: {
@@ -187,6 +192,7 @@ export function resolveNodeConfig(
     admission: {
       verifyWorkers: int('admission.verifyWorkers', admission.verifyWorkers, 0, 64, 1),
       maxVerifyWaitMs: int('admission.maxVerifyWaitMs', admission.maxVerifyWaitMs, 1, 600_000, 1000),
+      maxLoopLagMs: int('admission.maxLoopLagMs', admission.maxLoopLagMs, 1, 600_000, 200),
     },
     da: {
       maxBlobBytes: int('da.maxBlobBytes', da.maxBlobBytes, 1, 1024 * 1024, 512 * 1024),

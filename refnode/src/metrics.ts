@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { VerifyCache } from './chain/tx-check.ts';
 import type { VerifyPool } from './chain/verify-pool.ts';
+import type { EventLoopLag } from './event-loop-lag.ts';
 
 /** The node's Prometheus metrics, all in one registry (served at `/metrics`). */
 export interface NodeMetrics {
@@ -10,12 +11,14 @@ export interface NodeMetrics {
   slot: Gauge;
   /** How late the last slot handler ran after its slot started, ms. */
   slotLateness: Gauge;
+  /** Slots this validator won but did not use: `no_majority` (sees ≤ half the stake) or `catching_up`. */
+  slotsSkipped: Counter<'reason'>;
   /** Blocks this node proposed whose tx list the build budget ended. */
   blocksCut: Counter;
-  /** Gossiped txs dropped unverified because the verify backlog was too long. */
-  gossipTxsShed: Counter;
-  /** Reads backlog, rate and cache counters from the verifier at every scrape. */
-  observeVerifier(pool: VerifyPool, cache: VerifyCache): void;
+  /** Tx gossip messages dropped unread because the node was overloaded. */
+  gossipTxMessagesShed: Counter;
+  /** Reads backlog, rate, cache counters and event-loop lag at every scrape. */
+  observeVerifier(pool: VerifyPool, cache: VerifyCache, lag: EventLoopLag): void;
   blocksProposed: Counter;
   blocksAccepted: Counter;
   blocksRejected: Counter<'reason'>;
@@ -66,15 +69,16 @@ export function createMetrics(nodeId: string): NodeMetrics {
       'refnode_slot_lateness_ms',
       'How late the last slot handler ran after its slot started',
     ),
+    slotsSkipped: counter('refnode_slots_skipped_total', 'Won slots not used, by reason', ['reason']),
     blocksCut: counter(
       'refnode_blocks_cut_by_budget_total',
       'Own blocks whose tx list the build budget ended (smaller blocks on time)',
     ),
-    gossipTxsShed: counter(
-      'refnode_gossip_txs_shed_total',
-      'Gossiped txs dropped unverified because the verify backlog was too long',
+    gossipTxMessagesShed: counter(
+      'refnode_gossip_tx_messages_shed_total',
+      'Tx gossip messages dropped unread because the verify backlog or the event-loop lag was too long',
     ),
-    observeVerifier(pool, cache) {
+    observeVerifier(pool, cache, lag) {
       const sampled = (name: string, help: string, read: () => number) =>
         new Gauge({
           name,
@@ -87,6 +91,9 @@ export function createMetrics(nodeId: string): NodeMetrics {
       sampled('refnode_tx_verify_backlog', 'Txs waiting for a signature verdict', () => pool.backlog);
       sampled('refnode_tx_verify_wait_ms', 'Expected wait of a new tx for its verdict, ms', () =>
         Math.round(pool.expectedWaitMs()),
+      );
+      sampled('refnode_event_loop_lag_ms', 'How late the event loop runs (recent worst), ms', () =>
+        Math.round(lag.ms),
       );
       sampled('refnode_tx_verify_rate', 'Signatures verified per second (measured)', () =>
         Math.round(pool.rate),

@@ -27,6 +27,7 @@ import { keyPairFromSeed, type SignedTx } from './codec.ts';
 import type { NodeConfig } from './config.ts';
 import { DaService } from './da/da-service.ts';
 import { ConfigError } from './errors.ts';
+import { EventLoopLag } from './event-loop-lag.ts';
 import { type Genesis, genesisHash, loadGenesis } from './genesis.ts';
 import { Mempool } from './mempool.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
@@ -59,6 +60,8 @@ const rejectedMemory = 100_000;
  * it inside blocks, and the senders re-gossip what stays pending.
  */
 const gossipShedFactor = 4;
+/** Gossiped txs are also dropped unread while the event loop lags this many times the API's limit. */
+const gossipShedLagFactor = 2;
 /** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
 const maxSyncAnswerBytes = 16 * 1024 * 1024;
 
@@ -86,6 +89,8 @@ export class RefNode implements AsyncDisposable {
   readonly verifyCache = new VerifyCache();
   /** Verifies tx signatures off the event loop; its backlog drives `overloaded` refusals. */
   readonly verifier: VerifyPool;
+  /** How late the event loop runs; with the verify backlog it drives `overloaded` refusals. */
+  readonly loopLag = new EventLoopLag();
   readonly events = new EventEmitter<NodeEvents>();
   readonly publicKey: string;
   /** Data availability: blob store, dispersal (executors), chunks and attestations (validators), retrieval. */
@@ -133,7 +138,7 @@ export class RefNode implements AsyncDisposable {
           `verify worker failed (${error.message}); verifying on the event loop`,
         ),
     });
-    this.metrics.observeVerifier(this.verifier, this.verifyCache);
+    this.metrics.observeVerifier(this.verifier, this.verifyCache, this.loopLag);
     this.#store = new BlockStore(config.dataDir);
     const hash = genesisHash(this.genesis);
     const storedGenesis = this.#store.genesisHash;
@@ -315,12 +320,7 @@ export class RefNode implements AsyncDisposable {
       const slot = this.chain.currentSlot(now);
       this.metrics.slot.set(slot);
       this.metrics.slotLateness.set(now - this.chain.slotStart(slot));
-      if (
-        this.config.role === 'validator' &&
-        slot > this.#lastProposedSlot &&
-        slot > this.chain.best.slot &&
-        this.#seesStakeMajority()
-      )
+      if (this.config.role === 'validator' && slot > this.#lastProposedSlot && slot > this.chain.best.slot)
         this.#tryPropose(slot);
     } catch (error) {
       this.logger.error({ err: error }, 'slot handler failed');
@@ -346,9 +346,27 @@ export class RefNode implements AsyncDisposable {
     return seen * 2 > total;
   }
 
+  /**
+   * True while a peer is known to be more than one block ahead, or blocks are being pulled from
+   * one. A validator that proposed then would build on a stale tip; with a small k, a node that
+   * restarts or falls behind on a starved machine could finalize that branch before it learns of
+   * the longer chain, and never rejoin it.
+   */
+  #catchingUp(): boolean {
+    const sync = this.#sync;
+    if (sync === undefined) return false;
+    return sync.pulling || (sync.highestPeerHeight() ?? Number.NEGATIVE_INFINITY) > this.chain.height + 1;
+  }
+
   #tryPropose(slot: number): void {
     const proof = this.chain.tryWinSlot(this.#key.secret, this.publicKey, slot);
     if (proof === undefined) return;
+    const skip = !this.#seesStakeMajority() ? 'no_majority' : this.#catchingUp() ? 'catching_up' : undefined;
+    if (skip !== undefined) {
+      this.metrics.slotsSkipped.inc({ reason: skip });
+      this.logger.debug({ slot, reason: skip }, `slot ${slot}: won but not proposing (${skip})`);
+      return;
+    }
     this.#lastProposedSlot = slot;
     const started = performance.now();
     // On a starved machine taking txs stretches with the CPU share: past the budget the block is
@@ -628,16 +646,31 @@ export class RefNode implements AsyncDisposable {
    * the client should wait; undefined when there is room.
    */
   refuseIfOverloaded(count: number): { rejection: Rejection; retryAfterMs: number } | undefined {
-    const limitMs = this.config.admission.maxVerifyWaitMs;
+    const { maxVerifyWaitMs, maxLoopLagMs } = this.config.admission;
     const waitMs = this.verifier.expectedWaitMs();
-    if (waitMs <= limitMs) return undefined;
-    const rejection: Rejection = {
-      code: 'overloaded',
-      message: `${this.verifier.backlog} txs are waiting for signature verification (about ${Math.round(waitMs)} ms of work, more than the ${limitMs} ms allowed); retry later`,
-    };
+    const lagMs = this.loopLag.ms;
+    let refusal: { rejection: Rejection; retryAfterMs: number } | undefined;
+    if (waitMs > maxVerifyWaitMs) {
+      refusal = {
+        rejection: {
+          code: 'overloaded',
+          message: `${this.verifier.backlog} txs are waiting for signature verification (about ${Math.round(waitMs)} ms of work, more than the ${maxVerifyWaitMs} ms allowed); retry later`,
+        },
+        retryAfterMs: waitMs - maxVerifyWaitMs,
+      };
+    } else if (lagMs > maxLoopLagMs) {
+      refusal = {
+        rejection: {
+          code: 'overloaded',
+          message: `the event loop runs ${Math.round(lagMs)} ms late (more than the ${maxLoopLagMs} ms allowed): the node is short of CPU; retry later`,
+        },
+        retryAfterMs: 1000,
+      };
+    }
+    if (refusal === undefined) return undefined;
     this.rejectedCounts.overloaded += count;
     this.metrics.mempoolRejections.inc({ reason: 'overloaded' }, count);
-    return { rejection, retryAfterMs: waitMs - limitMs };
+    return refusal;
   }
 
   /** Submits a tx as received by the API: its id or the typed refusal. */
@@ -785,6 +818,14 @@ export class RefNode implements AsyncDisposable {
 
   async #onGossipTxs(data: Uint8Array): Promise<Verdict> {
     this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'in' });
+    const { maxVerifyWaitMs, maxLoopLagMs } = this.config.admission;
+    if (
+      this.verifier.expectedWaitMs() > gossipShedFactor * maxVerifyWaitMs ||
+      this.loopLag.ms > gossipShedLagFactor * maxLoopLagMs
+    ) {
+      this.metrics.gossipTxMessagesShed.inc();
+      return 'ignore';
+    }
     let txs: unknown;
     try {
       txs = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
@@ -792,10 +833,6 @@ export class RefNode implements AsyncDisposable {
       return 'reject';
     }
     if (!Array.isArray(txs) || txs.length > maxTxsPerGossip) return 'reject';
-    if (this.verifier.expectedWaitMs() > gossipShedFactor * this.config.admission.maxVerifyWaitMs) {
-      this.metrics.gossipTxsShed.inc(txs.length);
-      return 'ignore';
-    }
     let results: ({ tx: BlockTx } | Rejection)[];
     try {
       results = await this.#admitAll(txs, 'gossip');
@@ -882,6 +919,7 @@ export class RefNode implements AsyncDisposable {
       } catch (error) {
         this.logger.warn({ err: (error as Error).message }, 'stopping p2p failed');
       }
+      this.loopLag.stop();
       await this.verifier.stop();
       await this.da.stop();
       this.#store.close();
