@@ -54,7 +54,7 @@ export interface NodeConfig {
     maxVerifyWaitMs: number;
     /**
      * API txs are also refused `overloaded` while the event loop runs this much late (the node
-     * is short of CPU for everything, not only signatures); default 200 ms.
+     * is short of CPU for everything, not only signatures; smoothed); default 500 ms.
      */
     maxLoopLagMs: number;
   };
@@ -192,7 +192,7 @@ export function resolveNodeConfig(
     admission: {
       verifyWorkers: int('admission.verifyWorkers', admission.verifyWorkers, 0, 64, 1),
       maxVerifyWaitMs: int('admission.maxVerifyWaitMs', admission.maxVerifyWaitMs, 1, 600_000, 1000),
-      maxLoopLagMs: int('admission.maxLoopLagMs', admission.maxLoopLagMs, 1, 600_000, 200),
+      maxLoopLagMs: int('admission.maxLoopLagMs', admission.maxLoopLagMs, 1, 600_000, 500),
     },
     da: {
       maxBlobBytes: int('da.maxBlobBytes', da.maxBlobBytes, 1, 1024 * 1024, 512 * 1024),

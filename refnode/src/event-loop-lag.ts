@@ -1,7 +1,7 @@
 /**
  * How late the event loop runs: a timer due every `intervalMs` measures how much later than that
- * it fired. The reading is the recent worst (each tick keeps `max(new lag, 0.8 × previous)`), so
- * one long stall is remembered for a few hundred ms rather than averaged away.
+ * it fired, smoothed (each tick moves the reading a fifth of the way to the new lag), so a single
+ * GC pause barely moves it while a loop that keeps running late, on a starved machine, shows.
  *
  * On a starved machine everything on the event loop (block import, slot timers, the API) waits
  * this long; admission refuses txs while it is high so that the node spends what CPU it gets
@@ -9,23 +9,30 @@
  *
  * @example
  * const lag = new EventLoopLag(); // 50 ms ticks
- * if (lag.ms > 200) refuse();
+ * lag.start();
+ * if (lag.ms > 500) refuse();
  * lag.stop();
  */
 export class EventLoopLag {
   readonly #intervalMs: number;
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout | undefined;
   #last = performance.now();
   #lagMs = 0;
 
-  /** @param intervalMs tick period; default 50 */
+  /** @param intervalMs tick period; default 50. Measuring begins with {@link start}. */
   constructor(intervalMs = 50) {
     this.#intervalMs = intervalMs;
-    this.#timer = setInterval(() => this.#tick(), intervalMs);
+  }
+
+  /** Starts measuring (idempotent). */
+  start(): void {
+    if (this.#timer !== undefined) return;
+    this.#last = performance.now();
+    this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
     this.#timer.unref();
   }
 
-  /** Recent worst lag, ms. */
+  /** Smoothed lag, ms. */
   get ms(): number {
     return this.#lagMs;
   }
@@ -34,7 +41,7 @@ export class EventLoopLag {
     const now = performance.now();
     const lag = Math.max(0, now - this.#last - this.#intervalMs);
     this.#last = now;
-    this.#lagMs = Math.max(lag, this.#lagMs * 0.8);
+    this.#lagMs += 0.2 * (lag - this.#lagMs);
   }
 
   stop(): void {

@@ -90,7 +90,7 @@ export class RefNode implements AsyncDisposable {
   /** Verifies tx signatures off the event loop; its backlog drives `overloaded` refusals. */
   readonly verifier: VerifyPool;
   /** How late the event loop runs; with the verify backlog it drives `overloaded` refusals. */
-  readonly loopLag = new EventLoopLag();
+  readonly loopLag: EventLoopLag;
   readonly events = new EventEmitter<NodeEvents>();
   readonly publicKey: string;
   /** Data availability: blob store, dispersal (executors), chunks and attestations (validators), retrieval. */
@@ -138,6 +138,7 @@ export class RefNode implements AsyncDisposable {
           `verify worker failed (${error.message}); verifying on the event loop`,
         ),
     });
+    this.loopLag = new EventLoopLag();
     this.metrics.observeVerifier(this.verifier, this.verifyCache, this.loopLag);
     this.#store = new BlockStore(config.dataDir);
     const hash = genesisHash(this.genesis);
@@ -180,6 +181,8 @@ export class RefNode implements AsyncDisposable {
       node.#replay();
       const replayed = performance.now();
       await node.#startNetwork();
+      // Measured from here: the stalls of start-up itself say nothing about load.
+      node.loopLag.start();
       node.startup = {
         storageMs: Math.round(opened - started),
         replayMs: Math.round(replayed - opened),
