@@ -13,7 +13,7 @@ export interface VerifyPoolOptions {
   cache: VerifyCache;
   /** Worker threads; default 1. 0 verifies on the calling thread in small slices (tests, fallback). */
   workers?: number;
-  /** Most signatures handed to a worker in one message; default 128 (about 10 ms of work). */
+  /** Most signatures handed to a worker in one message; default 64 (about 5 ms of work). */
   batchSize?: number;
   /** Told when a worker fails; its batches are verified again elsewhere. */
   onWorkerError?: (error: Error) => void;
@@ -73,8 +73,12 @@ class Fifo<T> {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
-/** Batches in flight per worker: the next one is queued while one runs, so a worker never waits on us. */
-const inflightPerWorker = 2;
+/**
+ * Batches in flight per worker: queued work keeps a worker busy while a busy event loop is slow
+ * to collect its answers (with 2, workers idled half the time under load), and an urgent job still
+ * waits for at most this many small batches.
+ */
+const inflightPerWorker = 4;
 /** Starting guess of signatures per second per worker, until batches have been timed. */
 const initialRate = 5000;
 /** Weight of the newest batch in the rate estimate. */
@@ -114,7 +118,7 @@ export class VerifyPool {
 
   constructor(options: VerifyPoolOptions) {
     this.#cache = options.cache;
-    this.#batchSize = options.batchSize ?? 128;
+    this.#batchSize = options.batchSize ?? 64;
     this.#onWorkerError = options.onWorkerError;
     // The worker is a sibling module with our own extension: .ts from source, .js once compiled.
     this.#workerUrl = new URL(`./verify-worker${extname(import.meta.url)}`, import.meta.url);
