@@ -75,8 +75,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 /**
  * Batches in flight per worker: queued work keeps a worker busy while a busy event loop is slow
- * to collect its answers (with 2, workers idled half the time under load), and an urgent job still
- * waits for at most this many small batches.
+ * to collect its answers, and an urgent job still waits for at most this many small batches.
  */
 const inflightPerWorker = 4;
 /** Starting guess of signatures per second per worker, until batches have been timed. */
