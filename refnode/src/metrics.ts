@@ -18,7 +18,7 @@ export interface NodeMetrics {
   /** Tx gossip messages dropped unread because the node was overloaded. */
   gossipTxMessagesShed: Counter;
   /** Reads backlog, rate, cache counters and event-loop lag at every scrape. */
-  observeVerifier(pool: VerifyPool, cache: VerifyCache, lag: EventLoopLag): void;
+  observeAdmission(pool: VerifyPool, cache: VerifyCache, lag: EventLoopLag): void;
   blocksProposed: Counter;
   blocksAccepted: Counter;
   blocksRejected: Counter<'reason'>;
@@ -78,7 +78,7 @@ export function createMetrics(nodeId: string): NodeMetrics {
       'refnode_gossip_tx_messages_shed_total',
       'Tx gossip messages dropped unread because the verify backlog or the event-loop lag was too long',
     ),
-    observeVerifier(pool, cache, lag) {
+    observeAdmission(pool, cache, lag) {
       const sampled = (name: string, help: string, read: () => number) =>
         new Gauge({
           name,

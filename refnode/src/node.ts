@@ -139,7 +139,7 @@ export class RefNode implements AsyncDisposable {
         ),
     });
     this.loopLag = new EventLoopLag();
-    this.metrics.observeVerifier(this.verifier, this.verifyCache, this.loopLag);
+    this.metrics.observeAdmission(this.verifier, this.verifyCache, this.loopLag);
     this.#store = new BlockStore(config.dataDir);
     const hash = genesisHash(this.genesis);
     const storedGenesis = this.#store.genesisHash;
