@@ -361,10 +361,9 @@ for (const rate of rates) {
     windowSec,
     mempoolAtEnd,
     rejectedCountsVal0: mempool.rejected,
-    nodeCpuSecPerSec: Number((cpu.reduce((a, b) => a + b, 0) / ((endedAt - startedAt) / 1000)).toFixed(2)),
-    clientCpuSecPerSec: Number(
-      ((client.user + client.system) / 1e6 / ((endedAt - startedAt) / 1000)).toFixed(2),
-    ),
+    // Over the offer plus the wait for its last answers: the span the counters were read across.
+    nodeCpuSecPerSec: Number((cpu.reduce((a, b) => a + b, 0) / cpuSec).toFixed(2)),
+    clientCpuSecPerSec: Number(((client.user + client.system) / 1e6 / cpuSec).toFixed(2)),
   };
   console.error(JSON.stringify(phase));
   phases.push(phase);
