@@ -1,62 +1,65 @@
 /**
- * refnode throughput benchmark: sustained included tx/s on a local 4-validator cluster, and
- * the per-tx validation cost inside one process.
+ * refnode throughput benchmark: included tx/s on a local validator cluster at several offered
+ * rates in one run (1×, 1.5×, 2× a capacity), what was refused and why, and whether blocks
+ * stayed on schedule; plus the per-tx validation cost inside one process.
  *
- *   npx node bench/refnode-throughput.ts [--rate 1500] [--seconds 25] [--slot-ms 250] [--validators 4] [--wallets 500]
+ *   npx node bench/refnode-throughput.ts --capacity 3000            # phases at 3000, 4500, 6000 tx/s
+ *   npx node bench/refnode-throughput.ts --rates 1000,2000 --seconds 15
+ *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3] [--hog N]
  *
- * Offers `rate` signed transfers per second (POST /txs arrays, round-robin over the nodes),
- * then counts the txs in blocks whose slot started inside the measuring window (after a
- * warm-up), on one node's best chain. Prints one JSON line of results.
+ * Every tx is signed before the cluster starts, so the client spends its CPU on sending only.
+ * Each phase offers `rate` tx/s as `POST /txs` arrays (100 ms ticks, one request per node and
+ * tick, wallet i always to node i mod n). A refused tx (any code but `duplicate`) is offered
+ * again later with the same nonce, as a client honouring the refusal would; its sender's later
+ * txs go on. Per phase it counts, over the window after the warm-up: txs in best-chain blocks
+ * whose slot started inside it (on val-0), blocks made vs blocks due (slots in the window that
+ * at least one validator wins, computed from the validators' keys with the lottery), refusals by
+ * code, the nodes' CPU (from /proc), reorgs, and Δ: how long after its slot started each block
+ * had reached every node (from the nodes' `/events` feeds). `--hog N` keeps N extra processes spinning on the CPU
+ * meanwhile (a busy CI neighbour; each is killed at the end). Prints one JSON line.
+ *
+ * Profile the nodes with `REFNODE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` and read the
+ * profiles with `npx node bench/profile-top.ts /tmp/prof`.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LedgerState } from '../refnode/src/chain/ledger.ts';
+import { proofDraw, slotProof, winProbability } from '../refnode/src/chain/lottery.ts';
 import { checkTxShape, isRejection, VerifyCache } from '../refnode/src/chain/tx-check.ts';
-import { createTxSigner, type SignedTx } from '../refnode/src/codec.ts';
-import { type RunningNode, waitFor, writeGenesis } from '../refnode/test/cluster.ts';
+import { createTxSigner, privateKeyFromSeed, type SignedTx } from '../refnode/src/codec.ts';
+import { type GenesisSet, type RunningNode, waitFor, writeGenesis } from '../refnode/test/cluster.ts';
 
 const { values } = parseArgs({
   options: {
-    rate: { type: 'string', default: '1500' },
-    seconds: { type: 'string', default: '25' },
+    capacity: { type: 'string' },
+    rates: { type: 'string' },
+    rate: { type: 'string' },
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
     'slot-ms': { type: 'string', default: '250' },
     validators: { type: 'string', default: '4' },
-    wallets: { type: 'string', default: '500' },
+    wallets: { type: 'string', default: '2000' },
+    hog: { type: 'string', default: '0' },
   },
 });
-const rate = Number(values.rate);
+const rates = values.capacity
+  ? [1, 1.5, 2].map((level) => Math.round(Number(values.capacity) * level))
+  : (values.rates ?? values.rate ?? '1500').split(',').map(Number);
 const seconds = Number(values.seconds);
+const warmupMs = Number(values.warmup) * 1000;
 const slotMs = Number(values['slot-ms']);
 const validators = Number(values.validators);
 const walletCount = Number(values.wallets);
-const warmupMs = 5000;
+const hogs = Number(values.hog);
+const tickMs = 100;
 
-await using set = await writeGenesis({
-  validators,
-  wallets: walletCount,
-  slotMs,
-  activeSlotCoeff: 0.5,
-  securityParam: 10,
-  seed: 'bench',
-});
-const signers = set.wallets.map((w) => createTxSigner(w.secretKey));
-const nonces = new Array<number>(walletCount).fill(0);
-let walletCursor = 0;
-function nextTx(): SignedTx {
-  const from = walletCursor++ % walletCount;
-  const to = (from + 1) % walletCount;
-  return signers[from]!({
-    chainId: set.chainId,
-    from: set.wallets[from]!.address,
-    to: set.wallets[to]!.address,
-    amount: 1,
-    fee: 1,
-    nonce: nonces[from]!++,
-  });
-}
-
-// Per-tx validation cost: shape + signature (cold, no cache) + ledger apply, in this process.
-{
-  const sample = Array.from({ length: 3000 }, nextTx);
+/** The validation cost of one tx inside one process: shape + signature (cold / cached) + ledger apply. */
+function measureValidation(set: GenesisSet): { coldUsPerTx: number; cachedUsPerTx: number } {
+  const wallets = set.wallets.slice(0, 100);
+  const sample = Array.from({ length: 3000 }, (_, i) =>
+    set.tx(i % wallets.length, (i + 1) % wallets.length, { nonce: Math.floor(i / wallets.length) }),
+  );
   const cache = new VerifyCache();
   const state = LedgerState.fromBalances(Object.fromEntries(set.wallets.map((w) => [w.address, w.balance])));
   const started = performance.now();
@@ -65,7 +68,7 @@ function nextTx(): SignedTx {
     if (
       isRejection(checked) ||
       !cache.verify(checked.tx, checked.id) ||
-      state.applyTx(checked.tx, set.wallets[0]!.address)
+      state.applyTx(checked.tx, wallets[0]!.address)
     )
       throw new Error('bad sample');
   }
@@ -76,16 +79,230 @@ function nextTx(): SignedTx {
     if (isRejection(checked) || !cache.verify(checked.tx, checked.id)) throw new Error('bad sample');
   }
   const warmUs = ((performance.now() - warmStart) * 1000) / sample.length;
-  console.error(
-    `validation: ${coldUs.toFixed(1)} µs/tx cold (shape + ed25519 verify + apply), ${warmUs.toFixed(1)} µs/tx with the verify cache`,
-  );
-  nonces.fill(0);
-  walletCursor = 0;
-  (globalThis as { validation?: unknown }).validation = {
-    coldUsPerTx: Number(coldUs.toFixed(1)),
-    cachedUsPerTx: Number(warmUs.toFixed(1)),
-  };
+  return { coldUsPerTx: Number(coldUs.toFixed(1)), cachedUsPerTx: Number(warmUs.toFixed(1)) };
 }
+
+/** Per wallet, its transfers with nonces 0, 1, 2, … signed up front; `next` is the next nonce to offer. */
+interface Sender {
+  txs: SignedTx[];
+  next: number;
+}
+
+function signAll(set: GenesisSet, total: number): Sender[] {
+  const depth = Math.ceil((total * 1.5) / walletCount) + 64;
+  return set.wallets.map((wallet, index) => {
+    const sign = createTxSigner(wallet.secretKey);
+    const to = set.wallets[(index + 1) % walletCount]!.address;
+    const txs = Array.from({ length: depth }, (_, nonce) =>
+      sign({ chainId: set.chainId, from: wallet.address, to, amount: 1, fee: 1, nonce }),
+    );
+    return { txs, next: 0 };
+  });
+}
+
+/** Slots in [from, to) (ms) that at least one validator wins: the blocks due if every one is made. */
+function slotsWon(set: GenesisSet, fromMs: number, toMs: number): number {
+  const genesis = JSON.parse(readFileSync(`${set.dir}/genesis.json`, 'utf8'));
+  const stakes: number[] = genesis.validators.map((v: { stake: number }) => v.stake);
+  const total = stakes.reduce((sum, stake) => sum + stake, 0);
+  const keys = stakes.map((stake, i) => ({
+    secret: privateKeyFromSeed(JSON.parse(readFileSync(set.configPath(i), 'utf8')).secretKey),
+    chance: winProbability(genesis.activeSlotCoeff, stake / total),
+  }));
+  const first = Math.ceil((fromMs - genesis.genesisTime) / genesis.slotMs);
+  const last = Math.ceil((toMs - genesis.genesisTime) / genesis.slotMs);
+  let won = 0;
+  for (let slot = first; slot < last; slot++) {
+    if (keys.some((k) => proofDraw(slotProof(k.secret, genesis.epochNonce, slot)) < k.chance)) won++;
+  }
+  return won;
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Offer {
+  /** When the last batch went out (answers may come later). */
+  endedAt: number;
+  sent: number;
+  accepted: number;
+  refused: Record<string, number>;
+  failedRequests: number;
+}
+
+/** Offers `rate` tx/s for `ms`, open loop; refused txs are re-offered later with the same nonce. */
+async function offer(nodes: RunningNode[], senders: Sender[], rate: number, ms: number): Promise<Offer> {
+  const result: Offer = { endedAt: 0, sent: 0, accepted: 0, refused: {}, failedRequests: 0 };
+  const refuse = (code: string, n = 1) => {
+    result.refused[code] = (result.refused[code] ?? 0) + n;
+  };
+  const perTick = Math.round((rate * tickMs) / 1000);
+  let cursor = 0;
+  const inflight = new Set<Promise<void>>();
+  const startedAt = Date.now();
+  for (let tick = 0; Date.now() - startedAt < ms; tick++) {
+    const batches: { sender: Sender; tx: SignedTx }[][] = nodes.map(() => []);
+    for (let i = 0; i < perTick; i++) {
+      const index = cursor++ % walletCount;
+      const sender = senders[index]!;
+      const tx = sender.txs[sender.next];
+      if (tx === undefined) continue;
+      sender.next++;
+      batches[index % nodes.length]!.push({ sender, tx });
+    }
+    nodes.forEach((node, n) => {
+      const batch = batches[n]!;
+      if (batch.length === 0) return;
+      result.sent += batch.length;
+      // A refused tx goes back: its sender offers that nonce again next time round.
+      const rewind = (...indexes: number[]) => {
+        for (const i of indexes) {
+          const { sender, tx } = batch[i]!;
+          sender.next = Math.min(sender.next, tx.nonce);
+        }
+      };
+      const all = batch.map((_, i) => i);
+      const request = node
+        .post(
+          '/txs',
+          batch.map((b) => b.tx),
+        )
+        .then((res) => {
+          if (res.status !== 202) {
+            refuse(res.body?.error?.code ?? `http_${res.status}`, batch.length);
+            rewind(...all);
+            return;
+          }
+          (res.body.results as { id?: string; error?: { code: string } }[]).forEach((r, i) => {
+            if (r.error === undefined || r.error.code === 'duplicate') result.accepted++;
+            else {
+              refuse(r.error.code);
+              rewind(i);
+            }
+          });
+        })
+        .catch(() => {
+          result.failedRequests++;
+          rewind(...all);
+        })
+        .finally(() => inflight.delete(request));
+      inflight.add(request);
+    });
+    const wait = startedAt + (tick + 1) * tickMs - Date.now();
+    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+  }
+  result.endedAt = Date.now();
+  await Promise.all(inflight);
+  return result;
+}
+
+/** Txs and blocks on val-0's best chain whose slot started in [from, to). */
+async function chainBetween(node: RunningNode, from: number, to: number) {
+  const info = await node.info();
+  let txs = 0;
+  let blocks = 0;
+  let maxTxs = 0;
+  for (let h = 1; h <= info.height; h += 500) {
+    const res = await node.get(`/blocks?from=${h}&to=${Math.min(h + 499, info.height)}`);
+    for (const block of res.body.blocks as { timestamp: number; txs: unknown[] }[]) {
+      if (block.timestamp < from || block.timestamp >= to) continue;
+      txs += block.txs.length;
+      blocks++;
+      maxTxs = Math.max(maxTxs, block.txs.length);
+    }
+  }
+  return { txs, blocks, maxTxs };
+}
+
+/** Sum over nodes of one unlabelled-but-`node` metric from `/metrics`, and its maximum. */
+async function metric(nodes: RunningNode[], name: string): Promise<{ sum: number; max: number }> {
+  const values = await Promise.all(
+    nodes.map(async (node) => {
+      const text = await (await fetch(`${node.api}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    }),
+  );
+  return { sum: values.reduce((a, b) => a + b, 0), max: Math.max(...values) };
+}
+
+/**
+ * Every node's `/events` block feed: when each block reached each node (ms since the epoch).
+ * A block's Δ (slot start → on every node) is the delay that finality's safety depends on.
+ */
+function watchBlocks(nodes: RunningNode[]): {
+  arrivals: Map<string, { timestamp: number; at: number[] }>;
+  stop(): void;
+} {
+  const arrivals = new Map<string, { timestamp: number; at: number[] }>();
+  const controller = new AbortController();
+  nodes.forEach(async (node) => {
+    try {
+      const res = await fetch(`${node.api}/events`, { signal: controller.signal });
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of res.body!) {
+        buffered += decoder.decode(chunk, { stream: true });
+        for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+          const frame = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          if (!frame.startsWith('event: block\n')) continue;
+          const { hash, timestamp } = JSON.parse(frame.slice(frame.indexOf('data: ') + 6));
+          const seen = arrivals.get(hash) ?? { timestamp, at: [] as number[] };
+          seen.at.push(Date.now());
+          arrivals.set(hash, seen);
+        }
+      }
+    } catch {
+      // Aborted at the end.
+    }
+  });
+  return { arrivals, stop: () => controller.abort() };
+}
+
+/** Δ percentiles (ms) of the blocks whose slot started in [from, to) and reached every node. */
+function deltas(
+  arrivals: Map<string, { timestamp: number; at: number[] }>,
+  nodes: number,
+  from: number,
+  to: number,
+) {
+  const ms = [...arrivals.values()]
+    .filter((b) => b.timestamp >= from && b.timestamp < to && b.at.length >= nodes)
+    .map((b) => Math.max(...b.at) - b.timestamp)
+    .sort((a, b) => a - b);
+  const at = (q: number) =>
+    ms.length === 0 ? undefined : ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  return { blocks: ms.length, p50: at(0.5), p90: at(0.9), max: ms.at(-1) };
+}
+
+async function mempoolSizes(nodes: RunningNode[]): Promise<number[]> {
+  return Promise.all(nodes.map(async (n) => (await n.get('/mempool')).body.size as number));
+}
+
+await using set = await writeGenesis({
+  validators,
+  wallets: walletCount,
+  slotMs,
+  activeSlotCoeff: 0.5,
+  securityParam: 10,
+  seed: 'bench',
+});
+const validation = measureValidation(set);
+console.error(
+  `validation: ${validation.coldUsPerTx} µs/tx cold (shape + ed25519 verify + apply), ${validation.cachedUsPerTx} µs/tx with the verify cache`,
+);
+const signStart = performance.now();
+const senders = signAll(
+  set,
+  rates.reduce((sum, r) => sum + r * (seconds + warmupMs / 1000), 0),
+);
+console.error(
+  `signed ${senders.length * senders[0]!.txs.length} txs in ${Math.round(performance.now() - signStart)} ms`,
+);
 
 const nodes: RunningNode[] = await Promise.all(Array.from({ length: validators }, (_, i) => set.start(i)));
 await waitFor(
@@ -93,66 +310,82 @@ await waitFor(
   20_000,
   'full mesh',
 );
-console.error(
-  `cluster of ${validators} up; offering ${rate} tx/s for ${seconds} s (slot ${slotMs} ms, f 0.5)`,
+const feed = watchBlocks(nodes);
+// A busy neighbour: plain spinning processes at the same priority as the nodes.
+const hogProcesses: ChildProcess[] = Array.from({ length: hogs }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
 );
-
-const tickMs = 100;
-const perTick = Math.round((rate * tickMs) / 1000);
-const startedAt = Date.now();
-let sent = 0;
-let refused = 0;
-let tick = 0;
-const inflight = new Set<Promise<void>>();
-while (Date.now() - startedAt < seconds * 1000) {
-  const batch = Array.from({ length: perTick }, nextTx);
-  const node = nodes[tick++ % nodes.length]!;
-  const p = node
-    .post('/txs', batch)
-    .then((res) => {
-      sent += batch.length;
-      refused += (res.body.results as { error?: unknown }[]).filter((r) => r.error).length;
-    })
-    .catch(() => {
-      refused += batch.length;
-    })
-    .finally(() => inflight.delete(p));
-  inflight.add(p);
-  const wait = startedAt + tick * tickMs - Date.now();
-  if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+process.once('exit', () => {
+  for (const hog of hogProcesses) hog.kill('SIGKILL');
+});
+const phases = [];
+for (const rate of rates) {
+  console.error(
+    `offering ${rate} tx/s for ${warmupMs / 1000} + ${seconds} s (${validators} validators, slot ${slotMs} ms, f 0.5)`,
+  );
+  const startedAt = Date.now();
+  const cpuBefore = nodes.map((n) => cpuSeconds(n.child.pid!));
+  const reorgsBefore = (await metric(nodes, 'refnode_reorgs_total')).sum;
+  const cutBefore = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum;
+  const clientBefore = process.cpuUsage();
+  const offered = await offer(nodes, senders, rate, warmupMs + seconds * 1000);
+  const { endedAt } = offered;
+  const cpu = nodes.map((n, i) => cpuSeconds(n.child.pid!) - cpuBefore[i]!);
+  const client = process.cpuUsage(clientBefore);
+  const cpuSec = (Date.now() - startedAt) / 1000;
+  const mempoolAtEnd = await mempoolSizes(nodes);
+  // Let the blocks of the window's last slots arrive, then drain before the next phase.
+  await new Promise((ok) => setTimeout(ok, 2000));
+  const windowStart = startedAt + warmupMs;
+  const windowSec = (endedAt - windowStart) / 1000;
+  const chain = await chainBetween(nodes[0]!, windowStart, endedAt);
+  const due = slotsWon(set, windowStart, endedAt);
+  const mempool = (await nodes[0]!.get('/mempool')).body;
+  const reorgs = (await metric(nodes, 'refnode_reorgs_total')).sum - reorgsBefore;
+  const blocksCut = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum - cutBefore;
+  const deepestReorg = (await metric(nodes, 'refnode_reorg_depth_max')).max;
+  const phase = {
+    offeredTxPerSec: rate,
+    sentTxPerSec: Math.round(offered.sent / ((endedAt - startedAt) / 1000)),
+    includedTxPerSec: Math.round(chain.txs / windowSec),
+    acceptedTxPerSec: Math.round(offered.accepted / ((endedAt - startedAt) / 1000)),
+    refused: offered.refused,
+    failedRequests: offered.failedRequests,
+    blocksDue: due,
+    blocksMade: chain.blocks,
+    maxTxsPerBlock: chain.maxTxs,
+    blocksCutByBudget: blocksCut,
+    reorgs,
+    deepestReorgSoFar: deepestReorg,
+    blockDeltaMs: deltas(feed.arrivals, nodes.length, windowStart, endedAt),
+    windowSec,
+    mempoolAtEnd,
+    rejectedCountsVal0: mempool.rejected,
+    // Over the offer plus the wait for its last answers: the span the counters were read across.
+    nodeCpuSecPerSec: Number((cpu.reduce((a, b) => a + b, 0) / cpuSec).toFixed(2)),
+    clientCpuSecPerSec: Number(((client.user + client.system) / 1e6 / cpuSec).toFixed(2)),
+  };
+  console.error(JSON.stringify(phase));
+  phases.push(phase);
+  await waitFor(
+    async () => (await mempoolSizes(nodes)).every((size) => size === 0),
+    15_000,
+    'mempools to drain',
+  ).catch(() => console.error('mempools did not drain in 15 s; the next phase starts anyway'));
 }
-await Promise.all(inflight);
-const endedAt = Date.now();
-await new Promise((ok) => setTimeout(ok, 2000));
-
-const windowStart = startedAt + warmupMs;
-const windowEnd = endedAt;
-const info = await nodes[0]!.info();
-let included = 0;
-let blocks = 0;
-let maxTxs = 0;
-for (let from = 1; from <= info.height; from += 500) {
-  const res = await nodes[0]!.get(`/blocks?from=${from}&to=${Math.min(from + 499, info.height)}`);
-  for (const block of res.body.blocks as { timestamp: number; txs: unknown[] }[]) {
-    if (block.timestamp >= windowStart && block.timestamp < windowEnd) {
-      included += block.txs.length;
-      blocks++;
-      maxTxs = Math.max(maxTxs, block.txs.length);
-    }
-  }
-}
-const mempool = (await nodes[0]!.get('/mempool')).body;
-const result = {
-  validators,
-  slotMs,
-  offeredTxPerSec: rate,
-  sent,
-  refused,
-  windowSec: (windowEnd - windowStart) / 1000,
-  blocksInWindow: blocks,
-  includedTxPerSec: Math.round(included / ((windowEnd - windowStart) / 1000)),
-  maxTxsPerBlock: maxTxs,
-  mempoolAfter: mempool.size,
-  ...((globalThis as { validation?: object }).validation ?? {}),
-};
-console.log(JSON.stringify(result));
+for (const hog of hogProcesses) hog.kill('SIGKILL');
+feed.stop();
+const peak = Math.max(...phases.map((p) => p.includedTxPerSec));
+console.log(
+  JSON.stringify({
+    bench: 'refnode-throughput',
+    validators,
+    slotMs,
+    wallets: walletCount,
+    hogs,
+    ...validation,
+    peakIncludedTxPerSec: peak,
+    lastOverPeak: Number((phases.at(-1)!.includedTxPerSec / peak).toFixed(2)),
+    phases,
+  }),
+);

@@ -37,6 +37,26 @@ export interface NodeConfig {
   block: {
     /** default 4000 */
     maxTxs: number;
+    /**
+     * Time a proposer spends taking txs into its block, from the start of its slot; default
+     * (undefined) a quarter of the slot. Under CPU starvation blocks get smaller, not late.
+     */
+    buildBudgetMs: number | undefined;
+  };
+  /** Tx admission (see refnode/README.md, "Admission and overload"). */
+  admission: {
+    /** Worker threads verifying signatures; default 1 (0 = on the event loop, in slices). */
+    verifyWorkers: number;
+    /**
+     * API txs are refused `overloaded` (503 + Retry-After) while the verify backlog would keep
+     * a new tx waiting longer than this; default 1000 ms.
+     */
+    maxVerifyWaitMs: number;
+    /**
+     * API txs are also refused `overloaded` while the event loop runs this much late (the node
+     * is short of CPU for everything, not only signatures; smoothed); default 500 ms.
+     */
+    maxLoopLagMs: number;
   };
   /** Data availability (see refnode/README.md, "Data availability"). */
   da: {
@@ -127,6 +147,7 @@ export function resolveNodeConfig(
   const p2p = c.p2p ?? {};
   const mempool = c.mempool ?? {};
   const block = c.block ?? {};
+  const admission = c.admission ?? {};
   const da = c.da ?? {};
   const rateLimit = api.rateLimit ?? {};
   const bugs = [...strings('bugs', c.bugs), ...(overrides.bugs ?? [])];
@@ -161,7 +182,18 @@ export function resolveNodeConfig(
       maxBytes: int('mempool.maxBytes', mempool.maxBytes, 1024, 4 * 1024 * 1024 * 1024, 8 * 1024 * 1024),
       maxNonceGap: int('mempool.maxNonceGap', mempool.maxNonceGap, 0, 1_000_000, 64),
     },
-    block: { maxTxs: int('block.maxTxs', block.maxTxs, 0, 100_000, 4000) },
+    block: {
+      maxTxs: int('block.maxTxs', block.maxTxs, 0, 100_000, 4000),
+      buildBudgetMs:
+        block.buildBudgetMs === undefined
+          ? undefined
+          : int('block.buildBudgetMs', block.buildBudgetMs, 1, 10_000, 0),
+    },
+    admission: {
+      verifyWorkers: int('admission.verifyWorkers', admission.verifyWorkers, 0, 64, 1),
+      maxVerifyWaitMs: int('admission.maxVerifyWaitMs', admission.maxVerifyWaitMs, 1, 600_000, 1000),
+      maxLoopLagMs: int('admission.maxLoopLagMs', admission.maxLoopLagMs, 1, 600_000, 500),
+    },
     da: {
       maxBlobBytes: int('da.maxBlobBytes', da.maxBlobBytes, 1, 1024 * 1024, 512 * 1024),
       maxSequenceGap: int('da.maxSequenceGap', da.maxSequenceGap, 0, 1_000_000, 16),

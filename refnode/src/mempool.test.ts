@@ -141,4 +141,84 @@ describe('checkTxShape', () => {
     const result = checkTxShape(good, 'c', 2);
     expect(isRejection(result)).toBe(false);
   });
+  it('hands out executable txs pending for ageMs for re-gossip, once per ageMs, and none while all are young', () => {
+    const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 10 });
+    const accounts = new Map(wallets.map((w) => [w.address, rich]));
+    const state = new LedgerState(accounts);
+    pool.add(tx(1, 0, 1), rich);
+    pool.add(tx(1, 1, 1), rich);
+    pool.add(tx(2, 3, 1), rich); // nonce gap: not executable, never re-gossiped
+    const now = Date.now();
+    expect(pool.takeStale(state, 3000, 10, now)).toEqual([]);
+    const stale = pool.takeStale(state, 3000, 10, now + 5000);
+    expect(stale.map((t) => [t.from, t.nonce])).toEqual([
+      [wallets[1]!.address, 0],
+      [wallets[1]!.address, 1],
+    ]);
+    // Marked as sent: not again until another ageMs has passed.
+    expect(pool.takeStale(state, 3000, 10, now + 6000)).toEqual([]);
+    expect(pool.takeStale(state, 3000, 1, now + 9000)).toHaveLength(1);
+  });
+  it('evicts exactly the tx a full scan would pick, through any mix of adds, evictions and removals', () => {
+    // A shadow of the pool checks every eviction against the rule itself: lowest fee, then the
+    // furthest ahead of its sender's nonce, then the newest.
+    let state = 7;
+    const rand = (n: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+      return (state >>> 8) % n;
+    };
+    const senders = Array.from({ length: 24 }, (_, i) =>
+      keyPairFromSeed((i + 100).toString(16).padStart(2, '0').repeat(32)),
+    );
+    const sign = senders.map((w) => createTxSigner(w.secretKey));
+    const pool = new Mempool({ maxCount: 40, maxBytes: 1_000_000, maxNonceGap: 8 });
+    const shadow = new Map<string, { fee: number; gap: number; seq: number; from: number; nonce: number }>();
+    let seq = 0;
+    let evictions = 0;
+    for (let step = 0; step < 3000; step++) {
+      if (rand(5) === 0 && shadow.size > 0) {
+        const ids = [...shadow.keys()];
+        const id = ids[rand(ids.length)]!;
+        pool.remove(id);
+        shadow.delete(id);
+        continue;
+      }
+      const from = rand(senders.length);
+      const nonce = rand(9);
+      const fee = 1 + rand(3);
+      const checked = checkTxShape(
+        sign[from]!({
+          chainId: 'c',
+          from: senders[from]!.address,
+          to: wallets[0]!.address,
+          amount: 1,
+          fee,
+          nonce,
+        }),
+        'c',
+        0,
+      );
+      if (isRejection(checked)) throw new Error(checked.message);
+      const pending = [...shadow.values()].find((e) => e.from === from && e.nonce === nonce);
+      const live = [...shadow.entries()];
+      const lowest = Math.min(...live.map(([, e]) => e.fee));
+      const expected = live
+        .filter(([, e]) => e.fee === lowest)
+        .sort(([, a], [, b]) => b.gap - a.gap || b.seq - a.seq)[0];
+      const result = pool.add(checked, rich);
+      if (!result.ok) continue;
+      if (pending !== undefined) {
+        for (const [id, e] of shadow) if (e === pending) shadow.delete(id);
+      }
+      if (result.evicted.length > 0) {
+        evictions++;
+        const victim = [...result.evicted].sort((a, b) => a.nonce - b.nonce)[0]!;
+        expect(victim.id).toBe(expected![0]);
+        for (const tx of result.evicted) shadow.delete(tx.id);
+      }
+      shadow.set(checked.id, { fee, gap: nonce, seq: seq++, from, nonce });
+    }
+    expect(evictions).toBeGreaterThan(50);
+    expect(pool.size).toBe(shadow.size);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Account, LedgerState } from './chain/ledger.ts';
-import type { BlockTx, CheckedTx, Rejection } from './chain/tx-check.ts';
+import { type BlockTx, type CheckedTx, markShapeChecked, type Rejection } from './chain/tx-check.ts';
 
 /** Mempool bounds (config `mempool`). */
 export interface MempoolLimits {
@@ -19,6 +19,10 @@ interface Entry {
   gap: number;
   /** When it was admitted or last re-gossiped (ms, Date.now). */
   sentAt: number;
+  /** When it was admitted (ms, Date.now). */
+  admittedAt: number;
+  /** False once removed (it may still sit in an eviction stack until dropped lazily). */
+  live: boolean;
 }
 
 /** Result of offering a tx: accepted (maybe evicting lower-fee txs) or refused. */
@@ -39,6 +43,13 @@ export class Mempool {
   readonly #byFee = new Map<number, Set<string>>();
   /** Distinct fees present, ascending. */
   readonly #fees: number[] = [];
+  /**
+   * Eviction order: per fee, per gap, entries oldest → newest, so the victim (furthest ahead,
+   * newest on ties) is found without scanning the fee's txs. Removed entries are dropped lazily
+   * (or all at once when they outnumber the live ones).
+   */
+  readonly #evictable = new Map<number, Map<number, Entry[]>>();
+  #removedInStacks = 0;
   #bytes = 0;
   #seq = 0;
   /** Txs evicted for higher-fee ones since start. */
@@ -115,7 +126,7 @@ export class Mempool {
     const gap = tx.nonce - account.nonce;
     while (this.#byId.size + 1 > this.limits.maxCount || this.#bytes + size > this.limits.maxBytes) {
       const lowest = this.#fees[0];
-      const victim = lowest === undefined ? undefined : this.#victim(lowest);
+      const victim = lowest === undefined || lowest > tx.fee ? undefined : this.#victim(lowest);
       // A higher fee always wins; at an equal fee a tx closer to executable displaces one further
       // ahead, so a full pool of future nonces cannot lock out the txs that would unblock them.
       if (victim === undefined || lowest! > tx.fee || (lowest === tx.fee && victim.gap <= gap)) {
@@ -127,7 +138,18 @@ export class Mempool {
       }
       evicted.push(...this.#evict(victim));
     }
-    const entry: Entry = { tx: { ...tx, id }, size, seq: this.#seq++, gap, sentAt: Date.now() };
+    const now = Date.now();
+    const entry: Entry = {
+      tx: { ...tx, id },
+      size,
+      seq: this.#seq++,
+      gap,
+      sentAt: now,
+      admittedAt: now,
+      live: true,
+    };
+    markShapeChecked(entry.tx);
+    this.#pushEvictable(entry);
     this.#byId.set(id, entry);
     let senderTxs = this.#bySender.get(tx.from);
     if (senderTxs === undefined) {
@@ -150,17 +172,31 @@ export class Mempool {
 
   /** The eviction victim among txs of `fee`: furthest ahead of its sender's nonce, newest on ties. */
   #victim(fee: number): Entry | undefined {
-    let victim: Entry | undefined;
-    for (const id of this.#byFee.get(fee) ?? []) {
-      const entry = this.#byId.get(id)!;
-      if (
-        victim === undefined ||
-        entry.gap > victim.gap ||
-        (entry.gap === victim.gap && entry.seq > victim.seq)
-      )
-        victim = entry;
+    const byGap = this.#evictable.get(fee);
+    if (byGap === undefined) return undefined;
+    let furthest: Entry | undefined;
+    for (const [gap, stack] of byGap) {
+      while (stack.length > 0 && !stack.at(-1)!.live) {
+        stack.pop();
+        this.#removedInStacks--;
+      }
+      if (stack.length === 0) byGap.delete(gap);
+      else if (furthest === undefined || gap > furthest.gap) furthest = stack.at(-1);
     }
-    return victim;
+    if (byGap.size === 0) this.#evictable.delete(fee);
+    return furthest;
+  }
+
+  #pushEvictable(entry: Entry): void {
+    const { fee } = entry.tx;
+    let byGap = this.#evictable.get(fee);
+    if (byGap === undefined) {
+      byGap = new Map();
+      this.#evictable.set(fee, byGap);
+    }
+    const stack = byGap.get(entry.gap);
+    if (stack === undefined) byGap.set(entry.gap, [entry]);
+    else stack.push(entry);
   }
 
   /** Evicts `victim` and its sender's later nonces (they could no longer apply). */
@@ -187,6 +223,13 @@ export class Mempool {
   #remove(id: string): void {
     const entry = this.#byId.get(id)!;
     this.#byId.delete(id);
+    entry.live = false;
+    if (++this.#removedInStacks > Math.max(1024, 2 * this.#byId.size)) {
+      // Rebuilt from the live entries, in admission (= seq) order.
+      this.#evictable.clear();
+      this.#removedInStacks = 0;
+      for (const live of this.#byId.values()) this.#pushEvictable(live);
+    }
     const { tx } = entry;
     const senderTxs = this.#bySender.get(tx.from)!;
     senderTxs.delete(tx.nonce);
@@ -232,6 +275,10 @@ export class Mempool {
    */
   takeStale(state: LedgerState, ageMs: number, max: number, now = Date.now()): BlockTx[] {
     const out: BlockTx[] = [];
+    // Entries are kept in admission order: when the oldest is younger than ageMs, none is stale
+    // (the common case under load, where walking a full pool every second would cost milliseconds).
+    const oldest = this.#byId.values().next().value;
+    if (oldest === undefined || now - oldest.admittedAt < ageMs) return out;
     for (const entry of this.#executable(state)) {
       if (out.length >= max) break;
       if (now - entry.sentAt < ageMs) continue;

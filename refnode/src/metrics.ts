@@ -1,4 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { VerifyCache } from './chain/tx-check.ts';
+import type { VerifyPool } from './chain/verify-pool.ts';
+import type { EventLoopLag } from './event-loop-lag.ts';
 
 /** The node's Prometheus metrics, all in one registry (served at `/metrics`). */
 export interface NodeMetrics {
@@ -6,10 +9,22 @@ export interface NodeMetrics {
   height: Gauge;
   finalizedHeight: Gauge;
   slot: Gauge;
+  /** How late the last slot handler ran after its slot started, ms. */
+  slotLateness: Gauge;
+  /** Slots this validator won but did not use: `no_majority` (sees ≤ half the stake) or `catching_up`. */
+  slotsSkipped: Counter<'reason'>;
+  /** Blocks this node proposed whose tx list the build budget ended. */
+  blocksCut: Counter;
+  /** Tx gossip messages dropped unread because the node was overloaded. */
+  gossipTxMessagesShed: Counter;
+  /** Reads backlog, rate, cache counters and event-loop lag at every scrape. */
+  observeAdmission(pool: VerifyPool, cache: VerifyCache, lag: EventLoopLag): void;
   blocksProposed: Counter;
   blocksAccepted: Counter;
   blocksRejected: Counter<'reason'>;
   reorgs: Counter;
+  /** Most blocks one reorg removed so far: the margin to k is finality's safety margin. */
+  reorgDepthMax: Gauge;
   mempoolSize: Gauge;
   mempoolBytes: Gauge;
   mempoolEvictions: Counter;
@@ -17,8 +32,6 @@ export interface NodeMetrics {
   txsAccepted: Counter<'source'>;
   txsIncluded: Counter;
   peers: Gauge;
-  verifyCacheHits: Counter;
-  verifyCacheMisses: Counter;
   gossipMessages: Counter<'topic' | 'direction'>;
   syncRequests: Counter<'result'>;
   httpRequests: Counter<'route' | 'status'>;
@@ -41,6 +54,10 @@ export function createMetrics(nodeId: string): NodeMetrics {
     blocksAccepted: counter('refnode_blocks_accepted_total', 'Blocks from peers accepted'),
     blocksRejected: counter('refnode_blocks_rejected_total', 'Blocks refused, by reason', ['reason']),
     reorgs: counter('refnode_reorgs_total', 'Best-chain switches that removed blocks'),
+    reorgDepthMax: gauge(
+      'refnode_reorg_depth_max',
+      'Most blocks one reorg removed since start (final needs < k)',
+    ),
     mempoolSize: gauge('refnode_mempool_size', 'Txs in the mempool'),
     mempoolBytes: gauge('refnode_mempool_bytes', 'Bytes of txs in the mempool'),
     mempoolEvictions: counter('refnode_mempool_evictions_total', 'Txs evicted for higher-fee txs'),
@@ -48,11 +65,60 @@ export function createMetrics(nodeId: string): NodeMetrics {
     txsAccepted: counter('refnode_txs_accepted_total', 'Txs admitted to the mempool, by source', ['source']),
     txsIncluded: counter('refnode_txs_included_total', 'Txs in blocks added to the best chain'),
     peers: gauge('refnode_peers', 'Connected peers'),
-    verifyCacheHits: counter(
-      'refnode_tx_verify_cache_hits_total',
-      'Signature checks answered by the verify cache',
+    slotLateness: gauge(
+      'refnode_slot_lateness_ms',
+      'How late the last slot handler ran after its slot started',
     ),
-    verifyCacheMisses: counter('refnode_tx_verify_cache_misses_total', 'Signature checks computed'),
+    slotsSkipped: counter('refnode_slots_skipped_total', 'Won slots not used, by reason', ['reason']),
+    blocksCut: counter(
+      'refnode_blocks_cut_by_budget_total',
+      'Own blocks whose tx list the build budget ended (smaller blocks on time)',
+    ),
+    gossipTxMessagesShed: counter(
+      'refnode_gossip_tx_messages_shed_total',
+      'Tx gossip messages dropped unread because the verify backlog or the event-loop lag was too long',
+    ),
+    observeAdmission(pool, cache, lag) {
+      const sampled = (name: string, help: string, read: () => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.set(read());
+          },
+        });
+      sampled('refnode_tx_verify_backlog', 'Txs waiting for a signature verdict', () => pool.backlog);
+      sampled('refnode_tx_verify_wait_ms', 'Expected wait of a new tx for its verdict, ms', () =>
+        Math.round(pool.expectedWaitMs()),
+      );
+      sampled('refnode_event_loop_lag_ms', 'How late the event loop runs (recent worst), ms', () =>
+        Math.round(lag.ms),
+      );
+      sampled('refnode_tx_verify_rate', 'Signatures verified per second (measured)', () =>
+        Math.round(pool.rate),
+      );
+      const total = (name: string, help: string, read: () => number) =>
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc(read());
+          },
+        });
+      total(
+        'refnode_tx_verify_cache_hits_total',
+        'Signature checks answered by the verify cache',
+        () => cache.hits,
+      );
+      total(
+        'refnode_tx_verify_cache_misses_total',
+        'Signature checks computed on the event loop',
+        () => cache.misses,
+      );
+    },
     gossipMessages: counter('refnode_gossip_messages_total', 'Gossip messages by topic and direction', [
       'topic',
       'direction',

@@ -13,17 +13,21 @@ import { type AddOutcome, Chain, type ChainNode, nodeKey } from './chain/chain.t
 import type { Account, LedgerState } from './chain/ledger.ts';
 import {
   type BlockTx,
+  type CheckedTx,
   checkTxShape,
   isRejection,
+  isShapeChecked,
   type Rejection,
   type RejectionCode,
   rejectionCodes,
   VerifyCache,
 } from './chain/tx-check.ts';
-import { keyPairFromSeed } from './codec.ts';
+import { VerifyPool, VerifyPoolStopped } from './chain/verify-pool.ts';
+import { keyPairFromSeed, type SignedTx } from './codec.ts';
 import type { NodeConfig } from './config.ts';
 import { DaService } from './da/da-service.ts';
 import { ConfigError } from './errors.ts';
+import { EventLoopLag } from './event-loop-lag.ts';
 import { type Genesis, genesisHash, loadGenesis } from './genesis.ts';
 import { Mempool } from './mempool.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
@@ -50,6 +54,14 @@ const rebroadcastAfterMs = 3000;
 const rebroadcastEveryMs = 1000;
 const maxTxsPerGossip = 1000;
 const rejectedMemory = 100_000;
+/**
+ * Gossiped txs are dropped (not verified) once the verify backlog is this many times the API's
+ * limit: a node slower than its peers must not queue their txs without bound. They still reach
+ * it inside blocks, and the senders re-gossip what stays pending.
+ */
+const gossipShedFactor = 4;
+/** Gossiped txs are also dropped unread while the event loop lags this many times the API's limit. */
+const gossipShedLagFactor = 2;
 /** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
 const maxSyncAnswerBytes = 16 * 1024 * 1024;
 
@@ -75,6 +87,10 @@ export class RefNode implements AsyncDisposable {
   readonly chain: Chain;
   readonly mempool: Mempool;
   readonly verifyCache = new VerifyCache();
+  /** Verifies tx signatures off the event loop; its backlog drives `overloaded` refusals. */
+  readonly verifier: VerifyPool;
+  /** How late the event loop runs; with the verify backlog it drives `overloaded` refusals. */
+  readonly loopLag: EventLoopLag;
   readonly events = new EventEmitter<NodeEvents>();
   readonly publicKey: string;
   /** Data availability: blob store, dispersal (executors), chunks and attestations (validators), retrieval. */
@@ -88,11 +104,16 @@ export class RefNode implements AsyncDisposable {
   #network: Network | undefined;
   #sync: BlockSync | undefined;
   #outbox: BlockTx[] = [];
+  /** Shape-checked txs waiting for their signature verdict, so a compact block can use them. */
+  readonly #admitting = new Map<string, BlockTx>();
   #slotTimer: NodeJS.Timeout | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   #lastProposedSlot = -1;
   #lastRebroadcast = 0;
+  #deepestReorg = 0;
   #stopping: Promise<void> | undefined;
+  /** Where start-up time went, ms: opening storage (and genesis, keys), replaying the stored chain, starting p2p. */
+  startup = { storageMs: 0, replayMs: 0, p2pMs: 0 };
 
   private constructor(config: NodeConfig, logger: Logger) {
     this.config = config;
@@ -108,6 +129,17 @@ export class RefNode implements AsyncDisposable {
     this.#key = nodeKey(config.secretKey, this.publicKey);
     this.metrics = createMetrics(config.nodeId);
     this.mempool = new Mempool(config.mempool);
+    this.verifier = new VerifyPool({
+      cache: this.verifyCache,
+      workers: config.admission.verifyWorkers,
+      onWorkerError: (error) =>
+        this.logger.error(
+          { err: error },
+          `verify worker failed (${error.message}); verifying on the event loop`,
+        ),
+    });
+    this.loopLag = new EventLoopLag();
+    this.metrics.observeAdmission(this.verifier, this.verifyCache, this.loopLag);
     this.#store = new BlockStore(config.dataDir);
     const hash = genesisHash(this.genesis);
     const storedGenesis = this.#store.genesisHash;
@@ -142,10 +174,20 @@ export class RefNode implements AsyncDisposable {
 
   /** Opens storage, replays the stored chain, starts p2p, sync and the slot clock. */
   static async start(config: NodeConfig, logger: Logger): Promise<RefNode> {
+    const started = performance.now();
     const node = new RefNode(config, logger);
     try {
+      const opened = performance.now();
       node.#replay();
+      const replayed = performance.now();
       await node.#startNetwork();
+      // Measured from here: the stalls of start-up itself say nothing about load.
+      node.loopLag.start();
+      node.startup = {
+        storageMs: Math.round(opened - started),
+        replayMs: Math.round(replayed - opened),
+        p2pMs: Math.round(performance.now() - replayed),
+      };
       node.#scheduleSlot();
       node.#flushTimer = setInterval(() => node.#flushTxs(), txFlushMs);
       return node;
@@ -176,7 +218,9 @@ export class RefNode implements AsyncDisposable {
         );
         break;
       }
-      for (const tx of block.txs) this.verifyCache.verify(tx, tx.id);
+      // Stored blocks were validated when first added: remember their txs as verified (a reorg
+      // may return them to the mempool) instead of checking every signature again at start.
+      for (const tx of block.txs) this.verifyCache.remember(tx.id, tx.sig);
       count++;
     }
     this.chain.restoreFinalized(this.#store.finalizedHeight);
@@ -275,14 +319,11 @@ export class RefNode implements AsyncDisposable {
   #onSlot(): void {
     if (this.#stopping) return;
     try {
-      const slot = this.chain.currentSlot();
+      const now = Date.now();
+      const slot = this.chain.currentSlot(now);
       this.metrics.slot.set(slot);
-      if (
-        this.config.role === 'validator' &&
-        slot > this.#lastProposedSlot &&
-        slot > this.chain.best.slot &&
-        this.#seesStakeMajority()
-      )
+      this.metrics.slotLateness.set(now - this.chain.slotStart(slot));
+      if (this.config.role === 'validator' && slot > this.#lastProposedSlot && slot > this.chain.best.slot)
         this.#tryPropose(slot);
     } catch (error) {
       this.logger.error({ err: error }, 'slot handler failed');
@@ -308,12 +349,35 @@ export class RefNode implements AsyncDisposable {
     return seen * 2 > total;
   }
 
+  /**
+   * True while a peer is known to be more than one block ahead, or blocks are being pulled from
+   * one. A validator that proposed then would build on a stale tip; with a small k, a node that
+   * restarts or falls behind on a starved machine could finalize that branch before it learns of
+   * the longer chain, and never rejoin it.
+   */
+  #catchingUp(): boolean {
+    const sync = this.#sync;
+    if (sync === undefined) return false;
+    return sync.pulling || (sync.highestPeerHeight() ?? Number.NEGATIVE_INFINITY) > this.chain.height + 1;
+  }
+
   #tryPropose(slot: number): void {
     const proof = this.chain.tryWinSlot(this.#key.secret, this.publicKey, slot);
     if (proof === undefined) return;
+    const skip = !this.#seesStakeMajority() ? 'no_majority' : this.#catchingUp() ? 'catching_up' : undefined;
+    if (skip !== undefined) {
+      this.metrics.slotsSkipped.inc({ reason: skip });
+      this.logger.debug({ slot, reason: skip }, `slot ${slot}: won but not proposing (${skip})`);
+      return;
+    }
     this.#lastProposedSlot = slot;
     const started = performance.now();
-    const { block, state, dropped } = this.chain.buildBlock(
+    // On a starved machine taking txs stretches with the CPU share: past the budget the block is
+    // sealed with what it has, so it goes out smaller rather than late. (The handler's own
+    // lateness is not charged: it is already spent, and a late block with txs beats an empty one.)
+    const budgetMs = this.config.block.buildBudgetMs ?? this.genesis.slotMs / 4;
+    const deadline = started + budgetMs;
+    const { block, state, dropped, cut } = this.chain.buildBlock(
       this.#key,
       slot,
       proof,
@@ -321,7 +385,9 @@ export class RefNode implements AsyncDisposable {
       this.config.block.maxTxs,
       undefined,
       this.da.select(this.chain.tipChannels),
+      deadline,
     );
+    if (cut) this.metrics.blocksCut.inc();
     for (const { tx, reason } of dropped) {
       this.mempool.remove(tx.id);
       this.#reject(tx.id, {
@@ -347,6 +413,7 @@ export class RefNode implements AsyncDisposable {
         txs: block.txs.length,
         blobs: block.da.length,
         ms: Math.round(performance.now() - started),
+        ...(cut ? { cutByBudgetMs: budgetMs } : {}),
       },
       `slot ${slot}: proposed block ${block.height} (${block.txs.length} txs${block.da.length > 0 ? `, ${block.da.length} blob certificates` : ''})`,
     );
@@ -402,6 +469,10 @@ export class RefNode implements AsyncDisposable {
     }
     if (removed.length > 0) {
       this.metrics.reorgs.inc();
+      if (removed.length > this.#deepestReorg) {
+        this.#deepestReorg = removed.length;
+        this.metrics.reorgDepthMax.set(removed.length);
+      }
       this.logger.warn(
         { removed: removed.length, joined: joined.length, height: this.chain.height },
         `reorg: replaced ${removed.length} blocks from height ${removed.at(-1)!.height} with ${joined.length} blocks`,
@@ -468,7 +539,8 @@ export class RefNode implements AsyncDisposable {
     let block: Block | undefined;
     const txs: BlockTx[] = [];
     for (const id of txIds) {
-      const tx = this.mempool.get(id);
+      // Txs still waiting for their signature verdict count too: the block's import verifies them first.
+      const tx = this.mempool.get(id) ?? this.#admitting.get(id);
       if (tx === undefined) break;
       txs.push(tx);
     }
@@ -486,6 +558,7 @@ export class RefNode implements AsyncDisposable {
       }
       if (block === undefined || block.hash !== compact.hash || this.chain.has(block.hash)) return 'ignore';
     }
+    if (!(await this.#preverify(block.txs))) return 'ignore';
     const outcome = this.#addBlock(block, 'gossip');
     switch (outcome.kind) {
       case 'added':
@@ -507,7 +580,39 @@ export class RefNode implements AsyncDisposable {
     }
   }
 
-  #importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean; orphan: boolean } {
+  /**
+   * Verifies the signatures of a block's txs not verified yet, on the verify pool ahead of
+   * admissions, so that adding the block (which checks them through the cache) does not block
+   * the event loop. False when the node stopped meanwhile. Txs whose shape or id is wrong are
+   * left for the block's validation to refuse.
+   */
+  async #preverify(txs: readonly BlockTx[]): Promise<boolean> {
+    const unverified: { tx: SignedTx; id: string }[] = [];
+    for (const raw of txs) {
+      if (typeof raw !== 'object' || raw === null || this.verifyCache.has(raw.id, raw.sig)) continue;
+      if (isShapeChecked(raw)) {
+        unverified.push({ tx: raw, id: raw.id });
+        continue;
+      }
+      const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
+      // Only ids computed here may enter the cache: a claimed id could pair a valid signature with other fields.
+      if (!isRejection(checked) && checked.id === raw.id) unverified.push({ tx: checked.tx, id: checked.id });
+    }
+    if (unverified.length > 0) {
+      try {
+        await this.verifier.verify(unverified, 'block');
+      } catch (error) {
+        if (error instanceof VerifyPoolStopped) return false;
+        throw error;
+      }
+    }
+    return this.#stopping === undefined;
+  }
+
+  async #importBlocks(
+    encoded: Uint8Array[],
+    from: string,
+  ): Promise<{ added: number; invalid: boolean; orphan: boolean }> {
     let added = 0;
     for (const bytes of encoded) {
       let block: Block;
@@ -517,6 +622,8 @@ export class RefNode implements AsyncDisposable {
         return { added, invalid: true, orphan: false };
       }
       if (block.height === 0) continue;
+      if (!this.chain.has(block.hash) && !(await this.#preverify(block.txs)))
+        return { added, invalid: false, orphan: false };
       const outcome = this.#addBlock(block, 'sync', { bytes });
       if (outcome.kind === 'added') added++;
       else if (outcome.kind === 'invalid' || outcome.kind === 'orphan') {
@@ -536,39 +643,155 @@ export class RefNode implements AsyncDisposable {
 
   // ---- transactions -----------------------------------------------------------------------
 
-  /** Submits a tx as received by the API: returns its id or the typed refusal. */
-  submitTx(raw: unknown): { id: string } | Rejection {
-    const result = this.#admit(raw, 'api');
-    if (!isRejection(result) && !this.config.bugs.includes('no-tx-gossip')) this.#outbox.push(result.tx);
-    return isRejection(result) ? result : { id: result.tx.id };
+  /**
+   * Refuses `count` API txs as `overloaded` when their signatures would wait longer than
+   * `admission.maxVerifyWaitMs` behind the verify backlog: the refusal (counted) and how long
+   * the client should wait; undefined when there is room.
+   */
+  refuseIfOverloaded(count: number): { rejection: Rejection; retryAfterMs: number } | undefined {
+    const { maxVerifyWaitMs, maxLoopLagMs } = this.config.admission;
+    const waitMs = this.verifier.expectedWaitMs();
+    const lagMs = this.loopLag.ms;
+    let refusal: { rejection: Rejection; retryAfterMs: number } | undefined;
+    if (waitMs > maxVerifyWaitMs) {
+      refusal = {
+        rejection: {
+          code: 'overloaded',
+          message: `${this.verifier.backlog} txs are waiting for signature verification (about ${Math.round(waitMs)} ms of work, more than the ${maxVerifyWaitMs} ms allowed); retry later`,
+        },
+        retryAfterMs: waitMs - maxVerifyWaitMs,
+      };
+    } else if (lagMs > maxLoopLagMs) {
+      refusal = {
+        rejection: {
+          code: 'overloaded',
+          message: `the event loop runs ${Math.round(lagMs)} ms late (more than the ${maxLoopLagMs} ms allowed): the node is short of CPU; retry later`,
+        },
+        retryAfterMs: 1000,
+      };
+    }
+    if (refusal === undefined) return undefined;
+    this.rejectedCounts.overloaded += count;
+    this.metrics.mempoolRejections.inc({ reason: 'overloaded' }, count);
+    return refusal;
   }
 
-  #admit(raw: unknown, source: 'api' | 'gossip' | 'reorg'): { tx: BlockTx } | Rejection {
-    // Gossip and reorgs routinely repeat txs or race nonces; only count those refusals for API submissions.
-    const reject = (id: string | undefined, rejection: Rejection): Rejection =>
-      source === 'api' || (rejection.code !== 'duplicate' && rejection.code !== 'bad_nonce')
-        ? this.#reject(id, rejection)
-        : rejection;
+  /** Submits a tx as received by the API: its id or the typed refusal. */
+  async submitTx(raw: unknown): Promise<{ id: string } | Rejection> {
+    return (await this.submitTxs([raw]))[0]!;
+  }
+
+  /** Submits txs as received by the API, in order: each gets its id or its typed refusal. */
+  async submitTxs(raws: readonly unknown[]): Promise<({ id: string } | Rejection)[]> {
+    const results = await this.#admitAll(raws, 'api');
+    const gossip = !this.config.bugs.includes('no-tx-gossip');
+    return results.map((result) => {
+      if (isRejection(result)) return result;
+      if (gossip) this.#outbox.push(result.tx);
+      return { id: result.tx.id };
+    });
+  }
+
+  /**
+   * Admits txs in order: stateless checks here, signatures on the verify pool (all of them in
+   * one go), then the mempool, in the original order so a sender's nonces stay in sequence.
+   */
+  async #admitAll(
+    raws: readonly unknown[],
+    source: 'api' | 'gossip',
+  ): Promise<({ tx: BlockTx } | Rejection)[]> {
+    const prechecked = raws.map((raw) => this.#precheck(raw, source));
+    const waiting: BlockTx[] = [];
+    for (const checked of prechecked) {
+      if (isRejection(checked)) continue;
+      const tx: BlockTx = { ...checked.tx, id: checked.id };
+      waiting.push(tx);
+      if (!this.#admitting.has(tx.id)) this.#admitting.set(tx.id, tx);
+    }
+    let verdicts: boolean[];
+    try {
+      verdicts = await this.verifier.verify(
+        waiting.map((tx) => ({ tx, id: tx.id })),
+        'tx',
+      );
+    } finally {
+      for (const tx of waiting) if (this.#admitting.get(tx.id) === tx) this.#admitting.delete(tx.id);
+    }
+    let next = 0;
+    const results = prechecked.map((checked) =>
+      isRejection(checked) ? checked : this.#admitChecked(checked, verdicts[next++]!, source),
+    );
+    this.#countAdmitted(results, source);
+    return results;
+  }
+
+  /** Metrics once per batch rather than per tx (a labelled inc hashes its labels every time). */
+  #countAdmitted(
+    results: readonly ({ tx: BlockTx } | Rejection)[],
+    source: 'api' | 'gossip' | 'reorg',
+  ): void {
+    const admitted = results.reduce((n, result) => (isRejection(result) ? n : n + 1), 0);
+    if (admitted > 0) this.metrics.txsAccepted.inc({ source }, admitted);
+    this.metrics.mempoolSize.set(this.mempool.size);
+    this.metrics.mempoolBytes.set(this.mempool.bytes);
+  }
+
+  /** Re-admits a tx of a block that left the best chain (verified before: the cache answers). */
+  #admit(raw: unknown, source: 'reorg'): { tx: BlockTx } | Rejection {
+    const checked = this.#precheck(raw, source);
+    if (isRejection(checked)) return checked;
+    const result = this.#admitChecked(checked, this.verifyCache.verify(checked.tx, checked.id), source);
+    this.#countAdmitted([result], source);
+    return result;
+  }
+
+  /** Records a refusal, counting it unless gossip or a reorg merely repeated a tx or raced a nonce. */
+  #refuse(id: string | undefined, rejection: Rejection, source: 'api' | 'gossip' | 'reorg'): Rejection {
+    return source === 'api' || (rejection.code !== 'duplicate' && rejection.code !== 'bad_nonce')
+      ? this.#reject(id, rejection)
+      : rejection;
+  }
+
+  /** The checks before the signature: shape, chain, fee, and whether the tx is already known. */
+  #precheck(raw: unknown, source: 'api' | 'gossip' | 'reorg'): CheckedTx | Rejection {
     const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
-    if (isRejection(checked)) return reject(undefined, checked);
+    if (isRejection(checked)) return this.#refuse(undefined, checked, source);
+    return this.#knownAlready(checked, source) ?? checked;
+  }
+
+  #knownAlready(checked: CheckedTx, source: 'api' | 'gossip' | 'reorg'): Rejection | undefined {
     const { id, tx } = checked;
     const pending = this.mempool.get(id);
     if ((pending !== undefined && pending.sig === tx.sig) || this.chain.includedHeight(id) !== undefined) {
-      return reject(undefined, {
-        code: 'duplicate',
-        message: `tx ${id} is already ${pending ? 'pending' : 'included'}`,
-      });
+      return this.#refuse(
+        undefined,
+        { code: 'duplicate', message: `tx ${id} is already ${pending ? 'pending' : 'included'}` },
+        source,
+      );
     }
-    if (!this.verifyCache.verify(tx, id)) {
-      return reject(id, {
-        code: 'bad_signature',
-        message: `sig is not a valid signature by ${tx.from} over the tx`,
-      });
+    return undefined;
+  }
+
+  /** The checks after the signature verdict: duplicates again (time passed), then the mempool. */
+  #admitChecked(
+    checked: CheckedTx,
+    signatureValid: boolean,
+    source: 'api' | 'gossip' | 'reorg',
+  ): { tx: BlockTx } | Rejection {
+    const { id, tx } = checked;
+    if (!signatureValid) {
+      return this.#refuse(
+        id,
+        { code: 'bad_signature', message: `sig is not a valid signature by ${tx.from} over the tx` },
+        source,
+      );
     }
-    if (pending !== undefined)
-      return reject(undefined, { code: 'duplicate', message: `tx ${id} is already pending` });
+    const known = this.#knownAlready(checked, source);
+    if (known !== undefined) return known;
+    if (this.mempool.has(id))
+      return this.#refuse(undefined, { code: 'duplicate', message: `tx ${id} is already pending` }, source);
     const result = this.mempool.add(checked, this.chain.tipState.get(tx.from) as Account);
-    if (!result.ok) return reject(id, result);
+    if (!result.ok) return this.#refuse(id, result, source);
     this.#rejected.delete(id);
     for (const evicted of result.evicted) {
       this.#reject(
@@ -578,10 +801,7 @@ export class RefNode implements AsyncDisposable {
       );
     }
     if (result.evicted.length > 0) this.metrics.mempoolEvictions.inc(result.evicted.length);
-    this.metrics.txsAccepted.inc({ source });
-    this.metrics.mempoolSize.set(this.mempool.size);
-    this.metrics.mempoolBytes.set(this.mempool.bytes);
-    return { tx: { ...tx, id } };
+    return { tx: this.mempool.get(id)! };
   }
 
   /** Records a refusal (counters, metric, status memory); `count` false for evictions. */
@@ -599,8 +819,16 @@ export class RefNode implements AsyncDisposable {
     return { code, message };
   }
 
-  #onGossipTxs(data: Uint8Array): Verdict {
+  async #onGossipTxs(data: Uint8Array): Promise<Verdict> {
     this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'in' });
+    const { maxVerifyWaitMs, maxLoopLagMs } = this.config.admission;
+    if (
+      this.verifier.expectedWaitMs() > gossipShedFactor * maxVerifyWaitMs ||
+      this.loopLag.ms > gossipShedLagFactor * maxLoopLagMs
+    ) {
+      this.metrics.gossipTxMessagesShed.inc();
+      return 'ignore';
+    }
     let txs: unknown;
     try {
       txs = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
@@ -608,10 +836,16 @@ export class RefNode implements AsyncDisposable {
       return 'reject';
     }
     if (!Array.isArray(txs) || txs.length > maxTxsPerGossip) return 'reject';
+    let results: ({ tx: BlockTx } | Rejection)[];
+    try {
+      results = await this.#admitAll(txs, 'gossip');
+    } catch (error) {
+      if (error instanceof VerifyPoolStopped) return 'ignore';
+      throw error;
+    }
     let accepted = 0;
     let forged = 0;
-    for (const raw of txs) {
-      const result = this.#admit(raw, 'gossip');
+    for (const result of results) {
       if (!isRejection(result)) accepted++;
       else if (
         result.code === 'bad_signature' ||
@@ -688,6 +922,8 @@ export class RefNode implements AsyncDisposable {
       } catch (error) {
         this.logger.warn({ err: (error as Error).message }, 'stopping p2p failed');
       }
+      this.loopLag.stop();
+      await this.verifier.stop();
       await this.da.stop();
       this.#store.close();
       this.events.removeAllListeners();

@@ -16,6 +16,7 @@ export class BlockStore {
   readonly #setCanonical: StatementSync;
   readonly #truncateCanonical: StatementSync;
   readonly #canonicalRange: StatementSync;
+  readonly #canonicalIndex: StatementSync;
   readonly #setMeta: StatementSync;
   readonly #getMeta: StatementSync;
   #closed = false;
@@ -42,6 +43,7 @@ export class BlockStore {
     this.#canonicalRange = this.#db.prepare(
       'SELECT b.data AS data FROM canonical c JOIN blocks b ON b.hash = c.hash WHERE c.height >= ? AND c.height <= ? ORDER BY c.height',
     );
+    this.#canonicalIndex = this.#db.prepare('SELECT height, hash FROM canonical ORDER BY height');
     this.#setMeta = this.#db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.#getMeta = this.#db.prepare('SELECT value FROM meta WHERE key = ?');
   }
@@ -106,6 +108,18 @@ export class BlockStore {
       for (const row of rows) yield decodeBlock(row);
       if (rows.length < batch) return;
     }
+  }
+
+  /** The best-chain index as stored: `(height, hash)` rows in height order. */
+  canonicalIndex(): { height: number; hash: string }[] {
+    return this.#canonicalIndex.all() as { height: number; hash: string }[];
+  }
+
+  /** sqlite's own consistency check (`PRAGMA integrity_check`): empty when the file is sound. */
+  integrityProblems(): string[] {
+    return (this.#db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
+      .map((row) => row.integrity_check)
+      .filter((line) => line !== 'ok');
   }
 
   close(): void {

@@ -6,7 +6,10 @@ export interface SyncTarget {
   height(): number;
   finalizedHeight(): number;
   /** Adds fetched blocks in order; returns how many were new, whether one was invalid, and whether one's parent was unknown. */
-  importBlocks(encoded: Uint8Array[], from: string): { added: number; invalid: boolean; orphan: boolean };
+  importBlocks(
+    encoded: Uint8Array[],
+    from: string,
+  ): Promise<{ added: number; invalid: boolean; orphan: boolean }>;
 }
 
 /** Options of {@link BlockSync}. */
@@ -33,14 +36,43 @@ export class BlockSync {
   #running = false;
   #pending = new Set<string>();
   #stopped = false;
+  /** The height each peer last reported, and when (ms, performance.now). */
+  readonly #peerHeights = new Map<string, { height: number; at: number }>();
+  /**
+   * Peers whose last pull got us nowhere (their blocks are invalid to us, fork below our final
+   * block, or the requests failed): their heights do not count as "ahead" until a pull succeeds,
+   * so a peer claiming a chain we cannot follow does not stop us from proposing.
+   */
+  readonly #unfollowable = new Set<string>();
+  #pulling = false;
 
   constructor(options: BlockSyncOptions) {
     this.#options = options;
     this.#unsubscribe = options.network.onPeer((peer, event) => {
       if (event === 'connect') this.request(peer);
+      else {
+        this.#peerHeights.delete(peer);
+        this.#unfollowable.delete(peer);
+      }
     });
     this.#timer = setInterval(() => this.#tick(), options.intervalMs ?? 1000);
     this.#timer.unref();
+  }
+
+  /** True while blocks are being pulled from a peer that is ahead. */
+  get pulling(): boolean {
+    return this.#pulling;
+  }
+
+  /** The highest height a peer reported within the last `maxAgeMs` (default 3000), if any. */
+  highestPeerHeight(maxAgeMs = 3000): number | undefined {
+    const now = performance.now();
+    let highest: number | undefined;
+    for (const [peer, { height, at }] of this.#peerHeights) {
+      if (this.#unfollowable.has(peer) || now - at > maxAgeMs) continue;
+      if (highest === undefined || height > highest) highest = height;
+    }
+    return highest;
   }
 
   /** Schedules a status check (and pull if behind) with `peer`. */
@@ -71,6 +103,11 @@ export class BlockSync {
             }
           }),
         );
+        const now = performance.now();
+        for (const entry of statuses) {
+          if (entry !== undefined)
+            this.#peerHeights.set(entry.peer, { height: entry.status.height, at: now });
+        }
         const ahead = statuses
           .filter(
             (s): s is { peer: string; status: ChainStatus } =>
@@ -79,7 +116,16 @@ export class BlockSync {
           .sort((a, b) => b.status.height - a.status.height);
         for (const { peer, status } of ahead) {
           if (this.#stopped || status.height <= this.#options.target.height()) break;
-          await this.#pull(peer, status);
+          const before = this.#options.target.height();
+          this.#pulling = true;
+          try {
+            await this.#pull(peer, status);
+          } finally {
+            this.#pulling = false;
+          }
+          const now = this.#options.target.height();
+          if (now > before || now >= status.height - 1) this.#unfollowable.delete(peer);
+          else this.#unfollowable.add(peer);
         }
       }
     } finally {
@@ -109,7 +155,7 @@ export class BlockSync {
         return;
       }
       if (encoded.length === 0) return;
-      const { invalid, orphan } = target.importBlocks(encoded, peer);
+      const { invalid, orphan } = await target.importBlocks(encoded, peer);
       this.#options.onRequest?.(invalid ? 'invalid' : 'ok');
       if (invalid) return;
       if (orphan) {

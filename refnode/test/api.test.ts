@@ -98,6 +98,51 @@ describe('HTTP API of a real node', () => {
     expect(metrics).toMatch(/refnode_mempool_size\{node="exe-0"\} 5/);
   });
 
+  it('pushes back with 503 overloaded and Retry-After while its verify backlog is too long, and counts it', async () => {
+    await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 1000, slotMs: 200 });
+    // Verification on the event loop and a 1 ms allowance: any backlog at all is too long.
+    const config = variant(set, 1, 'exe-strict', {
+      admission: { verifyWorkers: 0, maxVerifyWaitMs: 1 },
+      mempool: { maxCount: 5000, maxBytes: 8_000_000, maxNonceGap: 64 },
+    });
+    const node = await set.spawn(config, 'exe-strict', ['--peers', '']);
+    const batch = (nonce: number) => set.wallets.map((_, i) => set.tx(i, (i + 1) % 1000, { nonce }));
+    // Two arrays of 1000 at once: whichever the node reads second finds the first one's 1000
+    // signatures waiting (tens of ms of work) and is refused whole, before any check.
+    const posts = await Promise.all(
+      [0, 1].map(async (nonce) => {
+        const res = await fetch(`${node.api}/txs`, { method: 'POST', body: JSON.stringify(batch(nonce)) });
+        const body = (await res.json()) as {
+          error?: { code: string; message: string };
+          results?: { id?: string }[];
+        };
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
+      }),
+    );
+    const refused = posts.filter((p) => p.status === 503);
+    const accepted = posts.filter((p) => p.status === 202);
+    expect(refused).toHaveLength(1);
+    expect(accepted).toHaveLength(1);
+    expect(refused[0]!.body.error?.code).toBe('overloaded');
+    expect(refused[0]!.body.error?.message).toMatch(/txs are waiting for signature verification/);
+    expect(Number(refused[0]!.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(accepted[0]!.body.results?.every((r) => typeof r.id === 'string')).toBe(true);
+    // Once the backlog is verified the node takes txs again.
+    const later = await waitFor(
+      async () => {
+        const res = await node.post('/txs', set.tx(0, 1, { nonce: 5 }));
+        return res.status === 202 ? res : undefined;
+      },
+      10_000,
+      'admission to reopen',
+    );
+    expect(later.body.id).toEqual(expect.any(String));
+    expect((await node.get('/mempool')).body.rejected.overloaded).toBe(1000);
+    const metrics = await (await fetch(`${node.api}/metrics`)).text();
+    expect(metrics).toMatch(/refnode_mempool_rejections_total\{reason="overloaded",node="exe-0"\} 1000/);
+    expect(metrics).toMatch(/refnode_tx_verify_backlog\{node="exe-0"\} 0/);
+  });
+
   it('answers malformed, oversized, unknown and flooding requests with clear 4xx and keeps producing', async () => {
     await using set = await writeGenesis({ validators: 1, wallets: 3, slotMs: 200 });
     const config = variant(set, 0, 'val-limited', {

@@ -37,6 +37,7 @@ function statusOf(rejection: Rejection): number {
     case 'duplicate':
       return 409;
     case 'mempool_full':
+    case 'overloaded':
       return 503;
     default:
       return 400;
@@ -170,21 +171,27 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       methods: {
         POST: async (req) => {
           const body = await readJson(req, api.maxBodyBytes);
-          if (Array.isArray(body)) {
-            if (body.length > maxTxsPerRequest) {
-              throw new HttpError(
-                413,
-                'too_large',
-                `at most ${maxTxsPerRequest} txs per request, got ${body.length}`,
-              );
-            }
-            const results = body.map((raw) => {
-              const result = node.submitTx(raw);
-              return isRejection(result) ? { error: result } : result;
+          if (Array.isArray(body) && body.length > maxTxsPerRequest) {
+            throw new HttpError(
+              413,
+              'too_large',
+              `at most ${maxTxsPerRequest} txs per request, got ${body.length}`,
+            );
+          }
+          // Before any work: a node whose verify backlog is too long refuses the whole request.
+          const overload = node.refuseIfOverloaded(Array.isArray(body) ? body.length : 1);
+          if (overload !== undefined) {
+            throw new HttpError(503, overload.rejection.code, overload.rejection.message, {
+              'retry-after': String(Math.max(1, Math.ceil(overload.retryAfterMs / 1000))),
             });
+          }
+          if (Array.isArray(body)) {
+            const results = (await node.submitTxs(body)).map((result) =>
+              isRejection(result) ? { error: result } : result,
+            );
             return [202, { results }];
           }
-          const result = node.submitTx(body);
+          const result = await node.submitTx(body);
           if (isRejection(result)) throw new HttpError(statusOf(result), result.code, result.message);
           return [202, result];
         },

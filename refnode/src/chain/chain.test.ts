@@ -206,3 +206,30 @@ describe('mint-on-propose bug', () => {
     expect(honest.addBlock(blocks[0]!)).toMatchObject({ kind: 'invalid', reason: 'bad_state_root' });
   });
 });
+
+describe('proposer build budget', () => {
+  it('stops taking txs at the deadline: a late proposer still proposes, with a smaller block', () => {
+    const { make, keys, wallets, genesis } = setup();
+    const sign = createTxSigner(wallets[0]!.secretKey);
+    const txs = Array.from({ length: 100 }, (_, nonce) => {
+      const tx = sign({
+        chainId: genesis.chainId,
+        from: wallets[0]!.address,
+        to: wallets[1]!.address,
+        amount: 1,
+        fee: 1,
+        nonce,
+      });
+      return { ...tx, id: txId(tx) };
+    });
+    const chain = make();
+    const proof = chain.tryWinSlot(keys[0]!.secret, keys[0]!.publicKey, 1)!;
+    const late = chain.buildBlock(keys[0]!, 1, proof, txs, 1000, undefined, [], performance.now() - 1);
+    expect({ txs: late.block.txs.length, cut: late.cut }).toEqual({ txs: 0, cut: true });
+    // The smaller block is a valid block like any other.
+    expect(make().addBlock(late.block).kind).toBe('added');
+    const onTime = chain.buildBlock(keys[0]!, 1, proof, txs, 1000);
+    expect({ txs: onTime.block.txs.length, cut: onTime.cut }).toEqual({ txs: 100, cut: false });
+    expect(make().addBlock(onTime.block).kind).toBe('added');
+  });
+});

@@ -7,7 +7,7 @@ import { type Genesis, genesisHash } from '../genesis.ts';
 import { type Block, type BlockHeader, daRoot, headerHash, txRoot, zeroHash } from './block.ts';
 import { LedgerState } from './ledger.ts';
 import { proofDraw, slotProof, verifySlotProof, winProbability } from './lottery.ts';
-import { type BlockTx, checkTxShape, isRejection, type VerifyCache } from './tx-check.ts';
+import { type BlockTx, checkTxShape, isRejection, isShapeChecked, type VerifyCache } from './tx-check.ts';
 
 /** Why a block was refused (metric label `reason`, logs). */
 export type BlockRejectionReason =
@@ -235,7 +235,9 @@ export class Chain {
 
   /**
    * Builds (but does not add) a block on the tip (or `parentHash`) for `slot` with candidate txs in order; txs
-   * that no longer apply are skipped and reported in `dropped`.
+   * that no longer apply are skipped and reported in `dropped`. Past `deadline` (a
+   * `performance.now()` time) no more txs are taken, so a starved proposer still proposes on
+   * time, with a smaller block.
    */
   buildBlock(
     key: { secret: KeyObject; publicKey: string },
@@ -245,10 +247,13 @@ export class Chain {
     maxTxs: number,
     parentHash?: string,
     certificates: readonly unknown[] = [],
+    deadline = Number.POSITIVE_INFINITY,
   ): {
     block: Block;
     state: LedgerState;
     dropped: { tx: BlockTx; reason: 'bad_nonce' | 'insufficient_funds' }[];
+    /** True when the deadline, not the candidates or maxTxs, ended the tx list. */
+    cut: boolean;
   } {
     const parent = parentHash === undefined ? this.#best : this.#nodes.get(parentHash);
     if (parent?.state === undefined)
@@ -256,8 +261,15 @@ export class Chain {
     const state = parent.state.child();
     const txs: BlockTx[] = [];
     const dropped: { tx: BlockTx; reason: 'bad_nonce' | 'insufficient_funds' }[] = [];
+    let cut = false;
+    let taken = 0;
     for (const tx of candidates) {
       if (txs.length >= maxTxs) break;
+      // Reading the clock every 32 txs keeps its cost out of the loop.
+      if ((taken++ & 31) === 0 && performance.now() > deadline) {
+        cut = true;
+        break;
+      }
       const failure = state.applyTx(tx, key.publicKey);
       if (failure === undefined) txs.push(tx);
       else dropped.push({ tx, reason: failure });
@@ -285,7 +297,7 @@ export class Chain {
       txs,
       da,
     };
-    return { block, state, dropped };
+    return { block, state, dropped, cut };
   }
 
   /**
@@ -373,11 +385,14 @@ export class Chain {
       state = parent.state.child();
       for (const [index, raw] of block.txs.entries()) {
         if (!trusted) {
-          const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
-          if (isRejection(checked))
-            return invalid('bad_tx', `tx ${index}: ${checked.code}: ${checked.message}`);
-          if (checked.id !== raw.id) return invalid('bad_tx', `tx ${index}: id does not match`);
-          if (!this.#options.verifyCache.verify(checked.tx, checked.id))
+          // Txs rebuilt from our own mempool were shape-checked with their id computed on admission.
+          if (!isShapeChecked(raw)) {
+            const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
+            if (isRejection(checked))
+              return invalid('bad_tx', `tx ${index}: ${checked.code}: ${checked.message}`);
+            if (checked.id !== raw.id) return invalid('bad_tx', `tx ${index}: id does not match`);
+          }
+          if (!this.#options.verifyCache.verify(raw, raw.id))
             return invalid('bad_tx', `tx ${index}: bad_signature`);
         }
         const failure = state.applyTx(raw, block.proposer);

@@ -11,6 +11,7 @@ export const rejectionCodes = [
   'duplicate',
   'fee_too_low',
   'mempool_full',
+  'overloaded',
 ] as const;
 export type RejectionCode = (typeof rejectionCodes)[number];
 
@@ -122,6 +123,23 @@ export function checkTxShape(raw: unknown, chainId: string, minFee: number): Che
   return { tx, id, size: encoded.length - (t.id === undefined ? 0 : 74) };
 }
 
+/**
+ * Tx objects this node built from a {@link checkTxShape} result (the mempool's entries): their
+ * shape is valid and their `id` is computed from their fields, so validating a block made of
+ * them need not check either again. Only the signature check (through the cache) remains.
+ */
+const shapeChecked = new WeakSet<object>();
+
+/** Marks a tx object built from a shape-checked tx with its computed id (see {@link isShapeChecked}). */
+export function markShapeChecked(tx: BlockTx): void {
+  shapeChecked.add(tx);
+}
+
+/** True for tx objects marked by {@link markShapeChecked}. */
+export function isShapeChecked(tx: unknown): boolean {
+  return typeof tx === 'object' && tx !== null && shapeChecked.has(tx);
+}
+
 /** True when a {@link checkTxShape} result is a refusal. */
 export function isRejection<T extends object>(value: T | Rejection): value is Rejection {
   return 'code' in value && 'message' in value;
@@ -142,14 +160,18 @@ export class VerifyCache {
     this.#capacity = capacity;
   }
 
-  /** Verifies the signature unless this exact (id, sig) already verified. */
-  verify(tx: SignedTx, id: string): boolean {
-    if (this.#good.get(id) === tx.sig) {
-      this.hits++;
-      return true;
-    }
-    this.misses++;
-    if (!verifyTx(tx)) return false;
+  /** True when this exact (id, sig) pair verified before (counted as a hit). */
+  has(id: string, sig: string): boolean {
+    if (this.#good.get(id) !== sig) return false;
+    this.hits++;
+    return true;
+  }
+
+  /**
+   * Records a pair known to be valid: verified elsewhere (the verify pool), or read back from
+   * blocks this node validated before.
+   */
+  remember(id: string, sig: string): void {
     if (this.#good.size >= this.#capacity) {
       let drop = this.#capacity >> 1;
       for (const key of this.#good.keys()) {
@@ -157,7 +179,15 @@ export class VerifyCache {
         if (--drop <= 0) break;
       }
     }
-    this.#good.set(id, tx.sig);
+    this.#good.set(id, sig);
+  }
+
+  /** Verifies the signature on this thread unless this exact (id, sig) already verified. */
+  verify(tx: SignedTx, id: string): boolean {
+    if (this.has(id, tx.sig)) return true;
+    this.misses++;
+    if (!verifyTx(tx)) return false;
+    this.remember(id, tx.sig);
     return true;
   }
 }

@@ -1,38 +1,54 @@
 /** The refnode command line: `genesis`, `run`, `tx`, `blob`, and `--help` for each. */
 
 import { isRefnodeError, UsageError } from '../errors.ts';
-import { blobCommand, blobFlags } from './blob-command.ts';
-import { renderHelp } from './flags.ts';
-import { genesisCommand, genesisFlags } from './genesis-command.ts';
-import { runCommand, runFlags } from './run-command.ts';
-import { txCommand, txFlags } from './tx-command.ts';
+import { type FlagSpec, renderHelp } from './flags.ts';
+
+/** A command's flags and body, loaded only when that command runs: `run` need not load `genesis`. */
+type Loaded = { flags: FlagSpec[]; run: (args: string[]) => void | Promise<void> };
 
 const commands = {
   genesis: {
     usage: 'node refnode/main.ts genesis --validators N --out DIR [flags]',
     description:
       'Writes DIR/genesis.json, DIR/wallets.json and DIR/node-<i>.json (validators first, then executors).',
-    flags: genesisFlags,
-    run: genesisCommand,
+    load: async (): Promise<Loaded> => {
+      const { genesisCommand, genesisFlags } = await import('./genesis-command.ts');
+      return { flags: genesisFlags, run: genesisCommand };
+    },
   },
   run: {
     usage: 'node refnode/main.ts run --config FILE [flags]',
     description:
       'Runs one node. Prints one JSON ready line on stdout once the API serves; logs JSON to stderr; SIGTERM/SIGINT stop it gracefully.',
-    flags: runFlags,
-    run: runCommand,
+    load: async (): Promise<Loaded> => {
+      const { runCommand, runFlags } = await import('./run-command.ts');
+      return { flags: runFlags, run: runCommand };
+    },
   },
   tx: {
     usage: 'node refnode/main.ts tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]',
     description: 'Prints a signed tx as the JSON body for POST /txs.',
-    flags: txFlags,
-    run: txCommand,
+    load: async (): Promise<Loaded> => {
+      const { txCommand, txFlags } = await import('./tx-command.ts');
+      return { flags: txFlags, run: txCommand };
+    },
   },
   blob: {
     usage: 'node refnode/main.ts blob --wallets FILE --from I --channel C --data-file F [--sequence N]',
     description: 'Prints a signed blob as the JSON body for POST /da/blobs (executors).',
-    flags: blobFlags,
-    run: blobCommand,
+    load: async (): Promise<Loaded> => {
+      const { blobCommand, blobFlags } = await import('./blob-command.ts');
+      return { flags: blobFlags, run: blobCommand };
+    },
+  },
+  check: {
+    usage: 'node refnode/main.ts check --config FILE [--data-dir DIR]',
+    description:
+      "Checks a stopped node's data dir (sqlite integrity, best-chain index, replay with every state root recomputed); prints a JSON report, exits 1 when it is not sound.",
+    load: async (): Promise<Loaded> => {
+      const { checkCommand, checkFlags } = await import('./check-command.ts');
+      return { flags: checkFlags, run: checkCommand };
+    },
   },
 } as const;
 
@@ -43,6 +59,7 @@ commands:
   run       run one node from its config file
   tx        print a signed transfer for POST /txs
   blob      print a signed data-availability blob for POST /da/blobs
+  check     check a stopped node's data dir (integrity, chain links, state roots)
 
 Run \`node refnode/main.ts <command> --help\` for a command's flags.`;
 
@@ -69,11 +86,12 @@ async function dispatch(argv: string[]): Promise<void> {
       [name],
     );
   }
+  const { flags, run } = await command.load();
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${renderHelp(command.usage, command.description, [...command.flags])}\n`);
+    process.stdout.write(`${renderHelp(command.usage, command.description, [...flags])}\n`);
     return;
   }
-  await command.run(args);
+  await run(args);
 }
 
 function fail(error: unknown): never {

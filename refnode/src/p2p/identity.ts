@@ -1,6 +1,7 @@
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { privateKeyFromRaw } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { keyPairFromSeed } from '../codec.ts';
 
 const SEED_HEX = /^[0-9a-fA-F]{64}$/;
 
@@ -15,7 +16,10 @@ export async function privateKeyFromSecretKey(secretKey: string): Promise<Ed2551
       `p2p secretKey must be a 32-byte ed25519 seed as 64 hex chars, got ${JSON.stringify(secretKey.length > 80 ? `${secretKey.slice(0, 80)}…` : secretKey)}`,
     );
   }
-  return generateKeyPairFromSeed('Ed25519', Buffer.from(secretKey, 'hex'));
+  // Seed ‖ public key is libp2p's raw ed25519 private key. The public key comes from node:crypto:
+  // libp2p's own derivation builds a JS precomputation table first (about 100 ms of a node's start).
+  const { address } = keyPairFromSeed(secretKey.toLowerCase());
+  return privateKeyFromRaw(Buffer.from(secretKey + address, 'hex')) as Ed25519PrivateKey;
 }
 
 /**
