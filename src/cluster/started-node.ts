@@ -4,9 +4,9 @@
  * action starts, closed when the node serves again).
  */
 import type { ChainClient, NodeRole } from '../adapter/types.ts';
+import type { DeployedNode, NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { CapabilityError, NodeControlError } from '../support/errors.ts';
-import type { NodeControl, NodeState, RunningNode } from './runtime.ts';
 import type { StartedNode } from './types.ts';
 
 /** What a node handle needs from its cluster. */
@@ -22,7 +22,7 @@ export interface NodeHandleContext {
 export class ClusterNode implements StartedNode {
   readonly name: string;
   readonly role: NodeRole;
-  readonly #runtime: RunningNode;
+  readonly #runtime: DeployedNode;
   readonly #ctx: NodeHandleContext;
   #client: ChainClient;
   #clientUrl: string;
@@ -30,7 +30,7 @@ export class ClusterNode implements StartedNode {
   /** Serialises control actions on one node (a restart must not interleave with a kill). */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(role: NodeRole, runtime: RunningNode, ctx: NodeHandleContext) {
+  constructor(role: NodeRole, runtime: DeployedNode, ctx: NodeHandleContext) {
     this.name = runtime.name;
     this.role = role;
     this.#runtime = runtime;
@@ -212,7 +212,7 @@ export class ClusterNode implements StartedNode {
   /** Both network actions need the `disconnect` capability and a runtime that implements it. */
   #network(
     action: 'disconnect' | 'connect',
-    fn: (runtime: Required<Pick<RunningNode, 'disconnect' | 'connect'>>) => Promise<void>,
+    fn: (runtime: Required<Pick<DeployedNode, 'disconnect' | 'connect'>>) => Promise<void>,
   ): Promise<void> {
     const runtime = this.#runtime;
     const refusal =

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { simulateHistory } from '../../test/fixtures/simulated-history.ts';
 import type { BlobRecord, BlobRetrieval } from '../observe/recording.ts';
 import { Recording } from '../observe/recording.ts';
-import { simulateHistory } from '../observe/simulated-history.ts';
-import { InvariantError } from './shell.ts';
 import { availabilityFailure, checkMakeAvailable } from './to-make-available.ts';
 import './vitest.ts';
 
@@ -41,7 +40,7 @@ function recordingOf(blobs: BlobRecord[]): Recording {
       ? b
       : { ...b, blockHash: base.hashAt('val-0', b.height) ?? 'missing' },
   );
-  return Recording.fromJSON({ ...base.toJSON(), blobs: onChain });
+  return Recording.fromJSON({ ...base.toDump(), blobs: onChain });
 }
 
 const workload = (rec: Recording) => ({
@@ -192,7 +191,7 @@ describe('toMakeAvailable on a recording', () => {
         () => undefined,
         (e: unknown) => e,
       );
-    expect(InvariantError.is(error)).toBe(true);
+    expect(error).toMatchObject({ actual: { kind: 'unavailable' }, expected: { kind: 'available' } });
     expect((error as Error).message).toContain(
       'was included at height 3 but never retrieved from another node',
     );

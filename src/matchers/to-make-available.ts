@@ -7,12 +7,12 @@
  */
 
 import { z } from 'zod';
-import { type ProbeNode, probeBlobs, retrievedIntact } from '../observe/blob-probe.ts';
+import { finalityDepth, requireFacet } from '../adapter/facets.ts';
+import { retrievedIntact } from '../observe/blob-probe.ts';
 import type { BlobRecord, Recording } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, settle, toSubject } from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** A DA workload (anything with `published()`), blob records or blob ids. */
@@ -261,16 +261,6 @@ export function availabilityNegated(v: AvailabilityVerdict, window: TimeWindow, 
   return `expected some of ${plural(v.total, 'blob')} (${v.source}) not to be available ${between(window.from, window.to)}, but all ${v.available} were (seed ${seed})`;
 }
 
-/** The nodes of a started cluster given to `expect()`, if it is one. */
-function probeNodes(received: unknown): ProbeNode[] {
-  const nodes = (received as { nodes?: unknown } | null)?.nodes;
-  if (!Array.isArray(nodes)) return [];
-  return nodes.filter(
-    (n): n is ProbeNode =>
-      typeof n === 'object' && n !== null && typeof (n as ProbeNode).name === 'string' && 'client' in n,
-  );
-}
-
 /**
  * Waits until every blob is certified, included in order and retrieved intact from a node
  * other than its entry point, or fails after `within`.
@@ -287,52 +277,30 @@ export async function toMakeAvailable(
   blobs: BlobSource,
   options?: MakeAvailableOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toMakeAvailable', received);
+  requireFacet(subject.recording, 'toMakeAvailable', 'da');
   const opts = parseMakeAvailableOptions(options);
   const { ids, label } = resolveBlobSource(blobs);
   const rec = subject.recording;
-  const nodes = probeNodes(received);
-  const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
-  const within = opts.within ?? Math.max(10_000, (rec.facts.securityParam + 10) * blockMs);
-  const from = rec.now();
-  const until = from + within;
-  const pollMs = Math.min(500, Math.max(100, blockMs / 2));
-  let verdict: AvailabilityVerdict;
-  // Heights recorded while the workload ran are first sightings; judge order on at least one
-  // fresh reading of every blob.
-  let probed = false;
-  for (;;) {
-    verdict = checkMakeAvailable(rec, ids, opts, rec.now(), label);
-    // Out of order may be a reading from before a reorg moved a blob: fresh heights decide.
-    const waiting =
-      nodes.length > 0 &&
-      (!probed ||
-        verdict.kind === 'out-of-order' ||
-        (verdict.kind === 'unavailable' && verdict.missing.some((m) => !PERMANENT.has(m.why))));
-    if (!waiting || rec.now() >= until) break;
-    await probeBlobs(rec, nodes, ids, {
-      retrieve: true,
-      refreshIncluded: true,
-      from: opts.from ?? 'other-node',
-      timeoutMs: 3000,
-      concurrency: 16,
-    });
-    probed = true;
-    if (checkMakeAvailable(rec, ids, opts, rec.now(), label).kind === 'available') continue;
-    await systemClock.sleep(Math.min(pollMs, Math.max(0, until - rec.now())));
-  }
-  const final = verdict;
-  const window = { from, to: Math.max(from, Math.min(rec.now(), until)) };
+  const blockMs = rec.facts.production.expectedIntervalMs;
+  const within = opts.within ?? Math.max(10_000, (finalityDepth(rec.facts) + 10) * blockMs);
+  // The DA workload's probes fill the recording (status, certificates, retrievals); this
+  // only waits for them, re-judging until nothing waiting can change the verdict.
+  const { verdict, window } = await pollUntilVerdict(subject, {
+    until: rec.now() + within,
+    everyMs: Math.min(500, Math.max(100, blockMs / 2)),
+    check: (now) => checkMakeAvailable(rec, ids, opts, now, label),
+    settled: (v) =>
+      v.kind === 'available' ||
+      v.kind === 'empty' ||
+      (v.kind === 'unavailable' && v.missing.every((m) => PERMANENT.has(m.why))),
+  });
   return settle(this, subject, {
     matcher: 'toMakeAvailable',
-    pass: final.kind === 'available',
-    failure: () => availabilityFailure(final, window, rec.seed),
-    negated: () => availabilityNegated(final, window, rec.seed),
-    seed: rec.seed,
-    actual: final,
-    expected: { kind: 'available', total: final.total, from: final.from },
-    window,
-    callSite,
+    pass: verdict.kind === 'available',
+    failure: () => availabilityFailure(verdict, window, rec.seed),
+    negated: () => availabilityNegated(verdict, window, rec.seed),
+    actual: verdict,
+    expected: { kind: 'available', total: verdict.total, from: verdict.from },
   });
 }

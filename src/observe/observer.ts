@@ -5,7 +5,15 @@
  * Matchers never talk to nodes; they read the recording and may ask for `refresh()`.
  */
 
-import type { Block, BlockHeader, ChainClient, ChainFacts, NodeRole } from '../adapter/types.ts';
+import { finalBelowTip, finalHeightOf, finalityDepth, hasFacet } from '../adapter/facets.ts';
+import type {
+  Block,
+  BlockHeader,
+  ChainClient,
+  ChainFacts,
+  NodeRole,
+  StateSnapshot,
+} from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import type { BlockObservation, TxRecord } from './recording.ts';
@@ -100,6 +108,7 @@ class Observer implements StartedObserver {
   readonly #nodesFn: () => readonly ObservedNode[];
   readonly #timeoutMs: number;
   readonly #reorgDepth: number;
+  readonly #facts: ChainFacts;
   readonly #watches = new Map<string, NodeWatch>();
   readonly #sightings = new Map<string, Sighting[]>();
   /** Included, not yet final txs by inclusion height. */
@@ -118,7 +127,8 @@ class Observer implements StartedObserver {
     this.#clock = opts.clock ?? systemClock;
     this.#nodesFn = opts.nodes;
     this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
-    this.#reorgDepth = Math.min(BACKFILL_PAGE, opts.facts.securityParam + 1);
+    this.#reorgDepth = Math.min(BACKFILL_PAGE, Math.max(6, finalityDepth(opts.facts)) + 1);
+    this.#facts = opts.facts;
     this.recording =
       opts.recording ?? new Recording({ seed: opts.seed, facts: opts.facts, clock: this.#clock });
     this.#txSub = this.recording.onTxRecorded((r) => this.#linkRecorded(r));
@@ -247,8 +257,19 @@ class Observer implements StartedObserver {
     w.chain.set(header.height, obs);
     w.tip = header.height;
     this.#sight(w, obs);
+    // Under a depth rule every new tip makes the block `depth` below it final.
+    if (this.#facts.finality.rule !== 'reported')
+      this.#advanceFinal(w, finalBelowTip(this.#facts, header.height));
     if (header.height > 0 && w.chain.get(header.height - 1)?.hash !== header.parent) {
       this.#requestBackfill(w, header.height - 1);
+    }
+  }
+
+  /** Moves a node's known final height up (never down) and settles tx finality. */
+  #advanceFinal(w: NodeWatch, height: number): void {
+    if (height > w.final) {
+      w.final = height;
+      this.#settleFinality(w);
     }
   }
 
@@ -367,13 +388,20 @@ class Observer implements StartedObserver {
   async #sample(w: NodeWatch): Promise<void> {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
     try {
-      const [info, mempool] = await Promise.all([w.client.info(req), w.client.mempool(req)]);
+      // Mempool details only where the chain offers them (facet `mempool`).
+      const [info, mempool] = await Promise.all([
+        w.client.info(req),
+        hasFacet(this.recording, 'mempool') && w.client.mempool ? w.client.mempool(req) : undefined,
+      ]);
       if (w.life.signal.aborted) return;
-      this.recording.addSample({ node: w.name, at: this.recording.now(), ok: true, info, mempool });
-      if (info.finalizedHeight > w.final) {
-        w.final = info.finalizedHeight;
-        this.#settleFinality(w);
-      }
+      this.recording.addSample({
+        node: w.name,
+        at: this.recording.now(),
+        ok: true,
+        info,
+        ...(mempool ? { mempool } : {}),
+      });
+      this.#advanceFinal(w, finalHeightOf(this.#facts, info));
       // The feed is down or behind (e.g. the node restarted): catch up from the API.
       if (info.height > w.tip + 1) this.#requestBackfill(w, info.height);
     } catch (e) {
@@ -382,8 +410,22 @@ class Observer implements StartedObserver {
     }
   }
 
+  /** Reads the chain's own supply total (facet `supply`) at the node's final height. */
+  async #readSupply(w: NodeWatch): Promise<void> {
+    if (!hasFacet(this.recording, 'supply') || !w.client.supply) return;
+    try {
+      const s = await w.client.supply(undefined, { signal: w.life.signal, timeoutMs: 10_000 });
+      this.recording.addSupply({ node: w.name, at: this.recording.now(), ...s });
+    } catch (e) {
+      if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'supply-failed', errorText(e));
+    }
+  }
+
   async #snapshotState(w: NodeWatch): Promise<void> {
-    let snapshot: Awaited<ReturnType<ChainClient['state']>>;
+    await this.#readSupply(w);
+    // State snapshots exist only for account chains (facet `accounts`).
+    if (!hasFacet(this.recording, 'accounts') || !w.client.state) return;
+    let snapshot: StateSnapshot;
     try {
       snapshot = await w.client.state(undefined, { signal: w.life.signal, timeoutMs: 10_000 });
     } catch (e) {

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster } from '../cluster/cluster.ts';
 import type { StartedCluster } from '../cluster/types.ts';
-import { InvariantError } from '../matchers/shell.ts';
 import '../matchers/vitest.ts';
 import { ConfigError } from '../support/errors.ts';
 import { dataAvailability } from './data-availability.ts';
@@ -85,7 +84,7 @@ describe('dataAvailability on a real cluster', () => {
         () => undefined,
         (e: unknown) => e,
       );
-    expect(InvariantError.is(error)).toBe(true);
+    expect(error).toMatchObject({ actual: { kind: 'unavailable' } });
     const message = (error as Error).message;
     expect(message).toContain(
       'expected all 3 blobs (given) to be certified, included in order per channel and retrievable byte-for-byte from a node other than its entry point within',

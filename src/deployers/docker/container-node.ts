@@ -16,8 +16,8 @@ import {
 } from 'testcontainers';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
+import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
 import { tailFile } from '../local/log-file.ts';
-import type { ExitInfo, NodeState, RunningNode, StartOptions } from '../runtime.ts';
 import type { NodeContainer } from './node-container.ts';
 
 /** Default delay between SIGTERM and SIGKILL when stopping a container. */
@@ -55,7 +55,7 @@ function isStatus(error: unknown, ...codes: number[]): boolean {
 }
 
 /** A node container; create with {@link ContainerNode.start}. */
-export class ContainerNode implements RunningNode {
+export class ContainerNode implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   readonly apiUrl: string;

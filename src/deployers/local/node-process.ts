@@ -10,11 +10,11 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ProcessLaunch, ReadinessSpec } from '../../adapter/types.ts';
+import type { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
+import { RUN_ENV } from '../../cluster/cleanup/run.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
-import type { CleanupRegistry } from '../cleanup/registry.ts';
-import { RUN_ENV } from '../cleanup/run.ts';
-import type { ExitInfo, NodeState, RunningNode, StartOptions } from '../runtime.ts';
+import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
 import { tailFile } from './log-file.ts';
 
 /** Default delay between SIGTERM and SIGKILL when stopping a node. */
@@ -44,7 +44,7 @@ function isNodeBinary(command: string): boolean {
 }
 
 /** A node process; create with {@link NodeProcess.start}. */
-export class NodeProcess implements RunningNode {
+export class NodeProcess implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   #apiUrl: string;
@@ -184,7 +184,7 @@ export class NodeProcess implements RunningNode {
           try {
             writeSync(logFd, `${line}\n`);
           } catch {}
-          const r = this.#opts.readiness.readyLine(line);
+          const r = this.#opts.readiness.readyLine?.(line);
           if (r) {
             this.#apiUrl = r.apiUrl.replace(/\/+$/, '');
             resolve();
