@@ -134,6 +134,11 @@ export {
   transactions,
 } from './workloads/transactions.ts';
 export {
+  type RetrievalUnderFaults,
+  type VerifyRetrievalOptions,
+  verifyRetrieval,
+} from './workloads/verify-retrieval.ts';
+export {
   type StartedLoopWorkload,
   type StartedWorkload,
   startedLoop,

@@ -126,6 +126,7 @@ export async function startCluster(
         new ClusterNode(role, node, {
           deployer: deployer.name,
           capabilities: deployer.capabilities,
+          blockMs: facts.production.expectedIntervalMs,
           recording: () => recording,
           makeClient,
           startTimeoutMs: opts.startTimeoutMs,
@@ -265,22 +266,26 @@ async function startNodes(
   const results = await Promise.allSettled(
     chain.nodes.map(async (spec) => {
       const allocation = byName.get(spec.name)!;
-      const endpoints: LaunchEndpoints = {
-        bindHost: allocation.bindHost,
-        host: allocation.host,
-        apiPort: allocation.apiPort,
-        p2pPort: allocation.p2pPort,
-        dataDir: allocation.dataDir,
-        chainDir: allocation.chainDir,
-        peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
-          const a = byName.get(peer)!;
-          return { name: peer, host: a.host, p2pPort: a.p2pPort };
-        }),
-      };
+      // Nodes that already run (attach) need no launch, so no peer addresses either.
+      const launch =
+        chain.launch === undefined
+          ? undefined
+          : chain.launch(spec, {
+              bindHost: allocation.bindHost,
+              host: allocation.host,
+              apiPort: allocation.apiPort,
+              p2pPort: allocation.p2pPort,
+              dataDir: allocation.dataDir,
+              chainDir: allocation.chainDir,
+              peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
+                const a = byName.get(peer)!;
+                return { name: peer, host: a.host, p2pPort: a.p2pPort };
+              }),
+            });
       const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
       try {
         const node = await dep.start(
-          { name: spec.name, role: spec.role, allocation, launch: chain.launch?.(spec, endpoints) },
+          { name: spec.name, role: spec.role, allocation, launch },
           { timeoutMs: remaining, signal: t.signal },
         );
         started.push({ role: spec.role, node });

@@ -1,9 +1,10 @@
 /**
  * `toMakeAvailable(blobsOrWorkload, { within, from = 'other-node' })`: every published blob
  * was certified, included in order per channel, and given back byte-for-byte by a node that
- * was not its entry point, within the window. The pure checker judges the recorded blob
- * history; the shell asks the nodes for status and payloads (recording every retrieval)
- * until the verdict holds or the window ends.
+ * was not its entry point, within the window. The certificate counts only as the adapter
+ * verified it: valid attestations holding the chain's threshold stake. Retrievals tried
+ * with validators down (`verifyRetrieval`) must have succeeded too. The matcher reads the
+ * recording only (the DA workload and `verifyRetrieval` probe the nodes).
  */
 
 import { z } from 'zod';
@@ -11,7 +12,7 @@ import { finalityDepth, requireFacet } from '../adapter/facets.ts';
 import { retrievedIntact } from '../observe/blob-probe.ts';
 import type { BlobRecord, Recording } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
-import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
+import { at, between, nodeList, percent, plural, replayHint, seconds, short } from './format.ts';
 import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
@@ -39,9 +40,13 @@ export interface UnavailableBlob {
     | 'not-certified'
     | 'not-included'
     | 'reorged-out'
+    | 'certificate-unchecked'
+    | 'certificate-invalid'
+    | 'certificate-below-threshold'
     | 'not-retrieved'
     | 'retrieval-failed'
-    | 'corrupt';
+    | 'corrupt'
+    | 'lost-with-validators-down';
 }
 
 interface Counts {
@@ -79,7 +84,14 @@ export interface NothingPublished extends Counts {
 export type AvailabilityVerdict = AllAvailable | Unavailable | OutOfOrder | NothingPublished;
 
 /** Problems that waiting cannot fix. */
-const PERMANENT = new Set<UnavailableBlob['why']>(['never-published', 'rejected', 'failed']);
+const PERMANENT = new Set<UnavailableBlob['why']>([
+  'never-published',
+  'rejected',
+  'failed',
+  'certificate-invalid',
+  'certificate-below-threshold',
+  'lost-with-validators-down',
+]);
 
 const optionsSchema = z.strictObject({
   within: z.int().min(0).optional(),
@@ -136,8 +148,19 @@ function whyUnavailable(
   if (b.certifiedAt === undefined) return 'not-certified';
   if (b.includedAt === undefined || b.height === undefined) return 'not-included';
   if (reorgedOut(rec, b, atTime)) return 'reorged-out';
-  if (retrievedIntact(b, from)) return undefined;
+  // The certificate is judged on what the adapter verified, not on the node's word.
+  if (rec.facts.da !== undefined) {
+    const c = b.certificate;
+    if (c === undefined) return 'certificate-unchecked';
+    if (c.invalid.length > 0) return 'certificate-invalid';
+    if (c.stake < c.threshold) return 'certificate-below-threshold';
+  }
   const tries = (b.retrievals ?? []).filter((r) => from === 'any' || r.node !== b.node);
+  // Tried with validators down (as many as the chain tolerates): it must still come back.
+  const underFaults = tries.filter((r) => (r.down ?? []).length > 0);
+  if (underFaults.length > 0 && !underFaults.some((r) => r.ok && r.dataHash === b.dataHash))
+    return 'lost-with-validators-down';
+  if (retrievedIntact(b, from)) return undefined;
   if (tries.some((r) => r.ok)) return 'corrupt';
   return tries.length > 0 ? 'retrieval-failed' : 'not-retrieved';
 }
@@ -215,6 +238,19 @@ function describeBlob(m: UnavailableBlob): string {
       return `${what} was certified at ${at(r.certifiedAt!)} but never included in a block`;
     case 'reorged-out':
       return `${what} was seen in block ${short(r.blockHash)} at height ${r.height}, which no node has on its best chain any more`;
+    case 'certificate-unchecked':
+      return `${what} was included at height ${r.height} but its certificate was never checked`;
+    case 'certificate-invalid': {
+      const bad = r.certificate!.invalid[0]!;
+      return `${what} is included at height ${r.height} with a certificate whose attestation by ${short(bad.signer)} does not verify (${bad.why}; ${plural(r.certificate!.invalid.length, 'invalid attestation')})`;
+    }
+    case 'certificate-below-threshold':
+      return `${what} is included at height ${r.height} with a certificate whose valid attestations (${plural(r.certificate!.validSigners.length, 'validator')}) hold stake ${r.certificate!.stake}, below the threshold ${r.certificate!.threshold}`;
+    case 'lost-with-validators-down': {
+      const tried = (r.retrievals ?? []).filter((x) => (x.down ?? []).length > 0);
+      const t = tried.at(-1)!;
+      return `${what} could not be retrieved from ${t.node} at ${at(t.at)} with ${nodeList(t.down!)} down (${plural(t.down!.length, 'validator')}, as many as the chain tolerates): ${t.ok ? 'other bytes came back' : (t.reason ?? 'no reason')}`;
+    }
     case 'not-retrieved':
       return `${what} was included at height ${r.height} but never retrieved from another node`;
     case 'retrieval-failed': {

@@ -16,6 +16,7 @@ import type {
 } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
+import { probeBlobs, retrievedIntact } from './blob-probe.ts';
 import type { BlockObservation, TxRecord } from './recording.ts';
 import { Recording } from './recording.ts';
 
@@ -114,6 +115,7 @@ class Observer implements StartedObserver {
   /** Included, not yet final txs by inclusion height. */
   readonly #pendingFinal = new Map<number, Set<string>>();
   readonly #ticker: Disposable;
+  #blobProbe: Promise<void> | undefined;
   readonly #txSub: Disposable;
   #stopped: Promise<void> | undefined;
 
@@ -140,7 +142,7 @@ class Observer implements StartedObserver {
   async refresh(opts: RefreshOptions = {}): Promise<void> {
     if (this.#stopped) return;
     this.#syncNodes();
-    await this.#sampleAll();
+    await Promise.all([this.#sampleAll(), this.#blobProbe]);
     if (!opts.state) return;
     await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
   }
@@ -151,7 +153,10 @@ class Observer implements StartedObserver {
       this.#txSub[Symbol.dispose]();
       const watches = [...this.#watches.values()];
       for (const w of watches) w.life.abort();
-      await Promise.allSettled(watches.flatMap((w) => [w.loop, w.backfill, w.sampling]));
+      await Promise.allSettled([
+        ...watches.flatMap((w) => [w.loop, w.backfill, w.sampling]),
+        this.#blobProbe,
+      ]);
     })();
     return this.#stopped;
   }
@@ -368,6 +373,38 @@ class Observer implements StartedObserver {
     this.#syncNodes();
     // Per node: a paused or slow node must neither pile up requests nor delay the others.
     for (const w of this.#watches.values()) if (!w.sampling) this.#startSample(w);
+    if (!this.#blobProbe && this.#unsettledBlobs()) {
+      this.#blobProbe = this.#probeBlobs().finally(() => {
+        this.#blobProbe = undefined;
+      });
+    }
+  }
+
+  /** True while a published blob still lacks its inclusion, certificate check or retrieval. */
+  #unsettledBlobs(): boolean {
+    for (const b of this.recording.blobs.values()) {
+      if (b.outcome !== 'accepted') continue;
+      if (b.includedAt === undefined || b.certificate === undefined) return true;
+      if (!retrievedIntact(b, 'other-node')) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Blob status, certificate checks and retrievals from a node other than the entry point,
+   * recorded for `toMakeAvailable` (which only reads the recording).
+   */
+  async #probeBlobs(): Promise<void> {
+    const nodes = [...this.#watches.values()].map((w) => ({ name: w.name, role: w.role, client: w.client }));
+    try {
+      await probeBlobs(this.recording, nodes, undefined, {
+        retrieve: true,
+        certificates: true,
+        timeoutMs: 3000,
+      });
+    } catch (e) {
+      this.recording.nodeEvent('(observer)', 'blob-probe-failed', errorText(e));
+    }
   }
 
   /** Samples every node now (waiting for any sample already in flight first). */

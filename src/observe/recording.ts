@@ -117,6 +117,26 @@ export interface BlobRetrieval {
   size?: number;
   /** The node's refusal code or the request failure, when `ok` is false. */
   reason?: string;
+  /** Validators that were down (paused) during this attempt (`verifyRetrieval`). */
+  down?: string[];
+}
+
+/**
+ * What chainlab checked of an included blob's certificate through the adapter: which
+ * attestations verify, and the stake behind them against the chain's threshold.
+ */
+export interface CertificateRecord {
+  /** When it was checked, and on which node's block. */
+  at: number;
+  node: string;
+  blockHash: string;
+  /** Validators whose attestation verified. */
+  validSigners: string[];
+  /** Attestations that did not verify. */
+  invalid: { signer: string; why: string }[];
+  /** Stake behind the valid attestations, and what the chain requires. */
+  stake: bigint;
+  threshold: bigint;
 }
 
 /** What happened to a published DA blob. The DA workload and blob probes fill the later fields. */
@@ -144,6 +164,8 @@ export interface BlobRecord {
   blockHash?: string;
   /** Payload fetches, oldest first. */
   retrievals?: BlobRetrieval[];
+  /** The certificate's check, once the blob was seen included. */
+  certificate?: CertificateRecord;
 }
 
 /** The body of a transaction found in a block (needed to replay balances). */
@@ -340,6 +362,14 @@ export class Recording {
 
   addState(s: StateObservation): void {
     this.states.push(s);
+    this.#changed();
+  }
+
+  /** Records the check of a blob's certificate (the latest check wins). */
+  setBlobCertificate(id: string, c: CertificateRecord): void {
+    const b = this.blobs.get(id);
+    if (!b) return;
+    b.certificate = c;
     this.#changed();
   }
 
@@ -642,6 +672,18 @@ export class Recording {
       supplies: (d.supplies ?? []).map((x) => ({ ...x, supply: x.supply.toString() })),
       txs: d.txs.map((t) => encodeTx(t)),
       txBodies: d.txBodies.map((b) => encodeTx(b)),
+      blobs: (d.blobs ?? []).map((b) =>
+        b.certificate
+          ? {
+              ...b,
+              certificate: {
+                ...b.certificate,
+                stake: String(b.certificate.stake),
+                threshold: String(b.certificate.threshold),
+              },
+            }
+          : b,
+      ),
     };
   }
 
@@ -668,7 +710,16 @@ export class Recording {
     for (const t of d.txs) rec.txs.set(t.id, decodeTx<TxRecord>(t as unknown as Record<string, unknown>));
     for (const b of d.txBodies ?? [])
       rec.txBodies.set(b.id, decodeTx<TxBody>(b as unknown as Record<string, unknown>));
-    for (const b of d.blobs ?? []) rec.blobs.set(b.id, { ...b, retrievals: [...(b.retrievals ?? [])] });
+    for (const b of d.blobs ?? []) {
+      const copy: BlobRecord = { ...b, retrievals: [...(b.retrievals ?? [])] };
+      if (b.certificate)
+        copy.certificate = {
+          ...b.certificate,
+          stake: decodeAmount(b.certificate.stake),
+          threshold: decodeAmount(b.certificate.threshold),
+        };
+      rec.blobs.set(b.id, copy);
+    }
     rec.faults.push(...d.faults.map((f) => ({ ...f })));
     rec.events.push(...d.events);
     rec.marks.push(...(d.marks ?? []));
@@ -725,6 +776,7 @@ function cutBlob(b: BlobRecord, at: number): BlobRecord {
   if (out.certifiedAt !== undefined && out.certifiedAt > at) out = omit(out, 'certifiedAt');
   if (out.includedAt !== undefined && out.includedAt > at)
     out = omit(omit(omit(out, 'includedAt'), 'height'), 'blockHash');
+  if (out.certificate !== undefined && out.certificate.at > at) out = omit(out, 'certificate');
   return out;
 }
 
