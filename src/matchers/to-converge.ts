@@ -35,8 +35,14 @@ export interface Converged {
   at: number;
   height: number;
   hash: string;
-  stateRoot: string;
+  /** Undefined on chains without state roots in their headers. */
+  stateRoot: string | undefined;
   nodes: FinalView[];
+}
+
+/** ` (state root 1a2b3c4d…)`, or nothing on chains without state roots. */
+function rootNote(root: string | undefined, lead = ' (state root '): string {
+  return root === undefined ? '' : `${lead}${short(root)}${lead.startsWith(' (') ? ')' : ''}`;
 }
 
 /** Nodes disagree on the block (or state root) at the common final height. */
@@ -174,7 +180,7 @@ export function checkConverge(
       nodes: tops,
     };
   }
-  if (sorted.length === 1 && only.hash !== undefined && only.stateRoot !== undefined) {
+  if (sorted.length === 1 && only.hash !== undefined) {
     return {
       kind: 'converged',
       at: atTime,
@@ -218,7 +224,7 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
     case 'diverged': {
       const parts = v.groups.map(
         (g) =>
-          `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)} (state root ${short(g.stateRoot)})`,
+          `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)}${rootNote(g.stateRoot)}`,
       );
       const fork =
         v.forkHeight === undefined
@@ -263,7 +269,7 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
 export function convergenceNegated(v: ConvergenceVerdict, window: TimeWindow, seed: number): string {
   const where =
     v.kind === 'converged'
-      ? ` at final height ${v.height} (${short(v.hash)}, state root ${short(v.stateRoot)})`
+      ? ` at final height ${v.height} (${short(v.hash)}${rootNote(v.stateRoot, ', state root ')})`
       : '';
   return `expected ${plainCount(v)} not to agree on the final block ${between(window.from, window.to)}, but at ${at(v.at)} they did${where} (seed ${seed})`;
 }
