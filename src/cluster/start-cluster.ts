@@ -143,7 +143,7 @@ export async function startCluster(
 
     if (chain.afterStart) {
       // The adapter's own start step (fund wallets, mine to maturity) shares the start deadline.
-      const remaining = Math.max(1, deadline - clock.monotonic());
+      const remaining = Math.max(1, Math.ceil(deadline - clock.monotonic()));
       const stepSignal = AbortSignal.any([signal, AbortSignal.timeout(remaining)]);
       let result: AfterStartResult | undefined;
       try {

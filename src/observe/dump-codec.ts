@@ -3,7 +3,13 @@
  * back as `bigint` (numbers from older dumps too). Dumps of version 1 (made before the
  * chain-neutral contract) carried refnode's slot facts; they are read as refnode facts.
  */
-import type { AccountInfo, ChainFacts, FeeSpec, TxSummary } from '../adapter/types.ts';
+import {
+  type AccountInfo,
+  allFacets,
+  type ChainFacts,
+  type FeeSpec,
+  type TxSummary,
+} from '../adapter/types.ts';
 
 /** bigint → decimal string, for JSON. */
 function enc(x: bigint | undefined): string | undefined {
@@ -100,18 +106,7 @@ function upgradeV1Facts(raw: Record<string, unknown>): ChainFacts {
     chainId: raw.chainId as string,
     production: { model: 'slotted', expectedIntervalMs: slotMs / f, slotMs, activeSlotCoeff: f },
     finality: { rule: 'reported', depth: k },
-    facets: [
-      'accounts',
-      'supply',
-      'slots',
-      'mempool',
-      'da',
-      'bugs',
-      'gossip',
-      'clock-skew',
-      'forging',
-      'containers',
-    ],
+    facets: allFacets,
     defaultFee: { flat: decodeAmount(raw.minFee ?? 0) },
     slots: {
       slotMs,

@@ -11,6 +11,7 @@ import type { PreparedTx, Wallet } from '../adapter/types.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { planBatch } from './batch.ts';
 import { watchMempools } from './mempool-watch.ts';
 import { walletNonces } from './nonces.ts';
 import { type PlannedTx, runOpenLoop } from './runner.ts';
@@ -110,31 +111,14 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
   const used = cluster.wallets.slice(0, per * groups);
   const nonces = await walletNonces(cluster, used, validators[0]!, name);
   // Planned up front: every validator's batch must be ready to go at the same moment.
-  const plan = (wallets: readonly Wallet[], n: number): Promise<PreparedTx>[] => {
-    const out: Promise<PreparedTx>[] = [];
-    for (let i = 0; i < n; i++) {
-      const wallet = wallets[i % wallets.length]!;
-      let to = rng.pick(cluster.wallets).address;
-      if (to === wallet.address) to = cluster.wallets[(wallet.index + 1) % cluster.wallets.length]!.address;
-      const amount = BigInt(rng.int(1, 1000));
-      const nonce = nonces?.take(wallet.address);
-      out.push(
-        wallet.transfer({
-          to,
-          amount,
-          ...(fee === undefined ? {} : { fee: { flat: fee } }),
-          ...(nonce === undefined ? {} : { nonce }),
-        }),
-      );
-    }
-    return out;
-  };
+  const plan = (senders: readonly Wallet[], count: number): Promise<PreparedTx[]> =>
+    planBatch({ cluster, senders, count, rng, nonces, fee });
   const perNode = new Map<StartedNode, PreparedTx[]>();
   if (order === 'disjoint') {
     for (const [i, v] of validators.entries())
-      perNode.set(v, await Promise.all(plan(used.slice(i * per, (i + 1) * per), counts[i]!)));
+      perNode.set(v, await plan(used.slice(i * per, (i + 1) * per), counts[i]!));
   } else {
-    const shared = await Promise.all(plan(used, Math.max(...counts)));
+    const shared = await plan(used, Math.max(...counts));
     for (const [i, v] of validators.entries()) perNode.set(v, rng.shuffle(shared).slice(0, counts[i]!));
   }
 

@@ -7,11 +7,11 @@
  */
 import { z } from 'zod';
 import { requireFacet } from '../adapter/facets.ts';
-import type { PreparedTx } from '../adapter/types.ts';
 import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { planBatch } from './batch.ts';
 import { watchMempools } from './mempool-watch.ts';
 import { walletNonces } from './nonces.ts';
 import { type PlannedTx, runOpenLoop } from './runner.ts';
@@ -142,24 +142,7 @@ async function startPropagation(
   const jitter = p.jitter ?? 500;
   const nonces = await walletNonces(cluster, wallets, targets[0]!, name);
 
-  // The batch: round-robin over the wallets so each wallet's nonces stay close together.
-  const pending: Promise<PreparedTx>[] = [];
-  for (let i = 0; i < p.batch; i++) {
-    const wallet = wallets[i % wallets.length]!;
-    let to = rng.pick(cluster.wallets).address;
-    if (to === wallet.address) to = cluster.wallets[(wallet.index + 1) % cluster.wallets.length]!.address;
-    const amount = BigInt(rng.int(1, 1000));
-    const nonce = nonces?.take(wallet.address);
-    pending.push(
-      wallet.transfer({
-        to,
-        amount,
-        ...(fee === undefined ? {} : { fee: { flat: fee } }),
-        ...(nonce === undefined ? {} : { nonce }),
-      }),
-    );
-  }
-  const batch = await Promise.all(pending);
+  const batch = await planBatch({ cluster, senders: wallets, count: p.batch, rng, nonces, fee });
   // Each node gets every tx at its own random offset, hence in its own random order.
   const schedule: PlannedTx[] = [];
   for (const node of targets)

@@ -62,18 +62,29 @@ function planned(node: StartedNode, count: number): PlannedTx[] {
   }));
 }
 
+/** A node answering `overloaded` to the first `overloads` submissions, a fresh recording, and a loop over `schedule`. */
+async function runAgainst(
+  overloads: number,
+  schedule: (node: StartedNode) => PlannedTx[],
+  opts: { overloadRetries?: number } = {},
+) {
+  const api = await overloadedNode(overloads);
+  servers.push(api.server);
+  const recording = new Recording({ seed: 1, facts: slottedFacts() });
+  const loop = runOpenLoop({
+    recording,
+    name: 'w',
+    rng: new Rng(1),
+    schedule: schedule(nodeAt(api.url)),
+    ...opts,
+  });
+  await loop.done;
+  return { api, loop };
+}
+
 describe('runOpenLoop', () => {
   test('records the id the node answered, in send order', async () => {
-    const api = await overloadedNode(0);
-    servers.push(api.server);
-    const recording = new Recording({ seed: 1, facts: slottedFacts() });
-    const loop = runOpenLoop({
-      recording,
-      name: 'w',
-      rng: new Rng(1),
-      schedule: planned(nodeAt(api.url), 3),
-    });
-    await loop.done;
+    const { loop } = await runAgainst(0, (node) => planned(node, 3));
     expect(loop.ids()).toEqual(['node-t0', 'node-t1', 'node-t2']);
     expect(loop.submitted().map((r) => [r.outcome, r.amount, r.workload])).toEqual([
       ['accepted', 1n, 'w'],
@@ -102,19 +113,11 @@ describe('runOpenLoop', () => {
   });
 
   test('when the retries run out the refusal is recorded, never dropped', async () => {
-    const api = await overloadedNode(10);
-    servers.push(api.server);
-    const recording = new Recording({ seed: 1, facts: slottedFacts() });
-    const loop = runOpenLoop({
-      recording,
-      name: 'w',
-      rng: new Rng(1),
-      overloadRetries: 1,
-      schedule: [
-        { at: 0, node: nodeAt(api.url), prepare: async () => ({ id: 'local-id', payload: {}, summary: {} }) },
-      ],
-    });
-    await loop.done;
+    const { api, loop } = await runAgainst(
+      10,
+      (node) => [{ at: 0, node, prepare: async () => ({ id: 'local-id', payload: {}, summary: {} }) }],
+      { overloadRetries: 1 },
+    );
     expect(loop.submitted()).toMatchObject([
       { id: 'local-id', outcome: 'rejected', reason: 'overloaded', retries: 1 },
     ]);

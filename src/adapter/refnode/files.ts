@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdapterError } from '../../support/errors.ts';
-import type { ChainFacts, FacetName } from '../types.ts';
+import { allFacets, type ChainFacts, type FacetName } from '../types.ts';
 
 export interface RefnodeGenesis {
   chainId: string;
@@ -58,19 +58,8 @@ export async function readWallets(dir: string): Promise<RefnodeWalletFile> {
   return w;
 }
 
-/** Facets the refnode adapter offers. */
-export const refnodeFacets = [
-  'accounts',
-  'supply',
-  'slots',
-  'mempool',
-  'da',
-  'bugs',
-  'gossip',
-  'clock-skew',
-  'forging',
-  'containers',
-] as const satisfies readonly FacetName[];
+/** Facets the refnode adapter offers: every one chainlab knows. */
+export const refnodeFacets: readonly FacetName[] = allFacets;
 
 /** A genesis number as the bigint chainlab uses for amounts (refnode's JSON keeps safe integers). */
 export function toAmount(x: number): bigint {

@@ -24,6 +24,16 @@ export interface AttachTarget {
 export function attachDeployer(targets: readonly AttachTarget[]): DeployerFactory {
   return async () => {
     const byName = new Map(targets.map((t) => [t.name, t]));
+    const targetOf = (name: string): AttachTarget => {
+      const t = byName.get(name);
+      if (t === undefined)
+        throw new ClusterStartError(`attach: no URL for ${name}`, {
+          node: name,
+          timedOut: false,
+          durationMs: 0,
+        });
+      return t;
+    };
     const deployer: Deployer = {
       name: 'attach',
       kind: 'attached',
@@ -31,14 +41,7 @@ export function attachDeployer(targets: readonly AttachTarget[]): DeployerFactor
 
       async allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         return nodes.map((n) => {
-          const t = byName.get(n.name);
-          if (t === undefined)
-            throw new ClusterStartError(`attach: no URL for ${n.name}`, {
-              node: n.name,
-              timedOut: false,
-              durationMs: 0,
-            });
-          const url = new URL(t.url);
+          const url = new URL(targetOf(n.name).url);
           const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
           // Nothing of the node's dirs or p2p port is known (or needed) from here.
           return {
@@ -55,14 +58,7 @@ export function attachDeployer(targets: readonly AttachTarget[]): DeployerFactor
       },
 
       async start(spec: DeployNodeSpec, _opts: StartOptions) {
-        const t = byName.get(spec.name);
-        if (t === undefined)
-          throw new ClusterStartError(`attach: no URL for ${spec.name}`, {
-            node: spec.name,
-            timedOut: false,
-            durationMs: 0,
-          });
-        return new AttachedNode(spec.name, t.url);
+        return new AttachedNode(spec.name, targetOf(spec.name).url);
       },
 
       async dispose() {},
