@@ -15,7 +15,13 @@ import { planBatch } from './batch.ts';
 import { watchMempools } from './mempool-watch.ts';
 import { walletNonces } from './nonces.ts';
 import { type PlannedTx, runOpenLoop } from './runner.ts';
-import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
+import {
+  flatFeeAllowed,
+  flatFeeSchema,
+  type StartedWorkload,
+  type Workload,
+  workloadNameSchema,
+} from './workload.ts';
 
 /** Options of {@link divergence}. */
 export interface DivergenceOptions {
@@ -47,7 +53,7 @@ const schema = z.strictObject({
   batches: z.union([z.int().min(1).max(10_000), z.array(z.int().min(1).max(10_000)).min(1)]),
   order: z.enum(['disjoint', 'shuffled']).optional(),
   usersPerBatch: z.int().min(1).optional(),
-  fee: z.union([z.int().min(0), z.bigint().min(0n)]).optional(),
+  fee: flatFeeSchema.optional(),
   watchEveryMs: z.int().min(50).max(5000).optional(),
   name: workloadNameSchema.optional(),
 });
@@ -56,7 +62,7 @@ const allowed: AllowedText = {
   batches: 'an integer 1..10000 or one such count per validator',
   order: `'disjoint' or 'shuffled'`,
   usersPerBatch: 'an integer ≥ 1 (wallets per batch; all batches together at most the cluster’s wallets)',
-  fee: 'an integer ≥ 0',
+  fee: flatFeeAllowed,
   watchEveryMs: 'an integer 50..5000 (ms)',
   name: 'a string of 1..40 letters, digits, ., - or _',
   '*': 'one of batches, order, usersPerBatch, fee, watchEveryMs, name',

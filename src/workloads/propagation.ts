@@ -15,7 +15,13 @@ import { planBatch } from './batch.ts';
 import { watchMempools } from './mempool-watch.ts';
 import { walletNonces } from './nonces.ts';
 import { type PlannedTx, runOpenLoop } from './runner.ts';
-import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
+import {
+  flatFeeAllowed,
+  flatFeeSchema,
+  type StartedWorkload,
+  type Workload,
+  workloadNameSchema,
+} from './workload.ts';
 
 /** Options of {@link propagation}. */
 export interface PropagationOptions {
@@ -64,7 +70,7 @@ const schema = z.strictObject({
     .optional(),
   jitter: z.int().min(0).max(60_000).optional(),
   users: z.int().min(1).optional(),
-  fee: z.union([z.int().min(0), z.bigint().min(0n)]).optional(),
+  fee: flatFeeSchema.optional(),
   watchEveryMs: z.int().min(50).max(5000).optional(),
   name: workloadNameSchema.optional(),
 });
@@ -74,7 +80,7 @@ const allowed: AllowedText = {
   nodes: `a count ≥ 1, 'all', 'validators' or a non-empty list of node names`,
   jitter: 'an integer 0..60000 (ms)',
   users: 'an integer ≥ 1 (at most the cluster’s wallets)',
-  fee: 'an integer ≥ 0',
+  fee: flatFeeAllowed,
   watchEveryMs: 'an integer 50..5000 (ms)',
   name: 'a string of 1..40 letters, digits, ., - or _',
   '*': 'one of batch, nodes, jitter, users, fee, watchEveryMs, name',

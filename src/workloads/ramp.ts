@@ -18,7 +18,7 @@ import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { watchMempools } from './mempool-watch.ts';
 import { type PlannedTx, paced, runOpenLoop } from './runner.ts';
-import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
+import { amountSchema, type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Options of {@link ramp}. */
 export interface RampOptions {
@@ -71,7 +71,7 @@ const schema = z
     step: z.number().gt(0),
     every: z.int().min(200).max(600_000),
     feeTiers: z
-      .array(z.union([z.int().min(0), z.bigint().min(0n)]).transform((x) => BigInt(x)))
+      .array(amountSchema.transform((x) => BigInt(x)))
       .min(1)
       .refine((xs) => xs.every((x, i) => i === 0 || x > xs[i - 1]!), { message: 'ascending' })
       .optional(),

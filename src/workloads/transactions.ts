@@ -15,7 +15,13 @@ import type { Rng } from '../support/rng.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { walletNonces } from './nonces.ts';
 import { type PlannedTx, paced, runOpenLoop } from './runner.ts';
-import { type StartedLoopWorkload, startedLoop, type Workload, workloadNameSchema } from './workload.ts';
+import {
+  amountSchema,
+  type StartedLoopWorkload,
+  startedLoop,
+  type Workload,
+  workloadNameSchema,
+} from './workload.ts';
 
 /** A fixed value or an inclusive range drawn uniformly per tx (smallest units). */
 export type IntRange = number | bigint | { min: number | bigint; max: number | bigint };
@@ -58,11 +64,10 @@ export interface TransactionsOptions {
 /** A running transaction workload. */
 export type StartedTransactions = StartedLoopWorkload;
 
-const amountValue = z.union([z.int().min(0), z.bigint().min(0n)]);
 const intRange = z.union([
-  amountValue,
+  amountSchema,
   z
-    .strictObject({ min: amountValue, max: amountValue })
+    .strictObject({ min: amountSchema, max: amountSchema })
     .refine((r) => BigInt(r.min) <= BigInt(r.max), { path: ['max'] }),
 ]);
 

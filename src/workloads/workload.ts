@@ -29,6 +29,13 @@ export interface StartedWorkload extends AsyncDisposable {
 /** The `name` option every workload takes: its label in the recording and its rng fork. */
 export const workloadNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/);
 
+/** An amount option in smallest units (a number or a bigint ≥ 0), read as bigint. */
+export const amountSchema = z.union([z.int().min(0), z.bigint().min(0n)]);
+
+/** The `fee` option of workloads that pay one flat fee per tx, and its allowed text. */
+export const flatFeeSchema = amountSchema;
+export const flatFeeAllowed = 'an integer ≥ 0 (number or bigint; smallest units)';
+
 /** A workload running on the shared open-loop runner (src/workloads/runner.ts). */
 export interface StartedLoopWorkload extends StartedWorkload {
   /** Resolves when the schedule ended (`count`, `durationMs`) and every submission was answered, or on stop. */
