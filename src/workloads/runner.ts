@@ -74,6 +74,11 @@ export interface OpenLoop {
 
 /** Longest sleep between checks of the schedule (a late item never waits longer). */
 const MAX_TICK_MS = 100;
+/**
+ * Shortest sleep: submissions due within it go out together in one request per node (at
+ * high rates a per-item wake-up would cost more than the sending).
+ */
+const MIN_TICK_MS = 10;
 /** Default Retry-After when an `overloaded` answer carries none. */
 const DEFAULT_RETRY_AFTER_MS = 1000;
 
@@ -247,7 +252,7 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
         enqueue(pending);
       }
       if (next.done) break;
-      const wait = Math.max(1, Math.min(MAX_TICK_MS, next.value.at - (clock.monotonic() - began)));
+      const wait = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, next.value.at - (clock.monotonic() - began)));
       try {
         await clock.sleep(wait, ac.signal);
       } catch {
