@@ -154,7 +154,14 @@ describe('a chain whose proposers mint (refnode --bug mint-on-propose)', () => {
   });
 
   test('toConserveSupply fails with the supply, the excess and the minting proposer', async () => {
-    await systemClock.sleep(3000);
+    // Minted units show only in final state: wait for finality past genesis (a loaded machine
+    // may take longer than a fixed sleep to finalize the first blocks).
+    for (
+      let i = 0;
+      i < 300 && Math.min(...cluster.nodes.map((n) => cluster.recording.finalHeightAt(n.name))) < 2;
+      i++
+    )
+      await systemClock.sleep(100);
     const error = await failure(() => expect(cluster).toConserveSupply());
     expect(error.actual).toMatchObject({
       kind: 'supply-changed',
