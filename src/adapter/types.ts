@@ -14,6 +14,7 @@
  * Amounts, balances, fees and supply are `bigint` (the chain's smallest unit) everywhere.
  */
 
+import type { Arbitrary } from 'fast-check';
 import type { CanonicalReason } from './reasons.ts';
 
 // ---- facets ------------------------------------------------------------------------------
@@ -577,7 +578,7 @@ export interface Forger {
   /** Every kind with the canonical reason a correct node answers. */
   readonly kinds: readonly ForgeKind[];
   /** The arbitrary of one kind's cases; `targets` = how many nodes a case may pick from (`case.node`). */
-  arbitrary(kind: string, ctx: { targets: number }): import('fast-check').Arbitrary<ForgeCase>;
+  arbitrary(kind: string, ctx: { targets: number }): Arbitrary<ForgeCase>;
   /** Builds what to submit for `c`. */
   build(c: ForgeCase, ctx: ForgeContext): Promise<Forged>;
   /** A tx of `ctx.wallet` to be included before fuzzing (so `duplicate` has something to repeat). */
