@@ -159,11 +159,16 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
       const wait = answer.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
       const job = clock.sleep(wait, ac.signal).then(
         () => enqueue([p]),
-        () => record(p, answer),
+        // Stopped while waiting: the refusal is the answer.
+        () => finish(p, answer),
       );
       track(job);
       return;
     }
+    finish(p, answer);
+  };
+
+  const finish = (p: Pending<T>, answer: Answer): void => {
     record(p, answer);
     opts.onAnswer?.(p.planned, p.tx, answer, p.firstAt);
   };
