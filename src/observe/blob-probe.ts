@@ -108,6 +108,15 @@ export async function probeBlobs(
         const answer = await node.client.blob(b.id, { timeoutMs });
         // Not heard of it yet, or behind: the next node may know more.
         if (!answer.ok || answer.status === 'pending') continue;
+        // An inclusion the node's own recorded best chain no longer has is stale (a reorg
+        // the node's answer lags behind): another node may know where the blob is now.
+        if (
+          opts.refreshIncluded &&
+          answer.status === 'included' &&
+          answer.height !== undefined &&
+          (rec.hashAt(node.name, answer.height) ?? answer.blockHash) !== answer.blockHash
+        )
+          continue;
         const now = rec.now();
         if (answer.status === 'included')
           rec.recordBlob({
