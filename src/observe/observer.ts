@@ -17,7 +17,7 @@ import type {
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import { probeBlobs, retrievedIntact } from './blob-probe.ts';
-import type { BlockObservation, TxRecord } from './recording.ts';
+import type { BlobRecord, BlockObservation, TxRecord } from './recording.ts';
 import { Recording } from './recording.ts';
 
 /** A node as the observer sees it. `nodes()` may return a new client after a restart. */
@@ -116,6 +116,7 @@ class Observer implements StartedObserver {
   readonly #pendingFinal = new Map<number, Set<string>>();
   readonly #ticker: Disposable;
   #blobProbe: Promise<void> | undefined;
+  #statusProbe: Promise<void> | undefined;
   readonly #txSub: Disposable;
   #stopped: Promise<void> | undefined;
 
@@ -142,7 +143,7 @@ class Observer implements StartedObserver {
   async refresh(opts: RefreshOptions = {}): Promise<void> {
     if (this.#stopped) return;
     this.#syncNodes();
-    await Promise.all([this.#sampleAll(), this.#blobProbe]);
+    await Promise.all([this.#sampleAll(), this.#statusProbe, this.#blobProbe]);
     if (!opts.state) return;
     await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
   }
@@ -373,31 +374,78 @@ class Observer implements StartedObserver {
     this.#syncNodes();
     // Per node: a paused or slow node must neither pile up requests nor delay the others.
     for (const w of this.#watches.values()) if (!w.sampling) this.#startSample(w);
+    // Two probes, each at most one at a time: a light one for where blobs are (so a reorg
+    // that moved one is seen at once), a heavier one for certificates and payloads.
+    if (!this.#statusProbe && this.recording.blobs.size > 0) {
+      this.#statusProbe = this.#probeBlobStatus().finally(() => {
+        this.#statusProbe = undefined;
+      });
+    }
     if (!this.#blobProbe && this.#unsettledBlobs()) {
-      this.#blobProbe = this.#probeBlobs().finally(() => {
+      this.#blobProbe = this.#probeBlobContents().finally(() => {
         this.#blobProbe = undefined;
       });
     }
   }
 
-  /** True while a published blob still lacks its inclusion, certificate check or retrieval. */
+  /** True while a published, final blob still lacks its certificate check or a retrieval. */
   #unsettledBlobs(): boolean {
     for (const b of this.recording.blobs.values()) {
-      if (b.outcome !== 'accepted') continue;
-      if (b.includedAt === undefined || b.certificate === undefined) return true;
+      if (b.outcome !== 'accepted' || b.includedAt === undefined) continue;
+      if (b.certificate === undefined || b.certificate.blockHash !== b.blockHash) return true;
       if (!retrievedIntact(b, 'other-node')) return true;
     }
     return false;
   }
 
   /**
-   * Blob status, certificate checks and retrievals from a node other than the entry point,
-   * recorded for `toMakeAvailable` (which only reads the recording).
+   * A test for blobs whose recorded block every active node has replaced at that height (a
+   * reorg moved them), over the nodes' recorded best chains taken once.
    */
-  async #probeBlobs(): Promise<void> {
-    const nodes = [...this.#watches.values()].map((w) => ({ name: w.name, role: w.role, client: w.client }));
+  #movedTest(): (b: BlobRecord) => boolean {
+    const rec = this.recording;
+    const chains = rec.activeNodes().map((n) => rec.bestChain(n.name));
+    return (b) => {
+      if (b.height === undefined || b.blockHash === undefined || chains.length === 0) return false;
+      return chains.every((c) => {
+        const h = c.get(b.height!)?.hash;
+        return h !== undefined && h !== b.blockHash;
+      });
+    };
+  }
+
+  #probeNodes(): { name: string; role: NodeRole; client: ChainClient }[] {
+    return [...this.#watches.values()].map((w) => ({ name: w.name, role: w.role, client: w.client }));
+  }
+
+  /** Where blobs are: not yet included ones, and included ones a reorg moved. */
+  async #probeBlobStatus(): Promise<void> {
+    const isMoved = this.#movedTest();
+    const moved = [...this.recording.blobs.values()].filter(isMoved).map((b) => b.id);
     try {
-      await probeBlobs(this.recording, nodes, undefined, {
+      await probeBlobs(this.recording, this.#probeNodes(), undefined, { timeoutMs: 3000 });
+      if (moved.length > 0)
+        await probeBlobs(this.recording, this.#probeNodes(), moved, {
+          refreshIncluded: true,
+          timeoutMs: 3000,
+        });
+    } catch (e) {
+      this.recording.nodeEvent('(observer)', 'blob-probe-failed', errorText(e));
+    }
+  }
+
+  /**
+   * Certificates (verified by the adapter) and payloads from a node other than the entry
+   * point, once a blob's block is final: a reorg cannot move it any more, and the nodes are
+   * spared the work for blocks that may still change. `toMakeAvailable` reads the results.
+   */
+  async #probeBlobContents(): Promise<void> {
+    const final = Math.max(-1, ...[...this.#watches.values()].map((w) => w.final));
+    const due = [...this.recording.blobs.values()]
+      .filter((b) => b.height !== undefined && b.height <= final)
+      .map((b) => b.id);
+    try {
+      await probeBlobs(this.recording, this.#probeNodes(), due, {
         retrieve: true,
         certificates: true,
         timeoutMs: 3000,

@@ -1,6 +1,7 @@
 /**
  * Retrieval under faults: pauses as many validators as the chain's DA scheme tolerates
- * (`facts.da.tolerance`, drawn from the seed), asks the nodes still up for every included
+ * (`facts.da.tolerance`; those that already rebuilt the blobs first, the rest drawn from the
+ * seed), asks the nodes still up for every included
  * blob's payload, records each attempt with the validators that were down, and resumes
  * them. `toMakeAvailable` then requires those attempts to have come back intact.
  */
@@ -51,11 +52,17 @@ export async function verifyRetrieval(
     ]);
   }
   const rng = cluster.rng.fork('verify-retrieval');
-  const down = rng.shuffle([...cluster.validators]).slice(0, count);
-  const ids = source
-    .published()
-    .filter((b) => b.includedAt !== undefined)
-    .map((b) => b.id);
+  const blobs = source.published().filter((b) => b.includedAt !== undefined);
+  const ids = blobs.map((b) => b.id);
+  // Validators that already rebuilt these blobs may answer from their copy; they go down
+  // first, so what comes back is rebuilt from the others' chunks (ties: seeded order).
+  const served = new Map<string, number>();
+  for (const b of blobs)
+    for (const r of b.retrievals ?? []) if (r.ok) served.set(r.node, (served.get(r.node) ?? 0) + 1);
+  const down = rng
+    .shuffle([...cluster.validators])
+    .sort((a, b) => (served.get(b.name) ?? 0) - (served.get(a.name) ?? 0))
+    .slice(0, count);
   const paused: typeof down = [];
   try {
     for (const v of down) {
