@@ -21,12 +21,13 @@ const walletCount = Number(values.wallets);
 const wallets = Array.from({ length: walletCount }, (_, i) => {
   const secretKey = createHash('sha256').update(`bench-wallet-${i}`).digest('hex');
   // The address does not affect signing cost; a fixed-format placeholder keeps this offline.
-  return new RefnodeWallet('refnode-bench', { index: i, address: secretKey, secretKey, balance: 1e9 });
+  return new RefnodeWallet('refnode-bench', { index: i, address: secretKey, secretKey, balance: 1e9 }, 1n);
 });
 const to = wallets[0]!.address;
 
 // Warm-up: build every signer (KeyObject) and let the JIT settle.
-for (const w of wallets) for (let n = 0; n < 50; n++) w.transfer(to, 1, 1, n);
+for (const w of wallets)
+  for (let n = 0; n < 50; n++) w.transferSync({ to, amount: 1n, fee: { flat: 1n }, nonce: n });
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -34,7 +35,12 @@ let count = 0;
 let nonce = 0;
 while (performance.now() - t0 < windowMs) {
   for (let i = 0; i < 100; i++) {
-    wallets[count % walletCount]!.transfer(to, 1 + (count % 1000), 1, nonce);
+    wallets[count % walletCount]!.transferSync({
+      to,
+      amount: BigInt(1 + (count % 1000)),
+      fee: { flat: 1n },
+      nonce,
+    });
     count++;
   }
   nonce++;

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { Cluster } from '../src/cluster/cluster.ts';
-import { freePorts } from '../src/cluster/local/free-port.ts';
+import { freePorts } from '../src/deployers/local/free-port.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);

@@ -11,8 +11,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Cluster } from '../src/cluster/cluster.ts';
-import { buildImage, imageTag, removeImage } from '../src/cluster/docker/image.ts';
-import { nodeAppImage } from '../src/cluster/docker/node-app-image.ts';
+import { buildImage, imageTag, removeImage } from '../src/deployers/docker/image.ts';
+import { nodeAppImage } from '../src/deployers/docker/node-app-image.ts';
 
 const { values } = parseArgs({
   options: {

@@ -12,7 +12,6 @@
  */
 import { expect, onTestFailed } from 'vitest';
 import { createClusterTest, restarts, transactions } from '../src/vitest.ts';
-import { describeFinalityBreak, finalityBreaks } from './checks.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();
@@ -57,7 +56,6 @@ test('stays live under validator restarts, converges after the last one, never r
 
   const blockMs = profile.slots.slotMs / profile.slots.activeSlotCoeff;
   await expect(cluster).toConverge({ within: (profile.slots.securityParam + 20) * blockMs });
-  const breaks = finalityBreaks(cluster.recording);
-  expect(breaks.map(describeFinalityBreak), 'a final block was reverted').toEqual([]);
+  await expect(cluster).toKeepFinality();
   console.log(`ran: ${running.summary()}`);
 });

@@ -7,7 +7,7 @@
  * CI profile: 15 s of transfers at 10 tx/s. `CHAINLAB_PROFILE=full`: 60 s.
  */
 import { expect } from 'vitest';
-import { createClusterTest, transactions } from '../src/vitest.ts';
+import { createClusterTest, facetClient, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();
@@ -36,27 +36,28 @@ test('supply is conserved and every wallet balance equals the replay of its incl
 
   // The replay from the workload's own record: genesis, minus what each wallet sent
   // (amount + fee), plus what it received.
+  const genesis = cluster.facts.initialBalances ?? {};
   const expected = new Map(
-    cluster.wallets.map((w) => [w.address, { balance: cluster.facts.initialBalances[w.address]!, nonce: 0 }]),
+    cluster.wallets.map((w) => [w.address, { balance: genesis[w.address]!, nonce: 0 }]),
   );
   const included = load.submitted().filter((t) => t.includedAt !== undefined);
   for (const t of included) {
-    const from = expected.get(t.from)!;
-    from.balance -= t.amount + t.fee;
+    const from = expected.get(t.from!)!;
+    from.balance -= t.amount! + t.fee!;
     from.nonce += 1;
-    const to = expected.get(t.to);
-    if (to) to.balance += t.amount;
+    const to = expected.get(t.to!);
+    if (to) to.balance += t.amount!;
   }
   for (const node of cluster.nodes) {
-    const state = await node.client.state();
+    const state = await facetClient(node.client, 'accounts', cluster.facts.adapter, 'this example').state();
     const wrong = [...expected].filter(([address, want]) => {
-      const got = state.accounts[address] ?? { balance: 0, nonce: 0 };
+      const got = state.accounts[address] ?? { balance: 0n, nonce: 0 };
       return got.balance !== want.balance || got.nonce !== want.nonce;
     });
     expect(
       wrong.map(
         ([address, want]) =>
-          `${address.slice(0, 8)}…: ${JSON.stringify(state.accounts[address])} ≠ replay ${JSON.stringify(want)}`,
+          `${address.slice(0, 8)}…: balance ${state.accounts[address]?.balance}, nonce ${state.accounts[address]?.nonce} ≠ replay balance ${want.balance}, nonce ${want.nonce}`,
       ),
       `balances on ${node.name} at final height ${state.height}`,
     ).toEqual([]);

@@ -1,8 +1,31 @@
 // chainlab: the public API (re-exports only). Runner entry points: chainlab/vitest, chainlab/jest.
 
+export { defaultAdapter } from './adapter/default-adapter.ts';
+export {
+  blockRate,
+  describeChain,
+  expectedSupply,
+  facetClient,
+  finalHeightOf,
+  finalityDepth,
+  hasFacet,
+  quietSpanMs,
+  requireFacet,
+} from './adapter/facets.ts';
+export { type CanonicalReason, canonicalReasons, isCanonicalReason, toCanonical } from './adapter/reasons.ts';
 export { type RefnodeAdapterOptions, refnodeAdapter } from './adapter/refnode/adapter.ts';
 export { RefnodeClient, type RefnodeClientOptions } from './adapter/refnode/client.ts';
+export {
+  anyInvalidTx,
+  expectedRejections,
+  type InvalidKind,
+  type InvalidTxCase,
+  invalidKinds,
+  invalidTxArbitrary,
+  refnodeForger,
+} from './adapter/refnode/forger.ts';
 export type * from './adapter/types.ts';
+export { allFacets } from './adapter/types.ts';
 export {
   describeStep,
   FaultPlan,
@@ -26,10 +49,23 @@ export { type SweepResult, sweepDeadRuns } from './cluster/cleanup/sweeper.ts';
 export { Cluster, cluster } from './cluster/cluster.ts';
 export type { ClusterOptions } from './cluster/options.ts';
 export { Ready, type ReadyStrategy } from './cluster/ready.ts';
-export type { ExitInfo, NodeControl, NodeRuntime, RunningNode, RuntimeFactory } from './cluster/runtime.ts';
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
 export { executors, mesh, slots, star, validators, wallets } from './cluster/topology.ts';
 export type { DeployerName, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
+export { type AttachTarget, attachDeployer } from './deployers/attach/attach-deployer.ts';
+export type {
+  DeployedNode,
+  Deployer,
+  DeployerContext,
+  DeployerFactory,
+  DeployNodeSpec,
+  ExitInfo,
+  NodeAllocation,
+  NodeControl,
+  NodeState,
+  StartOptions,
+} from './deployers/deployer.ts';
+export { type LocalDeployerOptions, localDeployer } from './deployers/local/local-deployer.ts';
 export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
 export { type StartedObserver, startObserver } from './observe/observer.ts';
 export {
@@ -37,6 +73,7 @@ export {
   type BlobRetrieval,
   type FaultWindow,
   Recording,
+  type SupplyObservation,
   type TxRecord,
 } from './observe/recording.ts';
 export { type ReportOptions, renderReport, writeReport } from './observe/report.ts';
@@ -59,15 +96,9 @@ export {
 } from './workloads/data-availability.ts';
 export { type DivergenceOptions, divergence, type StartedDivergence } from './workloads/divergence.ts';
 export {
-  anyInvalidTx,
-  expectedRejections,
   type FuzzSummary,
   type InvalidAttempt,
-  type InvalidKind,
-  type InvalidTxCase,
   type InvalidTxsOptions,
-  invalidKinds,
-  invalidTxArbitrary,
   invalidTxs,
   type StartedInvalidTxs,
 } from './workloads/invalid-txs.ts';
@@ -87,6 +118,14 @@ export {
   type StartedPropagation,
 } from './workloads/propagation.ts';
 export { type RampOptions, type RampStep, ramp, type StartedRamp } from './workloads/ramp.ts';
+export {
+  type Answer,
+  type OpenLoop,
+  type OpenLoopOptions,
+  type PlannedTx,
+  paced,
+  runOpenLoop,
+} from './workloads/runner.ts';
 export { type SendTxOptions, sendTx } from './workloads/send.ts';
 export {
   type IntRange,
@@ -94,4 +133,14 @@ export {
   type TransactionsOptions,
   transactions,
 } from './workloads/transactions.ts';
-export type { StartedWorkload, Workload } from './workloads/workload.ts';
+export {
+  type RetrievalUnderFaults,
+  type VerifyRetrievalOptions,
+  verifyRetrieval,
+} from './workloads/verify-retrieval.ts';
+export {
+  type StartedLoopWorkload,
+  type StartedWorkload,
+  startedLoop,
+  type Workload,
+} from './workloads/workload.ts';

@@ -91,7 +91,7 @@ describe('cleanup of child vitest runs', () => {
     const seed = /seed (\d+)/.exec(readFileSync(join(dir, 'README.txt'), 'utf8'))?.[1];
     expect(output).toContain(`replay with CHAINLAB_SEED=${seed}`);
     expect(JSON.parse(readFileSync(join(dir, 'recording.json'), 'utf8'))).toMatchObject({
-      version: 1,
+      version: 2,
       seed: Number(seed),
     });
   });

@@ -42,9 +42,17 @@ describe('local deployer', () => {
         expect(existsSync(n.logFile!)).toBe(true);
       }
       expect(cluster.wallets).toHaveLength(4);
-      expect(cluster.facts.genesisSupply).toBe(
-        Object.values(cluster.facts.initialBalances).reduce((a, b) => a + b, 0),
+      expect(cluster.facts.supply?.genesis).toBe(
+        Object.values(cluster.facts.initialBalances ?? {}).reduce((a, b) => a + b, 0n),
       );
+      // The adapter states how blocks arrive and when they are final.
+      expect(cluster.facts.production).toEqual({
+        model: 'slotted',
+        expectedIntervalMs: 400,
+        slotMs: 200,
+        activeSlotCoeff: 0.5,
+      });
+      expect(cluster.facts.finality).toEqual({ rule: 'reported', depth: 5 });
       // The chain moves: some node reaches height 2, and the observer saw it on the feed.
       expect(await eventually(async () => (await cluster.client('val-0').info()).height >= 2, 20_000)).toBe(
         true,
@@ -148,7 +156,11 @@ describe('attach deployer', () => {
     expect(() => attached.requireCapabilities('kill')).toThrow(/the attach deployer cannot kill nodes/);
     expect(attached.recording.faults).toEqual([]);
     // A tx signed with an attached wallet is accepted by the real node.
-    const tx = attached.wallets[0]!.transfer(attached.wallets[1]!.address, 5, attached.facts.minFee, 0);
+    const tx = await attached.wallets[0]!.transfer({
+      to: attached.wallets[1]!.address,
+      amount: 5n,
+      nonce: 0,
+    });
     expect(await attached.client('val-1').submitTx(tx)).toEqual({ ok: true, id: tx.id });
     expect(
       await eventually(async () => attached.recording.blocks.some((b) => b.node === 'val-0'), 10_000),

@@ -5,7 +5,7 @@
  * disconnect is offered only where the deployer can do it, and refused at once elsewhere.
  */
 import { describe, expect } from 'vitest';
-import { dockerAvailability } from '../src/cluster/docker/docker-client.ts';
+import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
 import { CapabilityError, createClusterTest, transactions } from '../src/vitest.ts';
 
 const docker = await dockerAvailability();

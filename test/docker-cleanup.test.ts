@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { dockerAvailability } from '../src/cluster/docker/docker-client.ts';
-import { labelKeys } from '../src/cluster/docker/labels.ts';
+import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
+import { labelKeys } from '../src/deployers/docker/labels.ts';
 import { systemClock } from '../src/support/clock.ts';
 
 const docker = await dockerAvailability();

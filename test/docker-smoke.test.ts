@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { GenericContainer, Wait } from 'testcontainers';
 import { describe, expect, it } from 'vitest';
-import { dockerAvailability } from '../src/cluster/docker/docker-client.ts';
-import { buildImage, removeImage } from '../src/cluster/docker/image.ts';
-import type { ImageRecipe } from '../src/cluster/docker/image-recipe.ts';
-import { imageNodePath, nodeRuntimeFiles } from '../src/cluster/docker/node-runtime-files.ts';
+import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
+import { buildImage, removeImage } from '../src/deployers/docker/image.ts';
+import type { ImageRecipe } from '../src/deployers/docker/image-recipe.ts';
+import { imageNodePath, nodeRuntimeFiles } from '../src/deployers/docker/node-runtime-files.ts';
 
 const docker = await dockerAvailability();
 if (!docker.available) {

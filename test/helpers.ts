@@ -47,3 +47,17 @@ export async function eventually(
     await systemClock.sleep(everyMs);
   }
 }
+
+/** A failed chainlab assertion as the runner throws it: the message plus the verdict as `actual`. */
+export type MatcherFailure = Error & { actual: unknown; expected: unknown };
+
+/** Runs `fn` (an awaited matcher), expecting it to fail its assertion; returns the failure. */
+export async function matcherFailure(fn: () => Promise<unknown>): Promise<MatcherFailure> {
+  const error = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error) || !('actual' in error))
+    throw new Error(`expected a failed assertion carrying its verdict, got ${String(error)}`);
+  return error as MatcherFailure;
+}

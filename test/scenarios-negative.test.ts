@@ -3,22 +3,12 @@
 // not keep its block intervals. Each failure names the node or chain, the values and the seed.
 import { describe, expect, test } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';
-import { InvariantError } from '../src/matchers/shell.ts';
 import { transactions } from '../src/workloads/transactions.ts';
+import { matcherFailure as failure } from './helpers.ts';
 import '../src/matchers/vitest.ts';
 import { eventually } from './helpers.ts';
 
 const base = { slotMs: 250, securityParam: 4, wallets: 4 } as const;
-
-/** Runs `fn`, expecting an InvariantError; returns it. */
-async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
-  const error = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!InvariantError.is(error)) throw new Error(`expected an InvariantError, got ${String(error)}`);
-  return error;
-}
 
 describe('expectations of the seed scenarios catch real faults', () => {
   test('a validator restarted with refnode --bug no-sync never catches up: toConverge fails naming it', async () => {

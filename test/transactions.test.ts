@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { restarts } from '../src/chaos/node-faults.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
+import type { TxRecord } from '../src/observe/recording.ts';
 import { ConfigError } from '../src/support/errors.ts';
 import { transactions } from '../src/workloads/transactions.ts';
 import { eventually } from './helpers.ts';
@@ -9,17 +10,7 @@ import { eventually } from './helpers.ts';
 const definition = new Cluster({ validators: 2, wallets: 6, seed: 4242 });
 
 /** What defines a tx sequence, independent of timing. */
-function sequence(
-  records: {
-    from: string;
-    to: string;
-    amount: number;
-    fee: number;
-    nonce: number;
-    node: string;
-    id: string;
-  }[],
-) {
+function sequence(records: TxRecord[]) {
   return records.map(({ id, from, to, amount, fee, nonce, node }) => ({
     id,
     from,
@@ -61,7 +52,7 @@ describe('transactions workload', () => {
       expect(done, `txs not final: ${pending.join(', ')}`).toBe(true);
       // Nonces per wallet are dense from 0: nothing skipped, nothing reused.
       const byWallet = new Map<string, number[]>();
-      for (const r of load.submitted()) byWallet.set(r.from, [...(byWallet.get(r.from) ?? []), r.nonce]);
+      for (const r of load.submitted()) byWallet.set(r.from!, [...(byWallet.get(r.from!) ?? []), r.nonce!]);
       for (const nonces of byWallet.values())
         expect(nonces.sort((a, b) => a - b)).toEqual(nonces.map((_, i) => i));
       expect(byWallet.size).toBeLessThanOrEqual(4);

@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../cluster/node-selection.ts';
-import type { NodeControl } from '../cluster/runtime.ts';
 import type { StartedCluster } from '../cluster/types.ts';
+import type { NodeControl } from '../deployers/deployer.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
 import { NodeControlError } from '../support/errors.ts';
 import { parseOptions } from '../support/validate.ts';

@@ -54,7 +54,7 @@ export class Cluster {
     return this.with({ seed });
   }
 
-  /** Adds deliberate faults to a node (adapter capability `bugs`). */
+  /** Adds deliberate faults to a node (facet `bugs`). */
   withBugs(node: string, bugs: string[]): Cluster {
     return this.with({ bugs: { ...this.options.bugs, [node]: bugs } });
   }
@@ -69,10 +69,10 @@ export class Cluster {
     return startCluster(this.resolved, opts);
   }
 
-  /** Short description for logs: `cluster(4 validators + 2 executors, mesh, slot 200 ms)`. */
+  /** Short description for logs: `cluster(4 validators + 2 executors, mesh, refnode)`. */
   toString(): string {
     const t = this.resolved.topology;
-    return `${this.resolved.name}(${t.validators} validators + ${t.executors} executors, ${t.shape}, slot ${t.slotMs} ms)`;
+    return `${this.resolved.name}(${t.validators} validators + ${t.executors} executors, ${t.shape}, ${this.resolved.adapter.name})`;
   }
 }
 

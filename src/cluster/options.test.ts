@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { defaultAdapter } from '../adapter/default-adapter.ts';
+import type { FacetName } from '../adapter/types.ts';
 import { ConfigError } from '../support/errors.ts';
 import { Cluster } from './cluster.ts';
 import { resolveClusterOptions } from './options.ts';
@@ -15,17 +17,19 @@ function issuesOf(fn: () => unknown): ConfigError['issues'] {
 }
 
 describe('cluster options', () => {
-  test('defaults: 3 validators, mesh, 20 wallets, slot 200 ms, f 0.5, k 5, local deployer', () => {
+  test("defaults: 3 validators, mesh, 20 wallets, the chain's own parameters, local deployer", () => {
     const r = resolveClusterOptions({}, {});
     expect(r.topology).toMatchObject({
       validators: 3,
       executors: 0,
       shape: 'mesh',
       wallets: 20,
-      slotMs: 200,
-      activeSlotCoeff: 0.5,
-      securityParam: 5,
+      // Left to the adapter (refnode: 200 ms slots, f 0.5, k 5).
+      slotMs: undefined,
+      activeSlotCoeff: undefined,
+      securityParam: undefined,
     });
+    expect(r.adapter.name).toBe('refnode');
     expect(r.deployer).toBe('local');
     expect(r.topology.dials['val-0']).toEqual(['val-1', 'val-2']);
   });
@@ -62,9 +66,39 @@ describe('cluster options', () => {
       { path: 'validators', value: 0, allowed: 'an integer 1..16' },
       { path: 'executors', value: -1, allowed: 'an integer 0..16' },
       { path: 'shape', value: 'ring', allowed: "'mesh' or 'star'" },
-      { path: 'slotMs', value: 10, allowed: 'an integer 50..2000 (ms)' },
       { path: 'activeSlotCoeff', value: 1.5, allowed: 'a number with 0 < f ≤ 1' },
       expect.objectContaining({ path: 'colour', value: 'red' }),
+      // The chain's own range, from the adapter, in the same error.
+      { path: 'slotMs', value: 10, allowed: 'an integer 50..2000 (ms; refnode slots)' },
+    ]);
+  });
+
+  test('options a chain has no facet for are refused up front, naming the facet', () => {
+    const bare = { ...defaultAdapter(), name: 'bare', facets: new Set<FacetName>() };
+    expect(
+      issuesOf(
+        () =>
+          new Cluster({
+            adapter: bare,
+            bugs: { 'val-0': ['no-sync'] },
+            mempool: { maxCount: 10 },
+            slotMs: 100,
+            deployer: 'docker',
+          }),
+      ),
+    ).toEqual([
+      {
+        path: 'bugs',
+        value: { 'val-0': ['no-sync'] },
+        allowed: 'nothing: the bare adapter has no `bugs` facet',
+      },
+      {
+        path: 'mempool',
+        value: { maxCount: 10 },
+        allowed: 'nothing: the bare adapter has no `mempool` facet',
+      },
+      { path: 'slotMs', value: 100, allowed: 'nothing: the bare adapter has no `slots` facet' },
+      { path: 'deployer', value: 'docker', allowed: 'nothing: the bare adapter has no `containers` facet' },
     ]);
   });
 

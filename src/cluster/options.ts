@@ -4,7 +4,15 @@
  * with one `ConfigError` naming every problem before anything starts.
  */
 import { z } from 'zod';
-import type { ChainAdapter, NodeSpec, ResolvedTopology, TopologyShape } from '../adapter/types.ts';
+import { defaultAdapter } from '../adapter/default-adapter.ts';
+import type {
+  ChainAdapter,
+  ChainParams,
+  FacetName,
+  NodeSpec,
+  ResolvedTopology,
+  TopologyShape,
+} from '../adapter/types.ts';
 import type { ConfigIssue } from '../support/errors.ts';
 import { MAX_SEED } from '../support/rng.ts';
 import { type AllowedText, parseOptions, throwIfIssues } from '../support/validate.ts';
@@ -21,21 +29,26 @@ export interface ClusterOptions {
   shape?: TopologyShape;
   /** Wallets funded at genesis (workloads send from these). Default 20; 0..10 000. */
   wallets?: number;
-  /** Genesis balance per wallet. Default: the chain's default. */
-  walletBalance?: number;
-  /** Slot duration in ms. Default 200; 50..2000. */
+  /** Balance per wallet, in the chain's smallest unit. Default: the chain's default. */
+  walletBalance?: bigint | number;
+  /**
+   * Target block interval in ms for chains whose block production the test drives (a
+   * seeded mining lottery). Default: the adapter's. Chains with slots refuse it.
+   */
+  blockIntervalMs?: number;
+  /** Slot duration in ms (facet `slots`). Default: the adapter's (refnode 200; 50..2000). */
   slotMs?: number;
-  /** Active slot coefficient f: chance a slot has a leader. Default 0.5; 0 < f ≤ 1. */
+  /** Active slot coefficient f: chance a slot has a leader (facet `slots`). Default: the adapter's (refnode 0.5); 0 < f ≤ 1. */
   activeSlotCoeff?: number;
-  /** Security parameter k: blocks deeper than k are final. Default 5; 1..1000. */
+  /** Security parameter k: finality depth. Default: the adapter's (refnode 5); 1..1000. */
   securityParam?: number;
   /** Chain id. Default: derived from the seed by the adapter. */
   chainId?: string;
-  /** Deliberate faults per node name (adapter capability `bugs`), e.g. `{ 'val-1': ['no-sync'] }`. */
+  /** Deliberate faults per node name (facet `bugs`), e.g. `{ 'val-1': ['no-sync'] }`. */
   bugs?: Record<string, string[]>;
-  /** Mempool bounds per node. Default: the chain's (refnode: 10 000 txs, 8 MiB). Small bounds make pressure reachable in CI. */
+  /** Mempool bounds per node (facet `mempool`). Default: the chain's (refnode: 10 000 txs, 8 MiB). Small bounds make pressure reachable in CI. */
   mempool?: { maxCount?: number; maxBytes?: number };
-  /** Most txs a validator puts in one block. Default: the chain's (refnode: 4000). */
+  /** Most txs a validator puts in one block (facet `mempool`). Default: the chain's (refnode: 4000). */
   maxBlockTxs?: number;
   /** Seed of every random choice. Default: `CHAINLAB_SEED`, else random (printed on failure). */
   seed?: number;
@@ -49,7 +62,7 @@ export interface ClusterOptions {
   stopGraceMs?: number;
   /** When the cluster counts as ready. Default: every node serves and has ≥ 1 peer. */
   ready?: ReadyStrategy;
-  /** The chain. Default: the refnode adapter. */
+  /** The chain. Default: the default adapter (src/adapter/default-adapter.ts: refnode). */
   adapter?: ChainAdapter;
   /** Observation sampling period in ms. Default: the observer's default. */
   sampleEveryMs?: number;
@@ -66,7 +79,7 @@ export interface ResolvedClusterOptions {
   startTimeoutMs: number;
   stopGraceMs: number;
   ready: ReadyStrategy | undefined;
-  adapter: ChainAdapter | undefined;
+  adapter: ChainAdapter;
   sampleEveryMs: number | undefined;
   name: string;
 }
@@ -77,8 +90,9 @@ export const clusterOptionsAllowed: AllowedText = {
   executors: 'an integer 0..16',
   shape: `'mesh' or 'star'`,
   wallets: 'an integer 0..10000',
-  walletBalance: 'a safe integer ≥ 1',
-  slotMs: 'an integer 50..2000 (ms)',
+  walletBalance: 'an integer ≥ 1 (number or bigint)',
+  blockIntervalMs: 'an integer 1..3600000 (ms)',
+  slotMs: 'an integer 1..3600000 (ms; the adapter may allow less)',
   activeSlotCoeff: 'a number with 0 < f ≤ 1',
   securityParam: 'an integer 1..1000',
   chainId: 'a string of 1..64 letters, digits, - or _',
@@ -95,10 +109,10 @@ export const clusterOptionsAllowed: AllowedText = {
   startTimeoutMs: 'an integer 1000..600000 (ms)',
   stopGraceMs: 'an integer 0..60000 (ms)',
   ready: 'a Ready strategy (Ready.forPeers(1), …)',
-  adapter: 'a ChainAdapter ({ name, prepare, attach })',
+  adapter: 'a ChainAdapter ({ name, facets, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
 const deployers = ['local', 'docker', 'attach'] as const;
@@ -108,10 +122,14 @@ const schema = z.strictObject({
   executors: z.int().min(0).max(16).default(0),
   shape: z.enum(['mesh', 'star']).default('mesh'),
   wallets: z.int().min(0).max(10_000).default(20),
-  walletBalance: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
-  slotMs: z.int().min(50).max(2000).default(200),
-  activeSlotCoeff: z.number().gt(0).lte(1).default(0.5),
-  securityParam: z.int().min(1).max(1000).default(5),
+  walletBalance: z
+    .union([z.int().min(1).max(Number.MAX_SAFE_INTEGER), z.bigint().min(1n)])
+    .transform((v) => BigInt(v))
+    .optional(),
+  blockIntervalMs: z.int().min(1).max(3_600_000).optional(),
+  slotMs: z.int().min(1).max(3_600_000).optional(),
+  activeSlotCoeff: z.number().gt(0).lte(1).optional(),
+  securityParam: z.int().min(1).max(1000).optional(),
   chainId: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
@@ -135,9 +153,7 @@ const schema = z.strictObject({
   startTimeoutMs: z.int().min(1000).max(600_000).default(60_000),
   stopGraceMs: z.int().min(0).max(60_000).default(5000),
   ready: z.custom<ReadyStrategy>((v) => typeof v === 'object' && v !== null && 'wait' in v).optional(),
-  adapter: z
-    .custom<ChainAdapter>((v) => typeof v === 'object' && v !== null && 'prepare' in v && 'name' in v)
-    .optional(),
+  adapter: z.custom<ChainAdapter>(isAdapter).default(() => defaultAdapter()),
   sampleEveryMs: z.int().min(50).max(60_000).optional(),
   name: z
     .string()
@@ -225,6 +241,9 @@ export function resolveClusterOptions(
     }
   }
 
+  // The chain's own ranges, checked on what was given even when other options are bad.
+  const adapter = isAdapter(input?.adapter) ? input.adapter : defaultAdapter();
+  issues.push(...(adapter.checkTopology?.(chainParamsOf(input ?? {})) ?? []));
   if (parsed !== undefined) {
     const nodes = nodeSpecs(parsed.validators, parsed.executors, parsed.bugs);
     const names = new Set(nodes.map((n) => n.name));
@@ -237,36 +256,13 @@ export function resolveClusterOptions(
         });
       }
     }
-    if (Object.keys(parsed.bugs).length > 0 && parsed.adapter && !parsed.adapter.capabilities.has('bugs')) {
-      issues.push({
-        path: 'bugs',
-        value: parsed.bugs,
-        allowed: `nothing: the ${parsed.adapter.name} adapter has no bugs`,
-      });
-    }
+    issues.push(...facetIssues(parsed, deployer));
   }
   throwIfIssues('cluster options', issues);
   const p = parsed!;
-  const nodes = nodeSpecs(p.validators, p.executors, p.bugs);
+  const topology = topologyOf(p);
   return {
-    topology: {
-      validators: p.validators,
-      executors: p.executors,
-      shape: p.shape,
-      wallets: p.wallets,
-      walletBalance: p.walletBalance,
-      slotMs: p.slotMs,
-      activeSlotCoeff: p.activeSlotCoeff,
-      securityParam: p.securityParam,
-      chainId: p.chainId,
-      nodes,
-      dials: dialPlan(nodes, p.shape),
-      limits: {
-        ...(p.mempool?.maxCount === undefined ? {} : { mempoolMaxCount: p.mempool.maxCount }),
-        ...(p.mempool?.maxBytes === undefined ? {} : { mempoolMaxBytes: p.mempool.maxBytes }),
-        ...(p.maxBlockTxs === undefined ? {} : { blockMaxTxs: p.maxBlockTxs }),
-      },
-    },
+    topology,
     seed: p.seed,
     deployer,
     attach: attachIn === undefined ? undefined : { urls: attachIn.urls, chainDir: attachIn.chainDir },
@@ -276,5 +272,82 @@ export function resolveClusterOptions(
     adapter: p.adapter,
     sampleEveryMs: p.sampleEveryMs,
     name: p.name,
+  };
+}
+
+function isAdapter(v: unknown): v is ChainAdapter {
+  return typeof v === 'object' && v !== null && 'prepare' in v && 'name' in v && 'facets' in v;
+}
+
+/** The chain parameters as given (numbers only; zod reports other types). */
+function chainParamsOf(input: ClusterOptions): ChainParams {
+  const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+  const out: ChainParams = {};
+  for (const key of [
+    'validators',
+    'executors',
+    'blockIntervalMs',
+    'slotMs',
+    'activeSlotCoeff',
+    'securityParam',
+  ] as const) {
+    const v = num(input[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  const b = input.walletBalance;
+  if (typeof b === 'bigint' || (typeof b === 'number' && Number.isInteger(b))) out.walletBalance = BigInt(b);
+  return out;
+}
+
+/**
+ * Options that need a facet the adapter does not offer: each names the option, the value
+ * and the missing facet (checked before anything starts).
+ */
+function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
+  const adapter = p.adapter;
+  const issues: ConfigIssue[] = [];
+  const need = (path: string, value: unknown, facet: FacetName): void => {
+    if (!adapter.facets.has(facet))
+      issues.push({ path, value, allowed: `nothing: the ${adapter.name} adapter has no \`${facet}\` facet` });
+  };
+  if (Object.keys(p.bugs).length > 0) need('bugs', p.bugs, 'bugs');
+  if (adapter.bugs !== undefined && adapter.facets.has('bugs')) {
+    for (const [node, list] of Object.entries(p.bugs))
+      for (const [i, bug] of list.entries())
+        if (!adapter.bugs.includes(bug))
+          issues.push({
+            path: `bugs.${node}[${i}]`,
+            value: bug,
+            allowed: `one of ${adapter.bugs.join(', ')}`,
+          });
+  }
+  if (p.mempool !== undefined) need('mempool', p.mempool, 'mempool');
+  if (p.maxBlockTxs !== undefined) need('maxBlockTxs', p.maxBlockTxs, 'mempool');
+  if (p.slotMs !== undefined) need('slotMs', p.slotMs, 'slots');
+  if (p.activeSlotCoeff !== undefined) need('activeSlotCoeff', p.activeSlotCoeff, 'slots');
+  if (deployer === 'docker') need('deployer', deployer, 'containers');
+  return issues;
+}
+
+function topologyOf(p: z.output<typeof schema>): ResolvedTopology {
+  const nodes = nodeSpecs(p.validators, p.executors, p.bugs);
+  return {
+    validators: p.validators,
+    executors: p.executors,
+    shape: p.shape,
+    wallets: p.wallets,
+    walletBalance: p.walletBalance,
+    blockIntervalMs: p.blockIntervalMs,
+    slotMs: p.slotMs,
+    activeSlotCoeff: p.activeSlotCoeff,
+    securityParam: p.securityParam,
+    chainId: p.chainId,
+    nodes,
+    dials: dialPlan(nodes, p.shape),
+    limits: {
+      ...(p.mempool?.maxCount === undefined ? {} : { mempoolMaxCount: p.mempool.maxCount }),
+      ...(p.mempool?.maxBytes === undefined ? {} : { mempoolMaxBytes: p.mempool.maxBytes }),
+      ...(p.maxBlockTxs === undefined ? {} : { blockMaxTxs: p.maxBlockTxs }),
+    },
   };
 }

@@ -3,7 +3,8 @@
  * APIs with its own timeout and, on expiry, fails naming the nodes that were not ready
  * and what they last reported.
  */
-import type { ChainClient } from '../adapter/types.ts';
+import { finalHeightOf } from '../adapter/facets.ts';
+import type { ChainClient, FinalityRule } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { ClusterStartError } from '../support/errors.ts';
 
@@ -16,6 +17,8 @@ export interface ReadyContext {
   deadline: number;
   /** When the whole start began (clock.monotonic()), for messages. Default: when `wait` began. */
   began?: number;
+  /** The chain's finality rule (what `forFinalizedHeight` counts as final). Default: the node's report. */
+  finality?: FinalityRule;
 }
 
 /** A readiness condition. */
@@ -33,7 +36,7 @@ const POLL_MS = 100;
 /** A starved node may answer slowly; a late answer still counts, so probes wait this long. */
 const PROBE_TIMEOUT_MS = 3000;
 
-type Probe = (client: ChainClient) => Promise<{ ok: boolean; observed: string }>;
+type Probe = (client: ChainClient, ctx: ReadyContext) => Promise<{ ok: boolean; observed: string }>;
 
 function pollEveryNode(description: string, probe: Probe, timeoutMs: number | undefined): ReadyStrategy {
   return {
@@ -49,7 +52,7 @@ function pollEveryNode(description: string, probe: Probe, timeoutMs: number | un
         await Promise.all(
           [...pending.values()].map(async (n) => {
             try {
-              const r = await probe(n.client);
+              const r = await probe(n.client, ctx);
               observed.set(n.name, r.observed);
               if (r.ok) pending.delete(n.name);
             } catch (error) {
@@ -112,9 +115,10 @@ export const Ready = {
   forFinalizedHeight(h: number): ReadyStrategy {
     return pollEveryNode(
       `every node finalized height ≥ ${h}`,
-      async (c) => {
+      async (c, ctx) => {
         const info = await c.info({ timeoutMs: PROBE_TIMEOUT_MS });
-        return { ok: info.finalizedHeight >= h, observed: `final height ${info.finalizedHeight}` };
+        const final = finalHeightOf({ finality: ctx.finality ?? { rule: 'reported', depth: 0 } }, info);
+        return { ok: final >= h, observed: `final height ${final}` };
       },
       undefined,
     );

@@ -5,21 +5,29 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { refnodeAdapter } from '../adapter/refnode/adapter.ts';
-import type { ChainAdapter, ChainClient, ChainFacts, LaunchEndpoints, Wallet } from '../adapter/types.ts';
+import type {
+  AfterStartResult,
+  ChainAdapter,
+  ChainClient,
+  ChainFacts,
+  Forger,
+  LaunchEndpoints,
+  LaunchSpec,
+  NodeSpec,
+  Wallet,
+} from '../adapter/types.ts';
+import type { DeployedNode, Deployer, NodeControl } from '../deployers/deployer.ts';
+import { deployerFactory } from '../deployers/pick.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
 import { ChainlabError, ClusterStartError } from '../support/errors.ts';
 import { Rng, runSeed } from '../support/rng.ts';
-import { AttachedNode, attachControls } from './attach/attached-node.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
-import { runtimeFactory } from './deployers.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
-import type { NodeControl, NodeRuntime, RunningNode } from './runtime.ts';
 import { ClusterNode } from './started-node.ts';
 import type { NodeRef, StartedCluster, StartedNode } from './types.ts';
 
@@ -64,7 +72,7 @@ export async function startCluster(
 ): Promise<StartedCluster> {
   const clock = startOpts.clock ?? systemClock;
   const log = startOpts.log ?? defaultLog();
-  const adapter: ChainAdapter = opts.adapter ?? refnodeAdapter();
+  const adapter: ChainAdapter = opts.adapter;
   const seed = opts.seed ?? runSeed();
   const began = clock.monotonic();
   const deadline = began + opts.startTimeoutMs;
@@ -88,80 +96,28 @@ export async function startCluster(
     await mkdir(clusterDir, { recursive: true });
     teardown.push('remove cluster dir', () => rm(clusterDir, { recursive: true, force: true }));
 
-    let facts: ChainFacts;
-    let wallets: readonly Wallet[];
-    let makeClient: (url: string) => ChainClient;
-    let runtime: NodeRuntime | undefined;
-    const started: { role: 'validator' | 'executor'; node: RunningNode }[] = [];
-    let deployer: { name: string; capabilities: ReadonlySet<NodeControl> };
-
-    if (opts.deployer === 'attach') {
-      const chain = await adapter.attach({
-        urls: opts.attach!.urls,
-        ...(opts.attach!.chainDir === undefined ? {} : { chainDir: opts.attach!.chainDir }),
-      });
-      facts = chain.facts;
-      wallets = chain.wallets;
-      makeClient = (url) => chain.client(url);
-      for (const n of chain.nodes) started.push({ role: n.role, node: new AttachedNode(n.name, n.url) });
-      deployer = { name: 'attach', capabilities: attachControls };
-      log(`attached to ${chain.nodes.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
-    } else {
-      const chainDir = join(clusterDir, 'chain');
-      await mkdir(chainDir, { recursive: true });
-      const prepared = await adapter.prepare(opts.topology, chainDir, seed);
-      facts = prepared.facts;
-      wallets = prepared.wallets;
-      makeClient = (url) => prepared.client(url);
-      const factory = await runtimeFactory(opts.deployer, { stopGraceMs: opts.stopGraceMs });
-      const rt = await factory({ runId: run.id, clusterDir, clusterName, registry: runRegistry, log });
-      runtime = rt;
-      teardown.push('dispose runtime', () => rt.dispose());
-      deployer = { name: rt.deployer, capabilities: rt.capabilities };
-      const allocations = await rt.allocate(opts.topology.nodes);
-      const byName = new Map(allocations.map((a) => [a.name, a]));
-      signal.throwIfAborted();
-      const results = await Promise.allSettled(
-        opts.topology.nodes.map(async (spec) => {
-          const allocation = byName.get(spec.name)!;
-          const endpoints: LaunchEndpoints = {
-            bindHost: allocation.bindHost,
-            host: allocation.host,
-            apiPort: allocation.apiPort,
-            p2pPort: allocation.p2pPort,
-            dataDir: allocation.dataDir,
-            chainDir: allocation.chainDir,
-            peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
-              const a = byName.get(peer)!;
-              return { name: peer, host: a.host, p2pPort: a.p2pPort };
-            }),
-          };
-          const remaining = Math.max(1000, deadline - clock.monotonic());
-          try {
-            const node = await rt.start(
-              { name: spec.name, role: spec.role, allocation, launch: prepared.launch(spec, endpoints) },
-              { timeoutMs: remaining, signal },
-            );
-            started.push({ role: spec.role, node });
-          } catch (error) {
-            // One node failing dooms the start: stop waiting for the others.
-            abort.abort(error);
-            throw error;
-          }
-        }),
-      );
-      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failures.length > 0) {
-        // The first real failure, not the aborts it caused in the other nodes.
-        const original = failures.find(
-          (f) => ClusterStartError.is(f.reason) || !signal.aborted || f.reason !== signal.reason,
-        );
-        throw (original ?? failures[0]!).reason;
-      }
-    }
+    const chain = await openChain(adapter, opts, clusterDir, seed);
+    let { facts, wallets } = chain;
+    const factory = await deployerFactory(opts.deployer, {
+      stopGraceMs: opts.stopGraceMs,
+      ...(chain.attachTargets ? { attach: chain.attachTargets } : {}),
+    });
+    const dep: Deployer = await factory({
+      runId: run.id,
+      clusterDir,
+      clusterName,
+      registry: runRegistry,
+      log,
+    });
+    teardown.push('dispose deployer', () => dep.dispose());
+    const deployer = { name: dep.name, capabilities: dep.capabilities };
+    const started = await startNodes(dep, chain, opts, { clock, deadline, signal, abort });
+    if (chain.attachTargets)
+      log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
+    const makeClient = chain.client;
 
     // Keep genesis order (val-0.., exe-0..) whatever order nodes became ready in.
-    const order = new Map(opts.topology.nodes.map((n, i) => [n.name, i]));
+    const order = new Map(chain.nodes.map((n, i) => [n.name, i]));
     started.sort((a, b) => (order.get(a.node.name) ?? 0) - (order.get(b.node.name) ?? 0));
 
     let recording: Recording | undefined;
@@ -170,6 +126,7 @@ export async function startCluster(
         new ClusterNode(role, node, {
           deployer: deployer.name,
           capabilities: deployer.capabilities,
+          blockMs: facts.production.expectedIntervalMs,
           recording: () => recording,
           makeClient,
           startTimeoutMs: opts.startTimeoutMs,
@@ -179,10 +136,32 @@ export async function startCluster(
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
 
     const ready = opts.ready ?? defaultReady(nodes.length);
-    await ready.wait({ nodes, clock, signal, deadline, began });
+    await ready.wait({ nodes, clock, signal, deadline, began, finality: facts.finality });
     log(
       `${clusterName} ready (${ready.description}) in ${Math.round(clock.monotonic() - began)} ms, seed ${seed}`,
     );
+
+    if (chain.afterStart) {
+      // The adapter's own start step (fund wallets, mine to maturity) shares the start deadline.
+      const remaining = Math.max(1, Math.ceil(deadline - clock.monotonic()));
+      const stepSignal = AbortSignal.any([signal, AbortSignal.timeout(remaining)]);
+      let result: AfterStartResult | undefined;
+      try {
+        result = await chain.afterStart({ nodes: () => nodes, seed, signal: stepSignal, log });
+      } catch (error) {
+        if (stepSignal.aborted && !signal.aborted) {
+          throw new ClusterStartError(
+            `${adapter.name} adapter's after-start step did not finish within the start deadline (${opts.startTimeoutMs} ms)`,
+            { timedOut: true, durationMs: Math.round(clock.monotonic() - began), cause: error },
+          );
+        }
+        throw error;
+      }
+      if (result?.dispose) teardown.push(`${adapter.name} after-start dispose`, result.dispose);
+      if (result?.wallets) wallets = result.wallets;
+      if (result?.facts) facts = { ...facts, ...result.facts };
+      log(`${adapter.name} after-start step done in ${Math.round(clock.monotonic() - began)} ms`);
+    }
 
     const observer = startObserver({
       nodes: () => nodes,
@@ -200,8 +179,9 @@ export async function startCluster(
       facts,
       wallets,
       nodes,
-      dir: runtime ? clusterDir : undefined,
+      dir: chain.attachTargets ? undefined : clusterDir,
       deployer,
+      forger: chain.forger,
       observer,
       teardown,
       log,
@@ -222,7 +202,113 @@ export async function startCluster(
   }
 }
 
+/** The chain side of a start: prepared by the adapter, or attached to. */
+interface OpenedChain {
+  facts: ChainFacts;
+  wallets: readonly Wallet[];
+  nodes: readonly NodeSpec[];
+  client(url: string): ChainClient;
+  launch: ((node: NodeSpec, endpoints: LaunchEndpoints) => LaunchSpec) | undefined;
+  afterStart: NonNullable<import('../adapter/types.ts').PreparedChain['afterStart']> | undefined;
+  forger: Forger | undefined;
+  /** Set for the attach deployer: the running nodes' URLs. */
+  attachTargets: { name: string; url: string }[] | undefined;
+}
+
+async function openChain(
+  adapter: ChainAdapter,
+  opts: ResolvedClusterOptions,
+  clusterDir: string,
+  seed: number,
+): Promise<OpenedChain> {
+  if (opts.deployer === 'attach') {
+    const attached = await adapter.attach({
+      urls: opts.attach!.urls,
+      ...(opts.attach!.chainDir === undefined ? {} : { chainDir: opts.attach!.chainDir }),
+    });
+    return {
+      facts: attached.facts,
+      wallets: attached.wallets,
+      nodes: attached.nodes,
+      client: (url) => attached.client(url),
+      launch: undefined,
+      afterStart: undefined,
+      forger: attached.forger,
+      attachTargets: attached.nodes.map((n) => ({ name: n.name, url: n.url })),
+    };
+  }
+  const chainDir = join(clusterDir, 'chain');
+  await mkdir(chainDir, { recursive: true });
+  const prepared = await adapter.prepare(opts.topology, chainDir, seed);
+  return {
+    facts: prepared.facts,
+    wallets: prepared.wallets,
+    nodes: opts.topology.nodes,
+    client: (url) => prepared.client(url),
+    launch: (node, ep) => prepared.launch(node, ep),
+    afterStart: prepared.afterStart?.bind(prepared),
+    forger: prepared.forger,
+    attachTargets: undefined,
+  };
+}
+
+/** Starts (or attaches to) every node in parallel; one failure stops waiting for the rest. */
+async function startNodes(
+  dep: Deployer,
+  chain: OpenedChain,
+  opts: ResolvedClusterOptions,
+  t: { clock: Clock; deadline: number; signal: AbortSignal; abort: AbortController },
+): Promise<{ role: 'validator' | 'executor'; node: DeployedNode }[]> {
+  const started: { role: 'validator' | 'executor'; node: DeployedNode }[] = [];
+  const allocations = await dep.allocate(chain.nodes);
+  const byName = new Map(allocations.map((a) => [a.name, a]));
+  t.signal.throwIfAborted();
+  const results = await Promise.allSettled(
+    chain.nodes.map(async (spec) => {
+      const allocation = byName.get(spec.name)!;
+      // Nodes that already run (attach) need no launch, so no peer addresses either.
+      const launch =
+        chain.launch === undefined
+          ? undefined
+          : chain.launch(spec, {
+              bindHost: allocation.bindHost,
+              host: allocation.host,
+              apiPort: allocation.apiPort,
+              p2pPort: allocation.p2pPort,
+              dataDir: allocation.dataDir,
+              chainDir: allocation.chainDir,
+              peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
+                const a = byName.get(peer)!;
+                return { name: peer, host: a.host, p2pPort: a.p2pPort };
+              }),
+            });
+      const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
+      try {
+        const node = await dep.start(
+          { name: spec.name, role: spec.role, allocation, launch },
+          { timeoutMs: remaining, signal: t.signal },
+        );
+        started.push({ role: spec.role, node });
+      } catch (error) {
+        // One node failing dooms the start: stop waiting for the others.
+        t.abort.abort(error);
+        throw error;
+      }
+    }),
+  );
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) {
+    // The first real failure, not the aborts it caused in the other nodes.
+    const original = failures.find(
+      (f) => ClusterStartError.is(f.reason) || !t.signal.aborted || f.reason !== t.signal.reason,
+    );
+    throw (original ?? failures[0]!).reason;
+  }
+  return started;
+}
+
 interface RunningClusterInit {
+  forger: Forger | undefined;
   runId: string;
   seed: number;
   facts: ChainFacts;
@@ -248,6 +334,7 @@ class RunningCluster implements StartedCluster {
   readonly dir: string | undefined;
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
+  readonly forger: Forger | undefined;
   readonly name: string;
   readonly #teardown: Teardown;
   readonly #deferred: AsyncDisposable[] = [];
@@ -266,6 +353,7 @@ class RunningCluster implements StartedCluster {
     this.dir = init.dir;
     this.deployer = init.deployer;
     this.observer = init.observer;
+    this.forger = init.forger;
     this.name = init.name;
     this.#teardown = init.teardown;
     this.#log = init.log;

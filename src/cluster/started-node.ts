@@ -1,17 +1,21 @@
 /**
- * A node handle of a started cluster: a runtime node plus its API client, with every
+ * A node handle of a started cluster: a deployed node plus its API client, with every
  * control action recorded as a fault window in the cluster's recording (opened when the
- * action starts, closed when the node serves again).
+ * action starts, closed when the node serves again) and confirmed from outside (see
+ * confirm.ts): a fault whose effect does not show fails loudly.
  */
 import type { ChainClient, NodeRole } from '../adapter/types.ts';
+import type { DeployedNode, NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { CapabilityError, NodeControlError } from '../support/errors.ts';
-import type { NodeControl, NodeState, RunningNode } from './runtime.ts';
+import { type ConfirmTarget, confirmDown, confirmPaused, confirmServing } from './confirm.ts';
 import type { StartedNode } from './types.ts';
 
 /** What a node handle needs from its cluster. */
 export interface NodeHandleContext {
   deployer: string;
+  /** The chain's expected block interval (ms), for confirming a pause. */
+  blockMs: number;
   capabilities: ReadonlySet<NodeControl>;
   recording: () => Recording | undefined;
   makeClient: (url: string) => ChainClient;
@@ -22,7 +26,7 @@ export interface NodeHandleContext {
 export class ClusterNode implements StartedNode {
   readonly name: string;
   readonly role: NodeRole;
-  readonly #runtime: RunningNode;
+  readonly #runtime: DeployedNode;
   readonly #ctx: NodeHandleContext;
   #client: ChainClient;
   #clientUrl: string;
@@ -30,7 +34,7 @@ export class ClusterNode implements StartedNode {
   /** Serialises control actions on one node (a restart must not interleave with a kill). */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(role: NodeRole, runtime: RunningNode, ctx: NodeHandleContext) {
+  constructor(role: NodeRole, runtime: DeployedNode, ctx: NodeHandleContext) {
     this.name = runtime.name;
     this.role = role;
     this.#runtime = runtime;
@@ -107,6 +111,16 @@ export class ClusterNode implements StartedNode {
     void old.close();
   }
 
+  #target(): ConfirmTarget {
+    return {
+      name: this.name,
+      apiUrl: this.#runtime.apiUrl,
+      client: this.#client,
+      recording: this.#ctx.recording(),
+      blockMs: this.#ctx.blockMs,
+    };
+  }
+
   async #wrap(action: string, fn: () => Promise<unknown>): Promise<void> {
     try {
       await fn();
@@ -125,6 +139,7 @@ export class ClusterNode implements StartedNode {
         this.#openWindow('stop');
         this.#ctx.recording()?.nodeEvent(this.name, 'stopped');
         await this.#runtime.stop();
+        await confirmDown(this.#target(), 'stop');
       }),
     );
   }
@@ -137,13 +152,15 @@ export class ClusterNode implements StartedNode {
         this.#openWindow('kill');
         this.#ctx.recording()?.nodeEvent(this.name, 'killed');
         await this.#runtime.kill();
+        await confirmDown(this.#target(), 'kill');
       }),
     );
   }
 
-  async #startNow(): Promise<void> {
+  async #startNow(action: 'start' | 'restart'): Promise<void> {
     await this.#runtime.start({ timeoutMs: this.#ctx.startTimeoutMs });
     this.#refreshClient();
+    await confirmServing(this.#target(), action);
     this.#ctx.recording()?.nodeEvent(this.name, 'started');
     this.#closeWindow();
   }
@@ -151,7 +168,7 @@ export class ClusterNode implements StartedNode {
   start(): Promise<void> {
     const refusal = this.#refusal('start');
     if (refusal) return Promise.reject(refusal);
-    return this.#serial(() => this.#wrap('start', () => this.#startNow()));
+    return this.#serial(() => this.#wrap('start', () => this.#startNow('start')));
   }
 
   restart(): Promise<void> {
@@ -162,7 +179,8 @@ export class ClusterNode implements StartedNode {
         this.#openWindow('restart');
         this.#ctx.recording()?.nodeEvent(this.name, 'restarting');
         await this.#runtime.stop();
-        await this.#startNow();
+        await confirmDown(this.#target(), 'stop');
+        await this.#startNow('restart');
       }),
     );
   }
@@ -175,6 +193,7 @@ export class ClusterNode implements StartedNode {
         await this.#runtime.pause();
         this.#openWindow('pause');
         this.#ctx.recording()?.nodeEvent(this.name, 'paused');
+        await confirmPaused(this.#target());
       }),
     );
   }
@@ -185,6 +204,7 @@ export class ClusterNode implements StartedNode {
     return this.#serial(() =>
       this.#wrap('resume', async () => {
         await this.#runtime.resume();
+        await confirmServing(this.#target(), 'resume');
         this.#ctx.recording()?.nodeEvent(this.name, 'resumed');
         this.#closeWindow();
       }),
@@ -212,7 +232,7 @@ export class ClusterNode implements StartedNode {
   /** Both network actions need the `disconnect` capability and a runtime that implements it. */
   #network(
     action: 'disconnect' | 'connect',
-    fn: (runtime: Required<Pick<RunningNode, 'disconnect' | 'connect'>>) => Promise<void>,
+    fn: (runtime: Required<Pick<DeployedNode, 'disconnect' | 'connect'>>) => Promise<void>,
   ): Promise<void> {
     const runtime = this.#runtime;
     const refusal =

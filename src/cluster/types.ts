@@ -3,11 +3,11 @@
  * and started things are different types: URLs, clients and control exist only here.
  * Workloads, chaos, observation and matchers use these handles and never know the deployer.
  */
-import type { ChainClient, ChainFacts, NodeRole, Wallet } from '../adapter/types.ts';
+import type { ChainClient, ChainFacts, Forger, NodeRole, Wallet } from '../adapter/types.ts';
+import type { NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import type { Rng } from '../support/rng.ts';
-import type { NodeControl, NodeState } from './runtime.ts';
 
 /** Deployer names chainlab ships. */
 export type DeployerName = 'local' | 'docker' | 'attach';
@@ -64,6 +64,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
   readonly recording: Recording;
+  /** The adapter's forging facet (invalid txs), undefined without it. */
+  readonly forger: Forger | undefined;
   /** The node with this name; throws naming the known nodes otherwise. */
   node(ref: NodeRef): StartedNode;
   client(ref: NodeRef): ChainClient;

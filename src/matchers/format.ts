@@ -36,7 +36,7 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /** Signed difference, `+57` / `-3`. */
-export function signed(n: number): string {
+export function signed(n: number | bigint): string {
   return n >= 0 ? `+${n}` : String(n);
 }
 

@@ -1,6 +1,14 @@
 // chainlab/matchers: the matchers, their pure checkers and verdict types (re-exports only).
 export { chainlabMatchers } from './matchers.ts';
-export { InvariantError, type MatcherSubject, MatcherSubjectError } from './shell.ts';
+export type { TxRef, TxSet, TxWorkload } from './mempool-views.ts';
+export {
+  type MatcherResult,
+  type MatcherSubject,
+  MatcherSubjectError,
+  type PollOptions,
+  pollUntilVerdict,
+  settle,
+} from './shell.ts';
 export {
   type BoundMempoolOptions,
   type BoundMempoolVerdict,
@@ -54,6 +62,14 @@ export {
   toKeepBlockIntervals,
 } from './to-keep-block-intervals.ts';
 export {
+  checkKeepFinality,
+  type FinalClaim,
+  type KeepFinalityOptions,
+  type KeepFinalityVerdict,
+  keepFinalityFailure,
+  toKeepFinality,
+} from './to-keep-finality.ts';
+export {
   type AvailabilityVerdict,
   availabilityFailure,
   type BlobSource,
@@ -86,4 +102,4 @@ export {
   type StayLiveOptions,
   toStayLive,
 } from './to-stay-live.ts';
-export type { ChainlabMatchers } from './types.ts';
+export type { ChainlabMatchers, FuzzWorkload, Judgeable, OnJudgeable } from './types.ts';

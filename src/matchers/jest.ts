@@ -22,6 +22,6 @@ declare global {
   // @types/jest declares its matchers in this global namespace, with these type parameters.
   namespace jest {
     // biome-ignore lint/complexity/noBannedTypes: must match @types/jest's declaration exactly.
-    interface Matchers<R, T = {}> extends ChainlabMatchers<Promise<void>> {}
+    interface Matchers<R, T = {}> extends ChainlabMatchers<Promise<void>, T> {}
   }
 }

@@ -9,6 +9,7 @@ import { toConvergeMempools } from './to-converge-mempools.ts';
 import { toIncludeAll } from './to-include-all.ts';
 import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
 import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
+import { toKeepFinality } from './to-keep-finality.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toRejectWith } from './to-reject-with.ts';
@@ -24,6 +25,7 @@ export const chainlabMatchers = {
   toConverge,
   toIncludeAll,
   toKeepBlockIntervals,
+  toKeepFinality,
   toIncludeExactlyOnce,
   toRejectWith,
   toNeverInclude,

@@ -3,26 +3,16 @@
 // claimed to be refused, a tx that was never sent, an included tx, and a fuzz run whose
 // expectation is wrong (shrunk by fast-check and replayed from its seed and path).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { matcherFailure as failure } from '../../test/helpers.ts';
 import { Cluster } from '../cluster/cluster.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import { divergence } from '../workloads/divergence.ts';
 import { invalidTxs } from '../workloads/invalid-txs.ts';
 import { propagation } from '../workloads/propagation.ts';
 import { sendTx } from '../workloads/send.ts';
-import { InvariantError } from './shell.ts';
 import './vitest.ts';
 
 const base = { slotMs: 200, securityParam: 6 } as const;
-
-/** Runs `fn`, expecting it to throw an InvariantError; returns it. */
-async function failure(fn: () => Promise<unknown>): Promise<InvariantError> {
-  const error = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!InvariantError.is(error)) throw new Error(`expected an InvariantError, got ${String(error)}`);
-  return error;
-}
 
 describe('validators that do not gossip txs (--bug no-tx-gossip)', () => {
   let cluster: StartedCluster;
@@ -84,32 +74,31 @@ describe('a healthy cluster', () => {
 
   test('toRejectWith fails on a valid tx and on one never sent; toNeverInclude fails once it is in a block', async () => {
     const [a, b] = cluster.wallets;
-    const fee = cluster.facts.minFee;
-    const valid = a!.transfer(b!.address, 7, fee, 0);
+    const valid = await a!.transfer({ to: b!.address, amount: 7n, nonce: 0 });
     expect(await sendTx(cluster, valid, { node: 'val-1' })).toEqual({ ok: true, id: valid.id });
 
     const accepted = await failure(() => expect(cluster).toRejectWith(valid, 'bad_nonce'));
     expect(accepted.message).toMatch(
       new RegExp(
-        `^expected ${valid.id.slice(0, 8)}… \\(nonce 0 of ${a!.address.slice(0, 8)}…\\) \\(given tx\\) to be rejected with bad_nonce; val-1 accepted it at t=\\d+\\.\\ds \\(seed ${cluster.seed}\\)\\nreplay: CHAINLAB_SEED=${cluster.seed}`,
+        `^expected ${valid.id!.slice(0, 8)}… \\(nonce 0 of ${a!.address.slice(0, 8)}…\\) \\(given tx\\) to be rejected with bad_nonce; val-1 accepted it at t=\\d+\\.\\ds \\(seed ${cluster.seed}\\)\\nreplay: CHAINLAB_SEED=${cluster.seed}`,
       ),
     );
 
-    const unsent = a!.transfer(b!.address, 9, fee, 5);
+    const unsent = await a!.transfer({ to: b!.address, amount: 9n, nonce: 5 });
     const never = await failure(() => expect(cluster).toRejectWith(unsent));
     expect(never.message).toContain(
-      `expected ${unsent.id.slice(0, 8)}… (given tx) to be rejected; it was never submitted (not in the recording; send it with sendTx) (seed ${cluster.seed})`,
+      `expected ${unsent.id!.slice(0, 8)}… (given tx) to be rejected; it was never submitted (not in the recording; send it with sendTx) (seed ${cluster.seed})`,
     );
 
     const included = await failure(() => expect(cluster).toNeverInclude(valid, { for: 20_000 }));
     expect(included.message).toMatch(
       new RegExp(
-        `^expected none of 1 tx \\(given tx\\) ever to be in a block \\(watched \\d+ blocks between t=0\\.0s and t=\\d+\\.\\ds\\); ${valid.id.slice(0, 8)}… is in block \\d+ \\([0-9a-f]{8}…\\) on val-[01], seen at t=\\d+\\.\\ds \\(seed ${cluster.seed}\\)`,
+        `^expected none of 1 tx \\(given tx\\) ever to be in a block \\(watched \\d+ blocks between t=0\\.0s and t=\\d+\\.\\ds\\); ${valid.id!.slice(0, 8)}… is in block \\d+ \\([0-9a-f]{8}…\\) on val-[01], seen at t=\\d+\\.\\ds \\(seed ${cluster.seed}\\)`,
       ),
     );
 
     // And the matchers pass where they should: a stale nonce is refused and never included.
-    const stale = a!.transfer(b!.address, 8, fee, 0);
+    const stale = await a!.transfer({ to: b!.address, amount: 8n, nonce: 0 });
     await sendTx(cluster, stale);
     await expect(cluster).toRejectWith(stale, 'bad_nonce');
     await expect(cluster).toNeverInclude(stale, { for: 1000 });
@@ -118,9 +107,9 @@ describe('a healthy cluster', () => {
   test('a fuzz run with a wrong expectation prints the shrunk counterexample, and its seed and path replay it', async () => {
     const options = {
       count: 40,
-      kinds: ['nonce_too_high', 'fee_too_low'] as ('nonce_too_high' | 'fee_too_low')[],
+      kinds: ['nonce_too_high', 'fee_too_low'],
       // Deliberately wrong: refnode refuses far-future nonces with bad_nonce.
-      reasons: { nonce_too_high: ['insufficient_funds'] },
+      reasons: { nonce_too_high: ['insufficient_funds' as const] },
     };
     const fuzz = await invalidTxs(options).start(cluster);
     const error = await failure(() => expect(cluster).toRejectWith(fuzz));

@@ -72,9 +72,29 @@ export function chainPlaces(
 }
 
 /** Tx ids of an array of txs or tx ids (de-duplicated, in order), or undefined for anything else. */
+/** One tx a test holds: its id, or anything carrying it (a prepared tx, a tx record). */
+export type TxRef = string | { readonly id?: string | undefined };
+
+/** A workload whose txs a matcher judges: `ids()` when it plans them, else what it `submitted()`. */
+export interface TxWorkload {
+  readonly name?: string;
+  ids?(): readonly string[];
+  submitted(): readonly { readonly id: string }[];
+}
+
+/** The txs a tx matcher judges: a workload, or a list of txs or ids. */
+export type TxSet = TxWorkload | readonly TxRef[];
+
 export function arrayIds(source: unknown): { ids: string[]; label: string } | undefined {
   if (!Array.isArray(source)) return undefined;
-  const ids = (source as readonly (string | { id: string })[]).map((x) => (typeof x === 'string' ? x : x.id));
+  const ids = (source as readonly TxRef[]).map((x) => {
+    const id = typeof x === 'string' ? x : x?.id;
+    if (typeof id !== 'string')
+      throw new TypeError(
+        'expected txs with ids: a tx prepared by a wallet that signs at submission has its id only in the node’s answer (SubmitResult.id)',
+      );
+    return id;
+  });
   return { ids: [...new Set(ids)], label: 'given' };
 }
 

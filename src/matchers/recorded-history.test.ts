@@ -1,5 +1,5 @@
-// The checkers on a real recorded history (src/matchers/recordings/validators-stopped.json,
-// made by recordings/record.ts): 3 validators + 1 executor under a tx load, state
+// The checkers on a real recorded history (test/fixtures/recordings/validators-stopped.json,
+// made by test/fixtures/recordings/record.ts): 3 validators + 1 executor under a tx load, state
 // snapshots, then every validator stopped at the `validators-stopped` mark.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { checkIncludeAll } from './to-include-all.ts';
 import { checkStayLive, livenessFailure } from './to-stay-live.ts';
 
 const rec = Recording.fromJSON(
-  readFileSync(join(import.meta.dirname, 'recordings/validators-stopped.json'), 'utf8'),
+  readFileSync(join(import.meta.dirname, '../../test/fixtures/recordings/validators-stopped.json'), 'utf8'),
 );
 const mark = (label: string): number => rec.lastMark(label)!.at;
 
@@ -52,7 +52,7 @@ describe('checkers on a recorded refnode history', () => {
 
   test('the run report reads as a story', () => {
     expect(renderReport(rec).replace(/started \S+/, 'started <time>')).toMatchInlineSnapshot(`
-      "chainlab run report: seed 913 (replay: CHAINLAB_SEED=913), chain refnode-1bee34b6, slot 200 ms, f 0.5, k 6, one block per 400 ms expected
+      "chainlab run report: seed 913 (replay: CHAINLAB_SEED=913), chain refnode-1bee34b6, slots of 200 ms, f 0.5: one block per 400 ms expected; final as reported (k 6)
       span t=0.0s..t=24.7s, started <time>
 
       final height over time

@@ -1,14 +1,16 @@
 /**
  * The thin async part every matcher shares: find the recording in what `expect()` got,
- * capture the call site before any waiting (so a failure points at the user's line, not at
- * a timer callback), poll the recording on the real clock, and turn a verdict into a
- * `.not`-aware result or a thrown `InvariantError`.
+ * poll the recording on the real clock until a verdict is final (`pollUntilVerdict`, the
+ * one loop under every async matcher), and turn a verdict into the standard matcher result
+ * `{ pass, message, actual, expected }`. The runner (Vitest or Jest) handles `.not`, the
+ * diff and the call site; a failing assertion also leaves a run report.
  */
 
 import { join } from 'node:path';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
 import { reportsRoot, writeReport } from '../observe/report.ts';
+import { systemClock } from '../support/clock.ts';
 import { ChainlabError, hasKind } from '../support/errors.ts';
 
 /** What a matcher can judge: a started cluster, anything with `recording` (+ `observer`), or a recording. */
@@ -42,73 +44,6 @@ export class MatcherSubjectError extends ChainlabError {
   }
 }
 
-/** An invariant did not hold (or, with `.not`, held). Carries the verdict as `actual`. */
-export class InvariantError extends ChainlabError {
-  override readonly kind = 'InvariantError' as const;
-  readonly matcher: string;
-  readonly seed: number;
-  readonly actual: unknown;
-  readonly expected: unknown;
-  /** The recording's times (ms) the judgement covered. */
-  readonly window: { from: number; to: number };
-  /** The message already states expected vs observed; a structural diff of verdicts adds noise. */
-  readonly showDiff = false;
-
-  constructor(opts: {
-    matcher: string;
-    message: string;
-    seed: number;
-    actual: unknown;
-    expected: unknown;
-    window: { from: number; to: number };
-    callSite: Error;
-  }) {
-    super(opts.message);
-    this.matcher = opts.matcher;
-    this.seed = opts.seed;
-    this.actual = opts.actual;
-    this.expected = opts.expected;
-    this.window = opts.window;
-    this.stack = `${this.name}: ${opts.message}\n${userFrames(opts.callSite)}`;
-  }
-
-  static override is(x: unknown): x is InvariantError {
-    return hasKind(x, 'InvariantError');
-  }
-}
-
-/**
- * Captures the stack at the matcher call, before any waiting. The runner's own frames
- * (chai proxies, expect wrappers) easily exceed V8's default 10, so look deeper.
- */
-export function captureCallSite(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = Math.max(limit, 50);
-  try {
-    return new Error('call site');
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
-
-/** The stack frames of the call site outside chainlab's matcher code. */
-function userFrames(callSite: Error): string {
-  const here = import.meta.dirname;
-  const lines = (callSite.stack ?? '').split('\n').slice(1);
-  // Our own frames and the runner's (vitest/jest internals live in node_modules) say nothing
-  // about which assertion failed.
-  const ours = (l: string): boolean => l.includes(here) && !/\.(test|spec)\.[cm]?[jt]s:/.test(l);
-  return lines
-    .filter(
-      (l) =>
-        !ours(l) &&
-        !l.includes('/node_modules/') &&
-        !l.includes('node:internal') &&
-        !l.includes('<anonymous>'),
-    )
-    .join('\n');
-}
-
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (x === undefined) return 'undefined';
@@ -136,7 +71,7 @@ export function toSubject(matcher: string, received: unknown): MatcherSubject {
   throw new MatcherSubjectError(matcher, received);
 }
 
-/** What a matcher function returns to vitest/jest (plus our own fields). */
+/** What a matcher function returns to vitest/jest (the standard protocol). */
 export interface MatcherResult {
   pass: boolean;
   message: () => string;
@@ -152,9 +87,9 @@ export interface MatcherThis {
 let reportCount = 0;
 
 /**
- * Finishes a matcher: `pass` per the verdict; when that fails the assertion (pass without
- * `.not`, or pass with `.not`), writes a run report for a cluster (see `reportsRoot`)
- * and throws an `InvariantError` with the user's call site.
+ * Finishes a matcher with the standard result. When the result fails the assertion (not
+ * passing without `.not`, or passing with it), a run report is written for a cluster (see
+ * `reportsRoot`) and its path appended to the message.
  */
 export async function settle(
   self: MatcherThis,
@@ -166,16 +101,12 @@ export async function settle(
     failure: () => string;
     /** Message for `.not` when the invariant held. */
     negated: () => string;
-    seed: number;
     actual: unknown;
     expected: unknown;
-    window: { from: number; to: number };
-    callSite: Error;
   },
 ): Promise<MatcherResult> {
-  const message = (): string => (opts.pass ? opts.negated() : opts.failure());
+  let text = opts.pass ? opts.negated() : opts.failure();
   if (opts.pass === Boolean(self.isNot)) {
-    let text = message();
     const root = reportsRoot();
     if (subject.runId !== undefined && root !== undefined) {
       try {
@@ -183,20 +114,54 @@ export async function settle(
         const paths = await writeReport(subject.recording, join(root, subject.runId, 'reports'), name);
         text += `\nreport: ${paths.text} (recording: ${paths.json})`;
       } catch {
-        // A report is a convenience; the failure itself must still be thrown.
+        // A report is a convenience; the failure itself must still be reported.
       }
     }
-    throw new InvariantError({
-      matcher: opts.matcher,
-      message: text,
-      seed: opts.seed,
-      actual: opts.actual,
-      expected: opts.expected,
-      window: opts.window,
-      callSite: opts.callSite,
-    });
   }
-  return { pass: opts.pass, message, actual: opts.actual, expected: opts.expected };
+  return { pass: opts.pass, message: () => text, actual: opts.actual, expected: opts.expected };
+}
+
+/** How {@link pollUntilVerdict} waits. */
+export interface PollOptions<V> {
+  /** Keep judging until this recording time (ms). */
+  until: number;
+  /** Pause between judgements (ms). */
+  everyMs: number;
+  /** Judges the recording at recording time `now`. */
+  check(now: number): V;
+  /** True when `v` cannot change any more (pass, or a failure no waiting undoes). */
+  settled(v: V): boolean;
+  /** Ask the observer for fresh samples before every judgement (default: only before the last). */
+  refreshEach?: boolean;
+}
+
+/**
+ * The one poll-until-verdict loop under every async matcher: judges the recording, waits,
+ * and judges again until the verdict is settled or `until` passes (at once on a subject
+ * without an observer: a loaded recording does not change). The last judgement follows a
+ * fresh sample of every node.
+ *
+ * @example
+ * const { verdict, window } = await pollUntilVerdict(subject, {
+ *   until: rec.now() + 10_000, everyMs: 200,
+ *   check: (now) => checkIncludeAll(rec, ids, opts, now, label), settled: (v) => v.kind !== 'missing',
+ * });
+ */
+export async function pollUntilVerdict<V>(
+  subject: MatcherSubject,
+  opts: PollOptions<V>,
+): Promise<{ verdict: V; window: { from: number; to: number } }> {
+  const rec = subject.recording;
+  const from = rec.now();
+  let verdict: V;
+  for (;;) {
+    const last = !subject.observer || rec.now() >= opts.until;
+    if (opts.refreshEach || (last && subject.observer)) await refresh(subject);
+    verdict = opts.check(rec.now());
+    if (last || opts.settled(verdict)) break;
+    await systemClock.sleep(Math.max(1, Math.min(opts.everyMs, opts.until - rec.now())));
+  }
+  return { verdict, window: { from, to: Math.max(from, Math.min(rec.now(), opts.until)) } };
 }
 
 /** Asks the observer (if any) for fresh samples; a failed refresh only means older data. */

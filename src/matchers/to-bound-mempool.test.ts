@@ -4,12 +4,12 @@
 // hand-written history below).
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { historyOf, txRecord } from '../../test/fixtures/mempool-history.ts';
 import { Recording, type RecordingDump } from '../observe/recording.ts';
-import { historyOf, txRecord } from './mempool-history.ts';
 import { boundMempoolFailure, checkBoundMempool, type RampLike } from './to-bound-mempool.ts';
 
 const dump = JSON.parse(
-  readFileSync(new URL('./recordings/mempool-pressure.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../test/fixtures/recordings/mempool-pressure.json', import.meta.url), 'utf8'),
 ) as RecordingDump;
 
 function rampOf(rec: Recording): RampLike {
@@ -19,7 +19,7 @@ function rampOf(rec: Recording): RampLike {
     from: m.at,
     to: marks[i + 1]?.at ?? rec.now(),
   }));
-  return { name: 'ramp', feeTiers: [1, 2, 4], steps: () => steps };
+  return { name: 'ramp', feeTiers: [1n, 2n, 4n], steps: () => steps };
 }
 
 describe('checkBoundMempool on a recorded pressure run', () => {
@@ -39,7 +39,7 @@ describe('checkBoundMempool on a recorded pressure run', () => {
     const v = checkBoundMempool(rec, window, ramp, { capacity: 100 });
     expect(v).toMatchObject({ kind: 'over-capacity', capacity: 100 });
     expect(boundMempoolFailure(v, window, rec.seed)).toMatch(
-      /^expected every mempool to stay within its capacity between t=\d+\.\ds and t=\d+\.\ds; val-\d held 1\d\d txs at t=\d+\.\ds, capacity 100\nobserved: max mempool 150\/100, \d+ evicted, median fill 100% of \d+ saturated blocks; txs\/slot per step 20\/s→[\d.]+, 85\/s→[\d.]+, 150\/s→[\d.]+ \(seed \d+\)\nreplay: CHAINLAB_SEED=\d+/,
+      /^expected every mempool to stay within its capacity between t=\d+\.\ds and t=\d+\.\ds; val-\d held 1\d\d txs at t=\d+\.\ds, capacity 100\nobserved: max mempool 150\/100, \d+ evicted, median fill 100% of \d+ saturated blocks; txs\/s per step 20\/s→[\d.]+, 85\/s→[\d.]+, 150\/s→[\d.]+ \(seed \d+\)\nreplay: CHAINLAB_SEED=\d+/,
     );
   });
 
@@ -77,9 +77,9 @@ describe('checkBoundMempool on a recorded pressure run', () => {
   });
 
   test('throughput falling below the degrade bound is a collapse', () => {
-    // Per slot of each step (by slot time): it rose with the rate and held at saturation.
-    expect(checkBoundMempool(rec, window, ramp).stats.throughput.map((t) => t.perSlot)).toEqual([
-      1.69, 3.42, 3.8,
+    // Per second of each step (by block time): it rose with the rate and held at saturation.
+    expect(checkBoundMempool(rec, window, ramp).stats.throughput.map((t) => t.perSecond)).toEqual([
+      8.47, 17.11, 19.01,
     ]);
     // Two of every three blocks of the last step lost: the chain carried a third as much.
     const lastStep = ramp.steps()[2]!;
@@ -91,20 +91,20 @@ describe('checkBoundMempool on a recorded pressure run', () => {
     expect(v).toMatchObject({
       kind: 'throughput-collapse',
       step: { rate: 150 },
-      best: { rate: 85, perSlot: 3.42 },
+      best: { rate: 85, perSecond: 17.11 },
     });
     expect(boundMempoolFailure(v, window, rec.seed).split('\n')[0]).toMatch(
-      /^expected throughput to degrade gracefully \(to no less than 50% of the best earlier step\); at 150 tx\/s the chain included 1\.\d+ txs per slot, at 85 tx\/s it had included 3\.42$/,
+      /^expected throughput to degrade gracefully \(to no less than 50% of the best earlier step\); at 150 tx\/s the chain included \d+\.\d+ txs per second, at 85 tx\/s it had included 17\.11$/,
     );
   });
 });
 
 describe('eviction order on a hand-written history', () => {
-  const low = txRecord('low', { fee: 1, workload: 'ramp' });
-  const high = txRecord('high', { fee: 4, workload: 'ramp', from: txRecord('x').to });
+  const low = txRecord('low', { fee: 1n, workload: 'ramp' });
+  const high = txRecord('high', { fee: 4n, workload: 'ramp', from: txRecord('x').to });
   const ramp: RampLike = {
     name: 'ramp',
-    feeTiers: [1, 2, 4],
+    feeTiers: [1n, 2n, 4n],
     steps: () => [{ rate: 100, from: 0, to: 4000 }],
   };
 
@@ -122,7 +122,7 @@ describe('eviction order on a hand-written history', () => {
     const v = checkBoundMempool(rec, { from: 0, to: 2000 }, ramp);
     expect(boundMempoolFailure(v, { from: 0, to: 2000 }, rec.seed)).toMatchInlineSnapshot(`
       "expected evictions to take the lowest fee tier first; on val-0 between t=1.0s and t=1.3s 8580cf5a… (fee 4, tier 3) was evicted while 06dcf8f4… (fee 1, tier 1) stayed pending (1 higher-tier evicted, 1 lower-tier kept)
-      observed: max mempool 2/2, 1 evicted, no saturated blocks; txs/slot per step 100/s→0 (seed 913)
+      observed: max mempool 2/2, 1 evicted, no saturated blocks; txs/s per step 100/s→0 (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
   });

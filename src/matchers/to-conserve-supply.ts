@@ -1,22 +1,21 @@
 /**
  * `toConserveSupply()`: on every node, at its final height,
- * - the total supply equals the genesis supply (nothing minted or burnt), and
- * - every account's balance and nonce equal the replay of the final chain's txs from the
- *   genesis balances (amount from sender to receiver, fee from sender to the proposer).
+ * - the total supply equals what the adapter's emission rule allows at that height (genesis
+ *   alone when nothing is minted, as on refnode; genesis plus every block's subsidy on a
+ *   proof-of-work chain), read from the account state (facet `accounts`) or from the
+ *   chain's own UTXO-set total (`supply.source: 'utxo-set'`); and
+ * - with facet `accounts`, every account's balance and nonce equal the replay of the final
+ *   chain's txs from the genesis balances (amount from sender to receiver, fee from sender
+ *   to the proposer).
+ * Needs facet `supply`.
  */
 
 import { z } from 'zod';
-import type { Recording, StateObservation } from '../observe/recording.ts';
+import { expectedSupply, hasFacet, requireFacet } from '../adapter/facets.ts';
+import type { Recording, StateObservation, SupplyObservation } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, nodeList, plural, replayHint, short, signed } from './format.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
 
 /** Options of `toConserveSupply`. */
 export interface ConserveSupplyOptions {
@@ -28,14 +27,15 @@ export interface ConserveSupplyOptions {
 export interface NodeSupply {
   node: string;
   height: number;
-  supply: number;
+  supply: bigint;
+  /** Accounts compared with the replay (0 without facet `accounts`). */
   accounts: number;
   txs: number;
 }
 
 export interface Conserved {
   kind: 'conserved';
-  genesisSupply: number;
+  genesisSupply: bigint;
   nodes: NodeSupply[];
 }
 
@@ -44,10 +44,13 @@ export interface SupplyChanged {
   kind: 'supply-changed';
   node: string;
   height: number;
-  /** When the state snapshot was taken. */
+  /** When the state snapshot (or supply reading) was taken. */
   at: number;
-  expected: number;
-  observed: number;
+  /** Genesis supply plus what the emission rule allows up to `height`. */
+  expected: bigint;
+  observed: bigint;
+  /** True when the chain mints new coins (the message names the emission). */
+  emits: boolean;
   /** Other nodes with a changed supply. */
   alsoOn: string[];
   /** An account whose balance differs from the replay on `node` (the minimal witness), if found. */
@@ -62,8 +65,8 @@ export interface BalanceMismatch {
   /** When the state snapshot was taken. */
   at: number;
   address: string;
-  expected: { balance: number; nonce: number };
-  observed: { balance: number; nonce: number };
+  expected: { balance: bigint; nonce: number };
+  observed: { balance: bigint; nonce: number };
   /** Blocks this address proposed up to `height` (hints at a proposer reward bug). */
   proposed: number;
   /** Total mismatching accounts on this node. */
@@ -108,53 +111,79 @@ export function parseConserveSupplyOptions(opts: unknown): ConserveSupplyOptions
  */
 export function checkConserveSupply(rec: Recording, opts: ConserveSupplyOptions = {}): SupplyVerdict {
   const names = opts.nodes ?? rec.activeNodes().map((n) => n.name);
-  const genesis = rec.facts.genesisSupply;
-  const snapshots: StateObservation[] = [];
+  const facts = rec.facts.supply;
+  if (facts === undefined)
+    return {
+      kind: 'unobserved',
+      node: names[0] ?? '(none)',
+      reason: `the ${rec.facts.adapter} adapter states no supply`,
+    };
+  const accounts = hasFacet(rec, 'accounts');
+  const emits = facts.emission.kind !== 'none';
+  // Account chains: the supply is the sum of the state; otherwise the chain's own total.
+  const readings: { node: string; at: number; height: number; supply: bigint; state?: StateObservation }[] =
+    [];
   for (const node of names) {
-    const s = rec.lastState(node);
-    if (!s) {
-      const failed = rec.events.findLast((e) => e.node === node && e.event === 'state-failed');
-      return {
-        kind: 'unobserved',
-        node,
-        reason: failed ? `its state could not be read (${failed.detail})` : 'no state snapshot was taken',
-      };
+    if (accounts && facts.source === 'accounts') {
+      const s = rec.lastState(node);
+      if (!s) return unobserved(rec, node, 'state-failed', 'state');
+      readings.push({ node, at: s.at, height: s.snapshot.height, supply: sum(s), state: s });
+    } else {
+      const x: SupplyObservation | undefined = rec.lastSupply(node);
+      if (!x) return unobserved(rec, node, 'supply-failed', 'supply');
+      const s = accounts ? rec.lastState(node) : undefined;
+      readings.push({ node, at: x.at, height: x.height, supply: x.supply, ...(s ? { state: s } : {}) });
     }
-    snapshots.push(s);
   }
-  const changed = snapshots.filter((s) => sum(s) !== genesis);
+  const changed = readings.filter((r) => r.supply !== expectedSupply(facts, r.height));
   if (changed.length > 0) {
     const first = changed[0]!;
-    const replay = replayOn(rec, first);
     const verdict: SupplyChanged = {
       kind: 'supply-changed',
       node: first.node,
-      height: first.snapshot.height,
+      height: first.height,
       at: first.at,
-      expected: genesis,
-      observed: sum(first),
-      alsoOn: changed.slice(1).map((s) => s.node),
+      expected: expectedSupply(facts, first.height),
+      observed: first.supply,
+      emits,
+      alsoOn: changed.slice(1).map((r) => r.node),
     };
-    if (replay.kind === 'balance-mismatch') verdict.witness = replay;
+    const replay = first.state ? replayOn(rec, first.state) : undefined;
+    if (replay?.kind === 'balance-mismatch') verdict.witness = replay;
     return verdict;
   }
   const results: NodeSupply[] = [];
-  for (const s of snapshots) {
-    const v = replayOn(rec, s);
-    if (v.kind !== 'ok') return v;
+  for (const r of readings) {
+    let txs = 0;
+    if (r.state) {
+      const v = replayOn(rec, r.state);
+      if (v.kind !== 'ok') return v;
+      txs = v.txs;
+    }
     results.push({
-      node: s.node,
-      height: s.snapshot.height,
-      supply: genesis,
-      accounts: Object.keys(s.snapshot.accounts).length,
-      txs: v.txs,
+      node: r.node,
+      height: r.height,
+      supply: r.supply,
+      accounts: r.state ? Object.keys(r.state.snapshot.accounts).length : 0,
+      txs,
     });
   }
-  return { kind: 'conserved', genesisSupply: genesis, nodes: results };
+  return { kind: 'conserved', genesisSupply: facts.genesis, nodes: results };
 }
 
-function sum(s: StateObservation): number {
-  let total = 0;
+function unobserved(rec: Recording, node: string, event: string, what: string): Unobserved {
+  const failed = rec.events.findLast((e) => e.node === node && e.event === event);
+  return {
+    kind: 'unobserved',
+    node,
+    reason: failed
+      ? `its ${what} could not be read (${failed.detail})`
+      : `no ${what === 'state' ? 'state snapshot' : 'supply reading'} was taken`,
+  };
+}
+
+function sum(s: StateObservation): bigint {
+  let total = 0n;
   for (const a of Object.values(s.snapshot.accounts)) total += a.balance;
   return total;
 }
@@ -174,23 +203,26 @@ function replayOn(
       reason: `the recorded chain has no block ${short(snapshot.hash)} at its final height ${snapshot.height}`,
     };
   }
-  const balances = new Map<string, number>(Object.entries(rec.facts.initialBalances));
+  const balances = new Map<string, bigint>(Object.entries(rec.facts.initialBalances ?? {}));
   const nonces = new Map<string, number>();
   const proposed = new Map<string, number>();
   let txs = 0;
   for (let h = 1; h <= snapshot.height; h++) {
     const b = chain.get(h);
     if (!b) return { kind: 'unobserved', node, reason: `block ${h} of its final chain was never recorded` };
+    // Fees go to the proposer: without one named in the block the replay cannot place them.
+    if (b.proposer === undefined)
+      return { kind: 'unobserved', node, reason: `block ${h} names no proposer to credit fees to` };
     proposed.set(b.proposer, (proposed.get(b.proposer) ?? 0) + 1);
     for (const id of b.txIds) {
       const t = rec.txBody(id);
-      if (!t)
+      if (!t || t.from === undefined || t.to === undefined || t.amount === undefined || t.fee === undefined)
         return {
           kind: 'unobserved',
           node,
           reason: `the body of tx ${short(id)} in block ${h} was never recorded`,
         };
-      const bal = balances.get(t.from) ?? 0;
+      const bal = balances.get(t.from) ?? 0n;
       const nonce = nonces.get(t.from) ?? 0;
       if (t.nonce !== nonce)
         return {
@@ -209,8 +241,8 @@ function replayOn(
           problem: `spends ${t.amount + t.fee} of a balance of ${bal}`,
         };
       balances.set(t.from, bal - t.amount - t.fee);
-      balances.set(t.to, (balances.get(t.to) ?? 0) + t.amount);
-      balances.set(b.proposer, (balances.get(b.proposer) ?? 0) + t.fee);
+      balances.set(t.to, (balances.get(t.to) ?? 0n) + t.amount);
+      balances.set(b.proposer, (balances.get(b.proposer) ?? 0n) + t.fee);
       nonces.set(t.from, nonce + 1);
       txs++;
     }
@@ -218,8 +250,8 @@ function replayOn(
   const addresses = new Set([...balances.keys(), ...Object.keys(snapshot.accounts)]);
   const bad: BalanceMismatch[] = [];
   for (const address of [...addresses].sort()) {
-    const expected = { balance: balances.get(address) ?? 0, nonce: nonces.get(address) ?? 0 };
-    const observed = snapshot.accounts[address] ?? { balance: 0, nonce: 0 };
+    const expected = { balance: balances.get(address) ?? 0n, nonce: nonces.get(address) ?? 0 };
+    const observed = snapshot.accounts[address] ?? { balance: 0n, nonce: 0 };
     if (expected.balance !== observed.balance || expected.nonce !== observed.nonce) {
       bad.push({
         kind: 'balance-mismatch',
@@ -250,7 +282,10 @@ export function supplyFailure(v: SupplyVerdict, seed: number): string {
       const witness = w
         ? `; e.g. ${short(w.address)} has ${w.observed.balance}, the replay gives ${w.expected.balance} (${signed(w.observed.balance - w.expected.balance)}${w.proposed > 0 ? `, it proposed ${plural(w.proposed, 'block')}` : ''})`
         : '';
-      line = `expected total supply on ${v.node} at final height ${v.height} (${at(v.at)}) to equal genesis ${v.expected}; it is ${v.observed} (${signed(v.observed - v.expected)})${witness}${also}`;
+      const target = v.emits
+        ? `${v.expected} (genesis plus the emission rule's subsidy to that height)`
+        : `genesis ${v.expected}`;
+      line = `expected total supply on ${v.node} at final height ${v.height} (${at(v.at)}) to equal ${target}; it is ${v.observed} (${signed(v.observed - v.expected)})${witness}${also}`;
       break;
     }
     case 'balance-mismatch': {
@@ -293,11 +328,10 @@ export async function toConserveSupply(
   received: unknown,
   options?: ConserveSupplyOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toConserveSupply', received);
+  requireFacet(subject.recording, 'toConserveSupply', 'supply');
   const opts = parseConserveSupplyOptions(options);
   const rec = subject.recording;
-  const from = rec.now();
   await refresh(subject, { state: true });
   const verdict = checkConserveSupply(rec, opts);
   return settle(this, subject, {
@@ -305,10 +339,11 @@ export async function toConserveSupply(
     pass: verdict.kind === 'conserved',
     failure: () => supplyFailure(verdict, rec.seed),
     negated: () => supplyNegated(verdict, rec.seed),
-    seed: rec.seed,
     actual: verdict,
-    expected: { kind: 'conserved', genesisSupply: rec.facts.genesisSupply },
-    window: { from, to: rec.now() },
-    callSite,
+    expected: {
+      kind: 'conserved',
+      genesisSupply: rec.facts.supply?.genesis,
+      emission: rec.facts.supply?.emission,
+    },
   });
 }

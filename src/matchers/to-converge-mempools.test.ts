@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { historyOf, txRecord } from './mempool-history.ts';
+import { historyOf, txRecord } from '../../test/fixtures/mempool-history.ts';
 import { checkConvergeMempools, convergeMempoolsFailure } from './to-converge-mempools.ts';
 
 const nodes = ['val-0', 'val-1', 'val-2'];

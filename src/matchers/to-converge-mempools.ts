@@ -7,19 +7,13 @@
  */
 
 import { z } from 'zod';
+import { requireFacet } from '../adapter/facets.ts';
 import type { Recording, Sample, TxRecord } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, plural, replayHint, seconds, short } from './format.ts';
+import type { TxSet as TxIdSource } from './mempool-views.ts';
 import { chainPlaces, txIdsOf } from './mempool-views.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toConvergeMempools`. */
@@ -191,46 +185,31 @@ export function convergeMempoolsNegated(
 export async function toConvergeMempools(
   this: MatcherThis,
   received: unknown,
-  txs: unknown,
+  txs: TxIdSource,
   options?: ConvergeMempoolsOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toConvergeMempools', received);
+  requireFacet(subject.recording, 'toConvergeMempools', 'mempool');
   const opts = parseOptions(optionsSchema, options ?? {}, 'toConvergeMempools options', {
     within: 'an integer ≥ 0 (ms to wait)',
     '*': 'one of within',
   }) as ConvergeMempoolsOptions;
   const resolved = txIdsOf(txs, 'toConvergeMempools', 'divergence(…)');
   const rec = subject.recording;
-  const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
+  const blockMs = rec.facts.production.expectedIntervalMs;
   const within = opts.within ?? Math.max(5000, 10 * blockMs);
-  const from = rec.now();
-  const until = from + within;
-  let verdict: MempoolConvergenceVerdict;
-  for (;;) {
-    verdict = checkConvergeMempools(rec, resolved.ids, rec.now(), resolved.label);
-    if (
-      verdict.kind === 'converged' ||
-      verdict.kind === 'dropped' ||
-      verdict.kind === 'empty' ||
-      rec.now() >= until
-    )
-      break;
-    if (!subject.observer) break;
-    await systemClock.sleep(Math.min(100, Math.max(0, until - rec.now())));
-    if (rec.now() >= until) await refresh(subject);
-  }
-  const final = verdict;
-  const window = { from, to: Math.max(from, Math.min(rec.now(), until)) };
+  const { verdict, window } = await pollUntilVerdict(subject, {
+    until: rec.now() + within,
+    everyMs: 100,
+    check: (now) => checkConvergeMempools(rec, resolved.ids, now, resolved.label),
+    settled: (v) => v.kind === 'converged' || v.kind === 'dropped' || v.kind === 'empty',
+  });
   return settle(this, subject, {
     matcher: 'toConvergeMempools',
-    pass: final.kind === 'converged',
-    failure: () => convergeMempoolsFailure(final, window, rec.seed),
-    negated: () => convergeMempoolsNegated(final, window, rec.seed),
-    seed: rec.seed,
-    actual: final,
-    expected: { kind: 'converged', total: final.total },
-    window,
-    callSite,
+    pass: verdict.kind === 'converged',
+    failure: () => convergeMempoolsFailure(verdict, window, rec.seed),
+    negated: () => convergeMempoolsNegated(verdict, window, rec.seed),
+    actual: verdict,
+    expected: { kind: 'converged', total: verdict.total },
   });
 }

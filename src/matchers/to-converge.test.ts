@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type SimulatedNode, simulateHistory } from '../observe/simulated-history.ts';
+import { type SimulatedNode, simulateHistory } from '../../test/fixtures/simulated-history.ts';
 import { checkConverge, convergenceFailure } from './to-converge.ts';
 import './vitest.ts';
 
@@ -68,14 +68,14 @@ describe('toConverge', () => {
     await expect(simulateHistory({ durationMs: 20_000, nodes: healthy })).toConverge({ within: 0 });
     const forked = simulateHistory({ durationMs: 20_000, nodes: withNode('val-2', { forkRate: 1 }) });
     await expect(expect(forked).toConverge({ within: 1000 })).rejects.toThrowErrorMatchingInlineSnapshot(`
-      [InvariantError: expected all 4 nodes to agree on the final block between t=20.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on (seed 913)
+      [Error: expected all 4 nodes to agree on the final block between t=20.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);
     await expect(forked).not.toConverge();
     await expect(
       expect(simulateHistory({ durationMs: 20_000, nodes: healthy })).not.toConverge(),
     ).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[InvariantError: expected all 4 nodes not to agree on the final block between t=20.0s and t=20.0s, but at t=20.0s they did at final height 46 (070ba5e3…, state root e39dc767…) (seed 913)]`,
+      `[Error: expected all 4 nodes not to agree on the final block between t=20.0s and t=20.0s, but at t=20.0s they did at final height 46 (070ba5e3…, state root e39dc767…) (seed 913)]`,
     );
   });
 });

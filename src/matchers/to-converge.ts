@@ -6,17 +6,9 @@
 
 import { z } from 'zod';
 import type { Recording } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, replayHint, seconds, short } from './format.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toConverge`. */
@@ -43,8 +35,14 @@ export interface Converged {
   at: number;
   height: number;
   hash: string;
-  stateRoot: string;
+  /** Undefined on chains without state roots in their headers. */
+  stateRoot: string | undefined;
   nodes: FinalView[];
+}
+
+/** ` (state root 1a2b3c4d…)`, or nothing on chains without state roots. */
+function rootNote(root: string | undefined, lead = ' (state root '): string {
+  return root === undefined ? '' : `${lead}${short(root)}${lead.startsWith(' (') ? ')' : ''}`;
 }
 
 /** Nodes disagree on the block (or state root) at the common final height. */
@@ -137,7 +135,7 @@ export function checkConverge(
       unreachable.push(entry);
       continue;
     }
-    heights.push({ node, height: Math.max(latest.info.finalizedHeight, rec.finalHeightAt(node, atTime)) });
+    heights.push({ node, height: rec.finalHeightAt(node, atTime) });
   }
   if (heights.length === 0 && unreachable.length === 0) {
     return {
@@ -182,7 +180,7 @@ export function checkConverge(
       nodes: tops,
     };
   }
-  if (sorted.length === 1 && only.hash !== undefined && only.stateRoot !== undefined) {
+  if (sorted.length === 1 && only.hash !== undefined) {
     return {
       kind: 'converged',
       at: atTime,
@@ -226,7 +224,7 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
     case 'diverged': {
       const parts = v.groups.map(
         (g) =>
-          `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)} (state root ${short(g.stateRoot)})`,
+          `${nodeList(g.nodes)} ${g.nodes.length === 1 ? 'has' : 'have'} ${short(g.hash)}${rootNote(g.stateRoot)}`,
       );
       const fork =
         v.forkHeight === undefined
@@ -271,7 +269,7 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
 export function convergenceNegated(v: ConvergenceVerdict, window: TimeWindow, seed: number): string {
   const where =
     v.kind === 'converged'
-      ? ` at final height ${v.height} (${short(v.hash)}, state root ${short(v.stateRoot)})`
+      ? ` at final height ${v.height} (${short(v.hash)}${rootNote(v.stateRoot, ', state root ')})`
       : '';
   return `expected ${plainCount(v)} not to agree on the final block ${between(window.from, window.to)}, but at ${at(v.at)} they did${where} (seed ${seed})`;
 }
@@ -299,33 +297,24 @@ export async function toConverge(
   received: unknown,
   options?: ConvergeOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toConverge', received);
   const opts = parseConvergeOptions(options);
   const rec = subject.recording;
-  const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
+  const blockMs = rec.facts.production.expectedIntervalMs;
   const within = opts.within ?? Math.max(5000, 20 * blockMs);
-  const from = rec.now();
-  const until = from + within;
-  const pollMs = Math.min(1000, Math.max(100, blockMs / 2));
-  let verdict: ConvergenceVerdict;
-  for (;;) {
-    await refresh(subject);
-    verdict = checkConverge(rec, opts, rec.now());
-    if (verdict.kind === 'converged' || !subject.observer || rec.now() >= until) break;
-    await systemClock.sleep(Math.min(pollMs, Math.max(0, until - rec.now())));
-  }
-  const final = verdict;
-  const window = { from, to: Math.max(from, Math.min(rec.now(), until)) };
+  const { verdict, window } = await pollUntilVerdict(subject, {
+    until: rec.now() + within,
+    everyMs: Math.min(1000, Math.max(100, blockMs / 2)),
+    check: (now) => checkConverge(rec, opts, now),
+    settled: (v) => v.kind === 'converged',
+    refreshEach: true,
+  });
   return settle(this, subject, {
     matcher: 'toConverge',
-    pass: final.kind === 'converged',
-    failure: () => convergenceFailure(final, window, rec.seed),
-    negated: () => convergenceNegated(final, window, rec.seed),
-    seed: rec.seed,
-    actual: final,
+    pass: verdict.kind === 'converged',
+    failure: () => convergenceFailure(verdict, window, rec.seed),
+    negated: () => convergenceNegated(verdict, window, rec.seed),
+    actual: verdict,
     expected: { kind: 'converged', within: seconds(within) },
-    window,
-    callSite,
   });
 }

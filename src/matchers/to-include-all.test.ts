@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { type SimulatedNode, simulateHistory } from '../../test/fixtures/simulated-history.ts';
 import { Recording } from '../observe/recording.ts';
-import { type SimulatedNode, simulateHistory } from '../observe/simulated-history.ts';
 import { checkIncludeAll, inclusionFailure } from './to-include-all.ts';
 import './vitest.ts';
 
@@ -52,13 +52,13 @@ describe('checkIncludeAll on recorded histories', () => {
   });
 
   test('a rejected tx is missing with its reason', () => {
-    const dump = simulateHistory({ durationMs: 10_000, nodes: healthy }).toJSON();
+    const dump = simulateHistory({ durationMs: 10_000, nodes: healthy }).toDump();
     dump.txs.push({
       id: 'cc'.repeat(32),
       from: 'dd'.repeat(32),
       to: 'ee'.repeat(32),
-      amount: 1,
-      fee: 0,
+      amount: 1n,
+      fee: 0n,
       nonce: 0,
       workload: 'transactions',
       node: 'val-1',
@@ -86,7 +86,7 @@ describe('checkIncludeAll on recorded histories', () => {
   });
 
   test('a tx twice on one chain is a duplicate', () => {
-    const dump = simulateHistory({ durationMs: 10_000, nodes: healthy, txsPerBlock: 1 }).toJSON();
+    const dump = simulateHistory({ durationMs: 10_000, nodes: healthy, txsPerBlock: 1 }).toDump();
     const dup = dump.blocks.find((b) => b.node === 'val-1' && b.height === 3)!.txIds[0]!;
     dump.blocks.find((b) => b.node === 'val-1' && b.height === 7)!.txIds.push(dup);
     const v = checkIncludeAll(Recording.fromJSON(dump), [dup]);
@@ -102,12 +102,12 @@ describe('toIncludeAll', () => {
     await expect(rec).toIncludeAll(rec.txsOf().map((t) => t.id));
     const idle = { name: 'transactions', submitted: () => [] };
     await expect(expect(rec).toIncludeAll(idle)).rejects.toThrowErrorMatchingInlineSnapshot(`
-      [InvariantError: expected at least 100% of 0 txs (of workload transactions) to be included within 0.0s (between t=10.0s and t=10.0s); there were no txs to check (was the workload started, did it send anything?) (seed 913)
+      [Error: expected at least 100% of 0 txs (of workload transactions) to be included within 0.0s (between t=10.0s and t=10.0s); there were no txs to check (was the workload started, did it send anything?) (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);
     await expect(rec).not.toIncludeAll(['ff'.repeat(32)]);
     await expect(expect(rec).not.toIncludeAll(workload(rec))).rejects.toThrowErrorMatchingInlineSnapshot(
-      `[InvariantError: expected fewer than 100% of 24 txs (of workload transactions) to be included between t=10.0s and t=10.0s, but 24 were (100%) (seed 913)]`,
+      `[Error: expected fewer than 100% of 24 txs (of workload transactions) to be included between t=10.0s and t=10.0s, but 24 were (100%) (seed 913)]`,
     );
   });
 });

@@ -5,19 +5,12 @@
  */
 
 import { z } from 'zod';
+import { finalityDepth } from '../adapter/facets.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
 import { arrayIds } from './mempool-views.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** A workload (anything with `submitted()`), tx records, signed txs or tx ids. */
@@ -241,35 +234,25 @@ export async function toIncludeAll(
   txs: TxSource,
   options?: IncludeAllOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toIncludeAll', received);
   const opts = parseIncludeAllOptions(options);
   const { ids, label } = resolveTxSource(txs);
   const rec = subject.recording;
-  const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
-  const within = opts.within ?? Math.max(5000, (rec.facts.securityParam + 10) * blockMs);
-  const from = rec.now();
-  const until = from + within;
-  const pollMs = Math.min(500, Math.max(50, blockMs / 2));
-  let verdict: InclusionVerdict;
-  for (;;) {
-    verdict = checkIncludeAll(rec, ids, opts, rec.now(), label);
+  const blockMs = rec.facts.production.expectedIntervalMs;
+  const within = opts.within ?? Math.max(5000, (finalityDepth(rec.facts) + 10) * blockMs);
+  const { verdict, window } = await pollUntilVerdict(subject, {
+    until: rec.now() + within,
+    everyMs: Math.min(500, Math.max(50, blockMs / 2)),
+    check: (now) => checkIncludeAll(rec, ids, opts, now, label),
     // A duplicate never goes away, and nothing will show up for an empty source.
-    if (verdict.kind !== 'missing' || !subject.observer || rec.now() >= until) break;
-    await systemClock.sleep(Math.min(pollMs, Math.max(0, until - rec.now())));
-    if (rec.now() >= until) await refresh(subject);
-  }
-  const final = verdict;
-  const window = { from, to: Math.max(from, Math.min(rec.now(), until)) };
+    settled: (v) => v.kind !== 'missing',
+  });
   return settle(this, subject, {
     matcher: 'toIncludeAll',
-    pass: final.kind === 'included',
-    failure: () => inclusionFailure(final, window, rec.seed),
-    negated: () => inclusionNegated(final, window, rec.seed),
-    seed: rec.seed,
-    actual: final,
-    expected: { kind: 'included', atLeast: final.atLeast, total: final.total },
-    window,
-    callSite,
+    pass: verdict.kind === 'included',
+    failure: () => inclusionFailure(verdict, window, rec.seed),
+    negated: () => inclusionNegated(verdict, window, rec.seed),
+    actual: verdict,
+    expected: { kind: 'included', atLeast: verdict.atLeast, total: verdict.total },
   });
 }

@@ -6,19 +6,13 @@
  */
 
 import { z } from 'zod';
+import { finalityDepth } from '../adapter/facets.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, plural, replayHint, seconds, short } from './format.ts';
+import type { TxSet as TxIdSource } from './mempool-views.ts';
 import { chainPlaces, type FirstSeen, firstSeen, hasIdSamples, idSamples, txIdsOf } from './mempool-views.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toIncludeExactlyOnce`. */
@@ -247,36 +241,27 @@ function terminal(v: ExactlyOnceVerdict): boolean {
 export async function toIncludeExactlyOnce(
   this: MatcherThis,
   received: unknown,
-  txs: unknown,
+  txs: TxIdSource,
   options?: IncludeExactlyOnceOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toIncludeExactlyOnce', received);
   const opts = parseExactlyOnceOptions(options);
   const resolved = txIdsOf(txs, 'toIncludeExactlyOnce', 'propagation(…)');
   const rec = subject.recording;
-  const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
-  const within = opts.within ?? Math.max(10_000, (rec.facts.securityParam + 10) * blockMs);
-  const from = rec.now();
-  const until = from + within;
-  let verdict: ExactlyOnceVerdict;
-  for (;;) {
-    verdict = checkIncludeExactlyOnce(rec, resolved.ids, opts, rec.now(), resolved.label);
-    if (verdict.kind === 'ok' || terminal(verdict) || !subject.observer || rec.now() >= until) break;
-    await systemClock.sleep(Math.min(250, Math.max(0, until - rec.now())));
-    if (rec.now() >= until) await refresh(subject);
-  }
-  const final = verdict;
-  const window = { from, to: Math.max(from, Math.min(rec.now(), until)) };
+  const blockMs = rec.facts.production.expectedIntervalMs;
+  const within = opts.within ?? Math.max(10_000, (finalityDepth(rec.facts) + 10) * blockMs);
+  const { verdict, window } = await pollUntilVerdict(subject, {
+    until: rec.now() + within,
+    everyMs: 250,
+    check: (now) => checkIncludeExactlyOnce(rec, resolved.ids, opts, now, resolved.label),
+    settled: (v) => v.kind === 'ok' || terminal(v),
+  });
   return settle(this, subject, {
     matcher: 'toIncludeExactlyOnce',
-    pass: final.kind === 'ok',
-    failure: () => exactlyOnceFailure(final, window, rec.seed),
-    negated: () => exactlyOnceNegated(final, window, rec.seed),
-    seed: rec.seed,
-    actual: final,
-    expected: { kind: 'ok', total: final.total },
-    window,
-    callSite,
+    pass: verdict.kind === 'ok',
+    failure: () => exactlyOnceFailure(verdict, window, rec.seed),
+    negated: () => exactlyOnceNegated(verdict, window, rec.seed),
+    actual: verdict,
+    expected: { kind: 'ok', total: verdict.total },
   });
 }

@@ -11,18 +11,12 @@
  */
 
 import { z } from 'zod';
+import { blockCountSpread, quietSpanMs } from '../adapter/facets.ts';
+import type { BlockProduction } from '../adapter/types.ts';
 import type { BlockObservation, Recording } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, replayHint, seconds } from './format.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import { merge, overlaps, type TimeWindow } from './timeline.ts';
 
 /** Options of `toKeepBlockIntervals`. */
@@ -124,19 +118,18 @@ const CHANCE_Z = 4.5;
 
 /** Bounds for a window of `windowMs`: see `BlockIntervalOptions`. */
 export function intervalBounds(
-  facts: { slotMs: number; activeSlotCoeff: number },
+  production: BlockProduction,
   opts: BlockIntervalOptions,
   windowMs: number,
 ): IntervalBounds {
-  const f = facts.activeSlotCoeff;
-  const expectedMs = facts.slotMs / f;
+  const expectedMs = production.expectedIntervalMs;
   const tolerance = opts.tolerance ?? 0.25;
-  const quietSlots = f >= 1 ? 1 : Math.ceil(Math.log(1e-7) / Math.log(1 - f));
-  const maxGapMs = opts.maxGap ?? quietSlots * facts.slotMs + 1000;
-  // Blocks in the window are a binomial count over its slots; a short window may stray
-  // further than `tolerance` by chance, so the range is the wider of the two.
+  const maxGapMs = opts.maxGap ?? quietSpanMs(production) + 1000;
+  // Blocks in the window follow the production model's count distribution (binomial over
+  // slots, Poisson for PoW); a short window may stray further than `tolerance` by chance,
+  // so the range is the wider of the two.
   const expectedBlocks = windowMs / expectedMs;
-  const spread = CHANCE_Z * Math.sqrt(expectedBlocks * (1 - f));
+  const spread = CHANCE_Z * blockCountSpread(production, windowMs);
   const fewest = expectedBlocks - spread;
   const most = expectedBlocks + spread;
   const chanceMax = fewest > 0 ? windowMs / fewest : Number.POSITIVE_INFINITY;
@@ -175,7 +168,7 @@ export function checkBlockIntervals(
   window: TimeWindow,
 ): BlockIntervalVerdict {
   const length = Math.max(0, window.to - window.from);
-  const bounds = intervalBounds(rec.facts, opts, length);
+  const bounds = intervalBounds(rec.facts.production, opts, length);
   const ref = referenceChain(rec, window.to);
   // Slot times are the chain's own clock: independent of how late the feed delivered a block.
   const timeOf = (b: BlockObservation): number => b.timestamp - rec.startedAt;
@@ -292,36 +285,23 @@ export async function toKeepBlockIntervals(
   received: unknown,
   options?: BlockIntervalOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toKeepBlockIntervals', received);
   const opts = parseBlockIntervalOptions(options);
   const rec = subject.recording;
   const from = opts.since ?? rec.lastMark('test-start')?.at ?? 0;
-  let verdict: BlockIntervalVerdict;
-  if (opts.for !== undefined && subject.observer) {
-    const until = rec.now() + opts.for;
-    for (;;) {
-      const now = Math.min(rec.now(), until);
-      if (now >= until) await refresh(subject);
-      verdict = checkBlockIntervals(rec, opts, { from, to: now });
-      // Until the end only a gap is final; the mean is judged over the whole window.
-      if (now >= until || verdict.kind === 'gap') break;
-      await systemClock.sleep(Math.min(1000, until - now));
-    }
-  } else {
-    await refresh(subject);
-    verdict = checkBlockIntervals(rec, opts, { from, to: rec.now() });
-  }
-  const final = verdict;
+  // With `for`, watch that long (only a gap is final before the end); else judge what was recorded.
+  const { verdict } = await pollUntilVerdict(subject, {
+    until: opts.for !== undefined ? rec.now() + opts.for : rec.now(),
+    everyMs: 1000,
+    check: (now) => checkBlockIntervals(rec, opts, { from, to: now }),
+    settled: (v) => v.kind === 'gap',
+  });
   return settle(this, subject, {
     matcher: 'toKeepBlockIntervals',
-    pass: final.kind === 'kept',
-    failure: () => blockIntervalFailure(final, rec.seed),
-    negated: () => blockIntervalNegated(final, rec.seed),
-    seed: rec.seed,
-    actual: final,
-    expected: { kind: 'kept', bounds: final.bounds },
-    window: final.window,
-    callSite,
+    pass: verdict.kind === 'kept',
+    failure: () => blockIntervalFailure(verdict, rec.seed),
+    negated: () => blockIntervalNegated(verdict, rec.seed),
+    actual: verdict,
+    expected: { kind: 'kept', bounds: verdict.bounds },
   });
 }

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { simulateHistory } from '../../test/fixtures/simulated-history.ts';
 import type { BlobRecord, BlobRetrieval } from '../observe/recording.ts';
 import { Recording } from '../observe/recording.ts';
-import { simulateHistory } from '../observe/simulated-history.ts';
-import { InvariantError } from './shell.ts';
 import { availabilityFailure, checkMakeAvailable } from './to-make-available.ts';
 import './vitest.ts';
 
@@ -41,7 +40,7 @@ function recordingOf(blobs: BlobRecord[]): Recording {
       ? b
       : { ...b, blockHash: base.hashAt('val-0', b.height) ?? 'missing' },
   );
-  return Recording.fromJSON({ ...base.toJSON(), blobs: onChain });
+  return Recording.fromJSON({ ...base.toDump(), blobs: onChain });
 }
 
 const workload = (rec: Recording) => ({
@@ -192,7 +191,7 @@ describe('toMakeAvailable on a recording', () => {
         () => undefined,
         (e: unknown) => e,
       );
-    expect(InvariantError.is(error)).toBe(true);
+    expect(error).toMatchObject({ actual: { kind: 'unavailable' }, expected: { kind: 'available' } });
     expect((error as Error).message).toContain(
       'was included at height 3 but never retrieved from another node',
     );
@@ -203,6 +202,83 @@ describe('toMakeAvailable on a recording', () => {
     const rec = recordingOf([blob(0)]);
     await expect(expect(rec).toMakeAvailable(workload(rec), { from: 'validator' } as never)).rejects.toThrow(
       /toMakeAvailable.*from/s,
+    );
+  });
+});
+
+describe('certificates are judged as the adapter verified them', () => {
+  const stake = { [hex(1, 'f')]: 100n, [hex(2, 'f')]: 100n, [hex(3, 'f')]: 100n };
+  const daFacts = simulateHistory({
+    durationMs: 10_000,
+    nodes: [{ name: 'val-0' }, { name: 'val-1' }],
+    facts: { da: { threshold: 200n, stake, tolerance: 2 } },
+  });
+  const withDa = (blobs: BlobRecord[]): Recording => {
+    const onChain = blobs.map((b) => ({ ...b, blockHash: daFacts.hashAt('val-0', b.height!) ?? 'missing' }));
+    return Recording.fromJSON({ ...daFacts.toDump(), blobs: onChain });
+  };
+  const cert = (signers: string[], over: Partial<NonNullable<BlobRecord['certificate']>> = {}) => ({
+    at: 5000,
+    node: 'val-0',
+    blockHash: 'x',
+    validSigners: signers,
+    invalid: [],
+    stake: signers.reduce((s, v) => s + (stake[v] ?? 0n), 0n),
+    threshold: 200n,
+    ...over,
+  });
+
+  test('a verified certificate with the threshold stake counts; an unchecked one is waited for', () => {
+    const ok = withDa([blob(0, { certificate: cert([hex(1, 'f'), hex(2, 'f')]) })]);
+    expect(checkMakeAvailable(ok, [blob(0).id]).kind).toBe('available');
+    const unchecked = withDa([blob(0)]);
+    expect(checkMakeAvailable(unchecked, [blob(0).id])).toMatchObject({
+      kind: 'unavailable',
+      missing: [{ why: 'certificate-unchecked' }],
+    });
+  });
+
+  test('too little valid stake, or an attestation that does not verify, fails naming both', () => {
+    const thin = withDa([blob(0, { certificate: cert([hex(1, 'f')]) })]);
+    const v = checkMakeAvailable(thin, [blob(0).id], {}, thin.now(), 'given');
+    expect(v).toMatchObject({ kind: 'unavailable', missing: [{ why: 'certificate-below-threshold' }] });
+    expect(availabilityFailure(v, window, 913).split('\n')[0]).toContain(
+      'with a certificate whose valid attestations (1 validator) hold stake 100, below the threshold 200',
+    );
+    const forged = withDa([
+      blob(0, {
+        certificate: cert([hex(1, 'f'), hex(2, 'f')], {
+          invalid: [{ signer: hex(3, 'f'), why: 'signature does not verify' }],
+        }),
+      }),
+    ]);
+    const f = checkMakeAvailable(forged, [blob(0).id], {}, forged.now(), 'given');
+    expect(availabilityFailure(f, window, 913).split('\n')[0]).toContain(
+      `with a certificate whose attestation by ${hex(3, 'f').slice(0, 8)}… does not verify (signature does not verify; 1 invalid attestation)`,
+    );
+  });
+
+  test('a blob retrieved with validators down must come back intact', () => {
+    const good = cert([hex(1, 'f'), hex(2, 'f')]);
+    const lost = withDa([
+      blob(0, {
+        certificate: good,
+        retrievals: [
+          { node: 'val-1', at: 3000, ok: true, dataHash: hex(0, 'd'), size: 1000 },
+          {
+            node: 'exe-1',
+            at: 6000,
+            ok: false,
+            reason: 'unavailable: 1 of 2 chunks',
+            down: ['val-2', 'val-3'],
+          },
+        ],
+      }),
+    ]);
+    const v = checkMakeAvailable(lost, [blob(0).id], {}, lost.now(), 'given');
+    expect(v).toMatchObject({ kind: 'unavailable', missing: [{ why: 'lost-with-validators-down' }] });
+    expect(availabilityFailure(v, window, 913).split('\n')[0]).toContain(
+      'could not be retrieved from exe-1 at t=6.0s with val-2 and val-3 down (2 validators, as many as the chain tolerates): unavailable: 1 of 2 chunks',
     );
   });
 });

@@ -1,18 +1,19 @@
 /**
  * `toMakeAvailable(blobsOrWorkload, { within, from = 'other-node' })`: every published blob
  * was certified, included in order per channel, and given back byte-for-byte by a node that
- * was not its entry point, within the window. The pure checker judges the recorded blob
- * history; the shell asks the nodes for status and payloads (recording every retrieval)
- * until the verdict holds or the window ends.
+ * was not its entry point, within the window. The certificate counts only as the adapter
+ * verified it: valid attestations holding the chain's threshold stake. Retrievals tried
+ * with validators down (`verifyRetrieval`) must have succeeded too. The matcher reads the
+ * recording only (the DA workload and `verifyRetrieval` probe the nodes).
  */
 
 import { z } from 'zod';
-import { type ProbeNode, probeBlobs, retrievedIntact } from '../observe/blob-probe.ts';
+import { finalityDepth, requireFacet } from '../adapter/facets.ts';
+import { retrievedIntact } from '../observe/blob-probe.ts';
 import type { BlobRecord, Recording } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
-import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, settle, toSubject } from './shell.ts';
+import { at, between, nodeList, percent, plural, replayHint, seconds, short } from './format.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** A DA workload (anything with `published()`), blob records or blob ids. */
@@ -39,9 +40,13 @@ export interface UnavailableBlob {
     | 'not-certified'
     | 'not-included'
     | 'reorged-out'
+    | 'certificate-unchecked'
+    | 'certificate-invalid'
+    | 'certificate-below-threshold'
     | 'not-retrieved'
     | 'retrieval-failed'
-    | 'corrupt';
+    | 'corrupt'
+    | 'lost-with-validators-down';
 }
 
 interface Counts {
@@ -79,7 +84,14 @@ export interface NothingPublished extends Counts {
 export type AvailabilityVerdict = AllAvailable | Unavailable | OutOfOrder | NothingPublished;
 
 /** Problems that waiting cannot fix. */
-const PERMANENT = new Set<UnavailableBlob['why']>(['never-published', 'rejected', 'failed']);
+const PERMANENT = new Set<UnavailableBlob['why']>([
+  'never-published',
+  'rejected',
+  'failed',
+  'certificate-invalid',
+  'certificate-below-threshold',
+  'lost-with-validators-down',
+]);
 
 const optionsSchema = z.strictObject({
   within: z.int().min(0).optional(),
@@ -136,8 +148,19 @@ function whyUnavailable(
   if (b.certifiedAt === undefined) return 'not-certified';
   if (b.includedAt === undefined || b.height === undefined) return 'not-included';
   if (reorgedOut(rec, b, atTime)) return 'reorged-out';
-  if (retrievedIntact(b, from)) return undefined;
+  // The certificate is judged on what the adapter verified, not on the node's word.
+  if (rec.facts.da !== undefined) {
+    const c = b.certificate;
+    if (c === undefined) return 'certificate-unchecked';
+    if (c.invalid.length > 0) return 'certificate-invalid';
+    if (c.stake < c.threshold) return 'certificate-below-threshold';
+  }
   const tries = (b.retrievals ?? []).filter((r) => from === 'any' || r.node !== b.node);
+  // Tried with validators down (as many as the chain tolerates): it must still come back.
+  const underFaults = tries.filter((r) => (r.down ?? []).length > 0);
+  if (underFaults.length > 0 && !underFaults.some((r) => r.ok && r.dataHash === b.dataHash))
+    return 'lost-with-validators-down';
+  if (retrievedIntact(b, from)) return undefined;
   if (tries.some((r) => r.ok)) return 'corrupt';
   return tries.length > 0 ? 'retrieval-failed' : 'not-retrieved';
 }
@@ -215,6 +238,19 @@ function describeBlob(m: UnavailableBlob): string {
       return `${what} was certified at ${at(r.certifiedAt!)} but never included in a block`;
     case 'reorged-out':
       return `${what} was seen in block ${short(r.blockHash)} at height ${r.height}, which no node has on its best chain any more`;
+    case 'certificate-unchecked':
+      return `${what} was included at height ${r.height} but its certificate was never checked`;
+    case 'certificate-invalid': {
+      const bad = r.certificate!.invalid[0]!;
+      return `${what} is included at height ${r.height} with a certificate whose attestation by ${short(bad.signer)} does not verify (${bad.why}; ${plural(r.certificate!.invalid.length, 'invalid attestation')})`;
+    }
+    case 'certificate-below-threshold':
+      return `${what} is included at height ${r.height} with a certificate whose valid attestations (${plural(r.certificate!.validSigners.length, 'validator')}) hold stake ${r.certificate!.stake}, below the threshold ${r.certificate!.threshold}`;
+    case 'lost-with-validators-down': {
+      const tried = (r.retrievals ?? []).filter((x) => (x.down ?? []).length > 0);
+      const t = tried.at(-1)!;
+      return `${what} could not be retrieved from ${t.node} at ${at(t.at)} with ${nodeList(t.down!)} down (${plural(t.down!.length, 'validator')}, as many as the chain tolerates): ${t.ok ? 'other bytes came back' : (t.reason ?? 'no reason')}`;
+    }
     case 'not-retrieved':
       return `${what} was included at height ${r.height} but never retrieved from another node`;
     case 'retrieval-failed': {
@@ -261,16 +297,6 @@ export function availabilityNegated(v: AvailabilityVerdict, window: TimeWindow, 
   return `expected some of ${plural(v.total, 'blob')} (${v.source}) not to be available ${between(window.from, window.to)}, but all ${v.available} were (seed ${seed})`;
 }
 
-/** The nodes of a started cluster given to `expect()`, if it is one. */
-function probeNodes(received: unknown): ProbeNode[] {
-  const nodes = (received as { nodes?: unknown } | null)?.nodes;
-  if (!Array.isArray(nodes)) return [];
-  return nodes.filter(
-    (n): n is ProbeNode =>
-      typeof n === 'object' && n !== null && typeof (n as ProbeNode).name === 'string' && 'client' in n,
-  );
-}
-
 /**
  * Waits until every blob is certified, included in order and retrieved intact from a node
  * other than its entry point, or fails after `within`.
@@ -287,52 +313,30 @@ export async function toMakeAvailable(
   blobs: BlobSource,
   options?: MakeAvailableOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toMakeAvailable', received);
+  requireFacet(subject.recording, 'toMakeAvailable', 'da');
   const opts = parseMakeAvailableOptions(options);
   const { ids, label } = resolveBlobSource(blobs);
   const rec = subject.recording;
-  const nodes = probeNodes(received);
-  const blockMs = rec.facts.slotMs / rec.facts.activeSlotCoeff;
-  const within = opts.within ?? Math.max(10_000, (rec.facts.securityParam + 10) * blockMs);
-  const from = rec.now();
-  const until = from + within;
-  const pollMs = Math.min(500, Math.max(100, blockMs / 2));
-  let verdict: AvailabilityVerdict;
-  // Heights recorded while the workload ran are first sightings; judge order on at least one
-  // fresh reading of every blob.
-  let probed = false;
-  for (;;) {
-    verdict = checkMakeAvailable(rec, ids, opts, rec.now(), label);
-    // Out of order may be a reading from before a reorg moved a blob: fresh heights decide.
-    const waiting =
-      nodes.length > 0 &&
-      (!probed ||
-        verdict.kind === 'out-of-order' ||
-        (verdict.kind === 'unavailable' && verdict.missing.some((m) => !PERMANENT.has(m.why))));
-    if (!waiting || rec.now() >= until) break;
-    await probeBlobs(rec, nodes, ids, {
-      retrieve: true,
-      refreshIncluded: true,
-      from: opts.from ?? 'other-node',
-      timeoutMs: 3000,
-      concurrency: 16,
-    });
-    probed = true;
-    if (checkMakeAvailable(rec, ids, opts, rec.now(), label).kind === 'available') continue;
-    await systemClock.sleep(Math.min(pollMs, Math.max(0, until - rec.now())));
-  }
-  const final = verdict;
-  const window = { from, to: Math.max(from, Math.min(rec.now(), until)) };
+  const blockMs = rec.facts.production.expectedIntervalMs;
+  const within = opts.within ?? Math.max(10_000, (finalityDepth(rec.facts) + 10) * blockMs);
+  // The DA workload's probes fill the recording (status, certificates, retrievals); this
+  // only waits for them, re-judging until nothing waiting can change the verdict.
+  const { verdict, window } = await pollUntilVerdict(subject, {
+    until: rec.now() + within,
+    everyMs: Math.min(500, Math.max(100, blockMs / 2)),
+    check: (now) => checkMakeAvailable(rec, ids, opts, now, label),
+    settled: (v) =>
+      v.kind === 'available' ||
+      v.kind === 'empty' ||
+      (v.kind === 'unavailable' && v.missing.every((m) => PERMANENT.has(m.why))),
+  });
   return settle(this, subject, {
     matcher: 'toMakeAvailable',
-    pass: final.kind === 'available',
-    failure: () => availabilityFailure(final, window, rec.seed),
-    negated: () => availabilityNegated(final, window, rec.seed),
-    seed: rec.seed,
-    actual: final,
-    expected: { kind: 'available', total: final.total, from: final.from },
-    window,
-    callSite,
+    pass: verdict.kind === 'available',
+    failure: () => availabilityFailure(verdict, window, rec.seed),
+    negated: () => availabilityNegated(verdict, window, rec.seed),
+    actual: verdict,
+    expected: { kind: 'available', total: verdict.total, from: verdict.from },
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { historyOf, txRecord } from './mempool-history.ts';
+import { historyOf, txRecord } from '../../test/fixtures/mempool-history.ts';
 import { checkNeverInclude, neverIncludeFailure } from './to-never-include.ts';
 
 const nodes = ['val-0', 'val-1'];

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { historyOf, txRecord } from '../../test/fixtures/mempool-history.ts';
 import type { FuzzSummary, InvalidAttempt } from '../workloads/invalid-txs.ts';
-import { historyOf, txRecord } from './mempool-history.ts';
 import { checkFuzzRejections, checkRejectWith, rejectFailure } from './to-reject-with.ts';
 
 function attempt(run: number, over: Partial<InvalidAttempt> = {}): InvalidAttempt {

@@ -7,10 +7,12 @@
  *   refused, with `reason` when given.
  */
 
+import type { CanonicalReason } from '../adapter/reasons.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
 import type { FuzzSummary, InvalidAttempt } from '../workloads/invalid-txs.ts';
 import { at, plural, replayHint, short } from './format.ts';
-import { captureCallSite, type MatcherResult, type MatcherThis, settle, toSubject } from './shell.ts';
+import type { TxRef } from './mempool-views.ts';
+import { type MatcherResult, type MatcherThis, settle, toSubject } from './shell.ts';
 
 /** A fuzzing run as the checker needs it (what `invalidTxs` returns, once done). */
 export interface FuzzRun {
@@ -42,7 +44,11 @@ export type RejectVerdict =
     };
 
 function isWrong(a: InvalidAttempt): boolean {
-  return !(a.outcome === 'rejected' && a.code !== undefined && a.expected.includes(a.code));
+  return !(
+    a.outcome === 'rejected' &&
+    a.code !== undefined &&
+    a.expected.includes(a.code as CanonicalReason)
+  );
 }
 
 /**
@@ -204,41 +210,35 @@ function isFuzz(x: unknown): x is FuzzLike {
 export async function toRejectWith(
   this: MatcherThis,
   received: unknown,
-  txs: unknown,
-  reason?: string,
+  txs: FuzzLike | TxRef | readonly TxRef[],
+  reason?: CanonicalReason,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toRejectWith', received);
   const rec = subject.recording;
-  const from = rec.now();
   let verdict: RejectVerdict;
   if (isFuzz(txs)) {
     // The fuzz run is judged once it finished (shrinking included).
     const summary = await txs.done;
     verdict = checkFuzzRejections({ name: txs.name, summary, attempts: txs.attempts() });
   } else {
-    const list = Array.isArray(txs) ? txs : [txs];
+    const list: readonly unknown[] = Array.isArray(txs) ? txs : [txs];
     const ids = list.map((x: unknown) => (typeof x === 'string' ? x : (x as { id?: unknown } | null)?.id));
     if (ids.some((id) => typeof id !== 'string')) {
       throw new TypeError(
-        'toRejectWith: expected a fuzzing workload (invalidTxs(…)), a signed tx, a tx id or an array of them',
+        'toRejectWith: expected a fuzzing workload (invalidTxs(…)), a tx with an id, a tx id or an array of them',
       );
     }
     if (reason !== undefined && typeof reason !== 'string')
-      throw new TypeError('toRejectWith: the reason must be a string, e.g. "bad_nonce"');
+      throw new TypeError('toRejectWith: the reason must be a canonical reason, e.g. "bad_nonce"');
     verdict = checkRejectWith(rec, ids as string[], reason, Array.isArray(txs) ? 'given' : 'given tx');
   }
   const final = verdict;
-  const window = { from, to: rec.now() };
   return settle(this, subject, {
     matcher: 'toRejectWith',
     pass: final.kind === 'rejected',
     failure: () => rejectFailure(final, rec.seed),
     negated: () => rejectNegated(final, rec.seed),
-    seed: rec.seed,
     actual: final,
     expected: { kind: 'rejected', ...(reason === undefined ? {} : { reason }) },
-    window,
-    callSite,
   });
 }

@@ -9,20 +9,13 @@
  */
 
 import { z } from 'zod';
+import { blockCountSpread, blockRate, finalityDepth, quietSpanMs } from '../adapter/facets.ts';
 import type { ChainFacts } from '../adapter/types.ts';
 import type { FinalPoint, Recording } from '../observe/recording.ts';
 import { nodeTimeline } from '../observe/report.ts';
-import { systemClock } from '../support/clock.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, plural, replayHint, seconds } from './format.ts';
-import {
-  captureCallSite,
-  type MatcherResult,
-  type MatcherThis,
-  refresh,
-  settle,
-  toSubject,
-} from './shell.ts';
+import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import { excusedIntervals, heightAt, inside, overlaps, subtract, type TimeWindow } from './timeline.ts';
 
 /** Options of `toStayLive`. Every bound has a default derived from the chain's facts. */
@@ -165,16 +158,14 @@ export function parseStayLiveOptions(opts: unknown): StayLiveOptions {
   return parseOptions(optionsSchema, opts ?? {}, 'toStayLive options', allowed) as StayLiveOptions;
 }
 
-/** Defaults from the slot schedule: see `StayLiveOptions`. */
+/** Defaults from the adapter's block-production model and finality rule: see `StayLiveOptions`. */
 export function livenessBounds(facts: ChainFacts, opts: StayLiveOptions = {}): LivenessBounds {
-  const f = facts.activeSlotCoeff;
-  const blockMs = facts.slotMs / f;
-  const quietSlots = f >= 1 ? 1 : Math.ceil(Math.log(1e-7) / Math.log(1 - f));
-  const maxStallMs = opts.maxStallMs ?? quietSlots * facts.slotMs + 2000;
+  const blockMs = facts.production.expectedIntervalMs;
+  const maxStallMs = opts.maxStallMs ?? quietSpanMs(facts.production) + 2000;
   return {
     tolerance: opts.tolerance ?? 0.5,
     maxStallMs,
-    maxLag: opts.maxLag ?? Math.max(5, facts.securityParam),
+    maxLag: opts.maxLag ?? Math.max(5, finalityDepth(facts)),
     windowMs: opts.windowMs ?? 30 * blockMs,
     graceMs: opts.graceMs ?? maxStallMs,
     blockMs,
@@ -194,7 +185,7 @@ const CHANCE_Z = 4.5;
 export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: TimeWindow): LivenessVerdict {
   const bounds = livenessBounds(rec.facts, opts);
   const { facts } = rec;
-  const k = facts.securityParam;
+  const k = finalityDepth(facts);
   const judged = rec
     .nodes()
     .filter((n) => (opts.nodes ? opts.nodes.includes(n.name) : true))
@@ -268,13 +259,13 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
         overlaps(w, excused.get(v.name) ?? excusedIntervals(rec, v.name, bounds.graceMs, window.to)),
       ).length;
       const share = validators.length === 0 ? 1 : (validators.length - down) / validators.length;
-      const fEff = 1 - (1 - facts.activeSlotCoeff) ** share;
-      const expected = ((w.to - w.from) / facts.slotMs) * fEff;
-      const spread = CHANCE_Z * Math.sqrt(expected * Math.max(0, 1 - fEff));
+      const span = w.to - w.from;
+      const expected = span * blockRate(facts.production, share);
+      const spread = CHANCE_Z * blockCountSpread(facts.production, span, share);
       const min = Math.floor(Math.min(expected * (1 - bounds.tolerance), expected - spread));
-      // Faults can only slow the chain: the upper bound is the full-stake schedule (an
+      // Faults can only slow the chain: the upper bound is the full-producer schedule (an
       // excused validator may well be producing again during its catch-up grace).
-      const expectedFull = ((w.to - w.from) / facts.slotMs) * facts.activeSlotCoeff;
+      const expectedFull = span * blockRate(facts.production);
       const max =
         Math.ceil(
           Math.max(expectedFull * (1 + bounds.tolerance), expectedFull + CHANCE_Z * Math.sqrt(expectedFull)),
@@ -391,7 +382,7 @@ export function describeViolation(v: LivenessViolation, bounds: LivenessBounds, 
       const range = v.min > 0 ? `${v.min}..${v.max}` : `at most ${v.max}`;
       return (
         `expected node ${v.node} to finalize ${range} blocks ${between(v.from, v.to)} ` +
-        `(slot schedule: ${v.expected.toFixed(1)}, one per ${bounds.blockMs} ms, tolerance ${bounds.tolerance * 100}%); ` +
+        `(block schedule: ${v.expected.toFixed(1)}, one per ${bounds.blockMs} ms, tolerance ${bounds.tolerance * 100}%); ` +
         `it finalized ${v.blocks}`
       );
     }
@@ -443,46 +434,34 @@ export async function toStayLive(
   received: unknown,
   options?: StayLiveOptions,
 ): Promise<MatcherResult> {
-  const callSite = captureCallSite();
   const subject = toSubject('toStayLive', received);
   const opts = parseStayLiveOptions(options);
   const rec = subject.recording;
   const from = opts.since ?? rec.lastMark('test-start')?.at ?? 0;
-  let window: TimeWindow;
-  let verdict: LivenessVerdict;
-  if (opts.for !== undefined && subject.observer) {
-    const until = rec.now() + opts.for;
-    const every = Math.min(1000, Math.max(100, livenessBounds(rec.facts, opts).blockMs));
-    for (;;) {
-      const now = Math.min(rec.now(), until);
-      if (now >= until) await refresh(subject);
-      window = { from, to: now };
-      verdict = checkStayLive(rec, opts, window);
-      // Without `.not` a violation fails at once; with it, one is all we needed.
-      if (verdict.kind !== 'live' || now >= until) break;
-      await systemClock.sleep(Math.min(every, until - now));
-    }
-  } else {
-    await refresh(subject);
-    const to = opts.for !== undefined ? Math.min(rec.now(), from + opts.for) : rec.now();
-    window = { from, to };
-    verdict = checkStayLive(rec, opts, window);
-  }
+  // With `for` it watches that long and fails at the first violation; else it judges what was recorded.
+  const watching = opts.for !== undefined && subject.observer !== undefined;
+  const { verdict } = await pollUntilVerdict(subject, {
+    until: watching ? rec.now() + opts.for! : rec.now(),
+    everyMs: Math.min(1000, Math.max(100, livenessBounds(rec.facts, opts).blockMs)),
+    check: (now) =>
+      checkStayLive(rec, opts, {
+        from,
+        to: opts.for !== undefined && !watching ? Math.min(now, from + opts.for) : now,
+      }),
+    // Without `.not` a violation fails at once; with it, one is all we needed.
+    settled: (v) => v.kind !== 'live',
+  });
   // A watch that failed early still names the window it promised to watch.
   const final: LivenessVerdict =
     opts.for !== undefined
-      ? { ...verdict, window: { from, to: Math.max(window.to, from + opts.for) } }
+      ? { ...verdict, window: { from, to: Math.max(verdict.window.to, from + opts.for) } }
       : verdict;
-  if (opts.for !== undefined) window = final.window;
   return settle(this, subject, {
     matcher: 'toStayLive',
     pass: final.kind === 'live',
     failure: () => livenessFailure(final, rec.seed, rec),
     negated: () => livenessNegated(final, rec.seed),
-    seed: rec.seed,
     actual: final,
     expected: { kind: 'live', bounds: final.bounds },
-    window,
-    callSite,
   });
 }

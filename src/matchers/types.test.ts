@@ -1,5 +1,6 @@
 // The typings test files see: every chainlab matcher is async (Promise<void>), also under .not.
 import { describe, expect, expectTypeOf, test } from 'vitest';
+import type { StartedCluster } from '../cluster/types.ts';
 import type { Recording } from '../observe/recording.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 import './vitest.ts';
@@ -15,5 +16,27 @@ describe('matcher typings (vitest)', () => {
     expectTypeOf(expect(rec).toStayLive).parameter(0).toEqualTypeOf<StayLiveOptions | undefined>();
     // @ts-expect-error: unknown options are a type error as well as a ConfigError.
     void (() => expect(rec).toStayLive({ forr: 1000 }));
+  });
+
+  test('the subject is checked: only a cluster (anything with a recording) or a Recording', () => {
+    const cluster = {} as StartedCluster;
+    expectTypeOf(expect(cluster).toConverge).returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(expect(cluster).not.toKeepFinality).returns.toEqualTypeOf<Promise<void>>();
+    // @ts-expect-error: a number is no cluster.
+    void (() => expect(42).toStayLive());
+    // @ts-expect-error: nor is a string, also under .not.
+    void (() => expect('val-0').not.toConverge());
+    // @ts-expect-error: an object without a recording neither.
+    void (() => expect({ nodes: [] }).toConserveSupply());
+  });
+
+  test('tx sets are typed', () => {
+    const rec = {} as Recording;
+    // @ts-expect-error: a number is no tx set.
+    void (() => expect(rec).toIncludeAll(3));
+    // @ts-expect-error: reasons are canonical.
+    void (() => expect(rec).toRejectWith('abc', 'nonce too low'));
+    void (() => expect(rec).toIncludeAll(['a', { id: 'b' }]));
+    void (() => expect(rec).toRejectWith('abc', 'bad_nonce'));
   });
 });

@@ -3,57 +3,86 @@
  * typings merge this interface into their own.
  */
 
+import type { CanonicalReason } from '../adapter/reasons.ts';
+import type { Recording } from '../observe/recording.ts';
+import type { TxRef, TxSet } from './mempool-views.ts';
 import type { BoundMempoolOptions, RampLike } from './to-bound-mempool.ts';
 import type { ConserveSupplyOptions } from './to-conserve-supply.ts';
 import type { ConvergeOptions } from './to-converge.ts';
 import type { ConvergeMempoolsOptions } from './to-converge-mempools.ts';
-import type { IncludeAllOptions, TxSource } from './to-include-all.ts';
+import type { IncludeAllOptions } from './to-include-all.ts';
 import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
 import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
+import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 
-/** chainlab's matchers; every one is async: `await expect(cluster).toStayLive()`. */
-export interface ChainlabMatchers<R = Promise<void>> {
+/** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
+export type Judgeable = Recording | { readonly recording: Recording };
+
+/**
+ * A matcher's signature when the subject can be judged, else `never` (so calling it, as in
+ * `expect(42).toStayLive()`, does not compile). `any` subjects keep the signature.
+ */
+export type OnJudgeable<T, F> = 0 extends 1 & T ? F : [T] extends [Judgeable] ? F : never;
+
+/** A fuzzing workload as `toRejectWith` takes it. */
+export interface FuzzWorkload {
+  readonly name: string;
+  readonly done: Promise<unknown>;
+  attempts(): readonly unknown[];
+}
+
+/**
+ * chainlab's matchers; every one is async: `await expect(cluster).toStayLive()`. `T` is the
+ * subject's type; each matcher exists only for a judgeable subject.
+ */
+export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
   /**
    * Every node keeps finalizing at the slot schedule's pace, judged over windows.
    * Defaults derive from the chain: tolerance 0.5, maxStallMs ≈ slots to a 1e-7 chance of
    * no block + 2 s, maxLag max(5, k), windows of 30 blocks.
    * @example await expect(cluster).toStayLive({ for: 30_000 });
    */
-  toStayLive(opts?: StayLiveOptions): R;
+  toStayLive: OnJudgeable<T, (opts?: StayLiveOptions) => R>;
   /**
    * Total supply equals genesis on every node at its final height, and every balance equals
    * the replay of the included txs.
    * @example await expect(cluster).toConserveSupply();
    */
-  toConserveSupply(opts?: ConserveSupplyOptions): R;
+  toConserveSupply: OnJudgeable<T, (opts?: ConserveSupplyOptions) => R>;
   /**
    * All nodes agree on the final block and state root within `within` ms
    * (default 20 block intervals, at least 5 s).
    * @example await expect(cluster).toConverge({ within: 15_000 });
    */
-  toConverge(opts?: ConvergeOptions): R;
+  toConverge: OnJudgeable<T, (opts?: ConvergeOptions) => R>;
   /**
    * At least `atLeast` (default 1 = all) of the txs are on a best chain within `within` ms.
    * @example await expect(cluster).toIncludeAll(workload, { within: 10_000 });
    */
-  toIncludeAll(txs: TxSource, opts?: IncludeAllOptions): R;
+  toIncludeAll: OnJudgeable<T, (txs: TxSet, opts?: IncludeAllOptions) => R>;
   /**
    * The chain's mean block interval is `slotMs / f` ± `tolerance` (default 0.25) and no gap
    * exceeds `maxGap` (default: slots to a 1e-7 chance of no block + 1 s) outside validators'
    * fault windows, read from the blocks' slot times.
    * @example await expect(cluster).toKeepBlockIntervals({ tolerance: 0.25, for: 30_000 });
    */
-  toKeepBlockIntervals(opts?: BlockIntervalOptions): R;
+  toKeepBlockIntervals: OnJudgeable<T, (opts?: BlockIntervalOptions) => R>;
+  /**
+   * No node ever reverts a block it held final, and no two nodes finalize different blocks
+   * at one height, over the whole recording (final per the adapter's finality rule).
+   * @example await expect(cluster).toKeepFinality();
+   */
+  toKeepFinality: OnJudgeable<T, (opts?: KeepFinalityOptions) => R>;
   /**
    * Every tx of a workload (or list) reached every node within `propagateWithin` (default 2 s),
    * sits on every node's chain exactly once, none was dropped, and state is equal at the
    * common final height.
    * @example await expect(cluster).toIncludeExactlyOnce(propagationWorkload, { within: 20_000 });
    */
-  toIncludeExactlyOnce(txs: unknown, opts?: IncludeExactlyOnceOptions): R;
+  toIncludeExactlyOnce: OnJudgeable<T, (txs: TxSet, opts?: IncludeExactlyOnceOptions) => R>;
   /**
    * Every generated invalid tx of a fuzzing workload was refused with its kind's reason (a
    * failure prints fast-check's shrunk counterexample, seed and path); or the given recorded
@@ -61,29 +90,29 @@ export interface ChainlabMatchers<R = Promise<void>> {
    * @example await expect(cluster).toRejectWith(fuzz);
    * @example await expect(cluster).toRejectWith(staleTx, 'bad_nonce');
    */
-  toRejectWith(txs: unknown, reason?: string): R;
+  toRejectWith: OnJudgeable<T, (txs: FuzzWorkload | TxRef | readonly TxRef[], reason?: CanonicalReason) => R>;
   /**
    * None of the txs is ever in a block on any node, watched `for` ms more (default 5 block intervals, ≥ 2 s).
    * @example await expect(cluster).toNeverInclude(fuzz, { for: 5000 });
    */
-  toNeverInclude(txs: unknown, opts?: NeverIncludeOptions): R;
+  toNeverInclude: OnJudgeable<T, (txs: FuzzWorkload | TxSet | TxRef, opts?: NeverIncludeOptions) => R>;
   /**
    * Within `within` ms every tx of a workload that gave nodes different txs is pending or
    * included on every node: the mempools converged and nothing was dropped.
    * @example await expect(cluster).toConvergeMempools(divergenceWorkload, { within: 5000 });
    */
-  toConvergeMempools(txs: unknown, opts?: ConvergeMempoolsOptions): R;
+  toConvergeMempools: OnJudgeable<T, (txs: TxSet, opts?: ConvergeMempoolsOptions) => R>;
   /**
    * Under a ramp: mempools within capacity, evictions lowest fee tier first, full blocks
    * when saturated, graceful throughput per step, no stall.
    * @example await expect(cluster).toBoundMempool(rampWorkload);
    */
-  toBoundMempool(ramp?: RampLike | BoundMempoolOptions, opts?: BoundMempoolOptions): R;
+  toBoundMempool: OnJudgeable<T, (ramp?: RampLike | BoundMempoolOptions, opts?: BoundMempoolOptions) => R>;
   /**
    * Every blob of a DA workload (or list) is certified, included in order per channel and
    * retrievable byte-for-byte from a node other than its entry point (`from: 'any'`: any
    * node) within `within` ms (default k + 10 block intervals, at least 10 s).
    * @example await expect(cluster).toMakeAvailable(da, { within: 15_000 });
    */
-  toMakeAvailable(blobs: BlobSource, opts?: MakeAvailableOptions): R;
+  toMakeAvailable: OnJudgeable<T, (blobs: BlobSource, opts?: MakeAvailableOptions) => R>;
 }

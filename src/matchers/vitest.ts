@@ -10,6 +10,6 @@ import type { ChainlabMatchers } from './types.ts';
 expect.extend(chainlabMatchers);
 
 declare module 'vitest' {
-  // Merged into vitest's Assertion; chainlab's matchers are always async.
-  interface Matchers<R, T> extends ChainlabMatchers<Promise<void>> {}
+  // Merged into vitest's Assertion; chainlab's matchers are always async and exist only for a judgeable subject (T).
+  interface Matchers<R, T> extends ChainlabMatchers<Promise<void>, T> {}
 }

@@ -2,7 +2,8 @@
  * Asks nodes about published DA blobs and writes the answers into the recording: when a
  * blob was certified and included (and at which height), and what a node other than its
  * entry point gives back when asked for the payload. The DA workload probes status while
- * it runs; the `toMakeAvailable` shell probes (and retrieves) until its verdict settles.
+ * it runs (status, retrievals and certificate checks); `verifyRetrieval` retrieves again
+ * with validators down; `toMakeAvailable` only reads what was recorded.
  */
 
 import { createHash } from 'node:crypto';
@@ -31,6 +32,13 @@ export interface BlobProbeOptions {
   timeoutMs?: number;
   /** Requests in flight at once. Default 8. */
   concurrency?: number;
+  /**
+   * Also check the certificate of every included blob not checked yet: its attestations
+   * verified by the adapter, their stake against the chain's threshold (`facts.da`). Default false.
+   */
+  certificates?: boolean;
+  /** Validators down during this probe (recorded with each retrieval). */
+  down?: readonly string[];
 }
 
 /** True when a blob still needs a status probe (accepted, not yet seen included unless `refresh`). */
@@ -100,6 +108,15 @@ export async function probeBlobs(
         const answer = await node.client.blob(b.id, { timeoutMs });
         // Not heard of it yet, or behind: the next node may know more.
         if (!answer.ok || answer.status === 'pending') continue;
+        // An inclusion the node's own recorded best chain no longer has is stale (a reorg
+        // the node's answer lags behind): another node may know where the blob is now.
+        if (
+          opts.refreshIncluded &&
+          answer.status === 'included' &&
+          answer.height !== undefined &&
+          (rec.hashAt(node.name, answer.height) ?? answer.blockHash) !== answer.blockHash
+        )
+          continue;
         const now = rec.now();
         if (answer.status === 'included')
           rec.recordBlob({
@@ -118,10 +135,17 @@ export async function probeBlobs(
     }
   });
 
+  if (opts.certificates) await checkCertificates(rec, asked, blobs, timeoutMs, opts.concurrency ?? 8);
   if (!opts.retrieve) return;
+  const down = opts.down ?? [];
   const unretrieved = blobs.filter(
-    (b) => b.outcome === 'accepted' && b.certifiedAt !== undefined && !retrievedIntact(b, from),
+    (b) =>
+      b.outcome === 'accepted' &&
+      b.certifiedAt !== undefined &&
+      // With validators down, every included blob is tried again under that fault.
+      (down.length > 0 ? b.includedAt !== undefined : !retrievedIntact(b, from)),
   );
+  const withDown = down.length > 0 ? { down: [...down] } : {};
   await inBatches(unretrieved, opts.concurrency ?? 8, async (b) => {
     const node = retrievalNode(b, nodes, from);
     if (node?.client.blob === undefined) return;
@@ -134,9 +158,16 @@ export async function probeBlobs(
           at,
           ok: false,
           reason: `${answer.code}: ${answer.message}`,
+          ...withDown,
         });
       } else if (answer.data === undefined) {
-        rec.addBlobRetrieval(b.id, { node: node.name, at, ok: false, reason: 'answer carried no data' });
+        rec.addBlobRetrieval(b.id, {
+          node: node.name,
+          at,
+          ok: false,
+          reason: 'answer carried no data',
+          ...withDown,
+        });
       } else {
         rec.addBlobRetrieval(b.id, {
           node: node.name,
@@ -144,10 +175,60 @@ export async function probeBlobs(
           ok: true,
           size: answer.data.length,
           dataHash: createHash('sha256').update(answer.data).digest('hex'),
+          ...withDown,
         });
       }
     } catch (error) {
-      rec.addBlobRetrieval(b.id, { node: node.name, at, ok: false, reason: (error as Error).message });
+      rec.addBlobRetrieval(b.id, {
+        node: node.name,
+        at,
+        ok: false,
+        reason: (error as Error).message,
+        ...withDown,
+      });
+    }
+  });
+}
+
+/**
+ * Checks the certificates of included blobs not checked yet: the first node (validators
+ * first) that has the block verifies the attestations through the adapter
+ * (`ChainClient.certificate`); the stake behind the valid ones is summed from the chain's
+ * facts, so a node cannot vouch for its own certificate.
+ */
+async function checkCertificates(
+  rec: Recording,
+  nodes: readonly ProbeNode[],
+  blobs: readonly BlobRecord[],
+  timeoutMs: number,
+  concurrency: number,
+): Promise<void> {
+  const da = rec.facts.da;
+  if (da === undefined) return;
+  const due = blobs.filter(
+    (b) =>
+      b.includedAt !== undefined && (b.certificate === undefined || b.certificate.blockHash !== b.blockHash),
+  );
+  await inBatches(due, concurrency, async (b) => {
+    for (const node of nodes) {
+      if (node.client.certificate === undefined) continue;
+      try {
+        const check = await node.client.certificate(b.id, { timeoutMs });
+        if (check === undefined) continue;
+        const stake = check.validSigners.reduce((sum, v) => sum + (da.stake[v] ?? 0n), 0n);
+        rec.setBlobCertificate(b.id, {
+          at: rec.now(),
+          node: node.name,
+          blockHash: check.blockHash,
+          validSigners: check.validSigners,
+          invalid: check.invalid,
+          stake,
+          threshold: da.threshold,
+        });
+        return;
+      } catch {
+        // Down or restarting: ask the next node.
+      }
     }
   });
 }

@@ -5,10 +5,19 @@
  * Matchers never talk to nodes; they read the recording and may ask for `refresh()`.
  */
 
-import type { Block, BlockHeader, ChainClient, ChainFacts, NodeRole } from '../adapter/types.ts';
+import { finalBelowTip, finalHeightOf, finalityDepth, hasFacet } from '../adapter/facets.ts';
+import type {
+  Block,
+  BlockHeader,
+  ChainClient,
+  ChainFacts,
+  NodeRole,
+  StateSnapshot,
+} from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
-import type { BlockObservation, TxRecord } from './recording.ts';
+import { probeBlobs, retrievedIntact } from './blob-probe.ts';
+import type { BlobRecord, BlockObservation, TxRecord } from './recording.ts';
 import { Recording } from './recording.ts';
 
 /** A node as the observer sees it. `nodes()` may return a new client after a restart. */
@@ -100,11 +109,14 @@ class Observer implements StartedObserver {
   readonly #nodesFn: () => readonly ObservedNode[];
   readonly #timeoutMs: number;
   readonly #reorgDepth: number;
+  readonly #facts: ChainFacts;
   readonly #watches = new Map<string, NodeWatch>();
   readonly #sightings = new Map<string, Sighting[]>();
   /** Included, not yet final txs by inclusion height. */
   readonly #pendingFinal = new Map<number, Set<string>>();
   readonly #ticker: Disposable;
+  #blobProbe: Promise<void> | undefined;
+  #statusProbe: Promise<void> | undefined;
   readonly #txSub: Disposable;
   #stopped: Promise<void> | undefined;
 
@@ -118,7 +130,8 @@ class Observer implements StartedObserver {
     this.#clock = opts.clock ?? systemClock;
     this.#nodesFn = opts.nodes;
     this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
-    this.#reorgDepth = Math.min(BACKFILL_PAGE, opts.facts.securityParam + 1);
+    this.#reorgDepth = Math.min(BACKFILL_PAGE, Math.max(6, finalityDepth(opts.facts)) + 1);
+    this.#facts = opts.facts;
     this.recording =
       opts.recording ?? new Recording({ seed: opts.seed, facts: opts.facts, clock: this.#clock });
     this.#txSub = this.recording.onTxRecorded((r) => this.#linkRecorded(r));
@@ -130,7 +143,7 @@ class Observer implements StartedObserver {
   async refresh(opts: RefreshOptions = {}): Promise<void> {
     if (this.#stopped) return;
     this.#syncNodes();
-    await this.#sampleAll();
+    await Promise.all([this.#sampleAll(), this.#statusProbe, this.#blobProbe]);
     if (!opts.state) return;
     await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
   }
@@ -141,7 +154,10 @@ class Observer implements StartedObserver {
       this.#txSub[Symbol.dispose]();
       const watches = [...this.#watches.values()];
       for (const w of watches) w.life.abort();
-      await Promise.allSettled(watches.flatMap((w) => [w.loop, w.backfill, w.sampling]));
+      await Promise.allSettled([
+        ...watches.flatMap((w) => [w.loop, w.backfill, w.sampling]),
+        this.#blobProbe,
+      ]);
     })();
     return this.#stopped;
   }
@@ -247,8 +263,19 @@ class Observer implements StartedObserver {
     w.chain.set(header.height, obs);
     w.tip = header.height;
     this.#sight(w, obs);
+    // Under a depth rule every new tip makes the block `depth` below it final.
+    if (this.#facts.finality.rule !== 'reported')
+      this.#advanceFinal(w, finalBelowTip(this.#facts, header.height));
     if (header.height > 0 && w.chain.get(header.height - 1)?.hash !== header.parent) {
       this.#requestBackfill(w, header.height - 1);
+    }
+  }
+
+  /** Moves a node's known final height up (never down) and settles tx finality. */
+  #advanceFinal(w: NodeWatch, height: number): void {
+    if (height > w.final) {
+      w.final = height;
+      this.#settleFinality(w);
     }
   }
 
@@ -347,6 +374,85 @@ class Observer implements StartedObserver {
     this.#syncNodes();
     // Per node: a paused or slow node must neither pile up requests nor delay the others.
     for (const w of this.#watches.values()) if (!w.sampling) this.#startSample(w);
+    // Two probes, each at most one at a time: a light one for where blobs are (so a reorg
+    // that moved one is seen at once), a heavier one for certificates and payloads.
+    if (!this.#statusProbe && this.recording.blobs.size > 0) {
+      this.#statusProbe = this.#probeBlobStatus().finally(() => {
+        this.#statusProbe = undefined;
+      });
+    }
+    if (!this.#blobProbe && this.#unsettledBlobs()) {
+      this.#blobProbe = this.#probeBlobContents().finally(() => {
+        this.#blobProbe = undefined;
+      });
+    }
+  }
+
+  /** True while a published, final blob still lacks its certificate check or a retrieval. */
+  #unsettledBlobs(): boolean {
+    for (const b of this.recording.blobs.values()) {
+      if (b.outcome !== 'accepted' || b.includedAt === undefined) continue;
+      if (b.certificate === undefined || b.certificate.blockHash !== b.blockHash) return true;
+      if (!retrievedIntact(b, 'other-node')) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A test for blobs whose recorded block every active node has replaced at that height (a
+   * reorg moved them), over the nodes' recorded best chains taken once.
+   */
+  #movedTest(): (b: BlobRecord) => boolean {
+    const rec = this.recording;
+    const chains = rec.activeNodes().map((n) => rec.bestChain(n.name));
+    return (b) => {
+      if (b.height === undefined || b.blockHash === undefined || chains.length === 0) return false;
+      return chains.every((c) => {
+        const h = c.get(b.height!)?.hash;
+        return h !== undefined && h !== b.blockHash;
+      });
+    };
+  }
+
+  #probeNodes(): { name: string; role: NodeRole; client: ChainClient }[] {
+    return [...this.#watches.values()].map((w) => ({ name: w.name, role: w.role, client: w.client }));
+  }
+
+  /** Where blobs are: not yet included ones, and included ones a reorg moved. */
+  async #probeBlobStatus(): Promise<void> {
+    const isMoved = this.#movedTest();
+    const moved = [...this.recording.blobs.values()].filter(isMoved).map((b) => b.id);
+    try {
+      await probeBlobs(this.recording, this.#probeNodes(), undefined, { timeoutMs: 3000 });
+      if (moved.length > 0)
+        await probeBlobs(this.recording, this.#probeNodes(), moved, {
+          refreshIncluded: true,
+          timeoutMs: 3000,
+        });
+    } catch (e) {
+      this.recording.nodeEvent('(observer)', 'blob-probe-failed', errorText(e));
+    }
+  }
+
+  /**
+   * Certificates (verified by the adapter) and payloads from a node other than the entry
+   * point, once a blob's block is final: a reorg cannot move it any more, and the nodes are
+   * spared the work for blocks that may still change. `toMakeAvailable` reads the results.
+   */
+  async #probeBlobContents(): Promise<void> {
+    const final = Math.max(-1, ...[...this.#watches.values()].map((w) => w.final));
+    const due = [...this.recording.blobs.values()]
+      .filter((b) => b.height !== undefined && b.height <= final)
+      .map((b) => b.id);
+    try {
+      await probeBlobs(this.recording, this.#probeNodes(), due, {
+        retrieve: true,
+        certificates: true,
+        timeoutMs: 3000,
+      });
+    } catch (e) {
+      this.recording.nodeEvent('(observer)', 'blob-probe-failed', errorText(e));
+    }
   }
 
   /** Samples every node now (waiting for any sample already in flight first). */
@@ -367,13 +473,20 @@ class Observer implements StartedObserver {
   async #sample(w: NodeWatch): Promise<void> {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
     try {
-      const [info, mempool] = await Promise.all([w.client.info(req), w.client.mempool(req)]);
+      // Mempool details only where the chain offers them (facet `mempool`).
+      const [info, mempool] = await Promise.all([
+        w.client.info(req),
+        hasFacet(this.recording, 'mempool') && w.client.mempool ? w.client.mempool(req) : undefined,
+      ]);
       if (w.life.signal.aborted) return;
-      this.recording.addSample({ node: w.name, at: this.recording.now(), ok: true, info, mempool });
-      if (info.finalizedHeight > w.final) {
-        w.final = info.finalizedHeight;
-        this.#settleFinality(w);
-      }
+      this.recording.addSample({
+        node: w.name,
+        at: this.recording.now(),
+        ok: true,
+        info,
+        ...(mempool ? { mempool } : {}),
+      });
+      this.#advanceFinal(w, finalHeightOf(this.#facts, info));
       // The feed is down or behind (e.g. the node restarted): catch up from the API.
       if (info.height > w.tip + 1) this.#requestBackfill(w, info.height);
     } catch (e) {
@@ -382,8 +495,22 @@ class Observer implements StartedObserver {
     }
   }
 
+  /** Reads the chain's own supply total (facet `supply`) at the node's final height. */
+  async #readSupply(w: NodeWatch): Promise<void> {
+    if (!hasFacet(this.recording, 'supply') || !w.client.supply) return;
+    try {
+      const s = await w.client.supply(undefined, { signal: w.life.signal, timeoutMs: 10_000 });
+      this.recording.addSupply({ node: w.name, at: this.recording.now(), ...s });
+    } catch (e) {
+      if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'supply-failed', errorText(e));
+    }
+  }
+
   async #snapshotState(w: NodeWatch): Promise<void> {
-    let snapshot: Awaited<ReturnType<ChainClient['state']>>;
+    await this.#readSupply(w);
+    // State snapshots exist only for account chains (facet `accounts`).
+    if (!hasFacet(this.recording, 'accounts') || !w.client.state) return;
+    let snapshot: StateSnapshot;
     try {
       snapshot = await w.client.state(undefined, { signal: w.life.signal, timeoutMs: 10_000 });
     } catch (e) {

@@ -1,20 +1,15 @@
 import { describe, expect, test } from 'vitest';
+import { slottedFacts } from '../../test/fixtures/facts.ts';
 import type { BlockHeader, ChainFacts } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import { Recording, type TxRecord } from './recording.ts';
 
-const facts: ChainFacts = {
+const facts: ChainFacts = slottedFacts({
   chainId: 'test',
-  slotMs: 200,
-  activeSlotCoeff: 0.5,
-  securityParam: 3,
-  maxDriftMs: 500,
-  genesisTime: 0,
-  minFee: 1,
-  genesisSupply: 100,
-  initialBalances: { a: 100 },
-};
+  genesisSupply: 100n,
+  initialBalances: { a: 100n },
+});
 
 /** A clock we move by hand, so recording times are exact. */
 function manualClock(): Clock & { advance(ms: number): void } {
@@ -80,7 +75,7 @@ describe('Recording', () => {
 
   test('finalSeries merges finality events and samples and never goes down', () => {
     const rec = Recording.fromJSON({
-      ...new Recording({ seed: 1, facts }).toJSON(),
+      ...new Recording({ seed: 1, facts }).toDump(),
       endedAt: 10_000,
       finalized: [
         { node: 'n', at: 1000, height: 1, hash: 'h1' },
@@ -175,8 +170,8 @@ describe('Recording', () => {
       id: 't1',
       from: 'a',
       to: 'b',
-      amount: 1,
-      fee: 1,
+      amount: 1n,
+      fee: 1n,
       nonce: 0,
       workload: 'w',
       node: 'n',
@@ -203,26 +198,32 @@ describe('Recording', () => {
       id: 't1',
       from: 'a',
       to: 'b',
-      amount: 1,
-      fee: 1,
+      amount: 1n,
+      fee: 1n,
       nonce: 0,
       workload: 'w',
       node: 'n',
       submittedAt: 50,
       outcome: 'accepted',
     });
-    rec.addTxBody({ id: 't9', from: 'a', to: 'b', amount: 2, fee: 1, nonce: 1 });
+    rec.addTxBody({ id: 't9', from: 'a', to: 'b', amount: 2n, fee: 1n, nonce: 1 });
     rec.openFault('pause', ['n'], 'pause(n)');
     rec.nodeEvent('n', 'feed-lost', 'ECONNRESET');
     rec.mark('test-start', 'my test');
     clock.advance(400);
-    const loaded = Recording.fromJSON(JSON.stringify(rec));
+    const text = JSON.stringify(rec);
+    // Amounts are decimal strings in JSON, bigint again once loaded.
+    expect(JSON.parse(text).txs[0].amount).toBe('1');
+    expect(JSON.parse(text).facts.supply.genesis).toBe('100');
+    const loaded = Recording.fromJSON(text);
+    expect(loaded.toDump()).toEqual(rec.toDump());
     expect(loaded.toJSON()).toEqual(rec.toJSON());
     expect(loaded.now()).toBe(500);
-    expect(loaded.txBody('t9')).toEqual({ id: 't9', from: 'a', to: 'b', amount: 2, fee: 1, nonce: 1 });
+    expect(loaded.txBody('t9')).toEqual({ id: 't9', from: 'a', to: 'b', amount: 2n, fee: 1n, nonce: 1 });
+    expect(loaded.facts.initialBalances).toEqual({ a: 100n });
     expect(loaded.lastMark('test-start')?.detail).toBe('my test');
-    expect(() => Recording.fromJSON({ ...rec.toJSON(), version: 2 as 1 })).toThrow(
-      /unsupported recording dump version 2/,
+    expect(() => Recording.fromJSON({ ...rec.toDump(), version: 3 as 2 })).toThrow(
+      /unsupported recording dump version 3/,
     );
   });
 
@@ -235,8 +236,8 @@ describe('Recording', () => {
       id: 't1',
       from: 'a',
       to: 'b',
-      amount: 1,
-      fee: 1,
+      amount: 1n,
+      fee: 1n,
       nonce: 0,
       workload: 'w',
       node: 'n',

@@ -17,6 +17,15 @@ import type {
 } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
+import {
+  decodeAccounts,
+  decodeAmount,
+  decodeFacts,
+  decodeTx,
+  encodeAccounts,
+  encodeFacts,
+  encodeTx,
+} from './dump-codec.ts';
 
 /** A block a node put on its best chain. `source` says how we learned it. */
 export interface BlockObservation extends BlockHeader {
@@ -55,14 +64,28 @@ export interface StateObservation {
   snapshot: StateSnapshot;
 }
 
-/** What happened to a submitted transaction. The observer fills the inclusion fields. */
+/** A node's total supply at one height (facet `supply`, taken by `observer.refresh({ state: true })`). */
+export interface SupplyObservation {
+  node: string;
+  at: number;
+  height: number;
+  hash: string;
+  supply: bigint;
+}
+
+/**
+ * What happened to a submitted transaction. The observer fills the inclusion fields. `id`
+ * is the id the node answered (or, for a refused tx, the one the wallet knew beforehand);
+ * the transfer fields are what the wallet said the tx does, where the chain shows them.
+ */
 export interface TxRecord {
   id: string;
-  from: string;
-  to: string;
-  amount: number;
-  fee: number;
-  nonce: number;
+  from?: string;
+  to?: string;
+  amount?: bigint;
+  fee?: bigint;
+  /** Facet `accounts`. */
+  nonce?: number;
   /** Name of the workload that sent it (or `manual`). */
   workload: string;
   /** Node it was submitted to. */
@@ -70,7 +93,10 @@ export interface TxRecord {
   submittedAt: number;
   /** `accepted`: the node took it; `rejected`: the node refused it (see `reason`); `failed`: no answer. */
   outcome: 'accepted' | 'rejected' | 'failed';
+  /** The canonical reason of a refusal, or the request failure. */
   reason?: string;
+  /** Submissions answered `overloaded`/`rate_limited` and sent again after the node's Retry-After. */
+  retries?: number;
   /** First time a block carrying it was seen on some node's best chain. */
   includedAt?: number;
   height?: number;
@@ -91,6 +117,26 @@ export interface BlobRetrieval {
   size?: number;
   /** The node's refusal code or the request failure, when `ok` is false. */
   reason?: string;
+  /** Validators that were down (paused) during this attempt (`verifyRetrieval`). */
+  down?: string[];
+}
+
+/**
+ * What chainlab checked of an included blob's certificate through the adapter: which
+ * attestations verify, and the stake behind them against the chain's threshold.
+ */
+export interface CertificateRecord {
+  /** When it was checked, and on which node's block. */
+  at: number;
+  node: string;
+  blockHash: string;
+  /** Validators whose attestation verified. */
+  validSigners: string[];
+  /** Attestations that did not verify. */
+  invalid: { signer: string; why: string }[];
+  /** Stake behind the valid attestations, and what the chain requires. */
+  stake: bigint;
+  threshold: bigint;
 }
 
 /** What happened to a published DA blob. The DA workload and blob probes fill the later fields. */
@@ -118,6 +164,8 @@ export interface BlobRecord {
   blockHash?: string;
   /** Payload fetches, oldest first. */
   retrievals?: BlobRetrieval[];
+  /** The certificate's check, once the blob was seen included. */
+  certificate?: CertificateRecord;
 }
 
 /** The body of a transaction found in a block (needed to replay balances). */
@@ -167,9 +215,12 @@ export interface FinalPoint {
   hash?: string;
 }
 
-/** A recording as plain JSON (for reports, replay and checker unit tests). */
+/**
+ * A recording as plain data (for reports, replay and checker unit tests). `toJSON()` gives
+ * it with amounts as decimal strings; `fromJSON` reads either form (and version-1 dumps).
+ */
 export interface RecordingDump {
-  version: 1;
+  version: 1 | 2;
   seed: number;
   facts: ChainFacts;
   /** Epoch ms when the recording started. */
@@ -181,6 +232,8 @@ export interface RecordingDump {
   finalized: FinalizedObservation[];
   samples: Sample[];
   states: StateObservation[];
+  /** Supply readings (absent in older dumps). */
+  supplies?: SupplyObservation[];
   txs: TxRecord[];
   txBodies: TxBody[];
   /** Published DA blobs (absent in dumps made before DA existed). */
@@ -221,6 +274,7 @@ export class Recording {
   readonly finalized: FinalizedObservation[] = [];
   readonly samples: Sample[] = [];
   readonly states: StateObservation[] = [];
+  readonly supplies: SupplyObservation[] = [];
   readonly txs = new Map<string, TxRecord>();
   /** Bodies of txs seen in blocks (from backfills), keyed by tx id. */
   readonly txBodies = new Map<string, TxBody>();
@@ -309,6 +363,24 @@ export class Recording {
   addState(s: StateObservation): void {
     this.states.push(s);
     this.#changed();
+  }
+
+  /** Records the check of a blob's certificate (the latest check wins). */
+  setBlobCertificate(id: string, c: CertificateRecord): void {
+    const b = this.blobs.get(id);
+    if (!b) return;
+    b.certificate = c;
+    this.#changed();
+  }
+
+  addSupply(s: SupplyObservation): void {
+    this.supplies.push(s);
+    this.#changed();
+  }
+
+  /** Latest supply reading of a node. */
+  lastSupply(node: string): SupplyObservation | undefined {
+    return this.supplies.findLast((s) => s.node === node);
   }
 
   addTxBody(b: TxBody): void {
@@ -445,12 +517,24 @@ export class Recording {
    */
   finalSeries(node: string): FinalPoint[] {
     const raw: FinalPoint[] = [];
-    for (const f of this.finalized)
-      if (f.node === node) raw.push({ at: f.at, height: f.height, hash: f.hash });
-    for (const s of this.samples) {
-      if (s.node === node && s.ok && s.info) {
-        raw.push({ at: s.at, height: s.info.finalizedHeight, hash: s.info.finalizedTip });
+    const rule = this.facts.finality;
+    if (rule.rule === 'reported') {
+      for (const f of this.finalized)
+        if (f.node === node) raw.push({ at: f.at, height: f.height, hash: f.hash });
+      for (const s of this.samples) {
+        if (s.node === node && s.ok && s.info?.finalizedHeight !== undefined) {
+          const p: FinalPoint = { at: s.at, height: s.info.finalizedHeight };
+          if (s.info.finalizedTip !== undefined) p.hash = s.info.finalizedTip;
+          raw.push(p);
+        }
       }
+    } else {
+      // Depth rule (or none): a block is final once `depth` blocks sit on it; the tip says how high.
+      const depth = rule.rule === 'depth' ? rule.depth : 0;
+      for (const b of this.blocks)
+        if (b.node === node && b.source !== 'backfill') raw.push({ at: b.at, height: b.height - depth });
+      for (const s of this.samples)
+        if (s.node === node && s.ok && s.info) raw.push({ at: s.at, height: s.info.height - depth });
     }
     raw.sort((a, b) => a.at - b.at);
     const out: FinalPoint[] = [];
@@ -531,7 +615,15 @@ export class Recording {
   /** The body of a tx (from the tx record or from a fetched block). */
   txBody(id: string): TxBody | undefined {
     const r = this.txs.get(id);
-    if (r) return { id, from: r.from, to: r.to, amount: r.amount, fee: r.fee, nonce: r.nonce };
+    if (r) {
+      const body: TxBody = { id };
+      if (r.from !== undefined) body.from = r.from;
+      if (r.to !== undefined) body.to = r.to;
+      if (r.amount !== undefined) body.amount = r.amount;
+      if (r.fee !== undefined) body.fee = r.fee;
+      if (r.nonce !== undefined) body.nonce = r.nonce;
+      return body;
+    }
     return this.txBodies.get(id);
   }
 
@@ -544,10 +636,10 @@ export class Recording {
 
   // ---- persistence ---------------------------------------------------------------------
 
-  /** The whole history as plain JSON (`JSON.stringify(recording)` works too). */
-  toJSON(): RecordingDump {
+  /** The whole history as plain data (in memory: amounts stay bigint). */
+  toDump(): RecordingDump {
     return {
-      version: 1,
+      version: 2,
       seed: this.seed,
       facts: this.facts,
       startedAt: this.startedAt,
@@ -557,6 +649,7 @@ export class Recording {
       finalized: [...this.finalized],
       samples: [...this.samples],
       states: [...this.states],
+      supplies: [...this.supplies],
       txs: [...this.txs.values()].map((t) => ({ ...t })),
       txBodies: [...this.txBodies.values()],
       blobs: [...this.blobs.values()].map((b) => ({ ...b, retrievals: [...(b.retrievals ?? [])] })),
@@ -566,22 +659,67 @@ export class Recording {
     };
   }
 
-  /** Loads a dump; the result's `now()` is frozen at the dump's `endedAt`. */
-  static fromJSON(dump: RecordingDump | string): Recording {
-    const d: RecordingDump = typeof dump === 'string' ? (JSON.parse(dump) as RecordingDump) : dump;
-    if (d.version !== 1)
-      throw new TypeError(`unsupported recording dump version ${String(d.version)} (allowed: 1)`);
+  /** The whole history as JSON-safe data, amounts as decimal strings (`JSON.stringify(recording)` works). */
+  toJSON(): unknown {
+    const d = this.toDump();
+    return {
+      ...d,
+      facts: encodeFacts(d.facts),
+      states: d.states.map((st) => ({
+        ...st,
+        snapshot: { ...st.snapshot, accounts: encodeAccounts(st.snapshot.accounts) },
+      })),
+      supplies: (d.supplies ?? []).map((x) => ({ ...x, supply: x.supply.toString() })),
+      txs: d.txs.map((t) => encodeTx(t)),
+      txBodies: d.txBodies.map((b) => encodeTx(b)),
+      blobs: (d.blobs ?? []).map((b) =>
+        b.certificate
+          ? {
+              ...b,
+              certificate: {
+                ...b.certificate,
+                stake: String(b.certificate.stake),
+                threshold: String(b.certificate.threshold),
+              },
+            }
+          : b,
+      ),
+    };
+  }
+
+  /** Loads a dump (plain data, JSON-parsed data or a JSON string; version 1 or 2); `now()` is frozen at its `endedAt`. */
+  static fromJSON(dump: RecordingDump | string | object): Recording {
+    const d = (typeof dump === 'string' ? JSON.parse(dump) : dump) as Record<string, unknown> & RecordingDump;
+    if (d.version !== 1 && d.version !== 2)
+      throw new TypeError(`unsupported recording dump version ${String(d.version)} (allowed: 1, 2)`);
     const frozen: Clock = { ...systemClock, now: () => d.startedAt, monotonic: () => 0 };
-    const rec = new Recording({ seed: d.seed, facts: d.facts, clock: frozen });
+    const facts = decodeFacts(d.facts as unknown as Record<string, unknown>);
+    const rec = new Recording({ seed: d.seed, facts, clock: frozen });
     rec.#frozenAt = d.endedAt;
     for (const n of d.nodes) rec.#nodes.set(n.name, { ...n });
     rec.blocks.push(...d.blocks);
     rec.finalized.push(...d.finalized);
     rec.samples.push(...d.samples);
-    rec.states.push(...d.states);
-    for (const t of d.txs) rec.txs.set(t.id, { ...t });
-    for (const b of d.txBodies ?? []) rec.txBodies.set(b.id, b);
-    for (const b of d.blobs ?? []) rec.blobs.set(b.id, { ...b, retrievals: [...(b.retrievals ?? [])] });
+    for (const st of d.states) {
+      const accounts = decodeAccounts(
+        st.snapshot.accounts as unknown as Record<string, { balance: unknown; nonce: number }>,
+      );
+      rec.states.push({ ...st, snapshot: { ...st.snapshot, accounts } });
+    }
+    for (const x of d.supplies ?? []) rec.supplies.push({ ...x, supply: decodeAmount(x.supply) });
+    for (const t of d.txs) rec.txs.set(t.id, decodeTx<TxRecord>(t as unknown as Record<string, unknown>));
+    for (const b of d.txBodies ?? [])
+      rec.txBodies.set(b.id, decodeTx<TxBody>(b as unknown as Record<string, unknown>));
+    for (const b of d.blobs ?? []) {
+      const copy: BlobRecord = { ...b, retrievals: [...(b.retrievals ?? [])] };
+      if (b.certificate)
+        copy.certificate = {
+          ...b.certificate,
+          stake: decodeAmount(b.certificate.stake),
+          threshold: decodeAmount(b.certificate.threshold),
+        };
+      rec.blobs.set(b.id, copy);
+    }
     rec.faults.push(...d.faults.map((f) => ({ ...f })));
     rec.events.push(...d.events);
     rec.marks.push(...(d.marks ?? []));
@@ -590,7 +728,7 @@ export class Recording {
 
   /** A loaded copy cut at `at` (everything observed later is dropped), for what-if tests. */
   until(at: number): Recording {
-    const d = this.toJSON();
+    const d = this.toDump();
     const keep = <T extends { at: number }>(xs: T[]): T[] => xs.filter((x) => x.at <= at);
     return Recording.fromJSON({
       ...d,
@@ -602,6 +740,7 @@ export class Recording {
       finalized: keep(d.finalized),
       samples: keep(d.samples),
       states: keep(d.states),
+      supplies: keep(d.supplies ?? []),
       txs: d.txs.filter((t) => t.submittedAt <= at).map((t) => cutTx(t, at)),
       blobs: (d.blobs ?? []).filter((b) => b.publishedAt <= at).map((b) => cutBlob(b, at)),
       faults: d.faults
@@ -637,6 +776,7 @@ function cutBlob(b: BlobRecord, at: number): BlobRecord {
   if (out.certifiedAt !== undefined && out.certifiedAt > at) out = omit(out, 'certifiedAt');
   if (out.includedAt !== undefined && out.includedAt > at)
     out = omit(omit(omit(out, 'includedAt'), 'height'), 'blockHash');
+  if (out.certificate !== undefined && out.certificate.at > at) out = omit(out, 'certificate');
   return out;
 }
 

@@ -18,6 +18,7 @@ export function reportsRoot(env: NodeJS.ProcessEnv = process.env): string | unde
   return v && v !== '' ? v : join(process.cwd(), '.chainlab', 'artifacts');
 }
 
+import { describeChain } from '../adapter/facets.ts';
 import type { Recording } from './recording.ts';
 
 /** Options of `renderReport`. */
@@ -76,7 +77,7 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
   const out: string[] = [];
   out.push(
     `chainlab run report: seed ${rec.seed} (replay: CHAINLAB_SEED=${rec.seed}), chain ${f.chainId}, ` +
-      `slot ${f.slotMs} ms, f ${f.activeSlotCoeff}, k ${f.securityParam}, one block per ${f.slotMs / f.activeSlotCoeff} ms expected`,
+      describeChain(f),
   );
   out.push(`span ${t(from)}..${t(to)}, started ${new Date(rec.startedAt).toISOString()}`);
 
@@ -110,8 +111,10 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
     }
     const i = s.info;
     out.push(
-      `  ${n.name}: height ${i.height} ${i.tip.slice(0, 8)}, final ${i.finalizedHeight} ${i.finalizedTip.slice(0, 8)} ` +
-        `(root ${i.finalizedStateRoot.slice(0, 8)}), ${i.peers} peers, mempool ${s.mempool?.size ?? '?'} (sampled ${t(s.at)})`,
+      `  ${n.name}: height ${i.height} ${i.tip.slice(0, 8)}, final ${i.finalizedHeight ?? rec.finalHeightAt(n.name, to)}` +
+        (i.finalizedTip ? ` ${i.finalizedTip.slice(0, 8)}` : '') +
+        (i.finalizedStateRoot ? ` (root ${i.finalizedStateRoot.slice(0, 8)})` : '') +
+        `, ${i.peers} peers, mempool ${s.mempool?.size ?? '?'} (sampled ${t(s.at)})`,
     );
   }
 

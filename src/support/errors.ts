@@ -132,13 +132,30 @@ export class ClusterStartError extends ChainlabError {
 /** A deployer was asked for something it cannot do (thrown at once, before any effect). */
 export class CapabilityError extends ChainlabError {
   override readonly kind = 'CapabilityError' as const;
+  /** The node control (`pause`) or facet (`supply`) that is missing. */
   readonly capability: string;
+  /** Who lacks it: a deployer name, or `<name> adapter` for a facet. */
   readonly deployer: string;
+  /** `control`: a deployer's node control; `facet`: an adapter's facet. */
+  readonly missing: 'control' | 'facet';
 
-  constructor(capability: string, deployer: string, hint?: string) {
-    super(`the ${deployer} deployer cannot ${capability} nodes${hint ? `; ${hint}` : ''}`);
+  constructor(capability: string, deployer: string, hint?: string, opts?: { message?: string }) {
+    super(opts?.message ?? `the ${deployer} deployer cannot ${capability} nodes${hint ? `; ${hint}` : ''}`);
     this.capability = capability;
     this.deployer = deployer;
+    this.missing = opts?.message === undefined ? 'control' : 'facet';
+  }
+
+  /**
+   * A facet the adapter does not declare, named with who needed it.
+   *
+   * @example
+   * throw CapabilityError.facet('supply', 'litecoind', 'toConserveSupply');
+   */
+  static facet(facet: string, adapter: string, neededBy: string): CapabilityError {
+    return new CapabilityError(facet, `${adapter} adapter`, undefined, {
+      message: `${neededBy} needs the \`${facet}\` facet, which the ${adapter} adapter does not offer`,
+    });
   }
 
   static override is(x: unknown): x is CapabilityError {

@@ -7,13 +7,14 @@
  * probe adds when it was certified and included, and `toMakeAvailable` adds retrievals.
  */
 import { z } from 'zod';
+import { facetClient, requireFacet } from '../adapter/facets.ts';
 import type { PublishBlobResult, SignedBlob, Wallet } from '../adapter/types.ts';
 import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { probeBlobs } from '../observe/blob-probe.ts';
 import type { BlobRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
-import { ConfigError, WorkloadError } from '../support/errors.ts';
+import { CapabilityError, ConfigError, WorkloadError } from '../support/errors.ts';
 import type { Rng } from '../support/rng.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import type { IntRange } from './transactions.ts';
@@ -132,6 +133,7 @@ async function startDataAvailability(
   p: Parsed,
   name: string,
 ): Promise<StartedDataAvailability> {
+  requireFacet(cluster, name, 'da');
   const clock = systemClock;
   const targets = selectNodes(
     cluster,
@@ -160,14 +162,9 @@ async function startDataAvailability(
   // Owners from the end of the wallet list, so they rarely overlap the tx workload's senders.
   const owners: Wallet[] = [];
   for (let i = 0; i < p.channels; i++) owners.push(cluster.wallets[cluster.wallets.length - 1 - i]!);
-  const sign = owners[0]!.blob;
-  const client = targets[0]!.client;
-  if (sign === undefined || client.publishBlob === undefined || client.channel === undefined) {
-    throw new WorkloadError(
-      name,
-      'this chain adapter has no data availability (wallets need blob(), clients publishBlob() and channel())',
-    );
-  }
+  if (owners[0]!.blob === undefined)
+    throw CapabilityError.facet('da', cluster.facts.adapter, `${name} (wallets sign no blobs)`);
+  facetClient(targets[0]!.client, 'da', cluster.facts.adapter, name);
   const channels = owners.map((_, i) => `${name}-${i}`);
   // Learn where each channel stands (a second run on the same cluster continues it).
   const next = new Map<string, number>();
@@ -248,7 +245,7 @@ async function startDataAvailability(
     void job.finally(() => inFlight.delete(job));
   };
 
-  const blockMs = cluster.facts.slotMs / cluster.facts.activeSlotCoeff;
+  const blockMs = cluster.facts.production.expectedIntervalMs;
   const pollMs = Math.min(1000, Math.max(200, blockMs / 2));
   // Status while running, so certification and inclusion times are close to the truth.
   const poller = (async () => {

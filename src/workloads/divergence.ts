@@ -6,14 +6,22 @@
  * this workload takes while it runs.
  */
 import { z } from 'zod';
-import type { SignedTx, SubmitResult, Wallet } from '../adapter/types.ts';
+import { requireFacet } from '../adapter/facets.ts';
+import type { PreparedTx, Wallet } from '../adapter/types.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
-import type { TxRecord } from '../observe/recording.ts';
 import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { planBatch } from './batch.ts';
 import { watchMempools } from './mempool-watch.ts';
-import { nonceBook } from './nonces.ts';
-import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
+import { walletNonces } from './nonces.ts';
+import { type PlannedTx, runOpenLoop } from './runner.ts';
+import {
+  flatFeeAllowed,
+  flatFeeSchema,
+  type StartedWorkload,
+  type Workload,
+  workloadNameSchema,
+} from './workload.ts';
 
 /** Options of {@link divergence}. */
 export interface DivergenceOptions {
@@ -23,8 +31,8 @@ export interface DivergenceOptions {
   order?: 'disjoint' | 'shuffled';
   /** Wallets signing each batch (disjoint per validator). Default: enough for ≤ 32 txs each. */
   usersPerBatch?: number;
-  /** Fee of every tx. Default: the chain's minimum fee. */
-  fee?: number;
+  /** Flat fee of every tx. Default: the chain's default fee. */
+  fee?: number | bigint;
   /** Period of the pending-id samples (ms). Default `all txs / 3` within 200..2000 (listing big mempools costs). */
   watchEveryMs?: number;
   /** Name in the recording and rng fork label. Default `divergence`. */
@@ -45,7 +53,7 @@ const schema = z.strictObject({
   batches: z.union([z.int().min(1).max(10_000), z.array(z.int().min(1).max(10_000)).min(1)]),
   order: z.enum(['disjoint', 'shuffled']).optional(),
   usersPerBatch: z.int().min(1).optional(),
-  fee: z.int().min(0).optional(),
+  fee: flatFeeSchema.optional(),
   watchEveryMs: z.int().min(50).max(5000).optional(),
   name: workloadNameSchema.optional(),
 });
@@ -54,7 +62,7 @@ const allowed: AllowedText = {
   batches: 'an integer 1..10000 or one such count per validator',
   order: `'disjoint' or 'shuffled'`,
   usersPerBatch: 'an integer ≥ 1 (wallets per batch; all batches together at most the cluster’s wallets)',
-  fee: 'an integer ≥ 0',
+  fee: flatFeeAllowed,
   watchEveryMs: 'an integer 50..5000 (ms)',
   name: 'a string of 1..40 letters, digits, ., - or _',
   '*': 'one of batches, order, usersPerBatch, fee, watchEveryMs, name',
@@ -78,16 +86,9 @@ export function divergence(options: DivergenceOptions): Workload<StartedDivergen
   return { name, start: (cluster) => startDivergence(cluster, parsed, name) };
 }
 
-interface Planned {
-  tx: SignedTx;
-  wallet: Wallet;
-  to: string;
-  amount: number;
-  fee: number;
-  nonce: number;
-}
-
 async function startDivergence(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedDivergence> {
+  // Judged from pending-id samples of every mempool.
+  requireFacet(cluster, 'divergence', 'mempool');
   const validators = cluster.validators;
   const counts = Array.isArray(p.batches) ? p.batches : validators.map(() => p.batches as number);
   if (counts.length !== validators.length) {
@@ -112,87 +113,53 @@ async function startDivergence(cluster: StartedCluster, p: Parsed, name: string)
     ]);
   }
   const rng = cluster.rng.fork(name);
-  const fee = p.fee ?? cluster.facts.minFee;
-  const book = nonceBook(cluster);
+  const fee = p.fee === undefined ? undefined : BigInt(p.fee);
   const used = cluster.wallets.slice(0, per * groups);
-  await Promise.all(
-    used.map((w) =>
-      book.ensure(w, async () => (await validators[0]!.client.account(w.address, { timeoutMs: 3000 })).nonce),
-    ),
-  );
-  const plan = (wallets: readonly Wallet[], n: number): Planned[] => {
-    const out: Planned[] = [];
-    for (let i = 0; i < n; i++) {
-      const wallet = wallets[i % wallets.length]!;
-      let to = rng.pick(cluster.wallets).address;
-      if (to === wallet.address) to = cluster.wallets[(wallet.index + 1) % cluster.wallets.length]!.address;
-      const amount = rng.int(1, 1000);
-      const nonce = book.take(wallet.address);
-      out.push({ tx: wallet.transfer(to, amount, fee, nonce), wallet, to, amount, fee, nonce });
-    }
-    return out;
-  };
-  const perNode = new Map<StartedNode, Planned[]>();
+  const nonces = await walletNonces(cluster, used, validators[0]!, name);
+  // Planned up front: every validator's batch must be ready to go at the same moment.
+  const plan = (senders: readonly Wallet[], count: number): Promise<PreparedTx[]> =>
+    planBatch({ cluster, senders, count, rng, nonces, fee });
+  const perNode = new Map<StartedNode, PreparedTx[]>();
   if (order === 'disjoint') {
     for (const [i, v] of validators.entries())
-      perNode.set(v, plan(used.slice(i * per, (i + 1) * per), counts[i]!));
+      perNode.set(v, await plan(used.slice(i * per, (i + 1) * per), counts[i]!));
   } else {
-    const shared = plan(used, Math.max(...counts));
+    const shared = await plan(used, Math.max(...counts));
     for (const [i, v] of validators.entries()) perNode.set(v, rng.shuffle(shared).slice(0, counts[i]!));
   }
 
-  const rec = cluster.recording;
   const total = [...perNode.values()].reduce((n, list) => n + list.length, 0);
   const watch = watchMempools(
     cluster,
     p.watchEveryMs ?? Math.min(2000, Math.max(200, Math.round(total / 3))),
   );
-  const settle = (t: Planned, node: string, at: number, r: SubmitResult | { failed: string }): void => {
-    const base = {
-      id: t.tx.id,
-      from: t.wallet.address,
-      to: t.to,
-      amount: t.amount,
-      fee: t.fee,
-      nonce: t.nonce,
-      workload: name,
-      node,
-      submittedAt: at,
-    };
-    const record: TxRecord =
-      'failed' in r
-        ? { ...base, outcome: 'failed', reason: r.failed }
-        : r.ok
-          ? { ...base, outcome: 'accepted' }
-          : { ...base, outcome: 'rejected', reason: r.code };
-    rec.recordTx(record);
-  };
   // Every validator gets its batch at once: the mempools diverge before gossip can help.
-  const done = Promise.all(
-    [...perNode].map(async ([node, list]) => {
-      const at = rec.now();
-      try {
-        const results = await node.client.submitTxs(list.map((t) => t.tx));
-        for (const [i, t] of list.entries()) settle(t, node.name, at, results[i]!);
-      } catch (error) {
-        for (const t of list)
-          settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
-      }
-    }),
-  ).then(() => undefined);
+  const schedule: PlannedTx[] = [...perNode].flatMap(([node, list]) =>
+    list.map((tx) => ({ at: 0, node, prepare: async () => tx })),
+  );
+  const batches: Record<string, string[]> = Object.fromEntries(validators.map((v) => [v.name, []]));
+  const loop = runOpenLoop({
+    recording: cluster.recording,
+    name,
+    rng: rng.fork('retry'),
+    schedule,
+    retryUnanswered: 0,
+    onAnswer: (planned, tx, answer) => {
+      const id = answer.ok ? answer.id : tx.id;
+      if (id !== undefined) batches[planned.node.name]!.push(id);
+    },
+  });
 
-  const all = [...new Set([...perNode.values()].flat().map((t) => t.tx.id))];
-  const batches = Object.fromEntries([...perNode].map(([n, list]) => [n.name, list.map((t) => t.tx.id)]));
   let stopped: Promise<void> | undefined;
   const started: StartedDivergence = {
     name,
-    done,
+    done: loop.done,
     batches,
-    ids: () => all.slice(),
-    submitted: () => all.map((id) => rec.txs.get(id)).filter((r): r is TxRecord => r !== undefined),
+    ids: () => loop.ids(),
+    submitted: () => loop.submitted(),
     stop() {
       stopped ??= (async () => {
-        await done.catch(() => undefined);
+        await loop.done.catch(() => undefined);
         await watch.stop();
       })();
       return stopped;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { simulateHistory } from '../observe/simulated-history.ts';
+import { simulateHistory } from '../../test/fixtures/simulated-history.ts';
 import { ConfigError } from '../support/errors.ts';
 import { loadSteps, stepStats } from './load-steps.ts';
 

@@ -4,6 +4,7 @@
  * `mempool.ids`), so propagation and convergence matchers can judge which node held which
  * tx when. The observer's own samples carry no ids: listing ids costs more than counting.
  */
+import { facetClient, requireFacet } from '../adapter/facets.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { systemClock } from '../support/clock.ts';
 
@@ -26,6 +27,7 @@ export function watchMempools(
   everyMs = 200,
   opts: { counters?: boolean } = {},
 ): MempoolWatch {
+  requireFacet(cluster, 'a mempool watch', 'mempool');
   const ac = new AbortController();
   const rec = cluster.recording;
   // A loaded node answers slowly; a generous timeout keeps its samples instead of losing them.
@@ -35,7 +37,10 @@ export function watchMempools(
       const counters = opts.counters && node.client.txCounters ? node.client.txCounters(req) : undefined;
       const [info, mempool] = await Promise.all([
         node.client.info(req),
-        node.client.mempool({ ...req, ids: true }),
+        facetClient(node.client, 'mempool', cluster.facts.adapter, 'a mempool watch').mempool({
+          ...req,
+          ids: true,
+        }),
       ]);
       // The metrics' counters corroborate /mempool (evictions) and the blocks (included txs).
       if (counters) mempool.counters = await counters;

@@ -5,8 +5,9 @@
  * gaps that would block its later txs.
  */
 
+import { hasFacet } from '../adapter/facets.ts';
 import type { Wallet } from '../adapter/types.ts';
-import type { StartedCluster } from '../cluster/types.ts';
+import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 
 export class NonceBook {
   readonly #next = new Map<string, number>();
@@ -56,5 +57,25 @@ export function nonceBook(cluster: StartedCluster): NonceBook {
     book = new NonceBook();
     books.set(cluster, book);
   }
+  return book;
+}
+
+/**
+ * The cluster's nonce book with `wallets`' starting nonces learned from `node`, on chains
+ * with accounts and nonces (facet `accounts`); undefined elsewhere (a UTXO wallet picks its
+ * own inputs, so there is nothing to hand out).
+ */
+export async function walletNonces(
+  cluster: StartedCluster,
+  wallets: readonly Wallet[],
+  node: StartedNode,
+  _workload: string,
+): Promise<NonceBook | undefined> {
+  if (!hasFacet(cluster, 'accounts') || !node.client.account) return undefined;
+  const book = nonceBook(cluster);
+  const account = node.client.account.bind(node.client);
+  await Promise.all(
+    wallets.map((w) => book.ensure(w, async () => (await account(w.address, { timeoutMs: 3000 })).nonce)),
+  );
   return book;
 }

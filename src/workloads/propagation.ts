@@ -6,16 +6,22 @@
  * node's pending tx ids, so the matcher can also say how fast each tx reached each node.
  */
 import { z } from 'zod';
-import type { SignedTx, SubmitResult, Wallet } from '../adapter/types.ts';
+import { requireFacet } from '../adapter/facets.ts';
 import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
-import type { TxRecord } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { planBatch } from './batch.ts';
 import { watchMempools } from './mempool-watch.ts';
-import { nonceBook } from './nonces.ts';
-import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
+import { walletNonces } from './nonces.ts';
+import { type PlannedTx, runOpenLoop } from './runner.ts';
+import {
+  flatFeeAllowed,
+  flatFeeSchema,
+  type StartedWorkload,
+  type Workload,
+  workloadNameSchema,
+} from './workload.ts';
 
 /** Options of {@link propagation}. */
 export interface PropagationOptions {
@@ -27,8 +33,8 @@ export interface PropagationOptions {
   jitter?: number;
   /** Wallets that sign the batch (the first `users`). Default: enough for ≤ 32 txs each. */
   users?: number;
-  /** Fee of every tx. Default: the chain's minimum fee. */
-  fee?: number;
+  /** Flat fee of every tx. Default: the chain's default fee. */
+  fee?: number | bigint;
   /** Period of the pending-id samples (ms). Default `batch / 3` within 200..2000 (listing big mempools costs). */
   watchEveryMs?: number;
   /** Name in the recording and rng fork label. Default `propagation`. */
@@ -53,7 +59,7 @@ export interface StartedPropagation extends StartedWorkload {
   readonly targets: readonly string[];
   /** Every delivery, in the order answered. */
   deliveries(): Delivery[];
-  /** Ids of the whole batch (known before any is sent). */
+  /** Ids of the whole batch (known before any is sent where the wallet signs offline, else as answered). */
   ids(): string[];
 }
 
@@ -64,7 +70,7 @@ const schema = z.strictObject({
     .optional(),
   jitter: z.int().min(0).max(60_000).optional(),
   users: z.int().min(1).optional(),
-  fee: z.int().min(0).optional(),
+  fee: flatFeeSchema.optional(),
   watchEveryMs: z.int().min(50).max(5000).optional(),
   name: workloadNameSchema.optional(),
 });
@@ -74,7 +80,7 @@ const allowed: AllowedText = {
   nodes: `a count ≥ 1, 'all', 'validators' or a non-empty list of node names`,
   jitter: 'an integer 0..60000 (ms)',
   users: 'an integer ≥ 1 (at most the cluster’s wallets)',
-  fee: 'an integer ≥ 0',
+  fee: flatFeeAllowed,
   watchEveryMs: 'an integer 50..5000 (ms)',
   name: 'a string of 1..40 letters, digits, ., - or _',
   '*': 'one of batch, nodes, jitter, users, fee, watchEveryMs, name',
@@ -82,10 +88,6 @@ const allowed: AllowedText = {
 
 type Parsed = z.output<typeof schema>;
 
-/** Deliveries closer than this are sent in one request. */
-const TICK_MS = 10;
-/** Most txs per request (refnode takes up to 1000). */
-const SUBMIT_CHUNK = 500;
 /** A loaded node may take long to verify a big batch; no answer within this is a failed delivery. */
 const SUBMIT_TIMEOUT_MS = 20_000;
 /** Txs per wallet in the default `users` (well inside a mempool's nonce window). */
@@ -122,20 +124,13 @@ function pickTargets(
   return selectNodes(cluster, n, 'propagation options', 'propagation.nodes');
 }
 
-interface Planned {
-  tx: SignedTx;
-  wallet: Wallet;
-  to: string;
-  amount: number;
-  fee: number;
-  nonce: number;
-}
-
 async function startPropagation(
   cluster: StartedCluster,
   p: Parsed,
   name: string,
 ): Promise<StartedPropagation> {
+  // Judged from pending-id samples of every mempool.
+  requireFacet(cluster, 'propagation', 'mempool');
   const users = p.users ?? Math.min(cluster.wallets.length, Math.ceil(p.batch / PER_WALLET));
   if (users < 1 || users > cluster.wallets.length) {
     throw new ConfigError('propagation options', [
@@ -149,141 +144,55 @@ async function startPropagation(
   const rng = cluster.rng.fork(name);
   const targets = pickTargets(cluster, p, (xs, n) => rng.shuffle(xs).slice(0, n));
   const wallets = cluster.wallets.slice(0, users);
-  const fee = p.fee ?? cluster.facts.minFee;
+  const fee = p.fee === undefined ? undefined : BigInt(p.fee);
   const jitter = p.jitter ?? 500;
-  const book = nonceBook(cluster);
-  await Promise.all(
-    wallets.map((w) =>
-      book.ensure(w, async () => (await targets[0]!.client.account(w.address, { timeoutMs: 3000 })).nonce),
-    ),
-  );
+  const nonces = await walletNonces(cluster, wallets, targets[0]!, name);
 
-  // The batch: round-robin over the wallets so each wallet's nonces stay close together.
-  const batch: Planned[] = [];
-  for (let i = 0; i < p.batch; i++) {
-    const wallet = wallets[i % wallets.length]!;
-    let to = rng.pick(cluster.wallets).address;
-    if (to === wallet.address) to = cluster.wallets[(wallet.index + 1) % cluster.wallets.length]!.address;
-    const amount = rng.int(1, 1000);
-    const nonce = book.take(wallet.address);
-    batch.push({ tx: wallet.transfer(to, amount, fee, nonce), wallet, to, amount, fee, nonce });
-  }
+  const batch = await planBatch({ cluster, senders: wallets, count: p.batch, rng, nonces, fee });
   // Each node gets every tx at its own random offset, hence in its own random order.
-  const schedule: { at: number; node: StartedNode; t: Planned }[] = [];
-  for (const node of targets) for (const t of batch) schedule.push({ at: rng.int(0, jitter), node, t });
+  const schedule: PlannedTx[] = [];
+  for (const node of targets)
+    for (const tx of batch) schedule.push({ at: rng.int(0, jitter), node, prepare: async () => tx });
   schedule.sort((a, b) => a.at - b.at);
 
-  const rec = cluster.recording;
   const deliveries: Delivery[] = [];
-  const inFlight = new Set<Promise<void>>();
-  const ac = new AbortController();
   const watch = watchMempools(
     cluster,
     p.watchEveryMs ?? Math.min(2000, Math.max(200, Math.round(p.batch / 3))),
   );
-
-  const settle = (t: Planned, node: string, at: number, r: SubmitResult | { failed: string }): void => {
-    const base = { id: t.tx.id, node, at };
-    const d: Delivery =
-      'failed' in r
-        ? { ...base, outcome: 'failed', reason: r.failed }
-        : r.ok
-          ? { ...base, outcome: 'accepted' }
-          : { ...base, outcome: 'rejected', reason: r.code };
-    deliveries.push(d);
-    const record: TxRecord = {
-      id: t.tx.id,
-      from: t.wallet.address,
-      to: t.to,
-      amount: t.amount,
-      fee: t.fee,
-      nonce: t.nonce,
-      workload: name,
-      node,
-      submittedAt: at,
-      outcome: d.outcome,
-      ...(d.reason === undefined ? {} : { reason: d.reason }),
-    };
-    // The recording keeps the first answer per tx, or the first acceptance after refusals.
-    rec.recordTx(record);
-  };
-
   // One request in flight per node: deliveries due meanwhile queue up and go in the next
   // request, so a busy node is not buried under concurrent requests it cannot answer in time.
-  const queues = new Map<StartedNode, { due: Planned[]; busy: boolean }>();
-  const flush = (node: StartedNode): void => {
-    const q = queues.get(node);
-    if (!q || q.busy || q.due.length === 0) return;
-    const list = q.due.splice(0, SUBMIT_CHUNK);
-    q.busy = true;
-    const at = rec.now();
-    const job = (async () => {
-      try {
-        const results = await node.client.submitTxs(
-          list.map((t) => t.tx),
-          { timeoutMs: SUBMIT_TIMEOUT_MS },
-        );
-        for (const [i, t] of list.entries()) settle(t, node.name, at, results[i]!);
-      } catch (error) {
-        for (const t of list)
-          settle(t, node.name, at, { failed: (error as Error).message.split('\n', 1)[0]! });
-      } finally {
-        q.busy = false;
-        flush(node);
-      }
-    })();
-    inFlight.add(job);
-    void job.finally(() => inFlight.delete(job));
-  };
-  const send = (node: StartedNode, list: Planned[]): void => {
-    let q = queues.get(node);
-    if (!q) {
-      q = { due: [], busy: false };
-      queues.set(node, q);
-    }
-    q.due.push(...list);
-    flush(node);
-  };
-
-  const began = systemClock.monotonic();
-  const loop = (async () => {
-    let i = 0;
-    while (i < schedule.length && !ac.signal.aborted) {
-      const now = systemClock.monotonic() - began;
-      const due = new Map<StartedNode, Planned[]>();
-      while (i < schedule.length && schedule[i]!.at <= now + TICK_MS / 2) {
-        const s = schedule[i++]!;
-        const list = due.get(s.node);
-        if (list) list.push(s.t);
-        else due.set(s.node, [s.t]);
-      }
-      for (const [node, list] of due) send(node, list);
-      if (i < schedule.length) {
-        try {
-          await systemClock.sleep(Math.max(1, Math.min(TICK_MS, schedule[i]!.at - now)), ac.signal);
-        } catch {
-          break;
-        }
-      }
-    }
-    while (inFlight.size > 0 || [...queues.values()].some((q) => q.due.length > 0)) {
-      await Promise.allSettled([...inFlight]);
-      if (inFlight.size === 0) for (const node of queues.keys()) flush(node);
-    }
-  })();
+  const loop = runOpenLoop({
+    recording: cluster.recording,
+    name,
+    rng: rng.fork('retry'),
+    schedule,
+    retryUnanswered: 0,
+    perNodeInFlight: 1,
+    requestTimeoutMs: SUBMIT_TIMEOUT_MS,
+    onAnswer: (planned, tx, answer, sentAt) => {
+      const base = { id: answer.ok ? answer.id : (tx.id ?? ''), node: planned.node.name, at: sentAt };
+      deliveries.push(
+        answer.ok
+          ? { ...base, outcome: 'accepted' }
+          : 'failed' in answer
+            ? { ...base, outcome: 'failed', reason: answer.failed }
+            : { ...base, outcome: 'rejected', reason: answer.code },
+      );
+    },
+  });
 
   let stopped: Promise<void> | undefined;
   const started: StartedPropagation = {
     name,
-    done: loop,
+    done: loop.done,
     targets: targets.map((n) => n.name),
     deliveries: () => deliveries.slice(),
-    ids: () => batch.map((t) => t.tx.id),
-    submitted: () => batch.map((t) => rec.txs.get(t.tx.id)).filter((r): r is TxRecord => r !== undefined),
+    ids: () => (batch.every((t) => t.id !== undefined) ? batch.map((t) => t.id!) : loop.ids()),
+    submitted: () => loop.submitted(),
     stop() {
       stopped ??= (async () => {
-        ac.abort();
-        await loop;
+        await loop.stop();
         await watch.stop();
       })();
       return stopped;

@@ -10,15 +10,15 @@
  * other workloads should use other wallets: it sends from the last `users` wallets.
  */
 import { z } from 'zod';
-import type { SubmitResult, Wallet } from '../adapter/types.ts';
+import { requireFacet } from '../adapter/facets.ts';
+import type { Wallet } from '../adapter/types.ts';
 import { selectNodes } from '../cluster/node-selection.ts';
-import type { StartedCluster, StartedNode } from '../cluster/types.ts';
-import type { TxRecord } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
+import type { StartedCluster } from '../cluster/types.ts';
 import { ConfigError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { watchMempools } from './mempool-watch.ts';
-import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
+import { type PlannedTx, paced, runOpenLoop } from './runner.ts';
+import { amountSchema, type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Options of {@link ramp}. */
 export interface RampOptions {
@@ -30,8 +30,8 @@ export interface RampOptions {
   step: number;
   /** Duration of each step (ms). Required; 200..600 000. */
   every: number;
-  /** Fee of each tier, strictly ascending. Default `[minFee, 2·minFee, 4·minFee]` (at least 1, 2, 4). */
-  feeTiers?: number[];
+  /** Flat fee of each tier, strictly ascending. Default `[fee, 2·fee, 4·fee]` of the chain's default fee (at least 1, 2, 4). */
+  feeTiers?: (number | bigint)[];
   /** Wallets that send (the last `users` of the cluster). Default: every wallet. */
   users?: number;
   /** How long to hold `to` after the last step (ms). Default: one more `every`. */
@@ -57,11 +57,11 @@ export interface StartedRamp extends StartedWorkload {
   /** Resolves when the last step and the hold are over (or on stop). */
   readonly done: Promise<void>;
   /** Fee per tier, ascending. */
-  readonly feeTiers: readonly number[];
+  readonly feeTiers: readonly bigint[];
   /** The steps so far. */
   steps(): RampStep[];
   /** Tier index (0 = lowest fee) of a fee, or undefined. */
-  tierOf(fee: number): number | undefined;
+  tierOf(fee: bigint | undefined): number | undefined;
 }
 
 const schema = z
@@ -71,7 +71,7 @@ const schema = z
     step: z.number().gt(0),
     every: z.int().min(200).max(600_000),
     feeTiers: z
-      .array(z.int().min(0))
+      .array(amountSchema.transform((x) => BigInt(x)))
       .min(1)
       .refine((xs) => xs.every((x, i) => i === 0 || x > xs[i - 1]!), { message: 'ascending' })
       .optional(),
@@ -99,8 +99,6 @@ const allowed: AllowedText = {
 
 type Parsed = z.output<typeof schema>;
 
-const TICK_MS = 20;
-
 /**
  * A rising tx rate with fee tiers, for mempool pressure.
  *
@@ -116,11 +114,13 @@ export function ramp(options: RampOptions): Workload<StartedRamp> {
 }
 
 /** Amount of a wallet's nonce-n tx: fixed, so a resent nonce is the very same tx (same id). */
-function amountOf(wallet: Wallet, nonce: number): number {
-  return 1 + ((wallet.index * 7919 + nonce) % 1000);
+function amountOf(wallet: Wallet, nonce: number): bigint {
+  return BigInt(1 + ((wallet.index * 7919 + nonce) % 1000));
 }
 
 async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedRamp> {
+  // Fee tiers are flat fees, gaps are refilled from account nonces, and the judge is the mempool.
+  requireFacet(cluster, 'ramp', 'accounts', 'mempool');
   const users = p.users ?? cluster.wallets.length;
   if (users > cluster.wallets.length || users < 2) {
     throw new ConfigError('ramp options', [
@@ -131,11 +131,12 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
       },
     ]);
   }
-  const minFee = cluster.facts.minFee;
-  const feeTiers = p.feeTiers ?? [Math.max(1, minFee), Math.max(2, 2 * minFee), Math.max(4, 4 * minFee)];
-  if (feeTiers[0]! < minFee) {
+  const base = 'flat' in cluster.facts.defaultFee ? cluster.facts.defaultFee.flat : 1n;
+  const big = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+  const feeTiers = p.feeTiers ?? [big(1n, base), big(2n, 2n * base), big(4n, 4n * base)];
+  if (feeTiers[0]! < base) {
     throw new ConfigError('ramp options', [
-      { path: 'ramp.feeTiers', value: feeTiers, allowed: `fees ≥ the chain's minimum fee ${minFee}` },
+      { path: 'ramp.feeTiers', value: feeTiers, allowed: `fees ≥ the chain's minimum fee ${base}` },
     ]);
   }
   const targets = selectNodes(cluster, p.targets ?? 'validators', 'ramp options', 'ramp.targets');
@@ -151,7 +152,7 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
     await Promise.all(
       wallets.map(async (w) => {
         try {
-          const { nonce } = await targets[0]!.client.account(w.address, { timeoutMs: 3000 });
+          const { nonce } = await targets[0]!.client.account!(w.address, { timeoutMs: 3000 });
           const before = lastSeenNonce.get(w.address);
           lastSeenNonce.set(w.address, nonce);
           const n = next.get(w.address);
@@ -165,128 +166,70 @@ async function startRamp(cluster: StartedCluster, p: Parsed, name: string): Prom
   await resync();
 
   const steps: RampStep[] = [];
-  const ac = new AbortController();
-  const inFlight = new Set<Promise<void>>();
-  const records: string[] = [];
   const watch = watchMempools(cluster, p.watchEveryMs ?? 500, { counters: true });
-
-  const settle = (
-    wallet: Wallet,
-    to: string,
-    fee: number,
-    nonce: number,
-    id: string,
-    node: string,
-    at: number,
-    r: SubmitResult | { failed: string },
-  ): void => {
-    const base = {
-      id,
-      from: wallet.address,
-      to,
-      amount: amountOf(wallet, nonce),
-      fee,
-      nonce,
-      workload: name,
-      node,
-      submittedAt: at,
-    };
-    const record: TxRecord =
-      'failed' in r
-        ? { ...base, outcome: 'failed', reason: r.failed }
-        : r.ok
-          ? { ...base, outcome: 'accepted' }
-          : { ...base, outcome: 'rejected', reason: r.code };
-    if (!rec.txs.has(id)) records.push(id);
-    rec.recordTx(record);
-  };
-
-  const sendBatch = (count: number): void => {
-    const byNode = new Map<
-      StartedNode,
-      { wallet: Wallet; to: string; fee: number; nonce: number; tx: { id: string; payload: unknown } }[]
-    >();
-    for (let i = 0; i < count; i++) {
-      const wallet = rng.pick(wallets);
-      const nonce = next.get(wallet.address) ?? 0;
-      next.set(wallet.address, nonce + 1);
-      const fee = feeTiers[tierOfWallet.get(wallet.address)!]!;
-      const to = wallets[(wallets.indexOf(wallet) + 1) % wallets.length]!.address;
-      const tx = wallet.transfer(to, amountOf(wallet, nonce), fee, nonce);
-      const node = rng.pick(targets);
-      const list = byNode.get(node) ?? [];
-      list.push({ wallet, to, fee, nonce, tx });
-      byNode.set(node, list);
-    }
-    for (const [node, list] of byNode) {
-      const at = rec.now();
-      const job = (async () => {
-        try {
-          const results = await node.client.submitTxs(list.map((t) => t.tx));
-          for (const [i, t] of list.entries())
-            settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, results[i]!);
-        } catch (error) {
-          for (const t of list)
-            settle(t.wallet, t.to, t.fee, t.nonce, t.tx.id, node.name, at, {
-              failed: (error as Error).message.split('\n', 1)[0]!,
-            });
-        }
-      })();
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-    }
-  };
-
   const rates: number[] = [];
   for (let r = p.from; r < p.to; r += p.step) rates.push(r);
   rates.push(p.to);
   const hold = p.hold ?? p.every;
 
-  const loop = (async () => {
+  const plan = (at: number): PlannedTx => {
+    const wallet = rng.pick(wallets);
+    const node = rng.pick(targets);
+    return {
+      at,
+      node,
+      prepare: () => {
+        const nonce = next.get(wallet.address) ?? 0;
+        next.set(wallet.address, nonce + 1);
+        const fee = feeTiers[tierOfWallet.get(wallet.address)!]!;
+        const to = wallets[(wallets.indexOf(wallet) + 1) % wallets.length]!.address;
+        return wallet.transfer({ to, amount: amountOf(wallet, nonce), fee: { flat: fee }, nonce });
+      },
+    };
+  };
+  // Steps one after another on one clock: each step's txs are paced from its own start.
+  let stepStart = 0;
+  const schedule = async function* (): AsyncGenerator<PlannedTx> {
     for (const [i, rate] of rates.entries()) {
-      if (ac.signal.aborted) break;
       const last = i === rates.length - 1;
       const length = last ? p.every + hold : p.every;
+      if (i > 0) await resync();
       const step: RampStep = { rate, from: rec.now() };
+      const previous = steps.at(-1);
+      if (previous) previous.to = step.from;
       steps.push(step);
       rec.mark('ramp-step', `${name}: ${rate} tx/s`);
-      if (i > 0) await resync();
-      const began = systemClock.monotonic();
-      let sent = 0;
-      while (!ac.signal.aborted) {
-        const elapsed = systemClock.monotonic() - began;
-        if (elapsed >= length) break;
-        const due = Math.floor((elapsed * rate) / 1000) + 1;
-        if (due > sent) {
-          sendBatch(due - sent);
-          sent = due;
-        }
-        try {
-          await systemClock.sleep(TICK_MS, ac.signal);
-        } catch {
-          break;
-        }
-      }
-      step.to = rec.now();
+      for (const at of paced(rate, { from: stepStart, durationMs: length })) yield plan(at);
+      stepStart += length;
     }
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  })();
+  };
+  const loop = runOpenLoop({
+    recording: cluster.recording,
+    name,
+    rng: rng.fork('retry'),
+    schedule: schedule(),
+    retryUnanswered: 0,
+  });
+  const done = loop.done.then(() => {
+    const lastStep = steps.at(-1);
+    if (lastStep && lastStep.to === undefined) lastStep.to = rec.now();
+  });
 
   let stopped: Promise<void> | undefined;
   const started: StartedRamp = {
     name,
-    done: loop,
+    done,
     feeTiers,
     steps: () => steps.map((s) => ({ ...s })),
     tierOf: (fee) => {
-      const i = feeTiers.indexOf(fee);
+      const i = fee === undefined ? -1 : feeTiers.indexOf(fee);
       return i < 0 ? undefined : i;
     },
-    submitted: () => records.map((id) => rec.txs.get(id)).filter((r): r is TxRecord => r !== undefined),
+    submitted: () => loop.submitted(),
     stop() {
       stopped ??= (async () => {
-        ac.abort();
-        await loop;
+        await loop.stop();
+        await done;
         await watch.stop();
       })();
       return stopped;

@@ -1,8 +1,8 @@
 /**
- * Sending one signed tx by hand and recording it, so matchers (`toRejectWith`,
+ * Sending one prepared tx by hand and recording it, so matchers (`toRejectWith`,
  * `toNeverInclude`, `toIncludeAll`) can judge it like a workload's txs.
  */
-import type { SignedTx, SubmitResult } from '../adapter/types.ts';
+import type { PreparedTx, SubmitResult } from '../adapter/types.ts';
 import type { NodeRef, StartedCluster } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 
@@ -15,48 +15,43 @@ export interface SendTxOptions {
 }
 
 /**
- * Submits `tx` to one node and records it (`manual` by default); a refusal is a value.
+ * Submits `tx` to one node and records it (`manual` by default) under the id the node
+ * answered (a refusal keeps the id the wallet knew); a refusal is a value.
  *
  * @example
- * const tx = cluster.wallets[0]!.transfer(cluster.wallets[1]!.address, 5, 1, 0);
+ * const tx = await cluster.wallets[0]!.transfer({ to: cluster.wallets[1]!.address, amount: 5n, nonce: 0 });
  * await sendTx(cluster, tx, { node: 'val-1' });
  * await expect(cluster).toRejectWith(tx, 'bad_nonce');
  */
 export async function sendTx(
   cluster: StartedCluster,
-  tx: SignedTx,
+  tx: PreparedTx,
   opts: SendTxOptions = {},
 ): Promise<SubmitResult> {
   const node = cluster.node(opts.node ?? cluster.validators[0] ?? cluster.nodes[0]!);
   const rec = cluster.recording;
-  const submittedAt = rec.now();
-  // The body is opaque to chainlab; transfers of account chains carry these fields.
-  const p = (typeof tx.payload === 'object' && tx.payload !== null ? tx.payload : {}) as Record<
-    string,
-    unknown
-  >;
-  const num = (x: unknown): number => (typeof x === 'number' ? x : Number.NaN);
   const base = {
-    id: tx.id,
-    from: String(p.from ?? ''),
-    to: String(p.to ?? ''),
-    amount: num(p.amount),
-    fee: num(p.fee),
-    nonce: num(p.nonce),
+    ...tx.summary,
     workload: opts.workload ?? 'manual',
     node: node.name,
-    submittedAt,
+    submittedAt: rec.now(),
   };
+  const unknownId = `${base.workload}@${base.submittedAt}`;
   let result: SubmitResult;
   try {
     result = await node.client.submitTx(tx);
   } catch (error) {
-    rec.recordTx({ ...base, outcome: 'failed', reason: (error as Error).message.split('\n', 1)[0]! });
+    rec.recordTx({
+      ...base,
+      id: tx.id ?? unknownId,
+      outcome: 'failed',
+      reason: (error as Error).message.split('\n', 1)[0]!,
+    });
     throw error;
   }
   const record: TxRecord = result.ok
-    ? { ...base, outcome: 'accepted' }
-    : { ...base, outcome: 'rejected', reason: result.code };
+    ? { ...base, id: result.id, outcome: 'accepted' }
+    : { ...base, id: tx.id ?? unknownId, outcome: 'rejected', reason: result.code };
   rec.recordTx(record);
   return result;
 }

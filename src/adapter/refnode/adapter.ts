@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdapterError } from '../../support/errors.ts';
 import type {
-  AdapterCapability,
   AttachedChain,
   ChainAdapter,
   ChainClient,
+  ChainFacts,
+  ChainParams,
   ImageSpec,
   LaunchEndpoints,
   LaunchSpec,
@@ -22,7 +23,8 @@ import type {
   ResolvedTopology,
 } from '../types.ts';
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
-import { factsOf, type RefnodeGenesis, readGenesis, readWallets } from './files.ts';
+import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
+import { refnodeForger } from './forger.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
@@ -114,7 +116,23 @@ async function applyLimits(dir: string, topology: ResolvedTopology): Promise<voi
   );
 }
 
-/** Creates the refnode {@link ChainAdapter}. */
+/** refnode's slot schedule when a cluster leaves it unset: 200 ms slots, f = 0.5, k = 5. */
+const DEFAULT_SLOT_MS = 200;
+const DEFAULT_ACTIVE_SLOT_COEFF = 0.5;
+const DEFAULT_SECURITY_PARAM = 5;
+
+function minFeeOf(facts: ChainFacts): bigint {
+  return 'flat' in facts.defaultFee ? facts.defaultFee.flat : 0n;
+}
+
+/**
+ * Creates the refnode {@link ChainAdapter}: facets accounts, supply (nothing minted after
+ * genesis), slots, mempool, da, bugs, gossip, clock-skew, forging and containers; finality
+ * as the node reports it (k deep).
+ *
+ * @example
+ * const definition = Cluster.of(validators(3), { adapter: refnodeAdapter() });
+ */
 export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
   const entry = opts.entry ?? join(repoRoot, 'refnode', 'main.ts');
   const nodeBinary = opts.nodeBinary ?? process.execPath;
@@ -123,11 +141,29 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
     nodeApp: { root: repoRoot, include: ['refnode'], entry: 'refnode/main.ts' },
   };
   const containerEntry = opts.containerEntry ?? '/app/refnode/main.ts';
-  const makeClient = (url: string): ChainClient => new RefnodeClient(url, opts.client);
+  const clientFor =
+    (chainId: string) =>
+    (url: string): ChainClient =>
+      new RefnodeClient(url, { ...opts.client, chainId });
 
   return {
     name: 'refnode',
-    capabilities: new Set<AdapterCapability>(['transfers', 'da', 'bugs', 'clock-skew', 'containers']),
+    facets: new Set(refnodeFacets),
+
+    checkTopology(t: ChainParams) {
+      const issues: { path: string; value: unknown; allowed: string }[] = [];
+      if (t.slotMs !== undefined && !(Number.isInteger(t.slotMs) && t.slotMs >= 50 && t.slotMs <= 2000))
+        issues.push({ path: 'slotMs', value: t.slotMs, allowed: 'an integer 50..2000 (ms; refnode slots)' });
+      if (t.blockIntervalMs !== undefined)
+        issues.push({
+          path: 'blockIntervalMs',
+          value: t.blockIntervalMs,
+          allowed: 'nothing: refnode blocks follow its slots (set slotMs and activeSlotCoeff)',
+        });
+      if (t.walletBalance !== undefined && t.walletBalance > BigInt(Number.MAX_SAFE_INTEGER))
+        issues.push({ path: 'walletBalance', value: t.walletBalance, allowed: 'at most 2^53-1 on refnode' });
+      return issues;
+    },
 
     async prepare(topology: ResolvedTopology, dir: string, seed: number): Promise<PreparedChain> {
       const args = [
@@ -142,11 +178,11 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         '--out',
         dir,
         '--slot-ms',
-        String(topology.slotMs),
+        String(topology.slotMs ?? DEFAULT_SLOT_MS),
         '--active-slot-coeff',
-        String(topology.activeSlotCoeff),
+        String(topology.activeSlotCoeff ?? DEFAULT_ACTIVE_SLOT_COEFF),
         '--security-param',
-        String(topology.securityParam),
+        String(topology.securityParam ?? DEFAULT_SECURITY_PARAM),
         '--seed',
         String(seed),
       ];
@@ -158,7 +194,9 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       const genesis = await readGenesis(dir);
       const walletFile = await readWallets(dir);
       const facts = factsOf(genesis);
-      const wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w));
+      const fee = minFeeOf(facts);
+      const wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w, fee));
+      const makeClient = clientFor(genesis.chainId);
       const peerIds = new Map(topology.nodes.map((n) => [n.name, peerIdOf(genesis, n)]));
 
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
@@ -209,7 +247,15 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         };
       };
 
-      return { facts, wallets, nodes: topology.nodes, dir, launch, client: makeClient };
+      return {
+        facts,
+        wallets,
+        nodes: topology.nodes,
+        dir,
+        launch,
+        client: makeClient,
+        forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+      };
     },
 
     async attach({ urls, chainDir }): Promise<AttachedChain> {
@@ -221,10 +267,12 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       }
       const genesis = await readGenesis(chainDir);
       const facts = factsOf(genesis);
+      const fee = minFeeOf(facts);
+      const makeClient = clientFor(genesis.chainId);
       let wallets: RefnodeWallet[] = [];
       try {
         const walletFile = await readWallets(chainDir);
-        wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w));
+        wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w, fee));
       } catch {
         // A devnet may not share its wallets: observation and matchers still work.
       }
@@ -245,7 +293,13 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           }
         }),
       );
-      return { facts, wallets, nodes, client: makeClient };
+      return {
+        facts,
+        wallets,
+        nodes,
+        client: makeClient,
+        forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+      };
     },
   };
 }

@@ -4,21 +4,24 @@
  * holds up request traffic.
  */
 import { Client, Pool } from 'undici';
+import { type Certificate, verifyAttestation } from '../../../refnode/src/da/certificate.ts';
 import { AdapterError } from '../../support/errors.ts';
 import { parseSse } from '../sse.ts';
 import type {
+  AccountInfo,
   BlobLookup,
   Block,
   BlockHeader,
+  CertificateCheck,
   ChainClient,
   ChannelInfo,
   FeedEvent,
   MempoolInfo,
   NodeInfo,
+  PreparedTx,
   PublishBlobResult,
   RequestOptions,
   SignedBlob,
-  SignedTx,
   StateSnapshot,
   SubmitResult,
   SupplyInfo,
@@ -26,7 +29,9 @@ import type {
   TxStatus,
   TxSummary,
 } from '../types.ts';
+import { toAmount } from './files.ts';
 import { parseTxCounters } from './metrics.ts';
+import { canonicalCounts, refnodeReason } from './reasons.ts';
 
 /** Options of {@link RefnodeClient}. */
 export interface RefnodeClientOptions {
@@ -34,6 +39,8 @@ export interface RefnodeClientOptions {
   timeoutMs?: number;
   /** Keep-alive connections per node. Default 8. */
   connections?: number;
+  /** The chain id attestations are signed for. Default: the certificate's blob header's. */
+  chainId?: string;
 }
 
 /** refnode answers at most this many blocks per `/blocks` call. */
@@ -49,7 +56,7 @@ interface RawBlock {
   timestamp: number;
   proposer: string;
   stateRoot: string;
-  txs: (TxSummary & { sig?: string; chainId?: string })[];
+  txs: { id: string; from: string; to: string; amount: number; fee: number; nonce: number }[];
 }
 
 function toBlock(raw: RawBlock): Block {
@@ -57,8 +64,8 @@ function toBlock(raw: RawBlock): Block {
     id: t.id,
     from: t.from,
     to: t.to,
-    amount: t.amount,
-    fee: t.fee,
+    amount: toAmount(t.amount),
+    fee: toAmount(t.fee),
     nonce: t.nonce,
   }));
   return {
@@ -74,7 +81,7 @@ function toBlock(raw: RawBlock): Block {
   };
 }
 
-function toHeader(raw: BlockHeader & Record<string, unknown>): BlockHeader {
+function toHeader(raw: Omit<RawBlock, 'txs'> & Record<string, unknown>): BlockHeader {
   return {
     hash: raw.hash,
     parent: raw.parent,
@@ -83,7 +90,7 @@ function toHeader(raw: BlockHeader & Record<string, unknown>): BlockHeader {
     timestamp: raw.timestamp,
     proposer: raw.proposer,
     stateRoot: raw.stateRoot,
-    txIds: Array.isArray(raw.txIds) ? raw.txIds : [],
+    txIds: Array.isArray(raw.txIds) ? (raw.txIds as string[]) : [],
   };
 }
 
@@ -92,12 +99,14 @@ export class RefnodeClient implements ChainClient {
   readonly url: string;
   readonly #pool: Pool;
   readonly #timeoutMs: number;
+  readonly #chainId: string | undefined;
   readonly #feeds = new Set<Client>();
   #closed = false;
 
   constructor(url: string, opts: RefnodeClientOptions = {}) {
     this.url = url.replace(/\/+$/, '');
     this.#timeoutMs = opts.timeoutMs ?? 5000;
+    this.#chainId = opts.chainId;
     this.#pool = new Pool(this.url, {
       connections: opts.connections ?? 8,
       keepAliveTimeout: 10_000,
@@ -112,7 +121,7 @@ export class RefnodeClient implements ChainClient {
     opts: RequestOptions | undefined,
     body?: unknown,
     raw = false,
-  ): Promise<{ status: number; json: unknown }> {
+  ): Promise<{ status: number; json: unknown; retryAfterMs?: number }> {
     const timeoutMs = opts?.timeoutMs ?? this.#timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = opts?.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -137,7 +146,10 @@ export class RefnodeClient implements ChainClient {
       } catch {
         json = text;
       }
-      return { status: res.statusCode, json };
+      const retryAfter = Number(res.headers['retry-after']);
+      return Number.isFinite(retryAfter) && retryAfter >= 0
+        ? { status: res.statusCode, json, retryAfterMs: retryAfter * 1000 }
+        : { status: res.statusCode, json };
     } catch (error) {
       const why = timeout.aborted ? `timed out after ${timeoutMs} ms` : (error as Error).message;
       throw new AdapterError('refnode', `${method} ${this.url}${path} failed: ${why}`, { cause: error });
@@ -168,7 +180,7 @@ export class RefnodeClient implements ChainClient {
   }
 
   async info(opts?: RequestOptions): Promise<NodeInfo> {
-    const raw = await this.#get<NodeInfo & Record<string, unknown>>('/info', opts);
+    const raw = await this.#get<Required<NodeInfo>>('/info', opts);
     return {
       nodeId: raw.nodeId,
       role: raw.role,
@@ -203,98 +215,129 @@ export class RefnodeClient implements ChainClient {
     return toBlock(json as RawBlock);
   }
 
-  // 503 is refnode's `mempool_full`: a chain-level refusal with a code, not a broken node.
-  async submitTx(tx: SignedTx, opts?: RequestOptions): Promise<SubmitResult> {
-    const { status, json } = await this.#call('POST', '/txs', opts, tx.payload);
-    if (status === 202) return { ok: true, id: (json as { id: string }).id };
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    if ((status >= 500 && status !== 503) || err === undefined)
-      throw this.#statusError('POST', '/txs', status, json);
-    return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
+  /** A refusal as a value (4xx, and 503 `mempool_full`/`overloaded`); other failures throw. */
+  #refusal(
+    method: string,
+    path: string,
+    r: { status: number; json: unknown; retryAfterMs?: number },
+  ): SubmitResult & { ok: false } {
+    const err = (r.json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    if ((r.status >= 500 && r.status !== 503) || err === undefined)
+      throw this.#statusError(method, path, r.status, r.json);
+    const chainCode = err.code ?? 'unknown';
+    const out: SubmitResult & { ok: false } = {
+      ok: false,
+      status: r.status,
+      code: refnodeReason(chainCode),
+      chainCode,
+      message: err.message ?? '',
+    };
+    if (r.retryAfterMs !== undefined) out.retryAfterMs = r.retryAfterMs;
+    return out;
+  }
+
+  // 503 is refnode's `mempool_full` or `overloaded`: a chain-level refusal with a code, not a broken node.
+  async submitTx(tx: PreparedTx, opts?: RequestOptions): Promise<SubmitResult> {
+    const r = await this.#call('POST', '/txs', opts, tx.payload);
+    if (r.status === 202) return { ok: true, id: (r.json as { id: string }).id };
+    return this.#refusal('POST', '/txs', r);
   }
 
   async submitRaw(body: string, opts?: RequestOptions): Promise<SubmitResult> {
-    const { status, json } = await this.#call('POST', '/txs', opts, body, true);
-    if (status === 202) return { ok: true, id: (json as { id: string }).id };
-    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    if ((status >= 500 && status !== 503) || err === undefined)
-      throw this.#statusError('POST', '/txs', status, json);
-    return { ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' };
+    const r = await this.#call('POST', '/txs', opts, body, true);
+    if (r.status === 202) return { ok: true, id: (r.json as { id: string }).id };
+    return this.#refusal('POST', '/txs', r);
   }
 
-  async submitTxs(txs: readonly SignedTx[], opts?: RequestOptions): Promise<SubmitResult[]> {
+  async submitTxs(txs: readonly PreparedTx[], opts?: RequestOptions): Promise<SubmitResult[]> {
     const out: SubmitResult[] = [];
     for (let i = 0; i < txs.length; i += TX_BATCH) {
       const batch = txs.slice(i, i + TX_BATCH);
-      const { status, json } = await this.#call(
+      const r = await this.#call(
         'POST',
         '/txs',
         opts,
         batch.map((t) => t.payload),
       );
-      if (status !== 202) {
-        // The whole batch was refused (e.g. too large or rate limited): every tx shares the reason.
-        const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-        if ((status >= 500 && status !== 503) || err === undefined)
-          throw this.#statusError('POST', '/txs', status, json);
-        for (const _ of batch)
-          out.push({ ok: false, status, code: err.code ?? 'unknown', message: err.message ?? '' });
+      if (r.status !== 202) {
+        // The whole batch was refused (e.g. too large, rate limited, overloaded): every tx shares the reason.
+        const refusal = this.#refusal('POST', '/txs', r);
+        for (const _ of batch) out.push(refusal);
         continue;
       }
-      const results = (json as { results: ({ id: string } | { error: { code: string; message: string } })[] })
-        .results;
-      for (const r of results) {
-        if ('id' in r) out.push({ ok: true, id: r.id });
-        else out.push({ ok: false, status: 400, code: r.error.code, message: r.error.message });
+      const results = (
+        r.json as { results: ({ id: string } | { error: { code: string; message: string } })[] }
+      ).results;
+      for (const x of results) {
+        if ('id' in x) out.push({ ok: true, id: x.id });
+        else
+          out.push({
+            ok: false,
+            status: 400,
+            code: refnodeReason(x.error.code),
+            chainCode: x.error.code,
+            message: x.error.message,
+          });
       }
     }
     return out;
   }
 
   async txStatus(id: string, opts?: RequestOptions): Promise<TxStatus> {
-    const raw = await this.#get<TxStatus>(`/txs/${encodeURIComponent(id)}`, opts);
+    const raw = await this.#get<Omit<TxStatus, 'reason'> & { reason?: string }>(
+      `/txs/${encodeURIComponent(id)}`,
+      opts,
+    );
     const out: TxStatus = { status: raw.status };
     if (raw.height !== undefined) out.height = raw.height;
     if (raw.blockHash !== undefined) out.blockHash = raw.blockHash;
-    if (raw.reason !== undefined) out.reason = raw.reason;
+    if (raw.reason !== undefined) out.reason = refnodeReason(raw.reason);
     return out;
   }
 
   async mempool(opts?: RequestOptions & { ids?: boolean }): Promise<MempoolInfo> {
-    const raw = await this.#get<MempoolInfo>(opts?.ids ? '/mempool?ids=1' : '/mempool', opts);
+    const raw = await this.#get<Omit<MempoolInfo, 'rejected'> & { rejected?: Record<string, number> }>(
+      opts?.ids ? '/mempool?ids=1' : '/mempool',
+      opts,
+    );
     const out: MempoolInfo = {
       size: raw.size,
       bytes: raw.bytes,
       capacity: raw.capacity,
       evicted: raw.evicted,
-      rejected: raw.rejected ?? {},
+      rejected: canonicalCounts(raw.rejected ?? {}),
     };
     if (raw.ids !== undefined) out.ids = raw.ids;
     return out;
   }
 
-  async account(address: string, opts?: RequestOptions): Promise<{ balance: number; nonce: number }> {
+  async account(address: string, opts?: RequestOptions): Promise<AccountInfo> {
     const raw = await this.#get<{ balance: number; nonce: number }>(
       `/accounts/${encodeURIComponent(address)}`,
       opts,
     );
-    return { balance: raw.balance, nonce: raw.nonce };
+    return { balance: toAmount(raw.balance), nonce: raw.nonce };
   }
 
   async supply(height?: number, opts?: RequestOptions): Promise<SupplyInfo> {
-    const raw = await this.#get<SupplyInfo>(
+    const raw = await this.#get<{ height: number; hash: string; supply: number }>(
       height === undefined ? '/supply' : `/supply?height=${height}`,
       opts,
     );
-    return { height: raw.height, hash: raw.hash, supply: raw.supply };
+    return { height: raw.height, hash: raw.hash, supply: toAmount(raw.supply) };
   }
 
   async state(height?: number, opts?: RequestOptions): Promise<StateSnapshot> {
-    const raw = await this.#get<StateSnapshot>(
-      height === undefined ? '/state' : `/state?height=${height}`,
-      opts,
-    );
-    return { height: raw.height, hash: raw.hash, stateRoot: raw.stateRoot, accounts: raw.accounts };
+    const raw = await this.#get<{
+      height: number;
+      hash: string;
+      stateRoot: string;
+      accounts: Record<string, { balance: number; nonce: number }>;
+    }>(height === undefined ? '/state' : `/state?height=${height}`, opts);
+    const accounts: Record<string, AccountInfo> = {};
+    for (const [addr, a] of Object.entries(raw.accounts))
+      accounts[addr] = { balance: toAmount(a.balance), nonce: a.nonce };
+    return { height: raw.height, hash: raw.hash, stateRoot: raw.stateRoot, accounts };
   }
 
   async metrics(opts?: RequestOptions): Promise<string> {
@@ -354,6 +397,33 @@ export class RefnodeClient implements ChainClient {
     if (raw.height !== undefined) out.height = raw.height;
     if (raw.blockHash !== undefined) out.blockHash = raw.blockHash;
     if (raw.data !== undefined) out.data = new Uint8Array(Buffer.from(raw.data, 'base64'));
+    return out;
+  }
+
+  /**
+   * The certificate of an included blob, found in the block the node names, with each
+   * attestation verified here against refnode's signing rule (not the node's word).
+   */
+  async certificate(blobId: string, opts?: RequestOptions): Promise<CertificateCheck | undefined> {
+    const found = await this.blob(blobId, opts);
+    if (!found.ok || found.status !== 'included' || found.blockHash === undefined) return undefined;
+    const { json, status } = await this.#call('GET', `/blocks/${encodeURIComponent(found.blockHash)}`, opts);
+    if (status !== 200) return undefined;
+    const block = json as { da?: Certificate[] };
+    const cert = (block.da ?? []).find((c) => c?.id === blobId);
+    if (cert === undefined) return undefined;
+    const attested = {
+      chainId: this.#chainId ?? cert.header.chainId,
+      id: cert.id,
+      commitment: cert.commitment,
+      size: cert.header.size,
+      layout: { chunks: cert.chunks, dataChunks: cert.dataChunks, chunkBytes: 0 },
+    };
+    const out: CertificateCheck = { blobId, blockHash: found.blockHash, validSigners: [], invalid: [] };
+    for (const a of cert.attestations ?? []) {
+      if (verifyAttestation(a, attested)) out.validSigners.push(a.validator);
+      else out.invalid.push({ signer: String(a?.validator), why: 'signature does not verify' });
+    }
     return out;
   }
 

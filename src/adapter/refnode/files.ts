@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdapterError } from '../../support/errors.ts';
-import type { ChainFacts } from '../types.ts';
+import { allFacets, type ChainFacts, type FacetName } from '../types.ts';
 
 export interface RefnodeGenesis {
   chainId: string;
@@ -58,17 +58,53 @@ export async function readWallets(dir: string): Promise<RefnodeWalletFile> {
   return w;
 }
 
+/** Facets the refnode adapter offers: every one chainlab knows. */
+export const refnodeFacets: readonly FacetName[] = allFacets;
+
+/** A genesis number as the bigint chainlab uses for amounts (refnode's JSON keeps safe integers). */
+export function toAmount(x: number): bigint {
+  return BigInt(x);
+}
+
 export function factsOf(g: RefnodeGenesis): ChainFacts {
-  const supply = Object.values(g.accounts).reduce((a, b) => a + b, 0);
+  const balances: Record<string, bigint> = {};
+  for (const [addr, n] of Object.entries(g.accounts)) balances[addr] = toAmount(n);
+  const summed = Object.values(balances).reduce((a, b) => a + b, 0n);
+  const stake: Record<string, bigint> = {};
+  for (const v of g.validators) stake[v.publicKey] = toAmount(v.stake);
+  const totalStake = Object.values(stake).reduce((a, b) => a + b, 0n);
   return {
+    adapter: 'refnode',
     chainId: g.chainId,
-    slotMs: g.slotMs,
-    activeSlotCoeff: g.activeSlotCoeff,
-    securityParam: g.securityParam,
-    maxDriftMs: g.maxDriftMs,
-    genesisTime: g.genesisTime,
-    minFee: g.minFee,
-    genesisSupply: Number.isFinite(g.totalSupply) ? g.totalSupply : supply,
-    initialBalances: { ...g.accounts },
+    production: {
+      model: 'slotted',
+      expectedIntervalMs: g.slotMs / g.activeSlotCoeff,
+      slotMs: g.slotMs,
+      activeSlotCoeff: g.activeSlotCoeff,
+    },
+    // refnode finalizes blocks k deep and says so in /info and its feed.
+    finality: { rule: 'reported', depth: g.securityParam },
+    facets: refnodeFacets,
+    defaultFee: { flat: toAmount(g.minFee) },
+    slots: {
+      slotMs: g.slotMs,
+      activeSlotCoeff: g.activeSlotCoeff,
+      genesisTime: g.genesisTime,
+      maxDriftMs: g.maxDriftMs,
+    },
+    // Nothing is minted after genesis: fees go to the proposer.
+    supply: {
+      genesis: Number.isFinite(g.totalSupply) ? toAmount(g.totalSupply) : summed,
+      emission: { kind: 'none' },
+      source: 'accounts',
+    },
+    initialBalances: balances,
+    // A certificate needs attestations of ⌈2/3⌉ of the stake (refnode/README.md).
+    da: { threshold: (2n * totalStake + 2n) / 3n, stake, tolerance: daTolerance(g.validators.length) },
   };
+}
+
+/** Validators that may be down while a blob stays retrievable: any k = ⌈n/3⌉ of n chunks rebuild it. */
+function daTolerance(validators: number): number {
+  return validators - Math.max(1, Math.ceil(validators / 3));
 }

@@ -3,6 +3,7 @@
  * that knows refnode's metric names.
  */
 import type { TxCounters } from '../types.ts';
+import { refnodeReason } from './reasons.ts';
 
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/;
 
@@ -24,7 +25,7 @@ export function parseTxCounters(text: string): TxCounters {
     if (m[1] === 'refnode_txs_included_total') out.included += value;
     else if (m[1] === 'refnode_mempool_evictions_total') out.evicted += value;
     else if (m[1] === 'refnode_mempool_rejections_total') {
-      const reason = /reason="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'unknown';
+      const reason = refnodeReason(/reason="([^"]*)"/.exec(m[2] ?? '')?.[1] ?? 'unknown');
       out.rejected[reason] = (out.rejected[reason] ?? 0) + value;
     }
   }

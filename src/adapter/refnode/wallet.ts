@@ -14,14 +14,21 @@ import {
   dataHash,
   type SignedBlob as RefnodeSignedBlob,
 } from '../../../refnode/src/da/blob.ts';
-import type { ForgeSpec, SignedBlob, SignedTx, Wallet } from '../types.ts';
+import { AdapterError } from '../../support/errors.ts';
+import type { PreparedTx, SignedBlob, TransferRequest, Wallet } from '../types.ts';
 
-/** Secret keys by wallet, so `forge` can sign with another wallet's key without exposing it. */
+/** Secret keys by wallet, so the forger can sign with another wallet's key without exposing it. */
 const secretKeys = new WeakMap<Wallet, string>();
 /** Signers by secret key: building the KeyObject costs more than signing. */
 const forgeSigners = new Map<string, (tx: UnsignedTx) => RefnodeSignedTx>();
 
-function signerOf(secretKey: string): (tx: UnsignedTx) => RefnodeSignedTx {
+/** The secret key of a refnode wallet of this process (the forger signs foreign signatures with it). */
+export function secretKeyOf(wallet: Wallet): string | undefined {
+  return secretKeys.get(wallet);
+}
+
+/** A cached signer for a secret key. */
+export function signerOf(secretKey: string): (tx: UnsignedTx) => RefnodeSignedTx {
   let s = forgeSigners.get(secretKey);
   if (s === undefined) {
     s = createTxSigner(secretKey);
@@ -30,30 +37,63 @@ function signerOf(secretKey: string): (tx: UnsignedTx) => RefnodeSignedTx {
   return s;
 }
 
-/** A refnode wallet; `transfer` signs, it does not submit. */
+/** refnode's JSON carries amounts as numbers: only safe integers survive the trip. */
+export function wireAmount(field: string, x: bigint): number {
+  if (x < 0n || x > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new AdapterError('refnode', `${field} ${x} is outside what refnode's JSON carries (0..2^53-1)`);
+  return Number(x);
+}
+
+/** A refnode wallet; `transfer` signs offline (the id is known before submission), it does not submit. */
 export class RefnodeWallet implements Wallet {
   readonly index: number;
   readonly address: string;
-  readonly balance: number;
+  readonly balance: bigint;
   readonly #chainId: string;
+  readonly #defaultFee: bigint;
   readonly #secretKey: string;
   #sign: ((tx: UnsignedTx) => RefnodeSignedTx) | undefined;
   #signBlob: ReturnType<typeof createBlobSigner> | undefined;
 
-  constructor(chainId: string, w: { index: number; address: string; secretKey: string; balance: number }) {
+  constructor(
+    chainId: string,
+    w: { index: number; address: string; secretKey: string; balance: number },
+    defaultFee: bigint,
+  ) {
     this.index = w.index;
     this.address = w.address;
-    this.balance = w.balance;
+    this.balance = BigInt(w.balance);
     this.#chainId = chainId;
+    this.#defaultFee = defaultFee;
     this.#secretKey = w.secretKey;
     secretKeys.set(this, w.secretKey);
   }
 
-  transfer(to: string, amount: number, fee: number, nonce: number): SignedTx {
+  async transfer(req: TransferRequest): Promise<PreparedTx> {
+    return this.transferSync(req);
+  }
+
+  /** `transfer` without the promise (offline signing needs none; benches sign in tight loops). */
+  transferSync(req: TransferRequest): PreparedTx {
+    if (req.nonce === undefined) throw new AdapterError('refnode', 'a refnode transfer needs a nonce');
+    if (req.fee !== undefined && !('flat' in req.fee))
+      throw new AdapterError('refnode', 'refnode fees are flat per tx, not per byte');
+    const fee = req.fee?.flat ?? this.#defaultFee;
     this.#sign ??= createTxSigner(this.#secretKey);
-    const unsigned: UnsignedTx = { chainId: this.#chainId, from: this.address, to, amount, fee, nonce };
+    const unsigned: UnsignedTx = {
+      chainId: this.#chainId,
+      from: this.address,
+      to: req.to,
+      amount: wireAmount('amount', req.amount),
+      fee: wireAmount('fee', fee),
+      nonce: req.nonce,
+    };
     const payload = this.#sign(unsigned);
-    return { id: txId(unsigned), payload };
+    return {
+      id: txId(unsigned),
+      payload,
+      summary: { from: this.address, to: req.to, amount: req.amount, fee, nonce: req.nonce },
+    };
   }
 
   /** Signs a blob on `channel` at `sequence`, this wallet owning the channel; does not publish it. */
@@ -78,42 +118,8 @@ export class RefnodeWallet implements Wallet {
     };
   }
 
-  /** Builds an invalid transfer for fuzzing; see {@link ForgeSpec}. */
-  forge(spec: ForgeSpec): SignedTx {
-    const unsigned: UnsignedTx = {
-      chainId: spec.chainId ?? this.#chainId,
-      from: this.address,
-      to: spec.to,
-      amount: spec.amount,
-      fee: spec.fee,
-      nonce: spec.nonce,
-    };
-    let key = this.#secretKey;
-    if (spec.signature === 'foreign') {
-      const other = spec.foreignKeyOf === undefined ? undefined : secretKeys.get(spec.foreignKeyOf);
-      if (other === undefined || other === this.#secretKey) {
-        throw new TypeError(
-          'forge: a foreign signature needs foreignKeyOf, another refnode wallet of this chain',
-        );
-      }
-      key = other;
-    }
-    const signed: Record<string, unknown> = { ...signerOf(key)(unsigned) };
-    if (spec.signature === 'corrupt') {
-      // Flip the lowest bit of the first signature byte: still 128 hex chars, no longer valid.
-      const sig = signed.sig as string;
-      signed.sig = (Number.parseInt(sig.slice(0, 2), 16) ^ 1).toString(16).padStart(2, '0') + sig.slice(2);
-    }
-    if (spec.padToBytes !== undefined) {
-      const size = JSON.stringify(signed).length;
-      // `"memo":""` plus its comma costs 10 bytes.
-      signed.memo = 'x'.repeat(Math.max(0, spec.padToBytes - size - 10));
-    }
-    return { id: txId(unsigned), payload: signed };
-  }
-
   /** Hides the secret key from `console.log` / snapshots. */
-  toJSON(): { index: number; address: string; balance: number } {
-    return { index: this.index, address: this.address, balance: this.balance };
+  toJSON(): { index: number; address: string; balance: string } {
+    return { index: this.index, address: this.address, balance: String(this.balance) };
   }
 }

@@ -7,32 +7,30 @@ import {
   type SignedTx,
   txSigningBytes,
   verifyTx,
-} from '../../refnode/src/codec.ts';
-import { RefnodeWallet } from '../adapter/refnode/wallet.ts';
-import { ConfigError } from '../support/errors.ts';
-import {
-  anyInvalidTx,
-  expectedRejections,
-  type InvalidTxCase,
-  invalidKinds,
-  invalidTxs,
-  materialize,
-} from './invalid-txs.ts';
+} from '../../../refnode/src/codec.ts';
+import { ConfigError } from '../../support/errors.ts';
+import { invalidTxs } from '../../workloads/invalid-txs.ts';
+import { anyInvalidTx, expectedRejections, type InvalidTxCase, invalidKinds, materialize } from './forger.ts';
+import { RefnodeWallet } from './wallet.ts';
 
 const ctx = { minFee: 1, targets: 3 };
 
 function wallet(index: number): RefnodeWallet {
   const secretKey = String(index + 1).padStart(64, '0');
-  return new RefnodeWallet('test-chain', {
-    index,
-    address: keyPairFromSeed(secretKey).address,
-    secretKey,
-    balance: 1000,
-  });
+  return new RefnodeWallet(
+    'test-chain',
+    {
+      index,
+      address: keyPairFromSeed(secretKey).address,
+      secretKey,
+      balance: 1000,
+    },
+    1n,
+  );
 }
 const w = wallet(0);
 const other = wallet(1);
-const included = w.transfer(other.address, 1, 1, 0);
+const included = w.transferSync({ to: other.address, amount: 1n, nonce: 0 });
 const ground = {
   wallet: w,
   other,
@@ -74,7 +72,7 @@ describe('materialize: what a case sends', () => {
     return m.tx.payload as Record<string, unknown>;
   };
   const honest = (amount: number, nonce: number) =>
-    w.transfer(other.address, amount, 1, nonce).payload as Record<string, unknown>;
+    w.transferSync({ to: other.address, amount: BigInt(amount), nonce }).payload as Record<string, unknown>;
 
   test('signature kinds keep the fields and break only the signature', () => {
     const bad = payload({ kind: 'bad_signature', node: 0, amount: 5, nonceAhead: 2 });
@@ -138,14 +136,14 @@ describe('invalidTxs options', () => {
   test('bad options name the field, the value and what is allowed', () => {
     let error: unknown;
     try {
-      invalidTxs({ count: 0, kinds: ['nope' as 'duplicate'] });
+      invalidTxs({ count: 0, reasons: { duplicate: ['nope' as 'duplicate'] } });
     } catch (e) {
       error = e;
     }
     expect(ConfigError.is(error)).toBe(true);
     expect((error as ConfigError).issues.map((i) => i.path)).toEqual([
       'invalidTxs.count',
-      'invalidTxs.kinds[0]',
+      'invalidTxs.reasons.duplicate[0]',
     ]);
   });
 });

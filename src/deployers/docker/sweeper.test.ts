@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRunId } from '../cleanup/run.ts';
+import { newRunId } from '../../cluster/cleanup/run.ts';
 import { dockerAvailability } from './docker-client.ts';
 import { buildImage, removeImage } from './image.ts';
 import { labelKeys, resourceLabels } from './labels.ts';
@@ -16,7 +16,7 @@ import { removeRunResources, sweepDeadRuns } from './sweeper.ts';
 
 const docker = await dockerAvailability();
 if (!docker.available) console.warn(`docker sweeper tests SKIPPED: ${docker.reason}`);
-const leakyRun = fileURLToPath(new URL('./test-fixtures/leaky-run.ts', import.meta.url));
+const leakyRun = fileURLToPath(new URL('../../../test/fixtures/docker/leaky-run.ts', import.meta.url));
 
 async function resourcesOf(runId: string) {
   if (!docker.available) throw new Error('no docker');

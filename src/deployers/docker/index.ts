@@ -1,7 +1,7 @@
 /** The docker deployer: runtime, image builder, sweeper. Re-exports only. */
 export { type ContainerNode, DEFAULT_CONTAINER_STOP_GRACE_MS } from './container-node.ts';
-export { type DockerRuntimeOptions, dockerControls, dockerRuntime } from './container-runtime.ts';
 export { type DockerAvailability, dockerAvailability, dockerClient } from './docker-client.ts';
+export { type DockerDeployerOptions, dockerControls, dockerDeployer } from './docker-deployer.ts';
 export { type BuildImageOptions, type BuiltImage, buildImage, imageTag, removeImage } from './image.ts';
 export type { ImageDir, ImageFile, ImageRecipe, ImageUser } from './image-recipe.ts';
 export { defaultImageUser } from './image-recipe.ts';

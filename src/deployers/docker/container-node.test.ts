@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refnodeAdapter } from '../../adapter/refnode/adapter.ts';
 import type { ChainClient, LaunchEndpoints, PreparedChain } from '../../adapter/types.ts';
+import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
+import { newRunId } from '../../cluster/cleanup/run.ts';
+import { Cluster } from '../../cluster/cluster.ts';
 import { systemClock } from '../../support/clock.ts';
 import { ClusterStartError } from '../../support/errors.ts';
-import { CleanupRegistry } from '../cleanup/registry.ts';
-import { newRunId } from '../cleanup/run.ts';
-import { Cluster } from '../cluster.ts';
-import type { ExitInfo, NodeAllocation, NodeRuntime, RunningNode } from '../runtime.ts';
-import { dockerRuntime } from './container-runtime.ts';
+import type { DeployedNode, Deployer, ExitInfo, NodeAllocation } from '../deployer.ts';
 import { dockerAvailability } from './docker-client.ts';
+import { dockerDeployer } from './docker-deployer.ts';
 import { labelKeys } from './labels.ts';
 
 const docker = await dockerAvailability();
@@ -36,9 +36,9 @@ describe.skipIf(!docker.available)('container runtime', () => {
   const topology = new Cluster({ validators: 2, wallets: 1, slotMs: 200 }).resolved.topology;
   let dir = '';
   let prepared: PreparedChain;
-  let runtime: NodeRuntime;
+  let runtime: Deployer;
   let allocations: NodeAllocation[];
-  const nodes = new Map<string, RunningNode>();
+  const nodes = new Map<string, DeployedNode>();
   const clients = new Map<string, ChainClient>();
 
   const endpoints = (name: string): LaunchEndpoints => {
@@ -61,7 +61,7 @@ describe.skipIf(!docker.available)('container runtime', () => {
     dir = await mkdtemp(join(tmpdir(), 'chainlab-container-node-'));
     await mkdir(join(dir, 'chain'));
     prepared = await refnodeAdapter().prepare(topology, join(dir, 'chain'), 11);
-    runtime = await dockerRuntime({ stopGraceMs: 2000 })({
+    runtime = await dockerDeployer({ stopGraceMs: 2000 })({
       runId,
       clusterDir: dir,
       clusterName: 'rt',
@@ -130,7 +130,7 @@ describe.skipIf(!docker.available)('container runtime', () => {
     const spec = topology.nodes[1]!;
     const allocation = { ...allocations[1]!, name: 'bad-0', logFile: join(dir, 'logs', 'bad-0.log') };
     const launch = prepared.launch(spec, endpoints(spec.name));
-    launch.container.cmd = [...launch.container.cmd, '--no-such-flag'];
+    launch.container!.cmd = [...launch.container!.cmd, '--no-such-flag'];
     const error = await runtime
       .start({ name: 'bad-0', role: 'validator', allocation, launch }, { timeoutMs: 60_000 })
       .catch((e: unknown) => e);

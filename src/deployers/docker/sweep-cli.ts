@@ -1,5 +1,5 @@
 /**
- * `node src/cluster/docker/sweep-cli.ts <run id>`: removes every container, network and
+ * `node src/deployers/docker/sweep-cli.ts <run id>`: removes every container, network and
  * volume of that run. The cleanup registry runs it synchronously from `process.on('exit')`,
  * where the exiting process itself can no longer do async work.
  * Without a run id it sweeps every dead run instead.

@@ -9,17 +9,17 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ContainerRuntimeClient, StartedNetwork } from 'testcontainers';
 import type { NodeRole } from '../../adapter/types.ts';
-import { ChainlabError } from '../../support/errors.ts';
-import { freePorts } from '../local/free-port.ts';
+import { CapabilityError, ChainlabError } from '../../support/errors.ts';
 import type {
+  Deployer,
+  DeployerContext,
+  DeployerFactory,
+  DeployNodeSpec,
   NodeAllocation,
   NodeControl,
-  NodeRuntime,
-  RuntimeContext,
-  RuntimeFactory,
-  RuntimeNodeSpec,
   StartOptions,
-} from '../runtime.ts';
+} from '../deployer.ts';
+import { freePorts } from '../local/free-port.ts';
 import { ContainerNode } from './container-node.ts';
 import { dockerAvailability } from './docker-client.ts';
 import { labelKeys, resourceLabels } from './labels.ts';
@@ -28,8 +28,8 @@ import { resolveImage } from './resolve-image.ts';
 import { ensureRunGuard } from './run-guard.ts';
 import { sweepDeadRuns } from './sweeper.ts';
 
-/** Options of {@link dockerRuntime}. */
-export interface DockerRuntimeOptions {
+/** Options of {@link dockerDeployer}. */
+export interface DockerDeployerOptions {
   /** Delay between SIGTERM and SIGKILL when stopping a node. Default 5000 ms. */
   stopGraceMs?: number;
   /** API port inside every container. Default 8080. */
@@ -63,11 +63,11 @@ export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
 let sweptOnce: Promise<void> | undefined;
 
 /** Docker names allow `[a-zA-Z0-9][a-zA-Z0-9_.-]`; run ids and node names already fit. */
-function resourceName(ctx: RuntimeContext, suffix?: string): string {
+function resourceName(ctx: DeployerContext, suffix?: string): string {
   return ['chainlab', ctx.runId, ctx.clusterName, suffix].filter(Boolean).join('-');
 }
 
-async function createNetwork(client: ContainerRuntimeClient, ctx: RuntimeContext): Promise<StartedNetwork> {
+async function createNetwork(client: ContainerRuntimeClient, ctx: DeployerContext): Promise<StartedNetwork> {
   const name = resourceName(ctx);
   const network = await client.network.create({
     Name: name,
@@ -83,15 +83,15 @@ async function createNetwork(client: ContainerRuntimeClient, ctx: RuntimeContext
  * when no Docker engine answers.
  *
  * @example
- * const runtime = await dockerRuntime({ stopGraceMs: 2000 })(ctx);
+ * const runtime = await dockerDeployer({ stopGraceMs: 2000 })(ctx);
  */
-export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
+export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactory {
   const apiPort = opts.apiPort ?? 8080;
   const p2pPort = opts.p2pPort ?? 9000;
   const dataDir = opts.dataDir ?? '/data';
   const chainDir = opts.chainDir ?? '/chain';
 
-  return async (ctx: RuntimeContext): Promise<NodeRuntime> => {
+  return async (ctx: DeployerContext): Promise<Deployer> => {
     const docker = await dockerAvailability();
     if (!docker.available) {
       throw new ChainlabError(
@@ -167,7 +167,7 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
      * the OS handing it out and the engine binding it, so that case retries on new ports.
      */
     const startWithFreePorts = async (
-      spec: RuntimeNodeSpec,
+      spec: DeployNodeSpec,
       start: (ports: [number, number]) => Promise<ContainerNode>,
     ): Promise<ContainerNode> => {
       for (let attempt = 1; ; attempt++) {
@@ -194,7 +194,7 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
     });
 
     return {
-      deployer: 'docker',
+      name: 'docker',
       kind: 'container',
       capabilities: dockerControls,
 
@@ -212,9 +212,17 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
         }));
       },
 
-      async start(spec: RuntimeNodeSpec, startOpts: StartOptions): Promise<ContainerNode> {
+      async start(spec: DeployNodeSpec, startOpts: StartOptions): Promise<ContainerNode> {
         if (disposed) throw new ChainlabError(`docker runtime of ${ctx.clusterName} is disposed`);
-        const launch = spec.launch.container;
+        const launch = spec.launch?.container;
+        if (spec.launch === undefined || launch === undefined) {
+          // The cluster checks the adapter's `containers` facet up front; this is the last guard.
+          throw new CapabilityError(
+            'containers',
+            'docker',
+            `no container launch for ${spec.name}: the adapter lacks the containers facet`,
+          );
+        }
         const tag = await resolveImage(launch.image, ctx.log);
         const volume = resourceName(ctx, spec.name);
         await client.container.dockerode.createVolume({
@@ -246,7 +254,7 @@ export function dockerRuntime(opts: DockerRuntimeOptions = {}): RuntimeFactory {
               alias: spec.allocation.host,
               apiUrl: `http://127.0.0.1:${hostApiPort}`,
               apiPort: launch.apiPort,
-              healthPath: spec.launch.readiness.healthPath,
+              healthPath: spec.launch!.readiness.healthPath,
               logFile: spec.allocation.logFile,
               ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
               log: ctx.log,

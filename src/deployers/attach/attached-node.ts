@@ -3,14 +3,14 @@
  * start it and cannot control it, so every control call throws `CapabilityError` at once.
  */
 import { CapabilityError } from '../../support/errors.ts';
-import type { ExitInfo, NodeControl, NodeState, RunningNode } from '../runtime.ts';
+import type { DeployedNode, ExitInfo, NodeControl, NodeState } from '../deployer.ts';
 
 /** The attach deployer supports no node control. */
 export const attachControls: ReadonlySet<NodeControl> = new Set<NodeControl>();
 
 const hint = 'it only observes nodes it did not start; use the local or docker deployer for node control';
 
-export class AttachedNode implements RunningNode {
+export class AttachedNode implements DeployedNode {
   readonly name: string;
   readonly apiUrl: string;
   readonly logFile = undefined;

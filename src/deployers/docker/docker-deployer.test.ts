@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster } from '../../cluster/cluster.ts';
+import type { StartedCluster, StartedNode } from '../../cluster/types.ts';
 import { systemClock } from '../../support/clock.ts';
-import { Cluster } from '../cluster.ts';
-import type { StartedCluster, StartedNode } from '../types.ts';
 import { dockerAvailability } from './docker-client.ts';
 import { labelKeys } from './labels.ts';
 

@@ -6,18 +6,17 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeRole } from '../../adapter/types.ts';
 import type {
+  DeployerFactory,
+  DeployNodeSpec,
   NodeAllocation,
   NodeControl,
-  NodeRuntime,
-  RuntimeContext,
-  RuntimeNodeSpec,
   StartOptions,
-} from '../runtime.ts';
+} from '../deployer.ts';
 import { freePorts } from './free-port.ts';
 import { NodeProcess } from './node-process.ts';
 
-/** Options of the local runtime. */
-export interface LocalRuntimeOptions {
+/** Options of the local deployer. */
+export interface LocalDeployerOptions {
   /** Delay between SIGTERM and SIGKILL when stopping a node. Default 5000 ms. */
   stopGraceMs?: number;
   /** Host nodes bind and dial. Default `127.0.0.1` (loopback only). */
@@ -33,14 +32,14 @@ const localControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
   'resume',
 ]);
 
-/** Creates the local (process) runtime for one cluster. */
-export function localRuntime(opts: LocalRuntimeOptions = {}): (ctx: RuntimeContext) => Promise<NodeRuntime> {
+/** Creates the local (process) deployer for one cluster. */
+export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory {
   return async (ctx) => {
     const host = opts.host ?? '127.0.0.1';
     const started: NodeProcess[] = [];
     let disposed: Promise<void> | undefined;
     return {
-      deployer: 'local',
+      name: 'local',
       kind: 'process',
       capabilities: localControls,
 
@@ -65,8 +64,9 @@ export function localRuntime(opts: LocalRuntimeOptions = {}): (ctx: RuntimeConte
         );
       },
 
-      async start(spec: RuntimeNodeSpec, startOpts: StartOptions) {
-        if (disposed) throw new Error(`local runtime of ${ctx.clusterName} is disposed`);
+      async start(spec: DeployNodeSpec, startOpts: StartOptions) {
+        if (disposed) throw new Error(`local deployer of ${ctx.clusterName} is disposed`);
+        if (spec.launch === undefined) throw new Error(`local deployer: ${spec.name} has no launch spec`);
         const node = await NodeProcess.start(
           {
             name: spec.name,

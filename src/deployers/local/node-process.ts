@@ -6,16 +6,53 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ProcessLaunch, ReadinessSpec } from '../../adapter/types.ts';
+import type { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
+import { RUN_ENV } from '../../cluster/cleanup/run.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
-import type { CleanupRegistry } from '../cleanup/registry.ts';
-import { RUN_ENV } from '../cleanup/run.ts';
-import type { ExitInfo, NodeState, RunningNode, StartOptions } from '../runtime.ts';
+import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
 import { tailFile } from './log-file.ts';
+
+/** How long a pause or resume may take to show in every process of the group. */
+const CONFIRM_MS = 2000;
+
+/** Sends `sig` to the process group led by `pid`; false when there is none. */
+function signalGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The scheduler states (`R`, `S`, `T`, …) of every live process in the group led by `pid` (Linux /proc). */
+async function groupStates(pid: number): Promise<string[]> {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = await readFile(`/proc/${e}/stat`, 'latin1');
+      // Fields after the parenthesised command: state, ppid, pgrp, …
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(rest[2]) === pid && rest[0] !== 'Z') out.push(rest[0]!);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return out;
+}
 
 /** Default delay between SIGTERM and SIGKILL when stopping a node. */
 export const DEFAULT_STOP_GRACE_MS = 5000;
@@ -44,7 +81,7 @@ function isNodeBinary(command: string): boolean {
 }
 
 /** A node process; create with {@link NodeProcess.start}. */
-export class NodeProcess implements RunningNode {
+export class NodeProcess implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   #apiUrl: string;
@@ -111,8 +148,10 @@ export class NodeProcess implements RunningNode {
           CHAINLAB_OWNER_PID: String(process.pid),
         },
         stdio: ['ignore', 'pipe', logFd],
-        // Same process group as the runner: a terminal Ctrl-C reaches the nodes too.
-        detached: false,
+        // Its own process group: control signals reach the node's whole tree (a launcher
+        // script and the node it starts), not just the launcher. The run's cleanup registry,
+        // orphan guard and reaper stop it when the runner goes away.
+        detached: true,
       });
     } finally {
       closeSync(logFd);
@@ -127,7 +166,7 @@ export class NodeProcess implements RunningNode {
       disposeSync: () => {
         if (pid !== undefined && this.#child === child && this.#state !== 'exited') {
           try {
-            process.kill(pid, 'SIGKILL');
+            process.kill(-pid, 'SIGKILL');
           } catch {}
         }
       },
@@ -135,6 +174,8 @@ export class NodeProcess implements RunningNode {
     this.#exited = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {
         const info = { exitCode: code, signal };
+        // Whatever the node started must not outlive it.
+        if (pid !== undefined) signalGroup(pid, 'SIGKILL');
         if (this.#child === child) {
           this.#state = 'exited';
           this.#registration?.[Symbol.dispose]();
@@ -184,7 +225,7 @@ export class NodeProcess implements RunningNode {
           try {
             writeSync(logFd, `${line}\n`);
           } catch {}
-          const r = this.#opts.readiness.readyLine(line);
+          const r = this.#opts.readiness.readyLine?.(line);
           if (r) {
             this.#apiUrl = r.apiUrl.replace(/\/+$/, '');
             resolve();
@@ -248,14 +289,11 @@ export class NodeProcess implements RunningNode {
     }
   }
 
+  /** Signals the node's whole process group (the node and anything it started). */
   #signal(sig: NodeJS.Signals): boolean {
     const child = this.#child;
     if (!child?.pid || this.#state === 'exited' || this.#state === 'stopped') return false;
-    try {
-      return child.kill(sig);
-    } catch {
-      return false;
-    }
+    return signalGroup(child.pid, sig);
   }
 
   async stop(opts: { graceMs?: number } = {}): Promise<ExitInfo | undefined> {
@@ -302,6 +340,8 @@ export class NodeProcess implements RunningNode {
     }
     this.#signal('SIGSTOP');
     this.#state = 'paused';
+    // Every process of the group must be stopped, or the fault did not happen.
+    await this.#confirmGroup('pause', (states) => states.every((st) => st === 'T' || st === 't'));
   }
 
   async resume(): Promise<void> {
@@ -310,5 +350,25 @@ export class NodeProcess implements RunningNode {
     }
     this.#signal('SIGCONT');
     this.#state = 'running';
+    await this.#confirmGroup('resume', (states) => states.every((st) => st !== 'T' && st !== 't'));
+  }
+
+  /** Waits until the process group's states satisfy `ok`; a fault that never shows fails loudly. */
+  async #confirmGroup(action: string, ok: (states: string[]) => boolean): Promise<void> {
+    const pid = this.#child?.pid;
+    if (pid === undefined) return;
+    const deadline = this.#clock.monotonic() + CONFIRM_MS;
+    let states = await groupStates(pid);
+    while (!(states.length > 0 && ok(states))) {
+      if (this.#clock.monotonic() >= deadline) {
+        throw new NodeControlError(
+          this.name,
+          action,
+          `the ${action} did not take effect: after ${CONFIRM_MS} ms its process group ${pid} is in states [${states.join(', ') || 'none'}]`,
+        );
+      }
+      await this.#clock.sleep(20);
+      states = await groupStates(pid);
+    }
   }
 }

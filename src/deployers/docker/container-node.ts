@@ -16,8 +16,8 @@ import {
 } from 'testcontainers';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
+import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
 import { tailFile } from '../local/log-file.ts';
-import type { ExitInfo, NodeState, RunningNode, StartOptions } from '../runtime.ts';
 import type { NodeContainer } from './node-container.ts';
 
 /** Default delay between SIGTERM and SIGKILL when stopping a container. */
@@ -55,7 +55,7 @@ function isStatus(error: unknown, ...codes: number[]): boolean {
 }
 
 /** A node container; create with {@link ContainerNode.start}. */
-export class ContainerNode implements RunningNode {
+export class ContainerNode implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   readonly apiUrl: string;
@@ -333,6 +333,7 @@ export class ContainerNode implements RunningNode {
     const network = this.#opts.client.network.getById(this.#opts.network.getId());
     await network.disconnect({ Container: container.id, Force: true });
     this.#connected = false;
+    await this.#confirmNetwork('disconnect', false);
   }
 
   /** Puts the node back on its cluster network under its alias. */
@@ -342,6 +343,23 @@ export class ContainerNode implements RunningNode {
     const network = this.#opts.client.network.getById(this.#opts.network.getId());
     await this.#opts.client.container.connectToNetwork(container, network, [this.#opts.alias]);
     this.#connected = true;
+    await this.#confirmNetwork('connect', true);
+  }
+
+  /** Docker must report the container on (or off) the cluster network, or the fault did not happen. */
+  async #confirmNetwork(action: 'disconnect' | 'connect', attached: boolean): Promise<void> {
+    const container = this.#container;
+    if (container === undefined) return;
+    const id = this.#opts.network.getId();
+    const info = await this.#opts.client.container.inspect(container);
+    const on = Object.values(info.NetworkSettings?.Networks ?? {}).some((n) => n?.NetworkID === id);
+    if (on !== attached) {
+      throw new NodeControlError(
+        this.name,
+        action,
+        `the ${action} could not be confirmed: docker reports the container ${on ? 'still on' : 'not on'} network ${id.slice(0, 12)}`,
+      );
+    }
   }
 
   /** Removes the container (its data volume stays for the runtime to remove). Idempotent. */

@@ -1,15 +1,16 @@
 /**
- * The one runtime interface under the cluster. A runtime turns launch specs into running
- * nodes and knows nothing of blocks or transactions. Implementations: processes
- * (`local`), containers (`docker`, src/cluster/docker), existing URLs (`attach`).
- * A runtime module exports a factory (`localRuntime(opts)`, `dockerRuntime(opts)` from
- * src/cluster/docker/index.ts) returning a {@link RuntimeFactory}; src/cluster/deployers.ts
- * picks one by deployer name.
+ * The one deployer interface under the cluster. A deployer turns launch specs into running
+ * nodes, and addresses and controls them; it knows nothing of blocks or transactions.
+ * Implementations, one folder each under src/deployers/: processes (`local`), containers
+ * (`docker`), existing nodes reached by URL (`attach`); a k8s deployer goes in `k8s`.
+ * A deployer module exports a factory (`localDeployer(opts)`, `dockerDeployer(opts)`,
+ * `attachDeployer(urls)`) returning a {@link DeployerFactory}; src/deployers/pick.ts picks
+ * one by name.
  */
 import type { LaunchSpec, NodeRole } from '../adapter/types.ts';
-import type { CleanupRegistry } from './cleanup/registry.ts';
+import type { CleanupRegistry } from '../cluster/cleanup/registry.ts';
 
-/** Node control actions a runtime may support. */
+/** Node control actions a deployer may support. */
 export type NodeControl = 'stop' | 'start' | 'restart' | 'kill' | 'pause' | 'resume' | 'disconnect';
 
 /** Every node control action, for capability checks and docs. */
@@ -29,8 +30,8 @@ export interface ExitInfo {
   signal: string | null;
 }
 
-/** What a runtime shares with its cluster. */
-export interface RuntimeContext {
+/** What a deployer shares with its cluster. */
+export interface DeployerContext {
   /** Run id, put on every process (env `CHAINLAB_RUN`), container (label) and dir. */
   runId: string;
   /** Dir of this cluster under the run root: chain files, data dirs and logs live here. */
@@ -58,12 +59,13 @@ export interface NodeAllocation {
   logFile: string;
 }
 
-/** What a runtime needs to start one node. */
-export interface RuntimeNodeSpec {
+/** What a deployer needs to start one node. */
+export interface DeployNodeSpec {
   name: string;
   role: NodeRole;
   allocation: NodeAllocation;
-  launch: LaunchSpec;
+  /** How to launch it; absent for the `attach` deployer (the node already runs). */
+  launch: LaunchSpec | undefined;
 }
 
 export interface StartOptions {
@@ -74,8 +76,8 @@ export interface StartOptions {
 
 export type NodeState = 'running' | 'paused' | 'stopped' | 'exited';
 
-/** A node a runtime started. Control methods the runtime lacks throw `CapabilityError`. */
-export interface RunningNode {
+/** A node a deployer started (or attached to). Control methods the deployer lacks throw `CapabilityError`. */
+export interface DeployedNode {
   readonly name: string;
   /** Current API base URL (may change across restarts for containers). */
   readonly apiUrl: string;
@@ -83,7 +85,7 @@ export interface RunningNode {
   readonly state: NodeState;
   /** OS pid for processes. */
   readonly pid: number | undefined;
-  /** Graceful stop: SIGTERM, then SIGKILL after `graceMs` (default documented by the runtime). Idempotent. */
+  /** Graceful stop: SIGTERM, then SIGKILL after `graceMs` (default documented by the deployer). Idempotent. */
   stop(opts?: { graceMs?: number }): Promise<ExitInfo | undefined>;
   /** Immediate SIGKILL. */
   kill(): Promise<ExitInfo | undefined>;
@@ -95,7 +97,7 @@ export interface RunningNode {
   resume(): Promise<void>;
   /** Last lines of the node's log. */
   logTail(lines?: number): Promise<string>;
-  /** Takes the node off the cluster network (runtimes with the `disconnect` capability). */
+  /** Takes the node off the cluster network (deployers with the `disconnect` capability). */
   disconnect?(): Promise<void>;
   /** Puts a disconnected node back on the cluster network. */
   connect?(): Promise<void>;
@@ -104,18 +106,18 @@ export interface RunningNode {
 }
 
 /** A deployer backend for one cluster. */
-export interface NodeRuntime {
-  /** Deployer name: `local`, `docker`, `attach`. */
-  readonly deployer: string;
+export interface Deployer {
+  /** Deployer name: `local`, `docker`, `attach` (`k8s`, …). */
+  readonly name: string;
   readonly kind: 'process' | 'container' | 'attached';
   readonly capabilities: ReadonlySet<NodeControl>;
   /** Addresses, dirs and log files for every node (free ports for processes). */
   allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]>;
   /** Starts one node and resolves once it serves (ready line or health). */
-  start(spec: RuntimeNodeSpec, opts: StartOptions): Promise<RunningNode>;
-  /** Stops everything this runtime started and frees shared resources (networks). Idempotent. */
+  start(spec: DeployNodeSpec, opts: StartOptions): Promise<DeployedNode>;
+  /** Stops everything this deployer started and frees shared resources (networks). Idempotent. */
   dispose(): Promise<void>;
 }
 
-/** Creates a runtime for one cluster. */
-export type RuntimeFactory = (ctx: RuntimeContext) => Promise<NodeRuntime>;
+/** Creates a deployer for one cluster. */
+export type DeployerFactory = (ctx: DeployerContext) => Promise<Deployer>;

@@ -1,0 +1,99 @@
+/**
+ * Proof that a node-control fault happened, from outside the node: a paused node stops
+ * answering its API and announces no more blocks, a stopped or killed node's API port
+ * refuses connections, a started or resumed node serves again. A fault whose effect does
+ * not show within its bound fails with a `NodeControlError` naming it.
+ */
+import { connect } from 'node:net';
+import type { ChainClient } from '../adapter/types.ts';
+import type { Recording } from '../observe/recording.ts';
+import { type Clock, systemClock } from '../support/clock.ts';
+import { NodeControlError } from '../support/errors.ts';
+
+/** How long an effect may take to show. */
+export const CONFIRM_TIMEOUT_MS = 5000;
+/** Feed events sent just before a pause may still be delivered this long after it. */
+const IN_FLIGHT_MS = 200;
+
+/** True when a TCP connection to `url`'s host and port is refused (nothing listens there). */
+export function portClosed(url: string, timeoutMs = 1000): Promise<boolean> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: u.hostname, port });
+    const done = (closed: boolean): void => {
+      socket.destroy();
+      resolve(closed);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(false));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      done(e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET'),
+    );
+  });
+}
+
+async function until(clock: Clock, timeoutMs: number, probe: () => Promise<boolean>): Promise<boolean> {
+  const deadline = clock.monotonic() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (clock.monotonic() >= deadline) return false;
+    await clock.sleep(50);
+  }
+}
+
+/** What a confirmation looks at. */
+export interface ConfirmTarget {
+  name: string;
+  apiUrl: string;
+  client: ChainClient;
+  recording: Recording | undefined;
+  /** The chain's expected block interval (how long to watch for blocks a paused node should not make). */
+  blockMs: number;
+  clock?: Clock;
+}
+
+/** A paused node: its API stops answering, and its feed announces no block while we watch. */
+export async function confirmPaused(t: ConfirmTarget): Promise<void> {
+  const clock = t.clock ?? systemClock;
+  const silent = await until(
+    clock,
+    CONFIRM_TIMEOUT_MS,
+    async () => !(await t.client.health({ timeoutMs: 300 })),
+  );
+  if (!silent) fail(t, 'pause', `its API still answers ${CONFIRM_TIMEOUT_MS} ms after the pause`);
+  // Events already on the wire when the node froze may still arrive for a moment.
+  const from = t.recording === undefined ? undefined : t.recording.now() + IN_FLIGHT_MS;
+  await clock.sleep(IN_FLIGHT_MS + Math.min(2000, Math.max(300, t.blockMs)));
+  const produced =
+    from === undefined
+      ? []
+      : t.recording!.blocks.filter((b) => b.node === t.name && b.at > from && b.source !== 'backfill');
+  if (produced.length > 0)
+    fail(t, 'pause', `it announced block ${produced.at(-1)!.height} after it stopped answering`);
+}
+
+/** A stopped or killed node: nothing listens on its API port any more. */
+export async function confirmDown(t: ConfirmTarget, action: 'stop' | 'kill'): Promise<void> {
+  const clock = t.clock ?? systemClock;
+  if (!(await until(clock, CONFIRM_TIMEOUT_MS, () => portClosed(t.apiUrl))))
+    fail(
+      t,
+      action,
+      `its API port ${new URL(t.apiUrl).port} still accepts connections ${CONFIRM_TIMEOUT_MS} ms later`,
+    );
+}
+
+/** A started or resumed node: it serves again. */
+export async function confirmServing(
+  t: ConfirmTarget,
+  action: 'start' | 'restart' | 'resume',
+): Promise<void> {
+  const clock = t.clock ?? systemClock;
+  if (!(await until(clock, CONFIRM_TIMEOUT_MS, () => t.client.health({ timeoutMs: 1000 }))))
+    fail(t, action, `it does not serve ${CONFIRM_TIMEOUT_MS} ms after the ${action}`);
+}
+
+function fail(t: ConfirmTarget, action: string, why: string): never {
+  throw new NodeControlError(t.name, action, `the ${action} could not be confirmed: ${why}`);
+}
