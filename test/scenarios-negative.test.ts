@@ -4,9 +4,8 @@
 import { describe, expect, test } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { transactions } from '../src/workloads/transactions.ts';
-import { matcherFailure as failure } from './helpers.ts';
 import '../src/matchers/vitest.ts';
-import { eventually } from './helpers.ts';
+import { eventually, matcherFailure as failure } from './helpers.ts';
 
 const base = { slotMs: 250, securityParam: 4, wallets: 4 } as const;
 
@@ -25,7 +24,7 @@ describe('expectations of the seed scenarios catch real faults', () => {
     await stalled.stop();
     const othersFinalizedPast = await eventually(async () => {
       const infos = await Promise.all(['val-0', 'val-1'].map((n) => cluster.client(n).info()));
-      return infos.every((i) => i.finalizedHeight > lastSeen + 2);
+      return infos.every((i) => (i.finalizedHeight ?? -1) > lastSeen + 2);
     }, 30_000);
     expect(
       othersFinalizedPast,
