@@ -7,36 +7,39 @@ import { genesisCommand, genesisFlags } from './genesis-command.ts';
 import { runCommand, runFlags } from './run-command.ts';
 import { txCommand, txFlags } from './tx-command.ts';
 
+/** How the user started refnode, for usage lines; `chainlab refnode` sets REFNODE_PROG. */
+const prog = process.env.REFNODE_PROG || 'node refnode/main.ts';
+
 const commands = {
   genesis: {
-    usage: 'node refnode/main.ts genesis --validators N --out DIR [flags]',
+    usage: `${prog} genesis --validators N --out DIR [flags]`,
     description:
       'Writes DIR/genesis.json, DIR/wallets.json and DIR/node-<i>.json (validators first, then executors).',
     flags: genesisFlags,
     run: genesisCommand,
   },
   run: {
-    usage: 'node refnode/main.ts run --config FILE [flags]',
+    usage: `${prog} run --config FILE [flags]`,
     description:
       'Runs one node. Prints one JSON ready line on stdout once the API serves; logs JSON to stderr; SIGTERM/SIGINT stop it gracefully.',
     flags: runFlags,
     run: runCommand,
   },
   tx: {
-    usage: 'node refnode/main.ts tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]',
+    usage: `${prog} tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]`,
     description: 'Prints a signed tx as the JSON body for POST /txs.',
     flags: txFlags,
     run: txCommand,
   },
   blob: {
-    usage: 'node refnode/main.ts blob --wallets FILE --from I --channel C --data-file F [--sequence N]',
+    usage: `${prog} blob --wallets FILE --from I --channel C --data-file F [--sequence N]`,
     description: 'Prints a signed blob as the JSON body for POST /da/blobs (executors).',
     flags: blobFlags,
     run: blobCommand,
   },
 } as const;
 
-const globalHelp = `usage: node refnode/main.ts <command> [flags]
+const globalHelp = `usage: ${prog} <command> [flags]
 
 commands:
   genesis   write a genesis set (genesis.json, wallets.json, node-<i>.json)
@@ -44,7 +47,7 @@ commands:
   tx        print a signed transfer for POST /txs
   blob      print a signed data-availability blob for POST /da/blobs
 
-Run \`node refnode/main.ts <command> --help\` for a command's flags.`;
+Run \`${prog} <command> --help\` for a command's flags.`;
 
 /** Runs the CLI; usage errors exit 2, other failures exit 1. */
 export async function runCli(argv: string[]): Promise<void> {
