@@ -2,7 +2,7 @@
  * Checks the seed scenarios need beyond the shipped matchers, as pure functions over the
  * recording (so they can fail a test with a readable witness).
  */
-import type { Recording } from '../src/observe/recording.ts';
+import type { Recording } from 'chainlab';
 
 /** Two different blocks claimed final at one height (by one node over time, or by two nodes). */
 export interface FinalityBreak {

@@ -41,7 +41,7 @@ export async function runChainlab(argv: readonly string[]): Promise<number> {
   try {
     return await subcommands[name]!.run(rest);
   } catch (error) {
-    const message = ChainlabError.is(error) ? error.message : (error as Error)?.stack ?? String(error);
+    const message = ChainlabError.is(error) ? error.message : ((error as Error)?.stack ?? String(error));
     process.stderr.write(`chainlab ${name}: ${message}\n`);
     return ConfigError.is(error) ? 2 : 1;
   }

@@ -50,7 +50,11 @@ export async function runSweepCommand(argv: readonly string[]): Promise<number> 
     }));
   } catch (error) {
     throw new ConfigError('arguments', [
-      { path: 'argv', value: argv.join(' '), allowed: `${(error as Error).message}; see chainlab sweep --help` },
+      {
+        path: 'argv',
+        value: argv.join(' '),
+        allowed: `${(error as Error).message}; see chainlab sweep --help`,
+      },
     ]);
   }
   if (values.help) {

@@ -154,8 +154,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
   const entry = opts.entry ?? refnodeEntry();
   const nodeBinary = opts.nodeBinary ?? process.execPath;
   const image: ImageSpec = opts.image ?? defaultImage();
-  const containerEntry =
-    opts.containerEntry ?? posix.join('/app', image.nodeApp?.entry ?? 'refnode/main.ts');
+  const containerEntry = opts.containerEntry ?? posix.join('/app', image.nodeApp?.entry ?? 'refnode/main.ts');
   const makeClient = (url: string): ChainClient => new RefnodeClient(url, opts.client);
 
   return {
