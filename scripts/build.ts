@@ -1,7 +1,7 @@
 /**
  * `npm run build` (and `prepare`, so `npm pack` and git installs get it): compiles the
- * package's entry points and refnode to `dist/` (JavaScript, .d.ts, source maps with their
- * sources inlined), copies the plain `.mjs` helpers the runtime spawns, and points the
+ * package's entry points and refnode to `dist/` (JavaScript, .d.ts, source maps with the
+ * TypeScript inlined, so debuggers and Vite find the sources in the package), copies the plain `.mjs` helpers the runtime spawns, and points the
  * declarations' relative imports at `.js` like the JavaScript's.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,7 +30,10 @@ function walk(dir: string, keep: (file: string) => boolean): string[] {
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+// Everything this script says goes to stderr: `npm pack --json` prints its JSON on stdout.
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  stdio: ['ignore', process.stderr, process.stderr],
+});
 
 // Helpers spawned as separate Node processes (orphan guard, reaper, run guard) are plain
 // JavaScript next to the module that spawns them; copy each whose neighbour was compiled.
@@ -50,4 +53,4 @@ for (const file of walk(dist, (f) => f.endsWith('.d.ts'))) {
 
 chmodSync(join(dist, 'src', 'cli', 'main.js'), 0o755);
 chmodSync(join(dist, 'refnode', 'main.js'), 0o755);
-console.log(`built ${relative(process.cwd(), dist) || '.'}: ${walk(dist, () => true).length} files`);
+console.error(`built ${relative(process.cwd(), dist) || '.'}: ${walk(dist, () => true).length} files`);

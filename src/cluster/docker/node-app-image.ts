@@ -74,8 +74,10 @@ async function includedFiles(root: string, include: readonly string[]): Promise<
 function layout(root: string, packageDirs: readonly string[]): { rootInImage: string; base: string } {
   let base = resolve(root);
   for (const dir of packageDirs) {
+    // The dir whose node_modules holds the package must be in the image, not just the package.
     const abs = resolve(root, dir);
-    while (relative(base, abs).startsWith('..')) base = dirname(base);
+    const holder = abs.slice(0, abs.lastIndexOf(`${sep}node_modules${sep}`));
+    while (relative(base, holder).startsWith('..')) base = dirname(base);
   }
   const below = relative(base, resolve(root)).split(sep).join(posix.sep);
   return { base, rootInImage: posix.join(imageAppDir, below) };
