@@ -15,7 +15,12 @@ import { ConfigError } from '../src/support/errors.ts';
 import { entries, eventually, processesWithEnv } from './helpers.ts';
 
 const repo = join(import.meta.dirname, '..');
-const defaults = { testTimeout: 120_000, hookTimeout: 120_000, teardownTimeout: 30_000, fileParallelism: false };
+const defaults = {
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+  teardownTimeout: 30_000,
+  fileParallelism: false,
+};
 
 describe('chainlabTestConfig', () => {
   test('adds timeouts, one file at a time, forks, the setup file and the global sweep', () => {
@@ -64,7 +69,11 @@ describe('the timeout hint', () => {
   test('names the option to raise, in the message and the stack Vitest prints', () => {
     const message =
       'Test timed out in 1500ms.\nIf this is a long-running test, pass a timeout value as the last argument or configure it globally with "testTimeout".';
-    const error = { name: 'TestTimeoutError', message, stack: `TestTimeoutError: ${message}\n    at x (a.ts:1:1)` };
+    const error = {
+      name: 'TestTimeoutError',
+      message,
+      stack: `TestTimeoutError: ${message}\n    at x (a.ts:1:1)`,
+    };
     addTimeoutHint(error);
     const hint =
       'chainlab: raise testTimeout (now 1500 ms): chainlab({ testTimeout: … }) in vitest.config.ts, or test.testTimeout there (it wins), or a timeout as the last argument of this test; the first test of a file also waits for its cluster to start';
@@ -89,8 +98,16 @@ describe('a project that uses only the plugin (child vitest run)', () => {
     mkdirSync(root, { recursive: true });
     const child = spawn(
       process.execPath,
-      [join(repo, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'test/fixtures/plugin/vitest.config.ts'],
-      { cwd: repo, env: { ...process.env, CHAINLAB_RUN_ROOT: root, CHAINLAB_ARTIFACTS: '0', CI: '1', NO_COLOR: '1' } },
+      [
+        join(repo, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--config',
+        'test/fixtures/plugin/vitest.config.ts',
+      ],
+      {
+        cwd: repo,
+        env: { ...process.env, CHAINLAB_RUN_ROOT: root, CHAINLAB_ARTIFACTS: '0', CI: '1', NO_COLOR: '1' },
+      },
     );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
@@ -98,10 +115,16 @@ describe('a project that uses only the plugin (child vitest run)', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(output).toMatch(/✓ matchers\.case\.ts/);
     expect(output).toContain('Test timed out in 1500ms');
-    expect(output).toContain('chainlab: raise testTimeout (now 1500 ms): chainlab({ testTimeout: … }) in vitest.config.ts');
+    expect(output).toContain(
+      'chainlab: raise testTimeout (now 1500 ms): chainlab({ testTimeout: … }) in vitest.config.ts',
+    );
     expect(output).toMatch(/Tests\s+.*1 failed.*1 passed/);
     expect(code, output).toBe(1);
-    await eventually(async () => (await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`)).length === 0, 15_000, 200);
+    await eventually(
+      async () => (await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`)).length === 0,
+      15_000,
+      200,
+    );
     expect({
       processes: await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`),
       dirs: await entries(root),

@@ -39,7 +39,10 @@ function installedLayout(): { root: string } {
 }
 
 const appPaths = (files: { path: string; layer?: string }[]) =>
-  files.filter((f) => f.layer === 'app' || f.layer === 'packages').map((f) => f.path).sort();
+  files
+    .filter((f) => f.layer === 'app' || f.layer === 'packages')
+    .map((f) => f.path)
+    .sort();
 
 describe('nodeAppImage layout', () => {
   it('keeps npm’s layout from the project dir when packages were hoisted above the program', async () => {
