@@ -35,15 +35,18 @@ function timeToLine(args: string[], match: (line: string) => boolean, opts: { cw
     const child = spawn(process.execPath, args, {
       cwd: opts.cwd,
       env: { ...env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'ignore'],
     });
+    let seen: { ms: number; line: string } | undefined;
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!match(line)) return;
-      const ms = performance.now() - t0;
-      child.once('exit', () => resolve({ ms, line }));
+      if (seen !== undefined || !match(line)) return;
+      seen = { ms: performance.now() - t0, line };
       child.kill('SIGTERM');
     });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before its line`)));
+    child.once('exit', (code) => {
+      if (seen !== undefined) resolve(seen);
+      else reject(new Error(`${args.join(' ')} exited ${code} before its line`));
+    });
   });
 }
 
