@@ -1,15 +1,16 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { chainlab } from './src/vitest-plugin.ts';
 
-// Tests start real clusters (processes, libp2p, disk), so files run one at a time on
-// this 2-core class of machine: parallel clusters would starve each other's slot timers
-// and turn timing into flakiness.
+// The chainlab plugin gives the timeouts, one file at a time (parallel clusters would
+// starve each other's slot timers on this 2-core class of machine) and the matchers, as
+// for any user. examples/ import `chainlab/vitest` like a user: the `chainlab-source`
+// export condition resolves that to the TypeScript sources here, without a build.
 export default defineConfig({
+  plugins: [chainlab()],
+  ssr: { resolve: { conditions: ['chainlab-source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['src/**/*.test.ts', 'refnode/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-    fileParallelism: false,
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    teardownTimeout: 30_000,
-    reporters: process.env.CI ? ['default'] : ['default'],
+    // examples/jest runs under Jest, test/consumer in a project of its own (npm run test:consumer).
+    exclude: [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'],
   },
 });

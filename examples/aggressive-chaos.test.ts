@@ -10,8 +10,9 @@
  * 45/180). `CHAINLAB_PROFILE=full`: 180 s with the seed's own schedule.
  * Runs on local processes by default and in containers with `CHAINLAB_DEPLOYER=docker`.
  */
+
+import { createClusterTest, restarts, transactions } from 'chainlab/vitest';
 import { expect, onTestFailed } from 'vitest';
-import { createClusterTest, restarts, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

@@ -6,9 +6,10 @@
  * CI profile: a 30 s window with 250 ms slots (f = 0.5, one block per 500 ms expected).
  * `CHAINLAB_PROFILE=full`: 120 s with 1 s slots.
  */
+
+import { checkBlockIntervals } from 'chainlab/matchers';
+import { createClusterTest, transactions } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { checkBlockIntervals } from '../src/matchers/index.ts';
-import { createClusterTest, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

@@ -9,8 +9,9 @@
  * CI profile: 1,000 generated txs beside 10 tx/s of valid load. `CHAINLAB_PROFILE=full`:
  * 10,000 beside 20 tx/s.
  */
+
+import { createClusterTest, invalidTxs, transactions } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { createClusterTest, invalidTxs, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

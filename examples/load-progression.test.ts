@@ -6,9 +6,10 @@
  *
  * CI profile: 8 s per step, 250 ms slots. `CHAINLAB_PROFILE=full`: 60 s per step, 1 s slots.
  */
+
+import { checkStayLive } from 'chainlab/matchers';
+import { awaitInclusion, createClusterTest, loadSteps, stepStats } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { checkStayLive } from '../src/matchers/index.ts';
-import { awaitInclusion, createClusterTest, loadSteps, stepStats } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 import { duration, formatTable, pct } from './table.ts';
 

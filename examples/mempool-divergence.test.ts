@@ -8,8 +8,9 @@
  * CI profile: 150 txs per validator, 5 tx/s of normal load. `CHAINLAB_PROFILE=full`:
  * 1,500 per validator beside 20 tx/s.
  */
+
+import { createClusterTest, divergence, transactions } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { createClusterTest, divergence, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

@@ -8,8 +8,9 @@
  * CI profile: 20 → 120 tx/s in steps of 50 every 4 s. `CHAINLAB_PROFILE=full`: 20 → 420 tx/s
  * in steps of 50 every 20 s, with a 1,000-tx mempool and 100-tx blocks.
  */
+
+import { createClusterTest, ramp } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { createClusterTest, ramp } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

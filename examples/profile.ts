@@ -5,9 +5,7 @@
  * sizes and wallets are the same in both; only durations, slot length and the chaos
  * schedule (scaled with the run) change.
  */
-import type { ClusterOptions } from '../src/cluster/options.ts';
-import { Ready } from '../src/cluster/ready.ts';
-import { ConfigError } from '../src/support/errors.ts';
+import { type ClusterOptions, ConfigError, Ready } from 'chainlab';
 
 export type ProfileName = 'ci' | 'full';
 

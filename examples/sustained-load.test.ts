@@ -7,8 +7,9 @@
  *
  * CI profile: 30 s. `CHAINLAB_PROFILE=full`: 300 s.
  */
+
+import { createClusterTest, dataAvailability, transactions } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { createClusterTest, dataAvailability, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

@@ -8,8 +8,9 @@
  * CI profile: 300 txs to 3 of 4 nodes within 0.5 s. `CHAINLAB_PROFILE=full`: 2,000 txs to
  * every node within 3 s (propagation bound 5 s: slots are 1 s there).
  */
+
+import { createClusterTest, propagation } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { createClusterTest, propagation } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

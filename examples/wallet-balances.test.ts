@@ -6,8 +6,9 @@
  *
  * CI profile: 15 s of transfers at 10 tx/s. `CHAINLAB_PROFILE=full`: 60 s.
  */
+
+import { createClusterTest, facetClient, transactions } from 'chainlab/vitest';
 import { expect } from 'vitest';
-import { createClusterTest, facetClient, transactions } from '../src/vitest.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();

@@ -45,7 +45,12 @@ export function percent(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
 }
 
-/** The closing line of every failure: the seed and how to replay it. */
-export function replayHint(seed: number): string {
-  return `replay: CHAINLAB_SEED=${seed} npx vitest run <this file>`;
+/**
+ * The closing line of every failure: the seed and how to replay it with the runner in use
+ * (Jest sets JEST_WORKER_ID in every process that runs tests; anything else is Vitest).
+ */
+export function replayHint(seed: number, env: NodeJS.ProcessEnv = process.env): string {
+  return env.JEST_WORKER_ID === undefined
+    ? `replay: CHAINLAB_SEED=${seed} npx vitest run <this file>`
+    : `replay: CHAINLAB_SEED=${seed} NODE_OPTIONS=--experimental-vm-modules npx jest <this file>`;
 }

@@ -1,7 +1,13 @@
 /**
- * Registers chainlab's matchers with Jest's global `expect` and types them for
- * `@types/jest` (`import 'chainlab/jest'` does this for you).
+ * Registers chainlab's matchers with Jest's `expect` and types them for both ways of
+ * writing Jest tests: `import { expect } from '@jest/globals'` (the `expect` package's
+ * `Matchers`) and the globals of `@types/jest` (`jest.Matchers`). Both merge the one
+ * runner-neutral {@link ChainlabMatchers} interface. `import 'chainlab/jest'` and the
+ * chainlab preset's setup file do this.
  */
+// Brings the `expect` package (installed with jest) into the program so the augmentation
+// below finds it, in this repository and in a user's project alike.
+/// <reference types="expect" preserve="true" />
 
 import { chainlabMatchers } from './matchers.ts';
 import type { ChainlabMatchers } from './types.ts';
@@ -13,10 +19,16 @@ interface JestExpect {
 const jestExpect = (globalThis as { expect?: JestExpect }).expect;
 if (!jestExpect || typeof jestExpect.extend !== 'function') {
   throw new Error(
-    'chainlab/jest: no global `expect` with `extend`; import it from a Jest setup file (setupFilesAfterEach)',
+    'chainlab/jest: no global `expect` with `extend`; load it in a Jest test file or setup file ' +
+      "(the chainlab preset does: preset: 'chainlab'), with injectGlobals left on",
   );
 }
 jestExpect.extend(chainlabMatchers);
+
+declare module 'expect' {
+  // `@jest/globals` types its `expect` with these; chainlab's matchers are always async.
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends ChainlabMatchers<Promise<void>> {}
+}
 
 declare global {
   // @types/jest declares its matchers in this global namespace, with these type parameters.

@@ -6,9 +6,12 @@ import { type FlagSpec, renderHelp } from './flags.ts';
 /** A command's flags and body, loaded only when that command runs: `run` need not load `genesis`. */
 type Loaded = { flags: FlagSpec[]; run: (args: string[]) => void | Promise<void> };
 
+/** How the user started refnode, for usage lines; `chainlab refnode` sets REFNODE_PROG. */
+const prog = process.env.REFNODE_PROG || 'node refnode/main.ts';
+
 const commands = {
   genesis: {
-    usage: 'node refnode/main.ts genesis --validators N --out DIR [flags]',
+    usage: `${prog} genesis --validators N --out DIR [flags]`,
     description:
       'Writes DIR/genesis.json, DIR/wallets.json and DIR/node-<i>.json (validators first, then executors).',
     load: async (): Promise<Loaded> => {
@@ -17,7 +20,7 @@ const commands = {
     },
   },
   run: {
-    usage: 'node refnode/main.ts run --config FILE [flags]',
+    usage: `${prog} run --config FILE [flags]`,
     description:
       'Runs one node. Prints one JSON ready line on stdout once the API serves; logs JSON to stderr; SIGTERM/SIGINT stop it gracefully.',
     load: async (): Promise<Loaded> => {
@@ -26,7 +29,7 @@ const commands = {
     },
   },
   tx: {
-    usage: 'node refnode/main.ts tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]',
+    usage: `${prog} tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]`,
     description: 'Prints a signed tx as the JSON body for POST /txs.',
     load: async (): Promise<Loaded> => {
       const { txCommand, txFlags } = await import('./tx-command.ts');
@@ -34,7 +37,7 @@ const commands = {
     },
   },
   blob: {
-    usage: 'node refnode/main.ts blob --wallets FILE --from I --channel C --data-file F [--sequence N]',
+    usage: `${prog} blob --wallets FILE --from I --channel C --data-file F [--sequence N]`,
     description: 'Prints a signed blob as the JSON body for POST /da/blobs (executors).',
     load: async (): Promise<Loaded> => {
       const { blobCommand, blobFlags } = await import('./blob-command.ts');
@@ -52,7 +55,7 @@ const commands = {
   },
 } as const;
 
-const globalHelp = `usage: node refnode/main.ts <command> [flags]
+const globalHelp = `usage: ${prog} <command> [flags]
 
 commands:
   genesis   write a genesis set (genesis.json, wallets.json, node-<i>.json)
@@ -61,7 +64,7 @@ commands:
   blob      print a signed data-availability blob for POST /da/blobs
   check     check a stopped node's data dir (integrity, chain links, state roots)
 
-Run \`node refnode/main.ts <command> --help\` for a command's flags.`;
+Run \`${prog} <command> --help\` for a command's flags.`;
 
 /** Runs the CLI; usage errors exit 2, other failures exit 1. */
 export async function runCli(argv: string[]): Promise<void> {

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdapterError } from '../../support/errors.ts';
 import type {
@@ -29,16 +29,17 @@ import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
 export interface RefnodeAdapterOptions {
-  /** refnode's entry file. Default: `refnode/main.ts` of this repository. */
+  /** refnode's entry file. Default {@link refnodeEntry}: `refnode/main.ts` here, `dist/refnode/main.js` installed. */
   entry?: string;
   /** Node binary for processes. Default `process.execPath` (Node 24). */
   nodeBinary?: string;
   /**
    * Image for containers. Default `chainlab/refnode`: a FROM scratch image the docker
-   * deployer builds from this repository's `refnode/` and the packages it imports.
+   * deployer builds from chainlab's `refnode/` (compiled, when chainlab is installed) and
+   * the packages it imports, wherever npm put them.
    */
   image?: ImageSpec;
-  /** refnode's entry file inside the image. Default `/app/refnode/main.ts`. */
+  /** refnode's entry file inside the image. Default `/app/refnode/main.ts` (`/app/dist/refnode/main.js` installed). */
   containerEntry?: string;
   /** Client options (timeouts, connections). */
   client?: RefnodeClientOptions;
@@ -46,7 +47,41 @@ export interface RefnodeAdapterOptions {
   genesisTimeoutMs?: number;
 }
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/**
+ * chainlab runs either from its repository (TypeScript, type-stripped by Node) or from an
+ * installed package (compiled to `dist/`, because Node does not strip types under
+ * node_modules). Both trees have the same shape, so refnode sits at the same place
+ * relative to this module, with the extension this module has.
+ */
+const compiled = import.meta.url.endsWith('.js');
+/** The dir holding `src/` and `refnode/`: the repository root, or the package's `dist/`. */
+const codeRoot = fileURLToPath(new URL('../../../', import.meta.url));
+/** The dir with chainlab's package.json, from where refnode's packages are resolved. */
+const packageRoot = compiled ? dirname(codeRoot) : codeRoot;
+
+/**
+ * refnode's entry file as this chainlab runs it: `<repo>/refnode/main.ts` in the
+ * repository, `<package>/dist/refnode/main.js` when installed.
+ *
+ * @example
+ * spawn(process.execPath, [refnodeEntry(), 'genesis', '--validators', '3', '--out', dir]);
+ */
+export function refnodeEntry(): string {
+  return join(codeRoot, 'refnode', compiled ? 'main.js' : 'main.ts');
+}
+
+/** The default image: refnode's files relative to the package root (paths in the image are posix). */
+function defaultImage(): ImageSpec {
+  const toPosix = (p: string): string => p.split(sep).join(posix.sep);
+  return {
+    name: 'chainlab/refnode',
+    nodeApp: {
+      root: packageRoot,
+      include: [toPosix(relative(packageRoot, join(codeRoot, 'refnode')))],
+      entry: toPosix(relative(packageRoot, refnodeEntry())),
+    },
+  };
+}
 
 /** Formats where a peer listens as a libp2p multiaddr with its peer id. */
 function multiaddr(host: string, port: number, peerId: string): string {
@@ -59,7 +94,7 @@ function runGenesis(node: string, args: string[], timeoutMs: number): Promise<vo
     execFile(
       node,
       args,
-      { timeout: timeoutMs, cwd: repoRoot, maxBuffer: 8 * 1024 * 1024 },
+      { timeout: timeoutMs, cwd: codeRoot, maxBuffer: 8 * 1024 * 1024 },
       (error, _out, err) => {
         if (error) {
           const tail = String(err).trim().split('\n').slice(-10).join('\n');
@@ -134,13 +169,10 @@ function minFeeOf(facts: ChainFacts): bigint {
  * const definition = Cluster.of(validators(3), { adapter: refnodeAdapter() });
  */
 export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
-  const entry = opts.entry ?? join(repoRoot, 'refnode', 'main.ts');
+  const entry = opts.entry ?? refnodeEntry();
   const nodeBinary = opts.nodeBinary ?? process.execPath;
-  const image: ImageSpec = opts.image ?? {
-    name: 'chainlab/refnode',
-    nodeApp: { root: repoRoot, include: ['refnode'], entry: 'refnode/main.ts' },
-  };
-  const containerEntry = opts.containerEntry ?? '/app/refnode/main.ts';
+  const image: ImageSpec = opts.image ?? defaultImage();
+  const containerEntry = opts.containerEntry ?? posix.join('/app', image.nodeApp?.entry ?? 'refnode/main.ts');
   const clientFor =
     (chainId: string) =>
     (url: string): ChainClient =>
@@ -226,7 +258,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
             command: nodeBinary,
             args: [entry, ...runArgs(ep.chainDir, ep.dataDir)],
             env: {},
-            cwd: repoRoot,
+            cwd: codeRoot,
           },
           container: {
             image,

@@ -258,7 +258,8 @@ async function buildTag(
     opts.log?.(`image ${tag} is cached (checked in ${durationMs.toFixed(0)} ms)`);
     return { tag, hash, cached: true, durationMs };
   }
-  const dir = await mkdtemp(join(tmpdir(), 'chainlab-image-'));
+  // The owner pid in the name lets `chainlab sweep` remove the context of a killed build.
+  const dir = await mkdtemp(join(tmpdir(), `chainlab-image-${process.pid}-`));
   try {
     opts.log?.(`building image ${tag} from ${files.length} files`);
     await writeContext(dir, recipe, files, `${dockerfile}LABEL "chainlab.hash"="${hash}"\n`);

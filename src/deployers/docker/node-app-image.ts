@@ -4,7 +4,7 @@
  * program's files under `/app` and only the npm packages it imports.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { ImageFile, ImageRecipe } from './image-recipe.ts';
 import { importedPackages, listFiles, packageClosure } from './node-packages.ts';
 import {
@@ -54,7 +54,7 @@ async function includedFiles(root: string, include: readonly string[]): Promise<
     const st = await stat(join(root, entry));
     if (st.isDirectory()) {
       const rels = await listFiles(join(root, entry), (rel, isDir) =>
-        isDir ? rel.split('/').includes('node_modules') : isTestFile(rel),
+        isDir ? rel.split('/').includes('node_modules') : isTestFile(rel) || isPackageNoise(rel, false),
       );
       files.push(...rels.map((rel) => join(entry, rel)));
     } else {
@@ -65,7 +65,28 @@ async function includedFiles(root: string, include: readonly string[]): Promise<
 }
 
 /**
- * Describes the image of a Node program. Build it with `buildImage`.
+ * Where the program's root goes in the image. Packages usually sit under the root's own
+ * node_modules, and the root is `/app`. An installed program's packages may have been
+ * hoisted above it (`<project>/node_modules/x` next to `<project>/node_modules/chainlab`):
+ * then the image keeps the host layout from the dirs' common ancestor, so Node resolves
+ * every import as it does on the host, and the root lands at `/app/<path below it>`.
+ */
+function layout(root: string, packageDirs: readonly string[]): { rootInImage: string; base: string } {
+  let base = resolve(root);
+  for (const dir of packageDirs) {
+    // The dir whose node_modules holds the package must be in the image, not just the package.
+    const abs = resolve(root, dir);
+    const holder = abs.slice(0, abs.lastIndexOf(`${sep}node_modules${sep}`));
+    while (relative(base, holder).startsWith('..')) base = dirname(base);
+  }
+  const below = relative(base, resolve(root)).split(sep).join(posix.sep);
+  return { base, rootInImage: posix.join(imageAppDir, below) };
+}
+
+/**
+ * Describes the image of a Node program. Build it with `buildImage`. The image runs
+ * `node /app/<entry>` wherever its files had to go (see {@link layout}): when the root is
+ * not `/app`, `/app/<entry>` is a one-line module importing the real entry.
  *
  * @example
  * const recipe = await nodeAppImage({ name: 'chainlab/refnode', root: repoRoot, include: ['refnode'], entry: 'refnode/main.ts' });
@@ -74,14 +95,17 @@ export async function nodeAppImage(opts: NodeAppImageOptions): Promise<ImageReci
   const appFiles = await includedFiles(opts.root, opts.include);
   const packages = opts.packages ?? (await importedPackages(appFiles.map((f) => join(opts.root, f))));
   const packageDirs = await packageClosure(opts.root, packages);
+  const { base, rootInImage } = layout(opts.root, packageDirs);
   const files: ImageFile[] = [...(await nodeRuntimeFiles(opts.nodeBinary ?? toolchainNodeBinary()))];
   if (opts.faketime ?? true) files.push(...(await libfaketimeFiles()));
   for (const dir of packageDirs) {
-    const rels = await listFiles(join(opts.root, dir), isPackageNoise);
+    const abs = resolve(opts.root, dir);
+    const inImage = posix.join(imageAppDir, relative(base, abs).split(sep).join(posix.sep));
+    const rels = await listFiles(abs, isPackageNoise);
     for (const rel of rels) {
       files.push({
-        path: posix.join(imageAppDir, dir, rel),
-        source: join(opts.root, dir, rel),
+        path: posix.join(inImage, rel),
+        source: join(abs, rel),
         mode: 0o644,
         layer: 'packages',
       });
@@ -91,14 +115,17 @@ export async function nodeAppImage(opts: NodeAppImageOptions): Promise<ImageReci
   const rootPackage = JSON.parse(await readFile(join(opts.root, 'package.json'), 'utf8')) as {
     type?: string;
   };
-  files.push({
-    path: posix.join(imageAppDir, 'package.json'),
-    content: `${JSON.stringify({ name: opts.name.replaceAll('/', '-'), private: true, type: rootPackage.type ?? 'commonjs' })}\n`,
-    layer: 'app',
-  });
+  const packageJson = `${JSON.stringify({ name: opts.name.replaceAll('/', '-'), private: true, type: rootPackage.type ?? 'commonjs' })}\n`;
+  const entry = posix.join(imageAppDir, opts.entry);
+  const realEntry = posix.join(rootInImage, opts.entry);
+  files.push({ path: posix.join(imageAppDir, 'package.json'), content: packageJson, layer: 'app' });
+  if (rootInImage !== imageAppDir) {
+    files.push({ path: posix.join(rootInImage, 'package.json'), content: packageJson, layer: 'app' });
+    files.push({ path: entry, content: `import 'file://${realEntry}';\n`, layer: 'app' });
+  }
   for (const rel of appFiles) {
     files.push({
-      path: posix.join(imageAppDir, rel),
+      path: posix.join(rootInImage, rel),
       source: join(opts.root, rel),
       mode: 0o644,
       layer: 'app',
@@ -111,7 +138,7 @@ export async function nodeAppImage(opts: NodeAppImageOptions): Promise<ImageReci
       { path: '/tmp', mode: 0o1777, ownedByUser: true },
       { path: imageDataDir, mode: 0o755, ownedByUser: true },
     ],
-    entrypoint: [imageNodePath, posix.join(imageAppDir, opts.entry)],
+    entrypoint: [imageNodePath, entry],
     workdir: imageAppDir,
     env: { NODE_ENV: 'production', ...opts.env },
   };

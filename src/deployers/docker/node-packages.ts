@@ -82,8 +82,12 @@ async function readPackageJson(dir: string): Promise<PackageJson | undefined> {
   }
 }
 
-/** Finds `name` from `fromDir` upwards through node_modules dirs (Node's lookup), not above `root`. */
-async function resolvePackageDir(name: string, fromDir: string, root: string): Promise<string | undefined> {
+/**
+ * Finds `name` from `fromDir` upwards through node_modules dirs, as Node does. The walk
+ * goes above the program's root: an installed package's dependencies are usually hoisted
+ * to the project's node_modules.
+ */
+async function resolvePackageDir(name: string, fromDir: string): Promise<string | undefined> {
   let dir = fromDir;
   for (;;) {
     if (basename(dir) !== 'node_modules') {
@@ -91,14 +95,15 @@ async function resolvePackageDir(name: string, fromDir: string, root: string): P
       if ((await readPackageJson(candidate)) !== undefined) return candidate;
     }
     const parent = dirname(dir);
-    if (dir === root || parent === dir || !parent.startsWith(root)) return undefined;
+    if (parent === dir) return undefined;
     dir = parent;
   }
 }
 
 /**
- * Package dirs (absolute) needed at run time by `packages`, resolved from `root` and then
- * through each package's `dependencies`, `optionalDependencies` and installed peers.
+ * Package dirs needed at run time by `packages`, resolved from `root` and then through each
+ * package's `dependencies`, `optionalDependencies` and installed peers; relative to `root`
+ * (`node_modules/x`, or `../../node_modules/x` for a package hoisted above it).
  */
 export async function packageClosure(rootDir: string, packages: readonly string[]): Promise<string[]> {
   // normalised: no trailing slash, so the walk up can tell when it reached the root
@@ -112,11 +117,11 @@ export async function packageClosure(rootDir: string, packages: readonly string[
   }));
   while (queue.length > 0) {
     const next = queue.shift()!;
-    const dir = await resolvePackageDir(next.name, next.from, root);
+    const dir = await resolvePackageDir(next.name, next.from);
     if (dir === undefined) {
       if (next.optional) continue;
       throw new ChainlabError(
-        `package ${next.name} (needed by ${next.via}) is not installed under ${join(root, 'node_modules')}; run npm install`,
+        `package ${next.name} (needed by ${next.via}) is not installed in any node_modules from ${root} up; run npm install`,
       );
     }
     if (found.has(dir)) continue;

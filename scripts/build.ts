@@ -1,0 +1,56 @@
+/**
+ * `npm run build` (and `prepare`, so `npm pack` and git installs get it): compiles the
+ * package's entry points and refnode to `dist/` (JavaScript, .d.ts, source maps with the
+ * TypeScript inlined, so debuggers and Vite find the sources in the package), copies the plain `.mjs` helpers the runtime spawns, and points the
+ * declarations' relative imports at `.js` like the JavaScript's.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const dist = join(root, 'dist');
+
+function walk(dir: string, keep: (file: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter(keep);
+}
+
+rmSync(dist, { recursive: true, force: true });
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+// Everything this script says goes to stderr: `npm pack --json` prints its JSON on stdout.
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  stdio: ['ignore', process.stderr, process.stderr],
+});
+
+// Helpers spawned as separate Node processes (orphan guard, reaper, run guard) are plain
+// JavaScript next to the module that spawns them; copy each whose neighbour was compiled.
+for (const file of walk(join(root, 'src'), (f) => f.endsWith('.mjs'))) {
+  const target = join(dist, relative(root, file));
+  if (!existsSync(dirname(target))) continue;
+  copyFileSync(file, target);
+}
+
+// tsc rewrites `./x.ts` to `./x.js` in JavaScript but leaves declarations importing `.ts`.
+const tsSpecifier = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g;
+for (const file of walk(dist, (f) => f.endsWith('.d.ts'))) {
+  const text = readFileSync(file, 'utf8');
+  const fixed = text.replace(tsSpecifier, '$1$2.js$3');
+  if (fixed !== text) writeFileSync(file, fixed);
+}
+
+chmodSync(join(dist, 'src', 'cli', 'main.js'), 0o755);
+chmodSync(join(dist, 'refnode', 'main.js'), 0o755);
+console.error(`built ${relative(process.cwd(), dist) || '.'}: ${walk(dist, () => true).length} files`);

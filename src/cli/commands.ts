@@ -1,0 +1,18 @@
+/**
+ * The `chainlab` subcommands, by name. Each module is loaded only when its command runs, so
+ * `chainlab sweep` does not load refnode and `chainlab refnode` does not load Docker.
+ */
+import type { Subcommand } from './subcommand.ts';
+
+export const subcommands: Readonly<Record<string, Subcommand>> = {
+  refnode: {
+    summary: 'run the reference chain node (genesis, run, tx, blob); `chainlab refnode --help`',
+    run: async (argv) => (await import('./refnode-command.ts')).runRefnodeCommand(argv),
+  },
+  sweep: {
+    summary: 'remove what killed runs left: processes, containers, networks, volumes, temp dirs',
+    run: async (argv) => (await import('./sweep-command.ts')).runSweepCommand(argv),
+  },
+  // A new subcommand is one line here, e.g. `chainlab report <recording.json>`:
+  // report: { summary: 'render a recording as a report', run: async (argv) => (await import('./report-command.ts')).runReportCommand(argv) },
+};

@@ -1,0 +1,72 @@
+/**
+ * `chainlab sweep`: removes what killed chainlab runs left behind on this machine —
+ * processes, run dirs and image build contexts in the temp dir, and labelled Docker
+ * containers, networks and volumes. Runs whose owner is alive are never touched.
+ */
+import { parseArgs } from 'node:util';
+import { type SweepAllResult, sweepAll } from '../cluster/cleanup/sweep-all.ts';
+import { ConfigError } from '../support/errors.ts';
+
+const help = `usage: chainlab sweep [--no-docker | --docker] [--json]
+
+Removes what killed chainlab runs left: their processes (SIGKILL), run dirs under
+$CHAINLAB_RUN_ROOT or <tmpdir>/chainlab, image build contexts in <tmpdir>, and the
+containers, networks and volumes labelled with their run id. A run whose owner process
+is alive is left alone. Exit code 0 when the sweep completed.
+
+flags:
+  --docker      require a Docker engine (fail when none answers)
+  --no-docker   do not look at Docker
+                (default: sweep Docker when an engine answers, else say why not)
+  --json        print the result as one JSON line
+  -h, --help    this text`;
+
+function summary(r: SweepAllResult): string {
+  const docker = r.docker.swept
+    ? `${r.docker.containers} containers, ${r.docker.networks} networks, ${r.docker.volumes} volumes of ${r.docker.runs.length} runs`
+    : `docker not swept: ${r.docker.reason}`;
+  return [
+    `killed ${r.killed.length} processes`,
+    `removed ${r.removedDirs.length} run dirs`,
+    `removed ${r.removedContexts.length} image build contexts`,
+    docker,
+  ].join('; ');
+}
+
+/** Runs `chainlab sweep <argv>` and resolves to its exit code. */
+export async function runSweepCommand(argv: readonly string[]): Promise<number> {
+  let values: { docker?: boolean; 'no-docker'?: boolean; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        docker: { type: 'boolean' },
+        'no-docker': { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new ConfigError('arguments', [
+      {
+        path: 'argv',
+        value: argv.join(' '),
+        allowed: `${(error as Error).message}; see chainlab sweep --help`,
+      },
+    ]);
+  }
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  if (values.docker && values['no-docker']) {
+    throw new ConfigError('arguments', [
+      { path: '--docker/--no-docker', value: argv.join(' '), allowed: 'at most one of them' },
+    ]);
+  }
+  const result = await sweepAll({ docker: values.docker ? true : values['no-docker'] ? false : 'auto' });
+  process.stdout.write(`${values.json ? JSON.stringify(result) : `chainlab sweep: ${summary(result)}`}\n`);
+  return 0;
+}
