@@ -6,6 +6,7 @@
  */
 
 import { join } from 'node:path';
+import { announceFailure } from '../observe/failure-listeners.ts';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
 import { reportsRoot, writeReport } from '../observe/report.ts';
@@ -153,8 +154,9 @@ let reportCount = 0;
 
 /**
  * Finishes a matcher: `pass` per the verdict; when that fails the assertion (pass without
- * `.not`, or pass with `.not`), writes a run report for a cluster (see `reportsRoot`)
- * and throws an `InvariantError` with the user's call site.
+ * `.not`, or pass with `.not`), announces it to the recording's failure listeners (the
+ * fixtures keep the run's report and attach it), else writes a run report for a cluster
+ * (see `reportsRoot`), and throws an `InvariantError` with the user's call site.
  */
 export async function settle(
   self: MatcherThis,
@@ -176,12 +178,18 @@ export async function settle(
   const message = (): string => (opts.pass ? opts.negated() : opts.failure());
   if (opts.pass === Boolean(self.isNot)) {
     let text = message();
+    const rec = subject.recording;
+    const failure = { matcher: opts.matcher, message: text, window: opts.window, at: rec.now() };
+    // Whoever kept the recording (the fixtures) writes the report and attaches it to the test.
+    const kept = await announceFailure(rec, failure);
     const root = reportsRoot();
-    if (subject.runId !== undefined && root !== undefined) {
+    if (kept.length > 0) {
+      text += `\n${kept.join('\n')}`;
+    } else if (subject.runId !== undefined && root !== undefined) {
       try {
         const name = `${opts.matcher}-${++reportCount}`;
-        const paths = await writeReport(subject.recording, join(root, subject.runId, 'reports'), name);
-        text += `\nreport: ${paths.text} (recording: ${paths.json})`;
+        const paths = await writeReport(rec, join(root, subject.runId, 'reports'), name, [failure]);
+        text += `\nreport: ${paths.text} (recording: ${paths.json})\nhtml report: ${paths.html}`;
       } catch {
         // A report is a convenience; the failure itself must still be thrown.
       }
