@@ -31,6 +31,13 @@ export type { StartClusterOptions } from './cluster/start-cluster.ts';
 export { executors, mesh, slots, star, validators, wallets } from './cluster/topology.ts';
 export type { DeployerName, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
 export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
+export { renderHtmlReport, writeHtmlReport } from './observe/html-report/html-report.ts';
+export {
+  buildReportData,
+  type ReportData,
+  type ReportDataOptions,
+} from './observe/html-report/report-data.ts';
+export type { ReportFailure, ReportMeta } from './observe/html-report/report-meta.ts';
 export { type StartedObserver, startObserver } from './observe/observer.ts';
 export {
   type BlobRecord,
