@@ -96,7 +96,7 @@ describe('the HTML report in Chromium', () => {
     }
     await expect(page.locator('#failures pre').textContent()).resolves.toBe(meta.failures![0]!.message);
     await expect(page.locator('#replay').textContent()).resolves.toBe(
-      "CHAINLAB_SEED=913 npx vitest run test/validators-stopped.test.ts -t '^keeps block intervals$'",
+      "CHAINLAB_SEED=913 npx vitest run test/validators-stopped.test.ts -t 'keeps block intervals$'",
     );
     await expect(page.locator('a.log[data-node="val-1"]').getAttribute('href')).resolves.toBe('val-1.log');
 

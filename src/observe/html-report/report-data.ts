@@ -186,7 +186,8 @@ export function replayCommand(
 ): string {
   const tests = new Set(failures.map((f) => f.test).filter((t): t is string => t !== undefined));
   const file = testFile === undefined ? '<test file>' : shellQuote(testFile);
-  const only = tests.size === 1 ? ` -t ${shellQuote(`^${escapeRegExp([...tests][0]!)}$`)}` : '';
+  // `-t` matches Vitest's full name (`suite > test`), so only the end is anchored.
+  const only = tests.size === 1 ? ` -t ${shellQuote(`${escapeRegExp([...tests][0]!)}$`)}` : '';
   return `CHAINLAB_SEED=${seed} npx vitest run ${file}${only}`;
 }
 
