@@ -182,7 +182,7 @@ function shellQuote(s: string): string {
 export function replayCommand(
   seed: number,
   testFile?: string,
-  failures: readonly ReportFailure[] = [],
+  failures: readonly Pick<ReportFailure, 'test'>[] = [],
 ): string {
   const tests = new Set(failures.map((f) => f.test).filter((t): t is string => t !== undefined));
   const file = testFile === undefined ? '<test file>' : shellQuote(testFile);
