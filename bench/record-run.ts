@@ -6,7 +6,7 @@
  *
  *   cluster-slot npx node bench/record-run.ts --minutes 30 --out /tmp/chainlab-30min/recording.json
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { restarts } from '../src/chaos/node-faults.ts';
@@ -40,20 +40,30 @@ const chaos = await restarts({
 }).start(cluster);
 const durationMs = minutes * 60_000;
 const started = systemClock.monotonic();
-while (systemClock.monotonic() - started < durationMs) {
-  await systemClock.sleep(60_000);
-  const rec = cluster.recording;
-  console.log(
-    `${((systemClock.monotonic() - started) / 60_000).toFixed(1)} min: final ${cluster.nodes
-      .map((n) => `${n.name}=${rec.finalHeightAt(n.name)}`)
-      .join(' ')}; ${rec.txs.size} txs, ${rec.blocks.length} block observations, ${rec.faults.length} faults`,
-  );
+try {
+  while (systemClock.monotonic() - started < durationMs) {
+    await systemClock.sleep(60_000);
+    const rec = cluster.recording;
+    console.log(
+      `${((systemClock.monotonic() - started) / 60_000).toFixed(1)} min: final ${cluster.nodes
+        .map((n) => `${n.name}=${rec.finalHeightAt(n.name)}`)
+        .join(
+          ' ',
+        )}; ${rec.txs.size} txs, ${rec.blocks.length} block observations, ${rec.faults.length} faults`,
+    );
+  }
+  // A chaos step that failed (a node that did not come back) is part of the run: say so.
+  await chaos.stop().catch((error: unknown) => console.error(`chaos: ${(error as Error).message}`));
+  await load.stop().catch((error: unknown) => console.error(`load: ${(error as Error).message}`));
+} finally {
+  // Whatever happened, keep what was recorded and the node logs.
+  const dir = dirname(out);
+  await mkdir(dir, { recursive: true });
+  await writeFile(out, JSON.stringify(cluster.recording.toJSON()));
+  if (cluster.dir) await cp(join(cluster.dir, 'logs'), join(dir, 'logs'), { recursive: true });
+  const report = await writeHtmlReport(cluster.recording, join(dir, 'report.html'), {
+    title: `recorded run: ${minutes} min, 4 validators + 2 executors (seed ${cluster.seed})`,
+    logs: cluster.nodes.map((n) => ({ node: n.name, href: `logs/${n.name}.log` })),
+  });
+  console.log(`recording: ${out}\nreport: ${report}\nchaos: ${chaos.summary()}`);
 }
-await chaos.stop();
-await load.stop();
-await mkdir(dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify(cluster.recording.toJSON()));
-const report = await writeHtmlReport(cluster.recording, join(dirname(out), 'report.html'), {
-  title: `recorded run: ${minutes} min, 4 validators + 2 executors (seed ${cluster.seed})`,
-});
-console.log(`recording: ${out}\nreport: ${report}\nchaos: ${chaos.summary()}`);
