@@ -12,13 +12,21 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { bandsOf, chartsOf, openReport, reportDataOf, requireChromium, screenshot } from './browser.ts';
 
 const repo = join(import.meta.dirname, '..');
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'chainlab-report-run-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let keep = false;
+afterAll(() => {
+  // A failed test leaves the child runs' output and artifacts for reading.
+  if (keep) process.stderr.write(`html-report-run: child runs kept in ${tmp}\n`);
+  else rmSync(tmp, { recursive: true, force: true });
+});
+afterEach(({ task }) => {
+  if (task.result?.state === 'fail') keep = true;
+});
 
 /** Runs one case file in a child vitest with the default and JUnit reporters. */
 async function runCase(
