@@ -28,12 +28,12 @@ const flags = [
 ];
 
 /** Why the browser tests cannot run here, or undefined when they can. */
-export function chromiumMissing(): string | undefined {
+export function chromiumMissing(path = chromiumPath): string | undefined {
   try {
-    accessSync(chromiumPath, constants.X_OK);
+    accessSync(path, constants.X_OK);
     return undefined;
   } catch {
-    return `no Chromium at ${chromiumPath} (install Debian's chromium, or set CHAINLAB_CHROMIUM)`;
+    return `no Chromium at ${path} (install Debian's chromium, or set CHAINLAB_CHROMIUM)`;
   }
 }
 
@@ -46,10 +46,14 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
  * Skips the calling test with a printed reason when no Chromium is installed; in CI throws
  * instead, so the run fails.
  */
-export function requireChromium(skip: (note: string) => never): void {
-  const missing = chromiumMissing();
+export function requireChromium(
+  skip: (note: string) => never,
+  env: NodeJS.ProcessEnv = process.env,
+  path = chromiumPath,
+): void {
+  const missing = chromiumMissing(path);
   if (missing === undefined) return;
-  if (inCi()) throw new Error(`the HTML report tests need Chromium in CI: ${missing}`);
+  if (inCi(env)) throw new Error(`the HTML report tests need Chromium in CI: ${missing}`);
   process.stderr.write(`skipping the HTML report browser test: ${missing}\n`);
   skip(missing);
 }
