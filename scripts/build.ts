@@ -35,9 +35,13 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
   stdio: ['ignore', process.stderr, process.stderr],
 });
 
-// Helpers spawned as separate Node processes (orphan guard, reaper, run guard) are plain
-// JavaScript next to the module that spawns them; copy each whose neighbour was compiled.
-for (const file of walk(join(root, 'src'), (f) => f.endsWith('.mjs'))) {
+// Files read or spawned at run time beside the module that uses them: helpers run as
+// separate Node processes (orphan guard, reaper, run guard, `.mjs`) and the HTML report's
+// page script and stylesheet (`html-report/client.js`, `report.css`), which are inlined into
+// each report as they are. Copy each whose neighbour was compiled.
+const runtimeAsset = (f: string): boolean =>
+  f.endsWith('.mjs') || /[/\\]html-report[/\\](client\.js|report\.css)$/.test(f);
+for (const file of walk(join(root, 'src'), runtimeAsset)) {
   const target = join(dist, relative(root, file));
   if (!existsSync(dirname(target))) continue;
   copyFileSync(file, target);

@@ -67,6 +67,13 @@ export type {
 } from './deployers/deployer.ts';
 export { type LocalDeployerOptions, localDeployer } from './deployers/local/local-deployer.ts';
 export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
+export { renderHtmlReport, writeHtmlReport } from './observe/html-report/html-report.ts';
+export {
+  buildReportData,
+  type ReportData,
+  type ReportDataOptions,
+} from './observe/html-report/report-data.ts';
+export type { ReportFailure, ReportMeta } from './observe/html-report/report-meta.ts';
 export { type StartedObserver, startObserver } from './observe/observer.ts';
 export {
   type BlobRecord,

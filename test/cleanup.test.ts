@@ -87,7 +87,18 @@ describe('cleanup of child vitest runs', () => {
     }
     expect(kept).toHaveLength(1);
     const dir = join(artifacts, kept[0]!, (await entries(join(artifacts, kept[0]!)))[0]!);
-    expect((await entries(dir)).sort()).toEqual(['README.txt', 'recording.json', 'val-0.log', 'val-1.log']);
+    expect((await entries(dir)).sort()).toEqual([
+      'README.txt',
+      'recording.json',
+      'report-meta.json',
+      'report.html',
+      'val-0.log',
+      'val-1.log',
+    ]);
+    // A failure that is not a chainlab judgement is in the report too, spanning its test.
+    expect(JSON.parse(readFileSync(join(dir, 'report-meta.json'), 'utf8')).failures).toMatchObject([
+      { test: 'a failing test', message: expect.stringContaining("expected 'the cluster'") },
+    ]);
     const seed = /seed (\d+)/.exec(readFileSync(join(dir, 'README.txt'), 'utf8'))?.[1];
     expect(output).toContain(`replay with CHAINLAB_SEED=${seed}`);
     expect(JSON.parse(readFileSync(join(dir, 'recording.json'), 'utf8'))).toMatchObject({

@@ -13,6 +13,8 @@ export const subcommands: Readonly<Record<string, Subcommand>> = {
     summary: 'remove what killed runs left: processes, containers, networks, volumes, temp dirs',
     run: async (argv) => (await import('./sweep-command.ts')).runSweepCommand(argv),
   },
-  // A new subcommand is one line here, e.g. `chainlab report <recording.json>`:
-  // report: { summary: 'render a recording as a report', run: async (argv) => (await import('./report-command.ts')).runReportCommand(argv) },
+  report: {
+    summary: 'render a kept recording.json as the self-contained HTML report; `chainlab report --help`',
+    run: async (argv) => (await import('./report-command.ts')).runReportCommand(argv),
+  },
 };

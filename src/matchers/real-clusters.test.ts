@@ -69,6 +69,9 @@ describe('a healthy cluster, then its validators stopped', () => {
     expect(report?.[1]).toContain(join(artifacts, cluster.runId, 'reports', 'toIncludeAll-'));
     expect(readFileSync(report![1]!, 'utf8')).toContain(`chainlab run report: seed ${cluster.seed}`);
     expect(Recording.fromJSON(readFileSync(report![2]!, 'utf8')).seed).toBe(cluster.seed);
+    // So is the HTML report, with this failure highlighted.
+    const html = /\nhtml report: (\S+\.html)$/.exec(error.message)?.[1];
+    expect(readFileSync(html!, 'utf8')).toContain('toIncludeAll');
   });
 
   test('toStayLive fails while the validators are stopped, naming the executor that stalls', async () => {

@@ -7,6 +7,7 @@
  */
 
 import { join } from 'node:path';
+import { announceFailure } from '../observe/failure-listeners.ts';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
 import { reportsRoot, writeReport } from '../observe/report.ts';
@@ -88,8 +89,10 @@ let reportCount = 0;
 
 /**
  * Finishes a matcher with the standard result. When the result fails the assertion (not
- * passing without `.not`, or passing with it), a run report is written for a cluster (see
- * `reportsRoot`) and its path appended to the message.
+ * passing without `.not`, or passing with it), the failure is announced to the recording's
+ * failure listeners (the fixtures keep the run's report and attach it to the test), else a
+ * run report is written for a cluster (see `reportsRoot`); either way its path is appended
+ * to the message.
  */
 export async function settle(
   self: MatcherThis,
@@ -103,16 +106,24 @@ export async function settle(
     negated: () => string;
     actual: unknown;
     expected: unknown;
+    /** The recording span the judgement covered (highlighted in the report). */
+    window: { from: number; to: number };
   },
 ): Promise<MatcherResult> {
   let text = opts.pass ? opts.negated() : opts.failure();
   if (opts.pass === Boolean(self.isNot)) {
+    const rec = subject.recording;
+    const failure = { matcher: opts.matcher, message: text, window: opts.window, at: rec.now() };
+    // Whoever kept the recording (the fixtures) writes the report and attaches it to the test.
+    const kept = await announceFailure(rec, failure);
     const root = reportsRoot();
-    if (subject.runId !== undefined && root !== undefined) {
+    if (kept.length > 0) {
+      text += `\n${kept.join('\n')}`;
+    } else if (subject.runId !== undefined && root !== undefined) {
       try {
         const name = `${opts.matcher}-${++reportCount}`;
-        const paths = await writeReport(subject.recording, join(root, subject.runId, 'reports'), name);
-        text += `\nreport: ${paths.text} (recording: ${paths.json})`;
+        const paths = await writeReport(rec, join(root, subject.runId, 'reports'), name, [failure]);
+        text += `\nreport: ${paths.text} (recording: ${paths.json})\nhtml report: ${paths.html}`;
       } catch {
         // A report is a convenience; the failure itself must still be reported.
       }

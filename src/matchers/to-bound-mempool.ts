@@ -381,5 +381,6 @@ export async function toBoundMempool(
     negated: () => boundMempoolNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'bounded' },
+    window,
   });
 }

@@ -345,5 +345,6 @@ export async function toConserveSupply(
       genesisSupply: rec.facts.supply?.genesis,
       emission: rec.facts.supply?.emission,
     },
+    window: { from: 0, to: rec.now() },
   });
 }

@@ -211,5 +211,6 @@ export async function toConvergeMempools(
     negated: () => convergeMempoolsNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'converged', total: verdict.total },
+    window,
   });
 }

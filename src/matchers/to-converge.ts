@@ -316,5 +316,6 @@ export async function toConverge(
     negated: () => convergenceNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'converged', within: seconds(within) },
+    window,
   });
 }

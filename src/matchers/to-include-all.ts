@@ -254,5 +254,6 @@ export async function toIncludeAll(
     negated: () => inclusionNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'included', atLeast: verdict.atLeast, total: verdict.total },
+    window,
   });
 }

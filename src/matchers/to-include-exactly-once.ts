@@ -263,5 +263,6 @@ export async function toIncludeExactlyOnce(
     negated: () => exactlyOnceNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'ok', total: verdict.total },
+    window,
   });
 }

@@ -303,5 +303,6 @@ export async function toKeepBlockIntervals(
     negated: () => blockIntervalNegated(verdict, rec.seed),
     actual: verdict,
     expected: { kind: 'kept', bounds: verdict.bounds },
+    window: { from, to: rec.now() },
   });
 }

@@ -248,5 +248,6 @@ export async function toKeepFinality(
     negated: () => keepFinalityNegated(verdict, rec.seed),
     actual: verdict,
     expected: { kind: 'kept', finality: rec.facts.finality },
+    window: { from: 0, to: rec.now() },
   });
 }

@@ -338,5 +338,6 @@ export async function toMakeAvailable(
     negated: () => availabilityNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'available', total: verdict.total, from: verdict.from },
+    window,
   });
 }

@@ -201,5 +201,6 @@ export async function toNeverInclude(
     negated: () => neverIncludeNegated(verdict, window, rec.seed),
     actual: verdict,
     expected: { kind: 'never', total: verdict.total },
+    window,
   });
 }

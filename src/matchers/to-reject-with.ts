@@ -240,5 +240,6 @@ export async function toRejectWith(
     negated: () => rejectNegated(final, rec.seed),
     actual: final,
     expected: { kind: 'rejected', ...(reason === undefined ? {} : { reason }) },
+    window: { from: rec.lastMark('test-start')?.at ?? 0, to: rec.now() },
   });
 }

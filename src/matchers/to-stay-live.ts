@@ -463,5 +463,6 @@ export async function toStayLive(
     negated: () => livenessNegated(final, rec.seed),
     actual: final,
     expected: { kind: 'live', bounds: final.bounds },
+    window: final.window,
   });
 }

@@ -19,6 +19,8 @@ export function reportsRoot(env: NodeJS.ProcessEnv = process.env): string | unde
 }
 
 import { describeChain } from '../adapter/facets.ts';
+import { writeHtmlReport } from './html-report/html-report.ts';
+import type { ReportFailure } from './html-report/report-meta.ts';
 import type { Recording } from './recording.ts';
 
 /** Options of `renderReport`. */
@@ -171,18 +173,22 @@ export function renderReport(rec: Recording, opts: ReportOptions = {}): string {
 }
 
 /**
- * Writes `<name>.txt` (the report) and `<name>.json` (the recording dump, loadable with
- * `Recording.fromJSON`) into `dir`. Returns both paths.
+ * Writes `<name>.txt` (the report), `<name>.html` (the HTML report, `failures` highlighted)
+ * and `<name>.json` (the recording dump, loadable with `Recording.fromJSON`) into `dir`.
+ * Returns the paths.
  */
 export async function writeReport(
   rec: Recording,
   dir: string,
   name = 'chainlab-report',
-): Promise<{ text: string; json: string }> {
+  failures: readonly ReportFailure[] = [],
+): Promise<{ text: string; json: string; html: string }> {
   await mkdir(dir, { recursive: true });
   const text = join(dir, `${name}.txt`);
   const json = join(dir, `${name}.json`);
+  const html = join(dir, `${name}.html`);
   await writeFile(text, `${renderReport(rec)}\n`);
   await writeFile(json, JSON.stringify(rec));
-  return { text, json };
+  await writeHtmlReport(rec, html, { failures: [...failures] });
+  return { text, json, html };
 }
