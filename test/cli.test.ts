@@ -51,7 +51,7 @@ describe('chainlab', () => {
     expect(none.stderr).toContain('usage: chainlab <command>');
     const unknown = await chainlab(['deploy']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('chainlab: unknown command "deploy"; allowed: refnode, sweep\n');
+    expect(unknown.stderr).toBe('chainlab: unknown command "deploy"; allowed: refnode, sweep, report\n');
   });
 
   test('sweep --help and a bad flag (exit 2, naming it)', async () => {

@@ -80,7 +80,7 @@ describe('reports of real runs', () => {
     requireChromium(skip);
     const run = await runCase('no-sync-report.case.ts', 'no-sync');
     expect(run.code, run.output).toBe(1);
-    expect(run.output).toContain('InvariantError: expected all 4 nodes to agree on the final block');
+    expect(run.output).toContain('Error: expected all 4 nodes to agree on the final block');
     const dir = keptDir(run.artifacts);
     const report = join(dir, 'report.html');
 

@@ -109,9 +109,13 @@ describe('chainlab report', () => {
     expect((await run(join(dir, 'bad.json'))).err).toMatch(
       /^chainlab report: recording \S+bad\.json is not JSON: /,
     );
+    writeFileSync(join(dir, 'v3.json'), JSON.stringify({ version: 3 }));
+    expect((await run(join(dir, 'v3.json'))).err).toContain(
+      'is not a chainlab recording: unsupported recording dump version 3 (allowed: 1, 2)',
+    );
     writeFileSync(join(dir, 'v2.json'), JSON.stringify({ version: 2 }));
     expect((await run(join(dir, 'v2.json'))).err).toContain(
-      'is not a chainlab recording: unsupported recording dump version 2 (allowed: 1)',
+      'is not a chainlab recording: recording dump has no facts, nodes, blocks, samples',
     );
     expect((await run(dir)).err).toContain('is a directory; pass the recording.json inside it');
     copyFileSync(recorded, join(dir, 'recording.json'));

@@ -692,6 +692,10 @@ export class Recording {
     const d = (typeof dump === 'string' ? JSON.parse(dump) : dump) as Record<string, unknown> & RecordingDump;
     if (d.version !== 1 && d.version !== 2)
       throw new TypeError(`unsupported recording dump version ${String(d.version)} (allowed: 1, 2)`);
+    const missing = (['facts', 'nodes', 'blocks', 'samples'] as const).filter((k) =>
+      k === 'facts' ? typeof d.facts !== 'object' || d.facts === null : !Array.isArray(d[k]),
+    );
+    if (missing.length > 0) throw new TypeError(`recording dump has no ${missing.join(', ')}`);
     const frozen: Clock = { ...systemClock, now: () => d.startedAt, monotonic: () => 0 };
     const facts = decodeFacts(d.facts as unknown as Record<string, unknown>);
     const rec = new Recording({ seed: d.seed, facts, clock: frozen });
