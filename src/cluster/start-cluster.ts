@@ -113,7 +113,7 @@ export async function startCluster(
       facts = prepared.facts;
       wallets = prepared.wallets;
       makeClient = (url) => prepared.client(url);
-      const factory = await runtimeFactory(opts.deployer, { stopGraceMs: opts.stopGraceMs });
+      const factory = await runtimeFactory(opts.deployer, { stopGraceMs: opts.stopGraceMs, k8s: opts.k8s });
       const rt = await factory({ runId: run.id, clusterDir, clusterName, registry: runRegistry, log });
       runtime = rt;
       teardown.push('dispose runtime', () => rt.dispose());
