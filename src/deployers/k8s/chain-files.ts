@@ -42,10 +42,16 @@ function configMap(ctx: ManifestContext, name: string, file: ChainFile): V1Confi
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name, namespace: ctx.namespace, labels: k8sLabels(ctx.runId, 'files', { cluster: ctx.clusterName }) },
+    metadata: {
+      name,
+      namespace: ctx.namespace,
+      labels: k8sLabels(ctx.runId, 'files', { cluster: ctx.clusterName }),
+    },
     // chain files never change while a node runs
     immutable: true,
-    ...(text ? { data: { [KEY]: file.content.toString('utf8') } } : { binaryData: { [KEY]: file.content.toString('base64') } }),
+    ...(text
+      ? { data: { [KEY]: file.content.toString('utf8') } }
+      : { binaryData: { [KEY]: file.content.toString('base64') } }),
   };
 }
 

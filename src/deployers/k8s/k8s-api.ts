@@ -58,7 +58,8 @@ export function isApiStatus(error: unknown, ...codes: number[]): boolean {
 /** A short text for an error from a call: the API's own message when there is one. */
 export function describeApiError(error: unknown): string {
   const status = apiStatus(error);
-  if (status !== undefined) return `${status.code} ${status.reason ?? ''}: ${status.message}`.replace(' :', ':');
+  if (status !== undefined)
+    return `${status.code} ${status.reason ?? ''}: ${status.message}`.replace(' :', ':');
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -101,7 +102,8 @@ export function loadKubeConfig(opts: Pick<ResolvedK8sOptions, 'kubeconfig' | 'co
         {
           path: 'k8s.context',
           value: opts.context,
-          allowed: known.length > 0 ? `one of ${known.join(', ')}` : 'a context of the kubeconfig (it has none)',
+          allowed:
+            known.length > 0 ? `one of ${known.join(', ')}` : 'a context of the kubeconfig (it has none)',
         },
       ]);
     }
@@ -165,13 +167,25 @@ export class K8sApi {
     stdout.on('data', (c: Buffer) => out.push(c));
     stderr.on('data', (c: Buffer) => err.push(c));
     let status: V1Status | undefined;
-    const socket = await this.#exec.exec(namespace, pod, container, command, stdout, stderr, null, false, (s) => {
-      status = s;
-    });
+    const socket = await this.#exec.exec(
+      namespace,
+      pod,
+      container,
+      command,
+      stdout,
+      stderr,
+      null,
+      false,
+      (s) => {
+        status = s;
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       const timer = realTimers.setTimeout(() => {
         socket.close();
-        reject(new ChainlabError(`exec in ${namespace}/${pod}/${container} did not end within ${timeoutMs} ms`));
+        reject(
+          new ChainlabError(`exec in ${namespace}/${pod}/${container} did not end within ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       socket.on('close', () => {
         realTimers.clearTimeout(timer);
@@ -206,7 +220,12 @@ export class K8sApi {
   }
 
   /** Follows a container's log into `sink` (kept open); abort the controller to stop. */
-  async followLog(namespace: string, pod: string, container: string, sink: Writable): Promise<AbortController> {
+  async followLog(
+    namespace: string,
+    pod: string,
+    container: string,
+    sink: Writable,
+  ): Promise<AbortController> {
     const through = new PassThrough();
     through.on('data', (chunk: Buffer) => sink.write(chunk));
     through.on('error', () => {});

@@ -50,5 +50,8 @@ export function labelValue(text: string): string {
   const out = text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   if (out.length <= MAX_LABEL && out === text) return out;
   const hash = shortHash(text);
-  return `${out.slice(0, MAX_LABEL - hash.length - 1).replace(/[^A-Za-z0-9]+$/, '')}-${hash}`.replace(/^-/, '');
+  return `${out.slice(0, MAX_LABEL - hash.length - 1).replace(/[^A-Za-z0-9]+$/, '')}-${hash}`.replace(
+    /^-/,
+    '',
+  );
 }

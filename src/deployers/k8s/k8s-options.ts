@@ -31,7 +31,10 @@ export const k8sOptionsSchema = z.strictObject({
     .nullable()
     .default({ user: 1000, group: 1000 }),
   apiAccess: z.enum(['port-forward', 'service']).default('port-forward'),
-  serviceUrl: z.string().includes('{service}').default('http://{service}.{namespace}.svc.cluster.local:{port}'),
+  serviceUrl: z
+    .string()
+    .includes('{service}')
+    .default('http://{service}.{namespace}.svc.cluster.local:{port}'),
   enforcesNetworkPolicy: z.boolean().default(false),
   deleteTimeoutMs: z.int().min(1000).max(600_000).default(120_000),
   sweep: z.boolean().default(true),

@@ -10,7 +10,10 @@ export function namespaceManifest(ctx: ManifestContext): V1Namespace {
     kind: 'Namespace',
     metadata: {
       name: ctx.namespace,
-      labels: { ...ctx.options.namespaceLabels, ...k8sLabels(ctx.runId, 'namespace', { cluster: ctx.clusterName }) },
+      labels: {
+        ...ctx.options.namespaceLabels,
+        ...k8sLabels(ctx.runId, 'namespace', { cluster: ctx.clusterName }),
+      },
     },
   };
 }

@@ -5,6 +5,15 @@
  * renamed, this file is the only one to change.
  */
 export type { LaunchSpec, NodeRole } from '../../adapter/types.ts';
+export {
+  isRunAlive,
+  labelKeys,
+  ownerOf,
+  processStartTime,
+  type RunOwner,
+} from '../../cluster/docker/labels.ts';
+export { freePort } from '../../cluster/local/free-port.ts';
+export { tailFile } from '../../cluster/local/log-file.ts';
 export type {
   ExitInfo,
   NodeAllocation,
@@ -17,6 +26,3 @@ export type {
   RuntimeNodeSpec,
   StartOptions,
 } from '../../cluster/runtime.ts';
-export { isRunAlive, labelKeys, ownerOf, processStartTime, type RunOwner } from '../../cluster/docker/labels.ts';
-export { freePort } from '../../cluster/local/free-port.ts';
-export { tailFile } from '../../cluster/local/log-file.ts';

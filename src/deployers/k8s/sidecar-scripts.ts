@@ -25,6 +25,7 @@ export const CONTROL_DIR = '/chainlab/control';
 export const SIGNAL_SCRIPT = [
   'sig="$1"; marker="$2"; found=""',
   'for d in /proc/[0-9]*; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   '  p="${d#/proc/}"',
   '  [ "$p" = "$$" ] && continue',
   '  if tr "\\000" "\\n" < "$d/environ" 2>/dev/null | grep -qxF "$marker"; then',
