@@ -229,6 +229,9 @@ export class K8sApi {
     const through = new PassThrough();
     through.on('data', (chunk: Buffer) => sink.write(chunk));
     through.on('error', () => {});
+    // the client pipes the response into `through` without an error handler on it: an
+    // aborted follow would be an uncaught AbortError
+    through.on('pipe', (source: NodeJS.ReadableStream) => source.on('error', () => {}));
     return this.#log.log(namespace, pod, container, through, { follow: true });
   }
 

@@ -253,7 +253,7 @@ export function k8sRuntime(opts: K8sRuntimeOptions = {}): RuntimeFactory {
             fieldValidation: 'Strict',
           }),
         );
-        const marker = `${namespace}.${nodeObjectName(spec.name)}`;
+        const marker = `${namespace}/${nodeObjectName(spec.name)}/`;
         const image = options.image ?? launch.image.name;
         const node = await K8sNode.start(
           {

@@ -114,7 +114,7 @@ function allManifests(ctx: ManifestContext): { kind?: string; metadata?: { name?
         image: 'registry.example.com/chainlab/refnode:3f2a',
         chainFiles: files,
         stopGraceMs: 5000,
-        marker: `${ctx.namespace}.${node}`,
+        marker: `${ctx.namespace}/${node}/`,
         ...(node === 'exe-1' ? { controlFiles: { faketime: '+1s' } } : {}),
       }),
     );
@@ -141,8 +141,8 @@ describe('k8s manifests against the official schemas', () => {
   }
 
   it('the schemas bite: a port given as text and a pod without containers are refused', () => {
-    const pod = allManifests(variants.defaults!).find((m) => m.kind === 'Pod') as Record<string, never>;
-    const broken = structuredClone(pod) as { spec: { containers: { ports: { containerPort: unknown }[] }[] } };
+    const pod = allManifests(variants.defaults!).find((m) => m.kind === 'Pod') as unknown as Record<string, never>;
+    const broken = structuredClone(pod) as unknown as { spec: { containers: { ports: { containerPort: unknown }[] }[] } };
     broken.spec.containers[0]!.ports[0]!.containerPort = 'api';
     for (const models of Object.values(versions)) {
       expect(() => new models.Pod!(broken as never).validate()).toThrow(/containerPort must be integer/);

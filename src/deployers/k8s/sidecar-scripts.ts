@@ -11,26 +11,25 @@
  * environment and signalling it needs the same user, so the sidecar runs as the node's user.
  */
 
-/** Env var that marks the node container's processes. */
+/** Env var that marks the node container's processes (value `<namespace>/<node>/`). */
 export const TARGET_ENV = 'CHAINLAB_TARGET';
 
 /** Where the shared control dir (clock offsets and other run-time settings) is mounted. */
 export const CONTROL_DIR = '/chainlab/control';
 
 /**
- * `sh -c SIGNAL_SCRIPT chainlab-signal <SIGNAL> <marker>`: sends SIGNAL (`KILL`, `STOP`,
- * `CONT`, `TERM`) to every process carrying the marker and prints their pids. Exit 3 when
- * none carries it (the node already exited).
+ * `sh -c SIGNAL_SCRIPT chainlab-signal <SIGNAL> <CHAINLAB_TARGET=marker>`: sends SIGNAL
+ * (`KILL`, `STOP`, `CONT`, `TERM`) to every process whose environment carries the marker
+ * and prints their pids; exit 3 when none does (the node already exited). One `grep` reads
+ * every environment; markers end with `/`, so `val-1/` never matches `val-10/`.
  */
 export const SIGNAL_SCRIPT = [
   'sig="$1"; marker="$2"; found=""',
-  'for d in /proc/[0-9]*; do',
+  'for f in $(grep -l -F "$marker" /proc/[0-9]*/environ 2>/dev/null); do',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
-  '  p="${d#/proc/}"',
+  '  p="${f#/proc/}"; p="${p%/environ}"',
   '  [ "$p" = "$$" ] && continue',
-  '  if tr "\\000" "\\n" < "$d/environ" 2>/dev/null | grep -qxF "$marker"; then',
-  '    kill -s "$sig" "$p" 2>/dev/null && found="$found $p"',
-  '  fi',
+  '  kill -s "$sig" "$p" 2>/dev/null && found="$found $p"',
   'done',
   '[ -n "$found" ] || { echo "no process carries $marker" >&2; exit 3; }',
   'echo "signalled$found"',

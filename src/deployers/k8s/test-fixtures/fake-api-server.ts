@@ -169,7 +169,8 @@ export class FakeApiServer {
     return JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: this.url } }],
+      // the client refuses plain http unless TLS checks are declared off
+      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
       users: [{ name: 'tester', user: { token: this.token } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'tester' } }],
       'current-context': 'fake',
