@@ -160,8 +160,8 @@ export function resolveK8sOptions(
 ): { options: ResolvedK8sOptions; issues: [] } | { options: undefined; issues: ConfigIssue[] } {
   const envValues = fromEnv(env);
   const given = (input ?? {}) as Record<string, unknown>;
-  const merged = typeof input === 'object' && input !== null ? { ...envValues, ...given } : input;
-  const result = k8sOptionsSchema.safeParse(merged ?? {});
+  const merged = typeof given === 'object' && given !== null ? { ...envValues, ...given } : given;
+  const result = k8sOptionsSchema.safeParse(merged);
   if (result.success) return { options: result.data, issues: [] };
   const issues = toConfigIssues(result.error.issues, merged, k8sOptionsAllowed, 'k8s').map((issue) => {
     const field = issue.path.replace(/^k8s\./, '').split(/[.[]/, 1)[0]!;

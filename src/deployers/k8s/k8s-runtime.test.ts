@@ -41,11 +41,16 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 function processState(pid: number): Promise<string> {
-  return readFile(`/proc/${pid}/stat`, 'utf8').then((s) => s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3));
+  return readFile(`/proc/${pid}/stat`, 'utf8').then((s) =>
+    s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3),
+  );
 }
 
 function options(kubeconfig: string, extra: Record<string, unknown> = {}): ResolvedK8sOptions {
-  const r = resolveK8sOptions({ kubeconfig, image: IMAGE, signalImage: SIGNAL_IMAGE, sweep: false, ...extra }, {});
+  const r = resolveK8sOptions(
+    { kubeconfig, image: IMAGE, signalImage: SIGNAL_IMAGE, sweep: false, ...extra },
+    {},
+  );
   if (r.options === undefined) throw new Error(JSON.stringify(r.issues));
   return r.options;
 }
@@ -81,7 +86,10 @@ describe('k8s runtime against the test API server', () => {
 
   const startNode = async (name: string, role: NodeRole = 'validator') => {
     const [allocation] = await runtime.allocate([{ name, role }]);
-    return (await runtime.start({ name, role, allocation: allocation!, launch: launchOf(name) }, { timeoutMs: 20_000 })) as K8sNode;
+    return (await runtime.start(
+      { name, role, allocation: allocation!, launch: launchOf(name) },
+      { timeoutMs: 20_000 },
+    )) as K8sNode;
   };
 
   beforeAll(async () => {
@@ -93,7 +101,13 @@ describe('k8s runtime against the test API server', () => {
     await writeFile(join(dir, 'genesis.json'), '{"chainId":"k8s-test","validators":2}');
     for (const n of ['val-0', 'val-1']) await writeFile(join(dir, `${n}.json`), `{"name":"${n}"}`);
     await mkdir(join(dir, 'cluster'));
-    ctx = { runId, clusterDir: join(dir, 'cluster'), clusterName: 'cluster-1', registry, log: (l) => logLines.push(l) };
+    ctx = {
+      runId,
+      clusterDir: join(dir, 'cluster'),
+      clusterName: 'cluster-1',
+      registry,
+      log: (l) => logLines.push(l),
+    };
     runtime = await k8sRuntime({
       k8s: options(kubeconfig, { enforcesNetworkPolicy: true }),
       stopGraceMs: 2000,
@@ -114,21 +128,39 @@ describe('k8s runtime against the test API server', () => {
     expect(ns?.metadata.name).toBe(`chainlab-${runId}-cluster-1`);
     expect(ns?.metadata.labels).toMatchObject({ 'chainlab.run': runId, 'chainlab.pid': String(process.pid) });
     const namespace = ns!.metadata.name;
-    expect(server.list('pods', namespace).map((p) => p.metadata.name).sort()).toEqual(['val-0', 'val-1']);
-    expect(server.list('services', namespace).map((p) => p.metadata.name).sort()).toEqual(['val-0', 'val-1']);
-    expect(server.list('persistentvolumeclaims', namespace).map((p) => p.metadata.name).sort()).toEqual([
-      'val-0-data',
-      'val-1-data',
-    ]);
+    expect(
+      server
+        .list('pods', namespace)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['val-0', 'val-1']);
+    expect(
+      server
+        .list('services', namespace)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['val-0', 'val-1']);
+    expect(
+      server
+        .list('persistentvolumeclaims', namespace)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['val-0-data', 'val-1-data']);
     // genesis is shared: one ConfigMap for it, one per node config
     expect(server.list('configmaps', namespace)).toHaveLength(3);
     // every create asks the server to refuse unknown fields
-    const creates = server.requests.filter((r) => r.method === 'POST' && !r.path.includes('selfsubjectaccessreviews'));
+    const creates = server.requests.filter(
+      (r) => r.method === 'POST' && !r.path.includes('selfsubjectaccessreviews'),
+    );
     expect(creates.length).toBeGreaterThanOrEqual(9);
     for (const r of creates) expect(r.query.get('fieldValidation'), r.path).toBe('Strict');
     // permissions were checked before anything was created
-    const firstCreate = server.requests.findIndex((r) => r.method === 'POST' && r.path === '/api/v1/namespaces');
-    const reviews = server.requests.filter((r, i) => r.path.includes('selfsubjectaccessreviews') && i < firstCreate);
+    const firstCreate = server.requests.findIndex(
+      (r) => r.method === 'POST' && r.path === '/api/v1/namespaces',
+    );
+    const reviews = server.requests.filter(
+      (r, i) => r.path.includes('selfsubjectaccessreviews') && i < firstCreate,
+    );
     expect(reviews.length).toBeGreaterThanOrEqual(12);
   });
 
@@ -158,7 +190,11 @@ describe('k8s runtime against the test API server', () => {
     expect(answered).toBe(false);
     await val1.resume();
     expect(await processState(pid)).not.toBe('T');
-    await eventually('val-1 answers again', 5000, async () => (await fetch(`${val1.apiUrl}/health`)).status === 200);
+    await eventually(
+      'val-1 answers again',
+      5000,
+      async () => (await fetch(`${val1.apiUrl}/health`)).status === 200,
+    );
   });
 
   it('kills a node with SIGKILL, and a new pod on the same claim continues it at the same URL', async () => {
@@ -179,7 +215,9 @@ describe('k8s runtime against the test API server', () => {
     const exit = await val1.stop();
     // the node handled SIGTERM and exited 0 within the grace period
     expect(exit).toEqual({ exitCode: 0, signal: null });
-    expect(server.list('pods', server.list('namespaces')[0]!.metadata.name).map((p) => p.metadata.name)).toEqual(['val-0']);
+    expect(
+      server.list('pods', server.list('namespaces')[0]!.metadata.name).map((p) => p.metadata.name),
+    ).toEqual(['val-0']);
     await val1.start({ timeoutMs: 20_000 });
     expect((await getJson<{ starts: number }>(`${val1.apiUrl}/info`)).starts).toBe(before.starts + 1);
     await eventually('the SIGTERM line reaches the log file', 5000, async () =>
@@ -233,12 +271,19 @@ describe('k8s runtime against the test API server', () => {
     try {
       const [allocation] = await bad.allocate([{ name: 'val-0', role: 'validator' }]);
       const error = await bad
-        .start({ name: 'val-0', role: 'validator', allocation: allocation!, launch: launchOf('val-0') }, { timeoutMs: 20_000 })
+        .start(
+          { name: 'val-0', role: 'validator', allocation: allocation!, launch: launchOf('val-0') },
+          { timeoutMs: 20_000 },
+        )
         .catch((e: unknown) => e);
       expect(ClusterStartError.is(error)).toBe(true);
       expect((error as ClusterStartError).timedOut).toBe(false);
       expect((error as Error).message).toMatch(/ErrImagePull.*registry\.example\.com\/missing:1/);
-      await eventually('the failed pod is gone', 5000, async () => server.list('pods', `chainlab-${runId}-cluster-2`).length === 0);
+      await eventually(
+        'the failed pod is gone',
+        5000,
+        async () => server.list('pods', `chainlab-${runId}-cluster-2`).length === 0,
+      );
     } finally {
       await bad.dispose();
     }
@@ -249,9 +294,10 @@ describe('k8s runtime against the test API server', () => {
     server.denied.add('create pods/exec');
     server.denied.add('create pods/portforward');
     try {
-      const error = await k8sRuntime({ k8s: options(kubeconfig) })({ ...ctx, clusterName: 'cluster-3' }).catch(
-        (e: unknown) => e,
-      );
+      const error = await k8sRuntime({ k8s: options(kubeconfig) })({
+        ...ctx,
+        clusterName: 'cluster-3',
+      }).catch((e: unknown) => e);
       expect(ChainlabError.is(error)).toBe(true);
       expect((error as Error).message).toContain('create pods/exec in chainlab-');
       expect((error as Error).message).toContain('create pods/portforward in chainlab-');
@@ -262,9 +308,13 @@ describe('k8s runtime against the test API server', () => {
   });
 
   it('names the known contexts when the context option is wrong', async () => {
-    const error = await k8sRuntime({ k8s: options(kubeconfig, { context: 'prod' }) })(ctx).catch((e: unknown) => e);
+    const error = await k8sRuntime({ k8s: options(kubeconfig, { context: 'prod' }) })(ctx).catch(
+      (e: unknown) => e,
+    );
     expect(ConfigError.is(error)).toBe(true);
-    expect((error as ConfigError).issues).toEqual([{ path: 'k8s.context', value: 'prod', allowed: 'one of fake' }]);
+    expect((error as ConfigError).issues).toEqual([
+      { path: 'k8s.context', value: 'prod', allowed: 'one of fake' },
+    ]);
   });
 
   it('disposes idempotently: the namespace and every node process are gone', async () => {

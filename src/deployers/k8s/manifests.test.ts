@@ -10,18 +10,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PersistentVolumeClaim as PvcV133 } from 'kubernetes-models-v1-33/v1/PersistentVolumeClaim';
-import { ConfigMap as ConfigMapV133 } from 'kubernetes-models-v1-33/v1/ConfigMap';
-import { Namespace as NamespaceV133 } from 'kubernetes-models-v1-33/v1/Namespace';
-import { Pod as PodV133 } from 'kubernetes-models-v1-33/v1/Pod';
-import { Service as ServiceV133 } from 'kubernetes-models-v1-33/v1/Service';
-import { NetworkPolicy as NetworkPolicyV133 } from 'kubernetes-models-v1-33/networking.k8s.io/v1/NetworkPolicy';
 import { NetworkPolicy as NetworkPolicyV136 } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ConfigMap as ConfigMapV136 } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace as NamespaceV136 } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim as PvcV136 } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Pod as PodV136 } from 'kubernetes-models/v1/Pod';
 import { Service as ServiceV136 } from 'kubernetes-models/v1/Service';
+import { NetworkPolicy as NetworkPolicyV133 } from 'kubernetes-models-v1-33/networking.k8s.io/v1/NetworkPolicy';
+import { ConfigMap as ConfigMapV133 } from 'kubernetes-models-v1-33/v1/ConfigMap';
+import { Namespace as NamespaceV133 } from 'kubernetes-models-v1-33/v1/Namespace';
+import { PersistentVolumeClaim as PvcV133 } from 'kubernetes-models-v1-33/v1/PersistentVolumeClaim';
+import { Pod as PodV133 } from 'kubernetes-models-v1-33/v1/Pod';
+import { Service as ServiceV133 } from 'kubernetes-models-v1-33/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaunchSpec } from '../../adapter/types.ts';
 import { chainFileMounts, MAX_CONFIG_FILE_BYTES } from './chain-files.ts';
@@ -103,7 +103,10 @@ function allManifests(ctx: ManifestContext): { kind?: string; metadata?: { name?
     { target: '/chain/node-0.json', content: Buffer.from('{"index":0}') },
     { target: '/etc/node/key.bin', content: Buffer.from([0xff, 0x00, 0x9f]) },
   ]);
-  const out: { kind?: string; metadata?: { name?: string } }[] = [namespaceManifest(ctx), ...files.configMaps];
+  const out: { kind?: string; metadata?: { name?: string } }[] = [
+    namespaceManifest(ctx),
+    ...files.configMaps,
+  ];
   for (const node of ['val-0', 'exe-1']) {
     out.push(volumeClaimManifest(ctx, node));
     out.push(serviceManifest(ctx, node, { apiPort: 8080, p2pPort: 9000 }));
@@ -134,19 +137,29 @@ describe('k8s manifests against the official schemas', () => {
         for (const manifest of manifests) {
           const Model = models[manifest.kind!]!;
           // JSON round trip: what goes over the wire, not the in-memory objects
-          expect(() => new Model(JSON.parse(JSON.stringify(manifest)) as never).validate(), `${manifest.kind} ${manifest.metadata?.name}`).not.toThrow();
+          expect(
+            () => new Model(JSON.parse(JSON.stringify(manifest)) as never).validate(),
+            `${manifest.kind} ${manifest.metadata?.name}`,
+          ).not.toThrow();
         }
       });
     }
   }
 
   it('the schemas bite: a port given as text and a pod without containers are refused', () => {
-    const pod = allManifests(variants.defaults!).find((m) => m.kind === 'Pod') as unknown as Record<string, never>;
-    const broken = structuredClone(pod) as unknown as { spec: { containers: { ports: { containerPort: unknown }[] }[] } };
+    const pod = allManifests(variants.defaults!).find((m) => m.kind === 'Pod') as unknown as Record<
+      string,
+      never
+    >;
+    const broken = structuredClone(pod) as unknown as {
+      spec: { containers: { ports: { containerPort: unknown }[] }[] };
+    };
     broken.spec.containers[0]!.ports[0]!.containerPort = 'api';
     for (const models of Object.values(versions)) {
       expect(() => new models.Pod!(broken as never).validate()).toThrow(/containerPort must be integer/);
-      expect(() => new models.Pod!({ ...pod, spec: {} } as never).validate()).toThrow(/must have required property '?containers/);
+      expect(() => new models.Pod!({ ...pod, spec: {} } as never).validate()).toThrow(
+        /must have required property '?containers/,
+      );
     }
   });
 
@@ -154,7 +167,8 @@ describe('k8s manifests against the official schemas', () => {
     const ctx = context({});
     const long = { ...ctx, clusterName: 'A_Very_Long_Cluster_Name_That_Goes_On_And_On-42' };
     const ns = namespaceManifest({ ...long, namespace: 'x' });
-    for (const value of Object.values(ns.metadata!.labels!)) expect(value).toMatch(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/);
+    for (const value of Object.values(ns.metadata!.labels!))
+      expect(value).toMatch(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/);
     const pod = podManifest(ctx, {
       node: 'Val_Extra.7',
       launch,
@@ -177,7 +191,9 @@ describe('k8s manifests against the official schemas', () => {
     expect(mounts.configMaps).toHaveLength(1);
     expect(mounts.mounts.map((m) => m.mountPath)).toEqual(['/chain', '/other']);
     expect(() =>
-      chainFileMounts(ctx, [{ target: '/chain/genesis.json', content: Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1) }]),
+      chainFileMounts(ctx, [
+        { target: '/chain/genesis.json', content: Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1) },
+      ]),
     ).toThrow(/\/chain\/genesis.json is \d+ bytes; a ConfigMap holds at most/);
   });
 });
@@ -186,7 +202,8 @@ const kubectl = await promisify(execFile)('kubectl', ['version', '--client', '-o
   (r) => (JSON.parse(r.stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion,
   () => undefined,
 );
-if (kubectl === undefined) console.warn('kubectl dry-run test SKIPPED: no kubectl on PATH (Debian: kubernetes-client)');
+if (kubectl === undefined)
+  console.warn('kubectl dry-run test SKIPPED: no kubectl on PATH (Debian: kubernetes-client)');
 
 describe.skipIf(kubectl === undefined)(`kubectl ${kubectl} apply --dry-run=client`, () => {
   let server: FakeApiServer;
@@ -210,10 +227,24 @@ describe.skipIf(kubectl === undefined)(`kubectl ${kubectl} apply --dry-run=clien
       await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }));
       const { stdout } = await promisify(execFile)(
         'kubectl',
-        ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), 'apply', '--dry-run=client', '--validate=false', '-f', file, '-o', 'json'],
+        [
+          '--kubeconfig',
+          join(dir, 'kubeconfig'),
+          '--cache-dir',
+          join(dir, 'cache'),
+          'apply',
+          '--dry-run=client',
+          '--validate=false',
+          '-f',
+          file,
+          '-o',
+          'json',
+        ],
         { timeout: 60_000 },
       );
-      const applied = JSON.parse(stdout) as { items: { kind: string; metadata: { name: string; namespace?: string } }[] };
+      const applied = JSON.parse(stdout) as {
+        items: { kind: string; metadata: { name: string; namespace?: string } }[];
+      };
       expect(applied.items.map((i) => `${i.kind}/${i.metadata.name}`)).toEqual(
         manifests.map((m) => `${m.kind}/${m.metadata?.name}`),
       );
@@ -221,7 +252,11 @@ describe.skipIf(kubectl === undefined)(`kubectl ${kubectl} apply --dry-run=clien
         expect(item.metadata.namespace).toBe(ctx.namespace);
       }
       // kubectl looked each object up (GET → 404) before deciding to create it: it mapped them all
-      const looked = server.requests.filter((r) => r.method === 'GET' && /\/(pods|services|configmaps|persistentvolumeclaims|networkpolicies)\//.test(r.path));
+      const looked = server.requests.filter(
+        (r) =>
+          r.method === 'GET' &&
+          /\/(pods|services|configmaps|persistentvolumeclaims|networkpolicies)\//.test(r.path),
+      );
       expect(looked.length).toBeGreaterThanOrEqual(manifests.length - 1);
     });
   }

@@ -31,7 +31,8 @@ const nsLabels = { 'app.kubernetes.io/managed-by': 'chainlab', 'chainlab.run': '
 export const namespaceExchanges: RecordedExchange[] = [
   {
     title: 'create a namespace: 201 with uid, resourceVersion, creationTimestamp and phase Active',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#create-create-a-namespace',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#create-create-a-namespace',
     request: {
       method: 'POST',
       path: '/api/v1/namespaces?fieldValidation=Strict',
@@ -56,7 +57,8 @@ export const namespaceExchanges: RecordedExchange[] = [
   },
   {
     title: 'create it again: 409 AlreadyExists',
-    reference: 'https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions (Status, reason AlreadyExists)',
+    reference:
+      'https://kubernetes.io/docs/reference/using-api/api-concepts/#resource-versions (Status, reason AlreadyExists)',
     request: {
       method: 'POST',
       path: '/api/v1/namespaces',
@@ -78,7 +80,8 @@ export const namespaceExchanges: RecordedExchange[] = [
   },
   {
     title: 'list namespaces by label: a NamespaceList with the list resourceVersion',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#list-list-or-watch-objects-of-kind-namespace',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#list-list-or-watch-objects-of-kind-namespace',
     request: { method: 'GET', path: '/api/v1/namespaces?labelSelector=chainlab.run%3D1-abc-def012' },
     response: {
       status: 200,
@@ -104,7 +107,8 @@ export const namespaceExchanges: RecordedExchange[] = [
   },
   {
     title: 'delete the namespace: 200 with the namespace, now Terminating',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#delete-delete-a-namespace',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/namespace-v1/#delete-delete-a-namespace',
     request: { method: 'DELETE', path: `/api/v1/namespaces/${ns}?propagationPolicy=Background` },
     response: {
       status: 200,
@@ -130,7 +134,8 @@ export const namespaceExchanges: RecordedExchange[] = [
 export const podExchanges: RecordedExchange[] = [
   {
     title: 'read a pod that is not there: 404 NotFound',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#read-read-the-specified-pod',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#read-read-the-specified-pod',
     request: { method: 'GET', path: `/api/v1/namespaces/${ns}/pods/val-0` },
     response: {
       status: 404,
@@ -148,11 +153,17 @@ export const podExchanges: RecordedExchange[] = [
   },
   {
     title: 'create a pod in a namespace that does not exist: 404 NotFound naming the namespace',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#create-create-a-pod',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#create-create-a-pod',
     request: {
       method: 'POST',
       path: '/api/v1/namespaces/nowhere/pods',
-      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'val-0' }, spec: { containers: [{ name: 'node', image: 'x' }] } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'val-0' },
+        spec: { containers: [{ name: 'node', image: 'x' }] },
+      },
     },
     response: {
       status: 404,
@@ -170,11 +181,17 @@ export const podExchanges: RecordedExchange[] = [
   },
   {
     title: 'list pods: a PodList with the list resourceVersion (what a watch starts from)',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#list-list-or-watch-objects-of-kind-pod',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#list-list-or-watch-objects-of-kind-pod',
     request: { method: 'GET', path: '/api/v1/namespaces/default/pods?labelSelector=chainlab.run' },
     response: {
       status: 200,
-      body: { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '<resourceVersion>' }, items: [] },
+      body: {
+        kind: 'PodList',
+        apiVersion: 'v1',
+        metadata: { resourceVersion: '<resourceVersion>' },
+        items: [],
+      },
     },
   },
 ];
@@ -202,14 +219,23 @@ export const clusterExchanges: RecordedExchange[] = [
   },
   {
     title: 'may I create pods/exec in the namespace? SelfSubjectAccessReview answers in status',
-    reference: 'https://kubernetes.io/docs/reference/kubernetes-api/authorization-resources/self-subject-access-review-v1/',
+    reference:
+      'https://kubernetes.io/docs/reference/kubernetes-api/authorization-resources/self-subject-access-review-v1/',
     request: {
       method: 'POST',
       path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
       body: {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { namespace: ns, group: '', resource: 'pods', verb: 'create', subresource: 'exec' } },
+        spec: {
+          resourceAttributes: {
+            namespace: ns,
+            group: '',
+            resource: 'pods',
+            verb: 'create',
+            subresource: 'exec',
+          },
+        },
       },
     },
     response: {
@@ -218,8 +244,20 @@ export const clusterExchanges: RecordedExchange[] = [
         kind: 'SelfSubjectAccessReview',
         apiVersion: 'authorization.k8s.io/v1',
         metadata: { creationTimestamp: null },
-        spec: { resourceAttributes: { namespace: ns, group: '', resource: 'pods', verb: 'create', subresource: 'exec' } },
-        status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "chainlab-e2e" of ClusterRole "chainlab-deployer" to User "chainlab"' },
+        spec: {
+          resourceAttributes: {
+            namespace: ns,
+            group: '',
+            resource: 'pods',
+            verb: 'create',
+            subresource: 'exec',
+          },
+        },
+        status: {
+          allowed: true,
+          reason:
+            'RBAC: allowed by ClusterRoleBinding "chainlab-e2e" of ClusterRole "chainlab-deployer" to User "chainlab"',
+        },
       },
     },
   },
@@ -236,13 +274,15 @@ export const watchEventFrame = {
  * stdout, 2 stderr, 3 status); the status channel carries a `Status`.
  */
 export const execStatusFrames = {
-  reference: 'https://kubernetes.io/docs/reference/using-api/api-concepts/ and the kubelet streaming protocol (channel.k8s.io)',
+  reference:
+    'https://kubernetes.io/docs/reference/using-api/api-concepts/ and the kubelet streaming protocol (channel.k8s.io)',
   success: { metadata: {}, status: 'Success' },
   /** What `sh -c 'exit 3'` ends with. */
   exit3: {
     metadata: {},
     status: 'Failure',
-    message: 'command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3',
+    message:
+      'command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3',
     reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: '3' }] },
   },

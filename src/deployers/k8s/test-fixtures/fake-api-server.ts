@@ -272,7 +272,10 @@ export class FakeApiServer {
       },
     };
     if (kind.resource === 'namespaces') {
-      object.metadata.labels = { ...object.metadata.labels, 'kubernetes.io/metadata.name': object.metadata.name };
+      object.metadata.labels = {
+        ...object.metadata.labels,
+        'kubernetes.io/metadata.name': object.metadata.name,
+      };
       object.spec = { finalizers: ['kubernetes'] };
       object.status = { phase: 'Active' };
     }
@@ -281,7 +284,12 @@ export class FakeApiServer {
       object.spec = { ...object.spec, clusterIP: `10.96.${(this.#rv >> 8) & 255}.${this.#rv & 255}` };
     }
     if (kind.resource === 'persistentvolumeclaims') object.status = { phase: 'Bound' };
-    const stored = this.#store(kind.resource, this.#key(kind.resource, namespace, object.metadata.name), object, 'ADDED');
+    const stored = this.#store(
+      kind.resource,
+      this.#key(kind.resource, namespace, object.metadata.name),
+      object,
+      'ADDED',
+    );
     if (kind.resource === 'pods') this.#runtime?.podCreated(clone(object));
     return stored;
   }
@@ -295,7 +303,8 @@ export class FakeApiServer {
       ns.status = { phase: 'Terminating' };
       const answer = this.#store('namespaces', key, ns, 'MODIFIED');
       for (const resource of Object.keys(resourceKinds).filter((r) => r !== 'namespaces')) {
-        for (const o of this.list(resource, name)) this.#deleteObject(resourceKinds[resource]!, name, o.metadata.name, 1);
+        for (const o of this.list(resource, name))
+          this.#deleteObject(resourceKinds[resource]!, name, o.metadata.name, 1);
       }
       const finish = () => {
         if (this.list('pods', name).length > 0) {
@@ -320,7 +329,9 @@ export class FakeApiServer {
     const spec = object.spec as { terminationGracePeriodSeconds?: number } | undefined;
     const seconds = grace ?? spec?.terminationGracePeriodSeconds ?? 30;
     if (object.metadata.deletionTimestamp === undefined) {
-      object.metadata.deletionTimestamp = new Date(Date.now() + seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      object.metadata.deletionTimestamp = new Date(Date.now() + seconds * 1000)
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z');
       object.metadata.deletionGracePeriodSeconds = seconds;
       const answer = this.#store('pods', key, object, 'MODIFIED');
       if (this.#runtime === undefined) this.#remove('pods', key);
@@ -368,41 +379,81 @@ export class FakeApiServer {
         status: allowed
           ? {
               allowed: true,
-              reason: 'RBAC: allowed by ClusterRoleBinding "chainlab-e2e" of ClusterRole "chainlab-deployer" to User "chainlab"',
+              reason:
+                'RBAC: allowed by ClusterRoleBinding "chainlab-e2e" of ClusterRole "chainlab-deployer" to User "chainlab"',
             }
           : { allowed: false },
       });
     }
     const route = this.#route(url.pathname);
-    if (route === undefined) return this.#send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    if (route === undefined)
+      return this.#send(
+        res,
+        404,
+        status(404, 'NotFound', 'the server could not find the requested resource'),
+      );
     const { kind, namespace, name, subresource } = route;
-    if (kind.namespaced && namespace !== undefined && !this.#objects.has(this.#key('namespaces', undefined, namespace))) {
-      return this.#send(res, 404, status(404, 'NotFound', `namespaces "${namespace}" not found`, { name: namespace, kind: 'namespaces' }));
+    // as the API server does: only a create checks that its namespace exists
+    const creating = req.method === 'POST' && name === undefined;
+    if (creating && kind.namespaced && !this.#objects.has(this.#key('namespaces', undefined, namespace!))) {
+      return this.#send(
+        res,
+        404,
+        status(404, 'NotFound', `namespaces "${namespace}" not found`, {
+          name: namespace!,
+          kind: 'namespaces',
+        }),
+      );
     }
     const key = name === undefined ? undefined : this.#key(kind.resource, namespace, name);
     const existing = key === undefined ? undefined : this.#objects.get(key);
     const notFound = () =>
-      this.#send(res, 404, status(404, 'NotFound', `${kind.resource} "${name}" not found`, { name: name!, kind: kind.resource }));
+      this.#send(
+        res,
+        404,
+        status(404, 'NotFound', `${kind.resource} "${name}" not found`, { name: name!, kind: kind.resource }),
+      );
 
     if (req.method === 'POST' && name === undefined) {
       const body = (await this.#body(req)) as KubeObject;
-      const nsObject = namespace === undefined ? undefined : this.#objects.get(this.#key('namespaces', undefined, namespace));
+      const nsObject =
+        namespace === undefined
+          ? undefined
+          : this.#objects.get(this.#key('namespaces', undefined, namespace));
       if (nsObject?.metadata.deletionTimestamp !== undefined) {
         return this.#send(
           res,
           403,
-          status(403, 'Forbidden', `${kind.resource} "${body.metadata.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, { name: body.metadata.name, kind: kind.resource }),
+          status(
+            403,
+            'Forbidden',
+            `${kind.resource} "${body.metadata.name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+            { name: body.metadata.name, kind: kind.resource },
+          ),
         );
       }
       if (this.#objects.has(this.#key(kind.resource, namespace, body.metadata.name))) {
-        return this.#send(res, 409, status(409, 'AlreadyExists', `${kind.resource} "${body.metadata.name}" already exists`, { name: body.metadata.name, kind: kind.resource }));
+        return this.#send(
+          res,
+          409,
+          status(409, 'AlreadyExists', `${kind.resource} "${body.metadata.name}" already exists`, {
+            name: body.metadata.name,
+            kind: kind.resource,
+          }),
+        );
       }
       return this.#send(res, 201, this.#create(kind, namespace, body));
     }
     if (req.method === 'GET' && name === undefined) {
       const selector = parseSelector(url.searchParams.get('labelSelector'));
       if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
-        return this.#watch(kind, namespace, selector, Number(url.searchParams.get('resourceVersion') ?? '0'), res);
+        return this.#watch(
+          kind,
+          namespace,
+          selector,
+          Number(url.searchParams.get('resourceVersion') ?? '0'),
+          res,
+        );
       }
       const items = this.list(kind.resource, namespace).filter((o) => selector(o.metadata.labels));
       return this.#send(res, 200, {
@@ -418,20 +469,34 @@ export class FakeApiServer {
     if (req.method === 'DELETE' && subresource === undefined) {
       if (kind.resource === 'namespaces') return this.#send(res, 200, this.#deleteNamespace(name!));
       const graceText = url.searchParams.get('gracePeriodSeconds');
-      return this.#send(res, 200, this.#deleteObject(kind, namespace, name!, graceText === null ? undefined : Number(graceText)));
+      return this.#send(
+        res,
+        200,
+        this.#deleteObject(kind, namespace, name!, graceText === null ? undefined : Number(graceText)),
+      );
     }
     return this.#send(res, 405, status(405, 'MethodNotAllowed', `${req.method} is not supported here`));
   }
 
   #route(path: string):
-    | { kind: ResourceKind; namespace: string | undefined; name: string | undefined; subresource: string | undefined }
+    | {
+        kind: ResourceKind;
+        namespace: string | undefined;
+        name: string | undefined;
+        subresource: string | undefined;
+      }
     | undefined {
     const core = /^\/api\/v1\/(.*)$/.exec(path)?.[1];
     const networking = /^\/apis\/networking\.k8s\.io\/v1\/(.*)$/.exec(path)?.[1];
     const parts = (core ?? networking ?? '').split('/').filter(Boolean);
     if (parts[0] !== 'namespaces') return undefined;
     if (core !== undefined && parts.length <= 2) {
-      return { kind: resourceKinds.namespaces!, namespace: undefined, name: parts[1], subresource: undefined };
+      return {
+        kind: resourceKinds.namespaces!,
+        namespace: undefined,
+        name: parts[1],
+        subresource: undefined,
+      };
     }
     const kind = resourceKinds[parts[2] ?? ''];
     if (kind === undefined || kind.resource === 'namespaces') return undefined;
@@ -456,14 +521,22 @@ export class FakeApiServer {
 
   #log(pod: KubeObject, url: URL, res: ServerResponse): void {
     const container = url.searchParams.get('container') ?? 'node';
-    const statuses = (pod.status?.containerStatuses ?? []) as { name: string; state?: Record<string, unknown> }[];
+    const statuses = (pod.status?.containerStatuses ?? []) as {
+      name: string;
+      state?: Record<string, unknown>;
+    }[];
     const state = statuses.find((s) => s.name === container)?.state;
     if (state === undefined || 'waiting' in state) {
-      return this.#send(
+      this.#send(
         res,
         400,
-        status(400, 'BadRequest', `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ContainerCreating`),
+        status(
+          400,
+          'BadRequest',
+          `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ContainerCreating`,
+        ),
       );
+      return;
     }
     res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
     this.#runtime?.log(pod, container, url.searchParams.get('follow') === 'true', res);
@@ -479,7 +552,11 @@ export class FakeApiServer {
       verbs: ['create', 'delete', 'get', 'list', 'watch'],
     });
     if (path === '/api') {
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] };
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }],
+      };
     }
     if (path === '/apis') {
       const group = (name: string) => ({
@@ -487,7 +564,11 @@ export class FakeApiServer {
         versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
         preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
       });
-      return { kind: 'APIGroupList', apiVersion: 'v1', groups: [group('networking.k8s.io'), group('authorization.k8s.io')] };
+      return {
+        kind: 'APIGroupList',
+        apiVersion: 'v1',
+        groups: [group('networking.k8s.io'), group('authorization.k8s.io')],
+      };
     }
     if (path === '/api/v1') {
       return {
@@ -499,14 +580,27 @@ export class FakeApiServer {
       };
     }
     if (path === '/apis/networking.k8s.io/v1') {
-      return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'networking.k8s.io/v1', resources: [resource('networkpolicies', 'NetworkPolicy', true)] };
+      return {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: 'networking.k8s.io/v1',
+        resources: [resource('networkpolicies', 'NetworkPolicy', true)],
+      };
     }
     if (path === '/apis/authorization.k8s.io/v1') {
       return {
         kind: 'APIResourceList',
         apiVersion: 'v1',
         groupVersion: 'authorization.k8s.io/v1',
-        resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+        resources: [
+          {
+            name: 'selfsubjectaccessreviews',
+            singularName: 'selfsubjectaccessreview',
+            namespaced: false,
+            kind: 'SelfSubjectAccessReview',
+            verbs: ['create'],
+          },
+        ],
       };
     }
     return undefined;
@@ -517,11 +611,18 @@ export class FakeApiServer {
     this.requests.push({ method: 'GET', path: url.pathname, query: url.searchParams });
     const route = this.#route(url.pathname);
     const pod = route === undefined ? undefined : this.get('pods', route.namespace, route.name ?? '');
-    if (!this.#authorized(req) || route?.kind.resource !== 'pods' || pod === undefined || this.#runtime === undefined) {
+    if (
+      !this.#authorized(req) ||
+      route?.kind.resource !== 'pods' ||
+      pod === undefined ||
+      this.#runtime === undefined
+    ) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim());
     if (!offered.includes('v4.channel.k8s.io')) {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -529,7 +630,12 @@ export class FakeApiServer {
     const runtime = this.#runtime;
     this.#ws.handleUpgrade(req, socket, head, (client) => {
       if (route.subresource === 'exec') {
-        runtime.exec(pod, url.searchParams.get('container') ?? '', url.searchParams.getAll('command'), client);
+        runtime.exec(
+          pod,
+          url.searchParams.get('container') ?? '',
+          url.searchParams.getAll('command'),
+          client,
+        );
       } else if (route.subresource === 'portforward') {
         runtime.portForward(pod, Number(url.searchParams.get('ports')), client);
       } else client.close();

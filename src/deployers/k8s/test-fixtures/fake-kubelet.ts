@@ -9,10 +9,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
 import { CONTROL_DIR } from '../sidecar-scripts.ts';
@@ -171,7 +171,10 @@ export class FakeKubelet implements PodRuntime {
             state: {
               waiting:
                 c === missing
-                  ? { reason: 'ErrImagePull', message: `failed to pull and unpack image "${c.image}": not found` }
+                  ? {
+                      reason: 'ErrImagePull',
+                      message: `failed to pull and unpack image "${c.image}": not found`,
+                    }
                   : { reason: 'PodInitializing' },
             },
           })),
@@ -213,11 +216,16 @@ export class FakeKubelet implements PodRuntime {
         for (const f of state.followers) f.end();
         state.followers.clear();
         this.#update(state, (p) => {
-          const status = p.status as { containerStatuses: Record<string, unknown>[]; conditions: Record<string, unknown>[] };
+          const status = p.status as {
+            containerStatuses: Record<string, unknown>[];
+            conditions: Record<string, unknown>[];
+          };
           status.containerStatuses[0] = {
             ...status.containerStatuses[0],
             ready: false,
-            state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: now() } },
+            state: {
+              terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', finishedAt: now() },
+            },
           };
           status.conditions = status.conditions.map((c) =>
             c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False' } : c,
@@ -242,8 +250,22 @@ export class FakeKubelet implements PodRuntime {
           { type: 'Ready', status: 'False' },
         ],
         containerStatuses: [
-          { name: 'node', image: node.image, ready: false, restartCount: 0, started: true, state: { running: { startedAt } } },
-          { name: 'signal', image: this.#signalImage, ready: true, restartCount: 0, started: true, state: { running: { startedAt } } },
+          {
+            name: 'node',
+            image: node.image,
+            ready: false,
+            restartCount: 0,
+            started: true,
+            state: { running: { startedAt } },
+          },
+          {
+            name: 'signal',
+            image: this.#signalImage,
+            ready: true,
+            restartCount: 0,
+            started: true,
+            state: { running: { startedAt } },
+          },
         ],
       };
     });
@@ -257,7 +279,10 @@ export class FakeKubelet implements PodRuntime {
     if (ready === state.ready || state.node?.exitCode !== null || state.node.signalCode !== null) return;
     state.ready = ready;
     this.#update(state, (p) => {
-      const status = p.status as { conditions: Record<string, unknown>[]; containerStatuses: Record<string, unknown>[] };
+      const status = p.status as {
+        conditions: Record<string, unknown>[];
+        containerStatuses: Record<string, unknown>[];
+      };
       status.conditions = status.conditions.map((c) =>
         c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: ready ? 'True' : 'False' } : c,
       );
@@ -341,7 +366,9 @@ export class FakeKubelet implements PodRuntime {
     const socket = connect({ host: state.ip, port });
     socket.on('data', (c: Buffer) => ws.send(Buffer.concat([Buffer.from([0]), c])));
     socket.on('error', (error) => {
-      ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(`error forwarding port ${port}: ${error.message}`)]));
+      ws.send(
+        Buffer.concat([Buffer.from([1]), Buffer.from(`error forwarding port ${port}: ${error.message}`)]),
+      );
       ws.close();
     });
     socket.on('close', () => ws.close());
@@ -354,7 +381,8 @@ export class FakeKubelet implements PodRuntime {
   log(pod: KubeObject, _container: string, follow: boolean, res: ServerResponse): void {
     const state = this.#pods.get(pod.metadata.uid!);
     for (const chunk of state?.logs ?? []) res.write(chunk);
-    const running = state?.node !== undefined && state.node.exitCode === null && state.node.signalCode === null;
+    const running =
+      state?.node !== undefined && state.node.exitCode === null && state.node.signalCode === null;
     if (follow && running) {
       state.followers.add(res);
       res.on('close', () => state.followers.delete(res));
