@@ -435,10 +435,9 @@ export class K8sNode implements RunningNode {
     return result.exitCode === 0;
   }
 
-  /** Waits until probes between this node and a peer (both ways) all say `reachable`. */
-  async #prove(action: 'disconnect' | 'connect', reachable: boolean): Promise<void> {
-    const isolation = this.#opts.isolation!;
-    const peer = isolation.peers().find((p) => p !== this && p.#pod() !== undefined);
+  /** A peer whose sidecar runs, to probe from and to. */
+  #probePeer(action: string): K8sNode {
+    const peer = this.#opts.isolation!.peers().find((p) => p !== this && p.#pod() !== undefined);
     if (peer === undefined) {
       throw new NodeControlError(
         this.name,
@@ -446,20 +445,32 @@ export class K8sNode implements RunningNode {
         'cannot prove it: no other node has a running pod to probe from',
       );
     }
-    const proofMs = isolation.proofMs ?? DEFAULT_ISOLATION_PROOF_MS;
+    return peer;
+  }
+
+  /** Both directions between this node and `peer`: does each one's health endpoint answer the other? */
+  async #probe(peer: K8sNode): Promise<{ there: boolean; back: boolean }> {
+    const [there, back] = await Promise.all([this.#reaches(peer, this), this.#reaches(this, peer)]);
+    return { there, back };
+  }
+
+  /**
+   * Waits until `holds(probe)`; fails after the proof window with `explain(last probe)`.
+   * Probes go between sidecars over the pod network, the path peers use.
+   */
+  async #proveWithin(
+    action: 'disconnect' | 'connect',
+    peer: K8sNode,
+    holds: (p: { there: boolean; back: boolean }) => boolean,
+    explain: (p: { there: boolean; back: boolean }, ms: number) => string,
+  ): Promise<void> {
+    const proofMs = this.#opts.isolation!.proofMs ?? DEFAULT_ISOLATION_PROOF_MS;
     const deadline = this.#clock.monotonic() + proofMs;
     for (;;) {
-      const [there, back] = await Promise.all([this.#reaches(peer, this), this.#reaches(this, peer)]);
-      if (there === reachable && back === reachable) return;
-      if (this.#clock.monotonic() > deadline) {
-        throw new NodeControlError(
-          this.name,
-          action,
-          reachable
-            ? `NetworkPolicy removed but ${peer.name} and ${this.name} still cannot reach each other after ${proofMs} ms`
-            : `NetworkPolicy applied but ${there ? `${peer.name} still reaches ${this.name}` : `${this.name} still reaches ${peer.name}`} after ${proofMs} ms: this cluster's network plugin does not enforce NetworkPolicy (set k8s.enforcesNetworkPolicy to false)`,
-        );
-      }
+      const probe = await this.#probe(peer);
+      if (holds(probe)) return;
+      if (this.#clock.monotonic() > deadline)
+        throw new NodeControlError(this.name, action, explain(probe, proofMs));
       await this.#clock.sleep(250);
     }
   }
@@ -474,6 +485,16 @@ export class K8sNode implements RunningNode {
     const isolation = this.#opts.isolation;
     if (isolation === undefined)
       throw new NodeControlError(this.name, 'disconnect', 'NetworkPolicy is not enforced here');
+    const peer = this.#probePeer('disconnect');
+    // A probe that fails for another reason (no wget in the sidecar image, the node not
+    // serving) would "prove" any isolation: it must pass before the policy exists.
+    await this.#proveWithin(
+      'disconnect',
+      peer,
+      (p) => p.there || p.back,
+      (_, ms) =>
+        `cannot prove a disconnect: before any policy, probes between ${peer.name} and ${this.name} failed both ways for ${ms} ms (does the signal image have timeout and wget?)`,
+    );
     const { api, namespace } = this.#opts;
     try {
       await api.networking.createNamespacedNetworkPolicy({
@@ -488,29 +509,48 @@ export class K8sNode implements RunningNode {
     }
     this.#connected = false;
     try {
-      await this.#prove('disconnect', false);
+      await this.#proveWithin(
+        'disconnect',
+        peer,
+        (p) => !p.there && !p.back,
+        (p, ms) =>
+          `NetworkPolicy applied but ${p.there ? `${peer.name} still reaches ${this.name}` : `${this.name} still reaches ${peer.name}`} after ${ms} ms: this cluster's network plugin does not enforce NetworkPolicy (set k8s.enforcesNetworkPolicy to false)`,
+      );
     } catch (error) {
       // an isolation that does not hold must not linger and surprise later steps
-      await this.connect().catch(() => {});
+      await this.#removePolicy('disconnect').catch(() => {});
+      this.#connected = true;
       throw error;
     }
   }
 
-  /** Removes the node's NetworkPolicy and proves the node is reachable again. */
-  async connect(): Promise<void> {
-    this.#require('connect', 'running', 'paused', 'stopped', 'exited');
-    if (this.#connected) return;
+  async #removePolicy(action: string): Promise<void> {
     const { api, namespace } = this.#opts;
     const name = this.#opts.isolation!.policy.metadata!.name!;
     try {
       await api.networking.deleteNamespacedNetworkPolicy({ name, namespace });
     } catch (error) {
       if (!isApiStatus(error, 404)) {
-        throw new NodeControlError(this.name, 'connect', describeApiError(error), { cause: error });
+        throw new NodeControlError(this.name, action, describeApiError(error), { cause: error });
       }
     }
+  }
+
+  /** Removes the node's NetworkPolicy and proves the node is reachable again (when it runs). */
+  async connect(): Promise<void> {
+    this.#require('connect', 'running', 'paused', 'stopped', 'exited');
+    if (this.#connected) return;
+    await this.#removePolicy('connect');
     this.#connected = true;
-    if (this.#state === 'running') await this.#prove('connect', true);
+    if (this.#state !== 'running') return;
+    const peer = this.#probePeer('connect');
+    await this.#proveWithin(
+      'connect',
+      peer,
+      (p) => p.there && p.back,
+      (_, ms) =>
+        `NetworkPolicy removed but ${peer.name} and ${this.name} still cannot reach each other after ${ms} ms`,
+    );
   }
 
   /**

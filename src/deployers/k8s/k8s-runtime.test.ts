@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LaunchSpec, NodeRole } from '../../adapter/types.ts';
 import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
+import { runtimeFactory } from '../../cluster/deployers.ts';
 import type { ExitInfo, NodeRuntime, RuntimeContext } from '../../cluster/runtime.ts';
 import { systemClock } from '../../support/clock.ts';
 import { ChainlabError, ClusterStartError, ConfigError, NodeControlError } from '../../support/errors.ts';
@@ -254,7 +255,7 @@ describe('k8s runtime against the test API server', () => {
   it('refuses a disconnect it cannot prove: this server enforces no NetworkPolicy', async () => {
     const val0 = nodes.get('val-0')!;
     const error = await val0.disconnect().catch((e: unknown) => e);
-    expect(NodeControlError.is(error)).toBe(true);
+    expect(NodeControlError.is(error), String(error)).toBe(true);
     expect((error as Error).message).toMatch(
       /NetworkPolicy applied but val-1 still reaches val-0 after 1500 ms: this cluster's network plugin does not enforce NetworkPolicy/,
     );
@@ -315,6 +316,19 @@ describe('k8s runtime against the test API server', () => {
     expect((error as ConfigError).issues).toEqual([
       { path: 'k8s.context', value: 'prod', allowed: 'one of fake' },
     ]);
+  });
+
+  it('is the deployer named k8s: loaded lazily by name, with its options', async () => {
+    const factory = await runtimeFactory('k8s', { stopGraceMs: 1000, k8s: options(kubeconfig) });
+    const other = await factory({ ...ctx, clusterName: 'cluster-4' });
+    try {
+      expect(other.deployer).toBe('k8s');
+      expect([...other.capabilities].sort()).toEqual(['kill', 'pause', 'restart', 'resume', 'start', 'stop']);
+      expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-4`)).toBeDefined();
+    } finally {
+      await other.dispose();
+    }
+    expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-4`)).toBeUndefined();
   });
 
   it('disposes idempotently: the namespace and every node process are gone', async () => {

@@ -21,11 +21,12 @@ export const CONTROL_DIR = '/chainlab/control';
  * `sh -c SIGNAL_SCRIPT chainlab-signal <SIGNAL> <CHAINLAB_TARGET=marker>`: sends SIGNAL
  * (`KILL`, `STOP`, `CONT`, `TERM`) to every process whose environment carries the marker
  * and prints their pids; exit 3 when none does (the node already exited). One `grep` reads
- * every environment; markers end with `/`, so `val-1/` never matches `val-10/`.
+ * every environment, one NUL-terminated variable per line (`-z`), matching whole variables
+ * (`-x`), so `val-1/` never matches `val-10/`; busybox and GNU grep both do this.
  */
 export const SIGNAL_SCRIPT = [
   'sig="$1"; marker="$2"; found=""',
-  'for f in $(grep -l -F "$marker" /proc/[0-9]*/environ 2>/dev/null); do',
+  'for f in $(grep -l -x -z -F "$marker" /proc/[0-9]*/environ 2>/dev/null); do',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   '  p="${f#/proc/}"; p="${p%/environ}"',
   '  [ "$p" = "$$" ] && continue',
@@ -40,9 +41,10 @@ export const WRITE_SCRIPT = 'printf "%s" "$2" > "$1.tmp" && mv "$1.tmp" "$1"';
 
 /**
  * `sh -c PROBE_SCRIPT chainlab-probe <url>`: exit 0 when `url` answers within 2 s. Used to
- * prove a NetworkPolicy isolation took effect (and was lifted).
+ * prove a NetworkPolicy isolation took effect (and was lifted). `timeout` rather than
+ * wget's own `-T`, which some busybox builds leave out.
  */
-export const PROBE_SCRIPT = 'wget -q -T 2 -O /dev/null "$1"';
+export const PROBE_SCRIPT = 'timeout 2 wget -q -O /dev/null "$1"';
 
 /**
  * The sidecar's own process: sleeps until the pod stops. Not PID 1 (the pod shares one PID
