@@ -377,7 +377,15 @@ export class K8sNode implements RunningNode {
     this.#opts.log?.(`starting ${this.name} again (new pod, same claim and Service)`);
     // a killed or crashed node's pod still exists (its sidecar runs): replace it
     await this.#deletePod(0, 'start');
-    await this.#createPod(startOpts);
+    try {
+      await this.#createPod(startOpts);
+    } catch (error) {
+      // a pod that never served is not left running half-started
+      this.#expectingExit = true;
+      await this.#deletePod(0, 'start').catch(() => {});
+      this.#state = 'stopped';
+      throw error;
+    }
   }
 
   async pause(): Promise<void> {

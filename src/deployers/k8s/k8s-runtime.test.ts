@@ -25,6 +25,7 @@ import { FakeKubelet } from './test-fixtures/fake-kubelet.ts';
 
 const IMAGE = 'chainlab-test/fake-node:1';
 const SIGNAL_IMAGE = 'busybox:1.37';
+const CRASHING_IMAGE = 'chainlab-test/crashing-node:1';
 
 async function eventually(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
   const deadline = systemClock.monotonic() + timeoutMs;
@@ -95,7 +96,11 @@ describe('k8s runtime against the test API server', () => {
 
   beforeAll(async () => {
     server = await FakeApiServer.start();
-    kubelet = new FakeKubelet(server, { images: [IMAGE], signalImage: SIGNAL_IMAGE });
+    kubelet = new FakeKubelet(server, {
+      images: [IMAGE],
+      crashing: [CRASHING_IMAGE],
+      signalImage: SIGNAL_IMAGE,
+    });
     dir = await mkdtemp(join(tmpdir(), 'chainlab-k8s-runtime-'));
     kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, server.kubeconfig());
@@ -289,6 +294,40 @@ describe('k8s runtime against the test API server', () => {
       await bad.dispose();
     }
     expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-2`)).toBeUndefined();
+  });
+
+  it('fails a node that exits before it is ready with its exit code and log tail, leaving no pod', async () => {
+    const bad = await k8sRuntime({ k8s: options(kubeconfig, { image: CRASHING_IMAGE }) })({
+      ...ctx,
+      clusterName: 'cluster-5',
+    });
+    try {
+      const [allocation] = await bad.allocate([{ name: 'val-0', role: 'validator' }]);
+      const error = await bad
+        .start(
+          { name: 'val-0', role: 'validator', allocation: allocation!, launch: launchOf('val-0') },
+          { timeoutMs: 20_000 },
+        )
+        .catch((e: unknown) => e);
+      expect(ClusterStartError.is(error)).toBe(true);
+      const startError = error as ClusterStartError;
+      expect(startError.shortMessage).toBe('node val-0 exited before it was ready');
+      expect({ timedOut: startError.timedOut, exitCode: startError.exitCode, node: startError.node }).toEqual(
+        {
+          timedOut: false,
+          exitCode: 3,
+          node: 'val-0',
+        },
+      );
+      expect(startError.logTail).toContain('val-0: fatal: cannot read its config');
+      await eventually(
+        'the failed pod is gone',
+        5000,
+        async () => server.list('pods', `chainlab-${runId}-cluster-5`).length === 0,
+      );
+    } finally {
+      await bad.dispose();
+    }
   });
 
   it('refuses to start, naming every missing permission, before creating anything', async () => {

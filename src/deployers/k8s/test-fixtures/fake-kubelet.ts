@@ -66,6 +66,7 @@ export function execShell(): { sh: string; path: string; kind: string } {
 export class FakeKubelet implements PodRuntime {
   readonly #server: FakeApiServer;
   readonly #images: ReadonlySet<string>;
+  readonly #crashing: ReadonlySet<string>;
   readonly #signalImage: string;
   readonly #pods = new Map<string, PodState>();
   readonly #claims = new Map<string, string>();
@@ -73,10 +74,14 @@ export class FakeKubelet implements PodRuntime {
   readonly shell = execShell();
   #nextIp = 10;
 
-  /** `images`: node images this kubelet "has"; any other image fails to pull. */
-  constructor(server: FakeApiServer, opts: { images: string[]; signalImage: string }) {
+  /**
+   * `images`: node images this kubelet "has"; any other image fails to pull. A node from one
+   * of `crashing` exits with code 3 and an error line right after it starts.
+   */
+  constructor(server: FakeApiServer, opts: { images: string[]; crashing?: string[]; signalImage: string }) {
     this.#server = server;
-    this.#images = new Set(opts.images);
+    this.#crashing = new Set(opts.crashing ?? []);
+    this.#images = new Set([...opts.images, ...this.#crashing]);
     this.#signalImage = opts.signalImage;
     server.attach(this);
   }
@@ -198,6 +203,7 @@ export class FakeKubelet implements PodRuntime {
         FAKE_LISTEN: `${state.ip}:${apiPort}`,
         FAKE_MOUNTS: JSON.stringify(state.mounts),
         FAKE_DATA_DIR: dataDir,
+        ...(this.#crashing.has(node.image) ? { FAKE_CRASH: '1' } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -18,6 +18,11 @@ function hostPath(path) {
   return mount === undefined ? undefined : join(mounts[mount], path.slice(mount.length));
 }
 
+if (process.env.FAKE_CRASH) {
+  console.error(`${name}: fatal: cannot read its config`);
+  process.exit(3);
+}
+
 const dataHost = hostPath(dataDir);
 mkdirSync(dataHost, { recursive: true });
 appendFileSync(join(dataHost, 'starts'), 'x');
