@@ -195,6 +195,11 @@ export class K8sApi {
         realTimers.clearTimeout(timer);
         reject(error);
       });
+      // a very short command may have ended before these listeners were attached
+      if (socket.readyState === socket.CLOSED) {
+        realTimers.clearTimeout(timer);
+        resolve();
+      }
     });
     if (status === undefined) {
       throw new ChainlabError(`exec in ${namespace}/${pod}/${container} ended without a status`);
