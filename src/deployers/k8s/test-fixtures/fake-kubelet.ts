@@ -51,11 +51,11 @@ interface PodState {
 }
 
 /** Which shell execs run in: busybox applets when busybox is installed, else the host's sh. */
-export function execShell(): { sh: string; path: string; kind: string } {
+export function execShell(root: string): { sh: string; path: string; kind: string } {
   try {
     const busybox = execFileSync('sh', ['-c', 'command -v busybox'], { encoding: 'utf8' }).trim();
     if (busybox === '') throw new Error('no busybox');
-    const dir = mkdtempSync(join(tmpdir(), 'chainlab-busybox-'));
+    const dir = mkdtempSync(join(root, 'busybox-'));
     execFileSync(busybox, ['--install', '-s', dir]);
     return { sh: join(dir, 'sh'), path: dir, kind: 'busybox' };
   } catch {
@@ -71,7 +71,7 @@ export class FakeKubelet implements PodRuntime {
   readonly #pods = new Map<string, PodState>();
   readonly #claims = new Map<string, string>();
   readonly #root = mkdtempSync(join(tmpdir(), 'chainlab-fake-kubelet-'));
-  readonly shell = execShell();
+  readonly shell = execShell(this.#root);
   #nextIp = 10;
 
   /**
