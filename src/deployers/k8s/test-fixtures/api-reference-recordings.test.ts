@@ -4,13 +4,18 @@
  * against the wire format the reference documents, not against whatever the server says.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { systemClock } from '../../../support/clock.ts';
 import {
   clusterExchanges,
+  execStatusFrames,
   namespaceExchanges,
   podExchanges,
+  portForwardHeader,
   type RecordedExchange,
 } from './api-reference-recordings.ts';
 import { FakeApiServer } from './fake-api-server.ts';
+import { FakeKubelet } from './fake-kubelet.ts';
 
 const placeholders: Record<string, RegExp> = {
   '<uid>': /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
@@ -97,5 +102,104 @@ describe('the test API server replays the recorded API reference exchanges', () 
     expect(line.type).toBe('ADDED');
     expect(line.object.kind).toBe('Namespace');
     expect(line.object.metadata.name).toBe('watched');
+  });
+});
+
+describe('the test kubelet speaks the recorded streaming frames', () => {
+  let server: FakeApiServer;
+  let kubelet: FakeKubelet;
+  const ns = 'frames';
+
+  beforeEach(async () => {
+    server = await FakeApiServer.start();
+    kubelet = new FakeKubelet(server, { images: ['fake:1'], signalImage: 'busybox:1.37' });
+    server.seed('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    server.seed('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: ns },
+      spec: {
+        containers: [
+          {
+            name: 'node',
+            image: 'fake:1',
+            ports: [{ name: 'api', containerPort: 8080 }],
+            env: [{ name: 'CHAINLAB_NODE', value: 'p' }],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+          { name: 'signal', image: 'busybox:1.37' },
+        ],
+        volumes: [{ name: 'data', emptyDir: {} }],
+      },
+    });
+    const deadline = systemClock.monotonic() + 10_000;
+    while (!JSON.stringify(server.get('pods', ns, 'p')?.status ?? {}).includes('"Ready","status":"True"')) {
+      if (systemClock.monotonic() > deadline) {
+        const log = await fetch(`${server.url}/api/v1/namespaces/${ns}/pods/p/log?container=node`, {
+          headers: { authorization: `Bearer ${server.token}` },
+        }).then((r) => r.text());
+        throw new Error(`the test pod never became Ready: ${log}`);
+      }
+      await systemClock.sleep(50);
+    }
+  });
+  afterEach(async () => {
+    await kubelet.close();
+    await server.close();
+  });
+
+  /** Opens a channel WebSocket and collects its frames until the server closes it. */
+  async function frames(path: string, send?: Buffer): Promise<Buffer[]> {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`, ['v4.channel.k8s.io'], {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    const got: Buffer[] = [];
+    ws.on('message', (data: Buffer) => {
+      got.push(data);
+      if (send !== undefined && got.length === 2) ws.send(send);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.on('close', () => resolve());
+      ws.on('error', reject);
+    });
+    expect(ws.protocol).toBe('v4.channel.k8s.io');
+    return got;
+  }
+
+  it('exec ends with the recorded status on channel 3', async () => {
+    const got = await frames(
+      `/api/v1/namespaces/${ns}/pods/p/exec?container=signal&stdout=true&stderr=true&command=sh&command=-c&command=exit%203`,
+    );
+    const status = got.find((f) => f[0] === 3)!;
+    expect(JSON.parse(status.subarray(1).toString('utf8'))).toEqual(execStatusFrames.exit3);
+    const ok = await frames(
+      `/api/v1/namespaces/${ns}/pods/p/exec?container=signal&stdout=true&command=sh&command=-c&command=true`,
+    );
+    expect(
+      JSON.parse(
+        ok
+          .find((f) => f[0] === 3)!
+          .subarray(1)
+          .toString('utf8'),
+      ),
+    ).toEqual(execStatusFrames.success);
+  });
+
+  it('port-forward opens with the recorded port header on both channels, then carries the bytes', async () => {
+    const request = Buffer.concat([Buffer.from([0]), Buffer.from('GET /health HTTP/1.0\r\n\r\n')]);
+    const got = await frames(
+      `/api/v1/namespaces/${ns}/pods/p/portforward?ports=${portForwardHeader.port}`,
+      request,
+    );
+    expect([...got[0]!]).toEqual(portForwardHeader.dataFrame);
+    expect([...got[1]!]).toEqual(portForwardHeader.errorFrame);
+    const answer = Buffer.concat(
+      got
+        .slice(2)
+        .filter((f) => f[0] === 0)
+        .map((f) => f.subarray(1)),
+    ).toString('utf8');
+    expect(answer).toMatch(/^HTTP\/1\.[01] 200 OK/);
+    expect(answer.endsWith('ok')).toBe(true);
   });
 });
