@@ -1,7 +1,7 @@
 /**
  * The same scenario on every deployer, parametrized rather than copied: a validator
  * restarted under load must leave the cluster live, every tx included, the nodes converged
- * and supply conserved — on local processes and on Docker containers alike. Network
+ * and supply conserved — on local processes, Docker containers and Kubernetes pods alike. Network
  * disconnect is offered only where the deployer can do it, and refused at once elsewhere.
  */
 import { describe, expect } from 'vitest';
@@ -12,6 +12,14 @@ const docker = await dockerAvailability();
 const deployers = [
   { name: 'local', skip: undefined },
   { name: 'docker', skip: docker.available ? undefined : docker.reason },
+  // a real cluster only (docs/KUBERNETES.md): its context and the pushed node image
+  {
+    name: 'k8s',
+    skip:
+      process.env.CHAINLAB_K8S_CONTEXT && process.env.CHAINLAB_K8S_IMAGE
+        ? undefined
+        : 'no cluster configured (CHAINLAB_K8S_CONTEXT and CHAINLAB_K8S_IMAGE)',
+  },
 ] as const;
 
 for (const deployer of deployers) {

@@ -116,8 +116,8 @@ describe('cluster options', () => {
         { CHAINLAB_DEPLOYER: 'attach', CHAINLAB_ATTACH_URLS: 'http://127.0.0.1:1,http://127.0.0.1:2' },
       ).attach,
     ).toEqual({ urls: ['http://127.0.0.1:1', 'http://127.0.0.1:2'], chainDir: undefined });
-    expect(issuesOf(() => resolveClusterOptions({}, { CHAINLAB_DEPLOYER: 'k8s' }))).toEqual([
-      { path: 'CHAINLAB_DEPLOYER', value: 'k8s', allowed: "'local', 'docker' or 'attach'" },
+    expect(issuesOf(() => resolveClusterOptions({}, { CHAINLAB_DEPLOYER: 'swarm' }))).toEqual([
+      { path: 'CHAINLAB_DEPLOYER', value: 'swarm', allowed: "'local', 'docker', 'k8s' or 'attach'" },
     ]);
     expect(issuesOf(() => resolveClusterOptions({ deployer: 'attach' }, {}))[0]?.path).toBe('attach.urls');
     // An explicit option wins over the environment.

@@ -13,6 +13,7 @@ import type {
   ResolvedTopology,
   TopologyShape,
 } from '../adapter/types.ts';
+import { type K8sOptions, type ResolvedK8sOptions, resolveK8sOptions } from '../deployers/k8s/k8s-options.ts';
 import type { ConfigIssue } from '../support/errors.ts';
 import { MAX_SEED } from '../support/rng.ts';
 import { type AllowedText, parseOptions, throwIfIssues } from '../support/validate.ts';
@@ -56,6 +57,8 @@ export interface ClusterOptions {
   deployer?: DeployerName;
   /** For the `attach` deployer. Default: `CHAINLAB_ATTACH_URLS` (comma-separated) and `CHAINLAB_ATTACH_DIR`. */
   attach?: { urls: string[]; chainDir?: string };
+  /** For the `k8s` deployer: kubeconfig context, image, storage, API access (see docs/KUBERNETES.md). Default: `CHAINLAB_K8S_*`. */
+  k8s?: K8sOptions;
   /** Time for every node to start and the `ready` strategy to pass. Default 60 000 ms. */
   startTimeoutMs?: number;
   /** Graceful stop delay before SIGKILL. Default 5000 ms. */
@@ -76,6 +79,8 @@ export interface ResolvedClusterOptions {
   seed: number | undefined;
   deployer: DeployerName;
   attach: { urls: string[]; chainDir: string | undefined } | undefined;
+  /** Resolved `k8s` options when the deployer is `k8s` (or the option was given). */
+  k8s: ResolvedK8sOptions | undefined;
   startTimeoutMs: number;
   stopGraceMs: number;
   ready: ReadyStrategy | undefined;
@@ -103,7 +108,7 @@ export const clusterOptionsAllowed: AllowedText = {
   mempool: 'an object { maxCount?, maxBytes? }',
   maxBlockTxs: 'an integer 1..100000',
   seed: `an integer 0..${MAX_SEED}`,
-  deployer: `'local', 'docker' or 'attach'`,
+  deployer: `'local', 'docker', 'k8s' or 'attach'`,
   'attach.urls': 'a non-empty list of http(s) URLs',
   'attach.chainDir': 'a directory path',
   startTimeoutMs: 'an integer 1000..600000 (ms)',
@@ -112,10 +117,10 @@ export const clusterOptionsAllowed: AllowedText = {
   adapter: 'a ChainAdapter ({ name, facets, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
-const deployers = ['local', 'docker', 'attach'] as const;
+const deployers = ['local', 'docker', 'k8s', 'attach'] as const;
 
 const schema = z.strictObject({
   validators: z.int().min(1).max(16).default(3),
@@ -150,6 +155,8 @@ const schema = z.strictObject({
       chainDir: z.string().min(1).optional(),
     })
     .optional(),
+  // validated by resolveK8sOptions, which also reads CHAINLAB_K8S_*
+  k8s: z.unknown().optional(),
   startTimeoutMs: z.int().min(1000).max(600_000).default(60_000),
   stopGraceMs: z.int().min(0).max(60_000).default(5000),
   ready: z.custom<ReadyStrategy>((v) => typeof v === 'object' && v !== null && 'wait' in v).optional(),
@@ -241,6 +248,13 @@ export function resolveClusterOptions(
     }
   }
 
+  let k8s: ResolvedK8sOptions | undefined;
+  if (deployer === 'k8s' || input?.k8s !== undefined) {
+    const resolved = resolveK8sOptions(input?.k8s, deployer === 'k8s' ? env : {});
+    issues.push(...resolved.issues);
+    k8s = resolved.options;
+  }
+
   // The chain's own ranges, checked on what was given even when other options are bad.
   const adapter = isAdapter(input?.adapter) ? input.adapter : defaultAdapter();
   issues.push(...(adapter.checkTopology?.(chainParamsOf(input ?? {})) ?? []));
@@ -266,6 +280,7 @@ export function resolveClusterOptions(
     seed: p.seed,
     deployer,
     attach: attachIn === undefined ? undefined : { urls: attachIn.urls, chainDir: attachIn.chainDir },
+    k8s,
     startTimeoutMs: p.startTimeoutMs,
     stopGraceMs: p.stopGraceMs,
     ready: p.ready,

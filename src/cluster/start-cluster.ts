@@ -100,6 +100,7 @@ export async function startCluster(
     let { facts, wallets } = chain;
     const factory = await deployerFactory(opts.deployer, {
       stopGraceMs: opts.stopGraceMs,
+      k8s: opts.k8s,
       ...(chain.attachTargets ? { attach: chain.attachTargets } : {}),
     });
     const dep: Deployer = await factory({

@@ -10,7 +10,7 @@ import type { Recording } from '../observe/recording.ts';
 import type { Rng } from '../support/rng.ts';
 
 /** Deployer names chainlab ships. */
-export type DeployerName = 'local' | 'docker' | 'attach';
+export type DeployerName = 'local' | 'docker' | 'k8s' | 'attach';
 
 /** A running node of a started cluster. */
 export interface StartedNode {

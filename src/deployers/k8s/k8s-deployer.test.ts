@@ -1,0 +1,383 @@
+/**
+ * The k8s runtime with the real @kubernetes/client-node talking HTTP and WebSocket to the
+ * TEST API SERVER (test-fixtures/fake-api-server.ts, answering as the recorded pairs from
+ * the API reference say) and its TEST KUBELET (node containers as local processes, exec in
+ * a real busybox or POSIX shell). Nothing of the client is mocked. What this proves: the
+ * calls the deployer makes and how it reads the answers; what it cannot prove: a real
+ * kubelet, scheduler, CNI or storage (see docs/KUBERNETES.md).
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LaunchSpec, NodeRole } from '../../adapter/types.ts';
+import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
+import { newRunId } from '../../cluster/cleanup/run.ts';
+import { systemClock } from '../../support/clock.ts';
+import { ChainlabError, ClusterStartError, ConfigError, NodeControlError } from '../../support/errors.ts';
+import type { Deployer, DeployerContext, ExitInfo } from '../deployer.ts';
+import { deployerFactory } from '../pick.ts';
+import { k8sDeployer } from './k8s-deployer.ts';
+import type { K8sNode } from './k8s-node.ts';
+import { type ResolvedK8sOptions, resolveK8sOptions } from './k8s-options.ts';
+import { FakeApiServer } from './test-fixtures/fake-api-server.ts';
+import { FakeKubelet } from './test-fixtures/fake-kubelet.ts';
+
+const IMAGE = 'chainlab-test/fake-node:1';
+const SIGNAL_IMAGE = 'busybox:1.37';
+const CRASHING_IMAGE = 'chainlab-test/crashing-node:1';
+
+async function eventually(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = systemClock.monotonic() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (systemClock.monotonic() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await systemClock.sleep(100);
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+function processState(pid: number): Promise<string> {
+  return readFile(`/proc/${pid}/stat`, 'utf8').then((s) =>
+    s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3),
+  );
+}
+
+function options(kubeconfig: string, extra: Record<string, unknown> = {}): ResolvedK8sOptions {
+  const r = resolveK8sOptions(
+    { kubeconfig, image: IMAGE, signalImage: SIGNAL_IMAGE, sweep: false, ...extra },
+    {},
+  );
+  if (r.options === undefined) throw new Error(JSON.stringify(r.issues));
+  return r.options;
+}
+
+describe('k8s runtime against the test API server', () => {
+  const runId = newRunId();
+  const registry = new CleanupRegistry({ installHooks: false });
+  let server: FakeApiServer;
+  let kubelet: FakeKubelet;
+  let dir = '';
+  let kubeconfig = '';
+  let runtime: Deployer;
+  let ctx: DeployerContext;
+  const nodes = new Map<string, K8sNode>();
+  const logLines: string[] = [];
+
+  const launchOf = (name: string): LaunchSpec => ({
+    process: { command: 'node', args: [], env: {}, cwd: '/' },
+    container: {
+      image: { name: 'chainlab/refnode' },
+      cmd: ['node', '/app/refnode/main.ts', 'run', '--config', `/chain/${name}.json`],
+      env: { CHAIN_NODE: name },
+      apiPort: 8080,
+      p2pPort: 9000,
+      dataDir: '/data',
+      files: [
+        { source: join(dir, 'genesis.json'), target: '/chain/genesis.json' },
+        { source: join(dir, `${name}.json`), target: `/chain/${name}.json` },
+      ],
+    },
+    readiness: { readyLine: () => undefined, healthPath: '/health' },
+  });
+
+  const startNode = async (name: string, role: NodeRole = 'validator') => {
+    const [allocation] = await runtime.allocate([{ name, role }]);
+    return (await runtime.start(
+      { name, role, allocation: allocation!, launch: launchOf(name) },
+      { timeoutMs: 20_000 },
+    )) as K8sNode;
+  };
+
+  beforeAll(async () => {
+    server = await FakeApiServer.start();
+    kubelet = new FakeKubelet(server, {
+      images: [IMAGE],
+      crashing: [CRASHING_IMAGE],
+      signalImage: SIGNAL_IMAGE,
+    });
+    dir = await mkdtemp(join(tmpdir(), 'chainlab-k8s-runtime-'));
+    kubeconfig = join(dir, 'kubeconfig');
+    await writeFile(kubeconfig, server.kubeconfig());
+    await writeFile(join(dir, 'genesis.json'), '{"chainId":"k8s-test","validators":2}');
+    for (const n of ['val-0', 'val-1']) await writeFile(join(dir, `${n}.json`), `{"name":"${n}"}`);
+    await mkdir(join(dir, 'cluster'));
+    ctx = {
+      runId,
+      clusterDir: join(dir, 'cluster'),
+      clusterName: 'cluster-1',
+      registry,
+      log: (l) => logLines.push(l),
+    };
+    runtime = await k8sDeployer({
+      k8s: options(kubeconfig, { enforcesNetworkPolicy: true }),
+      stopGraceMs: 2000,
+      isolationProofMs: 1500,
+    })(ctx);
+    for (const name of ['val-0', 'val-1']) nodes.set(name, await startNode(name));
+  });
+
+  afterAll(async () => {
+    await runtime?.dispose();
+    await kubelet?.close();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lays a cluster out as one labelled namespace, and per node a claim, a Service and a pod', () => {
+    const [ns] = server.list('namespaces');
+    expect(ns?.metadata.name).toBe(`chainlab-${runId}-cluster-1`);
+    expect(ns?.metadata.labels).toMatchObject({ 'chainlab.run': runId, 'chainlab.pid': String(process.pid) });
+    const namespace = ns!.metadata.name;
+    expect(
+      server
+        .list('pods', namespace)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['val-0', 'val-1']);
+    expect(
+      server
+        .list('services', namespace)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['val-0', 'val-1']);
+    expect(
+      server
+        .list('persistentvolumeclaims', namespace)
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(['val-0-data', 'val-1-data']);
+    // genesis is shared: one ConfigMap for it, one per node config
+    expect(server.list('configmaps', namespace)).toHaveLength(3);
+    // every create asks the server to refuse unknown fields
+    const creates = server.requests.filter(
+      (r) => r.method === 'POST' && !r.path.includes('selfsubjectaccessreviews'),
+    );
+    expect(creates.length).toBeGreaterThanOrEqual(9);
+    for (const r of creates) expect(r.query.get('fieldValidation'), r.path).toBe('Strict');
+    // permissions were checked before anything was created
+    const firstCreate = server.requests.findIndex(
+      (r) => r.method === 'POST' && r.path === '/api/v1/namespaces',
+    );
+    const reviews = server.requests.filter(
+      (r, i) => r.path.includes('selfsubjectaccessreviews') && i < firstCreate,
+    );
+    expect(reviews.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('serves each node API through port-forwarding, with its chain files mounted and its log followed', async () => {
+    const val0 = nodes.get('val-0')!;
+    expect(val0.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await getJson<{ node: string }>(`${val0.apiUrl}/info`)).node).toBe('val-0');
+    const genesis = await fetch(`${val0.apiUrl}/file?path=/chain/genesis.json`).then((r) => r.text());
+    expect(genesis).toBe('{"chainId":"k8s-test","validators":2}');
+    const own = await fetch(`${val0.apiUrl}/file?path=/chain/val-0.json`).then((r) => r.text());
+    expect(own).toBe('{"name":"val-0"}');
+    await eventually('the ready line reaches the log file', 5000, async () =>
+      (await val0.logTail()).includes('"event":"ready"'),
+    );
+  });
+
+  it('pauses a node (SIGSTOP through the signal sidecar) and resumes it', async () => {
+    const val1 = nodes.get('val-1')!;
+    const pid = kubelet.nodePid(server.list('namespaces')[0]!.metadata.name, 'val-1')!;
+    await val1.pause();
+    expect(val1.state).toBe('paused');
+    expect(await processState(pid)).toBe('T');
+    const answered = await fetch(`${val1.apiUrl}/health`, { signal: AbortSignal.timeout(700) }).then(
+      () => true,
+      () => false,
+    );
+    expect(answered).toBe(false);
+    await val1.resume();
+    expect(await processState(pid)).not.toBe('T');
+    await eventually(
+      'val-1 answers again',
+      5000,
+      async () => (await fetch(`${val1.apiUrl}/health`)).status === 200,
+    );
+  });
+
+  it('kills a node with SIGKILL, and a new pod on the same claim continues it at the same URL', async () => {
+    const val1 = nodes.get('val-1')!;
+    const url = val1.apiUrl;
+    const before = await getJson<{ starts: number }>(`${url}/info`);
+    const exit = await val1.kill();
+    expect(exit).toEqual({ exitCode: 137, signal: 'SIGKILL' });
+    expect(val1.state).toBe('stopped');
+    await val1.start({ timeoutMs: 20_000 });
+    expect(val1.apiUrl).toBe(url);
+    expect((await getJson<{ starts: number }>(`${url}/info`)).starts).toBe(before.starts + 1);
+  });
+
+  it('stops a node gracefully (the pod deleted with its grace period) and starts it again', async () => {
+    const val1 = nodes.get('val-1')!;
+    const before = await getJson<{ starts: number }>(`${val1.apiUrl}/info`);
+    const exit = await val1.stop();
+    // the node handled SIGTERM and exited 0 within the grace period
+    expect(exit).toEqual({ exitCode: 0, signal: null });
+    expect(
+      server.list('pods', server.list('namespaces')[0]!.metadata.name).map((p) => p.metadata.name),
+    ).toEqual(['val-0']);
+    await val1.start({ timeoutMs: 20_000 });
+    expect((await getJson<{ starts: number }>(`${val1.apiUrl}/info`)).starts).toBe(before.starts + 1);
+    await eventually('the SIGTERM line reaches the log file', 5000, async () =>
+      (await val1.logTail(50)).includes('val-1 stopping on SIGTERM'),
+    );
+  });
+
+  it('reports a crash it did not cause, and starts the node again', async () => {
+    const val0 = nodes.get('val-0')!;
+    const exits: ExitInfo[] = [];
+    using _ = val0.onUnexpectedExit((info) => exits.push(info));
+    const pid = kubelet.nodePid(server.list('namespaces')[0]!.metadata.name, 'val-0')!;
+    // killed behind the runtime's back, as an OOM kill would
+    process.kill(pid, 'SIGKILL');
+    await eventually('the crash is reported', 5000, async () => exits.length === 1);
+    expect(exits[0]).toEqual({ exitCode: 137, signal: 'SIGKILL' });
+    expect(val0.state).toBe('exited');
+    await val0.start({ timeoutMs: 20_000 });
+    expect(val0.state).toBe('running');
+    expect(exits).toHaveLength(1);
+  });
+
+  it('writes control files (e.g. a clock offset) the node can read, and a new pod starts with them', async () => {
+    const val0 = nodes.get('val-0')!;
+    await val0.writeControlFile('faketime', '+1.5s');
+    const read = () => fetch(`${val0.apiUrl}/file?path=/chainlab/control/faketime`).then((r) => r.text());
+    expect(await read()).toBe('+1.5s');
+    await val0.stop({ graceMs: 1000 });
+    await val0.start({ timeoutMs: 20_000 });
+    // written by the init container before the node started
+    expect(await read()).toBe('+1.5s');
+  });
+
+  it('refuses a disconnect it cannot prove: this server enforces no NetworkPolicy', async () => {
+    const val0 = nodes.get('val-0')!;
+    const error = await val0.disconnect().catch((e: unknown) => e);
+    expect(NodeControlError.is(error), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      /NetworkPolicy applied but val-1 still reaches val-0 after 1500 ms: this cluster's network plugin does not enforce NetworkPolicy/,
+    );
+    // the policy that did not hold was removed again
+    expect(server.list('networkpolicies')).toHaveLength(0);
+    expect(val0.connected).toBe(true);
+  });
+
+  it('fails a node whose image cannot be pulled with the cluster’s reason, leaving no pod', async () => {
+    const bad = await k8sDeployer({ k8s: options(kubeconfig, { image: 'registry.example.com/missing:1' }) })({
+      ...ctx,
+      clusterName: 'cluster-2',
+    });
+    try {
+      const [allocation] = await bad.allocate([{ name: 'val-0', role: 'validator' }]);
+      const error = await bad
+        .start(
+          { name: 'val-0', role: 'validator', allocation: allocation!, launch: launchOf('val-0') },
+          { timeoutMs: 20_000 },
+        )
+        .catch((e: unknown) => e);
+      expect(ClusterStartError.is(error)).toBe(true);
+      expect((error as ClusterStartError).timedOut).toBe(false);
+      expect((error as Error).message).toMatch(/ErrImagePull.*registry\.example\.com\/missing:1/);
+      await eventually(
+        'the failed pod is gone',
+        5000,
+        async () => server.list('pods', `chainlab-${runId}-cluster-2`).length === 0,
+      );
+    } finally {
+      await bad.dispose();
+    }
+    expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-2`)).toBeUndefined();
+  });
+
+  it('fails a node that exits before it is ready with its exit code and log tail, leaving no pod', async () => {
+    const bad = await k8sDeployer({ k8s: options(kubeconfig, { image: CRASHING_IMAGE }) })({
+      ...ctx,
+      clusterName: 'cluster-5',
+    });
+    try {
+      const [allocation] = await bad.allocate([{ name: 'val-0', role: 'validator' }]);
+      const error = await bad
+        .start(
+          { name: 'val-0', role: 'validator', allocation: allocation!, launch: launchOf('val-0') },
+          { timeoutMs: 20_000 },
+        )
+        .catch((e: unknown) => e);
+      expect(ClusterStartError.is(error)).toBe(true);
+      const startError = error as ClusterStartError;
+      expect(startError.shortMessage).toBe('node val-0 exited before it was ready');
+      expect({ timedOut: startError.timedOut, exitCode: startError.exitCode, node: startError.node }).toEqual(
+        {
+          timedOut: false,
+          exitCode: 3,
+          node: 'val-0',
+        },
+      );
+      expect(startError.logTail).toContain('val-0: fatal: cannot read its config');
+      await eventually(
+        'the failed pod is gone',
+        5000,
+        async () => server.list('pods', `chainlab-${runId}-cluster-5`).length === 0,
+      );
+    } finally {
+      await bad.dispose();
+    }
+  });
+
+  it('refuses to start, naming every missing permission, before creating anything', async () => {
+    server.denied.add('create pods/exec');
+    server.denied.add('create pods/portforward');
+    try {
+      const error = await k8sDeployer({ k8s: options(kubeconfig) })({
+        ...ctx,
+        clusterName: 'cluster-3',
+      }).catch((e: unknown) => e);
+      expect(ChainlabError.is(error)).toBe(true);
+      expect((error as Error).message).toContain('create pods/exec in chainlab-');
+      expect((error as Error).message).toContain('create pods/portforward in chainlab-');
+      expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-3`)).toBeUndefined();
+    } finally {
+      server.denied.clear();
+    }
+  });
+
+  it('names the known contexts when the context option is wrong', async () => {
+    const error = await k8sDeployer({ k8s: options(kubeconfig, { context: 'prod' }) })(ctx).catch(
+      (e: unknown) => e,
+    );
+    expect(ConfigError.is(error)).toBe(true);
+    expect((error as ConfigError).issues).toEqual([
+      { path: 'k8s.context', value: 'prod', allowed: 'one of fake' },
+    ]);
+  });
+
+  it('is the deployer named k8s: loaded lazily by name, with its options', async () => {
+    const factory = await deployerFactory('k8s', { stopGraceMs: 1000, k8s: options(kubeconfig) });
+    const other = await factory({ ...ctx, clusterName: 'cluster-4' });
+    try {
+      expect(other.name).toBe('k8s');
+      expect([...other.capabilities].sort()).toEqual(['kill', 'pause', 'restart', 'resume', 'start', 'stop']);
+      expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-4`)).toBeDefined();
+    } finally {
+      await other.dispose();
+    }
+    expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-4`)).toBeUndefined();
+  });
+
+  it('disposes idempotently: the namespace and every node process are gone', async () => {
+    const pids = ['val-0', 'val-1'].map((n) => kubelet.nodePid(`chainlab-${runId}-cluster-1`, n)!);
+    await Promise.all([runtime.dispose(), runtime.dispose()]);
+    await runtime.dispose();
+    expect(server.list('namespaces')).toHaveLength(0);
+    expect(server.list('pods')).toHaveLength(0);
+    for (const pid of pids) {
+      expect(() => process.kill(pid, 0)).toThrow();
+    }
+  });
+});
