@@ -10,6 +10,7 @@ export interface NodeMetrics {
   blocksAccepted: Counter;
   blocksRejected: Counter<'reason'>;
   reorgs: Counter;
+  finalBlocksReverted: Counter;
   mempoolSize: Gauge;
   mempoolBytes: Gauge;
   mempoolEvictions: Counter;
@@ -41,6 +42,10 @@ export function createMetrics(nodeId: string): NodeMetrics {
     blocksAccepted: counter('refnode_blocks_accepted_total', 'Blocks from peers accepted'),
     blocksRejected: counter('refnode_blocks_rejected_total', 'Blocks refused, by reason', ['reason']),
     reorgs: counter('refnode_reorgs_total', 'Best-chain switches that removed blocks'),
+    finalBlocksReverted: counter(
+      'refnode_final_blocks_reverted_total',
+      'Final blocks taken off the best chain by a deep reorg (only with the deep-reorg bug)',
+    ),
     mempoolSize: gauge('refnode_mempool_size', 'Txs in the mempool'),
     mempoolBytes: gauge('refnode_mempool_bytes', 'Bytes of txs in the mempool'),
     mempoolEvictions: counter('refnode_mempool_evictions_total', 'Txs evicted for higher-fee txs'),

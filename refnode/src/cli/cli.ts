@@ -1,9 +1,10 @@
-/** The refnode command line: `genesis`, `run`, `tx`, `blob`, and `--help` for each. */
+/** The refnode command line: `genesis`, `run`, `node-config`, `tx`, `blob`, and `--help` for each. */
 
 import { isRefnodeError, UsageError } from '../errors.ts';
 import { blobCommand, blobFlags } from './blob-command.ts';
 import { renderHelp } from './flags.ts';
 import { genesisCommand, genesisFlags } from './genesis-command.ts';
+import { nodeConfigCommand, nodeConfigFlags } from './node-config-command.ts';
 import { runCommand, runFlags } from './run-command.ts';
 import { txCommand, txFlags } from './tx-command.ts';
 
@@ -22,6 +23,13 @@ const commands = {
     flags: runFlags,
     run: runCommand,
   },
+  'node-config': {
+    usage: 'node refnode/main.ts node-config --genesis FILE --node-id NAME --out FILE [flags]',
+    description:
+      'Writes the config of a node that joins later with a fresh identity (new key and peer id, empty data dir, free ports). Prints { event, nodeId, peerId, publicKey, config }.',
+    flags: nodeConfigFlags,
+    run: nodeConfigCommand,
+  },
   tx: {
     usage: 'node refnode/main.ts tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]',
     description: 'Prints a signed tx as the JSON body for POST /txs.',
@@ -39,10 +47,11 @@ const commands = {
 const globalHelp = `usage: node refnode/main.ts <command> [flags]
 
 commands:
-  genesis   write a genesis set (genesis.json, wallets.json, node-<i>.json)
-  run       run one node from its config file
-  tx        print a signed transfer for POST /txs
-  blob      print a signed data-availability blob for POST /da/blobs
+  genesis      write a genesis set (genesis.json, wallets.json, node-<i>.json)
+  run          run one node from its config file
+  node-config  write the config of a node that joins later with a fresh identity
+  tx           print a signed transfer for POST /txs
+  blob         print a signed data-availability blob for POST /da/blobs
 
 Run \`node refnode/main.ts <command> --help\` for a command's flags.`;
 
