@@ -288,6 +288,7 @@ export class RunningNode {
       acceptedBeyondDrift: number;
     };
     stake: { total: number; seen: number; quorum: boolean };
+    bugs: string[];
   }> {
     return (await this.get('/info')).body;
   }
