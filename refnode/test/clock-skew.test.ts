@@ -54,6 +54,12 @@ async function slotTimerAdvance(node: RunningNode, ms: number): Promise<number> 
   return (await node.metric('refnode_slot')) - first;
 }
 
+/** Whether the slot timer fired since the wall clock last moved: its gauge matches /info's slot. */
+async function slotTimerCaughtUp(node: RunningNode): Promise<boolean> {
+  const gauge = await node.metric('refnode_slot');
+  return Math.abs(gauge - (await node.info()).slot) <= 1;
+}
+
 /** Hashes of the blocks a node proposed, from its log (its best chain may have dropped them since). */
 function proposedHashes(node: RunningNode): string[] {
   return readFileSync(node.logFile, 'utf8')
@@ -63,10 +69,11 @@ function proposedHashes(node: RunningNode): string[] {
 }
 
 describe.skipIf(missing !== undefined)('clock skew through libfaketime', () => {
-  it('shifts a refnode process’s wall clock at start and at run time; DONT_FAKE_MONOTONIC=1 keeps its timers on real time', async () => {
+  it('shifts a refnode process’s wall clock at start and at run time; only DONT_FAKE_MONOTONIC=1 keeps its timers (and Node) alive through a backward step', async () => {
     await using set = await writeGenesis({ validators: 1, executors: 2, wallets: 0, slotMs: 200 });
     const real = skewed(set, 'real-monotonic', '+5s');
     const faked = skewed(set, 'faked-monotonic', '+5s', true);
+    const started = Date.now();
     const [reference, node, monotonicFaked] = await Promise.all([
       set.start(0),
       set.start(1, [], real.env),
@@ -87,20 +94,34 @@ describe.skipIf(missing !== undefined)('clock skew through libfaketime', () => {
     expect(steady).toBeGreaterThanOrEqual(7);
     expect(steadyFaked).toBeGreaterThanOrEqual(7);
 
-    // Jump back 8 s at run time.
-    setOffset(real.file, '-3s');
-    setOffset(faked.file, '-3s');
+    // Step back 6 s at run time, once the processes have run longer than that (see below).
+    await waitFor(() => Date.now() - started > 8000, 10_000, '8 s of uptime');
+    setOffset(real.file, '-1s');
+    setOffset(faked.file, '-1s');
     for (const skewedNode of [node!, monotonicFaked!])
-      await waitFor(async () => Math.abs((await offsetOf(skewedNode)) + 3000) < 300, 5000, 'the new offset');
-    const [afterJump, afterJumpFaked] = await Promise.all([
-      slotTimerAdvance(node!, 2000),
-      slotTimerAdvance(monotonicFaked!, 2000),
-    ]);
-    // Real monotonic clock: the slot timer keeps firing (the slot number itself went back 40).
-    expect(afterJump).toBeGreaterThanOrEqual(7);
-    // Faked monotonic clock: libuv's timer clock went back 8 s too, so no timer fires until it
-    // has caught up. This is why a run-time skew must set DONT_FAKE_MONOTONIC=1.
-    expect(afterJumpFaked).toBe(0);
+      await waitFor(async () => Math.abs((await offsetOf(skewedNode)) + 1000) < 300, 5000, 'the new offset');
+    // Faked monotonic clock: libuv's timer clock stepped back 6 s too, so no timer fires until it
+    // has caught up: the slot timer's gauge stays at its value from before the step.
+    const afterStepFaked = slotTimerAdvance(monotonicFaked!, 2000);
+    // Real monotonic clock: the slot timer keeps firing (the slot number itself went back 30).
+    await waitFor(async () => slotTimerCaughtUp(node!), 5000, 'the slot timer to fire after the step');
+    expect(await slotTimerAdvance(node!, 2000)).toBeGreaterThanOrEqual(7);
+    expect(await afterStepFaked).toBe(0);
+    expect(await slotTimerCaughtUp(monotonicFaked!)).toBe(false);
+    // A step back further than the process has run aborts Node itself (its timer base assertion).
+    setOffset(faked.file, '-120s');
+    await waitFor(
+      () => monotonicFaked!.child.signalCode === 'SIGABRT',
+      10_000,
+      'the faked-monotonic node to abort',
+    );
+    expect(readFileSync(monotonicFaked!.logFile, 'utf8')).toContain(
+      'Assertion failed: (now) >= (timer_base())',
+    );
+    setOffset(real.file, '-120s');
+    await waitFor(async () => Math.abs((await offsetOf(node!)) + 120_000) < 300, 5000, 'the -120 s offset');
+    await waitFor(async () => slotTimerCaughtUp(node!), 5000, 'the slot timer to fire after the step');
+    expect(await slotTimerAdvance(node!, 2000)).toBeGreaterThanOrEqual(7);
   });
 
   it('holds blocks from a node ahead within the drift bound, refuses and counts those beyond it; ignore-drift takes them', async () => {

@@ -256,7 +256,9 @@ export class RunningNode {
 
   /** Sum of a Prometheus metric's samples whose labels include `labels` (0 when absent). */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await fetch(`${this.api}/metrics`)).text();
+    const res = await fetch(`${this.api}/metrics`);
+    if (!res.ok) throw new Error(`GET /metrics answered ${res.status}: ${await res.text()}`);
+    const text = await res.text();
     let sum = 0;
     for (const line of text.split('\n')) {
       const match = /^([a-zA-Z0-9_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
