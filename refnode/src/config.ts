@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type BugName, bugNames } from './bugs.ts';
 import { ConfigError } from './errors.ts';
 
-/** Deliberate faults (`bugs` in the config, `--bug NAME` on the CLI); all off by default. */
-export const bugNames = ['no-sync', 'mint-on-propose', 'ignore-drift', 'no-tx-gossip'] as const;
-export type BugName = (typeof bugNames)[number];
+export { type BugName, bugNames } from './bugs.ts';
 
 /** A node config file (`node-<i>.json`) after defaults, with paths resolved. */
 export interface NodeConfig {
@@ -24,8 +23,19 @@ export interface NodeConfig {
     maxBodyBytes: number;
     /** Token bucket per client IP; defaults 5000/s, burst 10000. */
     rateLimit: { perSecond: number; burst: number };
+    /** Most open client connections; more are closed at once. Default 1024. */
+    maxConnections: number;
+    /** Longest time a request's headers and body may take to arrive (else 408). Default 30000 ms. */
+    requestTimeoutMs: number;
   };
-  p2p: { host: string; port: number; peers: string[]; announce: string[] };
+  p2p: {
+    host: string;
+    port: number;
+    peers: string[];
+    announce: string[];
+    /** Absolute path of the peers file (address book), or undefined: see refnode/README.md, "Address book". */
+    peersFile: string | undefined;
+  };
   mempool: {
     /** default 10000 */
     maxCount: number;
@@ -79,6 +89,7 @@ export interface ConfigOverrides {
   p2pPort?: number;
   peers?: string[];
   announce?: string[];
+  peersFile?: string;
   bugs?: string[];
 }
 
@@ -150,6 +161,10 @@ export function resolveNodeConfig(
   const admission = c.admission ?? {};
   const da = c.da ?? {};
   const rateLimit = api.rateLimit ?? {};
+  const optionalPath = (value: unknown): string | undefined => {
+    if (value === undefined || value === null) return undefined;
+    return resolve(baseDir, str('p2p.peersFile', value));
+  };
   const bugs = [...strings('bugs', c.bugs), ...(overrides.bugs ?? [])];
   for (const bug of bugs) {
     if (!(bugNames as readonly string[]).includes(bug))
@@ -170,12 +185,15 @@ export function resolveNodeConfig(
         perSecond: int('api.rateLimit.perSecond', rateLimit.perSecond, 1, 10_000_000, 5000),
         burst: int('api.rateLimit.burst', rateLimit.burst, 1, 10_000_000, 10_000),
       },
+      maxConnections: int('api.maxConnections', api.maxConnections, 1, 100_000, 1024),
+      requestTimeoutMs: int('api.requestTimeoutMs', api.requestTimeoutMs, 1000, 600_000, 30_000),
     },
     p2p: {
       host: overrides.p2pHost ?? str('p2p.host', p2p.host, '127.0.0.1'),
       port: overrides.p2pPort ?? int('p2p.port', p2p.port, 0, 65535, 0),
       peers: overrides.peers ?? strings('p2p.peers', p2p.peers),
       announce: overrides.announce ?? strings('p2p.announce', p2p.announce),
+      peersFile: optionalPath(overrides.peersFile ?? p2p.peersFile),
     },
     mempool: {
       maxCount: int('mempool.maxCount', mempool.maxCount, 1, 10_000_000, 10_000),

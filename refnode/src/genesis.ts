@@ -10,6 +10,11 @@ export interface GenesisValidator {
   publicKey: string;
   peerId: string;
   stake: number;
+  /**
+   * A standby validator: staked at genesis but started later (or never). Informational: its
+   * stake counts like any other, also in the stake-majority rule.
+   */
+  standby?: true;
 }
 
 /** An executor in genesis: follows the chain and serves the API, never proposes. */
@@ -56,6 +61,8 @@ export const genesisLimits = {
 /** Options to build a genesis set. Defaults as in the CLI help. */
 export interface GenesisParams {
   validators: number;
+  /** Validators staked at genesis that start later (`val-<validators>`…); default 0. */
+  standby?: number;
   executors: number;
   wallets: number;
   seed: string;
@@ -80,6 +87,8 @@ export interface Wallet {
 export interface GenesisNodeKey {
   nodeId: string;
   role: 'validator' | 'executor';
+  /** A standby validator (configs of the other nodes do not dial it). */
+  standby?: true;
   secretKey: string;
   publicKey: string;
 }
@@ -106,6 +115,24 @@ export function buildGenesis(
     nodes.push({
       nodeId: `exe-${i}`,
       role: 'executor',
+      secretKey,
+      publicKey: keyPairFromSeed(secretKey).address,
+    });
+  }
+  // Standby validators go last, so the nodes that start keep their indexes (node-<i>.json).
+  const standby = params.standby ?? 0;
+  if (standby >= params.validators) {
+    throw new ConfigError(
+      `--standby ${standby}: the ${params.validators} validators that start must hold more than half of the stake, or no block is ever proposed; use --standby 0..${params.validators - 1}`,
+      ['standby'],
+    );
+  }
+  for (let i = params.validators; i < params.validators + standby; i++) {
+    const secretKey = deriveSecretKey(params.seed, `validator/${i}`);
+    nodes.push({
+      nodeId: `val-${i}`,
+      role: 'validator',
+      standby: true,
       secretKey,
       publicKey: keyPairFromSeed(secretKey).address,
     });
@@ -140,6 +167,7 @@ export function buildGenesis(
         publicKey: node.publicKey,
         peerId: peerIds(node.secretKey),
         stake: 100,
+        ...(node.standby ? { standby: true as const } : {}),
       })),
     executors: nodes
       .filter((node) => node.role === 'executor')
@@ -218,6 +246,8 @@ export function validateGenesis(raw: unknown, file = 'genesis'): Genesis {
           publicKey: v.publicKey,
           peerId: String(v.peerId ?? ''),
           stake: v.stake,
+          // Kept only when set, so genesis files without standby validators hash as before.
+          ...(v.standby === true ? { standby: true as const } : {}),
         });
       }
     });

@@ -25,6 +25,7 @@ export interface NodeMetrics {
   reorgs: Counter;
   /** Most blocks one reorg removed so far: the margin to k is finality's safety margin. */
   reorgDepthMax: Gauge;
+  finalBlocksReverted: Counter;
   mempoolSize: Gauge;
   mempoolBytes: Gauge;
   mempoolEvictions: Counter;
@@ -57,6 +58,10 @@ export function createMetrics(nodeId: string): NodeMetrics {
     reorgDepthMax: gauge(
       'refnode_reorg_depth_max',
       'Most blocks one reorg removed since start (final needs < k)',
+    ),
+    finalBlocksReverted: counter(
+      'refnode_final_blocks_reverted_total',
+      'Final blocks taken off the best chain by a deep reorg (only with the deep-reorg bug)',
     ),
     mempoolSize: gauge('refnode_mempool_size', 'Txs in the mempool'),
     mempoolBytes: gauge('refnode_mempool_bytes', 'Bytes of txs in the mempool'),

@@ -23,14 +23,17 @@ import {
   VerifyCache,
 } from './chain/tx-check.ts';
 import { VerifyPool, VerifyPoolStopped } from './chain/verify-pool.ts';
-import { keyPairFromSeed, type SignedTx } from './codec.ts';
+import { keyPairFromSeed, type SignedTx, txId } from './codec.ts';
 import type { NodeConfig } from './config.ts';
 import { DaService } from './da/da-service.ts';
 import { ConfigError } from './errors.ts';
 import { EventLoopLag } from './event-loop-lag.ts';
+import { FutureBlocks } from './future-blocks.ts';
 import { type Genesis, genesisHash, loadGenesis } from './genesis.ts';
+import { encodeTxsMessage } from './gossip-codec.ts';
 import { Mempool } from './mempool.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
+import { isP2pError } from './p2p/errors.ts';
 import { type Network, startNetwork, type Verdict } from './p2p/network.ts';
 import { BlockStore } from './storage.ts';
 import { BlockSync } from './sync.ts';
@@ -41,6 +44,16 @@ export type TxStatus =
   | { status: 'pending' }
   | { status: 'rejected'; reason: RejectionCode; message: string }
   | { status: 'unknown' };
+
+/** The stake-majority rule's view: a validator proposes only while `quorum` (see `#seesStakeMajority`). */
+export interface StakeView {
+  /** Stake of every genesis validator, including ones that never started or left for good. */
+  total: number;
+  /** Stake of this node (if a validator) and the validators it is connected to. */
+  seen: number;
+  /** seen > total / 2 (always true with the `no-stake-quorum` bug). */
+  quorum: boolean;
+}
 
 /** Events: `block` (summary of a block joining the best chain), `finalized` ({ height, hash }). */
 export type NodeEvents = {
@@ -64,6 +77,20 @@ const gossipShedFactor = 4;
 const gossipShedLagFactor = 2;
 /** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
 const maxSyncAnswerBytes = 16 * 1024 * 1024;
+
+/**
+ * The id a refused tx is known by (`GET /txs/:id`): computable whenever the signed fields have
+ * the right types, even if the tx is refused (wrong chain, fee too low, bad signature, extra field).
+ */
+function idOfRefused(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const t = raw as Record<string, unknown>;
+  if (typeof t.chainId !== 'string' || typeof t.from !== 'string' || typeof t.to !== 'string')
+    return undefined;
+  if (typeof t.amount !== 'number' || typeof t.fee !== 'number' || typeof t.nonce !== 'number')
+    return undefined;
+  return txId(t as never);
+}
 
 /** The longest prefix of `blocks` within `limit` bytes (at least one block). */
 function capBytes(blocks: Uint8Array[], limit: number): Uint8Array[] {
@@ -95,6 +122,10 @@ export class RefNode implements AsyncDisposable {
   readonly publicKey: string;
   /** Data availability: blob store, dispersal (executors), chunks and attestations (validators), retrieval. */
   readonly da: DaService;
+  /** Blocks from the future: held within the drift bound, refused beyond it. */
+  readonly futureBlocks: FutureBlocks;
+  /** Final blocks taken off the best chain by deep reorgs (only with the `deep-reorg` bug). */
+  finalBlocksReverted = 0;
   readonly #store: BlockStore;
   readonly #key: ReturnType<typeof nodeKey>;
   readonly #rejected = new Map<string, { reason: RejectionCode; message: string }>();
@@ -128,6 +159,7 @@ export class RefNode implements AsyncDisposable {
     }
     this.#key = nodeKey(config.secretKey, this.publicKey);
     this.metrics = createMetrics(config.nodeId);
+    this.futureBlocks = new FutureBlocks(this.metrics.registry);
     this.mempool = new Mempool(config.mempool);
     this.verifier = new VerifyPool({
       cache: this.verifyCache,
@@ -166,6 +198,7 @@ export class RefNode implements AsyncDisposable {
       genesis: this.genesis,
       verifyCache: this.verifyCache,
       ignoreDrift: config.bugs.includes('ignore-drift'),
+      deepReorg: config.bugs.includes('deep-reorg'),
       mintOnPropose: config.bugs.includes('mint-on-propose'),
       loadBlock: (blockHash) => this.#store.getBlock(blockHash),
       applyDa: (da, parent) => this.da.applyBlock(da, parent),
@@ -234,13 +267,28 @@ export class RefNode implements AsyncDisposable {
   }
 
   async #startNetwork(): Promise<void> {
+    try {
+      this.#network = await this.#openNetwork();
+    } catch (error) {
+      // A bad peers file or p2p option is a config problem (exit 2 naming it), not a crash.
+      if (isP2pError(error) && error.code === 'invalid_book')
+        throw new ConfigError(error.message, ['p2p.peersFile']);
+      if (isP2pError(error) && error.code === 'invalid_option') throw new ConfigError(error.message, ['p2p']);
+      throw error;
+    }
+    this.#wireNetwork(this.#network);
+  }
+
+  #openNetwork(): Promise<Network> {
     const { config } = this;
-    this.#network = await startNetwork({
+    return startNetwork({
       secretKey: config.secretKey,
       host: config.p2p.host,
       port: config.p2p.port,
       announce: config.p2p.announce,
       peers: config.p2p.peers,
+      peersFile: config.p2p.peersFile,
+      penalties: !config.bugs.includes('no-gossip-penalty'),
       chainId: this.genesis.chainId,
       logger: this.logger.child({ component: 'p2p' }),
       registry: this.metrics.registry,
@@ -259,7 +307,10 @@ export class RefNode implements AsyncDisposable {
         },
       },
     });
-    const network = this.#network;
+  }
+
+  #wireNetwork(network: Network): void {
+    const { config } = this;
     network.onPeer((peer, event) => {
       this.metrics.peers.set(network.peers().length);
       this.logger.info(
@@ -281,7 +332,7 @@ export class RefNode implements AsyncDisposable {
         logger: this.logger.child({ component: 'sync' }),
         target: {
           height: () => this.chain.height,
-          finalizedHeight: () => this.chain.finalizedHeight,
+          reorgFloor: () => this.chain.reorgFloor,
           importBlocks: (encoded, from) => this.#importBlocks(encoded, from),
         },
         onRequest: (result) => this.metrics.syncRequests.inc({ result }),
@@ -339,6 +390,16 @@ export class RefNode implements AsyncDisposable {
    * refused); with it, a minority cut off from the rest stalls instead of forking.
    */
   #seesStakeMajority(): boolean {
+    return this.stakeView().quorum;
+  }
+
+  /**
+   * Stake this node sees. The total is every genesis validator's stake: one that never started
+   * (a standby key) or left for good still counts, because a node cannot tell it from one cut
+   * off by a partition. So the running, connected validators must hold more than half of all
+   * genesis stake for blocks to be proposed.
+   */
+  stakeView(): StakeView {
     const connected = new Set(this.#network?.peers() ?? []);
     let total = 0;
     let seen = 0;
@@ -346,7 +407,7 @@ export class RefNode implements AsyncDisposable {
       total += v.stake;
       if (v.publicKey === this.publicKey || connected.has(v.peerId)) seen += v.stake;
     }
-    return seen * 2 > total;
+    return { total, seen, quorum: seen * 2 > total || this.config.bugs.includes('no-stake-quorum') };
   }
 
   /**
@@ -436,6 +497,7 @@ export class RefNode implements AsyncDisposable {
       source === 'self' ? { trusted: true, state: extra.state } : {},
     );
     if (outcome.kind === 'invalid') {
+      if (outcome.reason === 'future_block') this.futureBlocks.refused(block.hash);
       this.metrics.blocksRejected.inc({ reason: outcome.reason });
       this.logger.warn(
         { source, height: block.height, hash: block.hash, reason: outcome.reason },
@@ -445,6 +507,7 @@ export class RefNode implements AsyncDisposable {
     }
     if (outcome.kind !== 'added') return outcome;
     const { joined, removed, finalized } = outcome;
+    if (outcome.aheadMs > this.genesis.maxDriftMs) this.futureBlocks.acceptedBeyondDrift();
     this.#store.commit({
       block,
       bytes: extra.bytes,
@@ -466,6 +529,18 @@ export class RefNode implements AsyncDisposable {
           `slot ${block.slot}: accepted block ${block.height} from ${this.chain.validatorName(block.proposer)} (${block.txs.length} txs)`,
         );
       }
+    }
+    if (outcome.revertedFinal > 0) {
+      this.finalBlocksReverted += outcome.revertedFinal;
+      this.metrics.finalBlocksReverted.inc(outcome.revertedFinal);
+      this.logger.error(
+        {
+          reverted: outcome.revertedFinal,
+          height: this.chain.height,
+          finalizedHeight: this.chain.finalizedHeight,
+        },
+        `deep reorg: reverted ${outcome.revertedFinal} final blocks (deep-reorg bug)`,
+      );
     }
     if (removed.length > 0) {
       this.metrics.reorgs.inc();
@@ -559,11 +634,12 @@ export class RefNode implements AsyncDisposable {
       if (block === undefined || block.hash !== compact.hash || this.chain.has(block.hash)) return 'ignore';
     }
     if (!(await this.#preverify(block.txs))) return 'ignore';
-    const outcome = this.#addBlock(block, 'gossip');
+    const outcome = await this.#addWhenDue(block, 'gossip');
     switch (outcome.kind) {
       case 'added':
         return 'accept';
       case 'known':
+      case 'early':
         return 'ignore';
       case 'orphan':
         this.logger.debug(
@@ -609,6 +685,20 @@ export class RefNode implements AsyncDisposable {
     return this.#stopping === undefined;
   }
 
+  /**
+   * Adds a block, holding it first when its slot has not started yet (within the drift bound).
+   * Resolves to the final outcome; `early` when it could not be held (too many held, stopping).
+   */
+  async #addWhenDue(block: Block, source: 'gossip' | 'sync', first?: AddOutcome): Promise<AddOutcome> {
+    let outcome = first ?? this.#addBlock(block, source);
+    // A wall-clock jump (libfaketime) can make a held block early again: hold at most twice.
+    for (let round = 0; outcome.kind === 'early' && round < 2; round++) {
+      if (!(await this.futureBlocks.hold(block.hash, outcome.waitMs)) || this.#stopping) return outcome;
+      outcome = this.#addBlock(block, source);
+    }
+    return outcome;
+  }
+
   async #importBlocks(
     encoded: Uint8Array[],
     from: string,
@@ -625,6 +715,11 @@ export class RefNode implements AsyncDisposable {
       if (!this.chain.has(block.hash) && !(await this.#preverify(block.txs)))
         return { added, invalid: false, orphan: false };
       const outcome = this.#addBlock(block, 'sync', { bytes });
+      if (outcome.kind === 'early') {
+        // Its slot has not started: add it then; the blocks after it come with the next sync.
+        void this.#addWhenDue(block, 'sync', outcome);
+        return { added, invalid: false, orphan: false };
+      }
       if (outcome.kind === 'added') added++;
       else if (outcome.kind === 'invalid' || outcome.kind === 'orphan') {
         this.logger.debug(
@@ -747,15 +842,20 @@ export class RefNode implements AsyncDisposable {
 
   /** Records a refusal, counting it unless gossip or a reorg merely repeated a tx or raced a nonce. */
   #refuse(id: string | undefined, rejection: Rejection, source: 'api' | 'gossip' | 'reorg'): Rejection {
-    return source === 'api' || (rejection.code !== 'duplicate' && rejection.code !== 'bad_nonce')
-      ? this.#reject(id, rejection)
-      : rejection;
+    // Every refusal is remembered for `GET /txs/:id`, whatever the source (a tx that arrived
+    // by gossip and failed is `rejected` too); gossip and reorgs routinely repeat txs or race
+    // nonces, so only API submissions count those in the counters.
+    return this.#reject(
+      id,
+      rejection,
+      source === 'api' || (rejection.code !== 'duplicate' && rejection.code !== 'bad_nonce'),
+    );
   }
 
   /** The checks before the signature: shape, chain, fee, and whether the tx is already known. */
   #precheck(raw: unknown, source: 'api' | 'gossip' | 'reorg'): CheckedTx | Rejection {
     const checked = checkTxShape(raw, this.genesis.chainId, this.genesis.minFee);
-    if (isRejection(checked)) return this.#refuse(undefined, checked, source);
+    if (isRejection(checked)) return this.#refuse(idOfRefused(raw), checked, source);
     return this.#knownAlready(checked, source) ?? checked;
   }
 
@@ -804,7 +904,7 @@ export class RefNode implements AsyncDisposable {
     return { tx: this.mempool.get(id)! };
   }
 
-  /** Records a refusal (counters, metric, status memory); `count` false for evictions. */
+  /** Records a refusal (counters, metric, status memory); `count` false for evictions and expected gossip repeats. */
   #reject(id: string | undefined, rejection: Rejection, count = true): Rejection {
     const { code, message } = rejection;
     if (count) {
@@ -884,7 +984,7 @@ export class RefNode implements AsyncDisposable {
       const chunk = outbox.slice(i, i + maxTxsPerGossip).map(({ id: _id, ...tx }) => tx);
       this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'out' });
       published.push(
-        this.#network.publish('txs', Buffer.from(JSON.stringify(chunk))).catch((error: Error) => {
+        this.#network.publish('txs', encodeTxsMessage(chunk)).catch((error: Error) => {
           this.logger.warn({ err: error.message, txs: chunk.length }, 'publishing txs failed');
         }),
       );
@@ -903,6 +1003,19 @@ export class RefNode implements AsyncDisposable {
     return { status: 'unknown' };
   }
 
+  /** Txs accepted from the API and waiting for the next gossip flush (every 25 ms). */
+  get txOutboxSize(): number {
+    return this.#outbox.length;
+  }
+
+  /** The genesis name (`val-1`, `exe-0`) of a peer id, if it is a genesis node. */
+  genesisName(peerId: string): string | undefined {
+    return (
+      this.genesis.validators.find((v) => v.peerId === peerId)?.nodeId ??
+      this.genesis.executors.find((e) => e.peerId === peerId)?.nodeId
+    );
+  }
+
   /** Connected peer ids. */
   peers(): string[] {
     return this.#network?.peers() ?? [];
@@ -913,6 +1026,7 @@ export class RefNode implements AsyncDisposable {
     this.#stopping ??= (async () => {
       clearTimeout(this.#slotTimer);
       clearInterval(this.#flushTimer);
+      this.futureBlocks.stop();
       this.#sync?.stop();
       // Txs accepted since the last flush (the API answered 202 for them) would be lost
       // with the mempool: hand them to peers before the network goes.

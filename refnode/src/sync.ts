@@ -4,7 +4,8 @@ import type { ChainStatus, Network } from './p2p/network.ts';
 /** What block sync needs from the node. */
 export interface SyncTarget {
   height(): number;
-  finalizedHeight(): number;
+  /** The lowest height a fork may branch from (the final height unless the node accepts deep reorgs). */
+  reorgFloor(): number;
   /** Adds fetched blocks in order; returns how many were new, whether one was invalid, and whether one's parent was unknown. */
   importBlocks(
     encoded: Uint8Array[],
@@ -161,7 +162,7 @@ export class BlockSync {
       if (orphan) {
         if (forked) return;
         forked = true;
-        from = target.finalizedHeight() + 1;
+        from = target.reorgFloor() + 1;
         continue;
       }
       // A peer may answer fewer blocks than asked (its answer is capped in bytes).

@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { txId } from '../src/codec.ts';
-import { type GenesisSet, waitFor, writeGenesis } from './cluster.ts';
+import { type GenesisSet, type RunningNode, waitFor, writeGenesis } from './cluster.ts';
 
 /** Writes a copy of node-<index>.json with fields replaced, next to the original. */
 function variant(set: GenesisSet, index: number, name: string, patch: Record<string, unknown>): string {
@@ -206,5 +207,90 @@ describe('HTTP API of a real node', () => {
     expect(
       Object.values(state.accounts as Record<string, { balance: number }>).reduce((s, a) => s + a.balance, 0),
     ).toBe(set.genesis.totalSupply);
+  });
+
+  it('limits each client (429 rate_limited + Retry-After), connections and slow requests; no-rate-limit removes the per-client limit', async () => {
+    await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 0, slotMs: 200 });
+    const limits = { api: { host: '127.0.0.1', port: 0, rateLimit: { perSecond: 5, burst: 10 } } };
+    const few = { api: { host: '127.0.0.1', port: 0, maxConnections: 5, requestTimeoutMs: 1000 } };
+    const [limited, unlimited, small] = await Promise.all([
+      set.spawn(variant(set, 1, 'exe-limited', limits), 'exe-limited', ['--peers', '']),
+      set.spawn(variant(set, 1, 'exe-unlimited', limits), 'exe-unlimited', [
+        '--peers',
+        '',
+        '--bug',
+        'no-rate-limit',
+      ]),
+      set.spawn(variant(set, 1, 'exe-small', few), 'exe-small', ['--peers', '']),
+    ]);
+    const smallPort = Number(new URL(small.api).port);
+    const burst = (node: RunningNode) =>
+      Promise.all(Array.from({ length: 30 }, () => raw(node.api, 'GET', '/health')));
+
+    const answers = await burst(limited);
+    const refused = answers.filter((answer) => answer.status === 429);
+    // The bucket holds 10 and refills 5/s: most of a burst of 30 is refused, each with a typed error.
+    expect(refused.length).toBeGreaterThanOrEqual(15);
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(10);
+    for (const answer of refused) {
+      expect(answer.body.error.code).toBe('rate_limited');
+      expect(answer.body.error.message).toMatch(/^too many requests; retry in \d+ ms$/);
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    // /metrics is rate limited too: retried until the bucket has refilled, counting its own 429s.
+    let alsoRefused = 0;
+    const counted = await waitFor(
+      async () => {
+        try {
+          return await limited.metric('refnode_http_requests_total', {
+            route: 'rate_limited',
+            status: '429',
+          });
+        } catch (error) {
+          if (String(error).includes('answered 429')) alsoRefused++;
+          throw error;
+        }
+      },
+      5000,
+      'the 429 count on /metrics',
+    );
+    expect(counted).toBe(refused.length + alsoRefused);
+    // The bug serves the same burst (and more) without a single 429.
+    const free = [...(await burst(unlimited)), ...(await burst(unlimited))];
+    expect(free.map((answer) => answer.status)).toEqual(free.map(() => 200));
+    expect((await unlimited.info()).bugs).toEqual(['no-rate-limit']);
+
+    // A slow body is cut off after requestTimeoutMs (408 from Node's HTTP server).
+    const slow = await new Promise<string>((resolve, reject) => {
+      const socket = connect(smallPort, '127.0.0.1', () => {
+        socket.write('POST /txs HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{');
+      });
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(slow).toMatch(/^HTTP\/1\.1 408/);
+    // More than maxConnections open sockets: the extra ones are closed without an answer.
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<{ socket: Socket; closed: Promise<boolean> }>((resolve) => {
+            const socket = connect(smallPort, '127.0.0.1', () =>
+              resolve({ socket, closed: new Promise((done) => socket.on('close', () => done(true))) }),
+            );
+            socket.on('error', () => undefined);
+          }),
+      ),
+    );
+    const closed = await Promise.all(
+      sockets.map(({ closed }) =>
+        // Well within the 1 s headers timeout that would close the idle ones too.
+        Promise.race([closed, new Promise((done) => setTimeout(() => done(false), 300))]),
+      ),
+    );
+    expect(closed.filter(Boolean).length).toBe(3);
+    for (const { socket } of sockets) socket.destroy();
   });
 });

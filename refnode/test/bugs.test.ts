@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { txId } from '../src/codec.ts';
-import { waitFor, writeGenesis } from './cluster.ts';
+import { type RunningNode, waitFor, writeGenesis } from './cluster.ts';
+
+/** Whether `node` has `peerId` in its gossip mesh of `topic` (it forwards that topic's messages to it). */
+async function inMesh(node: RunningNode, peerId: string, topic: string): Promise<boolean> {
+  const peers = (await node.get('/p2p/peers')).body.peers as { peerId: string; mesh: string[] }[];
+  return peers.some((peer) => peer.peerId === peerId && peer.mesh.includes(topic));
+}
 
 describe('deliberate bugs', () => {
   it('with the no-sync bug a restarted node does not catch up', async () => {
@@ -16,26 +22,47 @@ describe('deliberate bugs', () => {
       'the others to move ahead',
     );
     const lagging = await set.start(2, ['--bug', 'no-sync']);
-    await new Promise((ok) => setTimeout(ok, 3000));
+    // Let it run connected until the others have made 5 more blocks, gossiped to it.
+    await waitFor(async () => (await lagging.info()).peers >= 2, 15_000, 'the lagging node to connect');
+    const heightAtRestart = (await a!.info()).height;
+    await waitFor(
+      async () => (await a!.info()).height >= heightAtRestart + 5,
+      20_000,
+      'five blocks after the restart',
+    );
     const [ahead, behind] = await Promise.all([a!.info(), lagging.info()]);
-    // It only extends its own branch (and takes gossiped blocks whose parent it knows), never the missed range.
+    // It only extends its own branch (and takes gossiped blocks whose parent it has), never the missed range.
     expect(
       (await lagging.get(`/blocks?from=${heightAtStop + 1}&to=${heightAtStop + 1}`)).body.blocks[0]?.hash,
     ).not.toBe(
       (await a!.get(`/blocks?from=${heightAtStop + 1}&to=${heightAtStop + 1}`)).body.blocks[0]?.hash,
     );
     expect(ahead.tip).not.toBe(behind.tip);
+    expect(await lagging.metric('refnode_p2p_sync_requests_made_total', { kind: 'blocks' })).toBe(0);
   });
 
-  it('with no-tx-gossip a tx stays on its node until that node proposes; peers then fetch the full block', async () => {
+  it('with no-tx-gossip a tx never reaches a peer’s mempool, only its blocks; peers then fetch the full block', async () => {
     await using set = await writeGenesis({ validators: 2, wallets: 2, slotMs: 200, securityParam: 4 });
     const [quiet, other] = await Promise.all([set.start(0, ['--bug', 'no-tx-gossip']), set.start(1)]);
-    await waitFor(async () => (await other!.info()).peers >= 1, 15_000, 'peers');
+    // Both ways in the txs mesh: had quiet gossiped the tx, other would have received it.
+    await waitFor(
+      async () =>
+        (await inMesh(quiet!, other!.ready.peerId, 'txs')) &&
+        (await inMesh(other!, quiet!.ready.peerId, 'txs')),
+      15_000,
+      'both nodes in each other’s txs mesh',
+    );
+    // Control: a tx sent to the honest node does arrive on the quiet one by gossip.
+    const control = set.tx(1, 0, { amount: 5 });
+    expect((await other!.post('/txs', control)).status).toBe(202);
+    await waitFor(
+      async () => (await quiet!.metric('refnode_txs_accepted_total', { source: 'gossip' })) >= 1,
+      10_000,
+      'the control tx to reach the quiet node by gossip',
+    );
+
     const tx = set.tx(0, 1, { amount: 77 });
     expect((await quiet!.post('/txs', tx)).status).toBe(202);
-    await new Promise((ok) => setTimeout(ok, 300));
-    const early = (await other!.get(`/txs/${txId(tx)}`)).body.status;
-    expect(['unknown', 'included']).toContain(early);
     // Only val-0 can include it; the compact block lacks it on val-1, which fetches the full block.
     const included = await waitFor(
       async () => {
@@ -47,6 +74,8 @@ describe('deliberate bugs', () => {
     );
     const block = (await other!.get(`/blocks/${included.blockHash}`)).body;
     expect(block.proposer).toBe((await quiet!.get('/info')).body.publicKey);
-    if (early === 'unknown') expect((await other!.get('/mempool?ids=1')).body.ids).not.toContain(txId(tx));
+    // The property itself: the honest node never admitted a tx from gossip, and heard no tx message.
+    expect(await other!.metric('refnode_txs_accepted_total', { source: 'gossip' })).toBe(0);
+    expect(await other!.metric('refnode_gossip_messages_total', { topic: 'txs', direction: 'in' })).toBe(0);
   });
 });

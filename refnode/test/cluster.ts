@@ -3,7 +3,7 @@
  * (on dispose, and on test-process exit as a last resort).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,8 @@ process.once('exit', () => {
 
 export interface GenesisOptions {
   validators: number;
+  /** Validators staked at genesis that start later (`genesis --standby`). */
+  standby?: number;
   executors?: number;
   wallets?: number;
   slotMs?: number;
@@ -59,6 +61,7 @@ export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet>
     dir,
   ];
   if (options.genesisTime !== undefined) args.push('--genesis-time', String(options.genesisTime));
+  if (options.standby !== undefined) args.push('--standby', String(options.standby));
   await execFileAsync(process.execPath, args);
   return new GenesisSet(dir);
 }
@@ -90,18 +93,48 @@ export class GenesisSet implements AsyncDisposable {
     return join(this.dir, `node-${index}.json`);
   }
 
-  config(index: number): { nodeId: string; p2p: { peers: string[]; port: number }; api: { port: number } } {
+  config(index: number): {
+    nodeId: string;
+    peerId: string;
+    p2p: { peers: string[]; port: number };
+    api: { port: number };
+  } {
     return JSON.parse(readFileSync(this.configPath(index), 'utf8'));
   }
 
-  /** Starts node `index` with extra `run` flags and waits for its ready line. */
-  async start(index: number, extraArgs: string[] = []): Promise<RunningNode> {
-    return this.spawn(this.configPath(index), `node-${index}`, extraArgs);
+  /** The book entry that reaches node `index` directly at its configured p2p port. */
+  directEntry(index: number, options: { bootstrap?: boolean } = {}): BookEntry {
+    const config = this.config(index);
+    return {
+      peerId: config.peerId,
+      addrs: [`/ip4/127.0.0.1/tcp/${config.p2p.port}`],
+      name: config.nodeId,
+      ...(options.bootstrap === undefined ? {} : { bootstrap: options.bootstrap }),
+    };
+  }
+
+  /** Path of a peers file in the genesis dir (written with {@link writeBook}). */
+  bookPath(name: string): string {
+    return join(this.dir, `peers-${name}.json`);
+  }
+
+  /** Starts node `index` with extra `run` flags (and environment) and waits for its ready line. */
+  async start(
+    index: number,
+    extraArgs: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<RunningNode> {
+    return this.spawn(this.configPath(index), `node-${index}`, extraArgs, env);
   }
 
   /** Starts a node from any config file; it is tracked (and killed on dispose) from the moment it spawns. */
-  async spawn(config: string, logName: string, extraArgs: string[] = []): Promise<RunningNode> {
-    const node = RunningNode.spawn(config, join(this.dir, `${logName}.log`), extraArgs);
+  async spawn(
+    config: string,
+    logName: string,
+    extraArgs: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<RunningNode> {
+    const node = RunningNode.spawn(config, join(this.dir, `${logName}.log`), extraArgs, env);
     this.nodes.push(node);
     await node.whenReady;
     return node;
@@ -146,11 +179,17 @@ export class RunningNode {
   }
 
   /** Spawns `refnode run`; `whenReady` resolves on the ready line (the process is killed if it never comes). */
-  static spawn(config: string, logFile: string, extraArgs: string[]): RunningNode {
+  static spawn(
+    config: string,
+    logFile: string,
+    extraArgs: string[],
+    env: Record<string, string> = {},
+  ): RunningNode {
     // REFNODE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the nodes.
     const nodeArgs = process.env.REFNODE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(process.execPath, [...nodeArgs, mainTs, 'run', '--config', config, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     live.add(child);
     child.once('exit', () => live.delete(child));
@@ -215,6 +254,22 @@ export class RunningNode {
     return { status: res.status, body: (await res.json()) as T };
   }
 
+  /** Sum of a Prometheus metric's samples whose labels include `labels` (0 when absent). */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const res = await fetch(`${this.api}/metrics`);
+    if (!res.ok) throw new Error(`GET /metrics answered ${res.status}: ${await res.text()}`);
+    const text = await res.text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const match = /^([a-zA-Z0-9_:]+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (match === null || match[1] !== name) continue;
+      const labelText = match[2] ?? '';
+      if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`)))
+        sum += Number(match[3]);
+    }
+    return sum;
+  }
+
   async info(): Promise<{
     height: number;
     finalizedHeight: number;
@@ -223,9 +278,46 @@ export class RunningNode {
     peers: number;
     stateRoot: string;
     finalizedStateRoot: string;
+    slot: number;
+    publicKey: string;
+    finalBlocksReverted: number;
+    clock: {
+      now: number;
+      maxDriftMs: number;
+      heldBlocks: number;
+      holding: number;
+      refusedFutureBlocks: number;
+      acceptedBeyondDrift: number;
+    };
+    stake: { total: number; seen: number; quorum: boolean };
+    bugs: string[];
   }> {
     return (await this.get('/info')).body;
   }
+}
+
+/** One entry of a peers file (see refnode/README.md, "Address book"). */
+export interface BookEntry {
+  peerId: string;
+  addrs: string[];
+  bootstrap?: boolean;
+  name?: string;
+}
+
+/** Writes a peers file atomically (temp file + rename), as a launcher should. */
+export function writeBook(file: string, peers: BookEntry[]): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify({ peers }));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** The TCP transport part of a node's p2p multiaddr: `/ip4/127.0.0.1/tcp/PORT`. */
+export function transportAddr(node: RunningNode): string {
+  return node.ready.p2p[0]!.replace(/\/p2p\/.*$/, '');
+}
+
+/** The TCP port of a node's p2p listen address. */
+export function p2pPort(node: RunningNode): number {
+  return Number(/\/tcp\/(\d+)/.exec(node.ready.p2p[0]!)![1]);
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */

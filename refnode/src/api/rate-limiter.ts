@@ -23,7 +23,9 @@ export class RateLimiter {
       bucket = { tokens: this.#burst, at: now };
       this.#buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.at) * this.#perSecond) / 1000);
+    // A clock that steps back (libfaketime faking the monotonic clock) must not drain the bucket.
+    const elapsed = Math.max(0, now - bucket.at);
+    bucket.tokens = Math.min(this.#burst, bucket.tokens + (elapsed * this.#perSecond) / 1000);
     bucket.at = now;
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;

@@ -73,7 +73,8 @@ export interface ApiServer {
 /** Serves the refnode HTTP API for `node` (see refnode/README.md for every route). */
 export async function startApi(node: RefNode): Promise<ApiServer> {
   const { api } = node.config;
-  const limiter = new RateLimiter(api.rateLimit);
+  // The no-rate-limit bug serves every request: no per-client token bucket, no 429.
+  const limiter = node.config.bugs.includes('no-rate-limit') ? undefined : new RateLimiter(api.rateLimit);
   const sseClients = new Set<ServerResponse>();
   const heightParam = (url: URL, fallback: number): number => {
     const raw = url.searchParams.get('height');
@@ -116,12 +117,40 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       p2p: node.network?.addresses ?? [],
       publicKey: node.publicKey,
       da: node.da.info(),
+      clock: { now: Date.now(), maxDriftMs: node.genesis.maxDriftMs, ...node.futureBlocks.counts() },
+      stake: node.stakeView(),
+      finalBlocksReverted: node.finalBlocksReverted,
+      bugs: node.config.bugs,
+    };
+  };
+  const p2pPeers = () => {
+    const network = node.network;
+    if (network === undefined) throw new HttpError(503, 'unavailable', 'p2p is not running');
+    return {
+      peerId: network.peerId,
+      ...network.gossipView(),
+      queues: { txOutbox: node.txOutboxSize, heldBlocks: node.futureBlocks.counts().holding },
+      peers: network.peerViews().map((view) => ({
+        ...view,
+        name: view.name ?? node.genesisName(view.peerId) ?? null,
+      })),
     };
   };
 
   const routes: Route[] = [
     { pattern: /^\/health$/, name: 'health', methods: { GET: () => ({ ok: true }) } },
     { pattern: /^\/info$/, name: 'info', methods: { GET: info } },
+    { pattern: /^\/p2p\/peers$/, name: 'p2p_peers', methods: { GET: p2pPeers } },
+    {
+      pattern: /^\/p2p\/book$/,
+      name: 'p2p_book',
+      methods: {
+        GET: () => {
+          if (node.network === undefined) throw new HttpError(503, 'unavailable', 'p2p is not running');
+          return node.network.book();
+        },
+      },
+    },
     {
       pattern: /^\/blocks$/,
       name: 'blocks',
@@ -345,7 +374,9 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  // connectionsCheckingInterval: how often Node enforces requestTimeout (30 s by default, far too
+  // coarse for a 1 s timeout on slow bodies).
+  const server: Server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     let routeName = 'unknown';
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       node.metrics.httpRequests.inc({ route: routeName, status: String(status) });
@@ -367,7 +398,7 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
       }
     };
     try {
-      const retryMs = limiter.take(req.socket.remoteAddress ?? 'unknown');
+      const retryMs = limiter?.take(req.socket.remoteAddress ?? 'unknown') ?? 0;
       if (retryMs > 0) {
         routeName = 'rate_limited';
         throw new HttpError(429, 'rate_limited', `too many requests; retry in ${retryMs} ms`, {
@@ -430,6 +461,11 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
     }
   });
   server.keepAliveTimeout = 10_000;
+  // Concurrency and slow clients: at most maxConnections open sockets (more are closed at once),
+  // and a request whose headers and body take longer than requestTimeoutMs gets 408.
+  server.maxConnections = api.maxConnections;
+  server.requestTimeout = api.requestTimeoutMs;
+  server.headersTimeout = Math.min(api.requestTimeoutMs, 60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(api.port, api.host, () => {

@@ -14,6 +14,7 @@ function setup(
     now?: () => number;
     ignoreDrift?: boolean;
     mintOnPropose?: boolean;
+    deepReorg?: boolean;
     validators?: number;
   } = {},
 ) {
@@ -40,6 +41,7 @@ function setup(
       now: options.now ?? (() => 10_000_000_000),
       ignoreDrift: options.ignoreDrift,
       mintOnPropose: options.mintOnPropose,
+      deepReorg: options.deepReorg,
     });
   return { genesis, wallets, keys, make };
 }
@@ -137,6 +139,38 @@ describe('fork choice and finality', () => {
     expect(honest.height).toBe(5);
   });
 
+  it('with the deep-reorg bug takes a longer fork from below the final height, reverting final blocks', () => {
+    const { make, keys } = setup({ k: 2, deepReorg: true });
+    const buggy = make();
+    let parent = buggy.genesisNode.hash;
+    for (let slot = 1; slot <= 5; slot++) {
+      const block = mine(buggy, keys[0]!, parent, slot);
+      expect(buggy.addBlock(block).kind).toBe('added');
+      parent = block.hash;
+    }
+    expect(buggy.finalizedHeight).toBe(3);
+    expect(buggy.reorgFloor).toBe(0);
+    const finalHash = buggy.finalizedHash;
+    const rival = make();
+    let rivalParent = rival.genesisNode.hash;
+    const outcomes = [];
+    for (let slot = 10; slot < 17; slot++) {
+      const block = mine(rival, keys[1]!, rivalParent, slot);
+      rival.addBlock(block);
+      outcomes.push(buggy.addBlock(block));
+      rivalParent = block.hash;
+    }
+    expect(outcomes.every((o) => o.kind === 'added')).toBe(true);
+    // The 6th rival block outgrows the 5 blocks of the old branch: 3 final blocks go.
+    const switched = outcomes[5]!;
+    expect(switched.kind === 'added' && switched.revertedFinal).toBe(3);
+    expect(switched.kind === 'added' && switched.removed).toHaveLength(5);
+    expect(buggy.best.hash).toBe(rivalParent);
+    expect(buggy.finalizedHeight).toBe(5);
+    expect(buggy.canonicalHash(3)).not.toBe(finalHash);
+    expect(buggy.canonicalHash(3)).toBe(rival.canonicalHash(3));
+  });
+
   it('rejects a tampered block: hash, state root, tx signature', () => {
     const { make, keys, wallets } = setup();
     const builder = make();
@@ -165,7 +199,7 @@ describe('fork choice and finality', () => {
 });
 
 describe('drift bound', () => {
-  it('refuses blocks from beyond maxDriftMs in the future, accepts within it', () => {
+  it('refuses blocks from beyond maxDriftMs in the future, holds those within it until their slot', () => {
     let now = 1_000_000 + 50 * slotMs;
     const { make, keys } = setup({ now: () => now });
     const chain = make();
@@ -174,10 +208,26 @@ describe('drift bound', () => {
     const far = mine(chain, keys[0]!, chain.genesisNode.hash, current + driftSlots + 2);
     expect(chain.addBlock(far)).toMatchObject({ kind: 'invalid', reason: 'future_block' });
     const near = mine(chain, keys[0]!, chain.genesisNode.hash, current + driftSlots - 1);
-    expect(chain.addBlock(near).kind).toBe('added');
+    const early = chain.addBlock(near);
+    expect(early).toEqual({ kind: 'early', waitMs: near.timestamp - now });
+    expect(chain.has(near.hash)).toBe(false);
+    // When its slot starts it is added.
+    now = near.timestamp;
+    expect(chain.addBlock(near)).toMatchObject({ kind: 'added', aheadMs: 0 });
     // Once the wall clock catches up, the earlier future block becomes acceptable.
     now += (driftSlots + 5) * slotMs;
     expect(make().addBlock(far).kind).toBe('added');
+  });
+
+  it('does not hold a forged early block: the signature is checked first', () => {
+    const now = 1_000_000 + 50 * slotMs;
+    const { make, keys } = setup({ now: () => now });
+    const chain = make();
+    const near = mine(chain, keys[0]!, chain.genesisNode.hash, chain.currentSlot() + 1);
+    expect(chain.addBlock({ ...near, sig: '22'.repeat(64) })).toMatchObject({
+      kind: 'invalid',
+      reason: 'bad_signature',
+    });
   });
 
   it('accepts far-future blocks with the ignore-drift bug', () => {
@@ -185,7 +235,7 @@ describe('drift bound', () => {
     const { make, keys } = setup({ now: () => now, ignoreDrift: true });
     const chain = make();
     const far = mine(chain, keys[0]!, chain.genesisNode.hash, 500);
-    expect(chain.addBlock(far).kind).toBe('added');
+    expect(chain.addBlock(far)).toMatchObject({ kind: 'added', aheadMs: far.timestamp - now });
   });
 });
 

@@ -47,10 +47,16 @@ export type AddOutcome =
       /** Blocks that left / joined the best chain (joined in height order); empty when the best chain did not change. */
       removed: ChainNode[];
       joined: ChainNode[];
-      /** New final block when finality advanced. */
+      /** New final block when finality advanced (or, after a deep reorg, when the final block changed). */
       finalized: { height: number; hash: string } | undefined;
+      /** Final blocks this block took off the best chain (only with `deepReorg`; else always 0). */
+      revertedFinal: number;
+      /** How far in the future the block's slot started when it was added, in ms (≤ 0 for a block on time). */
+      aheadMs: number;
     }
   | { kind: 'known' }
+  /** From the future but within the drift bound: add it again in `waitMs` (when its slot has started). */
+  | { kind: 'early'; waitMs: number }
   | { kind: 'orphan'; parent: string }
   | { kind: 'invalid'; reason: BlockRejectionReason; message: string };
 
@@ -60,8 +66,10 @@ export interface ChainOptions {
   verifyCache: VerifyCache;
   /** Wall clock in ms; default Date.now (libfaketime skews it). */
   now?: () => number;
-  /** Accept blocks from the future beyond the drift bound (`ignore-drift` bug). */
+  /** Accept blocks from any distance in the future at once (`ignore-drift` bug). */
   ignoreDrift?: boolean;
+  /** Accept branches that fork below the final height, reverting final blocks (`deep-reorg` bug). */
+  deepReorg?: boolean;
   /** Credit each proposer 1 unit per block (`mint-on-propose` bug). */
   mintOnPropose?: boolean;
   /** Final blocks below the final height whose state is still kept; default 64. */
@@ -181,6 +189,15 @@ export class Chain {
   /** Node id of a validator public key, if it is one. */
   validatorName(publicKey: string): string | undefined {
     return this.#validators.get(publicKey)?.nodeId;
+  }
+
+  /**
+   * The lowest height a branch may fork from: the final height, or with `deepReorg` the oldest
+   * height whose state is still kept (sync fetches a fork from just above it).
+   */
+  get reorgFloor(): number {
+    if (!this.#options.deepReorg) return this.#finalizedHeight;
+    return Math.max(0, this.#finalizedHeight - (this.#options.stateRetention ?? 64));
   }
 
   /** Restores the final height after a restart (never lowers it). */
@@ -313,12 +330,14 @@ export class Chain {
     });
     if (headerHash(block) !== block.hash)
       return invalid('bad_hash', `block hash ${block.hash} does not match its header`);
+    const deepReorg = this.#options.deepReorg === true;
     if (block.height <= this.#finalizedHeight) {
       if (this.#canonical[block.height] === block.hash) return { kind: 'known' };
-      return invalid(
-        'finality_violation',
-        `block ${block.height} ${block.hash.slice(0, 12)} conflicts with final height ${this.#finalizedHeight}`,
-      );
+      if (!deepReorg)
+        return invalid(
+          'finality_violation',
+          `block ${block.height} ${block.hash.slice(0, 12)} conflicts with final height ${this.#finalizedHeight}`,
+        );
     }
     const parent = this.#nodes.get(block.parent);
     if (parent === undefined) return { kind: 'orphan', parent: block.parent };
@@ -333,8 +352,9 @@ export class Chain {
     const validator = this.#validators.get(block.proposer);
     if (validator === undefined)
       return invalid('unknown_proposer', `proposer ${block.proposer.slice(0, 12)} is not a validator`);
+    const aheadMs = block.timestamp - this.#now();
     if (!trusted) {
-      const aheadMs = block.timestamp - this.#now();
+      // Future blocks: beyond the drift bound refused; within it held until their slot starts.
       if (aheadMs > this.genesis.maxDriftMs && !this.#options.ignoreDrift) {
         return invalid(
           'future_block',
@@ -359,12 +379,14 @@ export class Chain {
       ) {
         return invalid('bad_signature', `block signature is not ${validator.nodeId}'s`);
       }
+      // Checked after the signature so only a real slot winner's block is held.
+      if (aheadMs > 0 && !this.#options.ignoreDrift) return { kind: 'early', waitMs: aheadMs };
     }
     // The branch must pass through our final block; otherwise accepting it could revert it.
     let ancestor: ChainNode | undefined = parent;
     while (ancestor !== undefined && ancestor.height > this.#finalizedHeight)
       ancestor = this.#nodes.get(ancestor.parent);
-    if (ancestor === undefined || ancestor.hash !== this.#canonical[this.#finalizedHeight]) {
+    if (!deepReorg && (ancestor === undefined || ancestor.hash !== this.#canonical[this.#finalizedHeight])) {
       return invalid(
         'finality_violation',
         `block ${block.height} forks below final height ${this.#finalizedHeight}`,
@@ -417,8 +439,16 @@ export class Chain {
     };
     this.#insert(node);
     if (node.height <= this.#best.height)
-      return { kind: 'added', node, removed: [], joined: [], finalized: undefined };
-    return { kind: 'added', node, ...this.#switchBest(node) };
+      return {
+        kind: 'added',
+        node,
+        removed: [],
+        joined: [],
+        finalized: undefined,
+        revertedFinal: 0,
+        aheadMs,
+      };
+    return { kind: 'added', node, ...this.#switchBest(node), aheadMs };
   }
 
   #insert(node: ChainNode): void {
@@ -432,6 +462,7 @@ export class Chain {
     removed: ChainNode[];
     joined: ChainNode[];
     finalized: { height: number; hash: string } | undefined;
+    revertedFinal: number;
   } {
     const joined: ChainNode[] = [];
     let cursor: ChainNode = node;
@@ -455,13 +486,17 @@ export class Chain {
     }
     this.#best = node;
     let finalized: { height: number; hash: string } | undefined;
+    // Only a deep reorg (the `deepReorg` bug) forks at or below the final height.
+    const revertedFinal = Math.max(0, this.#finalizedHeight - cursor.height);
     const target = node.height - this.genesis.securityParam;
     if (target > this.#finalizedHeight) {
       this.#finalizedHeight = target;
       finalized = { height: target, hash: this.#canonical[target]! };
       this.#prune();
+    } else if (revertedFinal > 0) {
+      finalized = { height: this.#finalizedHeight, hash: this.#canonical[this.#finalizedHeight]! };
     }
-    return { removed, joined, finalized };
+    return { removed, joined, finalized, revertedFinal };
   }
 
   /** Forgets side branches at or below the final height and old blocks' states and bodies. */

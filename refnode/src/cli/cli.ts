@@ -1,4 +1,4 @@
-/** The refnode command line: `genesis`, `run`, `tx`, `blob`, and `--help` for each. */
+/** The refnode command line: `genesis`, `run`, `node-config`, `tx`, `blob`, `check`, and `--help` for each. */
 
 import { isRefnodeError, UsageError } from '../errors.ts';
 import { type FlagSpec, renderHelp } from './flags.ts';
@@ -28,6 +28,15 @@ const commands = {
       return { flags: runFlags, run: runCommand };
     },
   },
+  'node-config': {
+    usage: `${prog} node-config --genesis FILE --node-id NAME --out FILE [flags]`,
+    description:
+      'Writes the config of a node that joins later with a fresh identity (new key and peer id, empty data dir, free ports). Prints { event, nodeId, peerId, publicKey, config }.',
+    load: async (): Promise<Loaded> => {
+      const { nodeConfigCommand, nodeConfigFlags } = await import('./node-config-command.ts');
+      return { flags: nodeConfigFlags, run: nodeConfigCommand };
+    },
+  },
   tx: {
     usage: `${prog} tx --wallets FILE --from I --to J --amount A --fee F [--nonce N]`,
     description: 'Prints a signed tx as the JSON body for POST /txs.',
@@ -45,7 +54,7 @@ const commands = {
     },
   },
   check: {
-    usage: 'node refnode/main.ts check --config FILE [--data-dir DIR]',
+    usage: `${prog} check --config FILE [--data-dir DIR]`,
     description:
       "Checks a stopped node's data dir (sqlite integrity, best-chain index, replay with every state root recomputed); prints a JSON report, exits 1 when it is not sound.",
     load: async (): Promise<Loaded> => {
@@ -58,11 +67,12 @@ const commands = {
 const globalHelp = `usage: ${prog} <command> [flags]
 
 commands:
-  genesis   write a genesis set (genesis.json, wallets.json, node-<i>.json)
-  run       run one node from its config file
-  tx        print a signed transfer for POST /txs
-  blob      print a signed data-availability blob for POST /da/blobs
-  check     check a stopped node's data dir (integrity, chain links, state roots)
+  genesis      write a genesis set (genesis.json, wallets.json, node-<i>.json)
+  run          run one node from its config file
+  node-config  write the config of a node that joins later with a fresh identity
+  tx           print a signed transfer for POST /txs
+  blob         print a signed data-availability blob for POST /da/blobs
+  check        check a stopped node's data dir (integrity, chain links, state roots)
 
 Run \`${prog} <command> --help\` for a command's flags.`;
 

@@ -27,8 +27,11 @@ export function renderHelp(usage: string, description: string, specs: FlagSpec[]
       spec.default !== undefined ? `default ${spec.default}` : undefined,
       spec.type === 'repeat' ? 'repeatable' : undefined,
     ].filter(Boolean);
+    // Extras go after the first line of a multi-line help (e.g. a list of allowed values).
+    const [first, ...rest] = spec.help.split('\n');
     lines.push(
-      `  --${spec.name}${value}`.padEnd(30) + spec.help + (extras.length ? ` (${extras.join(', ')})` : ''),
+      `  --${spec.name}${value}`.padEnd(30) + first + (extras.length ? ` (${extras.join(', ')})` : ''),
+      ...rest,
     );
   }
   lines.push(`  --help`.padEnd(30) + 'show this help');

@@ -17,6 +17,14 @@ export const genesisFlags: FlagSpec[] = [
   },
   { name: 'executors', type: 'int', min: 0, max: 100, default: '0', help: 'number of executors (exe-0..)' },
   {
+    name: 'standby',
+    type: 'int',
+    min: 0,
+    max: 99,
+    default: '0',
+    help: 'validators staked at genesis that start later (val-N..; configs written last, not dialled by the others); fewer than --validators',
+  },
+  {
     name: 'wallets',
     type: 'int',
     min: 0,
@@ -110,12 +118,14 @@ export async function genesisCommand(args: string[]): Promise<void> {
   const flags = parseFlags(args, genesisFlags);
   const validators = flags.validators as number;
   const executors = (flags.executors as number | undefined) ?? 0;
+  const standby = (flags.standby as number | undefined) ?? 0;
   const seed = (flags.seed as string | undefined) ?? 'refnode';
   const host = (flags.host as string | undefined) ?? '127.0.0.1';
   const out = resolve(flags.out as string);
   const secretKeys = [
     ...Array.from({ length: validators }, (_, i) => deriveSecretKey(seed, `validator/${i}`)),
     ...Array.from({ length: executors }, (_, i) => deriveSecretKey(seed, `executor/${i}`)),
+    ...Array.from({ length: standby }, (_, i) => deriveSecretKey(seed, `validator/${validators + i}`)),
   ];
   const peerIds = new Map<string, string>();
   for (const secretKey of secretKeys) peerIds.set(secretKey, await peerIdFromSecretKey(secretKey));
@@ -124,6 +134,7 @@ export async function genesisCommand(args: string[]): Promise<void> {
     {
       validators,
       executors,
+      standby,
       wallets: (flags.wallets as number | undefined) ?? 0,
       seed,
       chainId: flags['chain-id'] as string | undefined,
@@ -165,7 +176,13 @@ export async function genesisCommand(args: string[]): Promise<void> {
         maxBodyBytes: 1_048_576,
         rateLimit: { perSecond: 5000, burst: 10_000 },
       },
-      p2p: { host, port: ports[2 * i + 1], peers: addresses.filter((_, j) => j !== i), announce: [] },
+      // Nobody dials a standby validator (it may never start); it dials the others.
+      p2p: {
+        host,
+        port: ports[2 * i + 1],
+        peers: addresses.filter((_, j) => j !== i && !nodes[j]!.standby),
+        announce: [],
+      },
       mempool: { maxCount: 10_000, maxBytes: 8_388_608, maxNonceGap: 64 },
       block: { maxTxs: 4000 },
       bugs: [],
@@ -173,6 +190,6 @@ export async function genesisCommand(args: string[]): Promise<void> {
     writeFileSync(join(out, `node-${i}.json`), `${JSON.stringify(config, null, 2)}\n`);
   });
   process.stdout.write(
-    `${JSON.stringify({ event: 'genesis', out, chainId: genesis.chainId, nodes: nodes.map((n, i) => ({ nodeId: n.nodeId, config: join(out, `node-${i}.json`), api: ports[2 * i], p2p: ports[2 * i + 1] })) })}\n`,
+    `${JSON.stringify({ event: 'genesis', out, chainId: genesis.chainId, nodes: nodes.map((n, i) => ({ nodeId: n.nodeId, ...(n.standby ? { standby: true } : {}), config: join(out, `node-${i}.json`), api: ports[2 * i], p2p: ports[2 * i + 1] })) })}\n`,
   );
 }

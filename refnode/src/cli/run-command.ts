@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { startApi } from '../api/server.ts';
-import { bugNames, loadNodeConfig } from '../config.ts';
+import { bugDescriptions, bugNames } from '../bugs.ts';
+import { loadNodeConfig } from '../config.ts';
 import { RefNode } from '../node.ts';
 import { type FlagSpec, parseFlags } from './flags.ts';
 
@@ -45,9 +46,14 @@ export const runFlags: FlagSpec[] = [
     check: multiaddrs,
   },
   {
+    name: 'peers-file',
+    type: 'string',
+    help: 'address book (JSON, re-read when it changes): only its addresses are dialled, learned peers are resolved through it (overrides p2p.peersFile)',
+  },
+  {
     name: 'bug',
     type: 'repeat',
-    help: `turn on a deliberate fault: ${bugNames.join(', ')}`,
+    help: `turn on a deliberate fault:${bugNames.map((name) => `\n${' '.repeat(32)}${name}: ${bugDescriptions[name]}`).join('')}`,
     check: (raw) =>
       (bugNames as readonly string[]).includes(raw) ? undefined : `must be one of ${bugNames.join(', ')}`,
   },
@@ -67,6 +73,7 @@ export async function runCommand(args: string[]): Promise<void> {
     p2pPort: flags['p2p-port'] as number | undefined,
     peers: flags.peers as string[] | undefined,
     announce: flags.announce as string[] | undefined,
+    peersFile: flags['peers-file'] as string | undefined,
     bugs: flags.bug as string[] | undefined,
   });
   const logger = pino(

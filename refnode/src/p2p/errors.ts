@@ -4,6 +4,8 @@ export const P2P_ERROR = Symbol.for('refnode.p2p.error');
 /**
  * What went wrong:
  * - `invalid_option`: a NetworkOptions field is bad (thrown by startNetwork before anything starts);
+ * - `invalid_book`: the peers file cannot be read or is not a valid address book (at start; a
+ *   bad reload at run time keeps the previous book instead);
  * - `listen_failed`: libp2p could not start or listen on host:port;
  * - `bad_argument`: a bad argument to a Network method (e.g. a block range over 500);
  * - `timeout`: a request to a peer took longer than its timeout;
@@ -14,6 +16,7 @@ export const P2P_ERROR = Symbol.for('refnode.p2p.error');
  */
 export type P2pErrorCode =
   | 'invalid_option'
+  | 'invalid_book'
   | 'listen_failed'
   | 'bad_argument'
   | 'timeout'

@@ -1,20 +1,25 @@
-import { createHash } from 'node:crypto';
 import { type GossipsubOpts, StrictNoSign } from '@libp2p/gossipsub';
 import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
+import { GOSSIP_TOPICS, gossipMessageId, gossipTopicName } from '../gossip-codec.ts';
 import type { Topic } from './network.ts';
 
-/** Every gossip topic, in a fixed order. */
-export const TOPICS: readonly Topic[] = ['blocks', 'txs', 'da'];
+export { MAX_GOSSIP_MESSAGE_BYTES } from '../gossip-codec.ts';
 
-/** Largest message `publish` accepts: 4 MiB (a full block must fit). */
-export const MAX_GOSSIP_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Every gossip topic, in a fixed order. */
+export const TOPICS: readonly Topic[] = GOSSIP_TOPICS;
+
+/**
+ * Score thresholds: below `gossip` we stop gossiping to a peer and ignore its IHAVE/IWANT,
+ * below `publish` we do not publish to it, below `graylist` its RPCs are dropped unread.
+ */
+export const GOSSIP_THRESHOLDS = { gossip: -10, publish: -50, graylist: -80 } as const;
 
 /** Largest gossipsub RPC frame we read; above one message because IWANT answers may batch several. */
 const MAX_GOSSIP_RPC_BYTES = 16 * 1024 * 1024;
 
 /** The wire name of a topic: `/refnode/<chainId>/<topic>`, so chains never mix on one network. */
 export function topicName(chainId: string, topic: Topic): string {
-  return `/refnode/${chainId}/${topic}`;
+  return gossipTopicName(chainId, topic);
 }
 
 /**
@@ -66,7 +71,7 @@ export class IgnoreTracker {
  * that is not provably invalid, e.g. future or stale blocks). Mesh-delivery penalties are off:
  * in small clusters with bursty block rates they would punish honest peers.
  */
-function topicScoreParams(): TopicScoreParams {
+function topicScoreParams(penalties: boolean): TopicScoreParams {
   return {
     topicWeight: 1,
     timeInMeshWeight: 0.01,
@@ -83,7 +88,7 @@ function topicScoreParams(): TopicScoreParams {
     meshMessageDeliveriesActivation: 5000,
     meshFailurePenaltyWeight: 0,
     meshFailurePenaltyDecay: 0.5,
-    invalidMessageDeliveriesWeight: -5,
+    invalidMessageDeliveriesWeight: penalties ? -5 : 0,
     invalidMessageDeliveriesDecay: 0.95,
   };
 }
@@ -91,15 +96,21 @@ function topicScoreParams(): TopicScoreParams {
 /**
  * Gossipsub options for refnode: small meshes (2–6 nodes), flood publish, no per-message
  * signatures (blocks and txs carry their own), content-hash message ids for dedup, scoring on.
+ * `penalties` false (the `no-gossip-penalty` bug) zeroes the weights of invalid and ignored
+ * messages, so a peer's score stays neutral whatever it sends.
  */
-export function gossipOptions(chainId: string, ignores: IgnoreTracker): Partial<GossipsubOpts> {
+export function gossipOptions(
+  chainId: string,
+  ignores: IgnoreTracker,
+  penalties = true,
+): Partial<GossipsubOpts> {
   const topics: Record<string, TopicScoreParams> = {};
-  for (const topic of TOPICS) topics[topicName(chainId, topic)] = topicScoreParams();
+  for (const topic of TOPICS) topics[topicName(chainId, topic)] = topicScoreParams(penalties);
   const scoreParams: Partial<PeerScoreParams> = {
     topics,
     topicScoreCap: 10,
     appSpecificScore: (peer) => ignores.penalty(peer),
-    appSpecificWeight: 1,
+    appSpecificWeight: penalties ? 1 : 0,
     // Every node of a local cluster connects from 127.0.0.1, and departed peers keep counting
     // for retainScore: the colocation penalty would graylist honest nodes after some churn.
     // Docker nodes have their own IPs and keep the default protection (more than 10 per IP).
@@ -123,16 +134,15 @@ export function gossipOptions(chainId: string, ignores: IgnoreTracker): Partial<
     emitSelf: false,
     fallbackToFloodsub: false,
     globalSignaturePolicy: StrictNoSign,
-    msgIdFn: (message) =>
-      createHash('sha256').update(message.topic).update('\0').update(message.data).digest(),
+    msgIdFn: (message) => gossipMessageId(message.topic, message.data),
     maxInboundDataLength: MAX_GOSSIP_RPC_BYTES,
     maxOutboundBufferSize: 64 * 1024 * 1024,
     allowedTopics: TOPICS.map((topic) => topicName(chainId, topic)),
     scoreParams,
     scoreThresholds: {
-      gossipThreshold: -10,
-      publishThreshold: -50,
-      graylistThreshold: -80,
+      gossipThreshold: GOSSIP_THRESHOLDS.gossip,
+      publishThreshold: GOSSIP_THRESHOLDS.publish,
+      graylistThreshold: GOSSIP_THRESHOLDS.graylist,
       acceptPXThreshold: 10,
       opportunisticGraftThreshold: 2,
     },

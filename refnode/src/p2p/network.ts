@@ -4,6 +4,7 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { type GossipSub, gossipsub, TopicValidatorResult } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { Libp2p } from '@libp2p/interface';
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -13,14 +14,23 @@ import type { Registry } from 'prom-client';
 import type { Attestation } from '../da/certificate.ts';
 import type { Chunk } from '../da/chunks.ts';
 import type { ChunkMessage } from '../da/transport.ts';
+import { AddressBook, type BookStatus } from './address-book.ts';
 import { DaClient, type DaProvider, serveDa } from './da-protocol.ts';
 import { isP2pError, messageOf, P2pError, shortPeer } from './errors.ts';
-import { gossipOptions, IgnoreTracker, MAX_GOSSIP_MESSAGE_BYTES, TOPICS, topicName } from './gossip.ts';
+import {
+  GOSSIP_THRESHOLDS,
+  gossipOptions,
+  IgnoreTracker,
+  MAX_GOSSIP_MESSAGE_BYTES,
+  TOPICS,
+  topicName,
+} from './gossip.ts';
 import { privateKeyFromSecretKey } from './identity.ts';
 import { createP2pMetrics } from './metrics.ts';
 import { checkNetworkOptions } from './options.ts';
 import { askPeers, servePeerExchange } from './peer-exchange.ts';
-import { PeerKeeper, peerOf } from './peer-keeper.ts';
+import { type DialTargetView, PeerKeeper, peerOf } from './peer-keeper.ts';
+import { PeerLedger } from './peer-ledger.ts';
 import { SyncClient, serveSync } from './sync-protocol.ts';
 
 /** A gossip topic; on the wire it is namespaced as `/refnode/<chainId>/<topic>`. */
@@ -60,6 +70,19 @@ export interface NetworkOptions {
   announce: string[];
   /** Multiaddrs with `/p2p/<peerId>` dialed on start and re-dialed whenever disconnected. */
   peers: string[];
+  /**
+   * The peers file (see address-book.ts): with it the node dials only addresses of its address
+   * book, learned peers are resolved through the book, and the file is re-read when it changes.
+   * Without it learned addresses are dialled directly.
+   */
+  peersFile?: string;
+  /** How often the peers file is checked for changes, in ms. Default 500. */
+  bookPollMs?: number;
+  /**
+   * Penalize peers for invalid and ignored gossip (gossipsub score). Default true; false is
+   * the `no-gossip-penalty` bug: their score stays neutral whatever they send.
+   */
+  penalties?: boolean;
   /** Namespaces topics and protocols: `/refnode/<chainId>/…`. */
   chainId: string;
   logger: Logger;
@@ -109,6 +132,54 @@ export interface Network {
   meshPeers(topic: Topic): string[];
   /** A peer's gossipsub score (0 if unknown); below -10 we stop gossiping to it, below -80 we ignore it. */
   score(peer: string): number;
+  /** The address book as loaded (strict with a peers file). */
+  book(): BookStatus;
+  /** Every peer connected now or within the last 10 minutes, with its score, mesh and queues. */
+  peerViews(): PeerView[];
+  /** Score thresholds, whether penalties are on, and messages waiting for our validators. */
+  gossipView(): GossipView;
+}
+
+/** One peer as this node sees it (`GET /p2p/peers`). */
+export interface PeerView {
+  peerId: string;
+  /** The name its book entry gives, if any. */
+  name: string | null;
+  connected: boolean;
+  /** Of the open connection: who dialled. */
+  direction: 'inbound' | 'outbound' | null;
+  /** Of the open connection. */
+  remoteAddr: string | null;
+  connectedAt: number | null;
+  disconnectedAt: number | null;
+  /** gossipsub score (kept 10 minutes after a disconnect). */
+  score: number;
+  /** Score below the gossip threshold (-10): we no longer gossip to it or take its gossip metadata. */
+  gossipBlocked: boolean;
+  /** Score below the graylist threshold (-80): its messages are dropped unread. */
+  graylisted: boolean;
+  /** Topics it subscribed to. */
+  topics: Topic[];
+  /** Topics on which it is in our mesh (we forward to it). */
+  mesh: Topic[];
+  /** Times we pruned it from a mesh, and when last. */
+  prunes: number;
+  lastPrunedAt: number | null;
+  /** Gossip messages it delivered first, by our verdict. */
+  messages: Record<Verdict, number>;
+  /** Bytes waiting in our gossip stream to it (outbound) and read from it but not yet processed (inbound). */
+  queue: { outboundBytes: number; inboundBytes: number };
+  /** How we dial it, when we try to stay connected to it. */
+  dial: DialTargetView | null;
+}
+
+/** Node-wide gossip state (`GET /p2p/peers`). */
+export interface GossipView {
+  thresholds: { gossip: number; publish: number; graylist: number };
+  /** False with the `no-gossip-penalty` bug. */
+  penalties: boolean;
+  /** Messages handed to our validators and not yet decided, per topic. */
+  validating: Record<Topic, number>;
 }
 
 /** Default for NetworkOptions.maxPeers. */
@@ -120,8 +191,16 @@ const KEEP_INTERVAL_MS = 500;
 /** How often a random peer is asked for its peers (also asked on every new connection). */
 const EXCHANGE_INTERVAL_MS = 10_000;
 
+/** A gossipsub stream: its write (outbound) or read (inbound) buffer is the queue to or from a peer. */
+type GossipStream = { rawStream?: { writeBufferLength?: number; readBufferLength?: number } };
+
 /** The parts of the gossipsub implementation we use beyond its public interface. */
-type ScoredGossipSub = GossipSub & { getScore(peer: string): number; getMeshPeers(topic: string): string[] };
+type ScoredGossipSub = GossipSub & {
+  getScore(peer: string): number;
+  getMeshPeers(topic: string): string[];
+  streamsOutbound: Map<string, GossipStream>;
+  streamsInbound: Map<string, GossipStream>;
+};
 
 const TO_GOSSIPSUB: Record<Verdict, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
@@ -143,9 +222,20 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
   const logger = options.logger;
   const privateKey = await privateKeyFromSecretKey(options.secretKey);
   let peerScores = (): [string, number][] => [];
-  const metrics = createP2pMetrics(options.registry, { peerScores: () => peerScores() });
+  let views = (): PeerView[] => [];
+  let gossip = (): GossipView | undefined => undefined;
+  const metrics = createP2pMetrics(options.registry, {
+    peerScores: () => peerScores(),
+    peerViews: () => views(),
+    gossipView: () => gossip(),
+  });
   const ignores = new IgnoreTracker();
+  const penalties = options.penalties ?? true;
   const stopController = new AbortController();
+  const selfId = peerIdFromPrivateKey(privateKey).toString();
+  const book = new AddressBook({ configured: options.peers, file: options.peersFile, self: selfId });
+  book.load();
+  metrics.bookEntries.set(book.entries().length);
   const listen = `/${isIPv6(host) ? 'ip6' : 'ip4'}/${host}/tcp/${port}`;
 
   let libp2p: Libp2p<{ pubsub: GossipSub }> | undefined;
@@ -157,6 +247,16 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      // Strict book: libp2p itself (sync and DA requests to a peer we are not connected to,
+      // peer-store addresses from identify) can only dial book addresses.
+      connectionGater: {
+        denyDialPeer: (peer) => book.strict && book.get(peer.toString()) === undefined,
+        denyDialMultiaddr: (ma) => {
+          if (book.allowsDial(ma)) return false;
+          metrics.dialsDenied.inc();
+          return true;
+        },
+      },
       connectionManager: {
         maxConnections: Math.max(64, maxPeers * 2),
         // Cluster nodes share one host (loopback or a docker bridge): the per-host inbound
@@ -168,7 +268,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
       services: {
         identify: identify(),
         ping: ping(),
-        pubsub: gossipsub(gossipOptions(chainId, ignores)),
+        pubsub: gossipsub(gossipOptions(chainId, ignores, penalties)),
       },
     });
     await serveSync(libp2p, chainId, options.sync, metrics, logger, timeoutMs);
@@ -197,7 +297,16 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
       : node.getPeers().map((peer) => [peer.toString(), pubsub.getScore(peer.toString())]);
   const sync = new SyncClient(node, chainId, metrics, timeoutMs, stopController.signal);
   const da = new DaClient(node, chainId, timeoutMs, stopController.signal, options.da?.countRequest);
-  const keeper = new PeerKeeper(node, { configured: options.peers, maxPeers, logger, metrics });
+  const keeper = new PeerKeeper(node, { book, maxPeers, logger, metrics });
+  views = () => (stopController.signal.aborted ? [] : peerViews());
+  gossip = () => (stopController.signal.aborted ? undefined : gossipView());
+  const ledger = new PeerLedger();
+  const validating: Record<Topic, number> = { blocks: 0, txs: 0, da: 0 };
+  pubsub.addEventListener('gossipsub:prune', (event) => {
+    // Outbound: we sent the PRUNE, i.e. we took the peer out of our mesh.
+    if (event.detail.direction === 'outbound')
+      ledger.pruned(event.detail.peerId.toString(), event.detail.topic);
+  });
   const listeners = new Set<(peer: string, event: 'connect' | 'disconnect') => void>();
   const rejectsLogged = new Map<string, number>();
   let stopping: Promise<void> | undefined;
@@ -217,7 +326,17 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     try {
       const found = await askPeers(node, chainId, peer, timeoutMs, stopController.signal);
       let fresh = 0;
-      for (const { id, addrs } of found) if (keeper.learn(id, addrs)) fresh++;
+      for (const { id, addrs } of found) {
+        const outcome = keeper.learn(id, addrs);
+        if (outcome === 'new') fresh++;
+        else if (outcome === 'unresolved') {
+          metrics.learnedUnresolved.inc();
+          logger.info(
+            { peer: id, from: peer },
+            `not dialling ${shortPeer(id)} (named by ${shortPeer(peer)}): it is not in the peers file`,
+          );
+        }
+      }
       if (fresh > 0) {
         metrics.peersLearned.inc(fresh);
         logger.info(
@@ -237,6 +356,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
 
   node.addEventListener('peer:connect', (event) => {
     const peer = event.detail.toString();
+    ledger.connected(peer);
     const count = node.getPeers().length;
     metrics.peers.set(count);
     logger.info(
@@ -248,6 +368,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
   });
   node.addEventListener('peer:disconnect', (event) => {
     const peer = event.detail.toString();
+    ledger.disconnected(peer);
     const count = node.getPeers().length;
     metrics.peers.set(count);
     keeper.disconnected(peer);
@@ -259,9 +380,43 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     notify(peer, 'disconnect');
   });
 
+  const bookPollEvery = Math.max(1, Math.round((options.bookPollMs ?? 500) / KEEP_INTERVAL_MS));
+  const pollBook = (): void => {
+    const polled = book.poll();
+    if (polled.kind === 'invalid') {
+      metrics.bookReloads.inc({ outcome: 'error' });
+      logger.error(
+        { file: book.file, err: polled.message },
+        `peers file not applied, keeping the previous book: ${polled.message}`,
+      );
+      return;
+    }
+    if (polled.kind !== 'changed') return;
+    const { change } = polled;
+    metrics.bookReloads.inc({ outcome: 'ok' });
+    metrics.bookEntries.set(book.entries().length);
+    logger.info(
+      { added: change.added.length, removed: change.removed.length, changed: change.changed.length },
+      `peers file reloaded: ${change.added.length} added, ${change.removed.length} removed, ${change.changed.length} changed`,
+    );
+    keeper.applyBook(change);
+    // A peer removed from the book is one we must not talk to any more (its link is gone).
+    for (const peer of change.removed) {
+      if (node.getConnections(peerIdFromString(peer)).length === 0) continue;
+      logger.info({ peer }, `hanging up on ${shortPeer(peer)}: removed from the peers file`);
+      node
+        .hangUp(peerIdFromString(peer))
+        .catch((error) =>
+          logger.debug({ peer, err: messageOf(error) }, `hanging up on ${shortPeer(peer)} failed`),
+        );
+    }
+    keeper.tick();
+  };
+
   let ticks = 0;
   const timer = setInterval(() => {
     ticks++;
+    if (ticks % bookPollEvery === 0) pollBook();
     keeper.tick();
     if (ticks % (1000 / KEEP_INTERVAL_MS) === 0) ignores.decay();
     if (ticks % (EXCHANGE_INTERVAL_MS / KEEP_INTERVAL_MS) === 0) {
@@ -313,19 +468,23 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
         const from = source.toString();
         let verdict: Verdict;
         try {
+          validating[topic]++;
           verdict = await validate(message.data, from);
           if (!Object.hasOwn(TO_GOSSIPSUB, verdict)) {
             throw new TypeError(
               `validator returned ${JSON.stringify(verdict)}, expected accept, reject or ignore`,
             );
           }
-          if (verdict === 'ignore') ignores.record(from, topic);
+          if (verdict === 'ignore' && penalties) ignores.record(from, topic);
         } catch (error) {
           // Our own validator failing says nothing about the peer: drop without any penalty.
           logger.error({ err: error, topic, peer: from }, `${topic} validator failed: ${messageOf(error)}`);
           verdict = 'ignore';
+        } finally {
+          validating[topic]--;
         }
         metrics.gossipReceived.inc({ topic, verdict });
+        ledger.verdict(from, verdict);
         if (verdict === 'reject') {
           const count = (rejectsLogged.get(from) ?? 0) + 1;
           rejectsLogged.set(from, count);
@@ -333,7 +492,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
           if (Number.isInteger(Math.log10(count))) {
             logger.warn(
               { peer: from, topic, rejected: count },
-              `peer ${shortPeer(from)} sent an invalid ${topic} message (${count} so far); lowering its score`,
+              `peer ${shortPeer(from)} sent an invalid ${topic} message (${count} so far)${penalties ? '; lowering its score' : ''}`,
             );
           }
         }
@@ -375,7 +534,52 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     topicPeers: (topic) => pubsub.getSubscribers(topicName(chainId, topic)).map((peer) => peer.toString()),
     meshPeers: (topic) => pubsub.getMeshPeers(topicName(chainId, topic)),
     score: (peer) => pubsub.getScore(peer),
+    book: () => book.status(),
+    peerViews: () => peerViews(),
+    gossipView: () => gossipView(),
   };
+
+  function gossipView(): GossipView {
+    return { thresholds: { ...GOSSIP_THRESHOLDS }, penalties, validating: { ...validating } };
+  }
+
+  function peerViews(): PeerView[] {
+    const meshes = TOPICS.map(
+      (topic) => [topic, new Set(pubsub.getMeshPeers(topicName(chainId, topic)))] as const,
+    );
+    const subscribers = TOPICS.map(
+      (topic) => [topic, new Set(pubsub.getSubscribers(topicName(chainId, topic)).map(String))] as const,
+    );
+    // A peer that connected before our listener saw it (none today) still gets a record.
+    for (const peer of node.getPeers())
+      if (ledger.get(peer.toString()) === undefined) ledger.connected(peer.toString());
+    return ledger.entries().map(([id, record]) => {
+      const connection = record.connected ? node.getConnections(peerIdFromString(id))[0] : undefined;
+      const score = pubsub.getScore(id);
+      return {
+        peerId: id,
+        name: book.get(id)?.name ?? null,
+        connected: record.connected,
+        direction: connection?.direction ?? null,
+        remoteAddr: connection?.remoteAddr.toString() ?? null,
+        connectedAt: record.connectedAt,
+        disconnectedAt: record.disconnectedAt,
+        score,
+        gossipBlocked: score < GOSSIP_THRESHOLDS.gossip,
+        graylisted: score < GOSSIP_THRESHOLDS.graylist,
+        topics: subscribers.filter(([, set]) => set.has(id)).map(([topic]) => topic),
+        mesh: meshes.filter(([, set]) => set.has(id)).map(([topic]) => topic),
+        prunes: record.prunes,
+        lastPrunedAt: record.lastPrunedAt,
+        messages: { ...record.messages },
+        queue: {
+          outboundBytes: pubsub.streamsOutbound.get(id)?.rawStream?.writeBufferLength ?? 0,
+          inboundBytes: pubsub.streamsInbound.get(id)?.rawStream?.readBufferLength ?? 0,
+        },
+        dial: keeper.target(id) ?? null,
+      };
+    });
+  }
 }
 
 function withPeerId(address: string, peerId: string): string {

@@ -15,6 +15,8 @@ export interface CheckedOptions {
   chainId: unknown;
   maxPeers?: unknown;
   requestTimeoutMs?: unknown;
+  peersFile?: unknown;
+  bookPollMs?: unknown;
 }
 
 /**
@@ -58,6 +60,18 @@ export function checkNetworkOptions(options: CheckedOptions): void {
     const value = options.requestTimeoutMs;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 600_000) {
       problems.push(`requestTimeoutMs must be an integer 100..600000, got ${show(value)}`);
+    }
+  }
+  if (
+    options.peersFile !== undefined &&
+    (typeof options.peersFile !== 'string' || options.peersFile === '')
+  ) {
+    problems.push(`peersFile must be a file path, got ${show(options.peersFile)}`);
+  }
+  if (options.bookPollMs !== undefined) {
+    const value = options.bookPollMs;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 60_000) {
+      problems.push(`bookPollMs must be an integer 100..60000, got ${show(value)}`);
     }
   }
   if (problems.length > 0) {

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createTxSigner, txId } from '../src/codec.ts';
+import { encodeTxsMessage } from '../src/gossip-codec.ts';
+import { type Network, startNetwork } from '../src/p2p/network.ts';
+import { type RunningNode, waitFor, writeGenesis } from './cluster.ts';
+
+interface PeerEntry {
+  peerId: string;
+  connected: boolean;
+  score: number;
+  gossipBlocked: boolean;
+  graylisted: boolean;
+  mesh: string[];
+  prunes: number;
+  messages: { accept: number; reject: number; ignore: number };
+  queue: { outboundBytes: number; inboundBytes: number };
+}
+
+async function viewOf(node: RunningNode, peerId: string): Promise<PeerEntry | undefined> {
+  return ((await node.get('/p2p/peers')).body.peers as PeerEntry[]).find((peer) => peer.peerId === peerId);
+}
+
+/** A real libp2p host on refnode's own stack (TCP, noise, yamux, gossipsub), with a fresh identity. */
+async function startAttacker(chainId: string, targets: string[]): Promise<Network> {
+  const attacker = await startNetwork({
+    secretKey: randomBytes(32).toString('hex'),
+    host: '127.0.0.1',
+    port: 0,
+    announce: [],
+    peers: targets,
+    chainId,
+    logger: pino({ level: 'silent' }),
+    registry: new Registry(),
+    sync: {
+      status: () => ({ height: 0, tip: '0'.repeat(64), finalizedHeight: 0 }),
+      blocksByHeight: () => [],
+      blockByHash: () => undefined,
+    },
+  });
+  // Subscribing is what puts it in the honest nodes' meshes; what it receives does not matter.
+  for (const topic of ['blocks', 'txs', 'da'] as const) attacker.subscribe(topic, () => 'ignore');
+  return attacker;
+}
+
+describe('a Byzantine gossip peer', () => {
+  it('publishing invalid txs is scored down, pruned and graylisted; with no-gossip-penalty its score stays neutral; its txs are rejected with their reason', async () => {
+    await using set = await writeGenesis({ validators: 2, wallets: 2, slotMs: 200, securityParam: 4 });
+    const [strict, lenient] = await Promise.all([set.start(0), set.start(1, ['--bug', 'no-gossip-penalty'])]);
+    await using attacker = await startAttacker(set.chainId, [strict!.ready.p2p[0]!, lenient!.ready.p2p[0]!]);
+    await waitFor(
+      async () =>
+        (await viewOf(strict!, attacker.peerId))?.mesh.includes('txs') &&
+        (await viewOf(lenient!, attacker.peerId))?.mesh.includes('txs'),
+      20_000,
+      'the attacker to join both honest nodes’ txs mesh',
+    );
+
+    // Well-formed txs with a signature by the wrong key: bad_signature, a provably invalid message.
+    const wrongKey = createTxSigner(set.wallets[1]!.secretKey);
+    const sent: string[] = [];
+    await waitFor(
+      async () => {
+        const unsigned = {
+          chainId: set.chainId,
+          from: set.wallets[0]!.address,
+          to: set.wallets[1]!.address,
+          amount: 1 + sent.length,
+          fee: 1,
+          nonce: 0,
+        };
+        sent.push(txId(unsigned));
+        await attacker.publish('txs', encodeTxsMessage([wrongKey(unsigned)]));
+        return (await viewOf(strict!, attacker.peerId))?.graylisted;
+      },
+      30_000,
+      'the honest node to graylist the attacker',
+    );
+
+    const penalized = (await viewOf(strict!, attacker.peerId))!;
+    expect(penalized).toMatchObject({ connected: true, gossipBlocked: true, graylisted: true });
+    expect(penalized.score).toBeLessThan(-80);
+    expect(penalized.messages.reject).toBeGreaterThanOrEqual(4);
+    expect(penalized.queue.outboundBytes).toBeGreaterThanOrEqual(0);
+    // Pruned from the mesh at the next heartbeat (0.7 s).
+    await waitFor(
+      async () => {
+        const view = await viewOf(strict!, attacker.peerId);
+        return view !== undefined && view.prunes >= 1 && !view.mesh.includes('txs');
+      },
+      5000,
+      'the honest node to prune the attacker from its txs mesh',
+    );
+    expect(await strict!.metric('refnode_p2p_peer_graylisted', { peer: attacker.peerId })).toBe(1);
+
+    // With the bug the same invalid messages cost nothing: score neutral, still in the mesh.
+    const tolerated = (await viewOf(lenient!, attacker.peerId))!;
+    expect(tolerated.messages.reject).toBeGreaterThanOrEqual(4);
+    expect(tolerated.score).toBeGreaterThanOrEqual(0);
+    expect(tolerated).toMatchObject({ gossipBlocked: false, graylisted: false, prunes: 0 });
+    expect(tolerated.mesh).toContain('txs');
+    expect(await lenient!.metric('refnode_p2p_peer_graylisted', { peer: attacker.peerId })).toBe(0);
+    expect((await lenient!.get('/p2p/peers')).body.penalties).toBe(false);
+
+    // A tx that arrived only by gossip has the same status and reason as if it had been submitted.
+    for (const node of [strict!, lenient!]) {
+      expect((await node.get(`/txs/${sent[0]}`)).body).toMatchObject({
+        status: 'rejected',
+        reason: 'bad_signature',
+      });
+    }
+    // Consensus went on.
+    const height = (await strict!.info()).height;
+    await waitFor(async () => (await strict!.info()).height > height + 2, 15_000, 'blocks during the flood');
+  });
+});
