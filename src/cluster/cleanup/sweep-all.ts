@@ -16,6 +16,12 @@ export interface SweepAllOptions {
    * `true`: an unreachable engine is an error; `false`: leave Docker alone.
    */
   docker?: boolean | 'auto';
+  /**
+   * Also sweep the namespaces of dead runs in a Kubernetes cluster (the `k8s` deployer's),
+   * through this kubeconfig and context (defaults: `KUBECONFIG` or `~/.kube/config`, its
+   * current context). Default: Kubernetes is left alone.
+   */
+  k8s?: { kubeconfig?: string | undefined; context?: string | undefined };
 }
 
 /** What {@link sweepAll} removed. */
@@ -26,6 +32,8 @@ export interface SweepAllResult extends SweepResult {
   docker:
     | { swept: true; runs: string[]; containers: number; networks: number; volumes: number }
     | { swept: false; reason: string };
+  /** Namespaces of dead runs removed from Kubernetes, when asked (`k8s` option). */
+  k8s?: { runs: string[]; namespaces: string[] };
 }
 
 interface DockerModule {
@@ -81,5 +89,14 @@ export async function sweepAll(opts: SweepAllOptions = {}): Promise<SweepAllResu
   const removedContexts = await sweepImageContexts();
   const docker: SweepAllResult['docker'] =
     mode === false ? { swept: false, reason: 'not asked (--no-docker)' } : await sweepDocker(mode);
-  return { ...local, removedContexts, docker };
+  const k8s = opts.k8s === undefined ? undefined : await sweepK8s(opts.k8s);
+  return { ...local, removedContexts, docker, ...(k8s === undefined ? {} : { k8s }) };
+}
+
+async function sweepK8s(target: NonNullable<SweepAllOptions['k8s']>): Promise<SweepAllResult['k8s']> {
+  // A variable specifier: @kubernetes/client-node is loaded only when Kubernetes is swept.
+  const specifier = '../../deployers/k8s/index.ts';
+  const k8s = (await import(specifier)) as typeof import('../../deployers/k8s/index.ts');
+  const api = new k8s.K8sApi(k8s.loadKubeConfig({ kubeconfig: target.kubeconfig, context: target.context }));
+  return k8s.sweepDeadK8sRuns(api);
 }
