@@ -57,7 +57,9 @@ describe('chainlab', () => {
   test('sweep --help and a bad flag (exit 2, naming it)', async () => {
     const help = await chainlab(['help', 'sweep']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: chainlab sweep \[--no-docker \| --docker\] \[--json\]/);
+    expect(help.stdout).toMatch(
+      /^usage: chainlab sweep \[--no-docker \| --docker\] \[--k8s \[--kubeconfig FILE\] \[--context NAME\]\] \[--json\]/,
+    );
     const bad = await chainlab(['sweep', '--all']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('argv: got "--all", allowed: Unknown option \'--all\'');

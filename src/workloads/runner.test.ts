@@ -93,6 +93,13 @@ describe('runOpenLoop', () => {
     ]);
   });
 
+  test('ids stay in send order when a retried submission is answered last', async () => {
+    // t0 is refused as overloaded and answered a second later; t1 and t2 are answered at once.
+    const { loop } = await runAgainst(1, (node) => planned(node, 3));
+    expect(loop.ids()).toEqual(['node-t0', 'node-t1', 'node-t2']);
+    expect(loop.submitted().map((r) => r.retries)).toEqual([1, undefined, undefined]);
+  });
+
   test('an overloaded submission is sent again after Retry-After and counted', async () => {
     const api = await overloadedNode(2);
     servers.push(api.server);

@@ -106,7 +106,8 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
   const overloadRetries = opts.overloadRetries ?? 5;
   const perNode = opts.perNodeInFlight ?? Number.POSITIVE_INFINITY;
   const ac = new AbortController();
-  const ids: string[] = [];
+  // Indexed by send sequence, so ids() is in send order whatever order the answers came in.
+  const idBySeq: (string | undefined)[] = [];
   const seen = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   const queues = new Map<StartedNode, { due: Pending<T>[]; busy: number }>();
@@ -135,7 +136,7 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
     rec.recordTx(r);
     if (!seen.has(id)) {
       seen.add(id);
-      ids.push(id);
+      idBySeq[p.seq] = id;
     }
   };
 
@@ -271,6 +272,7 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
     }
   })();
 
+  const sentIds = (): string[] => idBySeq.filter((id): id is string => id !== undefined);
   let stopped: Promise<void> | undefined;
   return {
     done: loop,
@@ -280,8 +282,11 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
     get overloadRetries() {
       return retriesAfterOverload;
     },
-    ids: () => ids.slice(),
-    submitted: () => ids.map((id) => rec.txs.get(id)).filter((r): r is TxRecord => r?.workload === opts.name),
+    ids: () => sentIds(),
+    submitted: () =>
+      sentIds()
+        .map((id) => rec.txs.get(id))
+        .filter((r): r is TxRecord => r?.workload === opts.name),
     stop() {
       stopped ??= (async () => {
         ac.abort();
