@@ -51,6 +51,25 @@ describe('checkIncludeExactlyOnce on recorded histories', () => {
     `);
   });
 
+  test('the node that accepted a tx had it from its submission, whatever its samples missed', () => {
+    // val-0 answered 202 at t=1.0s; its only sample after the deadline was taken while it
+    // was building the block that took both txs off its mempool.
+    const rec = historyOf({
+      nodes,
+      txs: [a, b],
+      samples: [
+        { node: 'val-0', at: 3500, ids: [] },
+        { node: 'val-1', at: 1200, ids },
+        { node: 'val-2', at: 1300, ids },
+      ],
+      blocks: [{ height: 1, seenAt: { 'val-0': 4000, 'val-1': 4050, 'val-2': 4100 }, txIds: ids }],
+      endedAt: 8000,
+    });
+    expect(
+      checkIncludeExactlyOnce(rec, ids, { propagateWithin: 2000 }, rec.now(), 'of workload propagation'),
+    ).toMatchObject({ kind: 'ok' });
+  });
+
   test('a tx twice on a chain is named with its heights', () => {
     const rec = historyOf({
       nodes,

@@ -121,6 +121,8 @@ export function checkIncludeExactlyOnce(
       const sampledAt = idSamples(rec, node, 0, atTime).map((s) => s.at);
       for (const id of wanted) {
         const r = rec.txs.get(id)!;
+        // The node that accepted the submission had the tx from then on, by its own answer.
+        if (r.node === node && r.outcome === 'accepted') continue;
         const reached = seen.get(id);
         const deadline = r.submittedAt + limit;
         // Late only when proven: a sample after the deadline, taken before the tx first
