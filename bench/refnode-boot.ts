@@ -9,20 +9,19 @@
  * `node_modules` link to this repo's, so both variants load the same dependencies. Each variant
  * gets its own fresh compile cache (NODE_COMPILE_CACHE): the first start is reported as cold, the
  * median of the others as warm. Every start is one validator with no peers and a fresh data dir.
- * A bare `node -e` start is measured alongside for reference. With `--bundle`, the compiled
- * JavaScript is also bundled into a few files with rolldown (found in node_modules as a
- * dependency of vite; the variant is skipped when it is not there), to show what module loading
- * costs: a bundle is not how refnode ships. Prints one JSON line.
+ * A bare `node -e` start is measured alongside for reference, and so is the bundle
+ * `npm run build` writes (`dist/refnode/bundle/main.js`, what node processes start) when it is
+ * there. Prints one JSON line.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, bundle: { type: 'boolean', default: false } },
+  options: { runs: { type: 'string', default: '7' } },
 });
 const runs = Number(values.runs);
 const repo = resolve(import.meta.dirname, '..');
@@ -97,32 +96,6 @@ function startOnce(
   });
 }
 
-/** Bundles the compiled main (and the verify worker, a separate entry) with rolldown, if present. */
-async function bundle(compiledMain: string, out: string): Promise<string | undefined> {
-  let rolldown: (options: object) => Promise<{ write(options: object): Promise<unknown> }>;
-  try {
-    // biome-ignore lint/suspicious/noExplicitAny: optional tool, typed loosely on purpose
-    ({ rolldown } = (await import('rolldown' as string)) as any);
-  } catch {
-    console.error('rolldown is not installed: skipping the bundle variant');
-    return undefined;
-  }
-  const worker = join(compiledMain, '../src/chain/verify-worker.js');
-  const build = await rolldown({
-    input: { main: compiledMain, 'verify-worker': worker },
-    platform: 'node',
-    external: [/^node:/],
-  });
-  await build.write({
-    dir: out,
-    format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: '[name]-[hash].js',
-  });
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}');
-  return join(out, 'main.js');
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function measure(name: string, main: string | undefined, genesisDir: string) {
@@ -190,8 +163,15 @@ const variants = [
   await measure('ts', join(repo, 'refnode/main.ts'), genesisDir),
   await measure('js', compiledMain, genesisDir),
 ];
-const bundledMain = values.bundle ? await bundle(compiledMain, join(work, 'bundle')) : undefined;
-if (bundledMain !== undefined) variants.push(await measure('js-bundled', bundledMain, genesisDir));
+// The bundle `npm run build` writes, which node processes start (src/adapter/refnode/entry.ts).
+const bundledMain = join(repo, 'dist/refnode/bundle/main.js');
+if (existsSync(bundledMain)) variants.push(await measure('bundle', bundledMain, genesisDir));
+else console.error(`no ${bundledMain}: run npm run build to measure the bundle`);
 console.log(
-  JSON.stringify({ bench: 'refnode-boot', runs, target: 'js warm ≤ 300 ms on a quiet machine', variants }),
+  JSON.stringify({
+    bench: 'refnode-boot',
+    runs,
+    target: 'bundle warm ≤ 300 ms on a quiet machine',
+    variants,
+  }),
 );

@@ -1,8 +1,9 @@
 /**
  * `npm run build` (and `prepare`, so `npm pack` and git installs get it): compiles the
  * package's entry points and refnode to `dist/` (JavaScript, .d.ts, source maps with the
- * TypeScript inlined, so debuggers and Vite find the sources in the package), copies the plain `.mjs` helpers the runtime spawns, and points the
- * declarations' relative imports at `.js` like the JavaScript's.
+ * TypeScript inlined, so debuggers and Vite find the sources in the package), copies the plain `.mjs` helpers the runtime spawns, points the
+ * declarations' relative imports at `.js` like the JavaScript's, and bundles refnode into
+ * `dist/refnode/bundle/` (what the local deployer starts: it boots in a fraction of the time).
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -16,6 +17,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { rolldown } from 'rolldown';
 
 const root = join(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -54,6 +56,28 @@ for (const file of walk(dist, (f) => f.endsWith('.d.ts'))) {
   const fixed = text.replace(tsSpecifier, '$1$2.js$3');
   if (fixed !== text) writeFileSync(file, fixed);
 }
+
+// refnode once more as one bundle (its packages inlined): a node then loads a few files
+// instead of resolving and compiling ~450 modules of libp2p and friends, which was three
+// quarters of its boot time (bench/README.md, "refnode boot"). The verify worker is a second
+// entry beside the chunk that starts it, where the pool's `./verify-worker.js` URL points.
+const bundleDir = join(dist, 'refnode', 'bundle');
+const bundle = await rolldown({
+  input: {
+    main: join(dist, 'refnode', 'main.js'),
+    'verify-worker': join(dist, 'refnode', 'src', 'chain', 'verify-worker.js'),
+  },
+  platform: 'node',
+  external: [/^node:/],
+  logLevel: 'warn',
+});
+await bundle.write({
+  dir: bundleDir,
+  format: 'esm',
+  entryFileNames: '[name].js',
+  chunkFileNames: '[name]-[hash].js',
+});
+await bundle.close();
 
 chmodSync(join(dist, 'src', 'cli', 'main.js'), 0o755);
 chmodSync(join(dist, 'refnode', 'main.js'), 0o755);

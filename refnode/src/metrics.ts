@@ -100,6 +100,11 @@ export function createMetrics(nodeId: string): NodeMetrics {
       sampled('refnode_event_loop_lag_ms', 'How late the event loop runs (recent worst), ms', () =>
         Math.round(lag.ms),
       );
+      sampled(
+        'refnode_tx_verify_workers',
+        'Verify worker threads running (0 until the first tx)',
+        () => pool.workers,
+      );
       sampled('refnode_tx_verify_rate', 'Signatures verified per second (measured)', () =>
         Math.round(pool.rate),
       );
@@ -117,6 +122,11 @@ export function createMetrics(nodeId: string): NodeMetrics {
         'refnode_tx_verify_cache_hits_total',
         'Signature checks answered by the verify cache',
         () => cache.hits,
+      );
+      total(
+        'refnode_tx_verify_worker_failures_total',
+        'Verify workers that failed and left the pool (their txs verified elsewhere)',
+        () => pool.workerFailures,
       );
       total(
         'refnode_tx_verify_cache_misses_total',

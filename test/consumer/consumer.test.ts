@@ -197,6 +197,9 @@ describe('the packed tarball', () => {
       'dist/src/jest-preset.js',
       'dist/src/cli/main.js',
       'dist/refnode/main.js',
+      'dist/refnode/src/chain/verify-worker.js',
+      'dist/refnode/bundle/main.js',
+      'dist/refnode/bundle/verify-worker.js',
       'dist/src/deployers/local/orphan-guard.mjs',
     ]) {
       expect(paths).toContain(file);

@@ -114,6 +114,7 @@ export class VerifyPool {
   #rate = initialRate;
   #inlineScheduled = false;
   #stopped = false;
+  #workerFailures = 0;
 
   constructor(options: VerifyPoolOptions) {
     this.#cache = options.cache;
@@ -127,6 +128,16 @@ export class VerifyPool {
   /** Txs waiting for a verdict (queued or being verified). */
   get backlog(): number {
     return this.#unsettled;
+  }
+
+  /** Worker threads verifying now (0 before the first tx, and after every worker failed). */
+  get workers(): number {
+    return this.#lanes.length;
+  }
+
+  /** Workers that failed and left the pool since start. */
+  get workerFailures(): number {
+    return this.#workerFailures;
   }
 
   /** Signatures per second the pool verifies, as measured (wall clock, so a starved machine lowers it). */
@@ -299,6 +310,7 @@ export class VerifyPool {
     const index = this.#lanes.indexOf(lane);
     if (index === -1) return;
     this.#lanes.splice(index, 1);
+    this.#workerFailures++;
     this.#onWorkerError?.(error);
     for (const { jobs } of lane.inflight.values()) {
       for (const job of jobs) {

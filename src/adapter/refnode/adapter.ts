@@ -6,8 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { dirname, join, posix, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, posix, relative, sep } from 'node:path';
 import { AdapterError } from '../../support/errors.ts';
 import type {
   AttachedChain,
@@ -23,13 +22,14 @@ import type {
   ResolvedTopology,
 } from '../types.ts';
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
+import { codeRoot, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
 export interface RefnodeAdapterOptions {
-  /** refnode's entry file. Default {@link refnodeEntry}: `refnode/main.ts` here, `dist/refnode/main.js` installed. */
+  /** refnode's entry file for processes. Default {@link refnodeEntry}: the build's bundle when current, else `refnode/main.ts` here, `dist/refnode/main.js` installed. */
   entry?: string;
   /** Node binary for processes. Default `process.execPath` (Node 24). */
   nodeBinary?: string;
@@ -47,28 +47,7 @@ export interface RefnodeAdapterOptions {
   genesisTimeoutMs?: number;
 }
 
-/**
- * chainlab runs either from its repository (TypeScript, type-stripped by Node) or from an
- * installed package (compiled to `dist/`, because Node does not strip types under
- * node_modules). Both trees have the same shape, so refnode sits at the same place
- * relative to this module, with the extension this module has.
- */
-const compiled = import.meta.url.endsWith('.js');
-/** The dir holding `src/` and `refnode/`: the repository root, or the package's `dist/`. */
-const codeRoot = fileURLToPath(new URL('../../../', import.meta.url));
-/** The dir with chainlab's package.json, from where refnode's packages are resolved. */
-const packageRoot = compiled ? dirname(codeRoot) : codeRoot;
-
-/**
- * refnode's entry file as this chainlab runs it: `<repo>/refnode/main.ts` in the
- * repository, `<package>/dist/refnode/main.js` when installed.
- *
- * @example
- * spawn(process.execPath, [refnodeEntry(), 'genesis', '--validators', '3', '--out', dir]);
- */
-export function refnodeEntry(): string {
-  return join(codeRoot, 'refnode', compiled ? 'main.js' : 'main.ts');
-}
+export { refnodeEntry } from './entry.ts';
 
 /** The default image: refnode's files relative to the package root (paths in the image are posix). */
 function defaultImage(): ImageSpec {
@@ -78,7 +57,7 @@ function defaultImage(): ImageSpec {
     nodeApp: {
       root: packageRoot,
       include: [toPosix(relative(packageRoot, join(codeRoot, 'refnode')))],
-      entry: toPosix(relative(packageRoot, refnodeEntry())),
+      entry: toPosix(relative(packageRoot, refnodeModuleEntry())),
     },
   };
 }
