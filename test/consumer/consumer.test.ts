@@ -211,7 +211,8 @@ describe('a fresh project with the tarball installed', () => {
     expect(r.code, r.output).toBe(0);
   });
 
-  test.skipIf(!docker.available)('(b) the same file passes with CHAINLAB_DEPLOYER=docker', async () => {
+  test('(b) the same file passes with CHAINLAB_DEPLOYER=docker', async ({ skip }) => {
+    requireIn(dockerRequirementOf(docker), skip);
     const r = await run('npx', ['vitest', 'run'], {
       cwd: join(project, 'vitest'),
       env: { CHAINLAB_DEPLOYER: 'docker' },

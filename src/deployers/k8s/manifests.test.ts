@@ -33,6 +33,7 @@ import { podManifest } from './pod-manifest.ts';
 import { serviceManifest } from './service-manifest.ts';
 import { FakeApiServer } from './test-fixtures/fake-api-server.ts';
 import { volumeClaimManifest } from './volume-claim-manifest.ts';
+import { describeNeeding, kubectlRequirement } from '../../../test/requirements.ts';
 
 type Validating = new (data: never) => { validate(): void };
 
@@ -198,14 +199,9 @@ describe('k8s manifests against the official schemas', () => {
   });
 });
 
-const kubectl = await promisify(execFile)('kubectl', ['version', '--client', '-o', 'json']).then(
-  (r) => (JSON.parse(r.stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion,
-  () => undefined,
-);
-if (kubectl === undefined)
-  console.warn('kubectl dry-run test SKIPPED: no kubectl on PATH (Debian: kubernetes-client)');
+const kubectl = await kubectlRequirement();
 
-describe.skipIf(kubectl === undefined)(`kubectl ${kubectl} apply --dry-run=client`, () => {
+describeNeeding(kubectl, 'kubectl apply --dry-run=client', () => {
   let server: FakeApiServer;
   let dir: string;
 
