@@ -4,7 +4,7 @@
  * and supply conserved — on local processes, Docker containers and Kubernetes pods alike. Network
  * disconnect is offered only where the deployer can do it, and refused at once elsewhere.
  */
-import { describe, expect } from 'vitest';
+import { expect } from 'vitest';
 import { CapabilityError, createClusterTest, transactions } from '../src/vitest.ts';
 import { describeNeeding, dockerRequirement, kubernetesClusterRequirement } from './requirements.ts';
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
 import { labelKeys } from '../src/deployers/docker/labels.ts';
 import { systemClock } from '../src/support/clock.ts';

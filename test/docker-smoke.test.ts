@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { GenericContainer, Wait } from 'testcontainers';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
 import { buildImage, removeImage } from '../src/deployers/docker/image.ts';
 import type { ImageRecipe } from '../src/deployers/docker/image-recipe.ts';

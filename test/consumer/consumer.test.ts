@@ -16,6 +16,7 @@ import { pidAlive } from '../../src/cluster/cleanup/sweeper.ts';
 import { dockerAvailability } from '../../src/deployers/docker/docker-client.ts';
 import { labelKeys } from '../../src/deployers/docker/labels.ts';
 import { entries, eventually, processesWithEnv } from '../helpers.ts';
+import { dockerRequirementOf, requireIn } from '../requirements.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const files = join(import.meta.dirname, 'files');

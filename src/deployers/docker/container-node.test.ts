@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { refnodeAdapter } from '../../adapter/refnode/adapter.ts';
 import type { ChainClient, LaunchEndpoints, PreparedChain } from '../../adapter/types.ts';

@@ -4,7 +4,7 @@
  * its data, and leaves no labelled container, network or volume behind.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { Cluster } from '../../cluster/cluster.ts';
 import type { StartedCluster, StartedNode } from '../../cluster/types.ts';

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
 import { dockerAvailability } from './docker-client.ts';
