@@ -6,22 +6,26 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { ConfigError } from '../../src/support/errors.ts';
 import { parseOptions } from '../../src/support/validate.ts';
 
 const cores = availableParallelism();
 
-const soakSchema = z.strictObject({
-  runs: z.int().min(1).max(1000).default(20),
-  files: z.array(z.string().min(1)).default([]),
-  busyCores: z.int().min(0).max(cores).default(0),
-  config: z.string().min(1).default('vitest.config.ts'),
-  out: z.string().min(1).optional(),
-});
+// Keyed by the flags themselves, so an error names the flag the user typed.
+const soakSchema = z
+  .strictObject({
+    runs: z.int().min(1).max(1000).default(20),
+    files: z.array(z.string().min(1)).default([]),
+    'busy-cores': z.int().min(0).max(cores).default(0),
+    config: z.string().min(1).default('vitest.config.ts'),
+    out: z.string().min(1).optional(),
+  })
+  .transform(({ 'busy-cores': busyCores, ...rest }) => ({ ...rest, busyCores }));
 
 const allowed = {
   runs: 'an integer 1..1000: how many times each file runs in a row (default 20)',
   files: 'test files to soak (default: every file of the suite, as `vitest list` finds it)',
-  busyCores: `an integer 0..${cores} (this machine's cores): cores kept busy by a CPU hog during the soak (default 0)`,
+  'busy-cores': `an integer 0..${cores} (this machine's cores): cores kept busy by a CPU hog during the soak (default 0)`,
   config: 'the Vitest config file the runs use (default vitest.config.ts)',
   out: "a dir for the table (table.md) and each run's output (default .chainlab/soak/<time>/)",
   '*': '--runs, --files, --busy-cores, --config, --out',
@@ -37,9 +41,6 @@ const flags = {
   config: { type: 'string' },
   out: { type: 'string' },
 } as const;
-
-/** `--busy-cores` → `busyCores`: the schema's keys are the flags in camelCase. */
-const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** An integer flag's text as a number, so the schema can name a non-integer by its text. */
 const integerOrText = (text: string): number | string => (/^-?\d+$/.test(text) ? Number(text) : text);
@@ -62,11 +63,18 @@ export function parseSoakArgs(args: readonly string[]): SoakOptions {
   });
   const input: Record<string, unknown> = {};
   for (const [flag, value] of Object.entries(values)) {
-    const key = camel(flag);
-    input[key] =
-      (key === 'runs' || key === 'busyCores') && typeof value === 'string' ? integerOrText(value) : value;
+    input[flag] =
+      (flag === 'runs' || flag === 'busy-cores') && typeof value === 'string' ? integerOrText(value) : value;
   }
   const files = [...((input.files as string[] | undefined) ?? []), ...positionals];
   if (files.length > 0) input.files = files;
-  return parseOptions(soakSchema, input, 'soak runner arguments', allowed);
+  try {
+    return parseOptions(soakSchema, input, 'soak runner arguments', allowed);
+  } catch (error) {
+    if (!ConfigError.is(error)) throw error;
+    throw new ConfigError(
+      'soak runner arguments',
+      error.issues.map((issue) => ({ ...issue, path: `--${issue.path}` })),
+    );
+  }
 }
