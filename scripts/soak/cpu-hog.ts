@@ -6,9 +6,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-/** Spins until the parent is gone or `maxMs` passed; checks both every 50 ms of spinning. */
+/**
+ * Spins until the parent is gone or `maxMs` passed; checks both every 50 ms of spinning. The
+ * parent's pid comes as an argument: a parent killed before the hog got to run would
+ * otherwise be missed (the hog would see its new parent from the start).
+ */
 const hogScript = `
-const parent = process.ppid;
+const parent = Number(process.argv[2]);
 const end = Date.now() + Number(process.argv[1]);
 for (;;) {
   const slice = Date.now() + 50;
@@ -34,7 +38,9 @@ export interface CpuHog extends AsyncDisposable {
 export function startCpuHog(cores: number, maxMs = 6 * 60 * 60 * 1000): CpuHog {
   const children: ChildProcess[] = [];
   for (let i = 0; i < cores; i++) {
-    children.push(spawn(process.execPath, ['-e', hogScript, String(maxMs)], { stdio: 'ignore' }));
+    children.push(
+      spawn(process.execPath, ['-e', hogScript, String(maxMs), String(process.pid)], { stdio: 'ignore' }),
+    );
   }
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

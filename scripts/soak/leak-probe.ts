@@ -8,6 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
+import { pidAlive } from '../../src/cluster/cleanup/sweeper.ts';
 import { dockerAvailability } from '../../src/deployers/docker/docker-client.ts';
 import { isRunAlive, labelKeys, ownerOf } from '../../src/deployers/docker/labels.ts';
 import { systemClock } from '../../src/support/clock.ts';
@@ -121,7 +122,10 @@ export class LeakProbe {
     }
   }
 
-  /** Removes what `leaks()` found and the run root, so the next run starts clean. */
+  /**
+   * Removes what `leaks()` found and the run root, so the next run starts clean; returns once
+   * the leaked processes are gone (or after 10 s, then they are named in the error).
+   */
   async clean(leaks: Leaks): Promise<void> {
     for (const pid of leaks.processes) {
       try {
@@ -129,6 +133,14 @@ export class LeakProbe {
       } catch {
         // already gone
       }
+    }
+    const deadline = systemClock.monotonic() + 10_000;
+    let alive = leaks.processes.filter(pidAlive);
+    while (alive.length > 0) {
+      if (systemClock.monotonic() >= deadline)
+        throw new Error(`soak: leaked processes ${alive.join(', ')} survived SIGKILL for 10 s`);
+      await systemClock.sleep(50);
+      alive = alive.filter(pidAlive);
     }
     if (this.docker) {
       const docker = this.docker;
