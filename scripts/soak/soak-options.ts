@@ -1,6 +1,6 @@
 /**
  * The soak runner's command line: `--runs N [--files a.test.ts b.test.ts] [--busy-cores K]
- * [--config vitest.config.ts] [--out file.md]`, validated by one zod schema (the source of
+ * [--config vitest.config.ts] [--out dir]`, validated by one zod schema (the source of
  * the type, the defaults and the "allowed" text) before anything starts.
  */
 import { availableParallelism } from 'node:os';
