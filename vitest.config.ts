@@ -11,7 +11,13 @@ export default defineConfig({
   plugins: [chainlab()],
   ssr: { resolve: { conditions: ['chainlab-source', 'module', 'node', 'development|production'] } },
   test: {
-    include: ['src/**/*.test.ts', 'refnode/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'refnode/**/*.test.ts',
+      'test/**/*.test.ts',
+      'examples/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     // examples/jest runs under Jest, test/consumer in a project of its own (npm run test:consumer).
     exclude: [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'],
     // CI also writes JUnit (with chainlab's annotations as <property>s) and keeps

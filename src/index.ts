@@ -103,6 +103,11 @@ export {
 } from './workloads/data-availability.ts';
 export { type DivergenceOptions, divergence, type StartedDivergence } from './workloads/divergence.ts';
 export {
+  type DoubleSpendsOptions,
+  doubleSpends,
+  type StartedDoubleSpends,
+} from './workloads/double-spends.ts';
+export {
   type FuzzSummary,
   type InvalidAttempt,
   type InvalidTxsOptions,

@@ -1,17 +1,15 @@
 /**
  * Real headless Chromium for the report tests (Debian's `chromium`, driven by
  * playwright-core): opens a report file and records what the page logged and requested.
- * Where no Chromium is installed the tests skip with the reason, except in CI (`CI` set),
- * where a missing browser is a failure: `.ci/run` installs it.
+ * A test that opens one first calls `requireIn(chromiumRequirement(), skip)`
+ * (test/requirements.ts): skipped with the reason locally, a failure in CI.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { ReportData } from '../src/observe/html-report/report-data.ts';
-
-/** The browser binary (`CHAINLAB_CHROMIUM` overrides). */
-export const chromiumPath = process.env.CHAINLAB_CHROMIUM ?? '/usr/bin/chromium';
+import { chromiumPath } from './requirements.ts';
 
 /** Where CI picks up screenshots and JUnit (`.ci/run` prints it). */
 export const ciArtifactsDir = join(import.meta.dirname, '..', '.chainlab', 'ci');
@@ -26,37 +24,6 @@ const flags = [
   '--disable-sync',
   '--no-first-run',
 ];
-
-/** Why the browser tests cannot run here, or undefined when they can. */
-export function chromiumMissing(path = chromiumPath): string | undefined {
-  try {
-    accessSync(path, constants.X_OK);
-    return undefined;
-  } catch {
-    return `no Chromium at ${path} (install Debian's chromium, or set CHAINLAB_CHROMIUM)`;
-  }
-}
-
-/** True in CI, where a skipped browser test would hide a broken report. */
-export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI !== 'false';
-}
-
-/**
- * Skips the calling test with a printed reason when no Chromium is installed; in CI throws
- * instead, so the run fails.
- */
-export function requireChromium(
-  skip: (note: string) => never,
-  env: NodeJS.ProcessEnv = process.env,
-  path = chromiumPath,
-): void {
-  const missing = chromiumMissing(path);
-  if (missing === undefined) return;
-  if (inCi(env)) throw new Error(`the HTML report tests need Chromium in CI: ${missing}`);
-  process.stderr.write(`skipping the HTML report browser test: ${missing}\n`);
-  skip(missing);
-}
 
 /** An opened report and what the page did. */
 export interface OpenedReport extends AsyncDisposable {

@@ -4,29 +4,21 @@
  * and supply conserved — on local processes, Docker containers and Kubernetes pods alike. Network
  * disconnect is offered only where the deployer can do it, and refused at once elsewhere.
  */
-import { describe, expect } from 'vitest';
-import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
+import { expect } from 'vitest';
 import { CapabilityError, createClusterTest, transactions } from '../src/vitest.ts';
+import { describeNeeding, dockerRequirement, kubernetesClusterRequirement } from './requirements.ts';
 
-const docker = await dockerAvailability();
 const deployers = [
-  { name: 'local', skip: undefined },
-  { name: 'docker', skip: docker.available ? undefined : docker.reason },
+  { name: 'local', needs: { what: 'nothing', missing: undefined } },
+  { name: 'docker', needs: await dockerRequirement() },
   // a real cluster only (docs/KUBERNETES.md): its context and the pushed node image
-  {
-    name: 'k8s',
-    skip:
-      process.env.CHAINLAB_K8S_CONTEXT && process.env.CHAINLAB_K8S_IMAGE
-        ? undefined
-        : 'no cluster configured (CHAINLAB_K8S_CONTEXT and CHAINLAB_K8S_IMAGE)',
-  },
+  { name: 'k8s', needs: kubernetesClusterRequirement() },
 ] as const;
 
 for (const deployer of deployers) {
-  if (deployer.skip) console.warn(`chainlab: skipping the ${deployer.name} deployer tests: ${deployer.skip}`);
   const test = createClusterTest({ validators: 4, wallets: 20 }, { deployer: deployer.name });
 
-  describe.skipIf(deployer.skip !== undefined)(`on the ${deployer.name} deployer`, () => {
+  describeNeeding(deployer.needs, `on the ${deployer.name} deployer`, () => {
     test('a validator restarted under load: live, every tx included, converged, supply conserved', async ({
       cluster,
       background,

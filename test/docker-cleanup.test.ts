@@ -9,13 +9,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
 import { labelKeys } from '../src/deployers/docker/labels.ts';
 import { systemClock } from '../src/support/clock.ts';
+import { describeNeeding, dockerRequirementOf } from './requirements.ts';
 
 const docker = await dockerAvailability();
-if (!docker.available) console.warn(`docker cleanup tests SKIPPED: ${docker.reason}`);
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const fixtureConfig = 'test/fixtures/docker-cleanup/vitest.config.ts';
@@ -71,7 +71,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-describe.skipIf(!docker.available)('docker cleanup', () => {
+describeNeeding(dockerRequirementOf(docker), 'docker cleanup', () => {
   it('removes everything after a failing test', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chainlab-leak-'));
     const probe = join(dir, 'run-id');

@@ -1,21 +1,19 @@
 /**
  * Docker smoke test: the toolchain's own Node 24 binary, with only the shared libraries
- * `ldd` lists, runs in a `FROM scratch` image as a non-root user. Skipped only when no
- * Docker engine answers (CI always starts one).
+ * `ldd` lists, runs in a `FROM scratch` image as a non-root user. Without a Docker engine it
+ * is skipped locally and fails in CI (test/requirements.ts).
  */
 import { createHash } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { GenericContainer, Wait } from 'testcontainers';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { dockerAvailability } from '../src/deployers/docker/docker-client.ts';
 import { buildImage, removeImage } from '../src/deployers/docker/image.ts';
 import type { ImageRecipe } from '../src/deployers/docker/image-recipe.ts';
 import { imageNodePath, nodeRuntimeFiles } from '../src/deployers/docker/node-runtime-files.ts';
+import { describeNeeding, dockerRequirementOf } from './requirements.ts';
 
 const docker = await dockerAvailability();
-if (!docker.available) {
-  console.warn(`docker smoke test SKIPPED: ${docker.reason}. Start dockerd (bash .ci/run does) to run it.`);
-}
 
 // The script proves a real Node ran inside: its version, crypto from its bundled OpenSSL,
 // the user it runs as (from the image's /etc/passwd) and a writable /tmp.
@@ -34,7 +32,7 @@ console.log(JSON.stringify({
 }));
 `;
 
-describe.skipIf(!docker.available)('docker smoke', () => {
+describeNeeding(dockerRequirementOf(docker), 'docker smoke', () => {
   it('runs the toolchain Node 24 in a FROM scratch image and prints computed values', async () => {
     const recipe: ImageRecipe = {
       name: 'chainlab/smoke',

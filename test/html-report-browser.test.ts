@@ -14,7 +14,8 @@ import { writeHtmlReport } from '../src/observe/html-report/html-report.ts';
 import { buildReportData } from '../src/observe/html-report/report-data.ts';
 import type { ReportMeta } from '../src/observe/html-report/report-meta.ts';
 import { Recording, type RecordingDump } from '../src/observe/recording.ts';
-import { bandsOf, chartsOf, openReport, pageWidth, requireChromium, screenshot } from './browser.ts';
+import { bandsOf, chartsOf, openReport, pageWidth, screenshot } from './browser.ts';
+import { chromiumRequirement, requireIn } from './requirements.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'chainlab-html-report-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,7 +64,7 @@ const meta: ReportMeta = {
 
 describe('the HTML report in Chromium', () => {
   test('loads offline and draws nodes, fault windows and the failure window', async ({ skip }) => {
-    requireChromium(skip);
+    requireIn(chromiumRequirement(), skip);
     const rec = recording();
     const file = await writeHtmlReport(rec, join(dir, 'report.html'), meta);
     const expected = buildReportData(rec, meta);
@@ -107,7 +108,7 @@ describe('the HTML report in Chromium', () => {
   }, 60_000);
 
   test('a recording with nothing in it still loads without errors', async ({ skip }) => {
-    requireChromium(skip);
+    requireIn(chromiumRequirement(), skip);
     const rec = Recording.fromJSON({
       ...(recording().toJSON() as RecordingDump),
       nodes: [],

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
-import { bandsOf, chartsOf, openReport, reportDataOf, requireChromium, screenshot } from './browser.ts';
+import { bandsOf, chartsOf, openReport, reportDataOf, screenshot } from './browser.ts';
+import { chromiumRequirement, requireIn } from './requirements.ts';
 
 const repo = join(import.meta.dirname, '..');
 const vitestBin = join(repo, 'node_modules', 'vitest', 'vitest.mjs');
@@ -77,7 +78,7 @@ describe('reports of real runs', () => {
   test('a failed judgement attaches report, recording and logs; the report shows the stalled node flat', async ({
     skip,
   }) => {
-    requireChromium(skip);
+    requireIn(chromiumRequirement(), skip);
     const run = await runCase('no-sync-report.case.ts', 'no-sync');
     expect(run.code, run.output).toBe(1);
     expect(run.output).toContain('Error: expected all 4 nodes to agree on the final block');

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -207,6 +208,38 @@ describe('HTTP API of a real node', () => {
     expect(
       Object.values(state.accounts as Record<string, { balance: number }>).reduce((s, a) => s + a.balance, 0),
     ).toBe(set.genesis.totalSupply);
+  });
+
+  it('answers an oversized body after the client has sent it all, so a client still sending never loses the 413', async () => {
+    await using set = await writeGenesis({ validators: 1, wallets: 1, slotMs: 200 });
+    const config = variant(set, 0, 'val-small-body', {
+      api: { host: '127.0.0.1', port: 0, maxBodyBytes: 4096 },
+    });
+    const node = await set.spawn(config, 'val-small-body', ['--peers', '']);
+    const { port } = new URL(node.api);
+    const answer = async (declared: boolean): Promise<string> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      let text = '';
+      socket.on('data', (d) => (text += d));
+      const closed = new Promise<string>((ok, fail) => {
+        socket.once('error', fail);
+        socket.once('close', () => ok(text));
+      });
+      // Far more than the socket buffers hold: the client is still sending when the node has
+      // seen enough to refuse. A node that answered then and closed would reset the connection
+      // under the client's writes (EPIPE or ECONNRESET here), and the answer could be lost.
+      const body = 'x'.repeat(4 * 1024 * 1024);
+      const head = declared ? `content-length: ${body.length}` : 'transfer-encoding: chunked';
+      socket.write(`POST /txs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n${head}\r\n\r\n`);
+      socket.write(declared ? body : `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`);
+      return closed;
+    };
+    for (const declared of [true, false]) {
+      const response = await answer(declared);
+      expect(response.split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)).error.code).toBe('too_large');
+    }
   });
 
   it('limits each client (429 rate_limited + Retry-After), connections and slow requests; no-rate-limit removes the per-client limit', async () => {

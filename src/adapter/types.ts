@@ -196,6 +196,12 @@ export interface ForgeKind {
   kind: string;
   /** The canonical reason a correct node gives. */
   reason: CanonicalReason;
+  /**
+   * What the kind needs to be refused for its reason: `full-mempool` kinds are valid txs
+   * that a full mempool refuses (`invalidTxs({ fullMempool: true })` fills the mempools
+   * with `Forger.fillMempool` first). Absent: refused on any node.
+   */
+  needs?: 'full-mempool';
 }
 
 /** Chain parameters that observation and matchers need. Facet parts are present only with the facet. */
@@ -583,6 +589,47 @@ export interface Forger {
   build(c: ForgeCase, ctx: ForgeContext): Promise<Forged>;
   /** A tx of `ctx.wallet` to be included before fuzzing (so `duplicate` has something to repeat). */
   prime(ctx: Omit<ForgeContext, 'primed'>): Promise<PreparedTx>;
+  /**
+   * Fills every node's mempool with txs that stay pending and cannot be included (e.g.
+   * future nonces at a high fee), so kinds that need a full mempool are refused for it;
+   * confirms each mempool is full before resolving. Needs facet `mempool`. Absent: the
+   * chain offers no `full-mempool` kinds.
+   */
+  fillMempool?(ctx: MempoolFillContext): Promise<MempoolFill>;
+  /**
+   * Two valid txs of `ctx.wallet` that spend the same thing (the same nonce on an account
+   * chain, the same outputs on a UTXO chain), so at most one can ever be included.
+   */
+  doubleSpend?(ctx: DoubleSpendContext): Promise<[PreparedTx, PreparedTx]>;
+}
+
+/** What `Forger.fillMempool` may use. */
+export interface MempoolFillContext {
+  /** Wallets the filler may spend from, in order of preference; it uses as few as it needs. */
+  wallets: readonly Wallet[];
+  /** Every node whose mempool must be full. */
+  clients: readonly { name: string; client: ChainClient }[];
+}
+
+/** Mempools made full by `Forger.fillMempool`. */
+export interface MempoolFill {
+  /** Indexes of the wallets the fillers came from (no one else may spend from them meanwhile). */
+  wallets: number[];
+  /** Every filler tx submitted (recorded, so a balance replay sees them once they are included). */
+  txs: PreparedTx[];
+  /** Makes the fillers includable (e.g. sends the missing nonce), so the mempools drain. */
+  release(): Promise<PreparedTx[]>;
+}
+
+/** What `Forger.doubleSpend` may use. */
+export interface DoubleSpendContext {
+  wallet: Wallet;
+  /** The two recipients (different, so the two txs differ). */
+  to: readonly [string, string];
+  /** Facet `accounts`: the nonce both txs use. */
+  nonce?: number;
+  /** A node to ask for what the wallet can spend. */
+  client: ChainClient;
 }
 
 /** One generated invalid case: its kind, the target index, and kind-specific plain data. */

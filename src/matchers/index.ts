@@ -54,6 +54,14 @@ export {
   toIncludeExactlyOnce,
 } from './to-include-exactly-once.ts';
 export {
+  checkOneOfEach,
+  type IncludeOneOfEachOptions,
+  type OneOfEachVerdict,
+  oneOfEachFailure,
+  type RaceSource,
+  toIncludeOneOfEach,
+} from './to-include-one-of-each.ts';
+export {
   type BlockIntervalOptions,
   type BlockIntervalVerdict,
   blockIntervalFailure,

@@ -8,6 +8,7 @@ import { toConverge } from './to-converge.ts';
 import { toConvergeMempools } from './to-converge-mempools.ts';
 import { toIncludeAll } from './to-include-all.ts';
 import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
+import { toIncludeOneOfEach } from './to-include-one-of-each.ts';
 import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
 import { toKeepFinality } from './to-keep-finality.ts';
 import { toMakeAvailable } from './to-make-available.ts';
@@ -27,6 +28,7 @@ export const chainlabMatchers = {
   toKeepBlockIntervals,
   toKeepFinality,
   toIncludeExactlyOnce,
+  toIncludeOneOfEach,
   toRejectWith,
   toNeverInclude,
   toConvergeMempools,

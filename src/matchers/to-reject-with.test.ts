@@ -19,7 +19,15 @@ function attempt(run: number, over: Partial<InvalidAttempt> = {}): InvalidAttemp
   };
 }
 
-const passed: FuzzSummary = { seed: 4242, planned: 3, numRuns: 3, numShrinks: 0, failed: false };
+const passed: FuzzSummary = {
+  seed: 4242,
+  seeds: [4242],
+  planned: 3,
+  numRuns: 3,
+  stopped: false,
+  numShrinks: 0,
+  failed: false,
+};
 
 describe('checkFuzzRejections on recorded fuzz runs', () => {
   test('every run refused with its reason passes, counting reasons', () => {
@@ -31,9 +39,32 @@ describe('checkFuzzRejections on recorded fuzz runs', () => {
     expect(v).toEqual({
       kind: 'rejected',
       total: 3,
+      planned: 3,
       source: 'of workload invalid-txs',
       reasons: { fee_too_low: 3 },
     });
+  });
+
+  test('a run stopped before its planned count fails, saying how many of how many ran and why', () => {
+    const cut = { ...passed, planned: 1000, numRuns: 2, stopped: true };
+    const v = checkFuzzRejections({ name: 'invalid-txs', summary: cut, attempts: [attempt(1), attempt(2)] });
+    expect(v).toMatchObject({ kind: 'fuzz-incomplete', total: 2, planned: 1000 });
+    expect(rejectFailure(v, 913)).toMatchInlineSnapshot(`
+      "expected 1000 planned runs of fuzzing (of workload invalid-txs), each refused with its kind's reason; only 2 of 1000 ran: the workload was stopped first (stop() or the end of the test). Await the workload's done before stopping it, or plan fewer runs (seed 913)
+      replay: CHAINLAB_SEED=913 npx vitest run <this file>"
+    `);
+    const none = checkFuzzRejections({ name: 'invalid-txs', summary: { ...cut, numRuns: 0 }, attempts: [] });
+    expect(none).toMatchObject({ kind: 'fuzz-incomplete', total: 0, planned: 1000 });
+  });
+
+  test('a wrong answer wins over a short run: the message names the tx and the expected reason', () => {
+    const bad = attempt(2, { outcome: 'accepted', code: 'accepted', node: 'val-1' });
+    const summary: FuzzSummary = { ...passed, planned: 1000, numRuns: 2, failed: true };
+    const v = checkFuzzRejections({ name: 'invalid-txs', summary, attempts: [attempt(1), bad] });
+    expect(v).toMatchObject({ kind: 'fuzz-failed', total: 2, planned: 1000 });
+    expect(rejectFailure(v, 913).split('\n')[0]).toBe(
+      "expected every generated invalid tx (of workload invalid-txs) to be rejected with its kind's reason; run 2 of 1000 (fee_too_low) sent to val-1 at t=1.0s was accepted as aaaaaaaa…; expected fee_too_low (seed 913)",
+    );
   });
 
   test('an accepted invalid tx prints the run, the shrunk counterexample, its answer and the seed and path', () => {
@@ -52,8 +83,10 @@ describe('checkFuzzRejections on recorded fuzz runs', () => {
     });
     const summary: FuzzSummary = {
       seed: 4242,
+      seeds: [4242],
       planned: 1000,
       numRuns: 2,
+      stopped: false,
       numShrinks: 2,
       failed: true,
       path: '1:0:0',

@@ -21,17 +21,23 @@ export interface FuzzRun {
   attempts: readonly InvalidAttempt[];
 }
 
+/**
+ * What `toRejectWith` found. For a fuzzing run `total` counts the runs done and `planned`
+ * the runs asked for: a run stopped before its planned count is `fuzz-incomplete`, never a pass.
+ */
 export type RejectVerdict =
-  | { kind: 'rejected'; total: number; source: string; reasons: Record<string, number> }
+  | { kind: 'rejected'; total: number; planned?: number; source: string; reasons: Record<string, number> }
   | { kind: 'empty'; total: 0; source: string }
   | {
       kind: 'fuzz-failed';
       total: number;
+      planned: number;
       source: string;
       wrong: number;
       first: InvalidAttempt | undefined;
       summary: FuzzSummary;
     }
+  | { kind: 'fuzz-incomplete'; total: number; planned: number; source: string; summary: FuzzSummary }
   | { kind: 'fuzz-error'; total: number; source: string; error: string; summary: FuzzSummary }
   | {
       kind: 'not-rejected';
@@ -63,14 +69,24 @@ export function checkFuzzRejections(run: FuzzRun): RejectVerdict {
   const total = runs.length;
   if (run.summary.error !== undefined)
     return { kind: 'fuzz-error', total, source, error: run.summary.error, summary: run.summary };
+  const planned = run.summary.planned;
   const wrong = runs.filter(isWrong);
   if (run.summary.failed || wrong.length > 0) {
-    return { kind: 'fuzz-failed', total, source, wrong: wrong.length, first: wrong[0], summary: run.summary };
+    return {
+      kind: 'fuzz-failed',
+      total,
+      planned,
+      source,
+      wrong: wrong.length,
+      first: wrong[0],
+      summary: run.summary,
+    };
   }
-  if (total === 0) return { kind: 'empty', total: 0, source };
+  // Runs done vs planned is part of the verdict: a run cut short checked less than it claims.
+  if (total < planned) return { kind: 'fuzz-incomplete', total, planned, source, summary: run.summary };
   const reasons: Record<string, number> = {};
   for (const a of runs) reasons[a.code!] = (reasons[a.code!] ?? 0) + 1;
-  return { kind: 'rejected', total, source, reasons };
+  return { kind: 'rejected', total, planned, source, reasons };
 }
 
 /**
@@ -154,6 +170,13 @@ export function rejectFailure(v: RejectVerdict, seed: number): string {
       text = lines.join('\n');
       break;
     }
+    case 'fuzz-incomplete': {
+      const why = v.summary.stopped
+        ? 'the workload was stopped first (stop() or the end of the test)'
+        : 'fast-check ended early';
+      text = `expected ${plural(v.planned, 'planned run')} of fuzzing (${v.source}), each refused with its kind's reason; only ${v.total} of ${v.planned} ran: ${why}. Await the workload's done before stopping it, or plan fewer runs`;
+      break;
+    }
     case 'not-rejected': {
       const r = v.record;
       const want = v.reason ? `rejected with ${v.reason}` : 'rejected';
@@ -181,7 +204,9 @@ export function rejectNegated(v: RejectVerdict, seed: number): string {
           .map(([r, n]) => `${r} ${n}`)
           .join(', ')
       : '';
-  return `expected some of ${plural(v.total, 'tx')} (${v.source}) not to be rejected with the expected reason, but all were (${reasons}) (seed ${seed})`;
+  const runs =
+    v.kind === 'rejected' && v.planned !== undefined ? ` (${v.total} of ${v.planned} planned runs)` : '';
+  return `expected some of ${plural(v.total, 'tx')}${runs} (${v.source}) not to be rejected with the expected reason, but all were (${reasons}) (seed ${seed})`;
 }
 
 interface FuzzLike {

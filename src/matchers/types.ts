@@ -12,6 +12,7 @@ import type { ConvergeOptions } from './to-converge.ts';
 import type { ConvergeMempoolsOptions } from './to-converge-mempools.ts';
 import type { IncludeAllOptions } from './to-include-all.ts';
 import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
+import type { IncludeOneOfEachOptions, RaceSource } from './to-include-one-of-each.ts';
 import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
 import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
@@ -83,6 +84,13 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toIncludeExactlyOnce(propagationWorkload, { within: 20_000 });
    */
   toIncludeExactlyOnce: OnJudgeable<T, (txs: TxSet, opts?: IncludeExactlyOnceOptions) => R>;
+  /**
+   * Of each double-spend pair (two txs spending the same nonce or outputs), exactly one is on
+   * every node's chain, the same one everywhere, within `within` ms (default k + 10 block
+   * intervals, at least 5 s). A chain holding both fails at once.
+   * @example await expect(cluster).toIncludeOneOfEach(races, { within: 20_000 });
+   */
+  toIncludeOneOfEach: OnJudgeable<T, (races: RaceSource, opts?: IncludeOneOfEachOptions) => R>;
   /**
    * Every generated invalid tx of a fuzzing workload was refused with its kind's reason (a
    * failure prints fast-check's shrunk counterexample, seed and path); or the given recorded

@@ -14,13 +14,14 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { requireFacet } from '../adapter/facets.ts';
 import { type CanonicalReason, canonicalReasons } from '../adapter/reasons.ts';
-import type { ForgeCase, SubmitResult } from '../adapter/types.ts';
+import type { ForgeCase, Forger, PreparedTx } from '../adapter/types.ts';
 import { selectNodes } from '../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
 import { systemClock } from '../support/clock.ts';
 import { ConfigError, WorkloadError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { type AttemptContext, attemptCase, rightAnswer } from './fuzz-attempt.ts';
 import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Options of {@link invalidTxs}. */
@@ -37,6 +38,17 @@ export interface InvalidTxsOptions {
   reasons?: Record<string, CanonicalReason[]>;
   /** Replays one case: fast-check's `{ seed, path }` printed by a failure. */
   replay?: { seed: number; path: string };
+  /**
+   * Fast-check runs in parallel (lanes), each with its own seed (the failing lane's seed and
+   * path replay its case). Default 1; 1..64.
+   */
+  concurrency?: number;
+  /**
+   * Fill every target's mempool first (`Forger.fillMempool`), so the kinds that need a full
+   * mempool join (refnode: `mempool_full`); the fillers are released when the run ends.
+   * Needs facet `mempool` and spare wallets before the fuzz wallet. Default false.
+   */
+  fullMempool?: boolean;
   /** Name in the recording and rng fork label. Default `invalid-txs`. */
   name?: string;
 }
@@ -56,16 +68,22 @@ export interface InvalidAttempt {
   /** The chain's reason code (rejected) or the request error (failed). */
   code?: string;
   message?: string;
+  /** Resends after backpressure (`overloaded`, `rate_limited`) before this answer. */
+  retries?: number;
 }
 
-/** fast-check's verdict on the whole run. */
+/** fast-check's verdict on the whole run (every lane). */
 export interface FuzzSummary {
-  /** fast-check seed (derived from the chainlab seed). */
+  /** fast-check seed (derived from the chainlab seed): the failing lane's, else the first lane's. */
   seed: number;
+  /** Every lane's seed, in lane order. */
+  seeds: number[];
   /** Runs asked for (`count`; 1 when replaying). */
   planned: number;
-  /** Runs done: all of them, or up to the first failure. */
+  /** Runs done (submitted): all of them, or up to the first failure or a stop. */
   numRuns: number;
+  /** True when `stop()` cut the run short. */
+  stopped: boolean;
   numShrinks: number;
   failed: boolean;
   /** Replays the shrunk counterexample alone. */
@@ -92,7 +110,7 @@ export interface StartedInvalidTxs extends StartedWorkload {
 }
 
 const schema = z.strictObject({
-  count: z.int().min(1).max(100_000),
+  count: z.int().min(1).max(1_000_000),
   kinds: z.array(z.string().min(1)).min(1).optional(),
   targets: z.union([z.enum(['all', 'validators']), z.array(z.string().min(1)).min(1)]).optional(),
   wallet: z.int().min(0).optional(),
@@ -100,18 +118,22 @@ const schema = z.strictObject({
     .record(z.string(), z.array(z.enum(canonicalReasons as [CanonicalReason, ...CanonicalReason[]])).min(1))
     .optional(),
   replay: z.strictObject({ seed: z.int(), path: z.string().min(1) }).optional(),
+  concurrency: z.int().min(1).max(64).optional(),
+  fullMempool: z.boolean().optional(),
   name: workloadNameSchema.optional(),
 });
 
 const allowed: AllowedText = {
-  count: 'an integer 1..100000 (generated txs)',
+  count: 'an integer 1..1000000 (generated txs)',
   kinds: `a non-empty list of the adapter's forge kinds`,
   targets: `'all', 'validators' or a non-empty list of node names`,
   wallet: 'a wallet index of the cluster (≥ 0)',
   reasons: `{ [kind]: canonical reasons }, from ${canonicalReasons.join(', ')}`,
   replay: 'fast-check’s { seed, path } from a failure message',
+  concurrency: 'an integer 1..64 (parallel fast-check runs)',
+  fullMempool: 'true or false',
   name: 'a string of 1..40 letters, digits, ., - or _',
-  '*': 'one of count, kinds, targets, wallet, reasons, replay, name',
+  '*': 'one of count, kinds, targets, wallet, reasons, replay, concurrency, fullMempool, name',
 };
 
 type Parsed = z.output<typeof schema>;
@@ -147,6 +169,86 @@ async function waitIncluded(node: StartedNode, id: string, timeoutMs: number): P
   return false;
 }
 
+/** The kinds to fuzz: the chosen ones, else every kind the forger can make refused here. */
+function chooseKinds(forger: Forger, p: Parsed): string[] {
+  const known = forger.kinds.map((k) => k.kind);
+  const needsFull = new Set(forger.kinds.filter((k) => k.needs === 'full-mempool').map((k) => k.kind));
+  const kinds = p.kinds ?? known.filter((k) => p.fullMempool === true || !needsFull.has(k));
+  const issues = kinds.flatMap((k, i) =>
+    !known.includes(k)
+      ? [{ path: `invalidTxs.kinds[${i}]`, value: k, allowed: `one of ${known.join(', ')}` }]
+      : needsFull.has(k) && p.fullMempool !== true
+        ? [
+            {
+              path: `invalidTxs.kinds[${i}]`,
+              value: k,
+              allowed: 'a kind that needs a full mempool only with fullMempool: true',
+            },
+          ]
+        : [],
+  );
+  if (issues.length > 0) throw new ConfigError('invalidTxs options', issues);
+  return kinds;
+}
+
+/** Records mempool fillers (and their release) so a balance replay finds them once included. */
+function recordFillers(
+  rec: StartedCluster['recording'],
+  name: string,
+  node: string,
+  txs: readonly PreparedTx[],
+): void {
+  const at = rec.now();
+  for (const tx of txs) {
+    if (tx.id === undefined) continue;
+    rec.recordTx({
+      id: tx.id,
+      ...tx.summary,
+      workload: `${name}-fill`,
+      node,
+      submittedAt: at,
+      outcome: 'accepted',
+    });
+  }
+}
+
+/** The merged verdict of every lane. */
+function summarize(
+  lanes: readonly { seed: number; details: fc.RunDetails<[ForgeCase]> }[],
+  planned: number,
+  attempts: readonly InvalidAttempt[],
+  stopped: boolean,
+): FuzzSummary {
+  const failing =
+    lanes.find((l) => l.details.failed && !l.details.interrupted) ?? lanes.find((l) => l.details.failed);
+  const main = failing ?? lanes[0]!;
+  const details = main.details;
+  const summary: FuzzSummary = {
+    seed: main.seed,
+    seeds: lanes.map((l) => l.seed),
+    planned,
+    numRuns: attempts.filter((a) => a.phase === 'run').length,
+    stopped,
+    numShrinks: details.numShrinks,
+    failed: failing !== undefined,
+  };
+  if (details.counterexamplePath !== null) summary.path = details.counterexamplePath;
+  if (details.counterexample !== null) {
+    const c = details.counterexample[0];
+    summary.counterexample = c;
+    // The last attempt of exactly this case is what the node answered to it.
+    const key = JSON.stringify(c);
+    const last = attempts.findLast((a) => JSON.stringify(a.case) === key);
+    if (last !== undefined) summary.counterexampleAttempt = last;
+  }
+  // A thrown error (a bug of ours or the client), as opposed to a wrong answer.
+  const e = details.errorInstance;
+  if (e !== null && e !== undefined && !(e instanceof Error && e.message.includes('returning false'))) {
+    summary.error = e instanceof Error ? e.message : String(e);
+  }
+  return summary;
+}
+
 async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedInvalidTxs> {
   requireFacet(cluster, name, 'forging');
   const forger = cluster.forger;
@@ -155,14 +257,15 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
       name,
       `the ${cluster.facts.adapter} adapter declares forging but gives no forger`,
     );
-  const known = forger.kinds.map((k) => k.kind);
-  const kinds = p.kinds ?? known;
-  const unknown = kinds.flatMap((k, i) =>
-    known.includes(k)
-      ? []
-      : [{ path: `invalidTxs.kinds[${i}]`, value: k, allowed: `one of ${known.join(', ')}` }],
-  );
-  if (unknown.length > 0) throw new ConfigError('invalidTxs options', unknown);
+  const kinds = chooseKinds(forger, p);
+  if (p.fullMempool) {
+    requireFacet(cluster, name, 'mempool');
+    if (forger.fillMempool === undefined)
+      throw new WorkloadError(
+        name,
+        `the ${cluster.facts.adapter} forger cannot fill mempools (fullMempool: true)`,
+      );
+  }
   const targets = selectNodes(cluster, p.targets ?? 'all', 'invalidTxs options', 'invalidTxs.targets');
   const walletIndex = p.wallet ?? cluster.wallets.length - 1;
   const wallet = cluster.wallets[walletIndex];
@@ -196,101 +299,66 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
       `the priming tx ${includedId.slice(0, 8)}… of the fuzz wallet was not included on ${first.name}`,
     );
   }
+  // Fillers come from the wallets just before the fuzz wallet (workloads take theirs from the front).
+  const fill = p.fullMempool
+    ? await forger.fillMempool!({
+        wallets: cluster.wallets.filter((w) => w !== wallet && w !== other).reverse(),
+        clients: targets.map((t) => ({ name: t.name, client: t.client })),
+      })
+    : undefined;
+  if (fill !== undefined) recordFillers(rec, name, first.name, fill.txs);
+
   const arb = fc.oneof(...kinds.map((k) => forger.arbitrary(k, { targets: targets.length })));
   const attempts: InvalidAttempt[] = [];
   const ac = new AbortController();
-  let run = 0;
-  let shrinking = false;
-
-  const attempt = async (c: ForgeCase): Promise<InvalidAttempt> => {
-    const node = targets[c.node % targets.length]!;
-    const m = await forger.build(c, { wallet, other, client: node.client, primed: included });
-    const at = rec.now();
-    const expected = p.reasons?.[c.kind] ?? m.expect;
-    let result: SubmitResult | { failed: string };
-    try {
-      if (m.raw !== undefined) {
-        const client = node.client;
-        if (!client.submitRaw)
-          throw new WorkloadError(name, `${node.name}'s client cannot submit raw bodies`);
-        result = await client.submitRaw(m.raw);
-      } else result = await node.client.submitTx(m.tx);
-    } catch (error) {
-      result = { failed: (error as Error).message.split('\n', 1)[0]! };
-    }
-    const id = m.tx === undefined ? undefined : 'ok' in result && result.ok ? result.id : m.tx.id;
-    const a: InvalidAttempt = {
-      run,
-      phase: shrinking ? 'shrink' : 'run',
-      case: c,
-      node: node.name,
-      at,
-      expected,
-      ...('failed' in result
-        ? { outcome: 'failed' as const, message: result.failed }
-        : result.ok
-          ? { outcome: 'accepted' as const, code: 'accepted' }
-          : { outcome: 'rejected' as const, code: result.code, message: result.message }),
-      ...(id === undefined ? {} : { id }),
-    };
-    attempts.push(a);
-    if (m.tx !== undefined && id !== undefined && id !== includedId) {
-      rec.recordTx({
-        id,
-        ...m.tx.summary,
-        workload: name,
-        node: node.name,
-        submittedAt: at,
-        outcome: a.outcome,
-        ...(a.outcome === 'rejected' && a.code !== undefined ? { reason: a.code } : {}),
-        ...(a.outcome === 'failed' && a.message !== undefined ? { reason: a.message } : {}),
-      });
-    }
-    return a;
+  const ctx: AttemptContext = {
+    name,
+    forger,
+    targets,
+    ground: { wallet, other, primed: included },
+    reasons: p.reasons,
+    includedId,
+    recording: rec,
   };
+  let run = 0;
+  // The first lane that sees a wrong answer shrinks it; the others stop sending.
+  let failedLane: number | undefined;
 
-  const fcSeed = p.replay?.seed ?? cluster.rng.fork(name).int(0, 0x7fff_ffff);
-  const property = fc.asyncProperty(arb, async (c) => {
-    if (ac.signal.aborted) return true;
-    if (!shrinking) run++;
-    const a = await attempt(c);
-    const ok =
-      a.outcome === 'rejected' && a.code !== undefined && a.expected.includes(a.code as CanonicalReason);
-    // Every later call is fast-check shrinking this failure.
-    if (!ok) shrinking = true;
-    return ok;
-  });
-  const done = (async (): Promise<FuzzSummary> => {
-    const details = await fc.check(property, {
-      seed: fcSeed,
-      numRuns: p.replay ? 1 : p.count,
-      ...(p.replay ? { path: p.replay.path } : {}),
+  const property = (lane: number) =>
+    fc.asyncProperty(arb, async (c) => {
+      if (ac.signal.aborted || (failedLane !== undefined && failedLane !== lane)) return true;
+      const shrinking = failedLane === lane;
+      const a = await attemptCase(
+        ctx,
+        c,
+        shrinking ? { run, phase: 'shrink' } : { run: ++run, phase: 'run' },
+      );
+      attempts.push(a);
+      const ok = rightAnswer(a);
+      if (!ok) failedLane ??= lane;
+      return ok;
     });
-    const summary: FuzzSummary = {
-      seed: details.seed,
-      planned: p.replay ? 1 : p.count,
-      numRuns: details.numRuns,
-      numShrinks: details.numShrinks,
-      failed: details.failed,
-    };
-    if (details.counterexamplePath !== null) summary.path = details.counterexamplePath;
-    if (details.counterexample !== null) {
-      const c = details.counterexample[0];
-      summary.counterexample = c;
-      // The last attempt of exactly this case is what the node answered to it.
-      for (let i = attempts.length - 1; i >= 0; i--) {
-        if (JSON.stringify(attempts[i]!.case) === JSON.stringify(c)) {
-          summary.counterexampleAttempt = attempts[i]!;
-          break;
-        }
-      }
+  const planned = p.replay ? 1 : p.count;
+  const lanes = p.replay ? 1 : Math.min(p.concurrency ?? 1, planned);
+  const baseSeed = p.replay?.seed ?? cluster.rng.fork(name).int(0, 0x7fff_ffff);
+  const done = (async (): Promise<FuzzSummary> => {
+    try {
+      const results = await Promise.all(
+        Array.from({ length: lanes }, async (_, lane) => {
+          const seed = (baseSeed + lane) % 0x8000_0000;
+          const numRuns = Math.floor(planned / lanes) + (lane < planned % lanes ? 1 : 0);
+          const details = await fc.check(property(lane), {
+            seed,
+            numRuns,
+            ...(p.replay ? { path: p.replay.path } : {}),
+          });
+          return { seed, details };
+        }),
+      );
+      return summarize(results, planned, attempts, ac.signal.aborted);
+    } finally {
+      if (fill !== undefined) recordFillers(rec, name, first.name, await fill.release());
     }
-    // A thrown error (a bug of ours or the client), as opposed to a wrong answer.
-    const e = details.errorInstance;
-    if (e !== null && e !== undefined && !(e instanceof Error && e.message.includes('returning false'))) {
-      summary.error = e instanceof Error ? e.message : String(e);
-    }
-    return summary;
   })();
   let summary: FuzzSummary | undefined;
   void done.then(

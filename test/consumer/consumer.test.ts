@@ -16,6 +16,7 @@ import { pidAlive } from '../../src/cluster/cleanup/sweeper.ts';
 import { dockerAvailability } from '../../src/deployers/docker/docker-client.ts';
 import { labelKeys } from '../../src/deployers/docker/labels.ts';
 import { entries, eventually, processesWithEnv } from '../helpers.ts';
+import { dockerRequirementOf, requireIn } from '../requirements.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const files = join(import.meta.dirname, 'files');
@@ -214,7 +215,8 @@ describe('a fresh project with the tarball installed', () => {
     expect(r.code, r.output).toBe(0);
   });
 
-  test.skipIf(!docker.available)('(b) the same file passes with CHAINLAB_DEPLOYER=docker', async () => {
+  test('(b) the same file passes with CHAINLAB_DEPLOYER=docker', async ({ skip }) => {
+    requireIn(dockerRequirementOf(docker), skip);
     const r = await run('npx', ['vitest', 'run'], {
       cwd: join(project, 'vitest'),
       env: { CHAINLAB_DEPLOYER: 'docker' },

@@ -491,16 +491,27 @@ export async function startApi(node: RefNode): Promise<ApiServer> {
   };
 }
 
-/** Reads a JSON body up to `limit` bytes: 413 `too_large` beyond it, 400 `malformed` when not JSON. */
+/**
+ * Reads a JSON body up to `limit` bytes: 413 `too_large` beyond it, 400 `malformed` when not JSON.
+ * An oversized body is read to its end and dropped (never buffered) before the 413 goes out: a
+ * node that answered and closed while the client was still sending would reset the connection,
+ * and the client would lose the answer (RFC 9112 §9.6). A client too slow to finish is cut off
+ * by the request timeout.
+ */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      reject(
-        new HttpError(413, 'too_large', `body of ${declared} bytes exceeds the limit of ${limit} bytes`, {
-          connection: 'close',
-        }),
+      req.once('error', (error) =>
+        reject(new HttpError(400, 'malformed', `reading the body failed: ${error.message}`)),
+      );
+      req.once('end', () =>
+        reject(
+          new HttpError(413, 'too_large', `body of ${declared} bytes exceeds the limit of ${limit} bytes`, {
+            connection: 'close',
+          }),
+        ),
       );
       return;
     }
@@ -512,6 +523,13 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
       size += chunk.length;
       if (size > limit) {
         failed = true;
+        chunks.length = 0;
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => {
+      if (failed) {
         reject(
           new HttpError(413, 'too_large', `body exceeds the limit of ${limit} bytes`, {
             connection: 'close',
@@ -519,10 +537,6 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
         );
         return;
       }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (failed) return;
       const text = Buffer.concat(chunks).toString('utf8');
       try {
         resolve(JSON.parse(text));
@@ -531,7 +545,7 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
       }
     });
     req.on('error', (error) => {
-      if (!failed) reject(new HttpError(400, 'malformed', `reading the body failed: ${error.message}`));
+      reject(new HttpError(400, 'malformed', `reading the body failed: ${error.message}`));
     });
   });
 }

@@ -25,6 +25,7 @@ import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { codeRoot, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
+import { readNodeLimits } from './limits.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
@@ -201,6 +202,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       if (topology.chainId !== undefined) args.push('--chain-id', topology.chainId);
       await runGenesis(nodeBinary, args, opts.genesisTimeoutMs ?? 30_000);
       await applyLimits(dir, topology);
+      const limits = await readNodeLimits(dir);
 
       const genesis = await readGenesis(dir);
       const walletFile = await readWallets(dir);
@@ -265,7 +267,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         dir,
         launch,
         client: makeClient,
-        forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+        forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, limits),
       };
     },
 
@@ -309,7 +311,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         wallets,
         nodes,
         client: makeClient,
-        forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+        forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, await readNodeLimits(chainDir)),
       };
     },
   };

@@ -10,7 +10,16 @@ import {
 } from '../../../refnode/src/codec.ts';
 import { ConfigError } from '../../support/errors.ts';
 import { invalidTxs } from '../../workloads/invalid-txs.ts';
-import { anyInvalidTx, expectedRejections, type InvalidTxCase, invalidKinds, materialize } from './forger.ts';
+import {
+  anyInvalidTx,
+  expectedRejections,
+  fullMempoolKinds,
+  type InvalidTxCase,
+  invalidKinds,
+  materialize,
+  refnodeForger,
+} from './forger.ts';
+import { fillerFee } from './limits.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 const ctx = { minFee: 1, targets: 3 };
@@ -40,12 +49,15 @@ const ground = {
   chainId: 'test-chain',
   minFee: 1,
   supply: 5000,
+  limits: { maxBodyBytes: 4096, maxNonceGap: 64 },
 };
 
 describe('invalid tx arbitraries', () => {
-  test('one arbitrary covers every kind, and the same seed gives the same cases', () => {
+  test('one arbitrary covers every kind a node refuses on its own, and the same seed gives the same cases', () => {
     const cases = fc.sample(anyInvalidTx(ctx), { seed: 42, numRuns: 600 });
-    expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(invalidKinds));
+    expect(new Set(cases.map((c) => c.kind))).toEqual(
+      new Set(invalidKinds.filter((k) => !fullMempoolKinds.includes(k))),
+    );
     expect(fc.sample(anyInvalidTx(ctx), { seed: 42, numRuns: 600 })).toEqual(cases);
     expect(cases.every((c) => c.node >= 0 && c.node < 3)).toBe(true);
   });
@@ -62,6 +74,24 @@ describe('invalid tx arbitraries', () => {
 
   test('every kind expects a typed reason', () => {
     expect(Object.keys(expectedRejections).sort()).toEqual([...invalidKinds].sort());
+  });
+
+  test('oversized cases reach past the tx limit and past the body limit', () => {
+    const cases = fc.sample(anyInvalidTx({ ...ctx, kinds: ['oversized'] }), { seed: 3, numRuns: 200 });
+    expect(new Set(cases.map((c) => (c as { over: string }).over))).toEqual(new Set(['tx', 'body']));
+  });
+
+  test('mempool_full cases pay at least the minimum fee and less than the fillers; the forger marks the kind', () => {
+    const cases = fc.sample(anyInvalidTx({ ...ctx, kinds: ['mempool_full'] }), { seed: 5, numRuns: 200 });
+    for (const c of cases) {
+      const fee = (c as { fee: number }).fee;
+      expect(fee).toBeGreaterThanOrEqual(1);
+      expect(fee).toBeLessThan(fillerFee(1));
+    }
+    const forger = refnodeForger('test-chain', 1n, 5000n);
+    expect(forger.kinds.filter((k) => k.needs === 'full-mempool')).toEqual([
+      { kind: 'mempool_full', reason: 'mempool_full', needs: 'full-mempool' },
+    ]);
   });
 });
 
@@ -108,8 +138,13 @@ describe('materialize: what a case sends', () => {
 
   test('encoding kinds: oversized bodies, malformed bodies that never parse to a valid tx, duplicates', () => {
     expect(
-      JSON.stringify(payload({ kind: 'oversized', node: 0, bytes: 2000 })).length,
+      JSON.stringify(payload({ kind: 'oversized', node: 0, over: 'tx', bytes: 2000 })).length,
     ).toBeGreaterThanOrEqual(2000);
+    // Past the API's body limit: a well-formed tx whose only fault is its size.
+    const body = materialize({ kind: 'oversized', node: 0, over: 'body', beyond: 7 }, ground);
+    expect('raw' in body && body.raw.length).toBe(4096 + 7);
+    const parsed = JSON.parse((body as { raw: string }).raw) as Record<string, unknown>;
+    expect({ ...parsed, memo: undefined }).toEqual({ ...honest(2, 1), memo: undefined });
     expect(materialize({ kind: 'duplicate', node: 0 }, ground)).toEqual({ tx: included });
     const bodies = fc.sample(anyInvalidTx({ ...ctx, kinds: ['malformed_encoding'] }), {
       seed: 7,

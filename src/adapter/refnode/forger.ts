@@ -8,7 +8,9 @@ import fc from 'fast-check';
 import type { UnsignedTx } from '../../../refnode/src/codec.ts';
 import { txId } from '../../../refnode/src/codec.ts';
 import type { CanonicalReason } from '../reasons.ts';
-import type { ForgeCase, ForgeContext, Forged, Forger, PreparedTx, Wallet } from '../types.ts';
+import type { ForgeCase, ForgeContext, Forged, ForgeKind, Forger, PreparedTx, Wallet } from '../types.ts';
+import { defaultRefnodeLimits, fillerFee, type RefnodeLimits } from './limits.ts';
+import { fillRefnodeMempools } from './mempool-filler.ts';
 import { secretKeyOf, signerOf } from './wallet.ts';
 
 /** Every kind of invalid tx the fuzzer generates. */
@@ -26,8 +28,12 @@ export const invalidKinds = [
   'wrong_chain',
   'duplicate',
   'fee_too_low',
+  'mempool_full',
 ] as const;
 export type InvalidKind = (typeof invalidKinds)[number];
+
+/** Kinds refused only by a full mempool (valid txs otherwise): generated after `fillMempool`. */
+export const fullMempoolKinds: readonly InvalidKind[] = ['mempool_full'];
 
 /** The canonical reason a correct refnode answers per kind. */
 export const expectedRejections: Readonly<Record<InvalidKind, readonly CanonicalReason[]>> = {
@@ -44,6 +50,7 @@ export const expectedRejections: Readonly<Record<InvalidKind, readonly Canonical
   wrong_chain: ['wrong_chain'],
   duplicate: ['duplicate'],
   fee_too_low: ['fee_too_low'],
+  mempool_full: ['mempool_full'],
 };
 
 /** How a malformed body is made from a valid tx's JSON. */
@@ -67,10 +74,12 @@ export type InvalidTxCase = { node: number } & (
   | { kind: 'overflow_amount'; variant: 'sum'; extraFee: number; under: number }
   | { kind: 'overflow_amount'; variant: 'unsafe'; amount: number }
   | { kind: 'malformed_encoding'; body: MalformedBody }
-  | { kind: 'oversized'; bytes: number }
+  | { kind: 'oversized'; over: 'tx'; bytes: number }
+  | { kind: 'oversized'; over: 'body'; beyond: number }
   | { kind: 'wrong_chain'; suffix: string; amount: number }
   | { kind: 'duplicate' }
   | { kind: 'fee_too_low'; fee: number; amount: number }
+  | { kind: 'mempool_full'; fee: number; amount: number }
 );
 
 /** What the arbitraries need to know about the chain. */
@@ -176,7 +185,21 @@ export function invalidTxArbitrary(kind: InvalidKind, ctx: InvalidTxContext): fc
     case 'malformed_encoding':
       return fc.record({ kind: fc.constant(kind), node, body: malformedBodyArb() });
     case 'oversized':
-      return fc.record({ kind: fc.constant(kind), node, bytes: fc.integer({ min: 1100, max: 16_000 }) });
+      // Past the tx size limit (1 KiB) inside an accepted body, and past the API's body limit itself.
+      return fc.oneof(
+        fc.record({
+          kind: fc.constant(kind),
+          node,
+          over: fc.constant('tx' as const),
+          bytes: fc.integer({ min: 1100, max: 16_000 }),
+        }),
+        fc.record({
+          kind: fc.constant(kind),
+          node,
+          over: fc.constant('body' as const),
+          beyond: fc.integer({ min: 1, max: 65_536 }),
+        }),
+      );
     case 'wrong_chain':
       return fc.record({
         kind: fc.constant(kind),
@@ -193,12 +216,24 @@ export function invalidTxArbitrary(kind: InvalidKind, ctx: InvalidTxContext): fc
         amount: amountArb,
         fee: fc.integer({ min: 0, max: Math.max(0, ctx.minFee - 1) }),
       });
+    case 'mempool_full':
+      // A valid tx that pays less than the fillers: a full mempool has no room it could win.
+      return fc.record({
+        kind: fc.constant(kind),
+        node,
+        amount: amountArb,
+        fee: fc.integer({ min: ctx.minFee, max: fillerFee(ctx.minFee) - 1 }),
+      });
   }
 }
 
-/** Kinds that can be generated for `ctx` (no `fee_too_low` when the minimum fee is 0). */
+/**
+ * Kinds that can be generated for `ctx`: no `fee_too_low` when the minimum fee is 0, and by
+ * default none of the {@link fullMempoolKinds} (valid txs unless the mempools were filled).
+ */
 export function feasibleKinds(ctx: InvalidTxContext): InvalidKind[] {
-  return (ctx.kinds ?? invalidKinds).filter((k) => k !== 'fee_too_low' || ctx.minFee > 0);
+  const kinds = ctx.kinds ?? invalidKinds.filter((k) => !fullMempoolKinds.includes(k));
+  return kinds.filter((k) => k !== 'fee_too_low' || ctx.minFee > 0);
 }
 
 /**
@@ -289,6 +324,7 @@ export interface Ground {
   chainId: string;
   minFee: number;
   supply: number;
+  limits: RefnodeLimits;
 }
 
 /** Turns a case into what to submit: a signed (forged) tx, or a raw body. */
@@ -325,16 +361,29 @@ export function materialize(c: InvalidTxCase, g: Ground): { tx: PreparedTx } | {
         ? { tx: build({ ...base, fee: g.minFee + c.extraFee, amount: Number.MAX_SAFE_INTEGER - c.under }) }
         : { tx: build({ ...base, amount: c.amount }) };
     case 'oversized':
-      return { tx: build({ ...base, amount: PRIME_AMOUNT + 1, padToBytes: c.bytes }) };
+      return c.over === 'tx'
+        ? { tx: build({ ...base, amount: PRIME_AMOUNT + 1, padToBytes: c.bytes }) }
+        : { raw: oversizedBody(g, g.limits.maxBodyBytes + c.beyond) };
     case 'wrong_chain':
       return { tx: build({ ...base, amount: c.amount, chainId: `${g.chainId}-${c.suffix}` }) };
     case 'duplicate':
       return { tx: g.included };
     case 'fee_too_low':
+    case 'mempool_full':
       return { tx: build({ ...base, amount: c.amount, fee: c.fee }) };
     case 'malformed_encoding':
       return { raw: malformedBody(c.body, g) };
   }
+}
+
+/** A well-formed tx padded (an extra field) to exactly `bytes` bytes: only its size is wrong. */
+function oversizedBody(g: Ground, bytes: number): string {
+  const json = JSON.stringify(
+    forge(g.wallet, g.chainId, { to: g.recipient, amount: PRIME_AMOUNT + 1, fee: g.minFee, nonce: g.nonce })
+      .payload,
+  );
+  // `,"memo":""` costs 10 bytes inside the closing brace.
+  return `${json.slice(0, -1)},"memo":"${'x'.repeat(Math.max(0, bytes - json.length - 10))}"}`;
 }
 
 function malformedBody(b: MalformedBody, g: Ground): string {
@@ -368,18 +417,27 @@ function malformedBody(b: MalformedBody, g: Ground): string {
 
 /**
  * The refnode {@link Forger}: kinds and reasons from {@link expectedRejections}, cases from
- * {@link invalidTxArbitrary}, built by {@link materialize}.
+ * {@link invalidTxArbitrary}, built by {@link materialize}; mempools filled by
+ * {@link fillRefnodeMempools}; double spends as two transfers at one nonce.
  *
  * @example
  * const forger = refnodeForger('refnode-1', 1n, 1_000_000n);
  * fc.sample(forger.arbitrary('wrong_chain', { targets: 3 }), 1);
  */
-export function refnodeForger(chainId: string, minFee: bigint, supply: bigint): Forger {
+export function refnodeForger(
+  chainId: string,
+  minFee: bigint,
+  supply: bigint,
+  limits: RefnodeLimits = defaultRefnodeLimits,
+): Forger {
   const fee = Number(minFee);
-  const kinds = feasibleKinds({ minFee: fee, targets: 1 }).map((kind) => ({
-    kind,
-    reason: expectedRejections[kind][0]!,
-  }));
+  const kinds = feasibleKinds({ minFee: fee, targets: 1, kinds: invalidKinds }).map(
+    (kind): ForgeKind => ({
+      kind,
+      reason: expectedRejections[kind][0]!,
+      ...(fullMempoolKinds.includes(kind) ? { needs: 'full-mempool' as const } : {}),
+    }),
+  );
   const ground = (ctx: ForgeContext): Ground => ({
     wallet: ctx.wallet,
     other: ctx.other,
@@ -390,6 +448,7 @@ export function refnodeForger(chainId: string, minFee: bigint, supply: bigint): 
     chainId,
     minFee: fee,
     supply: Number(supply),
+    limits,
   });
   return {
     kinds,
@@ -406,6 +465,12 @@ export function refnodeForger(chainId: string, minFee: bigint, supply: bigint): 
     async prime(ctx) {
       const { nonce } = await ctx.client.account!(ctx.wallet.address, { timeoutMs: 3000 });
       return forge(ctx.wallet, chainId, { to: ctx.other.address, amount: PRIME_AMOUNT, fee, nonce });
+    },
+    fillMempool: (ctx) => fillRefnodeMempools(ctx, { minFee: fee, limits }),
+    async doubleSpend(ctx) {
+      const nonce = ctx.nonce ?? (await ctx.client.account!(ctx.wallet.address, { timeoutMs: 3000 })).nonce;
+      const spend = (to: string) => ctx.wallet.transfer({ to, amount: 1n, nonce });
+      return [await spend(ctx.to[0]), await spend(ctx.to[1])];
     },
   };
 }

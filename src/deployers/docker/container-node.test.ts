@@ -5,7 +5,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { refnodeAdapter } from '../../adapter/refnode/adapter.ts';
 import type { ChainClient, LaunchEndpoints, PreparedChain } from '../../adapter/types.ts';
 import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
@@ -19,7 +20,6 @@ import { dockerDeployer } from './docker-deployer.ts';
 import { labelKeys } from './labels.ts';
 
 const docker = await dockerAvailability();
-if (!docker.available) console.warn(`docker runtime tests SKIPPED: ${docker.reason}`);
 
 async function eventually(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
   const deadline = systemClock.monotonic() + timeoutMs;
@@ -30,7 +30,7 @@ async function eventually(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-describe.skipIf(!docker.available)('container runtime', () => {
+describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
   const runId = newRunId();
   const registry = new CleanupRegistry({ installHooks: false });
   const topology = new Cluster({ validators: 2, wallets: 1, slotMs: 200 }).resolved.topology;

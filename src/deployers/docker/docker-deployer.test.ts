@@ -4,7 +4,8 @@
  * its data, and leaves no labelled container, network or volume behind.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { Cluster } from '../../cluster/cluster.ts';
 import type { StartedCluster, StartedNode } from '../../cluster/types.ts';
 import { systemClock } from '../../support/clock.ts';
@@ -12,7 +13,6 @@ import { dockerAvailability } from './docker-client.ts';
 import { labelKeys } from './labels.ts';
 
 const docker = await dockerAvailability();
-if (!docker.available) console.warn(`docker deployer tests SKIPPED: ${docker.reason}`);
 
 async function labelled(runId: string) {
   if (!docker.available) throw new Error('no docker');
@@ -38,7 +38,7 @@ async function eventually(what: string, timeoutMs: number, probe: () => Promise<
 
 const height = async (node: StartedNode): Promise<number> => (await node.client.info()).height;
 
-describe.skipIf(!docker.available)('docker deployer', () => {
+describeNeeding(dockerRequirementOf(docker), 'docker deployer', () => {
   let cluster: StartedCluster;
 
   beforeAll(async () => {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { ConfigError } from '../../support/errors.ts';
 import { dockerAvailability } from './docker-client.ts';
 import { buildImage, imageTag, removeImage } from './image.ts';
@@ -14,7 +15,6 @@ import { imageNodePath, nodeRuntimeFiles } from './node-runtime-files.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const docker = await dockerAvailability();
-if (!docker.available) console.warn(`docker image tests SKIPPED: ${docker.reason}`);
 
 function dockerode() {
   if (!docker.available) throw new Error('no Docker engine');
@@ -70,7 +70,7 @@ describe('image recipe', () => {
   });
 });
 
-describe.skipIf(!docker.available)('image build', () => {
+describeNeeding(dockerRequirementOf(docker), 'image build', () => {
   it('builds cold once, then the same recipe is a cache hit', async () => {
     // a fresh nonce makes the first build cold whatever ran before
     const recipe = await probeRecipe(randomBytes(8).toString('hex'));

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeNeeding, dockerRequirementOf } from '../../../test/requirements.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
 import { dockerAvailability } from './docker-client.ts';
 import { buildImage, removeImage } from './image.ts';
@@ -15,7 +16,6 @@ import { labelKeys, resourceLabels } from './labels.ts';
 import { removeRunResources, sweepDeadRuns } from './sweeper.ts';
 
 const docker = await dockerAvailability();
-if (!docker.available) console.warn(`docker sweeper tests SKIPPED: ${docker.reason}`);
 const leakyRun = fileURLToPath(new URL('../../../test/fixtures/docker/leaky-run.ts', import.meta.url));
 
 async function resourcesOf(runId: string) {
@@ -34,7 +34,7 @@ async function resourcesOf(runId: string) {
   };
 }
 
-describe.skipIf(!docker.available)('docker sweeper', () => {
+describeNeeding(dockerRequirementOf(docker), 'docker sweeper', () => {
   let image = '';
 
   beforeAll(async () => {

@@ -23,6 +23,7 @@ import { PersistentVolumeClaim as PvcV133 } from 'kubernetes-models-v1-33/v1/Per
 import { Pod as PodV133 } from 'kubernetes-models-v1-33/v1/Pod';
 import { Service as ServiceV133 } from 'kubernetes-models-v1-33/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeNeeding, kubectlRequirement } from '../../../test/requirements.ts';
 import type { ContainerLaunch, LaunchSpec } from '../../adapter/types.ts';
 import { chainFileMounts, MAX_CONFIG_FILE_BYTES } from './chain-files.ts';
 import { isolationPolicyManifest } from './isolation-policy.ts';
@@ -198,14 +199,9 @@ describe('k8s manifests against the official schemas', () => {
   });
 });
 
-const kubectl = await promisify(execFile)('kubectl', ['version', '--client', '-o', 'json']).then(
-  (r) => (JSON.parse(r.stdout) as { clientVersion: { gitVersion: string } }).clientVersion.gitVersion,
-  () => undefined,
-);
-if (kubectl === undefined)
-  console.warn('kubectl dry-run test SKIPPED: no kubectl on PATH (Debian: kubernetes-client)');
+const kubectl = await kubectlRequirement();
 
-describe.skipIf(kubectl === undefined)(`kubectl ${kubectl} apply --dry-run=client`, () => {
+describeNeeding(kubectl, 'kubectl apply --dry-run=client', () => {
   let server: FakeApiServer;
   let dir: string;
 

@@ -1,0 +1,105 @@
+/**
+ * The soak: every file run N times in a row (run 1 of every file, then run 2, …), each run
+ * in a child Vitest with a private run root, what it left looked for and removed after it,
+ * optionally with K cores kept busy throughout. Writes `table.md` and each run's output.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { systemClock } from '../../src/support/clock.ts';
+import { startCpuHog } from './cpu-hog.ts';
+import { LeakProbe } from './leak-probe.ts';
+import type { SoakOptions } from './soak-options.ts';
+import { type RunRecord, soakPassed, soakTable } from './soak-table.ts';
+import { runFileOnce } from './vitest-outcome.ts';
+
+/** What a soak produced. */
+export interface SoakResult {
+  records: RunRecord[];
+  table: string;
+  /** The dir holding `table.md` and the runs' output. */
+  outDir: string;
+  passed: boolean;
+}
+
+/** The files of the suite as `vitest list` finds them under `config`, relative to `cwd`. */
+export async function suiteFiles(config: string, cwd: string): Promise<string[]> {
+  const vitest = join(cwd, 'node_modules', 'vitest', 'vitest.mjs');
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [vitest, 'list', '--filesOnly', '--json', '--config', config],
+    {
+      cwd,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  return (JSON.parse(stdout) as { file: string }[]).map((f) => relative(cwd, f.file));
+}
+
+/** `examples/quickstart.test.ts` → `examples-quickstart.test.ts`, a log file's name. */
+const slug = (file: string): string => file.replace(/[\\/]/g, '-');
+
+/**
+ * Runs the soak. `log` gets one line per run as it ends.
+ *
+ * @example
+ * const result = await runSoak(parseSoakArgs(['--runs', '2', '--files', 'examples/quickstart.test.ts']));
+ */
+export async function runSoak(
+  options: SoakOptions,
+  cwd = process.cwd(),
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<SoakResult> {
+  const outDir = resolve(
+    cwd,
+    options.out ?? join('.chainlab', 'soak', new Date().toISOString().replace(/[:.]/g, '-')),
+  );
+  await mkdir(outDir, { recursive: true });
+  const files = options.files.length > 0 ? options.files : await suiteFiles(options.config, cwd);
+  // The CI profile unless the caller chose one (a full-profile soak is the same loop).
+  const profile = process.env.CHAINLAB_PROFILE ?? 'ci';
+  const started = systemClock.monotonic();
+  const loadAtStart = loadavg()[0] ?? 0;
+  const records: RunRecord[] = [];
+  {
+    await using hog = startCpuHog(options.busyCores);
+    if (options.busyCores > 0)
+      log(`soak: ${options.busyCores} core(s) kept busy by pids ${hog.pids.join(', ')}`);
+    for (let run = 1; run <= options.runs; run++) {
+      const logDir = join(outDir, `run-${run}`);
+      await mkdir(logDir, { recursive: true });
+      for (const file of files) {
+        const probe = await LeakProbe.open(
+          join(tmpdir(), `chainlab-soak-${process.pid}-${run}-${slug(file)}`),
+        );
+        const outcome = await runFileOnce({
+          file,
+          config: options.config,
+          cwd,
+          env: { ...probe.env, CHAINLAB_PROFILE: profile },
+          logDir,
+          name: slug(file),
+        });
+        const leaks = await probe.leaks();
+        await probe.clean(leaks);
+        records.push({ file, run, failures: outcome.failures, leaks, durationMs: outcome.durationMs });
+        const verdict = outcome.failures.length === 0 ? 'passed' : `FAILED: ${outcome.failures[0]}`;
+        log(
+          `soak: run ${run}/${options.runs} ${file} ${verdict} in ${(outcome.durationMs / 1000).toFixed(1)} s`,
+        );
+      }
+    }
+  }
+  const table = soakTable(records, {
+    runs: options.runs,
+    busyCores: options.busyCores,
+    profile,
+    loadAtStart,
+    loadAtEnd: loadavg()[0] ?? 0,
+    durationMs: systemClock.monotonic() - started,
+  });
+  await writeFile(join(outDir, 'table.md'), table);
+  return { records, table, outDir, passed: soakPassed(records) };
+}
