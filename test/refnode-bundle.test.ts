@@ -7,23 +7,22 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { transactions } from '../src/workloads/transactions.ts';
 import { eventually, processesOfRun } from './helpers.ts';
+import { describeNeeding } from './requirements.ts';
 
 const bundle = join(import.meta.dirname, '..', 'dist', 'refnode', 'bundle', 'main.js');
-const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
-const built = existsSync(bundle) && refnodeEntry() === bundle;
-const why = existsSync(bundle)
-  ? 'the refnode bundle is older than refnode/ (an edited refnode runs from its sources): run npm run build'
-  : 'no refnode bundle: run npm run build (npm install does)';
-if (!built && !ci) console.log(`skipping the refnode bundle test: ${why}`);
+const why = !existsSync(bundle)
+  ? 'no refnode bundle: run npm run build (npm install does)'
+  : refnodeEntry() !== bundle
+    ? 'the refnode bundle is older than refnode/ (an edited refnode runs from its sources): run npm run build'
+    : undefined;
 
-describe.skipIf(!built && !ci)('refnode bundle', () => {
+describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bundle', () => {
   test('cluster nodes start from the bundle, include txs and verify on worker threads', async () => {
-    expect(built, why).toBe(true);
     await using cluster = await new Cluster({ validators: 2, wallets: 4, seed: 7 }).start();
     const commands = await Promise.all(
       (await processesOfRun(cluster.runId)).map((pid) =>
