@@ -25,6 +25,7 @@ import type {
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
+import { refnodeGossip } from './gossip-kit.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
@@ -287,6 +288,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         launch,
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+        gossip: refnodeGossip(genesis.chainId),
       };
     },
 
@@ -331,6 +333,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         nodes,
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+        gossip: refnodeGossip(genesis.chainId),
       };
     },
   };
