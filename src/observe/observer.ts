@@ -555,7 +555,12 @@ class Observer implements StartedObserver {
       });
     } catch (e) {
       if (w.life.signal.aborted) return;
-      this.recording.addGossipSample({ node: w.name, at: this.recording.now(), ok: false, error: errorText(e) });
+      this.recording.addGossipSample({
+        node: w.name,
+        at: this.recording.now(),
+        ok: false,
+        error: errorText(e),
+      });
     }
   }
 

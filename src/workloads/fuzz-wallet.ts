@@ -49,7 +49,10 @@ async function waitIncluded(node: StartedNode, id: string, timeoutMs: number): P
 export function forgerOf(cluster: StartedCluster, name: string): Forger {
   requireFacet(cluster, name, 'forging');
   if (cluster.forger === undefined)
-    throw new WorkloadError(name, `the ${cluster.facts.adapter} adapter declares forging but gives no forger`);
+    throw new WorkloadError(
+      name,
+      `the ${cluster.facts.adapter} adapter declares forging but gives no forger`,
+    );
   return cluster.forger;
 }
 

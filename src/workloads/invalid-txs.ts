@@ -145,11 +145,18 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
   const targets = selectNodes(cluster, p.targets ?? 'all', 'invalidTxs options', 'invalidTxs.targets');
   const rec = cluster.recording;
   // Prime the fuzz wallet: one included tx gives stale-nonce kinds a used nonce and `duplicate` a tx to resend.
-  const { forger, wallet, other, primed: included, primedId: includedId } = await primeFuzzWallet(
-    cluster,
-    name,
-    { wallet: p.wallet, node: targets[0]!, subject: 'invalidTxs options', path: 'invalidTxs.wallet' },
-  );
+  const {
+    forger,
+    wallet,
+    other,
+    primed: included,
+    primedId: includedId,
+  } = await primeFuzzWallet(cluster, name, {
+    wallet: p.wallet,
+    node: targets[0]!,
+    subject: 'invalidTxs options',
+    path: 'invalidTxs.wallet',
+  });
   const arb = fc.oneof(...kinds.map((k) => forger.arbitrary(k, { targets: targets.length })));
   const attempts: InvalidAttempt[] = [];
   const ac = new AbortController();

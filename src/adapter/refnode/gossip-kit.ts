@@ -10,11 +10,11 @@ import {
   encodeBlockMessage,
   encodeTxsMessage,
   GOSSIP_TOPICS,
-  type GossipTopic as RefnodeTopic,
   gossipMessageId,
   gossipTopicName,
   MAX_GOSSIP_RPC_BYTES,
   MAX_TXS_PER_MESSAGE,
+  type GossipTopic as RefnodeTopic,
 } from '../../../refnode/src/gossip-codec.ts';
 import { AdapterError } from '../../support/errors.ts';
 import type {
@@ -132,7 +132,10 @@ export function refnodeGossip(chainId: string): GossipKit {
     },
 
     reencode(message, n): GossipMessage {
-      return { topic: message.topic, data: bytes(`${Buffer.from(message.data).toString('utf8')}${whitespaceOf(n)}`) };
+      return {
+        topic: message.topic,
+        data: bytes(`${Buffer.from(message.data).toString('utf8')}${whitespaceOf(n)}`),
+      };
     },
 
     useless(n): GossipMessage {

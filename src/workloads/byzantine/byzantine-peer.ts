@@ -145,7 +145,10 @@ export function byzantinePeer(options: ByzantinePeerOptions): Workload<StartedBy
 function gossipKitOf(cluster: StartedCluster, name: string): GossipKit {
   requireFacet(cluster, name, 'gossip');
   if (cluster.gossip === undefined)
-    throw new WorkloadError(name, `the ${cluster.facts.adapter} adapter declares gossip but gives no gossip kit`);
+    throw new WorkloadError(
+      name,
+      `the ${cluster.facts.adapter} adapter declares gossip but gives no gossip kit`,
+    );
   return cluster.gossip;
 }
 
@@ -195,10 +198,17 @@ async function join(
         ? `${node.name} connected but did not subscribe to every topic`
         : `${node.name} connected, then dropped the connection`,
   );
-  throw new WorkloadError(name, `did not join the gossip of every target within ${timeoutMs} ms: ${why.join('; ')}`);
+  throw new WorkloadError(
+    name,
+    `did not join the gossip of every target within ${timeoutMs} ms: ${why.join('; ')}`,
+  );
 }
 
-async function startByzantinePeer(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedByzantinePeer> {
+async function startByzantinePeer(
+  cluster: StartedCluster,
+  p: Parsed,
+  name: string,
+): Promise<StartedByzantinePeer> {
   const kit = gossipKitOf(cluster, name);
   const mix: ByzantineMix = p.mix ?? defaultMix;
   const rng = cluster.rng.fork(name);
@@ -223,7 +233,10 @@ async function startByzantinePeer(cluster: StartedCluster, p: Parsed, name: stri
   }
   const stale = await kit.staleMessages(targets[0]!.client, 32);
   if (stale.length === 0 && (choose.kinds.includes('stale') || choose.kinds.includes('replay')))
-    throw new WorkloadError(name, `${targets[0]!.name} has no old chain content to replay yet; start the peer once blocks exist`);
+    throw new WorkloadError(
+      name,
+      `${targets[0]!.name} has no old chain content to replay yet; start the peer once blocks exist`,
+    );
 
   const peer = await startGossipPeer({ kit, seed: identitySeed(cluster, name) });
   const watch = cluster.observer.watchGossip([peer.peerId]);
@@ -235,7 +248,9 @@ async function startByzantinePeer(cluster: StartedCluster, p: Parsed, name: stri
     const hint = targets.some((t) => t.p2pEndpoint === undefined)
       ? ` (the ${cluster.deployer.name} deployer publishes no p2p port to this machine; the nodes' own addresses were tried)`
       : '';
-    throw hint === '' ? error : new WorkloadError(name, `${(error as Error).message}${hint}`, { cause: error });
+    throw hint === ''
+      ? error
+      : new WorkloadError(name, `${(error as Error).message}${hint}`, { cause: error });
   }
 
   const source = messageSource({

@@ -15,7 +15,14 @@ import type { Rng } from '../../support/rng.ts';
  * - `invalid-txs`: one invalid tx of every kind the adapter forges (facet `forging`), as the
  *   fuzzing workload makes them, in tx messages.
  */
-export const byzantineKinds = ['replay', 'stale', 'useless', 'malformed', 'oversized', 'invalid-txs'] as const;
+export const byzantineKinds = [
+  'replay',
+  'stale',
+  'useless',
+  'malformed',
+  'oversized',
+  'invalid-txs',
+] as const;
 export type ByzantineKind = (typeof byzantineKinds)[number];
 
 /** Relative weights of the kinds; a kind left out or at 0 is never sent. */
@@ -51,7 +58,8 @@ export interface KindChooser {
 export function kindChooser(mix: Readonly<ByzantineMix>, rng: Rng): KindChooser {
   const kinds = byzantineKinds.filter((k) => (mix[k] ?? 0) > 0);
   const total = kinds.reduce((sum, k) => sum + mix[k]!, 0);
-  if (kinds.length === 0 || !(total > 0)) throw new RangeError('kindChooser: the mix gives no kind a weight above 0');
+  if (kinds.length === 0 || !(total > 0))
+    throw new RangeError('kindChooser: the mix gives no kind a weight above 0');
   return {
     kinds,
     next() {
