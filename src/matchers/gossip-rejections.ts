@@ -125,13 +125,14 @@ export function gossipRejectFailure(v: GossipRejectVerdict, seed: number): strin
     case 'accepted': {
       const more =
         v.count > 1
-          ? `; ${v.count - 1} more answers of ${plural(v.total, 'tx')} were pending or included`
+          ? `; ${plural(v.count - 1, 'more (tx, node) answer was', 'more (tx, node) answers were')} pending or included`
           : '';
       line = `${want}; ${v.node} accepted ${txText(v.tx)}: it was ${v.status === 'pending' ? 'pending in its mempool' : 'in a block'} at ${at(v.at)}, expected ${v.tx.expected.join(' or ')}${more}`;
       break;
     }
     case 'wrong-reason': {
-      const more = v.count > 1 ? `; ${v.count - 1} more refusals had the wrong reason` : '';
+      const more =
+        v.count > 1 ? `; ${plural(v.count - 1, 'more refusal', 'more refusals')} had the wrong reason` : '';
       line = `${want}; ${v.node} refused ${txText(v.tx)} with ${v.reason ?? 'no reason'} at ${at(v.at)}, expected ${v.tx.expected.join(' or ')}${more}`;
       break;
     }
