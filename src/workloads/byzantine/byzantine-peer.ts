@@ -10,6 +10,7 @@
  * it runs the observer samples every node's view of it (`watchGossip`), so matchers judge the
  * nodes: `toPenalize` (they scored it down), `toRejectWith` and `toNeverInclude` (its txs).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { requireFacet } from '../../adapter/facets.ts';
 import type { GossipKit, PeerAddress } from '../../adapter/types.ts';
@@ -66,6 +67,8 @@ export interface ByzantineSummary {
   bytes: number;
   /** Messages per second achieved over the flood (publishes / elapsed). */
   rate: number;
+  /** Messages due at `rate` over `durationMs`; more than `messages` when the peer could not keep up. */
+  planned: number;
   /** Publishes that reached no node (every target had gone). */
   unheard: number;
 }
@@ -308,21 +311,25 @@ async function startByzantinePeer(
 
   const flood = async (): Promise<void> => {
     const began = clock.monotonic();
+    const elapsed = (): number => clock.monotonic() - began;
     const due = paced(p.rate, { durationMs: p.durationMs })[Symbol.iterator]();
     let next = due.next();
-    while (!next.done && !ac.signal.aborted) {
-      // Everything due by now goes out; a slow publish makes the next ones late, never skipped.
-      while (!next.done && next.value <= clock.monotonic() - began && !ac.signal.aborted) {
-        if (queue.length === 0) queue.push(...(await source.make(nextKind())));
-        await publish(queue.shift()!);
-        next = due.next();
+    // It stops at `durationMs` even when behind schedule: what it could not send stays unsent.
+    while (!next.done && !ac.signal.aborted && elapsed() < p.durationMs) {
+      if (next.value > elapsed()) {
+        try {
+          await clock.sleep(Math.max(1, next.value - elapsed()), ac.signal);
+        } catch {
+          break;
+        }
+        continue;
       }
-      if (next.done) break;
-      try {
-        await clock.sleep(Math.max(1, next.value - (clock.monotonic() - began)), ac.signal);
-      } catch {
-        break;
-      }
+      if (queue.length === 0) queue.push(...(await source.make(nextKind())));
+      await publish(queue.shift()!);
+      next = due.next();
+      // Behind schedule this loop would await only microtasks and starve timers and sockets
+      // (the observer's samples, the nodes' answers): let the event loop turn between publishes.
+      await yieldToEventLoop();
     }
   };
 
@@ -339,6 +346,7 @@ async function startByzantinePeer(
       byKind: { ...sent },
       bytes,
       rate: messages <= 1 ? messages : Math.round(((messages - 1) * 1000 * 10) / span) / 10,
+      planned: Math.ceil((p.rate * p.durationMs) / 1000),
       unheard,
     };
   };
