@@ -24,6 +24,7 @@ export {
   invalidTxArbitrary,
   refnodeForger,
 } from './adapter/refnode/forger.ts';
+export { refnodeGossip } from './adapter/refnode/gossip-kit.ts';
 export type * from './adapter/types.ts';
 export { allFacets } from './adapter/types.ts';
 export {
@@ -79,6 +80,9 @@ export {
   type BlobRecord,
   type BlobRetrieval,
   type FaultWindow,
+  type GossipPeerRecord,
+  type GossipSample,
+  type GossipTxRecord,
   Recording,
   type SupplyObservation,
   type TxRecord,
@@ -96,6 +100,19 @@ export {
   WorkloadError,
 } from './support/errors.ts';
 export { Rng, runSeed } from './support/rng.ts';
+export {
+  type ByzantinePeerOptions,
+  type ByzantineSummary,
+  byzantinePeer,
+  type GossipAttempt,
+  type StartedByzantinePeer,
+} from './workloads/byzantine/byzantine-peer.ts';
+export {
+  type ByzantineKind,
+  type ByzantineMix,
+  byzantineKinds,
+  defaultMix,
+} from './workloads/byzantine/mix.ts';
 export {
   type DataAvailabilityOptions,
   dataAvailability,

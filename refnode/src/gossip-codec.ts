@@ -19,6 +19,8 @@ export const MAX_TXS_PER_MESSAGE = 1000;
 export const MAX_CERTIFICATES_PER_MESSAGE = 256;
 /** Largest gossip message a node publishes (4 MiB). */
 export const MAX_GOSSIP_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Largest gossipsub frame (RPC) a node reads; above one message because IWANT answers may batch several. */
+export const MAX_GOSSIP_RPC_BYTES = 16 * 1024 * 1024;
 
 /** The gossipsub topic string: `/refnode/<chainId>/<topic>`, so chains never mix on one network. */
 export function gossipTopicName(chainId: string, topic: GossipTopic): string {

@@ -13,6 +13,7 @@ import type {
   DaClient,
   FacetName,
   ForgingClient,
+  GossipClient,
   MempoolClient,
   NodeInfo,
   SupplyClient,
@@ -47,6 +48,7 @@ interface FacetClients {
   mempool: MempoolClient;
   forging: ForgingClient;
   da: DaClient;
+  gossip: GossipClient;
 }
 
 /**
@@ -68,6 +70,7 @@ export function facetClient<F extends keyof FacetClients>(
     mempool: ['mempool', 'txCounters'],
     forging: ['submitRaw'],
     da: ['publishBlob', 'blob', 'channel', 'certificate'],
+    gossip: ['gossipView'],
   };
   const c = client as unknown as Record<string, unknown>;
   if (needs[facet].some((m) => typeof c[m] !== 'function'))

@@ -27,7 +27,8 @@ import type { CanonicalReason } from './reasons.ts';
  * - `mempool`: mempool size, capacity, evictions, per-reason refusals (`ChainClient.mempool`).
  * - `da`: data availability blobs and certificates (`ChainClient.publishBlob`/`blob`/`channel`/`certificate`).
  * - `bugs`: deliberate faults a node can be started with (`ChainAdapter.bugs`).
- * - `gossip`: a peer can join the gossip mesh (adversarial peers).
+ * - `gossip`: a foreign peer can join the gossip mesh (`PreparedChain.gossip`: topics, rules and
+ *   messages) and a node shows its view of its gossip peers (`ChainClient.gossipView`).
  * - `clock-skew`: node clocks can be offset (libfaketime or the chain's own mechanism).
  * - `forging`: raw submission and deliberately invalid txs (`PreparedChain.forger`, `ChainClient.submitRaw`).
  * - `containers`: nodes can run in containers (`LaunchSpec.container`).
@@ -503,6 +504,11 @@ export interface ForgingClient {
   submitRaw(body: string, opts?: RequestOptions): Promise<SubmitResult>;
 }
 
+/** Facet `gossip`: a node's view of its gossip peers and queues. */
+export interface GossipClient {
+  gossipView(opts?: RequestOptions): Promise<GossipView>;
+}
+
 /** Facet `da`. */
 export interface DaClient {
   publishBlob(blob: SignedBlob, opts?: RequestOptions): Promise<PublishBlobResult>;
@@ -526,7 +532,8 @@ export interface ChainClient
     Partial<SupplyClient>,
     Partial<MempoolClient>,
     Partial<ForgingClient>,
-    Partial<DaClient> {
+    Partial<DaClient>,
+    Partial<GossipClient> {
   /** Prometheus text, where the node has metrics. */
   metrics?(opts?: RequestOptions): Promise<string>;
 }
@@ -637,6 +644,116 @@ export interface ForgeCase {
   kind: string;
   node: number;
   [field: string]: unknown;
+}
+
+// ---- gossip (facet `gossip`) -------------------------------------------------------------
+
+/** A host and TCP port from which this machine reaches a node's p2p listener. */
+export interface P2pEndpoint {
+  host: string;
+  port: number;
+}
+
+/** One gossip topic of the chain. */
+export interface GossipTopic {
+  /** The chain's short name for it (`blocks`, `txs`); what a node's view calls it (`GossipPeerView.mesh`). */
+  name: string;
+  /** The topic string on the wire (`/refnode/<chainId>/blocks`). */
+  wire: string;
+}
+
+/** What a peer must follow to be heard on the chain's gossip (gossipsub settings). */
+export interface GossipRules {
+  /**
+   * `none`: messages carry no author, sequence number or signature (gossipsub `StrictNoSign`);
+   * `sign`: each is signed by the sender's peer key (`StrictSign`).
+   */
+  signing: 'none' | 'sign';
+  /** The message id the chain's nodes compute: their duplicate filter. */
+  messageId(wireTopic: string, data: Uint8Array): Uint8Array;
+  /** Largest gossipsub frame (RPC) a node of the chain reads, in bytes. */
+  maxRpcBytes: number;
+}
+
+/** One message ready to publish: its wire topic and bytes. */
+export interface GossipMessage {
+  /** The wire topic (`GossipTopic.wire`). */
+  topic: string;
+  data: Uint8Array;
+}
+
+/** A tx as a gossip message carries it: a prepared (possibly forged) tx, or a raw body. */
+export type GossipTxItem = { tx: PreparedTx; raw?: undefined } | { raw: string; tx?: undefined };
+
+/** A node's peer id and the multiaddrs a foreign peer dials it at. */
+export interface PeerAddress {
+  peerId: string;
+  addrs: string[];
+}
+
+/**
+ * Facet `gossip`: how a foreign libp2p peer joins the chain's gossip, and the messages an
+ * adversary publishes. Everything about the chain's topics and message formats lives here;
+ * chainlab's peer (src/workloads/byzantine/) knows none of it.
+ */
+export interface GossipKit {
+  /** Every gossip topic of the chain. */
+  readonly topics: readonly GossipTopic[];
+  readonly rules: GossipRules;
+  /**
+   * A node's peer id and where to dial it: at `endpoint` (the deployer's published p2p port)
+   * when given, else at the addresses the node announces.
+   */
+  dialAddress(client: ChainClient, endpoint?: P2pEndpoint): Promise<PeerAddress>;
+  /**
+   * Txs as gossip messages on the chain's tx topic. Each item lands in exactly one message,
+   * whose `carries` lists the indexes of its items (a raw body the chain cannot batch
+   * travels alone).
+   */
+  txMessages(items: readonly GossipTxItem[]): (GossipMessage & { carries: number[] })[];
+  /** Old chain content read from `client` (blocks, included txs) as messages: valid but stale. At most `count`. */
+  staleMessages(client: ChainClient, count: number): Promise<GossipMessage[]>;
+  /** The same content as `message` in other bytes (the `n`-th variant), so no duplicate filter drops it. */
+  reencode(message: GossipMessage, n: number): GossipMessage;
+  /** A well-formed message that carries nothing (the `n`-th; distinct bytes for each `n`). */
+  useless(n: number): GossipMessage;
+  /** Bytes no node of the chain can decode, on one of its topics (the `n`-th). */
+  malformed(n: number): GossipMessage;
+  /** A message over the chain's limit for one message (the `n`-th). */
+  oversized(n: number): GossipMessage;
+}
+
+/** One peer as a node sees it (facet `gossip`). */
+export interface GossipPeerView {
+  peerId: string;
+  /** The name the node knows it by, if any. */
+  name?: string;
+  connected: boolean;
+  /** Its gossipsub score on this node. */
+  score: number;
+  /** Score below the node's graylist threshold: its messages are dropped unread. */
+  graylisted: boolean;
+  /** Topics (short names) on which it is in this node's mesh. */
+  mesh: string[];
+  /** Times this node pruned it from a mesh. */
+  prunes: number;
+  /** Gossip messages it delivered first, by this node's verdict. */
+  messages: { accepted: number; rejected: number; ignored: number };
+  /** Bytes waiting in this node's stream to it (outbound) and read from it but not yet processed (inbound). */
+  queue: { outboundBytes: number; inboundBytes: number };
+}
+
+/** A node's gossip state (facet `gossip`). */
+export interface GossipView {
+  /** The node's own peer id. */
+  peerId: string;
+  /** Score thresholds, when the node reports them: below `gossip` it stops gossiping to a peer, below `graylist` it drops its messages. */
+  thresholds?: { gossip: number; publish: number; graylist: number };
+  /** False when the node does not lower scores for bad messages (a deliberate fault). */
+  penalties?: boolean;
+  /** Node-wide gossip queues by name (messages waiting), e.g. `validating.txs`. */
+  queues: Record<string, number>;
+  peers: GossipPeerView[];
 }
 
 // ---- launching ---------------------------------------------------------------------------
@@ -771,6 +888,8 @@ export interface PreparedChain {
   afterStart?(ctx: AfterStartContext): Promise<AfterStartResult | undefined>;
   /** Facet `forging`. */
   forger?: Forger;
+  /** Facet `gossip`. */
+  gossip?: GossipKit;
 }
 
 /** An existing chain reached by API URLs only (the attach deployer). */
@@ -782,6 +901,8 @@ export interface AttachedChain {
   client(url: string): ChainClient;
   /** Facet `forging` (needs the chain dir's wallets). */
   forger?: Forger;
+  /** Facet `gossip`. */
+  gossip?: GossipKit;
 }
 
 /** Teaches chainlab one chain. */

@@ -11,6 +11,7 @@ import type {
   ChainClient,
   ChainFacts,
   Forger,
+  GossipKit,
   LaunchEndpoints,
   LaunchSpec,
   NodeSpec,
@@ -183,6 +184,7 @@ export async function startCluster(
       dir: chain.attachTargets ? undefined : clusterDir,
       deployer,
       forger: chain.forger,
+      gossip: chain.gossip,
       observer,
       teardown,
       log,
@@ -212,6 +214,7 @@ interface OpenedChain {
   launch: ((node: NodeSpec, endpoints: LaunchEndpoints) => LaunchSpec) | undefined;
   afterStart: NonNullable<import('../adapter/types.ts').PreparedChain['afterStart']> | undefined;
   forger: Forger | undefined;
+  gossip: GossipKit | undefined;
   /** Set for the attach deployer: the running nodes' URLs. */
   attachTargets: { name: string; url: string }[] | undefined;
 }
@@ -235,6 +238,7 @@ async function openChain(
       launch: undefined,
       afterStart: undefined,
       forger: attached.forger,
+      gossip: attached.gossip,
       attachTargets: attached.nodes.map((n) => ({ name: n.name, url: n.url })),
     };
   }
@@ -249,6 +253,7 @@ async function openChain(
     launch: (node, ep) => prepared.launch(node, ep),
     afterStart: prepared.afterStart?.bind(prepared),
     forger: prepared.forger,
+    gossip: prepared.gossip,
     attachTargets: undefined,
   };
 }
@@ -310,6 +315,7 @@ async function startNodes(
 
 interface RunningClusterInit {
   forger: Forger | undefined;
+  gossip: GossipKit | undefined;
   runId: string;
   seed: number;
   facts: ChainFacts;
@@ -336,6 +342,7 @@ class RunningCluster implements StartedCluster {
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
   readonly forger: Forger | undefined;
+  readonly gossip: GossipKit | undefined;
   readonly name: string;
   readonly #teardown: Teardown;
   readonly #deferred: AsyncDisposable[] = [];
@@ -355,6 +362,7 @@ class RunningCluster implements StartedCluster {
     this.deployer = init.deployer;
     this.observer = init.observer;
     this.forger = init.forger;
+    this.gossip = init.gossip;
     this.name = init.name;
     this.#teardown = init.teardown;
     this.#log = init.log;

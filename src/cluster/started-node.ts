@@ -4,7 +4,7 @@
  * action starts, closed when the node serves again) and confirmed from outside (see
  * confirm.ts): a fault whose effect does not show fails loudly.
  */
-import type { ChainClient, NodeRole } from '../adapter/types.ts';
+import type { ChainClient, NodeRole, P2pEndpoint } from '../adapter/types.ts';
 import type { DeployedNode, NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { CapabilityError, NodeControlError } from '../support/errors.ts';
@@ -58,6 +58,10 @@ export class ClusterNode implements StartedNode {
 
   get logFile(): string | undefined {
     return this.#runtime.logFile;
+  }
+
+  get p2pEndpoint(): P2pEndpoint | undefined {
+    return this.#runtime.p2pEndpoint;
   }
 
   get state(): NodeState {

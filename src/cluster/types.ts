@@ -3,7 +3,15 @@
  * and started things are different types: URLs, clients and control exist only here.
  * Workloads, chaos, observation and matchers use these handles and never know the deployer.
  */
-import type { ChainClient, ChainFacts, Forger, NodeRole, Wallet } from '../adapter/types.ts';
+import type {
+  ChainClient,
+  ChainFacts,
+  Forger,
+  GossipKit,
+  NodeRole,
+  P2pEndpoint,
+  Wallet,
+} from '../adapter/types.ts';
 import type { NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
@@ -22,6 +30,11 @@ export interface StartedNode {
   readonly client: ChainClient;
   /** Host path of the node's log file (stdout + stderr), undefined for attached nodes. */
   readonly logFile: string | undefined;
+  /**
+   * Where this machine reaches the node's p2p port (its own port locally, the port published
+   * on 127.0.0.1 for a container); undefined when the deployer publishes none.
+   */
+  readonly p2pEndpoint: P2pEndpoint | undefined;
   readonly state: NodeState;
   /** Graceful stop (SIGTERM, SIGKILL after the grace delay). Records a `stop` fault window until `start`. */
   stop(): Promise<void>;
@@ -66,6 +79,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly recording: Recording;
   /** The adapter's forging facet (invalid txs), undefined without it. */
   readonly forger: Forger | undefined;
+  /** The adapter's gossip facet (topics, rules and messages of a foreign peer), undefined without it. */
+  readonly gossip: GossipKit | undefined;
   /** The node with this name; throws naming the known nodes otherwise. */
   node(ref: NodeRef): StartedNode;
   client(ref: NodeRef): ChainClient;

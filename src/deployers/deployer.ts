@@ -7,7 +7,7 @@
  * `attachDeployer(urls)`) returning a {@link DeployerFactory}; src/deployers/pick.ts picks
  * one by name.
  */
-import type { LaunchSpec, NodeRole } from '../adapter/types.ts';
+import type { LaunchSpec, NodeRole, P2pEndpoint } from '../adapter/types.ts';
 import type { CleanupRegistry } from '../cluster/cleanup/registry.ts';
 
 /** Node control actions a deployer may support. */
@@ -82,6 +82,12 @@ export interface DeployedNode {
   /** Current API base URL (may change across restarts for containers). */
   readonly apiUrl: string;
   readonly logFile: string | undefined;
+  /**
+   * Where this machine reaches the node's p2p listener (a foreign gossip peer dials it here):
+   * its own port for a process, the port published on 127.0.0.1 for a container. Undefined
+   * when the deployer publishes none (attached nodes, Kubernetes).
+   */
+  readonly p2pEndpoint?: P2pEndpoint | undefined;
   readonly state: NodeState;
   /** OS pid for processes. */
   readonly pid: number | undefined;

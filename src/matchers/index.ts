@@ -1,4 +1,10 @@
 // chainlab/matchers: the matchers, their pure checkers and verdict types (re-exports only).
+
+export {
+  checkGossipRejections,
+  type GossipRejectVerdict,
+  gossipRejectFailure,
+} from './gossip-rejections.ts';
 export { chainlabMatchers } from './matchers.ts';
 export type { TxRef, TxSet, TxWorkload } from './mempool-views.ts';
 export {
@@ -93,6 +99,17 @@ export {
   neverIncludeFailure,
   toNeverInclude,
 } from './to-never-include.ts';
+export {
+  checkPenalize,
+  type PenalizeOptions,
+  type PenalizeTarget,
+  type PenalizeVerdict,
+  type Penalty,
+  type PenaltyHow,
+  penalizeFailure,
+  toPenalize,
+  type Unpunished,
+} from './to-penalize.ts';
 export {
   checkFuzzRejections,
   checkRejectWith,

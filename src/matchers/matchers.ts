@@ -13,6 +13,7 @@ import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
 import { toKeepFinality } from './to-keep-finality.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
+import { toPenalize } from './to-penalize.ts';
 import { toRejectWith } from './to-reject-with.ts';
 import { toStayLive } from './to-stay-live.ts';
 
@@ -34,4 +35,5 @@ export const chainlabMatchers = {
   toConvergeMempools,
   toBoundMempool,
   toMakeAvailable,
+  toPenalize,
 };

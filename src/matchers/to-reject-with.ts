@@ -3,6 +3,8 @@
  * - `toRejectWith(fuzz)`: a fuzzing workload (`invalidTxs`); every generated tx was refused
  *   with its kind's reason. A failure prints fast-check's shrunk counterexample, what the
  *   node answered to it, and the `{ seed, path }` that replays it alone.
+ * - `toRejectWith(attacker)`: a Byzantine gossip peer (`byzantinePeer`); every node refused
+ *   each invalid tx it read from the peer with the tx's reason (see gossip-rejections.ts).
  * - `toRejectWith(txOrTxs, reason?)`: recorded txs (sent with `sendTx` or a workload) were
  *   refused, with `reason` when given.
  */
@@ -11,8 +13,16 @@ import type { CanonicalReason } from '../adapter/reasons.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
 import type { FuzzSummary, InvalidAttempt } from '../workloads/invalid-txs.ts';
 import { at, plural, replayHint, short } from './format.ts';
+import { checkGossipRejections, gossipRejectFailure, gossipRejectNegated } from './gossip-rejections.ts';
 import type { TxRef } from './mempool-views.ts';
-import { type MatcherResult, type MatcherThis, settle, toSubject } from './shell.ts';
+import {
+  type MatcherResult,
+  type MatcherSubject,
+  type MatcherThis,
+  refresh,
+  settle,
+  toSubject,
+} from './shell.ts';
 
 /** A fuzzing run as the checker needs it (what `invalidTxs` returns, once done). */
 export interface FuzzRun {
@@ -215,6 +225,37 @@ interface FuzzLike {
   attempts(): InvalidAttempt[];
 }
 
+interface GossipLike {
+  name: string;
+  via: 'gossip';
+  done: Promise<unknown>;
+}
+
+function isGossip(x: unknown): x is GossipLike {
+  return typeof x === 'object' && x !== null && (x as GossipLike).via === 'gossip';
+}
+
+/** Judges a Byzantine gossip peer's txs once it is done, after asking every node about them. */
+async function gossipResult(
+  self: MatcherThis,
+  subject: MatcherSubject,
+  peer: GossipLike,
+): Promise<MatcherResult> {
+  await peer.done;
+  await refresh(subject, { gossipTxs: true });
+  const rec = subject.recording;
+  const verdict = checkGossipRejections(rec, peer.name);
+  return settle(self, subject, {
+    matcher: 'toRejectWith',
+    pass: verdict.kind === 'rejected',
+    failure: () => gossipRejectFailure(verdict, rec.seed),
+    negated: () => gossipRejectNegated(verdict, rec.seed),
+    actual: verdict,
+    expected: { kind: 'rejected' },
+    window: { from: rec.lastMark('test-start')?.at ?? 0, to: rec.now() },
+  });
+}
+
 function isFuzz(x: unknown): x is FuzzLike {
   return (
     typeof x === 'object' &&
@@ -230,6 +271,7 @@ function isFuzz(x: unknown): x is FuzzLike {
  * @example
  * const fuzz = await background(invalidTxs({ count: 1000 }));
  * await expect(cluster).toRejectWith(fuzz);
+ * await expect(cluster).toRejectWith(attacker); // a byzantinePeer: txs that came by gossip
  * await expect(cluster).toRejectWith(staleTx, 'bad_nonce');
  */
 export async function toRejectWith(
@@ -240,6 +282,7 @@ export async function toRejectWith(
 ): Promise<MatcherResult> {
   const subject = toSubject('toRejectWith', received);
   const rec = subject.recording;
+  if (isGossip(txs)) return gossipResult(this, subject, txs);
   let verdict: RejectVerdict;
   if (isFuzz(txs)) {
     // The fuzz run is judged once it finished (shrinking included).

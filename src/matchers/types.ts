@@ -17,6 +17,7 @@ import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
 import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
+import type { PenalizeOptions, PenalizeTarget } from './to-penalize.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
@@ -123,4 +124,12 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toMakeAvailable(da, { within: 15_000 });
    */
   toMakeAvailable: OnJudgeable<T, (blobs: BlobSource, opts?: MakeAvailableOptions) => R>;
+  /**
+   * Every node a Byzantine gossip peer flooded penalised it within `within` ms of the flood's
+   * start (score below the node's gossip threshold, graylisted, or disconnected while it
+   * flooded), naming each node that did not; gossip queues stayed within `maxQueue` messages
+   * (default 1000) and `maxQueueBytes` (default 16 MiB) meanwhile. Default `within` 10 s.
+   * @example await expect(cluster).toPenalize(attacker, { within: 10_000 });
+   */
+  toPenalize: OnJudgeable<T, (attacker: PenalizeTarget, opts?: PenalizeOptions) => R>;
 }

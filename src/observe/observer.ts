@@ -1,7 +1,8 @@
 /**
  * Watches every node of a cluster and writes what it sees into a `Recording`:
  * one block feed per node (reconnecting when the node restarts, backfilling what was
- * missed), periodic samples (`info()`, `mempool()`), tx inclusion and finality.
+ * missed), periodic samples (`info()`, `mempool()`, and `gossipView()` while a foreign gossip
+ * peer is watched), tx inclusion and finality.
  * Matchers never talk to nodes; they read the recording and may ask for `refresh()`.
  */
 
@@ -17,6 +18,7 @@ import type {
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import { probeBlobs, retrievedIntact } from './blob-probe.ts';
+import { probeGossipTxs } from './gossip-probe.ts';
 import type { BlobRecord, BlockObservation, TxRecord } from './recording.ts';
 import { Recording } from './recording.ts';
 
@@ -48,6 +50,8 @@ export interface ObserverOptions {
 export interface RefreshOptions {
   /** Also take `state()` snapshots at each node's final height (for supply checks). Default false. */
   state?: boolean;
+  /** Also ask each node what became of the txs published to it by gossip (facet `gossip`). Default false. */
+  gossipTxs?: boolean;
 }
 
 /** A running observer. `stop()` is idempotent. */
@@ -55,6 +59,11 @@ export interface StartedObserver extends AsyncDisposable {
   readonly recording: Recording;
   /** Samples every node now (and with `state: true` snapshots state and fills the chain). */
   refresh(opts?: RefreshOptions): Promise<void>;
+  /**
+   * Samples every node's gossip view (facet `gossip`) with each sample while the returned
+   * handle is not disposed, keeping the views of `peerIds` (a foreign peer) and the queues.
+   */
+  watchGossip(peerIds: readonly string[]): Disposable;
   stop(): Promise<void>;
 }
 
@@ -117,6 +126,8 @@ class Observer implements StartedObserver {
   readonly #ticker: Disposable;
   #blobProbe: Promise<void> | undefined;
   #statusProbe: Promise<void> | undefined;
+  /** Peer ids whose gossip views are sampled, with how many watches ask for each. */
+  readonly #gossipWatched = new Map<string, number>();
   readonly #txSub: Disposable;
   #stopped: Promise<void> | undefined;
 
@@ -143,9 +154,31 @@ class Observer implements StartedObserver {
   async refresh(opts: RefreshOptions = {}): Promise<void> {
     if (this.#stopped) return;
     this.#syncNodes();
-    await Promise.all([this.#sampleAll(), this.#statusProbe, this.#blobProbe]);
+    await Promise.all([
+      this.#sampleAll(),
+      this.#statusProbe,
+      this.#blobProbe,
+      opts.gossipTxs ? probeGossipTxs(this.recording, this.#probeNodes()) : undefined,
+    ]);
     if (!opts.state) return;
     await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
+  }
+
+  watchGossip(peerIds: readonly string[]): Disposable {
+    const ids = [...new Set(peerIds)];
+    for (const id of ids) this.#gossipWatched.set(id, (this.#gossipWatched.get(id) ?? 0) + 1);
+    let disposed = false;
+    return {
+      [Symbol.dispose]: () => {
+        if (disposed) return;
+        disposed = true;
+        for (const id of ids) {
+          const n = (this.#gossipWatched.get(id) ?? 1) - 1;
+          if (n > 0) this.#gossipWatched.set(id, n);
+          else this.#gossipWatched.delete(id);
+        }
+      },
+    };
   }
 
   stop(): Promise<void> {
@@ -472,6 +505,7 @@ class Observer implements StartedObserver {
 
   async #sample(w: NodeWatch): Promise<void> {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
+    const gossip = this.#sampleGossip(w, req);
     try {
       // Mempool details only where the chain offers them (facet `mempool`).
       const [info, mempool] = await Promise.all([
@@ -492,6 +526,41 @@ class Observer implements StartedObserver {
     } catch (e) {
       if (w.life.signal.aborted) return;
       this.recording.addSample({ node: w.name, at: this.recording.now(), ok: false, error: errorText(e) });
+    } finally {
+      await gossip;
+    }
+  }
+
+  /** A gossip sample of `w` while foreign peers are watched (facet `gossip`); never throws. */
+  async #sampleGossip(w: NodeWatch, req: { signal: AbortSignal; timeoutMs: number }): Promise<void> {
+    if (this.#gossipWatched.size === 0 || !hasFacet(this.recording, 'gossip') || !w.client.gossipView) return;
+    const watched = new Set(this.#gossipWatched.keys());
+    try {
+      const view = await w.client.gossipView(req);
+      if (w.life.signal.aborted) return;
+      const peerQueues = { outboundBytes: 0, inboundBytes: 0 };
+      for (const p of view.peers) {
+        peerQueues.outboundBytes = Math.max(peerQueues.outboundBytes, p.queue.outboundBytes);
+        peerQueues.inboundBytes = Math.max(peerQueues.inboundBytes, p.queue.inboundBytes);
+      }
+      this.recording.addGossipSample({
+        node: w.name,
+        at: this.recording.now(),
+        ok: true,
+        ...(view.thresholds ? { thresholds: view.thresholds } : {}),
+        ...(view.penalties === undefined ? {} : { penalties: view.penalties }),
+        queues: view.queues,
+        peerQueues,
+        peers: view.peers.filter((p) => watched.has(p.peerId)),
+      });
+    } catch (e) {
+      if (w.life.signal.aborted) return;
+      this.recording.addGossipSample({
+        node: w.name,
+        at: this.recording.now(),
+        ok: false,
+        error: errorText(e),
+      });
     }
   }
 

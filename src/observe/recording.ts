@@ -10,9 +10,12 @@
 import type {
   BlockHeader,
   ChainFacts,
+  GossipPeerView,
+  GossipView,
   MempoolInfo,
   NodeInfo,
   StateSnapshot,
+  TxStatus,
   TxSummary,
 } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
@@ -168,6 +171,65 @@ export interface BlobRecord {
   certificate?: CertificateRecord;
 }
 
+/** A foreign gossip peer a workload ran against the cluster (facet `gossip`, e.g. `byzantinePeer`). */
+export interface GossipPeerRecord {
+  /** The workload's name. */
+  workload: string;
+  peerId: string;
+  /** Nodes it dialled and published to. */
+  targets: string[];
+  /** When it started publishing; when it stopped (unset while it runs). */
+  start: number;
+  end?: number;
+  /** Messages published, by kind (set when it stops). */
+  sent?: Record<string, number>;
+}
+
+/**
+ * One sample of a node's gossip state (facet `gossip`), taken while a foreign peer is watched:
+ * its queues and its view of the watched peers, not of every peer.
+ */
+export interface GossipSample {
+  node: string;
+  at: number;
+  ok: boolean;
+  error?: string;
+  thresholds?: GossipView['thresholds'];
+  penalties?: boolean;
+  /** Node-wide gossip queues by name (messages waiting). */
+  queues?: Record<string, number>;
+  /** The largest per-peer queues over all the node's peers (bytes). */
+  peerQueues?: { outboundBytes: number; inboundBytes: number };
+  /** The node's view of each watched peer it knows. */
+  peers?: GossipPeerView[];
+}
+
+/** What one node answered about a gossiped tx. */
+export interface GossipTxStatus {
+  at: number;
+  status: TxStatus['status'];
+  reason?: string;
+}
+
+/**
+ * A tx published by gossip, not submitted to any API: nobody answered it, so the observer
+ * asks each node it went to what became of it (`observer.refresh({ gossipTxs: true })`).
+ */
+export interface GossipTxRecord {
+  id: string;
+  /** The workload that published it. */
+  workload: string;
+  /** What it is, e.g. the forge kind `bad_signature`. */
+  kind: string;
+  /** The reasons a correct node refuses it with. */
+  expected: string[];
+  sentAt: number;
+  /** Nodes it was published to. */
+  targets: string[];
+  /** The latest answer of each node asked. */
+  statuses: Record<string, GossipTxStatus>;
+}
+
 /** The body of a transaction found in a block (needed to replay balances). */
 export type TxBody = TxSummary;
 
@@ -238,6 +300,10 @@ export interface RecordingDump {
   txBodies: TxBody[];
   /** Published DA blobs (absent in dumps made before DA existed). */
   blobs?: BlobRecord[];
+  /** Foreign gossip peers, gossip samples and gossiped txs (absent in older dumps). */
+  gossipPeers?: GossipPeerRecord[];
+  gossipSamples?: GossipSample[];
+  gossipTxs?: GossipTxRecord[];
   faults: FaultWindow[];
   events: NodeEvent[];
   marks: Mark[];
@@ -283,6 +349,10 @@ export class Recording {
   readonly faults: FaultWindow[] = [];
   readonly events: NodeEvent[] = [];
   readonly marks: Mark[] = [];
+  readonly gossipPeers: GossipPeerRecord[] = [];
+  readonly gossipSamples: GossipSample[] = [];
+  /** Txs published by gossip, by id, in publish order. */
+  readonly gossipTxs = new Map<string, GossipTxRecord>();
   readonly #nodes = new Map<string, RecordedNode>();
   readonly #clock: Clock;
   readonly #startMono: number;
@@ -434,6 +504,41 @@ export class Recording {
     const known = this.blobs.get(id);
     if (!known) return;
     known.retrievals = [...(known.retrievals ?? []), retrieval];
+    this.#changed();
+  }
+
+  /** Records a foreign gossip peer that starts publishing now (or at `start`). */
+  addGossipPeer(r: GossipPeerRecord): void {
+    this.gossipPeers.push({ ...r, targets: [...r.targets] });
+    this.#changed();
+  }
+
+  /** Marks a foreign gossip peer as stopped, with what it sent (the first end wins). */
+  endGossipPeer(peerId: string, sent: Record<string, number>, at = this.now()): void {
+    const r = this.gossipPeers.findLast((p) => p.peerId === peerId);
+    if (!r || r.end !== undefined) return;
+    r.end = at;
+    r.sent = { ...sent };
+    this.#changed();
+  }
+
+  addGossipSample(s: GossipSample): void {
+    this.gossipSamples.push(s);
+    this.#changed();
+  }
+
+  /** Records a tx published by gossip (a repeat of a known id keeps the first record). */
+  recordGossipTx(r: Omit<GossipTxRecord, 'statuses'> & { statuses?: Record<string, GossipTxStatus> }): void {
+    if (this.gossipTxs.has(r.id)) return;
+    this.gossipTxs.set(r.id, { ...r, targets: [...r.targets], statuses: { ...r.statuses } });
+    this.#changed();
+  }
+
+  /** Stores what `node` answered about a gossiped tx (ignored for an unknown id). */
+  setGossipTxStatus(id: string, node: string, status: GossipTxStatus): void {
+    const r = this.gossipTxs.get(id);
+    if (!r) return;
+    r.statuses[node] = status;
     this.#changed();
   }
 
@@ -627,6 +732,22 @@ export class Recording {
     return this.txBodies.get(id);
   }
 
+  /** The latest foreign gossip peer recorded with this peer id. */
+  gossipPeer(peerId: string): GossipPeerRecord | undefined {
+    return this.gossipPeers.findLast((p) => p.peerId === peerId);
+  }
+
+  /** Gossip samples of one node, oldest first. */
+  gossipSamplesOf(node: string): GossipSample[] {
+    return this.gossipSamples.filter((s) => s.node === node);
+  }
+
+  /** Txs a workload published by gossip (all when `workload` is omitted), in publish order. */
+  gossipTxsOf(workload?: string): GossipTxRecord[] {
+    const all = [...this.gossipTxs.values()];
+    return workload === undefined ? all : all.filter((t) => t.workload === workload);
+  }
+
   /** Latest state snapshot of a node. */
   lastState(node: string): StateObservation | undefined {
     for (let i = this.states.length - 1; i >= 0; i--)
@@ -653,6 +774,9 @@ export class Recording {
       txs: [...this.txs.values()].map((t) => ({ ...t })),
       txBodies: [...this.txBodies.values()],
       blobs: [...this.blobs.values()].map((b) => ({ ...b, retrievals: [...(b.retrievals ?? [])] })),
+      gossipPeers: this.gossipPeers.map((p) => ({ ...p })),
+      gossipSamples: [...this.gossipSamples],
+      gossipTxs: [...this.gossipTxs.values()].map((t) => ({ ...t, statuses: { ...t.statuses } })),
       faults: this.faults.map((f) => ({ ...f })),
       events: [...this.events],
       marks: [...this.marks],
@@ -724,6 +848,9 @@ export class Recording {
         };
       rec.blobs.set(b.id, copy);
     }
+    rec.gossipPeers.push(...(d.gossipPeers ?? []).map((p) => ({ ...p })));
+    rec.gossipSamples.push(...(d.gossipSamples ?? []));
+    for (const t of d.gossipTxs ?? []) rec.gossipTxs.set(t.id, { ...t, statuses: { ...t.statuses } });
     rec.faults.push(...d.faults.map((f) => ({ ...f })));
     rec.events.push(...d.events);
     rec.marks.push(...(d.marks ?? []));
@@ -747,6 +874,16 @@ export class Recording {
       supplies: keep(d.supplies ?? []),
       txs: d.txs.filter((t) => t.submittedAt <= at).map((t) => cutTx(t, at)),
       blobs: (d.blobs ?? []).filter((b) => b.publishedAt <= at).map((b) => cutBlob(b, at)),
+      gossipPeers: (d.gossipPeers ?? [])
+        .filter((p) => p.start <= at)
+        .map((p) => (p.end !== undefined && p.end > at ? omit(omit(p, 'end'), 'sent') : p)),
+      gossipSamples: keep(d.gossipSamples ?? []),
+      gossipTxs: (d.gossipTxs ?? [])
+        .filter((t) => t.sentAt <= at)
+        .map((t) => ({
+          ...t,
+          statuses: Object.fromEntries(Object.entries(t.statuses).filter(([, s]) => s.at <= at)),
+        })),
       faults: d.faults
         .filter((f) => f.start <= at)
         .map((f) => (f.end !== undefined && f.end > at ? omit(f, 'end') : f)),

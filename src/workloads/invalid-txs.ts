@@ -16,12 +16,12 @@ import { requireFacet } from '../adapter/facets.ts';
 import { type CanonicalReason, canonicalReasons } from '../adapter/reasons.ts';
 import type { ForgeCase, Forger, PreparedTx } from '../adapter/types.ts';
 import { selectNodes } from '../cluster/node-selection.ts';
-import type { StartedCluster, StartedNode } from '../cluster/types.ts';
+import type { StartedCluster } from '../cluster/types.ts';
 import type { TxRecord } from '../observe/recording.ts';
-import { systemClock } from '../support/clock.ts';
 import { ConfigError, WorkloadError } from '../support/errors.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
 import { type AttemptContext, attemptCase, rightAnswer } from './fuzz-attempt.ts';
+import { forgerOf, primeFuzzWallet } from './fuzz-wallet.ts';
 import { type StartedWorkload, type Workload, workloadNameSchema } from './workload.ts';
 
 /** Options of {@link invalidTxs}. */
@@ -156,19 +156,6 @@ export function invalidTxs(options: InvalidTxsOptions): Workload<StartedInvalidT
   return { name, start: (cluster) => startInvalidTxs(cluster, parsed, name) };
 }
 
-async function waitIncluded(node: StartedNode, id: string, timeoutMs: number): Promise<boolean> {
-  const deadline = systemClock.monotonic() + timeoutMs;
-  while (systemClock.monotonic() < deadline) {
-    try {
-      if ((await node.client.txStatus(id)).status === 'included') return true;
-    } catch {
-      // The node may be busy; ask again.
-    }
-    await systemClock.sleep(100);
-  }
-  return false;
-}
-
 /** The kinds to fuzz: the chosen ones, else every kind the forger can make refused here. */
 function chooseKinds(forger: Forger, p: Parsed): string[] {
   const known = forger.kinds.map((k) => k.kind);
@@ -250,13 +237,7 @@ function summarize(
 }
 
 async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string): Promise<StartedInvalidTxs> {
-  requireFacet(cluster, name, 'forging');
-  const forger = cluster.forger;
-  if (forger === undefined)
-    throw new WorkloadError(
-      name,
-      `the ${cluster.facts.adapter} adapter declares forging but gives no forger`,
-    );
+  const forger = forgerOf(cluster, name);
   const kinds = chooseKinds(forger, p);
   if (p.fullMempool) {
     requireFacet(cluster, name, 'mempool');
@@ -267,38 +248,20 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
       );
   }
   const targets = selectNodes(cluster, p.targets ?? 'all', 'invalidTxs options', 'invalidTxs.targets');
-  const walletIndex = p.wallet ?? cluster.wallets.length - 1;
-  const wallet = cluster.wallets[walletIndex];
-  const other = cluster.wallets.find((w) => w !== wallet);
-  if (wallet === undefined || other === undefined) {
-    throw new ConfigError('invalidTxs options', [
-      {
-        path: 'invalidTxs.wallet',
-        value: p.wallet ?? walletIndex,
-        allowed: `a wallet index 0..${cluster.wallets.length - 1} of a cluster with ≥ 2 wallets`,
-      },
-    ]);
-  }
   const rec = cluster.recording;
   const first = targets[0]!;
-
   // Prime the fuzz wallet: one included tx gives stale-nonce kinds a used nonce and `duplicate` a tx to resend.
-  const included = await forger.prime({ wallet, other, client: first.client });
-  const primed = await first.client.submitTx(included);
-  if (!primed.ok && primed.code !== 'duplicate') {
-    throw new WorkloadError(
-      name,
-      `priming the fuzz wallet ${walletIndex} failed: ${first.name} answered ${primed.code} (${primed.message})`,
-    );
-  }
-  const includedId = primed.ok ? primed.id : included.id!;
-  const blockMs = cluster.facts.production.expectedIntervalMs;
-  if (!(await waitIncluded(first, includedId, Math.max(15_000, 40 * blockMs)))) {
-    throw new WorkloadError(
-      name,
-      `the priming tx ${includedId.slice(0, 8)}… of the fuzz wallet was not included on ${first.name}`,
-    );
-  }
+  const {
+    wallet,
+    other,
+    primed: included,
+    primedId: includedId,
+  } = await primeFuzzWallet(cluster, name, {
+    wallet: p.wallet,
+    node: first,
+    subject: 'invalidTxs options',
+    path: 'invalidTxs.wallet',
+  });
   // Fillers come from the wallets just before the fuzz wallet (workloads take theirs from the front).
   const fill = p.fullMempool
     ? await forger.fillMempool!({

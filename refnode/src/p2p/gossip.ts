@@ -1,6 +1,6 @@
 import { type GossipsubOpts, StrictNoSign } from '@libp2p/gossipsub';
 import type { PeerScoreParams, TopicScoreParams } from '@libp2p/gossipsub/score';
-import { GOSSIP_TOPICS, gossipMessageId, gossipTopicName } from '../gossip-codec.ts';
+import { GOSSIP_TOPICS, gossipMessageId, gossipTopicName, MAX_GOSSIP_RPC_BYTES } from '../gossip-codec.ts';
 import type { Topic } from './network.ts';
 
 export { MAX_GOSSIP_MESSAGE_BYTES } from '../gossip-codec.ts';
@@ -13,9 +13,6 @@ export const TOPICS: readonly Topic[] = GOSSIP_TOPICS;
  * below `publish` we do not publish to it, below `graylist` its RPCs are dropped unread.
  */
 export const GOSSIP_THRESHOLDS = { gossip: -10, publish: -50, graylist: -80 } as const;
-
-/** Largest gossipsub RPC frame we read; above one message because IWANT answers may batch several. */
-const MAX_GOSSIP_RPC_BYTES = 16 * 1024 * 1024;
 
 /** The wire name of a topic: `/refnode/<chainId>/<topic>`, so chains never mix on one network. */
 export function topicName(chainId: string, topic: Topic): string {

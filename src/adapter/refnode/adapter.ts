@@ -25,6 +25,7 @@ import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { codeRoot, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
+import { refnodeGossip } from './gossip-kit.ts';
 import { readNodeLimits } from './limits.ts';
 import { RefnodeWallet } from './wallet.ts';
 
@@ -268,6 +269,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         launch,
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, limits),
+        gossip: refnodeGossip(genesis.chainId),
       };
     },
 
@@ -312,6 +314,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         nodes,
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, await readNodeLimits(chainDir)),
+        gossip: refnodeGossip(genesis.chainId),
       };
     },
   };

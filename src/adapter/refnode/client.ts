@@ -16,6 +16,8 @@ import type {
   ChainClient,
   ChannelInfo,
   FeedEvent,
+  GossipPeerView,
+  GossipView,
   MempoolInfo,
   NodeInfo,
   PreparedTx,
@@ -79,6 +81,26 @@ function toBlock(raw: RawBlock): Block {
     txIds: txs.map((t) => t.id),
     txs,
   };
+}
+
+/** `GET /p2p/peers` as refnode answers it (the fields chainlab reads). */
+interface RawPeerView {
+  peerId: string;
+  thresholds: { gossip: number; publish: number; graylist: number };
+  penalties: boolean;
+  validating: Record<string, number>;
+  queues: Record<string, number>;
+  peers: {
+    peerId: string;
+    name: string | null;
+    connected: boolean;
+    score: number;
+    graylisted: boolean;
+    mesh: string[];
+    prunes: number;
+    messages: { accept: number; reject: number; ignore: number };
+    queue: { outboundBytes: number; inboundBytes: number };
+  }[];
 }
 
 function toHeader(raw: Omit<RawBlock, 'txs'> & Record<string, unknown>): BlockHeader {
@@ -425,6 +447,46 @@ export class RefnodeClient implements ChainClient {
       else out.invalid.push({ signer: String(a?.validator), why: 'signature does not verify' });
     }
     return out;
+  }
+
+  /** This node's view of its gossip peers and queues (`GET /p2p/peers`), in chainlab's terms. */
+  async gossipView(opts?: RequestOptions): Promise<GossipView> {
+    const raw = await this.#get<RawPeerView>('/p2p/peers', opts);
+    const queues: Record<string, number> = {};
+    for (const [topic, n] of Object.entries(raw.validating)) queues[`validating.${topic}`] = n;
+    for (const [name, n] of Object.entries(raw.queues)) queues[name] = n;
+    return {
+      peerId: raw.peerId,
+      thresholds: raw.thresholds,
+      penalties: raw.penalties,
+      queues,
+      peers: raw.peers.map((p) => {
+        const view: GossipPeerView = {
+          peerId: p.peerId,
+          connected: p.connected,
+          score: p.score,
+          graylisted: p.graylisted,
+          mesh: p.mesh,
+          prunes: p.prunes,
+          messages: { accepted: p.messages.accept, rejected: p.messages.reject, ignored: p.messages.ignore },
+          queue: { outboundBytes: p.queue.outboundBytes, inboundBytes: p.queue.inboundBytes },
+        };
+        if (p.name !== null) view.name = p.name;
+        return view;
+      }),
+    };
+  }
+
+  /** The node's libp2p peer id and the multiaddrs it announces (`GET /info`). */
+  async peerAddress(opts?: RequestOptions): Promise<{ peerId: string; addrs: string[] }> {
+    const raw = await this.#get<{ peerId: string; p2p: string[] }>('/info', opts);
+    return { peerId: raw.peerId, addrs: raw.p2p };
+  }
+
+  /** Blocks `from..to` as refnode serves them (every header field, signed txs), at most one page. */
+  async rawBlocks(from: number, to: number, opts?: RequestOptions): Promise<unknown[]> {
+    const end = Math.min(to, from + BLOCKS_PAGE - 1);
+    return (await this.#get<{ blocks: unknown[] }>(`/blocks?from=${from}&to=${end}`, opts)).blocks;
   }
 
   async channel(name: string, opts?: RequestOptions): Promise<ChannelInfo> {

@@ -14,6 +14,7 @@ import {
   type StartedTestContainer,
   Wait,
 } from 'testcontainers';
+import type { P2pEndpoint } from '../../adapter/types.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
 import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
@@ -36,6 +37,8 @@ export interface ContainerNodeOptions {
   apiUrl: string;
   /** Container port of the API (health checks). */
   apiPort: number;
+  /** The p2p port as published on this machine (127.0.0.1). */
+  p2pEndpoint?: P2pEndpoint;
   healthPath: string;
   logFile: string;
   stopGraceMs?: number;
@@ -59,6 +62,7 @@ export class ContainerNode implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   readonly apiUrl: string;
+  readonly p2pEndpoint: P2pEndpoint | undefined;
   readonly #opts: ContainerNodeOptions;
   readonly #clock: Clock;
   #container: Dockerode.Container | undefined;
@@ -77,6 +81,7 @@ export class ContainerNode implements DeployedNode {
     this.name = opts.name;
     this.logFile = opts.logFile;
     this.apiUrl = opts.apiUrl;
+    this.p2pEndpoint = opts.p2pEndpoint;
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#log = createWriteStream(opts.logFile, { flags: 'a' });

@@ -254,6 +254,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
               alias: spec.allocation.host,
               apiUrl: `http://127.0.0.1:${hostApiPort}`,
               apiPort: launch.apiPort,
+              p2pEndpoint: { host: '127.0.0.1', port: hostP2pPort },
               healthPath: spec.launch!.readiness.healthPath,
               logFile: spec.allocation.logFile,
               ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),

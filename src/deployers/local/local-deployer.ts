@@ -73,6 +73,7 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
             launch: spec.launch.process,
             readiness: spec.launch.readiness,
             apiUrl: `http://${spec.allocation.host}:${spec.allocation.apiPort}`,
+            p2pEndpoint: { host: spec.allocation.host, port: spec.allocation.p2pPort },
             logFile: spec.allocation.logFile,
             runId: ctx.runId,
             registry: ctx.registry,

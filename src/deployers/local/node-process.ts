@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ProcessLaunch, ReadinessSpec } from '../../adapter/types.ts';
+import type { P2pEndpoint, ProcessLaunch, ReadinessSpec } from '../../adapter/types.ts';
 import type { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
 import { RUN_ENV } from '../../cluster/cleanup/run.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
@@ -68,6 +68,8 @@ export interface NodeProcessOptions {
   readiness: ReadinessSpec;
   /** Fallback API URL to health-check (when the node prints no ready line). */
   apiUrl: string;
+  /** Where the node's p2p port listens (its allocation). */
+  p2pEndpoint?: P2pEndpoint;
   logFile: string;
   runId: string;
   registry: CleanupRegistry;
@@ -84,6 +86,7 @@ function isNodeBinary(command: string): boolean {
 export class NodeProcess implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
+  readonly p2pEndpoint: P2pEndpoint | undefined;
   #apiUrl: string;
   #child: ChildProcess | undefined;
   #state: NodeState = 'stopped';
@@ -97,6 +100,7 @@ export class NodeProcess implements DeployedNode {
   private constructor(opts: NodeProcessOptions) {
     this.name = opts.name;
     this.logFile = opts.logFile;
+    this.p2pEndpoint = opts.p2pEndpoint;
     this.#apiUrl = opts.apiUrl;
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
