@@ -10,6 +10,7 @@ import type {
   BlockProduction,
   ChainClient,
   ChainFacts,
+  ClockSkewClient,
   DaClient,
   FacetName,
   ForgingClient,
@@ -47,6 +48,7 @@ interface FacetClients {
   mempool: MempoolClient;
   forging: ForgingClient;
   da: DaClient;
+  'clock-skew': ClockSkewClient;
 }
 
 /**
@@ -68,6 +70,7 @@ export function facetClient<F extends keyof FacetClients>(
     mempool: ['mempool', 'txCounters'],
     forging: ['submitRaw'],
     da: ['publishBlob', 'blob', 'channel', 'certificate'],
+    'clock-skew': ['clock'],
   };
   const c = client as unknown as Record<string, unknown>;
   if (needs[facet].some((m) => typeof c[m] !== 'function'))

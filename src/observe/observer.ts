@@ -12,12 +12,13 @@ import type {
   ChainClient,
   ChainFacts,
   NodeRole,
+  RequestOptions,
   StateSnapshot,
 } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import { probeBlobs, retrievedIntact } from './blob-probe.ts';
-import type { BlobRecord, BlockObservation, TxRecord } from './recording.ts';
+import type { BlobRecord, BlockObservation, ClockSample, TxRecord } from './recording.ts';
 import { Recording } from './recording.ts';
 
 /** A node as the observer sees it. `nodes()` may return a new client after a restart. */
@@ -473,10 +474,12 @@ class Observer implements StartedObserver {
   async #sample(w: NodeWatch): Promise<void> {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
     try {
-      // Mempool details only where the chain offers them (facet `mempool`).
-      const [info, mempool] = await Promise.all([
+      // Mempool details and the node's clock only where the chain offers them (facets
+      // `mempool`, `clock-skew`); a clock that does not answer leaves just that part out.
+      const [info, mempool, clock] = await Promise.all([
         w.client.info(req),
         hasFacet(this.recording, 'mempool') && w.client.mempool ? w.client.mempool(req) : undefined,
+        hasFacet(this.recording, 'clock-skew') ? this.#readClock(w.client, req) : undefined,
       ]);
       if (w.life.signal.aborted) return;
       this.recording.addSample({
@@ -485,6 +488,7 @@ class Observer implements StartedObserver {
         ok: true,
         info,
         ...(mempool ? { mempool } : {}),
+        ...(clock ? { clock } : {}),
       });
       this.#advanceFinal(w, finalHeightOf(this.#facts, info));
       // The feed is down or behind (e.g. the node restarted): catch up from the API.
@@ -492,6 +496,23 @@ class Observer implements StartedObserver {
     } catch (e) {
       if (w.life.signal.aborted) return;
       this.recording.addSample({ node: w.name, at: this.recording.now(), ok: false, error: errorText(e) });
+    }
+  }
+
+  /** The node's clock with its offset from ours, measured at the middle of the request. */
+  async #readClock(client: ChainClient, req: RequestOptions): Promise<ClockSample | undefined> {
+    if (!client.clock) return undefined;
+    const before = this.#clock.now();
+    try {
+      const reading = await client.clock(req);
+      const after = this.#clock.now();
+      return {
+        ...reading,
+        offsetMs: Math.round(reading.now - (before + after) / 2),
+        uncertaintyMs: Math.ceil((after - before) / 2),
+      };
+    } catch {
+      return undefined;
     }
   }
 

@@ -31,6 +31,8 @@ import {
   type DeployerContext,
   type DeployerFactory,
   type DeployNodeSpec,
+  faketimeEnv,
+  faketimeOffset,
   labelKeys,
   type NodeAllocation,
   type NodeControl,
@@ -38,6 +40,7 @@ import {
   type StartOptions,
 } from './seam.ts';
 import { serviceManifest } from './service-manifest.ts';
+import { CONTROL_DIR } from './sidecar-scripts.ts';
 import { volumeClaimManifest } from './volume-claim-manifest.ts';
 
 /** Options of {@link k8sDeployer}. */
@@ -67,10 +70,14 @@ export interface K8sRuntimeOptions {
 export function k8sControls(
   options: Pick<ResolvedK8sOptions, 'enforcesNetworkPolicy'>,
 ): ReadonlySet<NodeControl> {
-  const controls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume'];
+  // clock-skew: chainlab's images carry libfaketime; the offset file is a control file.
+  const controls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume', 'clock-skew'];
   if (options.enforcesNetworkPolicy) controls.push('disconnect');
   return new Set(controls);
 }
+
+/** The control file holding a skewable node's libfaketime offset. */
+const CLOCK_FILE = 'faketime';
 
 let sweptOnce: Promise<void> | undefined;
 
@@ -264,6 +271,10 @@ export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
         );
         const marker = `${namespace}/${nodeObjectName(spec.name)}/`;
         const image = options.image ?? launch.image.name;
+        // A skewable clock: libfaketime reads the offset from a control file, which the init
+        // container writes before the node starts and the signal sidecar replaces at run time.
+        const clockEnv = spec.clock === undefined ? {} : faketimeEnv(`${CONTROL_DIR}/${CLOCK_FILE}`);
+        const podLaunch = { ...launchSpec, container: { ...launch, env: { ...launch.env, ...clockEnv } } };
         const node = await K8sNode.start(
           {
             name: spec.name,
@@ -273,7 +284,7 @@ export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
             pod: (controlFiles) =>
               podManifest(mctx, {
                 node: spec.name,
-                launch: { ...launchSpec, container: launch },
+                launch: podLaunch,
                 image,
                 chainFiles: files,
                 stopGraceMs,
@@ -296,6 +307,12 @@ export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
                   },
                 }
               : {}),
+            ...(spec.clock === undefined
+              ? {}
+              : {
+                  controlFiles: { [CLOCK_FILE]: faketimeOffset(spec.clock.offsetMs) },
+                  clockControlFile: CLOCK_FILE,
+                }),
             clock,
             log: ctx.log,
           },

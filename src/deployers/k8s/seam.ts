@@ -24,5 +24,6 @@ export {
   processStartTime,
   type RunOwner,
 } from '../docker/labels.ts';
+export { faketimeEnv, faketimeOffset } from '../faketime.ts';
 export { freePort } from '../local/free-port.ts';
 export { tailFile } from '../local/log-file.ts';
