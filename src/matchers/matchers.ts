@@ -13,6 +13,7 @@ import { toKeepFinality } from './to-keep-finality.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toRejectWith } from './to-reject-with.ts';
+import { toRespectDrift } from './to-respect-drift.ts';
 import { toStayLive } from './to-stay-live.ts';
 
 /**
@@ -32,4 +33,5 @@ export const chainlabMatchers = {
   toConvergeMempools,
   toBoundMempool,
   toMakeAvailable,
+  toRespectDrift,
 };

@@ -16,6 +16,7 @@ import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
 import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
+import type { RespectDriftOptions } from './to-respect-drift.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
@@ -115,4 +116,11 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toMakeAvailable(da, { within: 15_000 });
    */
   toMakeAvailable: OnJudgeable<T, (blobs: BlobSource, opts?: MakeAvailableOptions) => R>;
+  /**
+   * No node adopted a block whose slot starts beyond its drift bound ahead of its clock
+   * (such blocks are held within the bound, refused beyond it), read from the nodes'
+   * future-block counters over the whole recording (facet `clock-skew`).
+   * @example await expect(cluster).toRespectDrift();
+   */
+  toRespectDrift: OnJudgeable<T, (opts?: RespectDriftOptions) => R>;
 }

@@ -31,8 +31,6 @@ import {
   type DeployerContext,
   type DeployerFactory,
   type DeployNodeSpec,
-  faketimeEnv,
-  faketimeOffset,
   labelKeys,
   type NodeAllocation,
   type NodeControl,
@@ -40,11 +38,10 @@ import {
   type StartOptions,
 } from './seam.ts';
 import { serviceManifest } from './service-manifest.ts';
-import { CONTROL_DIR } from './sidecar-scripts.ts';
 import { volumeClaimManifest } from './volume-claim-manifest.ts';
 
 /** Options of {@link k8sDeployer}. */
-export interface K8sRuntimeOptions {
+export interface K8sDeployerOptions {
   /** Delay between SIGTERM and SIGKILL when stopping a node. Default 5000 ms. */
   stopGraceMs?: number;
   /** The resolved `k8s` cluster option. Default: `CHAINLAB_K8S_*` and the defaults. */
@@ -70,14 +67,10 @@ export interface K8sRuntimeOptions {
 export function k8sControls(
   options: Pick<ResolvedK8sOptions, 'enforcesNetworkPolicy'>,
 ): ReadonlySet<NodeControl> {
-  // clock-skew: chainlab's images carry libfaketime; the offset file is a control file.
-  const controls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume', 'clock-skew'];
+  const controls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume'];
   if (options.enforcesNetworkPolicy) controls.push('disconnect');
   return new Set(controls);
 }
-
-/** The control file holding a skewable node's libfaketime offset. */
-const CLOCK_FILE = 'faketime';
 
 let sweptOnce: Promise<void> | undefined;
 
@@ -112,7 +105,7 @@ async function createOnce(what: string, create: () => Promise<unknown>): Promise
  * @example
  * const runtime = await k8sDeployer({ k8s: { ...options, context: 'kind-chainlab' } })(ctx);
  */
-export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
+export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
   const apiPort = opts.apiPort ?? 8080;
   const p2pPort = opts.p2pPort ?? 9000;
   const dataDir = opts.dataDir ?? '/data';
@@ -271,10 +264,6 @@ export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
         );
         const marker = `${namespace}/${nodeObjectName(spec.name)}/`;
         const image = options.image ?? launch.image.name;
-        // A skewable clock: libfaketime reads the offset from a control file, which the init
-        // container writes before the node starts and the signal sidecar replaces at run time.
-        const clockEnv = spec.clock === undefined ? {} : faketimeEnv(`${CONTROL_DIR}/${CLOCK_FILE}`);
-        const podLaunch = { ...launchSpec, container: { ...launch, env: { ...launch.env, ...clockEnv } } };
         const node = await K8sNode.start(
           {
             name: spec.name,
@@ -284,7 +273,7 @@ export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
             pod: (controlFiles) =>
               podManifest(mctx, {
                 node: spec.name,
-                launch: podLaunch,
+                launch: { ...launchSpec, container: launch },
                 image,
                 chainFiles: files,
                 stopGraceMs,
@@ -307,12 +296,6 @@ export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
                   },
                 }
               : {}),
-            ...(spec.clock === undefined
-              ? {}
-              : {
-                  controlFiles: { [CLOCK_FILE]: faketimeOffset(spec.clock.offsetMs) },
-                  clockControlFile: CLOCK_FILE,
-                }),
             clock,
             log: ctx.log,
           },

@@ -18,14 +18,7 @@ import { containerNames } from './pod-manifest.ts';
 import { fatalStartReason, isPodReady, nodeExit, pendingReason } from './pod-status.ts';
 import type { PodWatch } from './pod-watch.ts';
 import type { PortForwarder } from './port-forwarder.ts';
-import {
-  type DeployedNode,
-  type ExitInfo,
-  faketimeOffset,
-  type NodeState,
-  type StartOptions,
-  tailFile,
-} from './seam.ts';
+import { type DeployedNode, type ExitInfo, type NodeState, type StartOptions, tailFile } from './seam.ts';
 import { CONTROL_DIR, PROBE_SCRIPT, signalCommand, WRITE_SCRIPT } from './sidecar-scripts.ts';
 
 /** Default delay between SIGTERM and SIGKILL when a node's pod is deleted. */
@@ -65,10 +58,6 @@ export interface K8sNodeOptions {
     peers: () => readonly K8sNode[];
     proofMs?: number;
   };
-  /** Control files the first pod starts with (e.g. the clock offset). Default none. */
-  controlFiles?: Readonly<Record<string, string>>;
-  /** The control file libfaketime reads the node's clock offset from: the node has `setClockOffset`. */
-  clockControlFile?: string;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -78,8 +67,6 @@ export class K8sNode implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   readonly podName: string;
-  /** Sets the node's wall-clock offset (nodes started with `clockControlFile` only). */
-  readonly setClockOffset: ((offsetMs: number) => Promise<void>) | undefined;
   readonly #opts: K8sNodeOptions;
   readonly #clock: Clock;
   readonly #controlFiles = new Map<string, string>();
@@ -98,11 +85,6 @@ export class K8sNode implements DeployedNode {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.podName = opts.pod({}).metadata!.name!;
-    for (const [name, content] of Object.entries(opts.controlFiles ?? {})) this.#controlFiles.set(name, content);
-    const file = opts.clockControlFile;
-    // The signal sidecar renames the file into place: libfaketime never reads it half written.
-    this.setClockOffset =
-      file === undefined ? undefined : (offsetMs) => this.writeControlFile(file, faketimeOffset(offsetMs));
   }
 
   /** Creates the node's pod and resolves once it serves; on failure its pod is deleted. */

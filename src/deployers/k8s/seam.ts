@@ -24,6 +24,5 @@ export {
   processStartTime,
   type RunOwner,
 } from '../docker/labels.ts';
-export { faketimeEnv, faketimeOffset } from '../faketime.ts';
 export { freePort } from '../local/free-port.ts';
 export { tailFile } from '../local/log-file.ts';
