@@ -90,7 +90,10 @@ describe('checkRespectDrift on recorded histories', () => {
   });
 
   test('a node whose clock was never read cannot be judged, and says so', () => {
-    const rec = history([clockSample('val-0', 1000, {}), { node: 'val-1', at: 1000, ok: false, error: 'timeout' }]);
+    const rec = history([
+      clockSample('val-0', 1000, {}),
+      { node: 'val-1', at: 1000, ok: false, error: 'timeout' },
+    ]);
     const v = checkRespectDrift(rec, { nodes: ['val-0', 'val-1'] });
     expect(respectDriftFailure(v, rec.seed)).toMatchInlineSnapshot(`
       "cannot judge the drift rule on val-1 between t=0.0s and t=20.0s: its clock was never read (last error: timeout) (seed 913)

@@ -112,7 +112,8 @@ export function checkRespectDrift(rec: Recording, opts: RespectDriftOptions = {}
         sum[k] += now[k] >= prev[k] ? now[k] - prev[k] : now[k];
       }
       prev = now;
-      if (sum.accepted > 0 && firstBeyond === undefined) firstBeyond = { at: t, maxDriftMs: clock.maxDriftMs };
+      if (sum.accepted > 0 && firstBeyond === undefined)
+        firstBeyond = { at: t, maxDriftMs: clock.maxDriftMs };
     }
     if (firstBeyond !== undefined)
       ignored.push({
@@ -163,7 +164,9 @@ export function respectDriftFailure(v: RespectDriftVerdict, seed: number): strin
 /** The `.not` message: every node kept the rule. */
 export function respectDriftNegated(v: RespectDriftVerdict, seed: number): string {
   const counts =
-    v.kind === 'respected' ? v.nodes.map((n) => `${n.node} held ${n.held}, refused ${n.refused}`).join('; ') : '';
+    v.kind === 'respected'
+      ? v.nodes.map((n) => `${n.node} held ${n.held}, refused ${n.refused}`).join('; ')
+      : '';
   return `expected a node to adopt a block from beyond its drift bound ${between(v.window.from, v.window.to)}, but every node kept the drift rule (${counts}) (seed ${seed})`;
 }
 
