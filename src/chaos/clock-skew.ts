@@ -77,16 +77,17 @@ export function clockSkew(options: ClockSkewChaosOptions): ClockSkew {
   return {
     name: parsed.name,
     settings,
-    start: (cluster) => startClockSkew(cluster, parsed, settings),
+    start: (cluster) => startClockSkew(cluster, options, parsed, settings),
   };
 }
 
 async function startClockSkew(
   cluster: StartedCluster,
+  options: ClockSkewChaosOptions,
   parsed: z.output<typeof schema>,
   settings: ReadonlyMap<string, ClockSetting>,
 ): Promise<StartedClockSkew> {
-  const unknown = unknownClockNodes(parsed, new Set(cluster.nodes.map((n) => n.name)), '');
+  const unknown = unknownClockNodes(options, new Set(cluster.nodes.map((n) => n.name)), '');
   if (unknown.length > 0) {
     const names = cluster.nodes.map((n) => n.name).join(', ');
     throw new ConfigError(

@@ -34,9 +34,9 @@ describe('clock offsets and jitter as options write them', () => {
     const settings = settingsOf(parsed);
     expect(settings.get('val-1')).toEqual({ offsetMs: 1000, jitterMs: 100, everyMs: 1000 });
     expect(describeSetting(settings.get('val-1')!)).toBe('+1000 ms ± 100 ms every 1.0 s');
-    expect(unknownClockNodes(parsed, new Set(['val-0', 'val-1']), 'clockSkew')).toEqual([
-      { path: 'clockSkew.jitter.val-9', value: 5 },
-    ]);
+    expect(
+      unknownClockNodes({ jitter: { 'val-9': '5ms' } }, new Set(['val-0', 'val-1']), 'clockSkew'),
+    ).toEqual([{ path: 'clockSkew.jitter.val-9', value: '5ms' }]);
     expect(clockSkewSchema.safeParse({ offsets: { 'val-1': '+2 years' } }).success).toBe(false);
     expect(clockSkewSchema.safeParse({ jitterEvery: 10 }).success).toBe(false);
   });

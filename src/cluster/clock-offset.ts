@@ -51,28 +51,24 @@ export const clockJitterAllowed = `ms ≥ 0 as a number, or '±200ms', '0.5s' (a
 export const jitterEveryAllowed = `an integer ${MIN_JITTER_EVERY_MS}..3600000 (ms between two draws)`;
 
 /** Schema of one offset, giving ms. */
-export const clockOffsetSchema = z
-  .unknown()
-  .transform((v, ctx) => {
-    const ms = parseClockOffset(v);
-    if (ms === undefined || Math.abs(ms) > MAX_CLOCK_OFFSET_MS) {
-      ctx.addIssue({ code: 'custom', message: clockOffsetAllowed });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const clockOffsetSchema = z.unknown().transform((v, ctx) => {
+  const ms = parseClockOffset(v);
+  if (ms === undefined || Math.abs(ms) > MAX_CLOCK_OFFSET_MS) {
+    ctx.addIssue({ code: 'custom', message: clockOffsetAllowed });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** Schema of one jitter amplitude, giving ms. */
-export const clockJitterSchema = z
-  .unknown()
-  .transform((v, ctx) => {
-    const ms = parseClockJitter(v);
-    if (ms === undefined || ms > MAX_CLOCK_OFFSET_MS) {
-      ctx.addIssue({ code: 'custom', message: clockJitterAllowed });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const clockJitterSchema = z.unknown().transform((v, ctx) => {
+  const ms = parseClockJitter(v);
+  if (ms === undefined || ms > MAX_CLOCK_OFFSET_MS) {
+    ctx.addIssue({ code: 'custom', message: clockJitterAllowed });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** Schema of the interval between jitter draws (ms). */
 export const jitterEverySchema = z.int().min(MIN_JITTER_EVERY_MS).max(3_600_000);
@@ -152,16 +148,16 @@ export function settingsOf(parsed: z.output<typeof clockSkewSchema>): Map<string
   return out;
 }
 
-/** Names in the options that are not in `known`, as option paths with their values. */
+/** Names in the options (as the caller wrote them) that are not in `known`, as option paths with their values. */
 export function unknownClockNodes(
-  parsed: z.output<typeof clockSkewSchema>,
+  options: ClockSkewOptions,
   known: ReadonlySet<string>,
   prefix: string,
 ): { path: string; value: unknown }[] {
   const out: { path: string; value: unknown }[] = [];
   const p = prefix === '' ? '' : `${prefix}.`;
   for (const field of ['offsets', 'jitter'] as const)
-    for (const [name, value] of Object.entries(parsed[field]))
+    for (const [name, value] of Object.entries(options[field] ?? {}))
       if (!known.has(name)) out.push({ path: `${p}${field}.${name}`, value });
   return out;
 }

@@ -292,7 +292,7 @@ export function resolveClusterOptions(
     }
     issues.push(...facetIssues(parsed, deployer));
     if (parsed.clockSkew !== undefined) {
-      for (const u of unknownClockNodes(parsed.clockSkew, names, 'clockSkew'))
+      for (const u of unknownClockNodes(input.clockSkew ?? {}, names, 'clockSkew'))
         issues.push({ ...u, allowed: `a node of this cluster: ${[...names].join(', ')}` });
       if (deployer === 'attach')
         issues.push({
