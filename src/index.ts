@@ -58,7 +58,13 @@ export type { ClusterOptions } from './cluster/options.ts';
 export { Ready, type ReadyStrategy } from './cluster/ready.ts';
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
 export { executors, mesh, slots, star, validators, wallets } from './cluster/topology.ts';
-export type { DeployerName, NodeClockOptions, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
+export type {
+  DeployerName,
+  NodeClockOptions,
+  NodeRef,
+  StartedCluster,
+  StartedNode,
+} from './cluster/types.ts';
 export { type AttachTarget, attachDeployer } from './deployers/attach/attach-deployer.ts';
 export type {
   DeployedNode,

@@ -284,7 +284,12 @@ function launchClocks(
 ): Map<string, LaunchClock> | undefined {
   if (opts.clockSkew === undefined) return undefined;
   if (!dep.capabilities.has('clock-skew'))
-    throw new CapabilityError('clock-skew', dep.name, dep.missingReason?.('clock-skew'));
+    throw new CapabilityError(
+      'clock-skew',
+      dep.name,
+      dep.missingReason?.('clock-skew') ??
+        'clock skew runs nodes under libfaketime on the local or docker deployer',
+    );
   const out = new Map<string, LaunchClock>();
   for (const [name, setting] of opts.clockSkew) {
     // One stream per node for the first draw and every later one.
