@@ -177,6 +177,7 @@ export async function startCluster(
       seed,
       clock,
       ...(opts.sampleEveryMs === undefined ? {} : { sampleEveryMs: opts.sampleEveryMs }),
+      sampleClocks: opts.clockSkew !== undefined,
     });
     recording = observer.recording;
     teardown.push('stop observer', () => observer.stop());

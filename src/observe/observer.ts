@@ -43,6 +43,11 @@ export interface ObserverOptions {
   recording?: Recording;
   /** Timeout of each sample request. Default `max(1000, 2 * sampleEveryMs)` ms. */
   requestTimeoutMs?: number;
+  /**
+   * Read each node's clock with every sample (facet `clock-skew`: one more request per
+   * sample). Default false; clusters started with the `clockSkew` option turn it on.
+   */
+  sampleClocks?: boolean;
 }
 
 /** Options of `refresh()`. */
@@ -121,6 +126,8 @@ class Observer implements StartedObserver {
   readonly #txSub: Disposable;
   #stopped: Promise<void> | undefined;
 
+  readonly #sampleClocks: boolean;
+
   constructor(opts: ObserverOptions) {
     const every = opts.sampleEveryMs ?? 1000;
     if (!Number.isFinite(every) || every < 10) {
@@ -131,6 +138,7 @@ class Observer implements StartedObserver {
     this.#clock = opts.clock ?? systemClock;
     this.#nodesFn = opts.nodes;
     this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
+    this.#sampleClocks = (opts.sampleClocks ?? false) && opts.facts.facets.includes('clock-skew');
     this.#reorgDepth = Math.min(BACKFILL_PAGE, Math.max(6, finalityDepth(opts.facts)) + 1);
     this.#facts = opts.facts;
     this.recording =
@@ -474,12 +482,12 @@ class Observer implements StartedObserver {
   async #sample(w: NodeWatch): Promise<void> {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
     try {
-      // Mempool details and the node's clock only where the chain offers them (facets
-      // `mempool`, `clock-skew`); a clock that does not answer leaves just that part out.
+      // Mempool details where the chain offers them (facet `mempool`), the node's clock where
+      // asked (`sampleClocks`); a clock that does not answer leaves just that part out.
       const [info, mempool, clock] = await Promise.all([
         w.client.info(req),
         hasFacet(this.recording, 'mempool') && w.client.mempool ? w.client.mempool(req) : undefined,
-        hasFacet(this.recording, 'clock-skew') ? this.#readClock(w.client, req) : undefined,
+        this.#sampleClocks ? this.#readClock(w.client, req) : undefined,
       ]);
       if (w.life.signal.aborted) return;
       this.recording.addSample({
