@@ -2,7 +2,7 @@
 export { type ChainFile, type ChainFileMounts, chainFileMounts } from './chain-files.ts';
 export { isolationPolicyManifest } from './isolation-policy.ts';
 export { K8sApi, loadKubeConfig } from './k8s-api.ts';
-export { type K8sDeployerOptions, k8sControls, k8sDeployer } from './k8s-deployer.ts';
+export { type K8sRuntimeOptions, k8sControls, k8sDeployer } from './k8s-deployer.ts';
 export { DEFAULT_K8S_STOP_GRACE_MS, K8sNode } from './k8s-node.ts';
 export {
   type K8sOptions,

@@ -41,7 +41,7 @@ import { serviceManifest } from './service-manifest.ts';
 import { volumeClaimManifest } from './volume-claim-manifest.ts';
 
 /** Options of {@link k8sDeployer}. */
-export interface K8sDeployerOptions {
+export interface K8sRuntimeOptions {
   /** Delay between SIGTERM and SIGKILL when stopping a node. Default 5000 ms. */
   stopGraceMs?: number;
   /** The resolved `k8s` cluster option. Default: `CHAINLAB_K8S_*` and the defaults. */
@@ -105,7 +105,7 @@ async function createOnce(what: string, create: () => Promise<unknown>): Promise
  * @example
  * const runtime = await k8sDeployer({ k8s: { ...options, context: 'kind-chainlab' } })(ctx);
  */
-export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
+export function k8sDeployer(opts: K8sRuntimeOptions = {}): DeployerFactory {
   const apiPort = opts.apiPort ?? 8080;
   const p2pPort = opts.p2pPort ?? 9000;
   const dataDir = opts.dataDir ?? '/data';

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSweepCommand } from '../../cli/sweep-command.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
 import { systemClock } from '../../support/clock.ts';
 import { K8sApi, loadKubeConfig } from './k8s-api.ts';
@@ -71,29 +70,6 @@ describe('k8s sweeper and run guard', () => {
     expect(namespaces()).toEqual(['ns-live', 'ns-other']);
     await removeK8sRun(api, live);
     await until('ns-live is gone', () => !namespaces().includes('ns-live'));
-  });
-
-  it('`chainlab sweep --k8s` sweeps through a kubeconfig, and --context needs --k8s', async () => {
-    const dead = newRunId(999_998);
-    seedNamespace('ns-cli-dead', { ...k8sLabels(dead, 'namespace'), 'chainlab.pid': '999998' });
-    const out: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await runSweepCommand(['--no-docker', '--k8s', '--kubeconfig', kubeconfig, '--json']);
-    } finally {
-      process.stdout.write = write;
-    }
-    expect(code).toBe(0);
-    expect(JSON.parse(out.join('')).k8s).toEqual({ runs: [dead], namespaces: ['ns-cli-dead'] });
-    await until('ns-cli-dead is gone', () => !namespaces().includes('ns-cli-dead'));
-    await expect(runSweepCommand(['--context', 'kind-kind'])).rejects.toThrow(
-      /--kubeconfig\/--context.*only with --k8s/s,
-    );
-    await expect(
-      runSweepCommand(['--no-docker', '--k8s', '--kubeconfig', kubeconfig, '--context', 'nope']),
-    ).rejects.toThrow(/k8s\.context.*nope/s);
   });
 
   it("leaves another host's run alone until it is older than the foreign age limit", async () => {
