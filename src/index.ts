@@ -28,6 +28,12 @@ export { refnodeGossip } from './adapter/refnode/gossip-kit.ts';
 export type * from './adapter/types.ts';
 export { allFacets } from './adapter/types.ts';
 export {
+  type ClockSkew,
+  type ClockSkewChaosOptions,
+  clockSkew,
+  type StartedClockSkew,
+} from './chaos/clock-skew.ts';
+export {
   describeStep,
   FaultPlan,
   type FaultPlanOptions,
@@ -47,12 +53,19 @@ export {
 } from './chaos/node-faults.ts';
 export { RUN_ENV, runsRoot } from './cluster/cleanup/run.ts';
 export { type SweepResult, sweepDeadRuns } from './cluster/cleanup/sweeper.ts';
+export type { ClockJitter, ClockOffset, ClockSetting, ClockSkewOptions } from './cluster/clock-offset.ts';
 export { Cluster, cluster } from './cluster/cluster.ts';
 export type { ClusterOptions } from './cluster/options.ts';
 export { Ready, type ReadyStrategy } from './cluster/ready.ts';
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
 export { executors, mesh, slots, star, validators, wallets } from './cluster/topology.ts';
-export type { DeployerName, NodeRef, StartedCluster, StartedNode } from './cluster/types.ts';
+export type {
+  DeployerName,
+  NodeClockOptions,
+  NodeRef,
+  StartedCluster,
+  StartedNode,
+} from './cluster/types.ts';
 export { type AttachTarget, attachDeployer } from './deployers/attach/attach-deployer.ts';
 export type {
   DeployedNode,
@@ -79,6 +92,7 @@ export { type StartedObserver, startObserver } from './observe/observer.ts';
 export {
   type BlobRecord,
   type BlobRetrieval,
+  type ClockSample,
   type FaultWindow,
   type GossipPeerRecord,
   type GossipSample,

@@ -10,6 +10,7 @@ import type {
   BlockProduction,
   ChainClient,
   ChainFacts,
+  ClockSkewClient,
   DaClient,
   FacetName,
   ForgingClient,
@@ -49,6 +50,7 @@ interface FacetClients {
   forging: ForgingClient;
   da: DaClient;
   gossip: GossipClient;
+  'clock-skew': ClockSkewClient;
 }
 
 /**
@@ -71,6 +73,7 @@ export function facetClient<F extends keyof FacetClients>(
     forging: ['submitRaw'],
     da: ['publishBlob', 'blob', 'channel', 'certificate'],
     gossip: ['gossipView'],
+    'clock-skew': ['clock'],
   };
   const c = client as unknown as Record<string, unknown>;
   if (needs[facet].some((m) => typeof c[m] !== 'function'))

@@ -29,7 +29,9 @@ import type { CanonicalReason } from './reasons.ts';
  * - `bugs`: deliberate faults a node can be started with (`ChainAdapter.bugs`).
  * - `gossip`: a foreign peer can join the gossip mesh (`PreparedChain.gossip`: topics, rules and
  *   messages) and a node shows its view of its gossip peers (`ChainClient.gossipView`).
- * - `clock-skew`: node clocks can be offset (libfaketime or the chain's own mechanism).
+ * - `clock-skew`: node clocks can be offset (the deployer runs the node under libfaketime, so
+ *   the node must read the wall clock through libc, as dynamically linked programs do), and
+ *   the node reports its clock and its rule for blocks from the future (`ChainClient.clock`).
  * - `forging`: raw submission and deliberately invalid txs (`PreparedChain.forger`, `ChainClient.submitRaw`).
  * - `containers`: nodes can run in containers (`LaunchSpec.container`).
  */
@@ -498,6 +500,34 @@ export interface MempoolClient {
   txCounters(opts?: RequestOptions): Promise<TxCounters>;
 }
 
+/**
+ * Facet `clock-skew`: a node's wall clock as it reads it, and what its rule for blocks from
+ * the future did. Counters run since the node (process) started; absent where the chain
+ * does not report them.
+ */
+export interface ClockReading {
+  /** The node's wall clock when it answered (epoch ms): the real time plus any skew. */
+  now: number;
+  /** Facet `slots`: the slot the node's clock is in. */
+  slot?: number;
+  /** How far ahead of its own clock a block may be and still be taken (held until due), ms. */
+  maxDriftMs?: number;
+  /** Distinct blocks from the future the node held until their time came. */
+  heldFutureBlocks?: number;
+  /** Blocks it holds right now. */
+  holdingFutureBlocks?: number;
+  /** Distinct blocks it refused as too far in the future (beyond `maxDriftMs`). */
+  refusedFutureBlocks?: number;
+  /** Blocks it adopted although beyond the bound (a node that ignores the rule). */
+  acceptedBeyondDrift?: number;
+}
+
+/** Facet `clock-skew`. */
+export interface ClockSkewClient {
+  /** The node's clock and its future-block counters. */
+  clock(opts?: RequestOptions): Promise<ClockReading>;
+}
+
 /** Facet `forging`. */
 export interface ForgingClient {
   /** Submits `body` verbatim as one tx (fuzzing malformed encodings); a refusal is a value. */
@@ -533,7 +563,8 @@ export interface ChainClient
     Partial<MempoolClient>,
     Partial<ForgingClient>,
     Partial<DaClient>,
-    Partial<GossipClient> {
+    Partial<GossipClient>,
+    Partial<ClockSkewClient> {
   /** Prometheus text, where the node has metrics. */
   metrics?(opts?: RequestOptions): Promise<string>;
 }

@@ -1,10 +1,12 @@
 /**
  * Proof that a node-control fault happened, from outside the node: a paused node stops
  * answering its API and announces no more blocks, a stopped or killed node's API port
- * refuses connections, a started or resumed node serves again. A fault whose effect does
- * not show within its bound fails with a `NodeControlError` naming it.
+ * refuses connections, a started or resumed node serves again, a skewed node's clock and
+ * slot read what its offset says. A fault whose effect does not show within its bound fails
+ * with a `NodeControlError` naming it.
  */
 import { connect } from 'node:net';
+import { facetClient } from '../adapter/facets.ts';
 import type { ChainClient } from '../adapter/types.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
@@ -92,6 +94,86 @@ export async function confirmServing(
   const clock = t.clock ?? systemClock;
   if (!(await until(clock, CONFIRM_TIMEOUT_MS, () => t.client.health({ timeoutMs: 1000 }))))
     fail(t, action, `it does not serve ${CONFIRM_TIMEOUT_MS} ms after the ${action}`);
+}
+
+/** Slack on top of half a request's round trip when a node's clock is compared with ours (ms). */
+export const CLOCK_SLACK_MS = 25;
+/** Slots a skewed node's slot may be off from its offset's share of slots (a slot edge, the request). */
+export const SLOT_TOLERANCE = 1;
+
+/** What a node's clock should read. */
+export interface ClockExpectation {
+  offsetMs: number;
+  /** The adapter's name (for a missing `clock-skew` facet client). */
+  adapter: string;
+  /** Facet `slots`: then the node's slot is checked too. */
+  slots?: { slotMs: number; genesisTime: number } | undefined;
+}
+
+/** What a confirmed clock read. */
+export interface ClockCheck {
+  /** The node's clock minus ours (ms), at the middle of the request. */
+  measuredOffsetMs: number;
+  /** Half the request's round trip: the measurement's own uncertainty (ms). */
+  uncertaintyMs: number;
+  /** The node's slot, and the slot an unskewed clock was in (facet `slots`). */
+  slot?: number;
+  referenceSlot?: number;
+}
+
+/**
+ * A skewed node: its wall clock reads ours plus the offset (within half the request's round
+ * trip plus {@link CLOCK_SLACK_MS}), and with facet `slots` its slot is ahead of (or behind)
+ * the slot of an unskewed clock by `offset / slotMs` within {@link SLOT_TOLERANCE}. Probed
+ * until it holds or {@link CONFIRM_TIMEOUT_MS} passes.
+ */
+export async function confirmClock(t: ConfirmTarget, expected: ClockExpectation): Promise<ClockCheck> {
+  const clock = t.clock ?? systemClock;
+  const client = facetClient(t.client, 'clock-skew', expected.adapter, 'clock skew');
+  let why = 'it did not answer';
+  let check: ClockCheck | undefined;
+  const ok = await until(clock, CONFIRM_TIMEOUT_MS, async () => {
+    const before = clock.now();
+    let reading: Awaited<ReturnType<typeof client.clock>>;
+    try {
+      reading = await client.clock({ timeoutMs: 1000 });
+    } catch (error) {
+      why = `it did not answer (${(error as Error).message})`;
+      return false;
+    }
+    const after = clock.now();
+    const mid = (before + after) / 2;
+    const c: ClockCheck = {
+      measuredOffsetMs: Math.round(reading.now - mid),
+      uncertaintyMs: Math.ceil((after - before) / 2),
+    };
+    check = c;
+    const margin = c.uncertaintyMs + CLOCK_SLACK_MS;
+    if (Math.abs(c.measuredOffsetMs - expected.offsetMs) > margin) {
+      why = `its clock reads ${signedMs(c.measuredOffsetMs)} from ours, expected ${signedMs(expected.offsetMs)} ± ${margin} ms`;
+      return false;
+    }
+    const slots = expected.slots;
+    if (slots === undefined || reading.slot === undefined) return true;
+    c.slot = reading.slot;
+    c.referenceSlot = Math.floor((mid - slots.genesisTime) / slots.slotMs);
+    const ahead = reading.slot - c.referenceSlot;
+    const want = expected.offsetMs / slots.slotMs;
+    const tolerance = SLOT_TOLERANCE + c.uncertaintyMs / slots.slotMs;
+    if (Math.abs(ahead - want) > tolerance) {
+      why =
+        `its slot is ${reading.slot} while an unskewed clock is in slot ${c.referenceSlot}: ` +
+        `${ahead} slots apart, expected ${want.toFixed(1)} ± ${tolerance.toFixed(1)} (offset / slot of ${slots.slotMs} ms)`;
+      return false;
+    }
+    return true;
+  });
+  if (!ok) fail(t, 'clock-skew', `${why} ${CONFIRM_TIMEOUT_MS} ms after the change`);
+  return check!;
+}
+
+function signedMs(ms: number): string {
+  return `${ms < 0 ? '-' : '+'}${Math.abs(ms)} ms`;
 }
 
 function fail(t: ConfirmTarget, action: string, why: string): never {

@@ -17,6 +17,14 @@ import { type K8sOptions, type ResolvedK8sOptions, resolveK8sOptions } from '../
 import type { ConfigIssue } from '../support/errors.ts';
 import { MAX_SEED } from '../support/rng.ts';
 import { type AllowedText, parseOptions, throwIfIssues } from '../support/validate.ts';
+import {
+  type ClockSetting,
+  type ClockSkewOptions,
+  clockSkewAllowed,
+  clockSkewSchema,
+  settingsOf,
+  unknownClockNodes,
+} from './clock-offset.ts';
 import type { ReadyStrategy } from './ready.ts';
 import type { DeployerName } from './types.ts';
 
@@ -51,6 +59,14 @@ export interface ClusterOptions {
   mempool?: { maxCount?: number; maxBytes?: number };
   /** Most txs a validator puts in one block (facet `mempool`). Default: the chain's (refnode: 4000). */
   maxBlockTxs?: number;
+  /**
+   * Run every node with a skewable wall clock (facet `clock-skew`, deployer capability
+   * `clock-skew`), starting at these per-node offsets and jitter; `clockSkew: {}` starts
+   * them unskewed. Only then can `node.setClockOffset()` and the `clockSkew` chaos change
+   * clocks at run time. Default: clocks untouched (no libfaketime).
+   * @example { offsets: { 'val-1': '+1s', 'exe-0': '-1s' }, jitter: { 'val-2': '±200ms' } }
+   */
+  clockSkew?: ClockSkewOptions;
   /** Seed of every random choice. Default: `CHAINLAB_SEED`, else random (printed on failure). */
   seed?: number;
   /** Deployer. Default: `CHAINLAB_DEPLOYER`, else `local`. */
@@ -87,6 +103,8 @@ export interface ResolvedClusterOptions {
   adapter: ChainAdapter;
   sampleEveryMs: number | undefined;
   name: string;
+  /** Every node's starting clock (skewed or not) when `clockSkew` was given, else undefined. */
+  clockSkew: ReadonlyMap<string, ClockSetting> | undefined;
 }
 
 /** What each option allows, used in `ConfigError` messages. */
@@ -107,6 +125,7 @@ export const clusterOptionsAllowed: AllowedText = {
   'mempool.*': 'one of maxCount, maxBytes',
   mempool: 'an object { maxCount?, maxBytes? }',
   maxBlockTxs: 'an integer 1..100000',
+  ...clockSkewAllowed('clockSkew'),
   seed: `an integer 0..${MAX_SEED}`,
   deployer: `'local', 'docker', 'k8s' or 'attach'`,
   'attach.urls': 'a non-empty list of http(s) URLs',
@@ -117,7 +136,7 @@ export const clusterOptionsAllowed: AllowedText = {
   adapter: 'a ChainAdapter ({ name, facets, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
 const deployers = ['local', 'docker', 'k8s', 'attach'] as const;
@@ -147,6 +166,7 @@ const schema = z.strictObject({
     })
     .optional(),
   maxBlockTxs: z.int().min(1).max(100_000).optional(),
+  clockSkew: clockSkewSchema.optional(),
   seed: z.int().min(0).max(MAX_SEED).optional(),
   deployer: z.enum(deployers).optional(),
   attach: z
@@ -271,6 +291,16 @@ export function resolveClusterOptions(
       }
     }
     issues.push(...facetIssues(parsed, deployer));
+    if (parsed.clockSkew !== undefined) {
+      for (const u of unknownClockNodes(input.clockSkew ?? {}, names, 'clockSkew'))
+        issues.push({ ...u, allowed: `a node of this cluster: ${[...names].join(', ')}` });
+      if (deployer === 'attach')
+        issues.push({
+          path: 'clockSkew',
+          value: input.clockSkew,
+          allowed: 'nothing with the attach deployer: attached nodes are observed only (use local or docker)',
+        });
+    }
   }
   throwIfIssues('cluster options', issues);
   const p = parsed!;
@@ -287,7 +317,18 @@ export function resolveClusterOptions(
     adapter: p.adapter,
     sampleEveryMs: p.sampleEveryMs,
     name: p.name,
+    clockSkew: p.clockSkew === undefined ? undefined : clockSettings(p.clockSkew, topology),
   };
+}
+
+/** A starting clock for every node: the ones the option names, the rest unskewed. */
+function clockSettings(
+  parsed: z.output<typeof clockSkewSchema>,
+  topology: ResolvedTopology,
+): ReadonlyMap<string, ClockSetting> {
+  const named = settingsOf(parsed);
+  const unskewed: ClockSetting = { offsetMs: 0, jitterMs: 0, everyMs: parsed.jitterEvery };
+  return new Map(topology.nodes.map((n) => [n.name, named.get(n.name) ?? unskewed]));
 }
 
 function isAdapter(v: unknown): v is ChainAdapter {
@@ -340,6 +381,7 @@ function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): Config
   if (p.maxBlockTxs !== undefined) need('maxBlockTxs', p.maxBlockTxs, 'mempool');
   if (p.slotMs !== undefined) need('slotMs', p.slotMs, 'slots');
   if (p.activeSlotCoeff !== undefined) need('activeSlotCoeff', p.activeSlotCoeff, 'slots');
+  if (p.clockSkew !== undefined) need('clockSkew', p.clockSkew, 'clock-skew');
   if (deployer === 'docker') need('deployer', deployer, 'containers');
   return issues;
 }

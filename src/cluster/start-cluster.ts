@@ -23,10 +23,12 @@ import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
-import { ChainlabError, ClusterStartError } from '../support/errors.ts';
+import { CapabilityError, ChainlabError, ClusterStartError } from '../support/errors.ts';
 import { Rng, runSeed } from '../support/rng.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
+import type { ClockSetting } from './clock-offset.ts';
+import { NodeClock } from './node-clock.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
 import { ClusterNode } from './started-node.ts';
@@ -113,7 +115,8 @@ export async function startCluster(
     });
     teardown.push('dispose deployer', () => dep.dispose());
     const deployer = { name: dep.name, capabilities: dep.capabilities };
-    const started = await startNodes(dep, chain, opts, { clock, deadline, signal, abort });
+    const clocks = launchClocks(dep, opts, seed);
+    const started = await startNodes(dep, chain, opts, clocks, { clock, deadline, signal, abort });
     if (chain.attachTargets)
       log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
     const makeClient = chain.client;
@@ -133,6 +136,10 @@ export async function startCluster(
           makeClient,
           startTimeoutMs: opts.startTimeoutMs,
           log,
+          launchClock: clocks?.get(node.name),
+          clockExpectation: { adapter: adapter.name, slots: facts.slots },
+          clockRng: clocks?.get(node.name)?.rng ?? clockRng(seed, node.name),
+          clock,
         }),
     );
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
@@ -171,9 +178,18 @@ export async function startCluster(
       seed,
       clock,
       ...(opts.sampleEveryMs === undefined ? {} : { sampleEveryMs: opts.sampleEveryMs }),
+      sampleClocks: opts.clockSkew !== undefined,
     });
     recording = observer.recording;
     teardown.push('stop observer', () => observer.stop());
+    if (clocks !== undefined) {
+      // Each skewed clock is recorded and proven before the test relies on it.
+      await Promise.all(nodes.map((n) => n.beginClock()));
+      const skewed = nodes.filter((n) => n.clockOffsetMs !== 0 || (n.clockSetting?.jitterMs ?? 0) > 0);
+      log(
+        `clocks: ${skewed.map((n) => `${n.name} ${n.clockOffsetMs! >= 0 ? '+' : ''}${n.clockOffsetMs} ms`).join(', ') || 'none skewed'} (confirmed)`,
+      );
+    }
 
     const cluster = new RunningCluster({
       runId: run.id,
@@ -258,11 +274,50 @@ async function openChain(
   };
 }
 
+/** A node's jitter stream: forked from the seed by node name, so nodes draw independently. */
+function clockRng(seed: number, node: string): Rng {
+  return new Rng(seed).fork('clock-skew').fork(node);
+}
+
+/**
+ * With the `clockSkew` option: every node's launch setting and first offset (its jitter's
+ * first draw), after checking the deployer can skew clocks at all. Undefined without it.
+ */
+function launchClocks(
+  dep: Deployer,
+  opts: ResolvedClusterOptions,
+  seed: number,
+): Map<string, LaunchClock> | undefined {
+  if (opts.clockSkew === undefined) return undefined;
+  if (!dep.capabilities.has('clock-skew'))
+    throw new CapabilityError(
+      'clock-skew',
+      dep.name,
+      dep.missingReason?.('clock-skew') ??
+        'clock skew runs nodes under libfaketime on the local or docker deployer',
+    );
+  const out = new Map<string, LaunchClock>();
+  for (const [name, setting] of opts.clockSkew) {
+    // One stream per node for the first draw and every later one.
+    const rng = clockRng(seed, name);
+    out.set(name, { setting, appliedMs: NodeClock.firstOffset(setting, rng), rng });
+  }
+  return out;
+}
+
+/** A node's clock at launch: its setting, first offset and jitter stream. */
+interface LaunchClock {
+  setting: ClockSetting;
+  appliedMs: number;
+  rng: Rng;
+}
+
 /** Starts (or attaches to) every node in parallel; one failure stops waiting for the rest. */
 async function startNodes(
   dep: Deployer,
   chain: OpenedChain,
   opts: ResolvedClusterOptions,
+  clocks: ReadonlyMap<string, { appliedMs: number }> | undefined,
   t: { clock: Clock; deadline: number; signal: AbortSignal; abort: AbortController },
 ): Promise<{ role: 'validator' | 'executor'; node: DeployedNode }[]> {
   const started: { role: 'validator' | 'executor'; node: DeployedNode }[] = [];
@@ -290,8 +345,15 @@ async function startNodes(
             });
       const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
       try {
+        const clockAt = clocks?.get(spec.name);
         const node = await dep.start(
-          { name: spec.name, role: spec.role, allocation, launch },
+          {
+            name: spec.name,
+            role: spec.role,
+            allocation,
+            launch,
+            ...(clockAt === undefined ? {} : { clock: { offsetMs: clockAt.appliedMs } }),
+          },
           { timeoutMs: remaining, signal: t.signal },
         );
         started.push({ role: spec.role, node });
@@ -432,6 +494,8 @@ class RunningCluster implements StartedCluster {
           errors.push(error);
         }
       }
+      // A jitter draw that could not be confirmed ran in the background: it fails the run here.
+      for (const n of this.nodes) if (n.clockFailure !== undefined) errors.push(n.clockFailure);
       errors.push(...(await this.#teardown.run()));
       if (errors.length === 1) throw errors[0];
       if (errors.length > 1)

@@ -4,12 +4,35 @@
  * action starts, closed when the node serves again) and confirmed from outside (see
  * confirm.ts): a fault whose effect does not show fails loudly.
  */
+import { z } from 'zod';
 import type { ChainClient, NodeRole, P2pEndpoint } from '../adapter/types.ts';
 import type { DeployedNode, NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { Recording } from '../observe/recording.ts';
+import type { Clock } from '../support/clock.ts';
 import { CapabilityError, NodeControlError } from '../support/errors.ts';
-import { type ConfirmTarget, confirmDown, confirmPaused, confirmServing } from './confirm.ts';
-import type { StartedNode } from './types.ts';
+import type { Rng } from '../support/rng.ts';
+import { parseOptions } from '../support/validate.ts';
+import {
+  type ClockOffset,
+  type ClockSetting,
+  clockJitterAllowed,
+  clockJitterSchema,
+  clockOffsetAllowed,
+  clockOffsetSchema,
+  DEFAULT_JITTER_EVERY_MS,
+  jitterEveryAllowed,
+  jitterEverySchema,
+} from './clock-offset.ts';
+import {
+  type ClockExpectation,
+  type ConfirmTarget,
+  confirmClock,
+  confirmDown,
+  confirmPaused,
+  confirmServing,
+} from './confirm.ts';
+import { NodeClock } from './node-clock.ts';
+import type { NodeClockOptions, StartedNode } from './types.ts';
 
 /** What a node handle needs from its cluster. */
 export interface NodeHandleContext {
@@ -21,7 +44,20 @@ export interface NodeHandleContext {
   makeClient: (url: string) => ChainClient;
   startTimeoutMs: number;
   log: (line: string) => void;
+  /** Clock skew: the node was launched skewable with this setting and first offset (cluster option `clockSkew`). */
+  launchClock?: { setting: ClockSetting; appliedMs: number } | undefined;
+  /** What a skewed clock is checked against (adapter name, facet `slots`). */
+  clockExpectation: Omit<ClockExpectation, 'offsetMs'>;
+  /** This node's jitter stream. */
+  clockRng: Rng;
+  clock: Clock;
 }
+
+const setClockSchema = z.strictObject({
+  offset: clockOffsetSchema,
+  jitter: clockJitterSchema.default(0),
+  jitterEvery: jitterEverySchema.default(DEFAULT_JITTER_EVERY_MS),
+});
 
 export class ClusterNode implements StartedNode {
   readonly name: string;
@@ -33,6 +69,8 @@ export class ClusterNode implements StartedNode {
   #window: { end(): void } | undefined;
   /** Serialises control actions on one node (a restart must not interleave with a kill). */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The skewable clock (nodes launched with the cluster option `clockSkew`). */
+  readonly #clock: NodeClock | undefined;
 
   constructor(role: NodeRole, runtime: DeployedNode, ctx: NodeHandleContext) {
     this.name = runtime.name;
@@ -41,6 +79,24 @@ export class ClusterNode implements StartedNode {
     this.#ctx = ctx;
     this.#clientUrl = runtime.apiUrl;
     this.#client = ctx.makeClient(runtime.apiUrl);
+    const write = runtime.setClockOffset?.bind(runtime);
+    if (ctx.launchClock !== undefined && write !== undefined) {
+      this.#clock = new NodeClock(
+        {
+          name: this.name,
+          write,
+          confirm: (offsetMs) => confirmClock(this.#target(), { ...ctx.clockExpectation, offsetMs }),
+          serial: (fn) => this.#serial(fn),
+          state: () => this.#runtime.state,
+          recording: ctx.recording,
+          rng: ctx.clockRng,
+          clock: ctx.clock,
+          log: ctx.log,
+        },
+        ctx.launchClock.setting,
+        ctx.launchClock.appliedMs,
+      );
+    }
     runtime.onUnexpectedExit((info) => {
       const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.exitCode}`;
       ctx.log(`${this.name} ${how} unexpectedly`);
@@ -70,6 +126,56 @@ export class ClusterNode implements StartedNode {
 
   logTail(lines?: number): Promise<string> {
     return this.#runtime.logTail(lines);
+  }
+
+  get clockSetting(): ClockSetting | undefined {
+    return this.#clock?.setting;
+  }
+
+  get clockOffsetMs(): number | undefined {
+    return this.#clock?.appliedMs;
+  }
+
+  /** The first jitter draw that failed (the jitter stopped then), if any. */
+  get clockFailure(): unknown {
+    return this.#clock?.failure;
+  }
+
+  /**
+   * Sets this node's clock offset (and jitter) at run time; resolves once the node's clock
+   * and slot were seen to read it. Records a `clock-skew` window per applied offset.
+   */
+  setClockOffset(offset: ClockOffset, opts: NodeClockOptions = {}): Promise<void> {
+    let parsed: z.output<typeof setClockSchema>;
+    try {
+      parsed = parseOptions(setClockSchema, { ...opts, offset }, `setClockOffset(${this.name})`, {
+        offset: clockOffsetAllowed,
+        jitter: clockJitterAllowed,
+        jitterEvery: jitterEveryAllowed,
+        '*': 'one of jitter, jitterEvery',
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const refusal = this.#refusal('clock-skew') ?? this.#clockRefusal();
+    if (refusal) return Promise.reject(refusal);
+    const setting = { offsetMs: parsed.offset, jitterMs: parsed.jitter, everyMs: parsed.jitterEvery };
+    return this.#wrap('clock-skew', () => this.#clock!.set(setting));
+  }
+
+  /** Nodes launched without a skewable clock cannot have one at run time. */
+  #clockRefusal(): CapabilityError | undefined {
+    if (this.#clock !== undefined) return undefined;
+    return new CapabilityError(
+      'clock-skew',
+      this.#ctx.deployer,
+      `${this.name} was started with its clock untouched: start the cluster with the \`clockSkew\` option (\`clockSkew: {}\` for unskewed clocks that may change later)`,
+    );
+  }
+
+  /** Records (and, skewed, confirms) the launch clock once the recording exists (cluster start). */
+  async beginClock(): Promise<void> {
+    await this.#clock?.begin();
   }
 
   /** Throws `CapabilityError` at once when the deployer cannot do `control`. */
@@ -165,6 +271,7 @@ export class ClusterNode implements StartedNode {
     await this.#runtime.start({ timeoutMs: this.#ctx.startTimeoutMs });
     this.#refreshClient();
     await confirmServing(this.#target(), action);
+    await this.#clock?.reconfirm();
     this.#ctx.recording()?.nodeEvent(this.name, 'started');
     this.#closeWindow();
   }
@@ -209,6 +316,7 @@ export class ClusterNode implements StartedNode {
       this.#wrap('resume', async () => {
         await this.#runtime.resume();
         await confirmServing(this.#target(), 'resume');
+        await this.#clock?.reconfirm();
         this.#ctx.recording()?.nodeEvent(this.name, 'resumed');
         this.#closeWindow();
       }),
@@ -251,6 +359,7 @@ export class ClusterNode implements StartedNode {
 
   /** Closes the client (cluster dispose). */
   async close(): Promise<void> {
+    this.#clock?.close();
     this.#closeWindow();
     await this.#client.close();
   }

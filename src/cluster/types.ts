@@ -16,6 +16,15 @@ import type { NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import type { Rng } from '../support/rng.ts';
+import type { ClockJitter, ClockOffset, ClockSetting } from './clock-offset.ts';
+
+/** Jitter of `StartedNode.setClockOffset`. */
+export interface NodeClockOptions {
+  /** Amplitude of a uniform draw added to the offset, e.g. `'±200ms'`. Default 0 (none). */
+  jitter?: ClockJitter;
+  /** ms between two draws (each from the cluster's seed). Default 1000; ≥ 100. */
+  jitterEvery?: number;
+}
 
 /** Deployer names chainlab ships. */
 export type DeployerName = 'local' | 'docker' | 'k8s' | 'attach';
@@ -53,6 +62,21 @@ export interface StartedNode {
   connect(): Promise<void>;
   /** Last lines of the node's log ('' for attached nodes). */
   logTail(lines?: number): Promise<string>;
+  /**
+   * Sets the node's wall-clock offset (`'+1s'`, `-250`, …) and optional jitter at run time,
+   * without a restart; resolves once the node's clock (and slot) read it. Each applied
+   * offset is a `clock-skew` fault window. Needs the cluster option `clockSkew` (nodes run
+   * under libfaketime only then), the deployer's `clock-skew` capability and the adapter's
+   * `clock-skew` facet; else a `CapabilityError` at once.
+   * @example await cluster.node('val-1').setClockOffset('+1s', { jitter: '±100ms' });
+   */
+  setClockOffset(offset: ClockOffset, opts?: NodeClockOptions): Promise<void>;
+  /** The clock setting in force (undefined when the node's clock is not skewable). */
+  readonly clockSetting: ClockSetting | undefined;
+  /** The offset applied now in ms (with jitter, the latest draw); undefined when not skewable. */
+  readonly clockOffsetMs: number | undefined;
+  /** The first jitter draw that could not be applied or confirmed (the jitter stopped then); cluster dispose rethrows it. */
+  readonly clockFailure: unknown;
 }
 
 /** Anything naming a node: its name or its handle. */

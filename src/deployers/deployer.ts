@@ -10,8 +10,19 @@
 import type { LaunchSpec, NodeRole, P2pEndpoint } from '../adapter/types.ts';
 import type { CleanupRegistry } from '../cluster/cleanup/registry.ts';
 
-/** Node control actions a deployer may support. */
-export type NodeControl = 'stop' | 'start' | 'restart' | 'kill' | 'pause' | 'resume' | 'disconnect';
+/**
+ * Node control actions a deployer may support. `clock-skew`: it can run nodes with an offset
+ * wall clock that changes at run time (libfaketime, src/deployers/faketime.ts).
+ */
+export type NodeControl =
+  | 'stop'
+  | 'start'
+  | 'restart'
+  | 'kill'
+  | 'pause'
+  | 'resume'
+  | 'disconnect'
+  | 'clock-skew';
 
 /** Every node control action, for capability checks and docs. */
 export const allNodeControls: readonly NodeControl[] = [
@@ -22,6 +33,7 @@ export const allNodeControls: readonly NodeControl[] = [
   'pause',
   'resume',
   'disconnect',
+  'clock-skew',
 ];
 
 /** How a node process/container ended. */
@@ -66,6 +78,12 @@ export interface DeployNodeSpec {
   allocation: NodeAllocation;
   /** How to launch it; absent for the `attach` deployer (the node already runs). */
   launch: LaunchSpec | undefined;
+  /**
+   * Run the node with a skewable wall clock starting at `offsetMs` (deployers with the
+   * `clock-skew` capability); its `setClockOffset` then changes it at run time. Absent: the
+   * node's clock is the machine's, untouched.
+   */
+  clock?: { offsetMs: number };
 }
 
 export interface StartOptions {
@@ -107,6 +125,11 @@ export interface DeployedNode {
   disconnect?(): Promise<void>;
   /** Puts a disconnected node back on the cluster network. */
   connect?(): Promise<void>;
+  /**
+   * Sets the node's wall-clock offset (ms, negative = behind); applies at once, also while it
+   * runs, and across restarts. Present only on nodes started with `DeployNodeSpec.clock`.
+   */
+  setClockOffset?(offsetMs: number): Promise<void>;
   /** Called when the node exits without being asked to. */
   onUnexpectedExit(listener: (info: ExitInfo) => void): Disposable;
 }
@@ -117,6 +140,8 @@ export interface Deployer {
   readonly name: string;
   readonly kind: 'process' | 'container' | 'attached';
   readonly capabilities: ReadonlySet<NodeControl>;
+  /** Why a control is missing here when that is not obvious (e.g. a library not installed), for the refusal. */
+  missingReason?(control: NodeControl): string | undefined;
   /** Addresses, dirs and log files for every node (free ports for processes). */
   allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]>;
   /** Starts one node and resolves once it serves (ready line or health). */

@@ -118,6 +118,13 @@ export {
   toRejectWith,
 } from './to-reject-with.ts';
 export {
+  checkRespectDrift,
+  type RespectDriftOptions,
+  type RespectDriftVerdict,
+  respectDriftFailure,
+  toRespectDrift,
+} from './to-respect-drift.ts';
+export {
   checkStayLive,
   type LivenessBounds,
   type LivenessVerdict,

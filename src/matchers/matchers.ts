@@ -15,6 +15,7 @@ import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toPenalize } from './to-penalize.ts';
 import { toRejectWith } from './to-reject-with.ts';
+import { toRespectDrift } from './to-respect-drift.ts';
 import { toStayLive } from './to-stay-live.ts';
 
 /**
@@ -36,4 +37,5 @@ export const chainlabMatchers = {
   toBoundMempool,
   toMakeAvailable,
   toPenalize,
+  toRespectDrift,
 };

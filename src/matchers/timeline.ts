@@ -29,13 +29,14 @@ export function heightAt(series: readonly FinalPoint[], t: number): number {
 }
 
 /**
- * Intervals during which `node` is excused: each fault window touching it, extended by
- * `graceMs` after it ends (a restarted or healed node needs time to catch up), merged.
- * An open fault window lasts until `until`.
+ * Intervals during which `node` is excused: each fault window touching it that excuses its
+ * nodes (not a clock skew, which a correct node rides out), extended by `graceMs` after it
+ * ends (a restarted or healed node needs time to catch up), merged. An open fault window
+ * lasts until `until`.
  */
 export function excusedIntervals(rec: Recording, node: string, graceMs: number, until: number): TimeWindow[] {
   const raw = rec.faults
-    .filter((f) => f.nodes.includes(node))
+    .filter((f) => f.nodes.includes(node) && f.excuses !== false)
     .map((f) => ({ from: f.start, to: (f.end ?? until) + graceMs }));
   return merge(raw);
 }

@@ -192,7 +192,7 @@ export function checkBlockIntervals(
     .map((n) => n.name);
   const excused = merge(
     rec.faults
-      .filter((f) => f.nodes.some((n) => validators.includes(n)))
+      .filter((f) => f.excuses !== false && f.nodes.some((n) => validators.includes(n)))
       .map((f) => ({ from: f.start, to: (f.end ?? window.to) + bounds.graceMs })),
   );
   const before = (ref?.chain ?? []).filter((b) => timeOf(b) < window.from).at(-1);

@@ -18,6 +18,7 @@ import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { PenalizeOptions, PenalizeTarget } from './to-penalize.ts';
+import type { RespectDriftOptions } from './to-respect-drift.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
@@ -132,4 +133,11 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toPenalize(attacker, { within: 10_000 });
    */
   toPenalize: OnJudgeable<T, (attacker: PenalizeTarget, opts?: PenalizeOptions) => R>;
+  /**
+   * No node adopted a block whose slot starts beyond its drift bound ahead of its clock
+   * (such blocks are held within the bound, refused beyond it), read from the nodes'
+   * future-block counters over the whole recording (facet `clock-skew`).
+   * @example await expect(cluster).toRespectDrift();
+   */
+  toRespectDrift: OnJudgeable<T, (opts?: RespectDriftOptions) => R>;
 }

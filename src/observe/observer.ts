@@ -13,13 +13,14 @@ import type {
   ChainClient,
   ChainFacts,
   NodeRole,
+  RequestOptions,
   StateSnapshot,
 } from '../adapter/types.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import { probeBlobs, retrievedIntact } from './blob-probe.ts';
 import { probeGossipTxs } from './gossip-probe.ts';
-import type { BlobRecord, BlockObservation, TxRecord } from './recording.ts';
+import type { BlobRecord, BlockObservation, ClockSample, TxRecord } from './recording.ts';
 import { Recording } from './recording.ts';
 
 /** A node as the observer sees it. `nodes()` may return a new client after a restart. */
@@ -44,6 +45,11 @@ export interface ObserverOptions {
   recording?: Recording;
   /** Timeout of each sample request. Default `max(1000, 2 * sampleEveryMs)` ms. */
   requestTimeoutMs?: number;
+  /**
+   * Read each node's clock with every sample (facet `clock-skew`: one more request per
+   * sample). Default false; clusters started with the `clockSkew` option turn it on.
+   */
+  sampleClocks?: boolean;
 }
 
 /** Options of `refresh()`. */
@@ -131,6 +137,8 @@ class Observer implements StartedObserver {
   readonly #txSub: Disposable;
   #stopped: Promise<void> | undefined;
 
+  readonly #sampleClocks: boolean;
+
   constructor(opts: ObserverOptions) {
     const every = opts.sampleEveryMs ?? 1000;
     if (!Number.isFinite(every) || every < 10) {
@@ -141,6 +149,7 @@ class Observer implements StartedObserver {
     this.#clock = opts.clock ?? systemClock;
     this.#nodesFn = opts.nodes;
     this.#timeoutMs = opts.requestTimeoutMs ?? Math.max(1000, 2 * every);
+    this.#sampleClocks = (opts.sampleClocks ?? false) && opts.facts.facets.includes('clock-skew');
     this.#reorgDepth = Math.min(BACKFILL_PAGE, Math.max(6, finalityDepth(opts.facts)) + 1);
     this.#facts = opts.facts;
     this.recording =
@@ -507,10 +516,12 @@ class Observer implements StartedObserver {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
     const gossip = this.#sampleGossip(w, req);
     try {
-      // Mempool details only where the chain offers them (facet `mempool`).
-      const [info, mempool] = await Promise.all([
+      // Mempool details where the chain offers them (facet `mempool`), the node's clock where
+      // asked (`sampleClocks`); a clock that does not answer leaves just that part out.
+      const [info, mempool, clock] = await Promise.all([
         w.client.info(req),
         hasFacet(this.recording, 'mempool') && w.client.mempool ? w.client.mempool(req) : undefined,
+        this.#sampleClocks ? this.#readClock(w.client, req) : undefined,
       ]);
       if (w.life.signal.aborted) return;
       this.recording.addSample({
@@ -519,6 +530,7 @@ class Observer implements StartedObserver {
         ok: true,
         info,
         ...(mempool ? { mempool } : {}),
+        ...(clock ? { clock } : {}),
       });
       this.#advanceFinal(w, finalHeightOf(this.#facts, info));
       // The feed is down or behind (e.g. the node restarted): catch up from the API.
@@ -561,6 +573,23 @@ class Observer implements StartedObserver {
         ok: false,
         error: errorText(e),
       });
+    }
+  }
+
+  /** The node's clock with its offset from ours, measured at the middle of the request. */
+  async #readClock(client: ChainClient, req: RequestOptions): Promise<ClockSample | undefined> {
+    if (!client.clock) return undefined;
+    const before = this.#clock.now();
+    try {
+      const reading = await client.clock(req);
+      const after = this.#clock.now();
+      return {
+        ...reading,
+        offsetMs: Math.round(reading.now - (before + after) / 2),
+        uncertaintyMs: Math.ceil((after - before) / 2),
+      };
+    } catch {
+      return undefined;
     }
   }
 

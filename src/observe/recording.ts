@@ -10,6 +10,7 @@
 import type {
   BlockHeader,
   ChainFacts,
+  ClockReading,
   GossipPeerView,
   GossipView,
   MempoolInfo,
@@ -50,6 +51,17 @@ export interface FinalizedObservation {
   hash: string;
 }
 
+/**
+ * A node's clock as a sample read it (facet `clock-skew`): its reading plus its offset from
+ * the observer's clock, measured at the middle of the request.
+ */
+export interface ClockSample extends ClockReading {
+  /** The node's clock minus the observer's (ms). */
+  offsetMs: number;
+  /** Half the request's round trip: `offsetMs` is within ± this of the truth (ms). */
+  uncertaintyMs: number;
+}
+
 /** One periodic sample of a node. `ok: false` when the node did not answer. */
 export interface Sample {
   node: string;
@@ -58,6 +70,8 @@ export interface Sample {
   error?: string;
   info?: NodeInfo;
   mempool?: MempoolInfo;
+  /** Facet `clock-skew`: the node's clock and its future-block counters. */
+  clock?: ClockSample;
 }
 
 /** A node's accounts at one height (taken by `observer.refresh({ state: true })`). */
@@ -243,7 +257,17 @@ export interface FaultWindow {
   end?: number;
   /** Readable step, e.g. `restart(val-1)` or `partition(val-1 | val-2,val-3)`. */
   description: string;
+  /**
+   * Whether checkers excuse the nodes during the window (liveness, block gaps). Default
+   * true; false for faults a correct node rides out, like a clock skew: it keeps being judged.
+   */
+  excuses?: boolean;
+  /** `clock-skew`: each node's clock offset during the window (ms, negative = behind). */
+  offsets?: Record<string, number>;
 }
+
+/** Extra fields of a fault window (see {@link FaultWindow}). */
+export type FaultDetail = Pick<FaultWindow, 'excuses' | 'offsets'>;
 
 /** Something that happened to a node: `feed-connected`, `feed-lost`, `joined`, `left`, … */
 export interface NodeEvent {
@@ -547,8 +571,9 @@ export class Recording {
     kind: string,
     nodes: readonly string[],
     description: string,
+    detail: FaultDetail = {},
   ): { end(): void; window: FaultWindow } {
-    const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description };
+    const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description, ...detail };
     this.faults.push(window);
     this.#changed();
     return {
@@ -696,6 +721,16 @@ export class Recording {
     let tip: BlockObservation | undefined;
     for (const b of this.bestChain(node, at).values()) if (!tip || b.height > tip.height) tip = b;
     return tip;
+  }
+
+  /** The clock offset a `clock-skew` window gave `node` at `at` (ms; 0 outside them). */
+  clockOffsetAt(node: string, at = this.now()): number {
+    for (let i = this.faults.length - 1; i >= 0; i--) {
+      const f = this.faults[i]!;
+      if (f.kind !== 'clock-skew' || f.offsets?.[node] === undefined) continue;
+      if (f.start <= at && (f.end === undefined || f.end > at)) return f.offsets[node];
+    }
+    return 0;
   }
 
   /** Fault windows touching `node` that overlap [from, to]. */

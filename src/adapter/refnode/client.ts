@@ -15,6 +15,7 @@ import type {
   CertificateCheck,
   ChainClient,
   ChannelInfo,
+  ClockReading,
   FeedEvent,
   GossipPeerView,
   GossipView,
@@ -59,6 +60,16 @@ interface RawBlock {
   proposer: string;
   stateRoot: string;
   txs: { id: string; from: string; to: string; amount: number; fee: number; nonce: number }[];
+}
+
+/** `/info`'s `clock`: the node's wall clock and its drift rule's counters. */
+interface RawClock {
+  now: number;
+  maxDriftMs: number;
+  heldBlocks: number;
+  holding: number;
+  refusedFutureBlocks: number;
+  acceptedBeyondDrift: number;
 }
 
 function toBlock(raw: RawBlock): Block {
@@ -215,6 +226,21 @@ export class RefnodeClient implements ChainClient {
       finalizedTip: raw.finalizedTip,
       finalizedStateRoot: raw.finalizedStateRoot,
       peers: raw.peers,
+    };
+  }
+
+  /** Facet `clock-skew`: `/info`'s `clock` (wall clock and drift-rule counters) and `slot`. */
+  async clock(opts?: RequestOptions): Promise<ClockReading> {
+    const raw = await this.#get<{ slot: number; clock: RawClock }>('/info', opts);
+    const c = raw.clock;
+    return {
+      now: c.now,
+      slot: raw.slot,
+      maxDriftMs: c.maxDriftMs,
+      heldFutureBlocks: c.heldBlocks,
+      holdingFutureBlocks: c.holding,
+      refusedFutureBlocks: c.refusedFutureBlocks,
+      acceptedBeyondDrift: c.acceptedBeyondDrift,
     };
   }
 

@@ -18,6 +18,7 @@ import type { P2pEndpoint } from '../../adapter/types.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
 import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
+import { writeOffsetFile } from '../faketime.ts';
 import { tailFile } from '../local/log-file.ts';
 import type { NodeContainer } from './node-container.ts';
 
@@ -42,6 +43,12 @@ export interface ContainerNodeOptions {
   healthPath: string;
   logFile: string;
   stopGraceMs?: number;
+  /**
+   * Host path of the node's libfaketime offset file, in the host dir mounted read-only into
+   * the container (a rename on the host is atomic for the reader inside): the node runs with
+   * a skewable wall clock (`setClockOffset`).
+   */
+  clockOffsetFile?: string;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -63,6 +70,8 @@ export class ContainerNode implements DeployedNode {
   readonly logFile: string;
   readonly apiUrl: string;
   readonly p2pEndpoint: P2pEndpoint | undefined;
+  /** Sets the node's wall-clock offset (nodes started with `clockOffsetFile` only). */
+  readonly setClockOffset: ((offsetMs: number) => Promise<void>) | undefined;
   readonly #opts: ContainerNodeOptions;
   readonly #clock: Clock;
   #container: Dockerode.Container | undefined;
@@ -85,6 +94,10 @@ export class ContainerNode implements DeployedNode {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#log = createWriteStream(opts.logFile, { flags: 'a' });
+    // Written on the host, read through the bind mount: no shell or exec in the container,
+    // and it works whether the container runs, is paused or is stopped.
+    const file = opts.clockOffsetFile;
+    this.setClockOffset = file === undefined ? undefined : (offsetMs) => writeOffsetFile(file, offsetMs);
   }
 
   /**

@@ -19,6 +19,7 @@ import type {
   NodeControl,
   StartOptions,
 } from '../deployer.ts';
+import { faketimeEnv, OFFSET_FILE, writeOffsetFile } from '../faketime.ts';
 import { freePorts } from '../local/free-port.ts';
 import { ContainerNode } from './container-node.ts';
 import { dockerAvailability } from './docker-client.ts';
@@ -42,13 +43,17 @@ export interface DockerDeployerOptions {
   chainDir?: string;
   /** Sweep dead runs' containers, networks and volumes before the first cluster. Default true. */
   sweep?: boolean;
+  /** Where a skewable node's clock dir (its libfaketime offset file) is mounted. Default `/chainlab/clock`. */
+  clockDir?: string;
 }
 
 /**
  * What containers can do: every node control, including taking a node off its network.
  * `disconnect` isolates the whole node (peers and the host API alike: the API is published
  * through the same network); per-link faults (latency, one-way partitions) are not node
- * controls and are not offered here.
+ * controls and are not offered here. `clock-skew`: chainlab's images carry libfaketime, and a
+ * node's offset file lives in a host dir mounted read-only into its container (so the engine
+ * must see this machine's files, as with every local engine).
  */
 export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
   'stop',
@@ -58,6 +63,7 @@ export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
   'pause',
   'resume',
   'disconnect',
+  'clock-skew',
 ]);
 
 let sweptOnce: Promise<void> | undefined;
@@ -90,6 +96,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
   const p2pPort = opts.p2pPort ?? 9000;
   const dataDir = opts.dataDir ?? '/data';
   const chainDir = opts.chainDir ?? '/chain';
+  const clockDir = opts.clockDir ?? '/chainlab/clock';
 
   return async (ctx: DeployerContext): Promise<Deployer> => {
     const docker = await dockerAvailability();
@@ -230,13 +237,23 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
           Labels: resourceLabels(ctx.runId, 'volume', { cluster: ctx.clusterName, node: spec.name }),
         });
         volumes.add(volume);
+        // A skewable clock: the offset file sits in a host dir of its own, mounted read-only,
+        // and libfaketime (in the image at the host's path) reads it at every clock read.
+        let clock: { hostDir: string; hostFile: string; env: Record<string, string> } | undefined;
+        if (spec.clock !== undefined) {
+          const hostDir = join(ctx.clusterDir, 'clock', spec.name);
+          await mkdir(hostDir, { recursive: true });
+          const hostFile = join(hostDir, OFFSET_FILE);
+          await writeOffsetFile(hostFile, spec.clock.offsetMs);
+          clock = { hostDir, hostFile, env: faketimeEnv(`${clockDir}/${OFFSET_FILE}`) };
+        }
         const node = await startWithFreePorts(spec, async ([hostApiPort, hostP2pPort]) => {
           const definition = new NodeContainer(tag)
             .withName(resourceName(ctx, spec.name))
             .withLabels(resourceLabels(ctx.runId, 'node', { cluster: ctx.clusterName, node: spec.name }))
             .withClusterNetwork(network, spec.allocation.host)
             .withEntrypoint(launch.cmd)
-            .withEnvironment(launch.env)
+            .withEnvironment({ ...launch.env, ...clock?.env })
             .withLoopbackPorts(
               { container: launch.apiPort, host: hostApiPort },
               { container: launch.p2pPort, host: hostP2pPort },
@@ -245,6 +262,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
             .withCopyFilesToContainer(
               launch.files.map((f) => ({ source: f.source, target: f.target, mode: 0o644 })),
             );
+          if (clock !== undefined) definition.withReadOnlyDir(clock.hostDir, clockDir);
           return ContainerNode.start(
             definition,
             {
@@ -258,6 +276,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
               healthPath: spec.launch!.readiness.healthPath,
               logFile: spec.allocation.logFile,
               ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
+              ...(clock === undefined ? {} : { clockOffsetFile: clock.hostFile }),
               log: ctx.log,
             },
             startOpts,

@@ -38,6 +38,15 @@ export class NodeContainer extends GenericContainer {
     return this;
   }
 
+  /** Mounts a host dir read-only at `target` (the node's clock dir). */
+  withReadOnlyDir(source: string, target: string): this {
+    this.hostConfig.Mounts = [
+      ...(this.hostConfig.Mounts ?? []),
+      { Type: 'bind', Source: source, Target: target, ReadOnly: true },
+    ];
+    return this;
+  }
+
   /** Mounts a named volume (created beforehand with its labels) at `target`. */
   withNamedVolume(volume: string, target: string): this {
     this.hostConfig.Mounts = [

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeRole } from '../../adapter/types.ts';
+import { CapabilityError } from '../../support/errors.ts';
 import type {
   DeployerFactory,
   DeployNodeSpec,
@@ -12,6 +13,7 @@ import type {
   NodeControl,
   StartOptions,
 } from '../deployer.ts';
+import { libfaketimeMissing, OFFSET_FILE, writeOffsetFile } from '../faketime.ts';
 import { freePorts } from './free-port.ts';
 import { NodeProcess } from './node-process.ts';
 
@@ -21,27 +23,26 @@ export interface LocalDeployerOptions {
   stopGraceMs?: number;
   /** Host nodes bind and dial. Default `127.0.0.1` (loopback only). */
   host?: string;
+  /** libfaketime for clock skew. Default the Debian path (`LIBFAKETIME_PATH`). */
+  libfaketime?: string;
 }
 
-const localControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
-  'stop',
-  'start',
-  'restart',
-  'kill',
-  'pause',
-  'resume',
-]);
+const signalControls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume'];
 
 /** Creates the local (process) deployer for one cluster. */
 export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory {
   return async (ctx) => {
     const host = opts.host ?? '127.0.0.1';
+    // Clock skew needs libfaketime on this machine; without it the control is missing, and
+    // the refusal says why.
+    const noFaketime = libfaketimeMissing(opts.libfaketime);
     const started: NodeProcess[] = [];
     let disposed: Promise<void> | undefined;
     return {
       name: 'local',
       kind: 'process',
-      capabilities: localControls,
+      capabilities: new Set<NodeControl>(noFaketime ? signalControls : [...signalControls, 'clock-skew']),
+      missingReason: (control) => (control === 'clock-skew' ? noFaketime : undefined),
 
       async allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         const ports = await freePorts(nodes.length * 2, host);
@@ -67,6 +68,16 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
       async start(spec: DeployNodeSpec, startOpts: StartOptions) {
         if (disposed) throw new Error(`local deployer of ${ctx.clusterName} is disposed`);
         if (spec.launch === undefined) throw new Error(`local deployer: ${spec.name} has no launch spec`);
+        let clockOffsetFile: string | undefined;
+        if (spec.clock !== undefined) {
+          // The cluster refuses this before any node starts; this is the last guard.
+          if (noFaketime) throw new CapabilityError('clock-skew', 'local', noFaketime);
+          // One dir per node, like the container deployers' mounted clock dir.
+          const dir = join(ctx.clusterDir, 'clock', spec.name);
+          await mkdir(dir, { recursive: true });
+          clockOffsetFile = join(dir, OFFSET_FILE);
+          await writeOffsetFile(clockOffsetFile, spec.clock.offsetMs);
+        }
         const node = await NodeProcess.start(
           {
             name: spec.name,
@@ -78,6 +89,7 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
             runId: ctx.runId,
             registry: ctx.registry,
             ...(opts.stopGraceMs === undefined ? {} : { stopGraceMs: opts.stopGraceMs }),
+            ...(clockOffsetFile === undefined ? {} : { clockOffsetFile, libfaketime: opts.libfaketime }),
             log: ctx.log,
           },
           startOpts,

@@ -16,6 +16,7 @@ import { RUN_ENV } from '../../cluster/cleanup/run.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
 import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
+import { faketimeEnv, writeOffsetFile } from '../faketime.ts';
 import { tailFile } from './log-file.ts';
 
 /** How long a pause or resume may take to show in every process of the group. */
@@ -74,6 +75,13 @@ export interface NodeProcessOptions {
   runId: string;
   registry: CleanupRegistry;
   stopGraceMs?: number;
+  /**
+   * Host path of the node's libfaketime offset file: the node runs with a skewable wall
+   * clock (`setClockOffset`). The file must exist before the first start.
+   */
+  clockOffsetFile?: string;
+  /** libfaketime to preload with `clockOffsetFile`. Default the Debian path. */
+  libfaketime?: string | undefined;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -104,6 +112,9 @@ export class NodeProcess implements DeployedNode {
     this.#apiUrl = opts.apiUrl;
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
+    // Only nodes started under libfaketime have the control (`DeployedNode.setClockOffset`).
+    const file = opts.clockOffsetFile;
+    this.setClockOffset = file === undefined ? undefined : (offsetMs) => writeOffsetFile(file, offsetMs);
   }
 
   /** Spawns the node and resolves once it serves; on failure nothing is left running. */
@@ -148,6 +159,9 @@ export class NodeProcess implements DeployedNode {
         env: {
           ...process.env,
           ...launch.env,
+          ...(this.#opts.clockOffsetFile === undefined
+            ? {}
+            : faketimeEnv(this.#opts.clockOffsetFile, this.#opts.libfaketime)),
           [RUN_ENV]: this.#opts.runId,
           CHAINLAB_OWNER_PID: String(process.pid),
         },
@@ -337,6 +351,12 @@ export class NodeProcess implements DeployedNode {
     this.#state = 'stopped';
     return info;
   }
+
+  /**
+   * Sets the wall-clock offset of a node started with `clockOffsetFile`: the file is replaced
+   * atomically and libfaketime reads it at the node's next clock read, also across restarts.
+   */
+  readonly setClockOffset: ((offsetMs: number) => Promise<void>) | undefined;
 
   async pause(): Promise<void> {
     if (this.#state !== 'running') {

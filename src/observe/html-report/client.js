@@ -198,6 +198,7 @@
       bands,
       true,
     );
+    if (data.clock) charts.clock = nodeChart('chart-clock', data.clock, 'clock offset (ms)', bands, true);
     charts.latency = latencyChart(bands);
     let pending = 0;
     window.addEventListener('resize', () => {

@@ -194,6 +194,7 @@ ${failureSection(d.failures)}
 ${chartSection('height', 'Tip height per node', 'Each node’s best-chain height (block feed and samples); a gap means the node did not answer.', legend)}
 ${chartSection('final', 'Final height per node', 'The highest final height each node reported; flat while the others climb means it stopped finalizing.', legend)}
 ${chartSection('production', 'Blocks per node', `New blocks each node added to its chain per ${bucket(d.production.bucketSeconds)} (from its block feed).`, legend)}
+${d.clock ? chartSection('clock', 'Clock offset per node', 'Each node’s wall clock minus the observer’s (ms) at each sample, measured at the middle of the request; clock-skew windows show the offsets applied.', legend) : ''}
 ${chartSection('latency', 'Transaction latency', `Submit-to-inclusion time of each tx by submission time, with p50/p95/p99 per ${bucket(d.latency.bucketSeconds)}.`, legend)}
 <section id="transactions"><h2>Transactions</h2>${txSection(d)}</section>
 <section id="nodes"><h2>Nodes</h2>${nodesTable(d)}</section>

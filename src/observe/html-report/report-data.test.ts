@@ -115,6 +115,19 @@ describe('report data from simulated runs', () => {
     expect(data.faults.map((f) => f.description)).toEqual(kinds.map((k) => `${k}(val-1)`));
   });
 
+  test("each node's clock offset from the samples, only when a sample read a clock", () => {
+    expect(buildReportData(recorded()).clock).toBeUndefined();
+    const rec = simulateHistory({ durationMs: 10_000, nodes: [{ name: 'val-0' }, { name: 'val-1' }] });
+    const dump = JSON.parse(JSON.stringify(rec)) as { samples: { node: string; clock?: object }[] };
+    for (const sample of dump.samples)
+      sample.clock = { now: 0, offsetMs: sample.node === 'val-1' ? 1000 : -3, uncertaintyMs: 2 };
+    const clock = buildReportData(Recording.fromJSON(dump)).clock!;
+    expect(clock.series.map((s) => [s.label, [...new Set(nonNull(s.values))]])).toEqual([
+      ['val-0', [-3]],
+      ['val-1', [1000]],
+    ]);
+  });
+
   test('failures keep their window and message; the replay command names the file and the test', () => {
     const rec = simulateHistory({ durationMs: 10_000, nodes: [{ name: 'val-0' }] });
     const data = buildReportData(rec, {

@@ -87,6 +87,11 @@ export interface ReportData {
   final: ChartData;
   /** Blocks each node added to its chain per bucket (from its block feed). */
   production: ChartData & { bucketSeconds: number };
+  /**
+   * Each node's clock minus the observer's (ms), from the samples (facet `clock-skew`);
+   * absent when no sample read a clock.
+   */
+  clock?: ChartData | undefined;
   latency: {
     bucketSeconds: number;
     /** Percentiles (seconds) by submission bucket. */
@@ -222,6 +227,11 @@ function finalSteps(rec: Recording, node: string): Step[] {
     best = best === null ? r.height : Math.max(best, r.height);
     return { at: r.at, value: best < 0 ? null : best };
   });
+}
+
+/** A node's clock offset from the observer's at each sample, null where its clock was not read. */
+function clockSteps(rec: Recording, node: string): Step[] {
+  return rec.samplesOf(node).map((s) => ({ at: s.at, value: s.clock ? s.clock.offsetMs : null }));
 }
 
 function toChart(inputs: StepInput[], end: number, maxPoints: number): ChartData {
@@ -368,6 +378,13 @@ export function buildReportData(
       maxPoints,
     ),
     production: production(rec, names, end),
+    clock: rec.samples.some((x) => x.clock !== undefined)
+      ? toChart(
+          nodes.map((n) => ({ label: n.name, steps: clockSteps(rec, n.name), until: n.leftAt })),
+          end,
+          maxPoints,
+        )
+      : undefined,
     latency: latency(rec, end, opts.maxTxPoints ?? 20_000),
     faults: rec.faults.map((f) => ({
       kind: f.kind,
