@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   AfterStartResult,
+  ApiSurface,
   ChainAdapter,
   ChainClient,
   ChainFacts,
@@ -183,6 +184,7 @@ export async function startCluster(
       dir: chain.attachTargets ? undefined : clusterDir,
       deployer,
       forger: chain.forger,
+      apiSurface: chain.apiSurface,
       observer,
       teardown,
       log,
@@ -212,6 +214,7 @@ interface OpenedChain {
   launch: ((node: NodeSpec, endpoints: LaunchEndpoints) => LaunchSpec) | undefined;
   afterStart: NonNullable<import('../adapter/types.ts').PreparedChain['afterStart']> | undefined;
   forger: Forger | undefined;
+  apiSurface: ApiSurface | undefined;
   /** Set for the attach deployer: the running nodes' URLs. */
   attachTargets: { name: string; url: string }[] | undefined;
 }
@@ -235,6 +238,7 @@ async function openChain(
       launch: undefined,
       afterStart: undefined,
       forger: attached.forger,
+      apiSurface: attached.apiSurface,
       attachTargets: attached.nodes.map((n) => ({ name: n.name, url: n.url })),
     };
   }
@@ -249,6 +253,7 @@ async function openChain(
     launch: (node, ep) => prepared.launch(node, ep),
     afterStart: prepared.afterStart?.bind(prepared),
     forger: prepared.forger,
+    apiSurface: prepared.apiSurface,
     attachTargets: undefined,
   };
 }
@@ -310,6 +315,7 @@ async function startNodes(
 
 interface RunningClusterInit {
   forger: Forger | undefined;
+  apiSurface: ApiSurface | undefined;
   runId: string;
   seed: number;
   facts: ChainFacts;
@@ -336,6 +342,7 @@ class RunningCluster implements StartedCluster {
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
   readonly forger: Forger | undefined;
+  readonly apiSurface: ApiSurface | undefined;
   readonly name: string;
   readonly #teardown: Teardown;
   readonly #deferred: AsyncDisposable[] = [];
@@ -355,6 +362,7 @@ class RunningCluster implements StartedCluster {
     this.deployer = init.deployer;
     this.observer = init.observer;
     this.forger = init.forger;
+    this.apiSurface = init.apiSurface;
     this.name = init.name;
     this.#teardown = init.teardown;
     this.#log = init.log;

@@ -3,7 +3,7 @@
  * and started things are different types: URLs, clients and control exist only here.
  * Workloads, chaos, observation and matchers use these handles and never know the deployer.
  */
-import type { ChainClient, ChainFacts, Forger, NodeRole, Wallet } from '../adapter/types.ts';
+import type { ApiSurface, ChainClient, ChainFacts, Forger, NodeRole, Wallet } from '../adapter/types.ts';
 import type { NodeControl, NodeState } from '../deployers/deployer.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
@@ -66,6 +66,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly recording: Recording;
   /** The adapter's forging facet (invalid txs), undefined without it. */
   readonly forger: Forger | undefined;
+  /** The adapter's API surface (facet `api-surface`: the API as request data), undefined without it. */
+  readonly apiSurface: ApiSurface | undefined;
   /** The node with this name; throws naming the known nodes otherwise. */
   node(ref: NodeRef): StartedNode;
   client(ref: NodeRef): ChainClient;
