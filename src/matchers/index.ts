@@ -86,6 +86,13 @@ export {
   toNeverInclude,
 } from './to-never-include.ts';
 export {
+  checkRateLimit,
+  type FloodSource,
+  type RateLimitVerdict,
+  rateLimitFailure,
+  toRateLimit,
+} from './to-rate-limit.ts';
+export {
   checkFuzzRejections,
   checkRejectWith,
   type RejectVerdict,
@@ -102,4 +109,11 @@ export {
   type StayLiveOptions,
   toStayLive,
 } from './to-stay-live.ts';
+export {
+  checkStayResponsive,
+  type ResponsivenessVerdict,
+  responsivenessFailure,
+  type StayResponsiveOptions,
+  toStayResponsive,
+} from './to-stay-responsive.ts';
 export type { ChainlabMatchers, FuzzWorkload, Judgeable, OnJudgeable } from './types.ts';

@@ -12,8 +12,10 @@ import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
 import { toKeepFinality } from './to-keep-finality.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
+import { toRateLimit } from './to-rate-limit.ts';
 import { toRejectWith } from './to-reject-with.ts';
 import { toStayLive } from './to-stay-live.ts';
+import { toStayResponsive } from './to-stay-responsive.ts';
 
 /**
  * chainlab's matchers, ready for `expect.extend(chainlabMatchers)`.
@@ -32,4 +34,6 @@ export const chainlabMatchers = {
   toConvergeMempools,
   toBoundMempool,
   toMakeAvailable,
+  toStayResponsive,
+  toRateLimit,
 };

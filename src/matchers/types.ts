@@ -16,7 +16,9 @@ import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
 import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
+import type { FloodSource } from './to-rate-limit.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
+import type { StayResponsiveOptions } from './to-stay-responsive.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
 export type Judgeable = Recording | { readonly recording: Recording };
@@ -115,4 +117,16 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toMakeAvailable(da, { within: 15_000 });
    */
   toMakeAvailable: OnJudgeable<T, (blobs: BlobSource, opts?: MakeAvailableOptions) => R>;
+  /**
+   * What the control probe saw since the test started: per node, p99 latency ≤ `p99` ms
+   * (default 500), error rate ≤ `errorRate` (default 0.01), and no process restart.
+   * @example await expect(cluster).toStayResponsive({ p99: 250, errorRate: 0.01 });
+   */
+  toStayResponsive: OnJudgeable<T, (opts?: StayResponsiveOptions) => R>;
+  /**
+   * Every node an API flood reached answered part of it 429 (rate-limited) or 503 (shed).
+   * Default: the latest flood recorded.
+   * @example await expect(cluster).toRateLimit(flood);
+   */
+  toRateLimit: OnJudgeable<T, (flood?: FloodSource) => R>;
 }

@@ -41,7 +41,15 @@ test('recorded histograms are sparse and merge by adding counts', () => {
   b.add(200);
   expect(a.toJSON()).toEqual({ n: 2, sumMs: 2, maxMs: 1, buckets: [[1, 2]] });
   const m = mergeHistograms([a.toJSON(), b.toJSON()]);
-  expect(m).toEqual({ n: 3, sumMs: 202, maxMs: 200, buckets: [[1, 2], [LATENCY_BOUNDS_MS.indexOf(200), 1]] });
+  expect(m).toEqual({
+    n: 3,
+    sumMs: 202,
+    maxMs: 200,
+    buckets: [
+      [1, 2],
+      [LATENCY_BOUNDS_MS.indexOf(200), 1],
+    ],
+  });
   expect(quantileOf(m, 0.5)).toBe(1);
   expect(quantileOf(m, 0.99)).toBe(200);
 });

@@ -56,7 +56,12 @@ export class HistogramBuilder {
   toJSON(): LatencyHistogram {
     const buckets: [number, number][] = [];
     for (const [i, c] of this.#counts.entries()) if (c > 0) buckets.push([i, c]);
-    return { n: this.n, sumMs: Math.round(this.sumMs * 10) / 10, maxMs: Math.round(this.maxMs * 10) / 10, buckets };
+    return {
+      n: this.n,
+      sumMs: Math.round(this.sumMs * 10) / 10,
+      maxMs: Math.round(this.maxMs * 10) / 10,
+      buckets,
+    };
   }
 }
 

@@ -556,7 +556,13 @@ export class Recording {
     processStart(s: ProcessStart): void;
     end(): void;
   } {
-    const probe: ProbeRecord = { ...init, nodes: [...init.nodes], start: this.now(), observations: [], starts: [] };
+    const probe: ProbeRecord = {
+      ...init,
+      nodes: [...init.nodes],
+      start: this.now(),
+      observations: [],
+      starts: [],
+    };
     this.probes.push(probe);
     this.#changed();
     return {
@@ -874,7 +880,12 @@ export class Recording {
     }
     for (const f of d.floods ?? []) rec.floods.push({ ...f, nodes: [...f.nodes], rows: [...f.rows] });
     for (const p of d.probes ?? [])
-      rec.probes.push({ ...p, nodes: [...p.nodes], observations: [...p.observations], starts: [...p.starts] });
+      rec.probes.push({
+        ...p,
+        nodes: [...p.nodes],
+        observations: [...p.observations],
+        starts: [...p.starts],
+      });
     rec.faults.push(...d.faults.map((f) => ({ ...f })));
     rec.events.push(...d.events);
     rec.marks.push(...(d.marks ?? []));

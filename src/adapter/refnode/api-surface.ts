@@ -35,7 +35,15 @@ function post(label: string, path: string, body: string): ApiRequest {
 
 /** A tx-shaped body of `chainId` whose fields are wrong in a way refnode checks before anything else. */
 function badTx(chainId: string, fields: Record<string, unknown>): string {
-  return JSON.stringify({ chainId, from: 'f'.repeat(64), to: 'e'.repeat(64), amount: 1, fee: 1, nonce: 0, ...fields });
+  return JSON.stringify({
+    chainId,
+    from: 'f'.repeat(64),
+    to: 'e'.repeat(64),
+    amount: 1,
+    fee: 1,
+    nonce: 0,
+    ...fields,
+  });
 }
 
 /**

@@ -74,7 +74,11 @@ export function failureOf(error: unknown): string {
  * const run = runFlood(plan, (rows) => post(rows));
  * await run.done;
  */
-export function runFlood(plan: FloodPlan, onRows: (rows: RawFloodRow[]) => void, clock: Clock = systemClock): FloodRun {
+export function runFlood(
+  plan: FloodPlan,
+  onRows: (rows: RawFloodRow[]) => void,
+  clock: Clock = systemClock,
+): FloodRun {
   const began = clock.monotonic();
   const second = (): number => Math.floor((clock.monotonic() - began) / 1000);
   const tally = new Tally();
@@ -84,7 +88,10 @@ export function runFlood(plan: FloodPlan, onRows: (rows: RawFloodRow[]) => void,
   const inFlight = new Set<Promise<void>>();
   const max = plan.qps === 'max';
   const fastCap = max ? plan.connections : plan.connections * QUEUE_PER_CONNECTION;
-  const fastKinds = plan.mix.slowBody === sum(plan.mix) ? undefined : kindPicker(plan.mix, new Rng(plan.seed, 'api-flood').fork('max-kinds'), ['slowBody']);
+  const fastKinds =
+    plan.mix.slowBody === sum(plan.mix)
+      ? undefined
+      : kindPicker(plan.mix, new Rng(plan.seed, 'api-flood').fork('max-kinds'), ['slowBody']);
   const cursor = new Map<ApiRequestKind, number>();
   let ending = false;
 
@@ -169,7 +176,8 @@ export function runFlood(plan: FloodPlan, onRows: (rows: RawFloodRow[]) => void,
   function refill(i: number): void {
     const t = targets[i]!;
     while (!ending && fastKinds !== undefined && t.fastInFlight < fastCap) send(i, fastKinds(), false);
-    while (!ending && plan.mix.slowBody > 0 && t.slowInFlight < plan.slowConnections) send(i, 'slowBody', false);
+    while (!ending && plan.mix.slowBody > 0 && t.slowInFlight < plan.slowConnections)
+      send(i, 'slowBody', false);
   }
 
   const flushing = clock.setInterval(() => onRows(tally.take(second())), 1000);

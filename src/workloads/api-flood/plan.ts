@@ -52,7 +52,11 @@ export interface PlannedRequest {
  * const next = kindPicker({ read: 3, submit: 1, malformed: 0, oversized: 0, unknownRoute: 0, slowBody: 0 }, rng);
  * next(); // 'read' three times as often as 'submit'
  */
-export function kindPicker(mix: FloodMix, rng: Rng, leaveOut: readonly ApiRequestKind[] = []): () => ApiRequestKind {
+export function kindPicker(
+  mix: FloodMix,
+  rng: Rng,
+  leaveOut: readonly ApiRequestKind[] = [],
+): () => ApiRequestKind {
   const kinds = (Object.keys(mix) as ApiRequestKind[]).filter((k) => mix[k] > 0 && !leaveOut.includes(k));
   if (kinds.length === 0) throw new RangeError('kindPicker needs a kind with a weight above 0');
   const total = kinds.reduce((sum, k) => sum + mix[k], 0);
@@ -88,10 +92,13 @@ export function* floodSchedule(plan: FloodPlan): Generator<PlannedRequest> {
   const kinds = kindPicker(plan.mix, rng.fork('kinds'));
   // Bursts are fast requests: a slow body at once is just one more slow body.
   const burstKinds =
-    plan.mix.slowBody === total(plan.mix) ? undefined : kindPicker(plan.mix, rng.fork('burst-kinds'), ['slowBody']);
+    plan.mix.slowBody === total(plan.mix)
+      ? undefined
+      : kindPicker(plan.mix, rng.fork('burst-kinds'), ['slowBody']);
   const targets = plan.targets.length;
   let next = 0;
-  const steady = plan.qps === 'max' ? [][Symbol.iterator]() : paced(plan.qps, { durationMs: plan.durationMs });
+  const steady =
+    plan.qps === 'max' ? [][Symbol.iterator]() : paced(plan.qps, { durationMs: plan.durationMs });
   const bursts = burstTimes(plan);
   let s = steady.next();
   let b = bursts.next();
