@@ -128,9 +128,10 @@ test('a burst is sent whole at once, beyond the in-flight bound that makes stead
   await runFlood(planOf(url, { qps: 10, durationMs: 500, connections: 1, burst }), (r) => rows.push(...r))
     .done;
   expect(total(rows)).toBe(5 + 24);
-  // 12 at once is over the bound of 8, yet none of a burst is left unsent.
-  expect(total(rows, undefined, 'unsent')).toBe(0);
-  expect(seen.length).toBe(5 + 24);
+  // 12 at once is over the bound of 8, yet every burst request reached the server (and the
+  // first steady one); steady ones due while a burst drains may be unsent.
+  expect(seen.length).toBeGreaterThanOrEqual(24 + 1);
+  expect(seen.length).toBe(5 + 24 - total(rows, undefined, 'unsent'));
   // Without bursts, a steady request finding 8 in flight is counted unsent, not queued.
   const steady: RawFloodRow[] = [];
   await runFlood(planOf(url, { qps: 400, durationMs: 300, connections: 1 }), (r) => steady.push(...r)).done;
