@@ -6,7 +6,7 @@
  * sees. The nodes must rate-limit the flood (429), the probe must stay within its latency and
  * error bounds, no node may restart, and block production must be unaffected.
  *
- * The nodes' API limit is set low (200 requests/s per client, burst 400) so the flood's
+ * The nodes' API limit is set low (100 requests/s per client, burst 200) so the flood's
  * excess shows on a shared 2-core machine; the flood runs from its own loopback address, so
  * it is one client and the probe another. Its connections are bounded (4 per node) so it
  * stays a fair share of 2 cores.
@@ -31,7 +31,7 @@ const test = createClusterTest({
   validators: 3,
   wallets: 8,
   ...profile.cluster,
-  apiLimits: { ratePerSecond: 200, burst: 400 },
+  apiLimits: { ratePerSecond: 100, burst: 200 },
   name: 'api-flood',
 });
 
