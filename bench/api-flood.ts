@@ -40,7 +40,7 @@ const only = (kind: keyof FloodMix): Partial<FloodMix> => ({
 console.log(JSON.stringify({ bench: 'api-flood', load1: loadavg()[0]!.toFixed(2), seconds, connections }));
 await using cluster = await Cluster.of({
   validators: 1,
-  wallets: 4,
+  wallets: 200,
   slotMs: 250,
   securityParam: 4,
   apiLimits: { ratePerSecond: 10_000_000, burst: 10_000_000 },
@@ -48,11 +48,13 @@ await using cluster = await Cluster.of({
   name: 'bench-api-flood',
 }).start();
 
-const phases: { name: string; mix?: Partial<FloodMix>; submissions?: number; wallet?: number }[] = [
+// Submissions come from many senders in turn: refnode holds at most 64 pending txs per sender.
+const senders = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
+const phases: { name: string; mix?: Partial<FloodMix>; submissions?: number; wallets?: number[] }[] = [
   { name: 'read', mix: only('read') },
-  // Enough signed transfers that none is sent twice at several thousand per second.
-  { name: 'submit', mix: only('submit'), submissions: 4000 * seconds, wallet: 0 },
-  { name: 'mix', submissions: 2000, wallet: 1 },
+  // Enough signed transfers that none is sent twice at a few thousand per second.
+  { name: 'submit', mix: only('submit'), submissions: 3000 * seconds, wallets: senders(0, 150) },
+  { name: 'mix', submissions: 2000, wallets: senders(150, 50) },
 ];
 for (const phase of phases) {
   const flood = await apiFlood({
@@ -62,7 +64,7 @@ for (const phase of phases) {
     connections,
     burst: false,
     ...(phase.mix ? { mix: phase.mix } : {}),
-    ...(phase.submissions ? { submissions: phase.submissions, wallet: phase.wallet } : {}),
+    ...(phase.submissions ? { submissions: phase.submissions, wallets: phase.wallets } : {}),
     name: `bench-${phase.name}`,
   }).start(cluster);
   await flood.done;

@@ -51,8 +51,12 @@ export interface ApiFloodOptions {
   timeoutMs?: number;
   /** Signed transfers prepared for the `submit` kind (sent in order, then again: repeats are refused as known). Default 200. */
   submissions?: number;
-  /** Index of the funded wallet that signs the submissions. Default: the cluster's last wallet (keep it apart from other load). */
-  wallet?: number;
+  /**
+   * Indexes of the funded wallets that sign the submissions, taking turns (a chain may hold
+   * only so many pending txs per sender). Default: the cluster's last wallet (kept apart from
+   * other load).
+   */
+  wallets?: number[];
   /**
    * Local address the flood connects from, so a node's per-client limits see it as one client
    * apart from the control probe. Default `127.0.0.2` when every target is on 127.0.0.1 or
@@ -83,7 +87,7 @@ const schema = z.strictObject({
   slowBodyMs: z.int().min(10).max(600_000).optional(),
   timeoutMs: z.int().min(100).max(600_000).optional(),
   submissions: z.int().min(1).max(100_000).optional(),
-  wallet: z.int().min(0).optional(),
+  wallets: z.array(z.int().min(0)).min(1).optional(),
   from: z.ipv4().or(z.ipv6()).optional(),
   name: workloadNameSchema.optional(),
 });
@@ -103,10 +107,10 @@ const allowed: AllowedText = {
   slowBodyMs: 'an integer 10..600000 (ms)',
   timeoutMs: 'an integer 100..600000 (ms)',
   submissions: 'an integer 1..100000',
-  wallet: "an integer ≥ 0 (an index into the cluster's wallets)",
+  wallets: "a non-empty list of integers ≥ 0 (indexes into the cluster's wallets)",
   from: 'an IPv4 or IPv6 address of this machine',
   name: 'a string of 1..40 letters, digits, ., - or _',
-  '*': 'one of qps, durationMs, mix, targets, burst, connections, slowConnections, slowBodyMs, timeoutMs, submissions, wallet, from, name',
+  '*': 'one of qps, durationMs, mix, targets, burst, connections, slowConnections, slowBodyMs, timeoutMs, submissions, wallets, from, name',
 };
 
 type Parsed = z.output<typeof schema>;
@@ -180,19 +184,20 @@ async function startApiFlood(
         allowed: 'a selection with at least one node',
       },
     ]);
-  const walletIndex = p.wallet ?? cluster.wallets.length - 1;
-  if (mix.submit > 0 && cluster.wallets[walletIndex] === undefined)
+  const signers = p.wallets ?? [cluster.wallets.length - 1];
+  const unknown = signers.filter((i) => cluster.wallets[i] === undefined);
+  if (mix.submit > 0 && unknown.length > 0)
     throw new ConfigError('apiFlood options', [
       {
-        path: 'apiFlood.wallet',
-        value: walletIndex,
-        allowed: `0..${cluster.wallets.length - 1} (the cluster's funded wallets)`,
+        path: 'apiFlood.wallets',
+        value: unknown,
+        allowed: `indexes 0..${cluster.wallets.length - 1} (the cluster's funded wallets)`,
       },
     ]);
 
   const plan: FloodPlan = {
     targets: targets.map((t) => ({ node: t.name, url: t.apiUrl })),
-    catalog: await catalogOf(cluster, surface, targets, mix, p, walletIndex),
+    catalog: await catalogOf(cluster, surface, targets, mix, p, signers),
     qps: p.qps,
     durationMs: p.durationMs,
     mix,
@@ -282,15 +287,13 @@ async function catalogOf(
   targets: readonly StartedNode[],
   mix: FloodMix,
   p: Parsed,
-  walletIndex: number,
+  signers: readonly number[],
 ): Promise<Record<ApiRequestKind, ApiRequest[]>> {
   const reads =
     mix.read > 0 ? await surface.reads({ client: targets[0]!.client, wallets: cluster.wallets }) : [];
   const submit =
     mix.submit > 0
-      ? (await signedTransfers(cluster, targets[0]!, walletIndex, p.submissions ?? 200)).map(
-          surface.submission,
-        )
+      ? (await signedTransfers(cluster, targets[0]!, signers, p.submissions ?? 200)).map(surface.submission)
       : [];
   return {
     read: reads,
@@ -302,18 +305,20 @@ async function catalogOf(
   };
 }
 
-/** `count` signed 1-unit transfers from one wallet to the next, with consecutive nonces. */
+/** `count` signed 1-unit transfers, the signers taking turns, each with consecutive nonces. */
 async function signedTransfers(
   cluster: StartedCluster,
   node: StartedNode,
-  walletIndex: number,
+  signers: readonly number[],
   count: number,
 ): Promise<PreparedTx[]> {
-  const wallet = cluster.wallets[walletIndex]!;
-  const to = cluster.wallets[(walletIndex + 1) % cluster.wallets.length]!.address;
-  const nonces = await walletNonces(cluster, [wallet], node, 'api-flood');
+  const wallets = signers.map((i) => cluster.wallets[i]!);
+  const nonces = await walletNonces(cluster, wallets, node, 'api-flood');
   const txs: PreparedTx[] = [];
   for (let i = 0; i < count; i++) {
+    const from = signers[i % signers.length]!;
+    const wallet = cluster.wallets[from]!;
+    const to = cluster.wallets[(from + 1) % cluster.wallets.length]!.address;
     const nonce = nonces?.take(wallet.address);
     txs.push(await wallet.transfer({ to, amount: 1n, ...(nonce === undefined ? {} : { nonce }) }));
   }
