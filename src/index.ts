@@ -81,6 +81,17 @@ export type {
 } from './deployers/deployer.ts';
 export { type LocalDeployerOptions, localDeployer } from './deployers/local/local-deployer.ts';
 export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
+export {
+  type AnswerCounts,
+  describeFloodOutcome,
+  describeProbe,
+  type FloodNodeOutcome,
+  type FloodOutcome,
+  floodOutcome,
+  type Percentiles,
+  type ProbeNodeSummary,
+  probeSummary,
+} from './observe/flood-summary.ts';
 export { renderHtmlReport, writeHtmlReport } from './observe/html-report/html-report.ts';
 export {
   buildReportData,
@@ -88,15 +99,20 @@ export {
   type ReportDataOptions,
 } from './observe/html-report/report-data.ts';
 export type { ReportFailure, ReportMeta } from './observe/html-report/report-meta.ts';
+export { type LatencyHistogram, quantileOf } from './observe/latency-histogram.ts';
 export { type StartedObserver, startObserver } from './observe/observer.ts';
 export {
   type BlobRecord,
   type BlobRetrieval,
   type ClockSample,
   type FaultWindow,
+  type FloodRecord,
+  type FloodRow,
   type GossipPeerRecord,
   type GossipSample,
   type GossipTxRecord,
+  type ProbeObservation,
+  type ProbeRecord,
   Recording,
   type SupplyObservation,
   type TxRecord,
@@ -114,6 +130,20 @@ export {
   WorkloadError,
 } from './support/errors.ts';
 export { Rng, runSeed } from './support/rng.ts';
+export {
+  type ApiFlood,
+  type ApiFloodOptions,
+  apiFlood,
+  defaultFloodMix,
+  type StartedApiFlood,
+} from './workloads/api-flood/api-flood.ts';
+export {
+  type ControlProbe,
+  type ControlProbeOptions,
+  controlProbe,
+  type StartedControlProbe,
+} from './workloads/api-flood/control-probe.ts';
+export type { FloodMix } from './workloads/api-flood/plan.ts';
 export {
   type ByzantinePeerOptions,
   type ByzantineSummary,

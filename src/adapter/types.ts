@@ -34,6 +34,9 @@ import type { CanonicalReason } from './reasons.ts';
  *   the node reports its clock and its rule for blocks from the future (`ChainClient.clock`).
  * - `forging`: raw submission and deliberately invalid txs (`PreparedChain.forger`, `ChainClient.submitRaw`).
  * - `containers`: nodes can run in containers (`LaunchSpec.container`).
+ * - `api-surface`: the node's HTTP API described as request data (`PreparedChain.apiSurface`):
+ *   valid reads and tx submissions, malformed, oversized and slow bodies, unknown routes, what
+ *   an answer means, when the node process started; API limits a cluster may set (`NodeLimits.api*`).
  */
 export type FacetName =
   | 'accounts'
@@ -45,7 +48,8 @@ export type FacetName =
   | 'gossip'
   | 'clock-skew'
   | 'forging'
-  | 'containers';
+  | 'containers'
+  | 'api-surface';
 
 /** Every facet, for docs and checks. */
 export const allFacets: readonly FacetName[] = [
@@ -59,6 +63,7 @@ export const allFacets: readonly FacetName[] = [
   'clock-skew',
   'forging',
   'containers',
+  'api-surface',
 ];
 
 // ---- topology ----------------------------------------------------------------------------
@@ -114,7 +119,11 @@ export type ChainParams = Partial<
     ResolvedTopology,
     'validators' | 'executors' | 'blockIntervalMs' | 'slotMs' | 'activeSlotCoeff' | 'securityParam'
   >
-> & { walletBalance?: bigint | undefined };
+> & {
+  walletBalance?: bigint | undefined;
+  /** Facet `api-surface`: the cluster's API limits (`NodeLimits.api*`), for the chain's own ranges. */
+  apiLimits?: { ratePerSecond?: number; burst?: number; requestTimeoutMs?: number };
+};
 
 /** Per-node tx limits a cluster may set (small mempools make pressure reachable in CI). */
 export interface NodeLimits {
@@ -124,6 +133,12 @@ export interface NodeLimits {
   mempoolMaxBytes?: number;
   /** Most txs a validator puts in one block. */
   blockMaxTxs?: number;
+  /** Facet `api-surface`: requests per second one client (IP) may make before it is refused. */
+  apiRatePerSecond?: number;
+  /** Facet `api-surface`: requests one client may make at once above the rate (bucket size). */
+  apiRateBurst?: number;
+  /** Facet `api-surface`: longest time (ms) a request may take to arrive (headers and body). */
+  apiRequestTimeoutMs?: number;
 }
 
 // ---- chain facts -------------------------------------------------------------------------
@@ -787,6 +802,88 @@ export interface GossipView {
   peers: GossipPeerView[];
 }
 
+// ---- api surface -------------------------------------------------------------------------
+
+/**
+ * What an API flood mixes (facet `api-surface`):
+ * - `read`: a valid read an ordinary user makes (status, blocks, a tx, an account);
+ * - `submit`: a valid tx submission (a signed transfer);
+ * - `malformed`: a body the API must refuse as malformed (broken JSON, wrong shapes);
+ * - `oversized`: a body over the API's size limit;
+ * - `unknownRoute`: a path the API does not serve;
+ * - `slowBody`: a request whose body arrives a few bytes at a time (a slow client).
+ */
+export type ApiRequestKind = 'read' | 'submit' | 'malformed' | 'oversized' | 'unknownRoute' | 'slowBody';
+
+/** Every request kind, in documentation order. */
+export const apiRequestKinds: readonly ApiRequestKind[] = [
+  'read',
+  'submit',
+  'malformed',
+  'oversized',
+  'unknownRoute',
+  'slowBody',
+];
+
+/**
+ * One HTTP request as plain data, sent verbatim (from any thread) by the API flood and the
+ * control probe. Only the adapter knows which paths and bodies its API has.
+ */
+export interface ApiRequest {
+  /** What it asks, for reports: `info`, `blocks-range`, `tx-bad-json`. */
+  label: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
+  /** Path and query, e.g. `/blocks?from=3&to=20`. */
+  path: string;
+  headers?: Record<string, string>;
+  /** UTF-8 body; absent for bodiless requests. */
+  body?: string;
+}
+
+/**
+ * What an answer means to the client that sent it:
+ * - `accepted`: served (2xx);
+ * - `rate_limited`: this client sent too much (HTTP 429 and its kin);
+ * - `refused`: a clear refusal of the request itself (other 4xx: malformed, too large, not found, too slow);
+ * - `overloaded`: the node sheds load for now (HTTP 503 and its kin);
+ * - `failed`: no answer, or a server error.
+ */
+export type ApiAnswer = 'accepted' | 'rate_limited' | 'refused' | 'overloaded' | 'failed';
+
+/** What an API surface may use to build requests against the running chain. */
+export interface ApiSurfaceContext {
+  /** The client of a node to look the chain up on (a recent block, a tx, an account). */
+  client: ChainClient;
+  /** The cluster's funded wallets (accounts to read). */
+  wallets: readonly Wallet[];
+}
+
+/**
+ * Facet `api-surface`: the node's HTTP API as request data, so an API flood and a control
+ * probe can exercise it without knowing any path, body or status code of the chain.
+ */
+export interface ApiSurface {
+  /** Valid reads of an ordinary user, cheap and costly mixed, built against the chain as `ctx.client`'s node has it now. */
+  reads(ctx: ApiSurfaceContext): Promise<ApiRequest[]>;
+  /** The request that submits `tx` (a prepared, signed transfer). */
+  submission(tx: PreparedTx): ApiRequest;
+  /** Requests the API refuses as malformed before they touch the chain. */
+  malformed(): ApiRequest[];
+  /** Requests whose body is over the API's size limit. */
+  oversized(): ApiRequest[];
+  /** Requests for paths (or methods) the API does not serve. */
+  unknownRoutes(): ApiRequest[];
+  /** A request with a body for a slow client to trickle (refused or timed out by the node, never applied). */
+  slowBody(): ApiRequest;
+  /** What an HTTP status means (see {@link ApiAnswer}). */
+  answer(status: number): ApiAnswer;
+  /**
+   * When the node's process started (epoch ms) as the node says, to tell a restart from
+   * outside; undefined when the node does not say.
+   */
+  startedAt(client: ChainClient, opts?: RequestOptions): Promise<number | undefined>;
+}
+
 // ---- launching ---------------------------------------------------------------------------
 
 /** Where one peer can be dialled (the deployer decides; a link layer may substitute a proxy). */
@@ -921,6 +1018,8 @@ export interface PreparedChain {
   forger?: Forger;
   /** Facet `gossip`. */
   gossip?: GossipKit;
+  /** Facet `api-surface`. */
+  apiSurface?: ApiSurface;
 }
 
 /** An existing chain reached by API URLs only (the attach deployer). */
@@ -934,6 +1033,8 @@ export interface AttachedChain {
   forger?: Forger;
   /** Facet `gossip`. */
   gossip?: GossipKit;
+  /** Facet `api-surface`. */
+  apiSurface?: ApiSurface;
 }
 
 /** Teaches chainlab one chain. */

@@ -67,6 +67,13 @@ export interface ClusterOptions {
    * @example { offsets: { 'val-1': '+1s', 'exe-0': '-1s' }, jitter: { 'val-2': '±200ms' } }
    */
   clockSkew?: ClockSkewOptions;
+  /**
+   * Every node's API limits (facet `api-surface`): requests per second one client (IP) may
+   * make and the burst above it, and how long a request may take to arrive. Default: the
+   * chain's (refnode: 5000/s, burst 10 000, 30 000 ms). Low limits make an API flood's
+   * excess visible in CI.
+   */
+  apiLimits?: { ratePerSecond?: number; burst?: number; requestTimeoutMs?: number };
   /** Seed of every random choice. Default: `CHAINLAB_SEED`, else random (printed on failure). */
   seed?: number;
   /** Deployer. Default: `CHAINLAB_DEPLOYER`, else `local`. */
@@ -126,6 +133,11 @@ export const clusterOptionsAllowed: AllowedText = {
   mempool: 'an object { maxCount?, maxBytes? }',
   maxBlockTxs: 'an integer 1..100000',
   ...clockSkewAllowed('clockSkew'),
+  'apiLimits.ratePerSecond': 'an integer ≥ 1 (requests per second per client)',
+  'apiLimits.burst': 'an integer ≥ 1 (requests)',
+  'apiLimits.requestTimeoutMs': 'an integer ≥ 1 (ms; the adapter may allow less)',
+  'apiLimits.*': 'one of ratePerSecond, burst, requestTimeoutMs',
+  apiLimits: 'an object { ratePerSecond?, burst?, requestTimeoutMs? }',
   seed: `an integer 0..${MAX_SEED}`,
   deployer: `'local', 'docker', 'k8s' or 'attach'`,
   'attach.urls': 'a non-empty list of http(s) URLs',
@@ -136,7 +148,7 @@ export const clusterOptionsAllowed: AllowedText = {
   adapter: 'a ChainAdapter ({ name, facets, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, apiLimits, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
 const deployers = ['local', 'docker', 'k8s', 'attach'] as const;
@@ -167,6 +179,13 @@ const schema = z.strictObject({
     .optional(),
   maxBlockTxs: z.int().min(1).max(100_000).optional(),
   clockSkew: clockSkewSchema.optional(),
+  apiLimits: z
+    .strictObject({
+      ratePerSecond: z.int().min(1).optional(),
+      burst: z.int().min(1).optional(),
+      requestTimeoutMs: z.int().min(1).optional(),
+    })
+    .optional(),
   seed: z.int().min(0).max(MAX_SEED).optional(),
   deployer: z.enum(deployers).optional(),
   attach: z
@@ -352,6 +371,15 @@ function chainParamsOf(input: ClusterOptions): ChainParams {
   }
   const b = input.walletBalance;
   if (typeof b === 'bigint' || (typeof b === 'number' && Number.isInteger(b))) out.walletBalance = BigInt(b);
+  const api = input.apiLimits;
+  if (typeof api === 'object' && api !== null) {
+    const limits: NonNullable<ChainParams['apiLimits']> = {};
+    for (const key of ['ratePerSecond', 'burst', 'requestTimeoutMs'] as const) {
+      const v = num(api[key]);
+      if (v !== undefined) limits[key] = v;
+    }
+    out.apiLimits = limits;
+  }
   return out;
 }
 
@@ -379,6 +407,7 @@ function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): Config
   }
   if (p.mempool !== undefined) need('mempool', p.mempool, 'mempool');
   if (p.maxBlockTxs !== undefined) need('maxBlockTxs', p.maxBlockTxs, 'mempool');
+  if (p.apiLimits !== undefined) need('apiLimits', p.apiLimits, 'api-surface');
   if (p.slotMs !== undefined) need('slotMs', p.slotMs, 'slots');
   if (p.activeSlotCoeff !== undefined) need('activeSlotCoeff', p.activeSlotCoeff, 'slots');
   if (p.clockSkew !== undefined) need('clockSkew', p.clockSkew, 'clock-skew');
@@ -405,6 +434,11 @@ function topologyOf(p: z.output<typeof schema>): ResolvedTopology {
       ...(p.mempool?.maxCount === undefined ? {} : { mempoolMaxCount: p.mempool.maxCount }),
       ...(p.mempool?.maxBytes === undefined ? {} : { mempoolMaxBytes: p.mempool.maxBytes }),
       ...(p.maxBlockTxs === undefined ? {} : { blockMaxTxs: p.maxBlockTxs }),
+      ...(p.apiLimits?.ratePerSecond === undefined ? {} : { apiRatePerSecond: p.apiLimits.ratePerSecond }),
+      ...(p.apiLimits?.burst === undefined ? {} : { apiRateBurst: p.apiLimits.burst }),
+      ...(p.apiLimits?.requestTimeoutMs === undefined
+        ? {}
+        : { apiRequestTimeoutMs: p.apiLimits.requestTimeoutMs }),
     },
   };
 }

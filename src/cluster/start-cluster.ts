@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   AfterStartResult,
+  ApiSurface,
   ChainAdapter,
   ChainClient,
   ChainFacts,
@@ -201,6 +202,7 @@ export async function startCluster(
       deployer,
       forger: chain.forger,
       gossip: chain.gossip,
+      apiSurface: chain.apiSurface,
       observer,
       teardown,
       log,
@@ -231,6 +233,7 @@ interface OpenedChain {
   afterStart: NonNullable<import('../adapter/types.ts').PreparedChain['afterStart']> | undefined;
   forger: Forger | undefined;
   gossip: GossipKit | undefined;
+  apiSurface: ApiSurface | undefined;
   /** Set for the attach deployer: the running nodes' URLs. */
   attachTargets: { name: string; url: string }[] | undefined;
 }
@@ -255,6 +258,7 @@ async function openChain(
       afterStart: undefined,
       forger: attached.forger,
       gossip: attached.gossip,
+      apiSurface: attached.apiSurface,
       attachTargets: attached.nodes.map((n) => ({ name: n.name, url: n.url })),
     };
   }
@@ -270,6 +274,7 @@ async function openChain(
     afterStart: prepared.afterStart?.bind(prepared),
     forger: prepared.forger,
     gossip: prepared.gossip,
+    apiSurface: prepared.apiSurface,
     attachTargets: undefined,
   };
 }
@@ -378,6 +383,7 @@ async function startNodes(
 interface RunningClusterInit {
   forger: Forger | undefined;
   gossip: GossipKit | undefined;
+  apiSurface: ApiSurface | undefined;
   runId: string;
   seed: number;
   facts: ChainFacts;
@@ -405,6 +411,7 @@ class RunningCluster implements StartedCluster {
   readonly observer: StartedObserver;
   readonly forger: Forger | undefined;
   readonly gossip: GossipKit | undefined;
+  readonly apiSurface: ApiSurface | undefined;
   readonly name: string;
   readonly #teardown: Teardown;
   readonly #deferred: AsyncDisposable[] = [];
@@ -425,6 +432,7 @@ class RunningCluster implements StartedCluster {
     this.observer = init.observer;
     this.forger = init.forger;
     this.gossip = init.gossip;
+    this.apiSurface = init.apiSurface;
     this.name = init.name;
     this.#teardown = init.teardown;
     this.#log = init.log;

@@ -4,6 +4,7 @@
  * Workloads, chaos, observation and matchers use these handles and never know the deployer.
  */
 import type {
+  ApiSurface,
   ChainClient,
   ChainFacts,
   Forger,
@@ -105,6 +106,8 @@ export interface StartedCluster extends AsyncDisposable {
   readonly forger: Forger | undefined;
   /** The adapter's gossip facet (topics, rules and messages of a foreign peer), undefined without it. */
   readonly gossip: GossipKit | undefined;
+  /** The adapter's API surface (facet `api-surface`: the API as request data), undefined without it. */
+  readonly apiSurface: ApiSurface | undefined;
   /** The node with this name; throws naming the known nodes otherwise. */
   node(ref: NodeRef): StartedNode;
   client(ref: NodeRef): ChainClient;

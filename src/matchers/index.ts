@@ -111,6 +111,13 @@ export {
   type Unpunished,
 } from './to-penalize.ts';
 export {
+  checkRateLimit,
+  type FloodSource,
+  type RateLimitVerdict,
+  rateLimitFailure,
+  toRateLimit,
+} from './to-rate-limit.ts';
+export {
   checkFuzzRejections,
   checkRejectWith,
   type RejectVerdict,
@@ -134,4 +141,11 @@ export {
   type StayLiveOptions,
   toStayLive,
 } from './to-stay-live.ts';
+export {
+  checkStayResponsive,
+  type ResponsivenessVerdict,
+  responsivenessFailure,
+  type StayResponsiveOptions,
+  toStayResponsive,
+} from './to-stay-responsive.ts';
 export type { ChainlabMatchers, FuzzWorkload, Judgeable, OnJudgeable } from './types.ts';

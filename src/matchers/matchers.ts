@@ -14,9 +14,11 @@ import { toKeepFinality } from './to-keep-finality.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toPenalize } from './to-penalize.ts';
+import { toRateLimit } from './to-rate-limit.ts';
 import { toRejectWith } from './to-reject-with.ts';
 import { toRespectDrift } from './to-respect-drift.ts';
 import { toStayLive } from './to-stay-live.ts';
+import { toStayResponsive } from './to-stay-responsive.ts';
 
 /**
  * chainlab's matchers, ready for `expect.extend(chainlabMatchers)`.
@@ -38,4 +40,6 @@ export const chainlabMatchers = {
   toMakeAvailable,
   toPenalize,
   toRespectDrift,
+  toStayResponsive,
+  toRateLimit,
 };

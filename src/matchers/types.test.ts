@@ -2,6 +2,7 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import type { StartedCluster } from '../cluster/types.ts';
 import type { Recording } from '../observe/recording.ts';
+import type { StartedApiFlood } from '../workloads/api-flood/api-flood.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 import './vitest.ts';
 
@@ -38,5 +39,19 @@ describe('matcher typings (vitest)', () => {
     void (() => expect(rec).toRejectWith('abc', 'nonce too low'));
     void (() => expect(rec).toIncludeAll(['a', { id: 'b' }]));
     void (() => expect(rec).toRejectWith('abc', 'bad_nonce'));
+  });
+
+  test('the API-flood matchers take typed options and a flood', () => {
+    const cluster = {} as StartedCluster;
+    const flood = {} as StartedApiFlood;
+    expectTypeOf(expect(cluster).toStayResponsive).returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf(expect(cluster).toRateLimit).returns.toEqualTypeOf<Promise<void>>();
+    void (() => expect(cluster).toRateLimit(flood));
+    // @ts-expect-error: the bound is p99, not p95.
+    void (() => expect(cluster).toStayResponsive({ p95: 100 }));
+    // @ts-expect-error: a number is no flood.
+    void (() => expect(cluster).toRateLimit(3));
+    // @ts-expect-error: a number is no cluster.
+    void (() => expect(42).toStayResponsive());
   });
 });

@@ -18,8 +18,10 @@ import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { PenalizeOptions, PenalizeTarget } from './to-penalize.ts';
+import type { FloodSource } from './to-rate-limit.ts';
 import type { RespectDriftOptions } from './to-respect-drift.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
+import type { StayResponsiveOptions } from './to-stay-responsive.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
 export type Judgeable = Recording | { readonly recording: Recording };
@@ -140,4 +142,16 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toRespectDrift();
    */
   toRespectDrift: OnJudgeable<T, (opts?: RespectDriftOptions) => R>;
+  /**
+   * What the control probe saw since the test started: per node, p99 latency ≤ `p99` ms
+   * (default 500), error rate ≤ `errorRate` (default 0.01), and no process restart.
+   * @example await expect(cluster).toStayResponsive({ p99: 250, errorRate: 0.01 });
+   */
+  toStayResponsive: OnJudgeable<T, (opts?: StayResponsiveOptions) => R>;
+  /**
+   * Every node an API flood reached answered part of it 429 (rate-limited) or 503 (shed).
+   * Default: the latest flood recorded.
+   * @example await expect(cluster).toRateLimit(flood);
+   */
+  toRateLimit: OnJudgeable<T, (flood?: FloodSource) => R>;
 }

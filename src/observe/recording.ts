@@ -8,6 +8,8 @@
  */
 
 import type {
+  ApiAnswer,
+  ApiRequestKind,
   BlockHeader,
   ChainFacts,
   ClockReading,
@@ -30,6 +32,7 @@ import {
   encodeFacts,
   encodeTx,
 } from './dump-codec.ts';
+import type { LatencyHistogram } from './latency-histogram.ts';
 
 /** A block a node put on its best chain. `source` says how we learned it. */
 export interface BlockObservation extends BlockHeader {
@@ -277,6 +280,79 @@ export interface NodeEvent {
   detail?: string;
 }
 
+/**
+ * One second of an API flood against one node: how many requests of one kind ended with one
+ * status in that second, and their latencies. A flood makes many requests; these rows keep
+ * its recording to a few dozen numbers per second.
+ */
+export interface FloodRow {
+  /** Seconds since the flood started: the row covers requests that ended in [s, s + 1). */
+  s: number;
+  node: string;
+  kind: ApiRequestKind;
+  /** HTTP status, or why there was none (`timeout`, `socket`, `aborted`, …; `unsent` when the client was saturated). */
+  status: number | string;
+  /** What the status means (the adapter's `answer`); `unsent`: planned but not sent. */
+  outcome: ApiAnswer | 'unsent';
+  /** Requests in this row. */
+  n: number;
+  /** Their latencies, send to last byte (absent for `unsent`). */
+  latency?: LatencyHistogram;
+}
+
+/** An API flood: where it went, at what rate, and its per-second rows. */
+export interface FloodRecord {
+  /** Workload name (`api-flood`). */
+  name: string;
+  nodes: string[];
+  start: number;
+  /** Unset while the flood runs. */
+  end?: number;
+  /** Planned requests per second, or `max` (as fast as the client can). */
+  qps: number | 'max';
+  /** Readable step, e.g. `apiFlood(max qps for 15.0s → val-0,val-1; read 40, submit 15, …)`. */
+  description: string;
+  rows: FloodRow[];
+}
+
+/** One request of a control probe: what an ordinary user saw. */
+export interface ProbeObservation {
+  node: string;
+  /** When it was sent. */
+  at: number;
+  /** Send to last byte (or to the failure). */
+  ms: number;
+  /** What was asked (the request's label). */
+  request: string;
+  /** HTTP status, when there was one. */
+  status?: number;
+  /** Why there was no answer (`timeout`, `ECONNREFUSED`, …). */
+  error?: string;
+  outcome: ApiAnswer;
+}
+
+/** A node's process start time as its API said, read by a control probe (a change is a restart). */
+export interface ProcessStart {
+  node: string;
+  at: number;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
+/** A control probe: a low-rate client measuring what an ordinary user sees, beside a flood. */
+export interface ProbeRecord {
+  name: string;
+  nodes: string[];
+  start: number;
+  /** Unset while the probe runs. */
+  end?: number;
+  /** Requests per second per node. */
+  rate: number;
+  observations: ProbeObservation[];
+  /** The nodes' process start times, read when the probe starts and stops. */
+  starts: ProcessStart[];
+}
+
 /** A labelled point in time, e.g. `test-start` (the fixtures mark each test's start). */
 export interface Mark {
   at: number;
@@ -328,6 +404,10 @@ export interface RecordingDump {
   gossipPeers?: GossipPeerRecord[];
   gossipSamples?: GossipSample[];
   gossipTxs?: GossipTxRecord[];
+  /** API floods (absent in older dumps). */
+  floods?: FloodRecord[];
+  /** Control probes (absent in older dumps). */
+  probes?: ProbeRecord[];
   faults: FaultWindow[];
   events: NodeEvent[];
   marks: Mark[];
@@ -370,6 +450,10 @@ export class Recording {
   readonly txBodies = new Map<string, TxBody>();
   /** Published DA blobs by id, in publish order. */
   readonly blobs = new Map<string, BlobRecord>();
+  /** API floods, in start order. */
+  readonly floods: FloodRecord[] = [];
+  /** Control probes, in start order. */
+  readonly probes: ProbeRecord[] = [];
   readonly faults: FaultWindow[] = [];
   readonly events: NodeEvent[] = [];
   readonly marks: Mark[] = [];
@@ -564,6 +648,69 @@ export class Recording {
     if (!r) return;
     r.statuses[node] = status;
     this.#changed();
+  }
+
+  /**
+   * Starts an API flood's record; its workload appends per-second rows and ends it.
+   * `end()` is idempotent.
+   */
+  openFlood(init: Omit<FloodRecord, 'start' | 'end' | 'rows'>): {
+    flood: FloodRecord;
+    addRows(rows: readonly FloodRow[]): void;
+    end(): void;
+  } {
+    const flood: FloodRecord = { ...init, nodes: [...init.nodes], start: this.now(), rows: [] };
+    this.floods.push(flood);
+    this.#changed();
+    return {
+      flood,
+      addRows: (rows) => {
+        if (rows.length === 0) return;
+        flood.rows.push(...rows);
+        this.#changed();
+      },
+      end: () => {
+        if (flood.end === undefined) {
+          flood.end = this.now();
+          this.#changed();
+        }
+      },
+    };
+  }
+
+  /** Starts a control probe's record; the probe appends what it saw and ends it (`end()` idempotent). */
+  openProbe(init: Pick<ProbeRecord, 'name' | 'nodes' | 'rate'>): {
+    probe: ProbeRecord;
+    observe(o: ProbeObservation): void;
+    processStart(s: ProcessStart): void;
+    end(): void;
+  } {
+    const probe: ProbeRecord = {
+      ...init,
+      nodes: [...init.nodes],
+      start: this.now(),
+      observations: [],
+      starts: [],
+    };
+    this.probes.push(probe);
+    this.#changed();
+    return {
+      probe,
+      observe: (o) => {
+        probe.observations.push(o);
+        this.#changed();
+      },
+      processStart: (st) => {
+        probe.starts.push(st);
+        this.#changed();
+      },
+      end: () => {
+        if (probe.end === undefined) {
+          probe.end = this.now();
+          this.#changed();
+        }
+      },
+    };
   }
 
   /** Opens a fault window; call `end()` when the fault is lifted (idempotent). */
@@ -812,6 +959,13 @@ export class Recording {
       gossipPeers: this.gossipPeers.map((p) => ({ ...p })),
       gossipSamples: [...this.gossipSamples],
       gossipTxs: [...this.gossipTxs.values()].map((t) => ({ ...t, statuses: { ...t.statuses } })),
+      floods: this.floods.map((f) => ({ ...f, nodes: [...f.nodes], rows: [...f.rows] })),
+      probes: this.probes.map((p) => ({
+        ...p,
+        nodes: [...p.nodes],
+        observations: [...p.observations],
+        starts: [...p.starts],
+      })),
       faults: this.faults.map((f) => ({ ...f })),
       events: [...this.events],
       marks: [...this.marks],
@@ -886,6 +1040,14 @@ export class Recording {
     rec.gossipPeers.push(...(d.gossipPeers ?? []).map((p) => ({ ...p })));
     rec.gossipSamples.push(...(d.gossipSamples ?? []));
     for (const t of d.gossipTxs ?? []) rec.gossipTxs.set(t.id, { ...t, statuses: { ...t.statuses } });
+    for (const f of d.floods ?? []) rec.floods.push({ ...f, nodes: [...f.nodes], rows: [...f.rows] });
+    for (const p of d.probes ?? [])
+      rec.probes.push({
+        ...p,
+        nodes: [...p.nodes],
+        observations: [...p.observations],
+        starts: [...p.starts],
+      });
     rec.faults.push(...d.faults.map((f) => ({ ...f })));
     rec.events.push(...d.events);
     rec.marks.push(...(d.marks ?? []));
@@ -919,6 +1081,8 @@ export class Recording {
           ...t,
           statuses: Object.fromEntries(Object.entries(t.statuses).filter(([, s]) => s.at <= at)),
         })),
+      floods: (d.floods ?? []).filter((f) => f.start <= at).map((f) => cutFlood(f, at)),
+      probes: (d.probes ?? []).filter((p) => p.start <= at).map((p) => cutProbe(p, at)),
       faults: d.faults
         .filter((f) => f.start <= at)
         .map((f) => (f.end !== undefined && f.end > at ? omit(f, 'end') : f)),
@@ -954,6 +1118,22 @@ function cutBlob(b: BlobRecord, at: number): BlobRecord {
     out = omit(omit(omit(out, 'includedAt'), 'height'), 'blockHash');
   if (out.certificate !== undefined && out.certificate.at > at) out = omit(out, 'certificate');
   return out;
+}
+
+function cutFlood(f: FloodRecord, at: number): FloodRecord {
+  // A row is known once its second is over.
+  const rows = f.rows.filter((r) => f.start + (r.s + 1) * 1000 <= at);
+  const out = { ...f, rows };
+  return out.end !== undefined && out.end > at ? omit(out, 'end') : out;
+}
+
+function cutProbe(p: ProbeRecord, at: number): ProbeRecord {
+  const out = {
+    ...p,
+    observations: p.observations.filter((o) => o.at + o.ms <= at),
+    starts: p.starts.filter((s) => s.at <= at),
+  };
+  return out.end !== undefined && out.end > at ? omit(out, 'end') : out;
 }
 
 function omit<T extends object, K extends keyof T>(x: T, key: K): T {

@@ -222,23 +222,10 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
     for (const node of touched) flush(node);
   }
 
-  const began = clock.monotonic();
   const loop = (async () => {
-    const it = (
-      Symbol.asyncIterator in opts.schedule
-        ? opts.schedule[Symbol.asyncIterator]()
-        : (opts.schedule as Iterable<PlannedTx<T>>)[Symbol.iterator]()
-    ) as AsyncIterator<PlannedTx<T>> | Iterator<PlannedTx<T>>;
-    let next = await it.next();
-    while (!next.done && !ac.signal.aborted) {
-      const now = clock.monotonic() - began;
-      // Everything due by now goes out in one batch per node.
-      const due: PlannedTx<T>[] = [];
-      while (!next.done && next.value.at <= now) {
-        due.push(next.value);
-        next = await it.next();
-      }
-      if (due.length > 0) {
+    await pace(
+      opts.schedule,
+      async (due) => {
         const at = rec.now();
         const pending = await Promise.all(
           due.map(async (planned) => {
@@ -256,16 +243,9 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
         );
         sent += pending.length;
         enqueue(pending);
-      }
-      if (next.done) break;
-      const wait = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, next.value.at - (clock.monotonic() - began)));
-      try {
-        await clock.sleep(wait, ac.signal);
-      } catch {
-        break;
-      }
-    }
-    await it.return?.();
+      },
+      { clock, signal: ac.signal },
+    );
     while (inFlight.size > 0 || [...queues.values()].some((q) => q.due.length > 0)) {
       await Promise.allSettled([...inFlight]);
       if (inFlight.size === 0) for (const node of queues.keys()) flush(node);
@@ -295,6 +275,64 @@ export function runOpenLoop<T>(opts: OpenLoopOptions<T>): OpenLoop {
       return stopped;
     },
   };
+}
+
+/** Something due `at` ms after a paced run started. */
+export interface Due {
+  at: number;
+}
+
+/** Options of {@link pace}. */
+export interface PaceOptions {
+  /** Stops pulling the schedule (what was handed out stays handed out). */
+  signal: AbortSignal;
+  clock?: Clock;
+}
+
+/**
+ * The open loop's pacing, shared by everything that sends on a schedule (the tx runner, the
+ * API flood, the control probe): pulls `schedule` (time order, `at` ms after the start) and
+ * hands everything due by now to `dispatch` in one batch, whether earlier batches were
+ * answered or not, sleeping 10..100 ms between ticks. Resolves when the schedule ends or
+ * `signal` aborts (after the batch being dispatched).
+ *
+ * @example
+ * await pace(paced(100, { durationMs: 5000 }).map((at) => ({ at })), (due) => send(due.length), { signal });
+ */
+export async function pace<P extends Due>(
+  schedule: AsyncIterable<P> | Iterable<P>,
+  dispatch: (due: P[]) => void | Promise<void>,
+  opts: PaceOptions,
+): Promise<void> {
+  const clock = opts.clock ?? systemClock;
+  const began = clock.monotonic();
+  const it = (
+    Symbol.asyncIterator in schedule
+      ? schedule[Symbol.asyncIterator]()
+      : (schedule as Iterable<P>)[Symbol.iterator]()
+  ) as AsyncIterator<P> | Iterator<P>;
+  try {
+    let next = await it.next();
+    while (!next.done && !opts.signal.aborted) {
+      const now = clock.monotonic() - began;
+      // Everything due by now goes out in one batch.
+      const due: P[] = [];
+      while (!next.done && next.value.at <= now) {
+        due.push(next.value);
+        next = await it.next();
+      }
+      if (due.length > 0) await dispatch(due);
+      if (next.done) break;
+      const wait = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, next.value.at - (clock.monotonic() - began)));
+      try {
+        await clock.sleep(wait, opts.signal);
+      } catch {
+        break;
+      }
+    }
+  } finally {
+    await it.return?.();
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import type {
   PreparedChain,
   ResolvedTopology,
 } from '../types.ts';
+import { refnodeApiSurface } from './api-surface.ts';
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { codeRoot, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
@@ -108,25 +109,32 @@ function peerIdOf(genesis: RefnodeGenesis, node: NodeSpec): string {
   return entry.peerId;
 }
 
-/** Writes the topology's tx limits (mempool bounds, block size) into every node config. */
+/**
+ * Writes the topology's limits into every node config: mempool bounds, block size, and the
+ * API's per-client rate limit and request timeout.
+ */
 async function applyLimits(dir: string, topology: ResolvedTopology): Promise<void> {
   const l = topology.limits;
-  if (
-    !l ||
-    (l.mempoolMaxCount === undefined && l.mempoolMaxBytes === undefined && l.blockMaxTxs === undefined)
-  )
-    return;
+  if (!l || Object.values(l).every((v) => v === undefined)) return;
   await Promise.all(
     topology.nodes.map(async (node) => {
       const file = join(dir, `node-${node.index}.json`);
       const config = JSON.parse(await readFile(file, 'utf8')) as {
         mempool?: Record<string, number>;
         block?: Record<string, number>;
+        api?: { rateLimit?: Record<string, number>; requestTimeoutMs?: number };
       };
       config.mempool = { ...config.mempool };
       if (l.mempoolMaxCount !== undefined) config.mempool.maxCount = l.mempoolMaxCount;
       if (l.mempoolMaxBytes !== undefined) config.mempool.maxBytes = l.mempoolMaxBytes;
       if (l.blockMaxTxs !== undefined) config.block = { ...config.block, maxTxs: l.blockMaxTxs };
+      const api: NonNullable<typeof config.api> = { ...config.api };
+      const rate = { ...config.api?.rateLimit };
+      if (l.apiRatePerSecond !== undefined) rate.perSecond = l.apiRatePerSecond;
+      if (l.apiRateBurst !== undefined) rate.burst = l.apiRateBurst;
+      api.rateLimit = rate;
+      if (l.apiRequestTimeoutMs !== undefined) api.requestTimeoutMs = l.apiRequestTimeoutMs;
+      config.api = api;
       await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
     }),
   );
@@ -143,7 +151,8 @@ function minFeeOf(facts: ChainFacts): bigint {
 
 /**
  * Creates the refnode {@link ChainAdapter}: facets accounts, supply (nothing minted after
- * genesis), slots, mempool, da, bugs, gossip, clock-skew, forging and containers; finality
+ * genesis), slots, mempool, da, bugs, gossip, clock-skew, forging, containers and
+ * api-surface; finality
  * as the node reports it (k deep).
  *
  * @example
@@ -175,6 +184,22 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         });
       if (t.walletBalance !== undefined && t.walletBalance > BigInt(Number.MAX_SAFE_INTEGER))
         issues.push({ path: 'walletBalance', value: t.walletBalance, allowed: 'at most 2^53-1 on refnode' });
+      const timeout = t.apiLimits?.requestTimeoutMs;
+      if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1000 && timeout <= 600_000))
+        issues.push({
+          path: 'apiLimits.requestTimeoutMs',
+          value: timeout,
+          allowed: 'an integer 1000..600000 (ms; refnode api.requestTimeoutMs)',
+        });
+      for (const key of ['ratePerSecond', 'burst'] as const) {
+        const v = t.apiLimits?.[key];
+        if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= 10_000_000))
+          issues.push({
+            path: `apiLimits.${key}`,
+            value: v,
+            allowed: 'an integer 1..10000000 (refnode api.rateLimit)',
+          });
+      }
       return issues;
     },
 
@@ -270,6 +295,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, limits),
         gossip: refnodeGossip(genesis.chainId),
+        apiSurface: refnodeApiSurface(genesis.chainId),
       };
     },
 
@@ -315,6 +341,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, await readNodeLimits(chainDir)),
         gossip: refnodeGossip(genesis.chainId),
+        apiSurface: refnodeApiSurface(genesis.chainId),
       };
     },
   };

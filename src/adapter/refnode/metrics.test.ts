@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseTxCounters } from './metrics.ts';
+import { parseStartTime, parseTxCounters } from './metrics.ts';
 
 test('tx counters come out of refnode’s Prometheus text', () => {
   const text = [
@@ -18,4 +18,14 @@ test('tx counters come out of refnode’s Prometheus text', () => {
     rejected: { mempool_full: 120, bad_nonce: 3 },
   });
   expect(parseTxCounters('')).toEqual({ included: 0, evicted: 0, rejected: {} });
+});
+
+test('the process start time comes out of prom-client’s default metrics, in ms', () => {
+  const text = [
+    '# HELP refnode_process_process_start_time_seconds Start time of the process since unix epoch in seconds.',
+    '# TYPE refnode_process_process_start_time_seconds gauge',
+    'refnode_process_process_start_time_seconds{node="val-0"} 1764600000',
+  ].join('\n');
+  expect(parseStartTime(text)).toBe(1_764_600_000_000);
+  expect(parseStartTime('refnode_block_height 3\n')).toBeUndefined();
 });

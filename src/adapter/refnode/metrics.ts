@@ -31,3 +31,20 @@ export function parseTxCounters(text: string): TxCounters {
   }
   return out;
 }
+
+/**
+ * When the node's process started (epoch ms, whole seconds), from prom-client's
+ * `refnode_process_process_start_time_seconds`; undefined when absent.
+ *
+ * @example
+ * parseStartTime('refnode_process_process_start_time_seconds 1764600000\n'); // 1764600000000
+ */
+export function parseStartTime(text: string): number | undefined {
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (m?.[1] !== 'refnode_process_process_start_time_seconds') continue;
+    const seconds = Number(m[3]);
+    return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  }
+  return undefined;
+}
