@@ -356,7 +356,13 @@ export class LitecoindClient {
 
   /** Whether every tx that `hex` spends from is known to the node (mempool or chain). */
   async #inputsKnown(hex: string, opts: RequestOptions | undefined): Promise<boolean> {
-    const txids = [...new Set(decodeTx(hex).inputs.map((i) => i.txid))];
+    let txids: string[];
+    try {
+      txids = [...new Set(decodeTx(hex).inputs.map((i) => i.txid))];
+    } catch {
+      // a tx the node decoded and chainlab cannot (MWEB): leave the node's reading
+      return true;
+    }
     const outcomes = await this.rpc.batch(
       txids.map((txid) => ({ method: 'getrawtransaction', params: [txid, false] })),
       opts,

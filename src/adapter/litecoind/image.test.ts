@@ -76,7 +76,7 @@ describe('litecoind image', () => {
         expect(top.Processes).toEqual([['1000', 'litecoind']]);
       } finally {
         await client.close();
-        await container.stop({ timeout: 10_000 });
+        await container.stop({ timeout: 10_000, remove: true });
         await run.release();
       }
     },
