@@ -10,6 +10,7 @@ import { resourceLabels } from '../../cluster/docker/labels.ts';
 import { NodeContainer } from '../../cluster/docker/node-container.ts';
 import { sharedLibraries } from '../../cluster/docker/node-runtime-files.ts';
 import { freePorts } from '../../cluster/local/free-port.ts';
+import { litecoindBinary } from './binary.ts';
 import { LitecoindClient } from './client.ts';
 import { emittedSupply } from './emission.ts';
 import {
@@ -18,7 +19,7 @@ import {
   litecoindImagePath,
   litecoindImageRecipe,
 } from './image.ts';
-import { litecoindArgs, litecoindBinary } from './launch.ts';
+import { litecoindArgs } from './launch.ts';
 import { litecoindHealthPath, waitForRpc } from './readiness.ts';
 import { rpcCredentials } from './rpc-auth.ts';
 
@@ -30,7 +31,7 @@ describe('litecoind image', () => {
     const recipe = await litecoindImageRecipe();
     const paths = recipe.files.map((f) => f.path);
     expect(paths).toContain(litecoindImagePath);
-    for (const lib of await sharedLibraries(litecoindBinary)) expect(paths).toContain(lib);
+    for (const lib of await sharedLibraries(litecoindBinary())) expect(paths).toContain(lib);
     expect(paths.some((p) => p.endsWith('/faketime/libfaketime.so.1'))).toBe(true);
     expect(paths.some((p) => /\/(sh|bash|busybox)$/.test(p))).toBe(false);
     expect(recipe.entrypoint).toEqual([litecoindImagePath]);

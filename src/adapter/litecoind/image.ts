@@ -7,7 +7,7 @@ import { type BuildImageOptions, type BuiltImage, buildImage } from '../../clust
 import type { ImageRecipe } from '../../cluster/docker/image-recipe.ts';
 import { nativeBinaryImage } from '../../cluster/docker/native-binary-image.ts';
 import { imageDataDir } from '../../cluster/docker/node-app-image.ts';
-import { litecoindBinary } from './launch.ts';
+import { litecoindBinary } from './binary.ts';
 
 /** Name of the image (the tag is the content hash). */
 export const litecoindImageName = 'chainlab/litecoind';
@@ -19,12 +19,12 @@ export const litecoindImagePath = '/usr/local/bin/litecoind';
 export const litecoindImageDataDir = imageDataDir;
 
 /**
- * The image recipe from the host's `binary` (default `/usr/bin/litecoind`).
+ * The image recipe from the host's daemon `binary` (default: `litecoindBinary()`).
  *
  * @example
  * const recipe = await litecoindImageRecipe();
  */
-export function litecoindImageRecipe(binary = litecoindBinary): Promise<ImageRecipe> {
+export function litecoindImageRecipe(binary = litecoindBinary()): Promise<ImageRecipe> {
   return nativeBinaryImage({ name: litecoindImageName, binary, imagePath: litecoindImagePath });
 }
 

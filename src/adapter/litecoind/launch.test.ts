@@ -58,7 +58,7 @@ describe('litecoind launch', () => {
     expect(inContainer).toContain('-rpcallowip=0.0.0.0/0');
     expect(inContainer.some((a) => a.startsWith('-whitelist'))).toBe(false);
     expect(litecoindProcess(endpoints, { credentials })).toMatchObject({
-      command: '/usr/bin/litecoind',
+      command: '/usr/lib/litecoin/litecoind',
       cwd: '/tmp/x/ltc-0',
     });
   });

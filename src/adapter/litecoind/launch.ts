@@ -10,9 +10,7 @@
  */
 import { z } from 'zod';
 import { parseOptions } from '../../support/validate.ts';
-
-/** The Debian package's daemon. */
-export const litecoindBinary = '/usr/bin/litecoind';
+import { litecoindBinary } from './binary.ts';
 
 /** Where one node listens and whom it dials (a subset of the deployer's launch endpoints). */
 export interface LitecoindEndpoints {
@@ -102,6 +100,10 @@ export function litecoindArgs(endpoints: LitecoindEndpoints, options: LitecoindL
     `-mintxfee=${ltcPerKvb(opts.minRelayFeePerKvb)}`,
     `-minrelaytxfee=${ltcPerKvb(opts.minRelayFeePerKvb)}`,
     '-dbcache=16',
+    // MWEB (Litecoin's extension block) never activates: once active, regtest cannot mine a
+    // block until someone pegs coins in (the HogEx tx would have no input), and chainlab's
+    // wallets never do
+    '-vbparams=mweb:0:1',
     ...opts.extraArgs,
   ];
 }
@@ -115,7 +117,8 @@ export interface LitecoindProcess {
 }
 
 /**
- * A local process running `binary` (default {@link litecoindBinary}) with {@link litecoindArgs}.
+ * A local process running `binary` (default: `litecoindBinary()`, the daemon itself) with
+ * {@link litecoindArgs}.
  *
  * @example
  * const launch = litecoindProcess(endpoints, { credentials });
@@ -126,7 +129,7 @@ export function litecoindProcess(
 ): LitecoindProcess {
   const { binary, ...launch } = options;
   return {
-    command: binary ?? litecoindBinary,
+    command: binary ?? litecoindBinary(),
     args: litecoindArgs(endpoints, launch),
     env: {},
     cwd: endpoints.dataDir,

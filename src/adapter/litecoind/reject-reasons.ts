@@ -112,7 +112,7 @@ export function isRefusalCode(code: number | undefined): boolean {
 /** A refusal classified. */
 export interface ClassifiedRefusal {
   reason: CanonicalReason;
-  /** The node's own reason code: its message up to the first `,` or ` (` (`min relay fee not met`). */
+  /** The node's own reason code: its message up to the first `, `, ` (`, `. ` or `: ` (`min relay fee not met`). */
   code: string;
   /** The node's full message. */
   message: string;
@@ -124,9 +124,9 @@ export interface ClassifiedRefusal {
   ambiguity?: 'missing-inputs';
 }
 
-/** The node's reason code: its message up to the first `,` or ` (`. */
+/** The node's reason code: its message up to the first `, `, ` (`, `. ` or `: `. */
 function reasonCode(message: string): string {
-  const cut = message.search(/, | \(/);
+  const cut = message.search(/, | \(|\. |: /);
   return (cut === -1 ? message : message.slice(0, cut)).trim();
 }
 

@@ -69,14 +69,16 @@ export interface WalletLocation {
 }
 
 /**
- * Creates the wallet `name` on the node, or loads it when it exists on disk; it is loaded
- * again when the node restarts (`load_on_startup`).
+ * Opens the wallet `name` on the node: nothing to do when it is loaded, loaded when it is
+ * on disk, created otherwise. It is loaded again when the node restarts (`load_on_startup`).
  */
 export async function openWallet(
   client: LitecoindClient,
   name: string,
   opts?: RpcCallOptions,
 ): Promise<void> {
+  const loaded = await client.rpc.typed('listwallets', [], z.array(z.string()), opts);
+  if (loaded.includes(name)) return;
   try {
     await client.rpc.call('createwallet', { wallet_name: name, load_on_startup: true }, opts);
     return;
@@ -87,6 +89,7 @@ export async function openWallet(
   try {
     await client.rpc.call('loadwallet', { filename: name, load_on_startup: true }, opts);
   } catch (error) {
+    // loaded meanwhile by a concurrent caller
     if (!LitecoinRpcError.hasCode(error, RPC_WALLET_ALREADY_LOADED)) throw error;
   }
 }
