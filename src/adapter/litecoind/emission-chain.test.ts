@@ -1,7 +1,8 @@
 /**
- * The emission rule against a real chain across three halvings (regtest halves every
+ * The emission rule against a real chain across four halvings (regtest halves every
  * 150 blocks): litecoind's UTXO-set total equals the sum of subsidies at every height
- * checked.
+ * checked. Mining past block 432 also proves MWEB stays off (once active, regtest could
+ * not mine without a peg-in).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RegtestNodes, startRegtestNodes } from '../../../test/litecoind/regtest-nodes.ts';
@@ -17,12 +18,12 @@ describe('litecoind emission', () => {
     await net?.[Symbol.asyncDispose]();
   });
 
-  it('matches gettxoutsetinfo at and around each halving', async () => {
+  it('matches gettxoutsetinfo at and around each halving, past where MWEB would activate', async () => {
     const { client } = net.nodes[0]!;
     await client.rpc.call('createwallet', { wallet_name: 'm' });
     const address = String(await client.rpc.call('getnewaddress', [], { wallet: 'm' }));
     let height = 0;
-    for (const target of [1, 149, 150, 151, 299, 300, 450, 460]) {
+    for (const target of [1, 149, 150, 151, 299, 300, 450, 600]) {
       await client.generateToAddress(target - height, address, { timeoutMs: 30_000 });
       height = target;
       const utxo = await client.utxoTotal();

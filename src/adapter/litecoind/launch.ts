@@ -100,10 +100,10 @@ export function litecoindArgs(endpoints: LitecoindEndpoints, options: LitecoindL
     `-mintxfee=${ltcPerKvb(opts.minRelayFeePerKvb)}`,
     `-minrelaytxfee=${ltcPerKvb(opts.minRelayFeePerKvb)}`,
     '-dbcache=16',
-    // MWEB (Litecoin's extension block) never activates: once active, regtest cannot mine a
-    // block until someone pegs coins in (the HogEx tx would have no input), and chainlab's
-    // wallets never do
-    '-vbparams=mweb:0:1',
+    // MWEB (Litecoin's extension block) never starts signalling: once active (~432 blocks
+    // on regtest), no block can be mined until someone pegs coins in (the HogEx tx would
+    // have no input), and chainlab's wallets never do
+    '-vbparams=mweb:9999999999:9999999999',
     ...opts.extraArgs,
   ];
 }
