@@ -3,6 +3,7 @@
  * container of it runs regtest as a non-root user and answers RPC on a port published on
  * 127.0.0.1 only.
  */
+import { Wait } from 'testcontainers';
 import { describe, expect, it } from 'vitest';
 import { acquireRun } from '../../cluster/cleanup/run.ts';
 import { dockerAvailability } from '../../cluster/docker/docker-client.ts';
@@ -49,11 +50,19 @@ describe('litecoind image', () => {
         { bindHost: '0.0.0.0', apiPort: 19443, p2pPort: 19444, dataDir: litecoindImageDataDir, peers: [] },
         { credentials },
       );
+      // the engine's default wait runs a shell in the container; a scratch image has none,
+      // so readiness is the REST health path through the published port
       const container = await new NodeContainer(built.tag)
         .withCommand(args)
         .withLoopbackPorts({ container: 19443, host: hostRpc! }, { container: 19444, host: hostP2p! })
         .withLabels(resourceLabels(run.id, 'smoke', { node: 'ltc-image' }))
-        .start();
+        .withWaitStrategy(Wait.forHttp(litecoindHealthPath, 19443).forStatusCode(200))
+        .withStartupTimeout(60_000)
+        .start()
+        .catch(async (error: unknown) => {
+          await run.release();
+          throw error;
+        });
       const client = new LitecoindClient(`http://127.0.0.1:${hostRpc}`, credentials);
       try {
         await waitForRpc(client, { timeoutMs: 30_000 });
@@ -63,9 +72,6 @@ describe('litecoind image', () => {
         const address = String(await client.rpc.call('getnewaddress', [], { wallet: 'w' }));
         await client.generateToAddress(3, address);
         expect((await client.utxoTotal()).total).toBe(emittedSupply(3));
-        const health = await fetch(`http://127.0.0.1:${hostRpc}${litecoindHealthPath}`);
-        expect(health.status).toBe(200);
-        await health.body?.cancel();
 
         if (!docker.available) throw new Error('unreachable: the test is skipped without Docker');
         const handle = docker.client.container.dockerode.getContainer(container.getId());
@@ -73,8 +79,8 @@ describe('litecoind image', () => {
         expect(inspect.Config.User).toBe('1000:1000');
         const bindings = Object.values(inspect.HostConfig.PortBindings ?? {}).flat() as { HostIp: string }[];
         expect(bindings.map((b) => b.HostIp)).toEqual(['127.0.0.1', '127.0.0.1']);
-        const top = await handle.top({ ps_args: '-o uid,comm' });
-        expect(top.Processes).toEqual([['1000', 'litecoind']]);
+        const top = await handle.top({ ps_args: '-o pid,uid,comm' });
+        expect((top.Processes as string[][]).map((row) => [row[1], row[2]])).toEqual([['1000', 'litecoind']]);
       } finally {
         await client.close();
         await container.stop({ timeout: 10_000, remove: true });
