@@ -198,7 +198,13 @@ async function mineUntilSpendable(
       expected += subsidy;
     }
     const blocks = coinbases + params.coinbaseMaturity;
-    log?.(`mining ${blocks} blocks on ${funder.node} so that ${coinbases || 'the'} coinbases mature`);
+    const what =
+      coinbases === 0
+        ? 'its coinbases mature'
+        : coinbases === 1
+          ? '1 coinbase matures'
+          : `${coinbases} coinbases mature`;
+    log?.(`mining ${blocks} blocks on ${funder.node} so that ${what}`);
     await funder.client.generateToAddress(blocks, funder.address, { signal, timeoutMs: 60_000 });
   }
   throw new AdapterError(

@@ -44,7 +44,7 @@ describe('litecoind wallets', () => {
     // 20 LTC need one mature 50 LTC coinbase: 1 + 100 blocks, then the payment's block
     expect(funded.height).toBe(102);
     expect(story).toEqual([
-      'mining 101 blocks on ltc-0 so that 1 coinbases mature',
+      'mining 101 blocks on ltc-0 so that 1 coinbase matures',
       expect.stringMatching(
         /^funded 4 wallets with 5\.00000000 LTC each in \d+ ms \(tx [0-9a-f]{12}…, height 102\)$/,
       ),
