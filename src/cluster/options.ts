@@ -9,6 +9,7 @@ import type {
   ChainAdapter,
   ChainParams,
   FacetName,
+  NodeLimits,
   NodeSpec,
   ResolvedTopology,
   TopologyShape,
@@ -311,6 +312,15 @@ function chainParamsOf(input: ClusterOptions): ChainParams {
   }
   const b = input.walletBalance;
   if (typeof b === 'bigint' || (typeof b === 'number' && Number.isInteger(b))) out.walletBalance = BigInt(b);
+  const limits: NodeLimits = {};
+  const m = typeof input.mempool === 'object' && input.mempool !== null ? input.mempool : {};
+  const maxCount = num(m.maxCount);
+  const maxBytes = num(m.maxBytes);
+  const maxTxs = num(input.maxBlockTxs);
+  if (maxCount !== undefined) limits.mempoolMaxCount = maxCount;
+  if (maxBytes !== undefined) limits.mempoolMaxBytes = maxBytes;
+  if (maxTxs !== undefined) limits.blockMaxTxs = maxTxs;
+  if (Object.keys(limits).length > 0) out.limits = limits;
   return out;
 }
 

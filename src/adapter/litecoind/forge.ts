@@ -55,6 +55,8 @@ export interface ForgedTx {
   expect: CanonicalReason;
   /** What was done, for messages (`spends 3f2a…:1 again`). */
   note: string;
+  /** `double_spend`: the valid first spend, already in the wallet node's mempool. */
+  first?: string;
 }
 
 /** A fee comfortably above the minimum relay fee for a one-input, one-output tx. */
@@ -231,5 +233,6 @@ async function doubleSpend(wallet: LitecoindWallet, rng: Rng): Promise<ForgedTx>
     hex: second,
     expect: 'double_spend',
     note: `spends ${coinName(coin)} again (first spend ${sent.id.slice(0, 12)}…)`,
+    first: sent.id,
   };
 }

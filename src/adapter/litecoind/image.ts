@@ -8,12 +8,9 @@ import type { ImageRecipe } from '../../deployers/docker/image-recipe.ts';
 import { nativeBinaryImage } from '../../deployers/docker/native-binary-image.ts';
 import { imageDataDir } from '../../deployers/docker/node-app-image.ts';
 import { litecoindBinary } from './binary.ts';
+import { litecoindImageName, litecoindImagePath } from './image-spec.ts';
 
-/** Name of the image (the tag is the content hash). */
-export const litecoindImageName = 'chainlab/litecoind';
-
-/** Where the daemon sits in the image. */
-export const litecoindImagePath = '/usr/local/bin/litecoind';
+export { litecoindImageName, litecoindImagePath } from './image-spec.ts';
 
 /** Data dir in the image, owned by the image's user (mount a volume here). */
 export const litecoindImageDataDir = imageDataDir;

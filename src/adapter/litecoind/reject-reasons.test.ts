@@ -32,8 +32,8 @@ const cases: [string, string, string][] = [
   ],
   ['Invalid Litecoin address: rltc1qnotanaddress', 'malformed', 'Invalid Litecoin address'],
   ['mempool full', 'mempool_full', 'mempool full'],
-  ['too-long-mempool-chain, too many unconfirmed ancestors [limit: 25]', 'other', 'too-long-mempool-chain'],
-  ['dust', 'other', 'dust'],
+  ['too-long-mempool-chain, too many unconfirmed ancestors [limit: 25]', 'unknown', 'too-long-mempool-chain'],
+  ['dust', 'unknown', 'dust'],
   [
     'bad-txns-premature-spend-of-coinbase, tried to spend coinbase at depth 3',
     'insufficient_funds',

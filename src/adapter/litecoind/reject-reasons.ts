@@ -5,37 +5,27 @@
  * calls, with a sentence (`Insufficient funds`). Nothing outside this file knows these
  * strings.
  */
+import type { CanonicalReason } from '../reasons.ts';
+
+export type { CanonicalReason };
 
 /**
- * Why a chain refused a tx, in chainlab's words. litecoind never answers `bad_nonce`
- * (a UTXO chain has no nonces); `other` carries refusals no canonical reason fits
- * (non-standard scripts, dust, too-long unconfirmed chains, absurd fees).
+ * Reasons litecoind can give, from chainlab's canonical set (src/adapter/reasons.ts).
+ * `bad_nonce` is not among them (a UTXO chain has no nonces); refusals no canonical reason
+ * fits (non-standard scripts, dust, too-long unconfirmed chains, absurd fees) are `unknown`,
+ * with litecoind's own code kept beside it.
  */
-export type CanonicalReason =
-  | 'bad_signature'
-  | 'bad_nonce'
-  | 'insufficient_funds'
-  | 'fee_too_low'
-  | 'duplicate'
-  | 'malformed'
-  | 'too_large'
-  | 'wrong_chain'
-  | 'mempool_full'
-  | 'double_spend'
-  | 'other';
-
-/** Reasons litecoind can give; `bad_nonce` is not among them. */
 export const litecoindReasons: readonly CanonicalReason[] = [
   'bad_signature',
   'insufficient_funds',
   'fee_too_low',
   'duplicate',
+  'double_spend',
   'malformed',
   'too_large',
   'wrong_chain',
   'mempool_full',
-  'double_spend',
-  'other',
+  'unknown',
 ];
 
 interface Rule {
@@ -139,7 +129,7 @@ function reasonCode(message: string): string {
 export function classifyRefusal(message: string): ClassifiedRefusal {
   const lower = message.toLowerCase();
   const rule = rules.find((r) => lower.startsWith(r.prefix.toLowerCase()));
-  const reason = rule?.reason ?? 'other';
+  const reason = rule?.reason ?? 'unknown';
   const out: ClassifiedRefusal = { reason, code: reasonCode(message), message };
   if (rule?.prefix === 'bad-txns-inputs-missingorspent' || rule?.prefix === 'Missing inputs') {
     out.ambiguity = 'missing-inputs';

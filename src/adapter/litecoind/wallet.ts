@@ -175,7 +175,7 @@ export class LitecoindWallet {
     await this.client.rpc.call('abandontransaction', [id], call).catch(() => {});
     return {
       ok: false,
-      reason: 'other',
+      reason: 'unknown',
       code: 'not-broadcast',
       message: `the wallet signed ${id} but the node's mempool did not take it (see the node log)`,
     };
