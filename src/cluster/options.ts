@@ -271,8 +271,8 @@ export function resolveClusterOptions(
         });
       }
     }
-    issues.push(...facetIssues(parsed, deployer));
   }
+  issues.push(...facetIssues(input ?? {}, adapter, deployer));
   throwIfIssues('cluster options', issues);
   const p = parsed!;
   const topology = topologyOf(p);
@@ -326,19 +326,20 @@ function chainParamsOf(input: ClusterOptions): ChainParams {
 
 /**
  * Options that need a facet the adapter does not offer: each names the option, the value
- * and the missing facet (checked before anything starts).
+ * and the missing facet. Read from the options as given, so they are reported together
+ * with every other bad option, before anything starts.
  */
-function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
-  const adapter = p.adapter;
+function facetIssues(input: ClusterOptions, adapter: ChainAdapter, deployer: DeployerName): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const need = (path: string, value: unknown, facet: FacetName): void => {
     if (!adapter.facets.has(facet))
       issues.push({ path, value, allowed: `nothing: the ${adapter.name} adapter has no \`${facet}\` facet` });
   };
-  if (Object.keys(p.bugs).length > 0) need('bugs', p.bugs, 'bugs');
+  const bugs = typeof input.bugs === 'object' && input.bugs !== null ? input.bugs : {};
+  if (Object.keys(bugs).length > 0) need('bugs', bugs, 'bugs');
   if (adapter.bugs !== undefined && adapter.facets.has('bugs')) {
-    for (const [node, list] of Object.entries(p.bugs))
-      for (const [i, bug] of list.entries())
+    for (const [node, list] of Object.entries(bugs))
+      for (const [i, bug] of (Array.isArray(list) ? list : []).entries())
         if (!adapter.bugs.includes(bug))
           issues.push({
             path: `bugs.${node}[${i}]`,
@@ -346,10 +347,10 @@ function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): Config
             allowed: `one of ${adapter.bugs.join(', ')}`,
           });
   }
-  if (p.mempool !== undefined) need('mempool', p.mempool, 'mempool');
-  if (p.maxBlockTxs !== undefined) need('maxBlockTxs', p.maxBlockTxs, 'mempool');
-  if (p.slotMs !== undefined) need('slotMs', p.slotMs, 'slots');
-  if (p.activeSlotCoeff !== undefined) need('activeSlotCoeff', p.activeSlotCoeff, 'slots');
+  if (input.mempool !== undefined) need('mempool', input.mempool, 'mempool');
+  if (input.maxBlockTxs !== undefined) need('maxBlockTxs', input.maxBlockTxs, 'mempool');
+  if (input.slotMs !== undefined) need('slotMs', input.slotMs, 'slots');
+  if (input.activeSlotCoeff !== undefined) need('activeSlotCoeff', input.activeSlotCoeff, 'slots');
   if (deployer === 'docker') need('deployer', deployer, 'containers');
   return issues;
 }
