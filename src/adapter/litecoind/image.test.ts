@@ -1,5 +1,6 @@
 /**
- * litecoind's FROM scratch image, built from the Debian binary and its libraries: a
+ * litecoind's FROM scratch image, built from the Debian binary and its libraries the way
+ * the docker deployer builds it (the adapter's `ImageSpec` through `resolveImage`): a
  * container of it runs regtest as a non-root user and answers RPC on a port published on
  * 127.0.0.1 only.
  */
@@ -8,18 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { acquireRun } from '../../cluster/cleanup/run.ts';
 import { dockerAvailability } from '../../deployers/docker/docker-client.ts';
 import { resourceLabels } from '../../deployers/docker/labels.ts';
+import { nativeBinaryImage } from '../../deployers/docker/native-binary-image.ts';
+import { imageDataDir } from '../../deployers/docker/node-app-image.ts';
 import { NodeContainer } from '../../deployers/docker/node-container.ts';
 import { sharedLibraries } from '../../deployers/docker/node-runtime-files.ts';
+import { resolveImage } from '../../deployers/docker/resolve-image.ts';
 import { freePorts } from '../../deployers/local/free-port.ts';
 import { litecoindBinary } from './binary.ts';
 import { LitecoindClient } from './client.ts';
 import { emittedSupply } from './emission.ts';
-import {
-  buildLitecoindImage,
-  litecoindImageDataDir,
-  litecoindImagePath,
-  litecoindImageRecipe,
-} from './image.ts';
+import { litecoindImageName, litecoindImagePath, litecoindImageSpec } from './image-spec.ts';
 import { litecoindArgs } from './launch.ts';
 import { litecoindHealthPath, waitForRpc } from './readiness.ts';
 import { rpcCredentials } from './rpc-auth.ts';
@@ -29,7 +28,8 @@ if (!docker.available) console.warn(`litecoind image tests SKIPPED: ${docker.rea
 
 describe('litecoind image', () => {
   it('holds the daemon, exactly the libraries ldd lists, libfaketime, and no shell', async () => {
-    const recipe = await litecoindImageRecipe();
+    const { nativeBinary } = litecoindImageSpec(litecoindBinary());
+    const recipe = await nativeBinaryImage({ name: litecoindImageName, ...nativeBinary! });
     const paths = recipe.files.map((f) => f.path);
     expect(paths).toContain(litecoindImagePath);
     for (const lib of await sharedLibraries(litecoindBinary())) expect(paths).toContain(lib);
@@ -41,18 +41,18 @@ describe('litecoind image', () => {
   it.skipIf(!docker.available)(
     'runs regtest as a non-root user and answers RPC on 127.0.0.1 only',
     async () => {
-      const built = await buildLitecoindImage();
-      expect(built.tag).toMatch(/^chainlab\/litecoind:[0-9a-f]{16}$/);
+      const tag = await resolveImage(litecoindImageSpec(litecoindBinary()));
+      expect(tag).toMatch(/^chainlab\/litecoind:[0-9a-f]{16}$/);
       const run = await acquireRun();
       const credentials = rpcCredentials();
       const [hostRpc, hostP2p] = await freePorts(2);
       const args = litecoindArgs(
-        { bindHost: '0.0.0.0', apiPort: 19443, p2pPort: 19444, dataDir: litecoindImageDataDir, peers: [] },
+        { bindHost: '0.0.0.0', apiPort: 19443, p2pPort: 19444, dataDir: imageDataDir, peers: [] },
         { credentials },
       );
       // the engine's default wait runs a shell in the container; a scratch image has none,
       // so readiness is the REST health path through the published port
-      const container = await new NodeContainer(built.tag)
+      const container = await new NodeContainer(tag)
         .withCommand(args)
         .withLoopbackPorts({ container: 19443, host: hostRpc! }, { container: 19444, host: hostP2p! })
         .withLabels(resourceLabels(run.id, 'smoke', { node: 'ltc-image' }))
