@@ -265,7 +265,7 @@ async function startChain(
   const head = nodes[0];
   if (head === undefined) throw new AdapterError('litecoind', 'a litecoind cluster needs at least one node');
   let wallets: LitecoindUserWallet[] = [];
-  let coinbase: string;
+  let funder: LitecoindWallet;
   if (o.wallets > 0) {
     const funded = await fundWallets(
       nodes,
@@ -280,14 +280,24 @@ async function startChain(
           DEFAULT_FEE_RATE,
         ),
     );
-    coinbase = funded.funder.address;
+    funder = funded.funder;
   } else {
-    // No users to fund: the coinbases still need an address to pay.
+    // No users to fund: the coinbases still need a wallet to pay.
     const location = { node: head.name, client: head.client, name: 'funder' };
-    coinbase = (await LitecoindWallet.open(-1, location, { signal: ctx.signal })).address;
+    funder = await LitecoindWallet.open(-1, location, { signal: ctx.signal });
   }
+  // Each miner pays its coinbase to an address of its own, as miners do: with one shared
+  // address, two nodes mining the same height in the same second build the very same block,
+  // so a node cut off from the others could share their chain by coincidence.
+  const targets = [];
+  for (const n of nodes)
+    targets.push({
+      name: n.name,
+      client: n.client,
+      address: await funder.newAddress({ signal: ctx.signal }),
+    });
   const miner = startLotteryMiner({
-    targets: nodes.map((n) => ({ name: n.name, client: n.client, address: coinbase })),
+    targets,
     targetBlockMs: o.blockIntervalMs,
     rng: new Rng(o.seed).fork('litecoind-miner'),
     log: ctx.log,
