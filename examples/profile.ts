@@ -31,6 +31,19 @@ export interface ScenarioProfile {
   /** Wallet balances: length of the transfer load. Full 60 s. */
   balancesMs: number;
   /**
+   * The litecoind example (examples/litecoin.test.ts): mean block interval of its mining
+   * lottery, length of its transfer load and of its restart chaos, and the restart schedule
+   * (a random node every `restartEvery` ms, each node at most once per `cooldownMs`).
+   * Full: 2.5 s blocks, 60 s of load, 180 s of restarts every 10–20 s, 15 s cooldown.
+   */
+  litecoin: {
+    blockIntervalMs: number;
+    loadMs: number;
+    chaosMs: number;
+    restartEvery: { min: number; max: number };
+    cooldownMs: number;
+  };
+  /**
    * Scales a duration of the seed scenario (e.g. "restart every 10–20 s") to this
    * profile's time compression: 1 in `full`, `chaosMs / 180 s` in `ci`.
    */
@@ -48,6 +61,13 @@ const ci: Omit<ScenarioProfile, 'scaleChaos' | 'timeout' | 'cluster'> = {
   chaosMs: 45_000,
   timingMs: 30_000,
   balancesMs: 15_000,
+  litecoin: {
+    blockIntervalMs: 1000,
+    loadMs: 10_000,
+    chaosMs: 15_000,
+    restartEvery: { min: 2_500, max: 5_000 },
+    cooldownMs: 5_000,
+  },
 };
 
 const full: Omit<ScenarioProfile, 'scaleChaos' | 'timeout' | 'cluster'> = {
@@ -58,6 +78,13 @@ const full: Omit<ScenarioProfile, 'scaleChaos' | 'timeout' | 'cluster'> = {
   chaosMs: 180_000,
   timingMs: 120_000,
   balancesMs: 60_000,
+  litecoin: {
+    blockIntervalMs: 2_500,
+    loadMs: 60_000,
+    chaosMs: 180_000,
+    restartEvery: { min: 10_000, max: 20_000 },
+    cooldownMs: 15_000,
+  },
 };
 
 const FULL_CHAOS_MS = 180_000;

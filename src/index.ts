@@ -12,6 +12,7 @@ export {
   quietSpanMs,
   requireFacet,
 } from './adapter/facets.ts';
+export { type LitecoindAdapterOptions, litecoindAdapter } from './adapter/litecoind/adapter.ts';
 export { type CanonicalReason, canonicalReasons, isCanonicalReason, toCanonical } from './adapter/reasons.ts';
 export { type RefnodeAdapterOptions, refnodeAdapter } from './adapter/refnode/adapter.ts';
 export { RefnodeClient, type RefnodeClientOptions } from './adapter/refnode/client.ts';

@@ -1,7 +1,8 @@
 /**
- * Nothing leaks: child `vitest run`s of the cases in test/fixtures/ (passing, failing,
- * start timeout, interrupted by SIGINT) leave no process and no dir behind; a killed run's
- * nodes stop by themselves and the sweeper removes what is left.
+ * Nothing leaks: child `vitest run`s of the cases in test/fixtures/ (passing, failing on
+ * refnode and on litecoind, start timeout, interrupted by SIGINT) leave no process and no
+ * dir behind; a killed run's nodes (Node processes or native litecoind daemons) stop by
+ * themselves and the sweeper removes what is left.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -65,6 +66,8 @@ describe('cleanup of child vitest runs', () => {
   test.each([
     ['passing.case.ts', 0, /1 passed/],
     ['failing.case.ts', 1, /expected 'the cluster' to be 'a failing assertion'/],
+    // litecoind nodes are native processes (no orphan guard): the registry stops them.
+    ['litecoind-fails.case.ts', 1, /expected 'the litecoind cluster' to be 'a failing assertion'/],
     [
       'start-timeout.case.ts',
       1,
@@ -81,7 +84,7 @@ describe('cleanup of child vitest runs', () => {
     expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
     // Only a test that failed on a running cluster leaves artifacts (outside the run dir).
     const kept = await entries(artifacts);
-    if (file !== 'failing.case.ts') {
+    if (!['failing.case.ts', 'litecoind-fails.case.ts'].includes(file)) {
       expect(kept).toEqual([]);
       return;
     }
@@ -97,7 +100,7 @@ describe('cleanup of child vitest runs', () => {
     ]);
     // A failure that is not a chainlab judgement is in the report too, spanning its test.
     expect(JSON.parse(readFileSync(join(dir, 'report-meta.json'), 'utf8')).failures).toMatchObject([
-      { test: 'a failing test', message: expect.stringContaining("expected 'the cluster'") },
+      { test: expect.stringMatching(/^a failing test/), message: expect.stringMatching(/^expected 'the/) },
     ]);
     const seed = /seed (\d+)/.exec(readFileSync(join(dir, 'README.txt'), 'utf8'))?.[1];
     expect(output).toContain(`replay with CHAINLAB_SEED=${seed}`);
@@ -135,33 +138,43 @@ describe('cleanup of child vitest runs', () => {
 });
 
 describe('killed runs', () => {
-  test('a SIGKILLed runner: its nodes stop and its dir goes (orphan guard + run reaper)', async () => {
-    const root = privateRoot();
-    const readyFile = join(privateRoot(), 'ready');
-    const script = `
+  // refnode nodes are Node processes (orphan guard and reaper); litecoind's are native (the reaper alone).
+  test.each([
+    ['refnode', ''],
+    [
+      'litecoind',
+      `adapter: (await import(${JSON.stringify(join(repo, 'src/adapter/litecoind/adapter.ts'))})).litecoindAdapter()`,
+    ],
+  ])(
+    'a SIGKILLed runner of %s nodes: they stop and its dir goes (orphan guard + run reaper)',
+    async (_, adapter) => {
+      const root = privateRoot();
+      const readyFile = join(privateRoot(), 'ready');
+      const script = `
       import { writeFileSync } from 'node:fs';
       import { Cluster } from ${JSON.stringify(join(repo, 'src/cluster/cluster.ts'))};
-      const c = await new Cluster({ validators: 2, wallets: 2 }).start();
+      const c = await new Cluster({ validators: 2, wallets: 2, ${adapter} }).start();
       writeFileSync(${JSON.stringify(readyFile)}, c.runId);
       setInterval(() => {}, 1000);
     `;
-    const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: repo,
-      env: { ...process.env, CHAINLAB_RUN_ROOT: root },
-      stdio: 'ignore',
-    });
-    expect(await eventually(async () => existsSync(readyFile), 90_000, 200)).toBe(true);
-    const runId = readFileSync(readyFile, 'utf8');
-    expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toHaveLength(2);
-    expect(await entries(root)).toEqual([runId]);
-    runner.kill('SIGKILL');
-    await new Promise((r) => runner.once('exit', r));
-    await eventually(async () => {
-      const l = await leftovers(root);
-      return l.processes.length === 0 && l.dirs.length === 0;
-    }, 10_000);
-    expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
-  });
+      const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: repo,
+        env: { ...process.env, CHAINLAB_RUN_ROOT: root },
+        stdio: 'ignore',
+      });
+      expect(await eventually(async () => existsSync(readyFile), 90_000, 200)).toBe(true);
+      const runId = readFileSync(readyFile, 'utf8');
+      expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toHaveLength(2);
+      expect(await entries(root)).toEqual([runId]);
+      runner.kill('SIGKILL');
+      await new Promise((r) => runner.once('exit', r));
+      await eventually(async () => {
+        const l = await leftovers(root);
+        return l.processes.length === 0 && l.dirs.length === 0;
+      }, 10_000);
+      expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+    },
+  );
 
   test('the sweeper kills processes and removes dirs of dead runs, and leaves live runs alone', async () => {
     const root = privateRoot();

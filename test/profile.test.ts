@@ -14,6 +14,9 @@ describe('scenarioProfile', () => {
     expect(full).toMatchObject({ name: 'full', loadStepMs: 60_000, chaosMs: 180_000, sustainedMs: 300_000 });
     expect(full.scaleChaos(15_000)).toBe(15_000);
     expect(full.cluster).toMatchObject({ slotMs: 1000, securityParam: 10, startTimeoutMs: 120_000 });
+    // The litecoind example keeps its run well under a minute in ci, the seed's schedule in full.
+    expect(ci.litecoin).toMatchObject({ loadMs: 10_000, chaosMs: 15_000, blockIntervalMs: 1000 });
+    expect(full.litecoin).toMatchObject({ chaosMs: 180_000, restartEvery: { min: 10_000, max: 20_000 } });
   });
 
   test('an unknown profile is a ConfigError naming the variable and what is allowed', () => {

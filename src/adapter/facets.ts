@@ -69,7 +69,7 @@ export function facetClient<F extends keyof FacetClients>(
   const needs: Record<keyof FacetClients, string[]> = {
     accounts: ['account', 'state'],
     supply: ['supply'],
-    mempool: ['mempool', 'txCounters'],
+    mempool: ['mempool'],
     forging: ['submitRaw'],
     da: ['publishBlob', 'blob', 'channel', 'certificate'],
     gossip: ['gossipView'],

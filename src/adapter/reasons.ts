@@ -11,6 +11,7 @@
  * - `insufficient_funds`: the sender cannot pay amount + fee (or inputs are missing/spent);
  * - `fee_too_low`: below the node's minimum or its mempool's floor;
  * - `duplicate`: the same tx is already pending or included;
+ * - `double_spend`: it spends what another pending or included tx already spent (UTXO chains);
  * - `malformed`: the encoding or a field is invalid;
  * - `too_large`: over the chain's tx size limit;
  * - `wrong_chain`: signed for another chain;
@@ -25,6 +26,7 @@ export type CanonicalReason =
   | 'insufficient_funds'
   | 'fee_too_low'
   | 'duplicate'
+  | 'double_spend'
   | 'malformed'
   | 'too_large'
   | 'wrong_chain'
@@ -40,6 +42,7 @@ export const canonicalReasons: readonly CanonicalReason[] = [
   'insufficient_funds',
   'fee_too_low',
   'duplicate',
+  'double_spend',
   'malformed',
   'too_large',
   'wrong_chain',

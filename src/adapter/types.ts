@@ -123,6 +123,8 @@ export type ChainParams = Partial<
   walletBalance?: bigint | undefined;
   /** Facet `api-surface`: the cluster's API limits (`NodeLimits.api*`), for the chain's own ranges. */
   apiLimits?: { ratePerSecond?: number; burst?: number; requestTimeoutMs?: number };
+  /** The tx limits given (`mempool`, `maxBlockTxs`), for chains that bound differently or not at all. */
+  limits?: NodeLimits;
 };
 
 /** Per-node tx limits a cluster may set (small mempools make pressure reachable in CI). */
@@ -236,6 +238,12 @@ export interface ChainFacts {
    * virtual byte (UTXO chains), in smallest units.
    */
   defaultFee: FeeSpec;
+  /**
+   * Amounts a transfer workload sends by default, in smallest units. Default
+   * `{ min: 1n, max: 1000n }`; a UTXO chain refuses outputs below its dust limit, so it
+   * states larger ones.
+   */
+  defaultAmount?: { min: bigint; max: bigint };
   /** Facet `slots`. */
   slots?: SlotFacts;
   /** Facet `supply`. */
@@ -312,14 +320,22 @@ export interface NodeInfo {
   finalizedStateRoot?: string;
 }
 
-/** Facet `mempool`. */
+/**
+ * Facet `mempool`: what a node's mempool holds, and the counters the chain keeps. A chain
+ * that does not count something leaves it out (litecoind bounds its mempool by memory, not
+ * by a count, and counts neither evictions nor refusals); matchers that need it refuse.
+ */
 export interface MempoolInfo {
+  /** Pending txs. */
   size: number;
+  /** Their size (bytes, or virtual bytes on segwit chains). */
   bytes: number;
-  capacity: number;
-  evicted: number;
-  /** Rejections by canonical reason since start. */
-  rejected: Partial<Record<CanonicalReason, number>>;
+  /** Most pending txs, where the chain bounds its mempool by count. */
+  capacity?: number;
+  /** Txs evicted for higher-fee ones since start, where the chain counts them. */
+  evicted?: number;
+  /** Rejections by canonical reason since start, where the chain counts them. */
+  rejected?: Partial<Record<CanonicalReason, number>>;
   /** Tx ids, only when asked for (`mempool({ ids: true })`). */
   ids?: string[];
   /** The node's tx counters from its metrics, when a sampler asked for them (`txCounters()`). */
@@ -511,8 +527,8 @@ export interface SupplyClient {
 /** Facet `mempool`. */
 export interface MempoolClient {
   mempool(opts?: RequestOptions & { ids?: boolean }): Promise<MempoolInfo>;
-  /** The node's tx counters (from its metrics). */
-  txCounters(opts?: RequestOptions): Promise<TxCounters>;
+  /** The node's tx counters (from its metrics), where the node has metrics. */
+  txCounters?(opts?: RequestOptions): Promise<TxCounters>;
 }
 
 /**
@@ -919,13 +935,26 @@ export interface ProcessLaunch {
 /**
  * Image to run a node in. `nodeApp`: chainlab builds a `FROM scratch` image (Node 24 binary
  * + its libraries, libfaketime, non-root user, the program and only the packages it imports)
- * tagged `name:<content hash>`. `build`: a Dockerfile built when `name` is missing. Neither:
+ * tagged `name:<content hash>`. `nativeBinary`: the same for a compiled daemon (the binary
+ * and the libraries `ldd` lists). `build`: a Dockerfile built when `name` is missing. None:
  * `name` must exist locally.
  */
 export interface ImageSpec {
   name: string;
   build?: { context: string; dockerfile: string };
   nodeApp?: NodeAppImageSpec;
+  nativeBinary?: NativeBinaryImageSpec;
+}
+
+/**
+ * A native (ELF) program to package as an image (see `ImageSpec.nativeBinary`). The image
+ * runs it as user 1000:1000 with `/data` owned by that user and `/tmp`, and has no shell.
+ */
+export interface NativeBinaryImageSpec {
+  /** Host path of the program (an ELF file, not a wrapper script). */
+  binary: string;
+  /** Path inside the image. Default `/usr/local/bin/<basename>`. */
+  imagePath?: string;
 }
 
 /** A Node 24 program to package as an image (see `ImageSpec.nodeApp`). */

@@ -9,6 +9,7 @@ import type {
   ChainAdapter,
   ChainParams,
   FacetName,
+  NodeLimits,
   NodeSpec,
   ResolvedTopology,
   TopologyShape,
@@ -309,7 +310,6 @@ export function resolveClusterOptions(
         });
       }
     }
-    issues.push(...facetIssues(parsed, deployer));
     if (parsed.clockSkew !== undefined) {
       for (const u of unknownClockNodes(input.clockSkew ?? {}, names, 'clockSkew'))
         issues.push({ ...u, allowed: `a node of this cluster: ${[...names].join(', ')}` });
@@ -321,6 +321,7 @@ export function resolveClusterOptions(
         });
     }
   }
+  issues.push(...facetIssues(input ?? {}, adapter, deployer));
   throwIfIssues('cluster options', issues);
   const p = parsed!;
   const topology = topologyOf(p);
@@ -380,24 +381,34 @@ function chainParamsOf(input: ClusterOptions): ChainParams {
     }
     out.apiLimits = limits;
   }
+  const limits: NodeLimits = {};
+  const m = typeof input.mempool === 'object' && input.mempool !== null ? input.mempool : {};
+  const maxCount = num(m.maxCount);
+  const maxBytes = num(m.maxBytes);
+  const maxTxs = num(input.maxBlockTxs);
+  if (maxCount !== undefined) limits.mempoolMaxCount = maxCount;
+  if (maxBytes !== undefined) limits.mempoolMaxBytes = maxBytes;
+  if (maxTxs !== undefined) limits.blockMaxTxs = maxTxs;
+  if (Object.keys(limits).length > 0) out.limits = limits;
   return out;
 }
 
 /**
  * Options that need a facet the adapter does not offer: each names the option, the value
- * and the missing facet (checked before anything starts).
+ * and the missing facet. Read from the options as given, so they are reported together
+ * with every other bad option, before anything starts.
  */
-function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
-  const adapter = p.adapter;
+function facetIssues(input: ClusterOptions, adapter: ChainAdapter, deployer: DeployerName): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const need = (path: string, value: unknown, facet: FacetName): void => {
     if (!adapter.facets.has(facet))
       issues.push({ path, value, allowed: `nothing: the ${adapter.name} adapter has no \`${facet}\` facet` });
   };
-  if (Object.keys(p.bugs).length > 0) need('bugs', p.bugs, 'bugs');
+  const bugs = typeof input.bugs === 'object' && input.bugs !== null ? input.bugs : {};
+  if (Object.keys(bugs).length > 0) need('bugs', bugs, 'bugs');
   if (adapter.bugs !== undefined && adapter.facets.has('bugs')) {
-    for (const [node, list] of Object.entries(p.bugs))
-      for (const [i, bug] of list.entries())
+    for (const [node, list] of Object.entries(bugs))
+      for (const [i, bug] of (Array.isArray(list) ? list : []).entries())
         if (!adapter.bugs.includes(bug))
           issues.push({
             path: `bugs.${node}[${i}]`,
@@ -405,12 +416,12 @@ function facetIssues(p: z.output<typeof schema>, deployer: DeployerName): Config
             allowed: `one of ${adapter.bugs.join(', ')}`,
           });
   }
-  if (p.mempool !== undefined) need('mempool', p.mempool, 'mempool');
-  if (p.maxBlockTxs !== undefined) need('maxBlockTxs', p.maxBlockTxs, 'mempool');
-  if (p.apiLimits !== undefined) need('apiLimits', p.apiLimits, 'api-surface');
-  if (p.slotMs !== undefined) need('slotMs', p.slotMs, 'slots');
-  if (p.activeSlotCoeff !== undefined) need('activeSlotCoeff', p.activeSlotCoeff, 'slots');
-  if (p.clockSkew !== undefined) need('clockSkew', p.clockSkew, 'clock-skew');
+  if (input.mempool !== undefined) need('mempool', input.mempool, 'mempool');
+  if (input.maxBlockTxs !== undefined) need('maxBlockTxs', input.maxBlockTxs, 'mempool');
+  if (input.apiLimits !== undefined) need('apiLimits', input.apiLimits, 'api-surface');
+  if (input.slotMs !== undefined) need('slotMs', input.slotMs, 'slots');
+  if (input.activeSlotCoeff !== undefined) need('activeSlotCoeff', input.activeSlotCoeff, 'slots');
+  if (input.clockSkew !== undefined) need('clockSkew', input.clockSkew, 'clock-skew');
   if (deployer === 'docker') need('deployer', deployer, 'containers');
   return issues;
 }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { quietSpanMs, requireFacet } from '../adapter/facets.ts';
 import type { BlockObservation, Recording, Sample } from '../observe/recording.ts';
+import { CapabilityError } from '../support/errors.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, replayHint, seconds, short } from './format.ts';
 import { type MatcherResult, type MatcherThis, refresh, settle, toSubject } from './shell.ts';
@@ -138,16 +139,19 @@ export function checkBoundMempool(
   const { from, to } = window;
   const nodes = rec.activeNodes(to).map((n) => n.name);
   const samples = rec.samples.filter((s) => s.ok && s.mempool && s.at >= from && s.at <= to);
-  // Counters since the node started: the eviction count is the rise over the window.
+  // Counters since the node started: the eviction count is the rise over the window (from
+  // the samples that carry one; the async shell refuses chains that count no evictions).
   const evictedBefore = new Map<string, number>();
   for (const s of rec.samples)
-    if (s.ok && s.mempool && s.at < from) evictedBefore.set(s.node, s.mempool.evicted);
+    if (s.ok && s.mempool?.evicted !== undefined && s.at < from) evictedBefore.set(s.node, s.mempool.evicted);
   let evicted = 0;
   for (const node of nodes) {
-    const mine = samples.filter((s) => s.node === node);
-    if (mine.length === 0) continue;
-    const first = evictedBefore.get(node) ?? mine[0]!.mempool!.evicted;
-    evicted += Math.max(...mine.map((s) => s.mempool!.evicted)) - first;
+    const counts = samples.flatMap((s) =>
+      s.node === node && s.mempool!.evicted !== undefined ? [s.mempool!.evicted] : [],
+    );
+    if (counts.length === 0) continue;
+    const first = evictedBefore.get(node) ?? counts[0]!;
+    evicted += Math.max(...counts) - first;
   }
   // The metrics' eviction counter, where the samples carry it (the ramp asks for it).
   let evictedByMetrics: number | undefined;
@@ -157,7 +161,8 @@ export function checkBoundMempool(
     const c = mine.map((s) => s.mempool!.counters!.evicted);
     evictedByMetrics = (evictedByMetrics ?? 0) + Math.max(...c) - c[0]!;
   }
-  const capacityOf = (s: Sample): number => opts.capacity ?? s.mempool!.capacity;
+  // No bound given and none reported: nothing to exceed (the shell refuses that case).
+  const capacityOf = (s: Sample): number => opts.capacity ?? s.mempool!.capacity ?? Number.POSITIVE_INFINITY;
   const maxSize = Math.max(0, ...samples.map((s) => s.mempool!.size));
   const capacity = Math.min(...samples.map(capacityOf), Number.POSITIVE_INFINITY);
 
@@ -352,6 +357,21 @@ function isRamp(x: unknown): x is RampLike {
 }
 
 /**
+ * A chain whose mempool reports no count bound (and none was given) or no eviction counter
+ * cannot be judged here: refused with a `CapabilityError` naming what is missing.
+ */
+function refuseUncounted(rec: Recording, opts: BoundMempoolOptions): void {
+  const latest = rec.samples.findLast((s) => s.ok && s.mempool !== undefined)?.mempool;
+  if (latest === undefined) return;
+  const missing = [
+    ...(opts.capacity === undefined && latest.capacity === undefined ? ['a count capacity'] : []),
+    ...(latest.evicted === undefined ? ['an eviction counter'] : []),
+  ];
+  if (missing.length > 0)
+    throw CapabilityError.facet(`mempool (${missing.join(' and ')})`, rec.facts.adapter, 'toBoundMempool');
+}
+
+/**
  * Judges the pressure window once the ramp is done (or now, without a ramp).
  *
  * @example
@@ -368,9 +388,12 @@ export async function toBoundMempool(
   requireFacet(subject.recording, 'toBoundMempool', 'mempool');
   const ramp = isRamp(rampOrOptions) ? rampOrOptions : undefined;
   const opts = parseBoundMempoolOptions(ramp ? options : (rampOrOptions ?? options));
+  // Refused before waiting for the ramp when the samples already show it, else once sampled.
+  refuseUncounted(subject.recording, opts);
   await ramp?.done;
   await refresh(subject);
   const rec = subject.recording;
+  refuseUncounted(rec, opts);
   const from = opts.since ?? ramp?.steps()[0]?.from ?? rec.lastMark('test-start')?.at ?? 0;
   const window = { from, to: rec.now() };
   const verdict = checkBoundMempool(rec, window, ramp, opts);

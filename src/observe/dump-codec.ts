@@ -43,6 +43,9 @@ export function encodeFacts(f: ChainFacts): unknown {
   return {
     ...f,
     defaultFee: encFee(f.defaultFee),
+    ...(f.defaultAmount
+      ? { defaultAmount: { min: enc(f.defaultAmount.min), max: enc(f.defaultAmount.max) } }
+      : {}),
     ...(f.supply
       ? {
           supply: {
@@ -67,6 +70,8 @@ export function decodeFacts(raw: Record<string, unknown>): ChainFacts {
   if (raw.production === undefined) return upgradeV1Facts(raw);
   const f = raw as unknown as ChainFacts & Record<string, never>;
   const out: ChainFacts = { ...f, defaultFee: decFee(raw.defaultFee as Record<string, unknown>) };
+  const amount = raw.defaultAmount as { min: unknown; max: unknown } | undefined;
+  if (amount) out.defaultAmount = { min: decodeAmount(amount.min), max: decodeAmount(amount.max) };
   const supply = raw.supply as Record<string, unknown> | undefined;
   if (supply) {
     const e = supply.emission as Record<string, unknown>;

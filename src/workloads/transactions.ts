@@ -47,7 +47,7 @@ export interface TransactionsOptions {
   rate: number;
   /** Funded wallets that send (the first `users` of the cluster's wallets). Required; ≥ 1. */
   users: number;
-  /** Amount per transfer. Default `{ min: 1, max: 1000 }`. */
+  /** Amount per transfer. Default: the chain's `facts.defaultAmount`, else `{ min: 1, max: 1000 }`. */
   amount?: IntRange;
   /** Flat fee per transfer. Default: the chain's default fee (`facts.defaultFee`, flat or per byte). */
   fee?: IntRange;
@@ -151,7 +151,7 @@ async function startTransactions(
   const users = cluster.wallets.slice(0, p.users);
   const recipients = cluster.wallets.map((w) => w.address);
   const fee = p.fee === undefined ? undefined : toBigRange(p.fee);
-  const amount = toBigRange(p.amount ?? { min: 1, max: 1000 });
+  const amount = toBigRange(p.amount ?? cluster.facts.defaultAmount ?? { min: 1, max: 1000 });
   const rng = cluster.rng.fork(name);
   const nonces = await walletNonces(cluster, users, targets[0]!, name);
 

@@ -36,17 +36,25 @@ async function deliver(target: Target, txs: readonly PreparedTx[]): Promise<void
   }
 }
 
+/** A refnode mempool's capacity (refnode always reports it; the facet leaves it optional). */
+function capacityOf(name: string, m: { capacity?: number }): number {
+  if (m.capacity === undefined)
+    throw new AdapterError('refnode', `${name}'s mempool does not report its capacity`);
+  return m.capacity;
+}
+
 /** Waits until every node's mempool holds its capacity; names the first that does not. */
 async function confirmFull(targets: readonly Target[]): Promise<void> {
   const deadline = systemClock.monotonic() + CONFIRM_MS;
   for (const t of targets) {
     for (;;) {
       const m = await t.client.mempool!();
-      if (m.size >= m.capacity) break;
+      const capacity = capacityOf(t.name, m);
+      if (m.size >= capacity) break;
       if (systemClock.monotonic() > deadline)
         throw new AdapterError(
           'refnode',
-          `${t.name}'s mempool holds ${m.size} of ${m.capacity} txs after filling it; it is not full`,
+          `${t.name}'s mempool holds ${m.size} of ${capacity} txs after filling it; it is not full`,
         );
       await systemClock.sleep(200);
     }
@@ -71,7 +79,7 @@ export async function fillRefnodeMempools(
   if (client.mempool === undefined || client.account === undefined)
     throw new AdapterError('refnode', 'fillMempool: the client lacks mempool or account reads');
   const capacity = Math.max(
-    ...(await Promise.all(ctx.clients.map(async (t) => (await t.client.mempool!()).capacity))),
+    ...(await Promise.all(ctx.clients.map(async (t) => capacityOf(t.name, await t.client.mempool!())))),
   );
   const gap = chain.limits.maxNonceGap;
   const needed = Math.ceil(capacity / gap);

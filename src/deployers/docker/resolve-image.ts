@@ -1,13 +1,14 @@
 /**
- * Turns an adapter's `ImageSpec` into a local image tag: builds a Node program image from
- * its recipe (cached by content hash), builds a Dockerfile when its tag is missing, or
- * checks that a named image exists. Nothing is ever pulled.
+ * Turns an adapter's `ImageSpec` into a local image tag: builds a Node program image or a
+ * native program image from its recipe (cached by content hash), builds a Dockerfile when
+ * its tag is missing, or checks that a named image exists. Nothing is ever pulled.
  */
 import { GenericContainer, ImageName } from 'testcontainers';
 import type { ImageSpec } from '../../adapter/types.ts';
 import { ChainlabError } from '../../support/errors.ts';
 import { dockerClient } from './docker-client.ts';
 import { buildImage } from './image.ts';
+import { nativeBinaryImage } from './native-binary-image.ts';
 import { nodeAppImage } from './node-app-image.ts';
 
 const resolved = new Map<string, Promise<string>>();
@@ -25,6 +26,10 @@ async function resolve(spec: ImageSpec, log: (line: string) => void): Promise<st
     const recipe = await nodeAppImage({ name: spec.name, ...spec.nodeApp });
     return (await buildImage(recipe, { log })).tag;
   }
+  if (spec.nativeBinary !== undefined) {
+    const recipe = await nativeBinaryImage({ name: spec.name, ...spec.nativeBinary });
+    return (await buildImage(recipe, { log })).tag;
+  }
   if (await exists(spec.name)) return spec.name;
   if (spec.build !== undefined) {
     log(`building image ${spec.name} from ${spec.build.dockerfile}`);
@@ -35,7 +40,7 @@ async function resolve(spec: ImageSpec, log: (line: string) => void): Promise<st
   }
   throw new ChainlabError(
     `image ${spec.name} is not in the local Docker engine and chainlab never pulls; ` +
-      'build it first, or give the adapter an image with `nodeApp` or `build`',
+      'build it first, or give the adapter an image with `nodeApp`, `nativeBinary` or `build`',
   );
 }
 
