@@ -101,6 +101,12 @@ export interface DeployedNode {
   disconnect?(): Promise<void>;
   /** Puts a disconnected node back on the cluster network. */
   connect?(): Promise<void>;
+  /**
+   * Writes a file the node reads, at `path` as the node sees it (its peers file, a clock
+   * offset), replacing it whole, while it runs or not. Local: the host path, written
+   * atomically. Containers: copied into the container.
+   */
+  writeFile?(path: string, content: string): Promise<void>;
   /** Called when the node exits without being asked to. */
   onUnexpectedExit(listener: (info: ExitInfo) => void): Disposable;
 }
@@ -111,6 +117,13 @@ export interface Deployer {
   readonly name: string;
   readonly kind: 'process' | 'container' | 'attached';
   readonly capabilities: ReadonlySet<NodeControl>;
+  /**
+   * True when it can run the cluster's link proxy (src/links/) beside the nodes, started like
+   * a node from the proxy's launch spec (`allocate` + `start`), reachable by the nodes at its
+   * allocation's host and by the test process at its API URL. Without it a cluster with
+   * `links: true` is refused with a `CapabilityError`.
+   */
+  readonly hostsLinks?: boolean;
   /** Addresses, dirs and log files for every node (free ports for processes). */
   allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]>;
   /** Starts one node and resolves once it serves (ready line or health). */

@@ -171,9 +171,23 @@ export interface BlobRecord {
 /** The body of a transaction found in a block (needed to replay balances). */
 export type TxBody = TxSummary;
 
+/**
+ * One direction of a link a fault changed, with what it set there (link faults only):
+ * `blackhole` for cuts, the shaping fields for latency and per-link settings.
+ */
+export interface LinkChange {
+  from: string;
+  to: string;
+  latencyMs?: number;
+  jitterMs?: number;
+  loss?: number;
+  bytesPerSecond?: number;
+  blackhole?: boolean;
+}
+
 /** A period during which a fault was applied to some nodes (restart, partition, …). */
 export interface FaultWindow {
-  /** e.g. `restart`, `stop`, `kill`, `pause`, `partition`, `latency`, `clock-skew`. */
+  /** e.g. `restart`, `stop`, `kill`, `pause`, `partition`, `block-peer`, `latency`, `link`, `link-reset`, `clock-skew`. */
   kind: string;
   nodes: string[];
   start: number;
@@ -181,6 +195,8 @@ export interface FaultWindow {
   end?: number;
   /** Readable step, e.g. `restart(val-1)` or `partition(val-1 | val-2,val-3)`. */
   description: string;
+  /** Link faults: every direction of every link it touched, with what it set there. */
+  links?: LinkChange[];
 }
 
 /** Something that happened to a node: `feed-connected`, `feed-lost`, `joined`, `left`, … */
@@ -437,13 +453,15 @@ export class Recording {
     this.#changed();
   }
 
-  /** Opens a fault window; call `end()` when the fault is lifted (idempotent). */
+  /** Opens a fault window; call `end()` when the fault is lifted (idempotent). Link faults name the links they changed. */
   openFault(
     kind: string,
     nodes: readonly string[],
     description: string,
+    links?: readonly LinkChange[],
   ): { end(): void; window: FaultWindow } {
     const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description };
+    if (links !== undefined) window.links = links.map((l) => ({ ...l }));
     this.faults.push(window);
     this.#changed();
     return {
@@ -593,6 +611,22 @@ export class Recording {
     return tip;
   }
 
+  /**
+   * What link faults had set on the direction `from` → `to` at `at`: the fields of every
+   * link window open then that changed it, later windows winning (unset fields: nothing set).
+   */
+  linkAt(from: string, to: string, at = this.now()): Omit<LinkChange, 'from' | 'to'> {
+    const out: Omit<LinkChange, 'from' | 'to'> = {};
+    for (const f of this.faults) {
+      if (f.links === undefined || f.start > at || (f.end !== undefined && f.end <= at)) continue;
+      const change = f.links.find((l) => l.from === from && l.to === to);
+      if (!change) continue;
+      const { from: _f, to: _t, ...fields } = change;
+      Object.assign(out, fields);
+    }
+    return out;
+  }
+
   /** Fault windows touching `node` that overlap [from, to]. */
   faultsOf(node: string, from = 0, to = this.now()): FaultWindow[] {
     return this.faults.filter(
@@ -653,7 +687,7 @@ export class Recording {
       txs: [...this.txs.values()].map((t) => ({ ...t })),
       txBodies: [...this.txBodies.values()],
       blobs: [...this.blobs.values()].map((b) => ({ ...b, retrievals: [...(b.retrievals ?? [])] })),
-      faults: this.faults.map((f) => ({ ...f })),
+      faults: this.faults.map((f) => ({ ...f, ...(f.links ? { links: f.links.map((l) => ({ ...l })) } : {}) })),
       events: [...this.events],
       marks: [...this.marks],
     };

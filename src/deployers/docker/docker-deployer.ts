@@ -48,7 +48,7 @@ export interface DockerDeployerOptions {
  * What containers can do: every node control, including taking a node off its network.
  * `disconnect` isolates the whole node (peers and the host API alike: the API is published
  * through the same network); per-link faults (latency, one-way partitions) are not node
- * controls and are not offered here.
+ * controls: the link layer (src/links/) does them through its proxy container.
  */
 export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
   'stop',
@@ -197,6 +197,8 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
       name: 'docker',
       kind: 'container',
       capabilities: dockerControls,
+      // The link proxy runs as one more container on the cluster network (alias = its name).
+      hostsLinks: true,
 
       async allocate(list: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         await mkdir(join(ctx.clusterDir, 'logs'), { recursive: true });

@@ -42,6 +42,8 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
       name: 'local',
       kind: 'process',
       capabilities: localControls,
+      // The link proxy runs as one more child process on loopback.
+      hostsLinks: true,
 
       async allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         const ports = await freePorts(nodes.length * 2, host);

@@ -53,6 +53,12 @@ async function table(): Promise<LinkTable> {
   return t;
 }
 
+/** Adds link a>b to `port`; returns the link's own port. */
+async function addLink(t: LinkTable, port: number): Promise<number> {
+  const [link] = await t.add([{ from: 'a', to: 'b', target: { host: '127.0.0.1', port } }]);
+  return link!.port;
+}
+
 async function dial(port: number): Promise<Socket> {
   const s = connect({ host: '127.0.0.1', port });
   s.setNoDelay(true);
@@ -81,10 +87,8 @@ describe('a link of the proxy', () => {
   test('adds the set latency each way, and changes apply to the open connection', async () => {
     const echo = await echoServer();
     const t = await table();
-    const [{ port }] = (await t.add([
-      { from: 'a', to: 'b', target: { host: '127.0.0.1', port: echo.port } },
-    ]))!;
-    const s = await dial(port!);
+    const port = await addLink(t, echo.port);
+    const s = await dial(port);
     expect(await roundTrip(s)).toBeLessThan(15);
     t.setFlows([
       { from: 'a', to: 'b', settings: { ...OPEN_FLOW, latencyMs: 40 } },
@@ -100,11 +104,9 @@ describe('a link of the proxy', () => {
   test('jitter never reorders a stream', async () => {
     const echo = await echoServer();
     const t = await table();
-    const [{ port }] = (await t.add([
-      { from: 'a', to: 'b', target: { host: '127.0.0.1', port: echo.port } },
-    ]))!;
+    const port = await addLink(t, echo.port);
     t.setFlows([{ from: 'a', to: 'b', settings: { ...OPEN_FLOW, latencyMs: 20, jitterMs: 20 } }]);
-    const s = await dial(port!);
+    const s = await dial(port);
     let got = '';
     s.on('data', (d) => (got += d.toString()));
     const sent = Array.from({ length: 200 }, (_, i) => `${i},`).join('');
@@ -119,11 +121,9 @@ describe('a link of the proxy', () => {
   test('the bandwidth cap paces a bulk transfer', async () => {
     const echo = await echoServer();
     const t = await table();
-    const [{ port }] = (await t.add([
-      { from: 'a', to: 'b', target: { host: '127.0.0.1', port: echo.port } },
-    ]))!;
+    const port = await addLink(t, echo.port);
     t.setFlows([{ from: 'a', to: 'b', settings: { ...OPEN_FLOW, bytesPerSecond: 200_000 } }]);
-    const s = await dial(port!);
+    const s = await dial(port);
     let got = 0;
     s.on('data', (d) => (got += d.length));
     const t0 = performance.now();
@@ -138,11 +138,9 @@ describe('a link of the proxy', () => {
   test('a lost chunk arrives one retransmission timeout late, never dropped', async () => {
     const echo = await echoServer();
     const t = await table();
-    const [{ port }] = (await t.add([
-      { from: 'a', to: 'b', target: { host: '127.0.0.1', port: echo.port } },
-    ]))!;
+    const port = await addLink(t, echo.port);
     t.setFlows([{ from: 'a', to: 'b', settings: { ...OPEN_FLOW, loss: 1 } }]);
-    const s = await dial(port!);
+    const s = await dial(port);
     const rtt = await roundTrip(s);
     expect(rtt).toBeGreaterThanOrEqual(199);
     expect(rtt).toBeLessThan(260);
@@ -152,10 +150,8 @@ describe('a link of the proxy', () => {
   test('a blackhole resets open connections, holds new ones without dialling, and releases them intact', async () => {
     const echo = await echoServer();
     const t = await table();
-    const [{ port }] = (await t.add([
-      { from: 'a', to: 'b', target: { host: '127.0.0.1', port: echo.port } },
-    ]))!;
-    const before = await dial(port!);
+    const port = await addLink(t, echo.port);
+    const before = await dial(port);
     await roundTrip(before);
     const cut = closed(before);
     // Cutting only b → a still cuts the connection a dialled: it carries that flow back.
@@ -165,7 +161,7 @@ describe('a link of the proxy', () => {
 
     t.setFlows([{ from: 'a', to: 'b', settings: { ...OPEN_FLOW, blackhole: true } }]);
     const acceptedBefore = echo.accepted();
-    const held = await dial(port!);
+    const held = await dial(port);
     held.write('held bytes');
     await new Promise((r) => setTimeout(r, 300));
     expect(echo.accepted()).toBe(acceptedBefore);
@@ -197,15 +193,13 @@ describe('a link of the proxy', () => {
   test('removing a link resets its connections and stops listening', async () => {
     const echo = await echoServer();
     const t = await table();
-    const [{ port }] = (await t.add([
-      { from: 'a', to: 'b', target: { host: '127.0.0.1', port: echo.port } },
-    ]))!;
-    const s = await dial(port!);
+    const port = await addLink(t, echo.port);
+    const s = await dial(port);
     await roundTrip(s);
     const cut = closed(s);
     expect(await t.remove(['a>b'])).toBe(1);
     expect(await cut).toBe('ECONNRESET');
-    const again = connect({ host: '127.0.0.1', port: port! });
+    const again = connect({ host: '127.0.0.1', port: port });
     const [error] = (await once(again, 'error')) as [NodeJS.ErrnoException];
     expect(error.code).toBe('ECONNREFUSED');
   });
