@@ -5,6 +5,7 @@
  */
 import type { ChainClient, ChainFacts, Forger, NodeRole, Wallet } from '../adapter/types.ts';
 import type { NodeControl, NodeState } from '../deployers/deployer.ts';
+import type { StartedLinks } from '../links/types.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import type { Rng } from '../support/rng.ts';
@@ -66,6 +67,11 @@ export interface StartedCluster extends AsyncDisposable {
   readonly recording: Recording;
   /** The adapter's forging facet (invalid txs), undefined without it. */
   readonly forger: Forger | undefined;
+  /**
+   * Link faults (partitions, blocked peers, latency, per-link settings) of a cluster started
+   * with `links: true`; otherwise every call rejects with a `CapabilityError`.
+   */
+  readonly links: StartedLinks;
   /** The node with this name; throws naming the known nodes otherwise. */
   node(ref: NodeRef): StartedNode;
   client(ref: NodeRef): ChainClient;

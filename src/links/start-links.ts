@@ -5,8 +5,8 @@
  * listens for every directed link. Nodes are then launched with the proxy's ports as their
  * peers (`ClusterLinks.endpointsFor`).
  */
-import type { PreparedChain } from '../adapter/types.ts';
-import type { Deployer, NodeAllocation } from '../deployers/deployer.ts';
+import type { ChainClient, NodeSpec, PreparedChain } from '../adapter/types.ts';
+import type { DeployedNode, Deployer, NodeAllocation, NodeState } from '../deployers/deployer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { CapabilityError } from '../support/errors.ts';
 import { ClusterLinks, type LinkedNode, linkTargetOf } from './cluster-links.ts';
@@ -43,6 +43,26 @@ export function requireLinkHost(deployer: Deployer): void {
         ? 'the attach deployer cannot put links between nodes it did not start: `links: true` needs the local or docker deployer'
         : `the ${deployer.name} deployer cannot run the link proxy yet: \`links: true\` needs the local or docker deployer`,
   });
+}
+
+/**
+ * A cluster node as the link layer sees it: its spec, the launch endpoints of its allocation
+ * and, once it runs, its state and client (`running()` is undefined before).
+ */
+export function linkedNode(
+  spec: NodeSpec,
+  allocation: NodeAllocation,
+  running: () => { cluster: { state: NodeState; client: ChainClient }; deployed: DeployedNode } | undefined,
+): LinkedNode {
+  const { bindHost, host, apiPort, p2pPort, dataDir, chainDir } = allocation;
+  return {
+    spec,
+    base: { bindHost, host, apiPort, p2pPort, dataDir, chainDir },
+    runtime: () => {
+      const r = running();
+      return r && { state: r.cluster.state, client: r.cluster.client, node: r.deployed };
+    },
+  };
 }
 
 /** Starts the proxy and its links; the proxy stops with the deployer. */

@@ -22,6 +22,7 @@ import type {
   PreparedChain,
   ResolvedTopology,
 } from '../types.ts';
+import { bookContent, bookFileName, updateBook, writeBookFile } from './address-book.ts';
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
@@ -231,8 +232,14 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       const makeClient = clientFor(genesis.chainId);
       const peerIds = new Map(topology.nodes.map((n) => [n.name, peerIdOf(genesis, n)]));
 
+      const peerIdByName = (name: string): string => peerIds.get(name) ?? '';
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
-        const peers = ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIds.get(p.name) ?? ''));
+        // Links: the node gets an address book (strict dialling) instead of `--peers`, so
+        // whatever it learns from peers resolves to the link proxy, never around it.
+        const linked = ep.reachable !== undefined;
+        if (linked) writeBookFile(join(dir, bookFileName(node.name)), bookContent(ep, peerIdByName));
+        const peers = linked ? [] : ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIdByName(p.name)));
+        const book = linked ? [`--peers-file=${join(ep.chainDir, bookFileName(node.name))}`] : [];
         const bugs = node.bugs.flatMap((b) => ['--bug', b]);
         const runArgs = (configDir: string, dataDir: string): string[] => [
           'run',
@@ -251,6 +258,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           // `=` form so an empty list (a lone node) overrides the config's genesis mesh.
           `--peers=${peers.join(',')}`,
           `--announce=${multiaddr(ep.host, ep.p2pPort, peerIds.get(node.name) ?? '')}`,
+          ...book,
           ...bugs,
         ];
         return {
@@ -273,6 +281,9 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
                 source: join(dir, `node-${node.index}.json`),
                 target: `${ep.chainDir}/node-${node.index}.json`,
               },
+              ...(linked
+                ? [{ source: join(dir, bookFileName(node.name)), target: `${ep.chainDir}/${bookFileName(node.name)}` }]
+                : []),
             ],
           },
           readiness: { readyLine: parseReadyLine, healthPath: '/health' },
@@ -287,6 +298,8 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         launch,
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+        updatePeers: (node, ep, ctx) =>
+          updateBook(join(ep.chainDir, bookFileName(node.name)), bookContent(ep, peerIdByName), ctx, node.name),
       };
     },
 
