@@ -66,7 +66,16 @@ export type {
   StartOptions,
 } from './deployers/deployer.ts';
 export { type LocalDeployerOptions, localDeployer } from './deployers/local/local-deployer.ts';
+export type { LatencyOptions, LatencyTier, LinkSelection, LinkSettings } from './links/link-settings.ts';
+export type { ProbeResult, ProxyFlowStatus, ProxyLinkStatus } from './links/proxy-client.ts';
+export type { JoiningNode, LinkFault, StartedLinks } from './links/types.ts';
 export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
+export {
+  type BlockPropagationOptions,
+  blockPropagation,
+  type PropagationFigures,
+  tierPropagation,
+} from './observe/block-propagation.ts';
 export { renderHtmlReport, writeHtmlReport } from './observe/html-report/html-report.ts';
 export {
   buildReportData,
@@ -79,6 +88,7 @@ export {
   type BlobRecord,
   type BlobRetrieval,
   type FaultWindow,
+  type LinkChange,
   Recording,
   type SupplyObservation,
   type TxRecord,
@@ -92,6 +102,7 @@ export {
   ClusterStartError,
   ConfigError,
   type ConfigIssue,
+  LinkFaultError,
   NodeControlError,
   WorkloadError,
 } from './support/errors.ts';

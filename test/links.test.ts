@@ -10,6 +10,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';
 import type { StartedCluster } from '../src/cluster/types.ts';
+import { blockPropagation } from '../src/observe/block-propagation.ts';
 import { CapabilityError, ConfigError } from '../src/support/errors.ts';
 import { eventually, processesOfRun } from './helpers.ts';
 
@@ -71,7 +72,11 @@ async function bypasses(cluster: StartedCluster): Promise<string[]> {
 }
 
 /** Bytes each direction of the links between two sides has carried so far. */
-async function bytesBetween(cluster: StartedCluster, a: readonly string[], b: readonly string[]): Promise<number> {
+async function bytesBetween(
+  cluster: StartedCluster,
+  a: readonly string[],
+  b: readonly string[],
+): Promise<number> {
   const links = await cluster.links.status();
   return links
     .filter((l) => (a.includes(l.from) && b.includes(l.to)) || (b.includes(l.from) && a.includes(l.to)))
@@ -128,7 +133,10 @@ describe('link layer on the local deployer', () => {
       expect(await bypasses(cluster)).toEqual([]);
       for (const n of minority) {
         const peers = await cluster.client(n).connectedPeers!();
-        expect(peers.filter((p) => majority.includes(p)), `${n}'s peers`).toEqual([]);
+        expect(
+          peers.filter((p) => majority.includes(p)),
+          `${n}'s peers`,
+        ).toEqual([]);
       }
     }
     expect(await bytesBetween(cluster, majority, minority)).toBe(before);
@@ -153,7 +161,12 @@ describe('link layer on the local deployer', () => {
   });
 
   test('latency delays a link by what was set; blockPeer cuts one pair; bad input is refused', async () => {
-    await using cluster = await Cluster.of({ validators: 3, wallets: 2, links: true, name: 'links-lat' }).start();
+    await using cluster = await Cluster.of({
+      validators: 3,
+      wallets: 2,
+      links: true,
+      name: 'links-lat',
+    }).start();
     const tiers = await cluster.links.latency({
       tiers: [{ name: 'far', nodes: ['val-2'], latencyMs: 150 }],
     });
@@ -162,8 +175,18 @@ describe('link layer on the local deployer', () => {
     expect(window.links).toContainEqual({ from: 'val-0', to: 'val-2', latencyMs: 150, jitterMs: 0 });
     expect(cluster.recording.linkAt('val-2', 'val-1')).toEqual({ latencyMs: 150, jitterMs: 0 });
     expect(cluster.recording.linkAt('val-0', 'val-1')).toEqual({});
-    const flows = (await cluster.links.status()).length;
-    expect(flows).toBe(6);
+    expect(await cluster.links.status()).toHaveLength(6);
+    // Measured: blocks from val-0 reach val-2 one 150 ms hop later than they reach val-1
+    // (observation adds the same few ms to both).
+    const from = cluster.recording.now();
+    await new Promise((r) => setTimeout(r, 8000));
+    const delays = blockPropagation(cluster.recording.blocks, ['val-1', 'val-2'], {
+      origins: ['val-0'],
+      from,
+    });
+    expect(delays['val-2']!.samples).toBeGreaterThanOrEqual(3);
+    expect(delays['val-2']!.median).toBeGreaterThanOrEqual(150);
+    expect(delays['val-2']!.median - delays['val-1']!.median).toBeGreaterThanOrEqual(120);
 
     const blocked = await cluster.links.blockPeer('val-0', 'val-1');
     expect(blocked.links).toEqual(['val-0→val-1', 'val-1→val-0']);

@@ -168,7 +168,8 @@ export async function startCluster(
         }),
     );
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
-    for (const [i, { node }] of started.entries()) running.set(node.name, { cluster: nodes[i]!, deployed: node });
+    for (const [i, { node }] of started.entries())
+      running.set(node.name, { cluster: nodes[i]!, deployed: node });
 
     const ready = opts.ready ?? defaultReady(nodes.length);
     await ready.wait({ nodes, clock, signal, deadline, began, finality: facts.finality });

@@ -5,7 +5,13 @@
  * naming the links they touched, and confirmed (src/links/confirm-links.ts) before the call
  * returns.
  */
-import type { ChainClient, LaunchEndpoints, NodeSpec, PeerEndpoint, PreparedChain } from '../adapter/types.ts';
+import type {
+  ChainClient,
+  LaunchEndpoints,
+  NodeSpec,
+  PeerEndpoint,
+  PreparedChain,
+} from '../adapter/types.ts';
 import type { DeployedNode, NodeAllocation, NodeState } from '../deployers/deployer.ts';
 import type { FaultWindow, LinkChange, Recording } from '../observe/recording.ts';
 import { CapabilityError, ChainlabError, type ConfigIssue } from '../support/errors.ts';
@@ -23,7 +29,7 @@ import {
   tierLink,
 } from './link-settings.ts';
 import { flowEnds, flowKey, LinkState } from './link-state.ts';
-import { type DirectoryEntry, PeerDirectory } from './peer-directory.ts';
+import type { DirectoryEntry, PeerDirectory } from './peer-directory.ts';
 import type { LinkProxyClient, ProxyLinkStatus } from './proxy-client.ts';
 import type { JoiningNode, LinkFault, StartedLinks } from './types.ts';
 
@@ -166,9 +172,7 @@ export class ClusterLinks implements StartedLinks {
       if (had && JSON.stringify(had) === JSON.stringify(want)) continue;
       changed.set(key, want);
     }
-    await this.#init.proxy.setFlows(
-      [...changed].map(([key, settings]) => ({ ...flowEnds(key), settings })),
-    );
+    await this.#init.proxy.setFlows([...changed].map(([key, settings]) => ({ ...flowEnds(key), settings })));
     for (const [key, settings] of changed) this.#pushed.set(key, settings);
     return changed;
   }
@@ -245,7 +249,12 @@ export class ClusterLinks implements StartedLinks {
   }
 
   /** Applies a shaping layer (settings per flow), recorded and confirmed. */
-  #shape(kind: string, description: string, layer: Map<string, LinkSettings>, family: Family): Promise<LinkFault> {
+  #shape(
+    kind: string,
+    description: string,
+    layer: Map<string, LinkSettings>,
+    family: Family,
+  ): Promise<LinkFault> {
     return this.#serial(async () => {
       const flows = [...layer.keys()];
       const changes = flows.map((key) => ({ ...flowEnds(key), ...layer.get(key)! }));
@@ -305,12 +314,20 @@ export class ClusterLinks implements StartedLinks {
     const pairs = selectedLinks(selection, this.#names());
     const parsed = parseLinkSettings(settings);
     const layer = new Map(pairs.map(([from, to]) => [flowKey(from, to), parsed]));
-    const target = 'between' in selection ? `${selection.between[0]}↔${selection.between[1]}` : arrow(selection.from, selection.to);
+    const target =
+      'between' in selection
+        ? `${selection.between[0]}↔${selection.between[1]}`
+        : arrow(selection.from, selection.to);
     const fields = Object.entries(parsed)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     // A blackhole set here is a cut like any other: heal() lifts it too.
-    return this.#shape('link', `link(${target}: ${fields || 'defaults'})`, layer, parsed.blackhole ? 'cut' : 'shape');
+    return this.#shape(
+      'link',
+      `link(${target}: ${fields || 'defaults'})`,
+      layer,
+      parsed.blackhole ? 'cut' : 'shape',
+    );
   }
 
   async reset(a: string, b: string): Promise<number> {
@@ -441,7 +458,11 @@ export function partitionSides(groups: readonly (readonly string[])[], names: re
   const rest = names.filter((n) => !seen.has(n));
   if (rest.length > 0) sides.push(rest);
   if (sides.length < 2)
-    issues.push({ path: 'groups', value: groups, allowed: 'at least two sides (nodes named nowhere form one)' });
+    issues.push({
+      path: 'groups',
+      value: groups,
+      allowed: 'at least two sides (nodes named nowhere form one)',
+    });
   throwIfIssues('partition groups', issues);
   return sides;
 }

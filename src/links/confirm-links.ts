@@ -62,7 +62,11 @@ export async function confirmCut(ctx: ConfirmContext, action: string, cut: reado
     .filter((l) => carrying.includes(l.id))
     .flatMap((l) => l.connections.filter((c) => c.state !== 'held').map(() => l.id));
   if (live.length > 0)
-    fail(action, cut, `the proxy still has ${live.length} open connection(s) on ${[...new Set(live)].join(', ')}`);
+    fail(
+      action,
+      cut,
+      `the proxy still has ${live.length} open connection(s) on ${[...new Set(live)].join(', ')}`,
+    );
 
   // New connections through a link whose dial direction is cut must be held.
   const dialCut = carrying.filter((id) => cutSet.has(id));
@@ -87,8 +91,8 @@ async function confirmPeerViews(ctx: ConfirmContext, action: string, cut: readon
       [from, to],
       [to, from],
     ] as const) {
-      let set = cutPeers.get(a);
-      if (!set) cutPeers.set(a, (set = new Set()));
+      const set = cutPeers.get(a) ?? new Set<string>();
+      cutPeers.set(a, set);
       set.add(b);
     }
   }
@@ -118,7 +122,11 @@ async function confirmPeerViews(ctx: ConfirmContext, action: string, cut: readon
 }
 
 /** Confirms that a connection dialled through each link of `open` (ids) reaches its target. */
-export async function confirmOpen(ctx: ConfirmContext, action: string, open: readonly string[]): Promise<void> {
+export async function confirmOpen(
+  ctx: ConfirmContext,
+  action: string,
+  open: readonly string[],
+): Promise<void> {
   const ids = open.filter((id) => ctx.links.has(id));
   const probes = await ctx.proxy.probe(ids, OPEN_PROBE_MS);
   // A probe that reached the proxy's dial of the target passed the link, even if the target
@@ -141,7 +149,8 @@ export async function confirmSettings(
   for (const [key, settings] of wanted) {
     const got = byKey.get(key);
     const same =
-      got !== undefined && (Object.keys(settings) as (keyof FullLinkSettings)[]).every((k) => got[k] === settings[k]);
+      got !== undefined &&
+      (Object.keys(settings) as (keyof FullLinkSettings)[]).every((k) => got[k] === settings[k]);
     if (!same) wrong.push(`${key} has ${JSON.stringify(got)} instead of ${JSON.stringify(settings)}`);
   }
   if (wrong.length > 0) fail(action, [...wanted.keys()], `the proxy reports ${wrong.join('; ')}`);

@@ -123,7 +123,11 @@ export function parseLatencyOptions(input: unknown, known: readonly string[]): N
 }
 
 /** The one-way latency and jitter of the link between `a` and `b` under `tiers` (the larger tier wins). */
-export function tierLink(tiers: readonly LatencyTier[], a: string, b: string): { latencyMs: number; jitterMs: number } {
+export function tierLink(
+  tiers: readonly LatencyTier[],
+  a: string,
+  b: string,
+): { latencyMs: number; jitterMs: number } {
   const of = (n: string) => tiers.find((t) => t.nodes.includes(n));
   const ta = of(a);
   const tb = of(b);
@@ -151,7 +155,11 @@ export function selectedLinks(sel: LinkSelection, known: readonly string[]): [st
     if (!known.includes(value as string))
       issues.push({ path, value, allowed: `a node: ${known.join(', ')}` });
   if (pairs[0]![0] === pairs[0]![1])
-    issues.push({ path: 'between' in sel ? 'between' : 'to', value: pairs[0]![1], allowed: 'two different nodes' });
+    issues.push({
+      path: 'between' in sel ? 'between' : 'to',
+      value: pairs[0]![1],
+      allowed: 'two different nodes',
+    });
   throwIfIssues('link selection', issues);
   return pairs;
 }

@@ -64,7 +64,8 @@ export class LinkState {
       const { from, to } = flowEnds(key);
       return from === node || to === node;
     };
-    for (const layer of this.#layers.values()) for (const key of [...layer.keys()]) if (touches(key)) layer.delete(key);
+    for (const layer of this.#layers.values())
+      for (const key of [...layer.keys()]) if (touches(key)) layer.delete(key);
     for (const key of [...this.#cuts.keys()]) if (touches(key)) this.#cuts.delete(key);
   }
 
@@ -83,7 +84,8 @@ export class LinkState {
     const out: FullLinkSettings = { ...openLink };
     for (const layer of this.#layers.values()) {
       const s = layer.get(key);
-      if (s) for (const [k, v] of Object.entries(s)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+      if (s)
+        for (const [k, v] of Object.entries(s)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
     }
     if (this.#cuts.has(key)) out.blackhole = true;
     return out;

@@ -62,9 +62,12 @@ export class LinkProxyClient {
           : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       });
     } catch (error) {
-      throw new ChainlabError(`link proxy at ${this.url} did not answer ${method} ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ChainlabError(
+        `link proxy at ${this.url} did not answer ${method} ${path}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const json = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
     if (!res.ok)
@@ -87,7 +90,9 @@ export class LinkProxyClient {
   }
 
   /** Sets flows' settings; returns how many connections a new blackhole reset. */
-  async setFlows(flows: readonly { from: string; to: string; settings: FullLinkSettings }[]): Promise<number> {
+  async setFlows(
+    flows: readonly { from: string; to: string; settings: FullLinkSettings }[],
+  ): Promise<number> {
     if (flows.length === 0) return 0;
     return (await this.#call<{ reset: number }>('PUT', '/flows', { flows })).reset;
   }

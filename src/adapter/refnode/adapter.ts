@@ -282,7 +282,12 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
                 target: `${ep.chainDir}/node-${node.index}.json`,
               },
               ...(linked
-                ? [{ source: join(dir, bookFileName(node.name)), target: `${ep.chainDir}/${bookFileName(node.name)}` }]
+                ? [
+                    {
+                      source: join(dir, bookFileName(node.name)),
+                      target: `${ep.chainDir}/${bookFileName(node.name)}`,
+                    },
+                  ]
                 : []),
             ],
           },
@@ -299,7 +304,12 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
         updatePeers: (node, ep, ctx) =>
-          updateBook(join(ep.chainDir, bookFileName(node.name)), bookContent(ep, peerIdByName), ctx, node.name),
+          updateBook(
+            join(ep.chainDir, bookFileName(node.name)),
+            bookContent(ep, peerIdByName),
+            ctx,
+            node.name,
+          ),
       };
     },
 

@@ -6,9 +6,9 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { ChainClient, LaunchEndpoints, PeerUpdateContext } from '../types.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { AdapterError } from '../../support/errors.ts';
+import type { ChainClient, LaunchEndpoints, PeerUpdateContext } from '../types.ts';
 
 /** How long a running node may take to load a changed book (it reads the file every 500 ms). */
 const BOOK_LOAD_TIMEOUT_MS = 10_000;

@@ -207,7 +207,10 @@ export class RefnodeClient implements ChainClient {
 
   /** The address book in force (`GET /p2p/book`): its load count and the error of the last bad load. */
   async book(opts?: RequestOptions): Promise<{ version: number; error: string | null; entries: number }> {
-    const raw = await this.#get<{ version: number; error: string | null; entries: unknown[] }>('/p2p/book', opts);
+    const raw = await this.#get<{ version: number; error: string | null; entries: unknown[] }>(
+      '/p2p/book',
+      opts,
+    );
     return { version: raw.version, error: raw.error, entries: raw.entries.length };
   }
 
