@@ -687,7 +687,10 @@ export class Recording {
       txs: [...this.txs.values()].map((t) => ({ ...t })),
       txBodies: [...this.txBodies.values()],
       blobs: [...this.blobs.values()].map((b) => ({ ...b, retrievals: [...(b.retrievals ?? [])] })),
-      faults: this.faults.map((f) => ({ ...f, ...(f.links ? { links: f.links.map((l) => ({ ...l })) } : {}) })),
+      faults: this.faults.map((f) => ({
+        ...f,
+        ...(f.links ? { links: f.links.map((l) => ({ ...l })) } : {}),
+      })),
       events: [...this.events],
       marks: [...this.marks],
     };
