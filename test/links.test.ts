@@ -7,6 +7,7 @@
  * star learned each other by peer exchange before the cut. Latency is measured, not assumed.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';
 import type { StartedCluster } from '../src/cluster/types.ts';
@@ -205,11 +206,26 @@ describe('link layer on the local deployer', () => {
     );
   });
 
-  test('a cluster without links refuses link faults with a CapabilityError', async () => {
+  test('without links, link faults are refused; the attach deployer refuses `links: true`', async () => {
     await using cluster = await Cluster.of({ validators: 1, wallets: 1, name: 'no-links' }).start();
     expect(cluster.links.enabled).toBe(false);
     const refusal = await cluster.links.partition([['val-0']]).catch((e: unknown) => e);
     expect(CapabilityError.is(refusal)).toBe(true);
     expect((refusal as Error).message).toMatch(/links: true/);
+
+    const attached = await Cluster.of({
+      validators: 1,
+      deployer: 'attach',
+      attach: { urls: [cluster.nodes[0]!.apiUrl], chainDir: join(cluster.dir!, 'chain') },
+      links: true,
+      name: 'attach-links',
+    })
+      .start()
+      .catch((e: unknown) => e);
+    expect(CapabilityError.is(attached)).toBe(true);
+    expect(attached).toMatchObject({ deployer: 'attach', capability: 'links', missing: 'feature' });
+    expect((attached as Error).message).toMatch(
+      /attach deployer cannot put links between nodes it did not start/,
+    );
   });
 });
