@@ -73,6 +73,8 @@ export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blo
 export {
   type BlockPropagationOptions,
   blockPropagation,
+  type OrphanFigures,
+  orphanRate,
   type PropagationFigures,
   tierPropagation,
 } from './observe/block-propagation.ts';

@@ -1,6 +1,6 @@
 // Block propagation figures on a hand-written history: first sightings, origins, tiers, backfills.
 import { describe, expect, test } from 'vitest';
-import { blockPropagation, tierPropagation } from './block-propagation.ts';
+import { blockPropagation, orphanRate, tierPropagation } from './block-propagation.ts';
 import type { BlockObservation } from './recording.ts';
 
 const seen = (node: string, hash: string, at: number, source?: 'backfill'): BlockObservation =>
@@ -45,5 +45,22 @@ describe('block propagation', () => {
       far: { samples: 2, median: 340, p90: 340, max: 340 },
     });
     expect(tierPropagation(history, [{ name: 'far', nodes: ['c'] }], { from: 1500 }).far!.samples).toBe(1);
+  });
+
+  test('orphans: blocks seen at the range heights that are not on the winning chain, per 100', () => {
+    const at = (height: number, hash: string) => ({ ...seen('a', hash, height * 100), height });
+    const blocks = [
+      at(1, 'w1'),
+      at(2, 'x2'),
+      at(2, 'w2'),
+      at(3, 'w3'),
+      at(3, 'y3'),
+      at(4, 'z4'),
+      at(4, 'w4'),
+    ];
+    const chain = new Map([1, 2, 3, 4].map((h) => [h, { hash: `w${h}` }]));
+    expect(orphanRate(blocks, chain, 1, 4)).toEqual({ canonical: 4, orphaned: 3, per100: 75 });
+    expect(orphanRate(blocks, chain, 1, 2)).toEqual({ canonical: 2, orphaned: 1, per100: 50 });
+    expect(orphanRate([], new Map(), 1, 4)).toEqual({ canonical: 0, orphaned: 0, per100: 0 });
   });
 });

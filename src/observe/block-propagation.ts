@@ -105,3 +105,44 @@ export function tierPropagation(
     }),
   );
 }
+
+/** Blocks that lost: seen on some node's feed, yet not on the chain that won. */
+export interface OrphanFigures {
+  /** Blocks of the winning chain in the height range. */
+  canonical: number;
+  /** Distinct blocks seen at those heights that are not on it. */
+  orphaned: number;
+  /** Orphaned blocks per 100 canonical blocks. */
+  per100: number;
+}
+
+/**
+ * The fork rate of a run: blocks any node announced at heights `[from, to]` that are not on
+ * `chain` (the winning chain, e.g. `recording.bestChain('val-0')` once converged), per 100
+ * blocks of that chain.
+ *
+ * @example
+ * const forks = orphanRate(rec.blocks, rec.bestChain('val-0'), 10, 80);
+ * expect(forks.per100).toBeLessThanOrEqual(25);
+ */
+export function orphanRate(
+  blocks: readonly BlockObservation[],
+  chain: ReadonlyMap<number, { hash: string }>,
+  from: number,
+  to: number,
+): OrphanFigures {
+  const winners = new Set<string>();
+  for (let h = from; h <= to; h++) {
+    const b = chain.get(h);
+    if (b) winners.add(b.hash);
+  }
+  const losers = new Set(
+    blocks.filter((b) => b.height >= from && b.height <= to && !winners.has(b.hash)).map((b) => b.hash),
+  );
+  const canonical = winners.size;
+  return {
+    canonical,
+    orphaned: losers.size,
+    per100: canonical === 0 ? 0 : Math.round((losers.size / canonical) * 1000) / 10,
+  };
+}
