@@ -206,6 +206,38 @@ describe('link layer on the local deployer', () => {
     );
   });
 
+  test('membership: a node leaving loses its links and peers; joining again gives it new ones', async () => {
+    await using cluster = await Cluster.of({
+      validators: 3,
+      wallets: 2,
+      links: true,
+      name: 'links-members',
+    }).start();
+    const target = (await cluster.links.status()).find((l) => l.to === 'val-2')!.target;
+    await cluster.links.leave('val-2');
+    const links = await cluster.links.status();
+    expect(links.filter((l) => l.from === 'val-2' || l.to === 'val-2')).toEqual([]);
+    // The others' books no longer list it, so they closed their connections to it.
+    const gone = await eventually(async () => {
+      const views = await Promise.all(['val-0', 'val-1'].map((n) => cluster.client(n).connectedPeers!()));
+      return views.every((v) => !v.includes('val-2'));
+    }, 10_000);
+    expect(gone).toBe(true);
+
+    await cluster.links.join({ name: 'val-2', target, dials: ['val-0', 'val-1'] });
+    const ports = (await cluster.links.status()).filter((l) => l.to === 'val-2').map((l) => l.port);
+    expect(ports).toHaveLength(2);
+    expect(cluster.links.endpointsFor('val-0').reachable.find((p) => p.name === 'val-2')!.p2pPort).toBe(
+      (await cluster.links.status()).find((l) => l.id === 'val-0>val-2')!.port,
+    );
+    const back = await eventually(
+      async () => (await cluster.client('val-0').connectedPeers!()).includes('val-2'),
+      20_000,
+    );
+    expect(back).toBe(true);
+    await expect(cluster).toConverge({ within: 30_000 });
+  });
+
   test('without links, link faults are refused; the attach deployer refuses `links: true`', async () => {
     await using cluster = await Cluster.of({ validators: 1, wallets: 1, name: 'no-links' }).start();
     expect(cluster.links.enabled).toBe(false);
