@@ -199,6 +199,31 @@ describe('link layer on the local deployer', () => {
     await tiers.lift();
     expect(cluster.recording.linkAt('val-2', 'val-1')).toEqual({});
 
+    // Per-link settings reach the proxy and the recording; a reset cuts open connections once.
+    const capped = await cluster.links.set(
+      { between: ['val-0', 'val-2'] },
+      { bytesPerSecond: 200_000, loss: 0.01 },
+    );
+    expect(capped.description).toBe('link(val-0↔val-2: bytesPerSecond 200000, loss 0.01)');
+    expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({ bytesPerSecond: 200_000, loss: 0.01 });
+    const flow = (await cluster.links.status()).find((l) => l.id === 'val-0>val-2')!;
+    expect(
+      flow.connections.length +
+        (await cluster.links.status()).find((l) => l.id === 'val-2>val-0')!.connections.length,
+    ).toBeGreaterThan(0);
+    expect(await cluster.links.reset('val-0', 'val-2')).toBeGreaterThan(0);
+    expect(cluster.recording.faults.find((f) => f.kind === 'link-reset')).toMatchObject({
+      description: 'reset(val-0, val-2)',
+      nodes: ['val-0', 'val-2'],
+    });
+    const reconnected = await eventually(
+      async () => (await cluster.client('val-0').connectedPeers!()).includes('val-2'),
+      20_000,
+    );
+    expect(reconnected).toBe(true);
+    await capped.lift();
+    expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({});
+
     await expect(cluster.links.partition([['val-0', 'nope']])).rejects.toThrow(ConfigError);
     await expect(cluster.links.partition([['val-0', 'nope']])).rejects.toThrow(/groups\[0\]\[1\].*nope/s);
     await expect(cluster.links.set({ from: 'val-0', to: 'val-1' }, { latencyMs: -1 })).rejects.toThrow(
