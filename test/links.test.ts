@@ -204,7 +204,7 @@ describe('link layer on the local deployer', () => {
       { between: ['val-0', 'val-2'] },
       { bytesPerSecond: 200_000, loss: 0.01 },
     );
-    expect(capped.description).toBe('link(val-0↔val-2: bytesPerSecond 200000, loss 0.01)');
+    expect(capped.description).toBe('link(val-0↔val-2: loss 0.01, bytesPerSecond 200000)');
     expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({ bytesPerSecond: 200_000, loss: 0.01 });
     const flow = (await cluster.links.status()).find((l) => l.id === 'val-0>val-2')!;
     expect(
