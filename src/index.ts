@@ -81,7 +81,18 @@ export type {
   StartOptions,
 } from './deployers/deployer.ts';
 export { type LocalDeployerOptions, localDeployer } from './deployers/local/local-deployer.ts';
+export type { LatencyOptions, LatencyTier, LinkSelection, LinkSettings } from './links/link-settings.ts';
+export type { ProbeResult, ProxyFlowStatus, ProxyLinkStatus } from './links/proxy-client.ts';
+export type { JoiningNode, LinkFault, StartedLinks } from './links/types.ts';
 export { type BlobProbeOptions, type ProbeNode, probeBlobs } from './observe/blob-probe.ts';
+export {
+  type BlockPropagationOptions,
+  blockPropagation,
+  type OrphanFigures,
+  orphanRate,
+  type PropagationFigures,
+  tierPropagation,
+} from './observe/block-propagation.ts';
 export {
   type AnswerCounts,
   describeFloodOutcome,
@@ -112,6 +123,7 @@ export {
   type GossipPeerRecord,
   type GossipSample,
   type GossipTxRecord,
+  type LinkChange,
   type ProbeObservation,
   type ProbeRecord,
   Recording,
@@ -127,6 +139,7 @@ export {
   ClusterStartError,
   ConfigError,
   type ConfigIssue,
+  LinkFaultError,
   NodeControlError,
   WorkloadError,
 } from './support/errors.ts';

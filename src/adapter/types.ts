@@ -598,6 +598,12 @@ export interface ChainClient
     Partial<ClockSkewClient> {
   /** Prometheus text, where the node has metrics. */
   metrics?(opts?: RequestOptions): Promise<string>;
+  /**
+   * Names of the cluster nodes this node has an open p2p connection to now (as its peer
+   * list names them; ids where it has no name). Optional: the link layer reads it to confirm
+   * that a cut peer is gone from the node's view; without it, it confirms from the links alone.
+   */
+  connectedPeers?(opts?: RequestOptions): Promise<string[]>;
 }
 
 // ---- wallets -----------------------------------------------------------------------------
@@ -902,7 +908,10 @@ export interface ApiSurface {
 
 // ---- launching ---------------------------------------------------------------------------
 
-/** Where one peer can be dialled (the deployer decides; a link layer may substitute a proxy). */
+/**
+ * Where one peer can be dialled: its own p2p listener, or, when the cluster routes peers
+ * through links (`links: true`), the link proxy's port for the link to it.
+ */
 export interface PeerEndpoint {
   name: string;
   host: string;
@@ -921,7 +930,15 @@ export interface LaunchEndpoints {
   dataDir: string;
   /** Config dir as the node sees it (where the prepared chain's files are). */
   chainDir: string;
+  /** The peers this node dials at start (the topology's shape). */
   peers: readonly PeerEndpoint[];
+  /**
+   * Set when the cluster routes peers through links: every peer this node may reach (those
+   * it dials and those it may learn of), each at the endpoint it must use. An adapter whose
+   * node can be restricted to given addresses should restrict it to these (refnode: its
+   * peers file), so that no connection bypasses the links, whatever the node learns.
+   */
+  reachable?: readonly PeerEndpoint[];
 }
 
 /** How to run a node as a local process. */
@@ -1029,6 +1046,15 @@ export interface AfterStartResult {
   dispose?(): Promise<void>;
 }
 
+/** What {@link PreparedChain.updatePeers} may use to reach a running node. */
+export interface PeerUpdateContext {
+  /** Writes a file the node reads, at `path` as the node sees it (a process's host path, a path in its container). */
+  writeFile(path: string, content: string): Promise<void>;
+  /** The node's client (to confirm the change took effect). */
+  client: ChainClient;
+  signal: AbortSignal;
+}
+
 /** A chain made ready to run: files written, wallets known, launch specs available. */
 export interface PreparedChain {
   facts: ChainFacts;
@@ -1049,6 +1075,14 @@ export interface PreparedChain {
   gossip?: GossipKit;
   /** Facet `api-surface`. */
   apiSurface?: ApiSurface;
+  /**
+   * Optional: tells a running node new peer endpoints (`endpoints.peers` to dial,
+   * `endpoints.reachable` to allow) and resolves once they are in force. The link layer calls
+   * it when links are added or removed at run time (a node joining or leaving). Chains whose
+   * nodes learn peers only at launch leave it out; the cluster then refuses run-time changes
+   * of a running node's peers with a `CapabilityError`.
+   */
+  updatePeers?(node: NodeSpec, endpoints: LaunchEndpoints, ctx: PeerUpdateContext): Promise<void>;
 }
 
 /** An existing chain reached by API URLs only (the attach deployer). */

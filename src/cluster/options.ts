@@ -93,6 +93,12 @@ export interface ClusterOptions {
   adapter?: ChainAdapter;
   /** Observation sampling period in ms. Default: the observer's default. */
   sampleEveryMs?: number;
+  /**
+   * Route every node-to-node connection through chainlab's link proxy, one link per
+   * direction, so `cluster.links` can delay, throttle and cut single links (local and docker
+   * deployers). Default false: nodes dial each other directly.
+   */
+  links?: boolean;
   /** Name for logs and dirs. Default `cluster`. */
   name?: string;
 }
@@ -110,6 +116,7 @@ export interface ResolvedClusterOptions {
   ready: ReadyStrategy | undefined;
   adapter: ChainAdapter;
   sampleEveryMs: number | undefined;
+  links: boolean;
   name: string;
   /** Every node's starting clock (skewed or not) when `clockSkew` was given, else undefined. */
   clockSkew: ReadonlyMap<string, ClockSetting> | undefined;
@@ -148,8 +155,9 @@ export const clusterOptionsAllowed: AllowedText = {
   ready: 'a Ready strategy (Ready.forPeers(1), …)',
   adapter: 'a ChainAdapter ({ name, facets, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
+  links: 'true or false',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, apiLimits, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, apiLimits, links, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
 const deployers = ['local', 'docker', 'k8s', 'attach'] as const;
@@ -202,6 +210,7 @@ const schema = z.strictObject({
   ready: z.custom<ReadyStrategy>((v) => typeof v === 'object' && v !== null && 'wait' in v).optional(),
   adapter: z.custom<ChainAdapter>(isAdapter).default(() => defaultAdapter()),
   sampleEveryMs: z.int().min(50).max(60_000).optional(),
+  links: z.boolean().default(false),
   name: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/)
@@ -336,6 +345,7 @@ export function resolveClusterOptions(
     ready: p.ready,
     adapter: p.adapter,
     sampleEveryMs: p.sampleEveryMs,
+    links: p.links,
     name: p.name,
     clockSkew: p.clockSkew === undefined ? undefined : clockSettings(p.clockSkew, topology),
   };

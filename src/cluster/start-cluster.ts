@@ -16,10 +16,16 @@ import type {
   LaunchEndpoints,
   LaunchSpec,
   NodeSpec,
+  PeerEndpoint,
+  PreparedChain,
   Wallet,
 } from '../adapter/types.ts';
-import type { DeployedNode, Deployer, NodeControl } from '../deployers/deployer.ts';
+import type { DeployedNode, Deployer, NodeAllocation, NodeControl } from '../deployers/deployer.ts';
 import { deployerFactory } from '../deployers/pick.ts';
+import type { ClusterLinks } from '../links/cluster-links.ts';
+import { noLinks } from '../links/no-links.ts';
+import { linkedNode, requireLinkHost, startLinks } from '../links/start-links.ts';
+import type { StartedLinks } from '../links/types.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
@@ -117,7 +123,35 @@ export async function startCluster(
     teardown.push('dispose deployer', () => dep.dispose());
     const deployer = { name: dep.name, capabilities: dep.capabilities };
     const clocks = launchClocks(dep, opts, seed);
-    const started = await startNodes(dep, chain, opts, clocks, { clock, deadline, signal, abort });
+    if (opts.links) requireLinkHost(dep);
+    let recording: Recording | undefined;
+    // Links: the proxy starts (with the deployer's machinery) before the nodes, which are
+    // launched with its ports as their peers; it stops with the deployer.
+    let links: ClusterLinks | undefined;
+    const running = new Map<string, { cluster: ClusterNode; deployed: DeployedNode }>();
+    const route: PeerRoute | undefined = opts.links
+      ? async (allocations) => {
+          links = await startLinks({
+            deployer: dep,
+            allocations,
+            dials: opts.topology.dials,
+            seed,
+            timeoutMs: Math.max(1000, deadline - clock.monotonic()),
+            signal,
+            nodes: (name) => {
+              const spec = chain.nodes.find((n) => n.name === name);
+              const allocation = allocations.find((a) => a.name === name);
+              return spec && allocation && linkedNode(spec, allocation, () => running.get(name));
+            },
+            updatePeers: chain.updatePeers,
+            adapterName: adapter.name,
+            recording: () => recording,
+            log,
+          });
+          return (name) => links!.endpointsFor(name);
+        }
+      : undefined;
+    const started = await startNodes(dep, chain, opts, clocks, { clock, deadline, signal, abort }, route);
     if (chain.attachTargets)
       log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
     const makeClient = chain.client;
@@ -126,7 +160,6 @@ export async function startCluster(
     const order = new Map(chain.nodes.map((n, i) => [n.name, i]));
     started.sort((a, b) => (order.get(a.node.name) ?? 0) - (order.get(b.node.name) ?? 0));
 
-    let recording: Recording | undefined;
     const nodes = started.map(
       ({ role, node }) =>
         new ClusterNode(role, node, {
@@ -144,6 +177,8 @@ export async function startCluster(
         }),
     );
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
+    for (const [i, { node }] of started.entries())
+      running.set(node.name, { cluster: nodes[i]!, deployed: node });
 
     const ready = opts.ready ?? defaultReady(nodes.length);
     await ready.wait({ nodes, clock, signal, deadline, began, finality: facts.finality });
@@ -204,6 +239,7 @@ export async function startCluster(
       gossip: chain.gossip,
       apiSurface: chain.apiSurface,
       observer,
+      links: links ?? noLinks(dep.name),
       teardown,
       log,
       name: clusterName,
@@ -231,6 +267,8 @@ interface OpenedChain {
   client(url: string): ChainClient;
   launch: ((node: NodeSpec, endpoints: LaunchEndpoints) => LaunchSpec) | undefined;
   afterStart: NonNullable<import('../adapter/types.ts').PreparedChain['afterStart']> | undefined;
+  /** The adapter's run-time peer update (links: nodes joining or leaving). */
+  updatePeers: PreparedChain['updatePeers'];
   forger: Forger | undefined;
   gossip: GossipKit | undefined;
   apiSurface: ApiSurface | undefined;
@@ -256,6 +294,7 @@ async function openChain(
       client: (url) => attached.client(url),
       launch: undefined,
       afterStart: undefined,
+      updatePeers: undefined,
       forger: attached.forger,
       gossip: attached.gossip,
       apiSurface: attached.apiSurface,
@@ -272,6 +311,7 @@ async function openChain(
     client: (url) => prepared.client(url),
     launch: (node, ep) => prepared.launch(node, ep),
     afterStart: prepared.afterStart?.bind(prepared),
+    updatePeers: prepared.updatePeers?.bind(prepared),
     forger: prepared.forger,
     gossip: prepared.gossip,
     apiSurface: prepared.apiSurface,
@@ -317,6 +357,14 @@ interface LaunchClock {
   rng: Rng;
 }
 
+/**
+ * Where each node dials its peers when something sits between them (the link layer), given
+ * every node's allocation; without it nodes dial each other's p2p listeners.
+ */
+type PeerRoute = (
+  allocations: NodeAllocation[],
+) => Promise<(name: string) => { peers: PeerEndpoint[]; reachable: PeerEndpoint[] }>;
+
 /** Starts (or attaches to) every node in parallel; one failure stops waiting for the rest. */
 async function startNodes(
   dep: Deployer,
@@ -324,10 +372,12 @@ async function startNodes(
   opts: ResolvedClusterOptions,
   clocks: ReadonlyMap<string, { appliedMs: number }> | undefined,
   t: { clock: Clock; deadline: number; signal: AbortSignal; abort: AbortController },
+  route?: PeerRoute,
 ): Promise<{ role: 'validator' | 'executor'; node: DeployedNode }[]> {
   const started: { role: 'validator' | 'executor'; node: DeployedNode }[] = [];
   const allocations = await dep.allocate(chain.nodes);
   const byName = new Map(allocations.map((a) => [a.name, a]));
+  const routed = route === undefined ? undefined : await route(allocations);
   t.signal.throwIfAborted();
   const results = await Promise.allSettled(
     chain.nodes.map(async (spec) => {
@@ -343,9 +393,11 @@ async function startNodes(
               p2pPort: allocation.p2pPort,
               dataDir: allocation.dataDir,
               chainDir: allocation.chainDir,
-              peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
-                const a = byName.get(peer)!;
-                return { name: peer, host: a.host, p2pPort: a.p2pPort };
+              ...(routed?.(spec.name) ?? {
+                peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
+                  const a = byName.get(peer)!;
+                  return { name: peer, host: a.host, p2pPort: a.p2pPort };
+                }),
               }),
             });
       const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
@@ -392,6 +444,7 @@ interface RunningClusterInit {
   dir: string | undefined;
   deployer: { name: string; capabilities: ReadonlySet<NodeControl> };
   observer: StartedObserver;
+  links: StartedLinks;
   teardown: Teardown;
   log: (line: string) => void;
   name: string;
@@ -409,6 +462,7 @@ class RunningCluster implements StartedCluster {
   readonly dir: string | undefined;
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
+  readonly links: StartedLinks;
   readonly forger: Forger | undefined;
   readonly gossip: GossipKit | undefined;
   readonly apiSurface: ApiSurface | undefined;
@@ -430,6 +484,7 @@ class RunningCluster implements StartedCluster {
     this.dir = init.dir;
     this.deployer = init.deployer;
     this.observer = init.observer;
+    this.links = init.links;
     this.forger = init.forger;
     this.gossip = init.gossip;
     this.apiSurface = init.apiSurface;

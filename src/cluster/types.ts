@@ -14,6 +14,7 @@ import type {
   Wallet,
 } from '../adapter/types.ts';
 import type { NodeControl, NodeState } from '../deployers/deployer.ts';
+import type { StartedLinks } from '../links/types.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import type { Rng } from '../support/rng.ts';
@@ -108,6 +109,11 @@ export interface StartedCluster extends AsyncDisposable {
   readonly gossip: GossipKit | undefined;
   /** The adapter's API surface (facet `api-surface`: the API as request data), undefined without it. */
   readonly apiSurface: ApiSurface | undefined;
+  /**
+   * Link faults (partitions, blocked peers, latency, per-link settings) of a cluster started
+   * with `links: true`; otherwise every call rejects with a `CapabilityError`.
+   */
+  readonly links: StartedLinks;
   /** The node with this name; throws naming the known nodes otherwise. */
   node(ref: NodeRef): StartedNode;
   client(ref: NodeRef): ChainClient;

@@ -130,6 +130,12 @@ export interface DeployedNode {
    * runs, and across restarts. Present only on nodes started with `DeployNodeSpec.clock`.
    */
   setClockOffset?(offsetMs: number): Promise<void>;
+  /**
+   * Writes a file the node reads, at `path` as the node sees it (its peers file, a clock
+   * offset), replacing it whole, while it runs or not. Local: the host path, written
+   * atomically. Containers: copied into the container.
+   */
+  writeFile?(path: string, content: string): Promise<void>;
   /** Called when the node exits without being asked to. */
   onUnexpectedExit(listener: (info: ExitInfo) => void): Disposable;
 }
@@ -142,6 +148,13 @@ export interface Deployer {
   readonly capabilities: ReadonlySet<NodeControl>;
   /** Why a control is missing here when that is not obvious (e.g. a library not installed), for the refusal. */
   missingReason?(control: NodeControl): string | undefined;
+  /**
+   * True when it can run the cluster's link proxy (src/links/) beside the nodes, started like
+   * a node from the proxy's launch spec (`allocate` + `start`), reachable by the nodes at its
+   * allocation's host and by the test process at its API URL. Without it a cluster with
+   * `links: true` is refused with a `CapabilityError`.
+   */
+  readonly hostsLinks?: boolean;
   /** Addresses, dirs and log files for every node (free ports for processes). */
   allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]>;
   /** Starts one node and resolves once it serves (ready line or health). */

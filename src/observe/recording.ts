@@ -250,9 +250,23 @@ export interface GossipTxRecord {
 /** The body of a transaction found in a block (needed to replay balances). */
 export type TxBody = TxSummary;
 
+/**
+ * One direction of a link a fault changed, with what it set there (link faults only):
+ * `blackhole` for cuts, the shaping fields for latency and per-link settings.
+ */
+export interface LinkChange {
+  from: string;
+  to: string;
+  latencyMs?: number;
+  jitterMs?: number;
+  loss?: number;
+  bytesPerSecond?: number;
+  blackhole?: boolean;
+}
+
 /** A period during which a fault was applied to some nodes (restart, partition, …). */
 export interface FaultWindow {
-  /** e.g. `restart`, `stop`, `kill`, `pause`, `partition`, `latency`, `clock-skew`. */
+  /** e.g. `restart`, `stop`, `kill`, `pause`, `partition`, `block-peer`, `latency`, `link`, `link-reset`, `clock-skew`. */
   kind: string;
   nodes: string[];
   start: number;
@@ -267,10 +281,12 @@ export interface FaultWindow {
   excuses?: boolean;
   /** `clock-skew`: each node's clock offset during the window (ms, negative = behind). */
   offsets?: Record<string, number>;
+  /** Link faults: every direction of every link it touched, with what it set there. */
+  links?: LinkChange[];
 }
 
 /** Extra fields of a fault window (see {@link FaultWindow}). */
-export type FaultDetail = Pick<FaultWindow, 'excuses' | 'offsets'>;
+export type FaultDetail = Pick<FaultWindow, 'excuses' | 'offsets' | 'links'>;
 
 /** Something that happened to a node: `feed-connected`, `feed-lost`, `joined`, `left`, … */
 export interface NodeEvent {
@@ -713,14 +729,16 @@ export class Recording {
     };
   }
 
-  /** Opens a fault window; call `end()` when the fault is lifted (idempotent). */
+  /** Opens a fault window; call `end()` when the fault is lifted (idempotent). Link faults name the links they changed (`detail.links`). */
   openFault(
     kind: string,
     nodes: readonly string[],
     description: string,
     detail: FaultDetail = {},
   ): { end(): void; window: FaultWindow } {
-    const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description, ...detail };
+    const { links, ...rest } = detail;
+    const window: FaultWindow = { kind, nodes: [...nodes], start: this.now(), description, ...rest };
+    if (links !== undefined) window.links = links.map((l) => ({ ...l }));
     this.faults.push(window);
     this.#changed();
     return {
@@ -880,6 +898,22 @@ export class Recording {
     return 0;
   }
 
+  /**
+   * What link faults had set on the direction `from` → `to` at `at`: the fields of every
+   * link window open then that changed it, later windows winning (unset fields: nothing set).
+   */
+  linkAt(from: string, to: string, at = this.now()): Omit<LinkChange, 'from' | 'to'> {
+    const out: Omit<LinkChange, 'from' | 'to'> = {};
+    for (const f of this.faults) {
+      if (f.links === undefined || f.start > at || (f.end !== undefined && f.end <= at)) continue;
+      const change = f.links.find((l) => l.from === from && l.to === to);
+      if (!change) continue;
+      const { from: _f, to: _t, ...fields } = change;
+      Object.assign(out, fields);
+    }
+    return out;
+  }
+
   /** Fault windows touching `node` that overlap [from, to]. */
   faultsOf(node: string, from = 0, to = this.now()): FaultWindow[] {
     return this.faults.filter(
@@ -966,7 +1000,10 @@ export class Recording {
         observations: [...p.observations],
         starts: [...p.starts],
       })),
-      faults: this.faults.map((f) => ({ ...f })),
+      faults: this.faults.map((f) => ({
+        ...f,
+        ...(f.links ? { links: f.links.map((l) => ({ ...l })) } : {}),
+      })),
       events: [...this.events],
       marks: [...this.marks],
     };

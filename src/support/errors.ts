@@ -15,6 +15,7 @@ export type ChainlabErrorKind =
   | 'ClusterStartError'
   | 'CapabilityError'
   | 'NodeControlError'
+  | 'LinkFaultError'
   | 'WorkloadError'
   | 'AdapterError'
   | 'MatcherSubjectError'
@@ -136,14 +137,22 @@ export class CapabilityError extends ChainlabError {
   readonly capability: string;
   /** Who lacks it: a deployer name, or `<name> adapter` for a facet. */
   readonly deployer: string;
-  /** `control`: a deployer's node control; `facet`: an adapter's facet. */
-  readonly missing: 'control' | 'facet';
+  /**
+   * `control`: a deployer's node control; `facet`: an adapter's facet; `feature`: something
+   * else the cluster cannot do where it runs (links on a deployer without the link proxy).
+   */
+  readonly missing: 'control' | 'facet' | 'feature';
 
-  constructor(capability: string, deployer: string, hint?: string, opts?: { message?: string }) {
+  constructor(
+    capability: string,
+    deployer: string,
+    hint?: string,
+    opts?: { message?: string; missing?: 'control' | 'facet' | 'feature' },
+  ) {
     super(opts?.message ?? `the ${deployer} deployer cannot ${capability} nodes${hint ? `; ${hint}` : ''}`);
     this.capability = capability;
     this.deployer = deployer;
-    this.missing = opts?.message === undefined ? 'control' : 'facet';
+    this.missing = opts?.missing ?? (opts?.message === undefined ? 'control' : 'facet');
   }
 
   /**
@@ -177,6 +186,29 @@ export class NodeControlError extends ChainlabError {
 
   static override is(x: unknown): x is NodeControlError {
     return hasKind(x, 'NodeControlError');
+  }
+}
+
+/**
+ * A link fault (partition, blocked peer, latency, per-link settings, reset) could not be
+ * applied or confirmed: the link layer said no, a probe still passed through a cut link, or a
+ * node still had a connection to a peer it was cut from.
+ */
+export class LinkFaultError extends ChainlabError {
+  override readonly kind = 'LinkFaultError' as const;
+  /** The action, as the schedule prints it (`partition(val-0 | val-1,val-2)`). */
+  readonly action: string;
+  /** Links it concerned (`val-0→val-1`). */
+  readonly links: readonly string[];
+
+  constructor(action: string, links: readonly string[], message: string, options?: { cause?: unknown }) {
+    super(`${action}: ${message}`, options);
+    this.action = action;
+    this.links = links;
+  }
+
+  static override is(x: unknown): x is LinkFaultError {
+    return hasKind(x, 'LinkFaultError');
   }
 }
 

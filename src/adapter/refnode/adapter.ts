@@ -21,6 +21,7 @@ import type {
   PreparedChain,
   ResolvedTopology,
 } from '../types.ts';
+import { bookContent, bookFileName, updateBook, writeBookFile } from './address-book.ts';
 import { refnodeApiSurface } from './api-surface.ts';
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { codeRoot, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
@@ -238,8 +239,14 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       const makeClient = clientFor(genesis.chainId);
       const peerIds = new Map(topology.nodes.map((n) => [n.name, peerIdOf(genesis, n)]));
 
+      const peerIdByName = (name: string): string => peerIds.get(name) ?? '';
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
-        const peers = ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIds.get(p.name) ?? ''));
+        // Links: the node gets an address book (strict dialling) instead of `--peers`, so
+        // whatever it learns from peers resolves to the link proxy, never around it.
+        const linked = ep.reachable !== undefined;
+        if (linked) writeBookFile(join(dir, bookFileName(node.name)), bookContent(ep, peerIdByName));
+        const peers = linked ? [] : ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIdByName(p.name)));
+        const book = linked ? [`--peers-file=${join(ep.chainDir, bookFileName(node.name))}`] : [];
         const bugs = node.bugs.flatMap((b) => ['--bug', b]);
         const runArgs = (configDir: string, dataDir: string): string[] => [
           'run',
@@ -258,6 +265,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           // `=` form so an empty list (a lone node) overrides the config's genesis mesh.
           `--peers=${peers.join(',')}`,
           `--announce=${multiaddr(ep.host, ep.p2pPort, peerIds.get(node.name) ?? '')}`,
+          ...book,
           ...bugs,
         ];
         return {
@@ -280,6 +288,14 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
                 source: join(dir, `node-${node.index}.json`),
                 target: `${ep.chainDir}/node-${node.index}.json`,
               },
+              ...(linked
+                ? [
+                    {
+                      source: join(dir, bookFileName(node.name)),
+                      target: `${ep.chainDir}/${bookFileName(node.name)}`,
+                    },
+                  ]
+                : []),
             ],
           },
           readiness: { readyLine: parseReadyLine, healthPath: '/health' },
@@ -296,6 +312,13 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis, limits),
         gossip: refnodeGossip(genesis.chainId),
         apiSurface: refnodeApiSurface(genesis.chainId),
+        updatePeers: (node, ep, ctx) =>
+          updateBook(
+            join(ep.chainDir, bookFileName(node.name)),
+            bookContent(ep, peerIdByName),
+            ctx,
+            node.name,
+          ),
       };
     },
 

@@ -244,6 +244,24 @@ export class RefnodeClient implements ChainClient {
     };
   }
 
+  /** Names (ids where the node has no name) of the peers it has an open connection to (`GET /p2p/peers`). */
+  async connectedPeers(opts?: RequestOptions): Promise<string[]> {
+    const view = await this.#get<{ peers: { peerId: string; name?: string | null; connected: boolean }[] }>(
+      '/p2p/peers',
+      opts,
+    );
+    return view.peers.filter((p) => p.connected).map((p) => p.name ?? p.peerId);
+  }
+
+  /** The address book in force (`GET /p2p/book`): its load count and the error of the last bad load. */
+  async book(opts?: RequestOptions): Promise<{ version: number; error: string | null; entries: number }> {
+    const raw = await this.#get<{ version: number; error: string | null; entries: unknown[] }>(
+      '/p2p/book',
+      opts,
+    );
+    return { version: raw.version, error: raw.error, entries: raw.entries.length };
+  }
+
   async blocks(from: number, to: number, opts?: RequestOptions): Promise<Block[]> {
     const out: Block[] = [];
     for (let start = from; start <= to; start += BLOCKS_PAGE) {

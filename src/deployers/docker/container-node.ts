@@ -380,6 +380,17 @@ export class ContainerNode implements DeployedNode {
     }
   }
 
+  /**
+   * Copies `content` to `path` in the container (running or stopped), readable by the node's
+   * user. The engine writes it in place, so a reader polling the file may see it half
+   * written once; callers confirm the change took effect.
+   */
+  async writeFile(path: string, content: string): Promise<void> {
+    if (this.#started === undefined || this.#removed !== undefined)
+      throw new NodeControlError(this.name, 'write file', 'container was removed');
+    await this.#started.copyContentToContainer([{ content, target: path, mode: 0o644 }]);
+  }
+
   /** Removes the container (its data volume stays for the runtime to remove). Idempotent. */
   remove(): Promise<void> {
     this.#removed ??= (async () => {

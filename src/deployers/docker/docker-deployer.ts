@@ -51,9 +51,10 @@ export interface DockerDeployerOptions {
  * What containers can do: every node control, including taking a node off its network.
  * `disconnect` isolates the whole node (peers and the host API alike: the API is published
  * through the same network); per-link faults (latency, one-way partitions) are not node
- * controls and are not offered here. `clock-skew`: chainlab's images carry libfaketime, and a
- * node's offset file lives in a host dir mounted read-only into its container (so the engine
- * must see this machine's files, as with every local engine).
+ * controls: the link layer (src/links/) does them through its proxy container. `clock-skew`:
+ * chainlab's images carry libfaketime, and a node's offset file lives in a host dir mounted
+ * read-only into its container (so the engine must see this machine's files, as with every
+ * local engine).
  */
 export const dockerControls: ReadonlySet<NodeControl> = new Set<NodeControl>([
   'stop',
@@ -204,6 +205,8 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
       name: 'docker',
       kind: 'container',
       capabilities: dockerControls,
+      // The link proxy runs as one more container on the cluster network (alias = its name).
+      hostsLinks: true,
 
       async allocate(list: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         await mkdir(join(ctx.clusterDir, 'logs'), { recursive: true });

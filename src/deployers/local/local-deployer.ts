@@ -43,6 +43,8 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
       kind: 'process',
       capabilities: new Set<NodeControl>(noFaketime ? signalControls : [...signalControls, 'clock-skew']),
       missingReason: (control) => (control === 'clock-skew' ? noFaketime : undefined),
+      // The link proxy runs as one more child process on loopback.
+      hostsLinks: true,
 
       async allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         const ports = await freePorts(nodes.length * 2, host);

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,13 @@ export class NodeProcess implements DeployedNode {
 
   logTail(lines = LOG_TAIL_LINES): Promise<string> {
     return tailFile(this.logFile, lines);
+  }
+
+  /** A process sees the host's files: write `path` atomically (temp file + rename), so a reader never sees half of it. */
+  async writeFile(path: string, content: string): Promise<void> {
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, content);
+    await rename(temp, path);
   }
 
   async start(startOpts: StartOptions): Promise<void> {

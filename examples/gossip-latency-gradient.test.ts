@@ -1,0 +1,85 @@
+/**
+ * Scenario 8, gossip latency gradient: 6 validators in three latency tiers (near 10 ms,
+ * mid 100 ms, far 300 ms one way; a link takes the farther tier of its two ends), set on
+ * the cluster's links. Blocks must reach every tier within bounds derived from the tier
+ * delays: no faster than the tier's own delay allows (each block from outside a tier
+ * crosses a link at least that slow; this proves the delay is real), and no slower than two
+ * of the slowest hops (gossip may relay once) on top of what the machine itself takes, as
+ * measured on the same cluster without delays just before (doubled: load varies). No two
+ * nodes finalize different blocks, forks stay within the rate the delays explain, and once
+ * the delays are removed the cluster converges.
+ *
+ * Fork tolerance: a block is orphaned when another slot winner proposes before it arrived.
+ * Blocks come every slotMs / f on average, so with a propagation delay D the chance of a
+ * competitor is 1 − e^(−D·f/slotMs); with D = two of the slowest hops that is at most 70 per
+ * 100 blocks in the CI profile (250 ms slots) and 26 in the full one (1 s slots).
+ *
+ * CI profile: 30 s under the gradient; `CHAINLAB_PROFILE=full`: 120 s. Runs on local
+ * processes by default and in containers with `CHAINLAB_DEPLOYER=docker`.
+ */
+
+import { orphanRate, tierPropagation } from 'chainlab';
+import { createClusterTest } from 'chainlab/vitest';
+import { expect } from 'vitest';
+import { scenarioProfile } from './profile.ts';
+
+const profile = scenarioProfile();
+const tiers = [
+  { name: 'near', nodes: ['val-0', 'val-1'], latencyMs: 10 },
+  { name: 'mid', nodes: ['val-2', 'val-3'], latencyMs: 100 },
+  { name: 'far', nodes: ['val-4', 'val-5'], latencyMs: 300 },
+];
+const slowest = Math.max(...tiers.map((t) => t.latencyMs));
+const { slotMs, activeSlotCoeff } = profile.slots;
+/** Orphaned blocks per 100 final blocks the delays explain (see above). */
+const forkTolerance = 100 * (1 - Math.exp((-2 * slowest * activeSlotCoeff) / slotMs));
+
+const test = createClusterTest({
+  validators: 6,
+  wallets: 4,
+  links: true,
+  ...profile.cluster,
+  name: 'gossip-latency-gradient',
+});
+
+test('blocks reach each tier within its delay bounds; finality agrees; forks within tolerance; converges after', {
+  timeout: profile.timeout((profile.timingMs * 4) / 3 + 30_000),
+}, async ({ cluster }) => {
+  // The machine's own propagation delay, on this cluster without delays.
+  const baselineFrom = cluster.recording.now();
+  await new Promise((r) => setTimeout(r, profile.timingMs / 3));
+  const baseline = tierPropagation(cluster.recording.blocks, tiers, { from: baselineFrom });
+  console.log(`propagation without delays (ms): ${JSON.stringify(baseline)}`);
+
+  const gradient = await cluster.links.latency({ tiers });
+  const from = cluster.recording.now();
+  const heightFrom = (await cluster.client('val-0').info()).height;
+  await new Promise((r) => setTimeout(r, profile.timingMs));
+  const to = cluster.recording.now();
+  const byTier = tierPropagation(cluster.recording.blocks, tiers, { from, to });
+  console.log(`propagation by tier (ms): ${JSON.stringify(byTier)}`);
+  for (const tier of tiers) {
+    const seen = byTier[tier.name]!;
+    expect(seen.samples, `${tier.name} blocks from other tiers`).toBeGreaterThanOrEqual(5);
+    expect(seen.median, `${tier.name} median delay (ms)`).toBeGreaterThanOrEqual(tier.latencyMs * 0.9);
+    expect(seen.p90, `${tier.name} p90 delay (ms)`).toBeLessThanOrEqual(
+      2 * slowest + 2 * baseline[tier.name]!.p90,
+    );
+  }
+  // The gradient shows: the far tier hears of blocks later than the near one.
+  expect(byTier.far!.median).toBeGreaterThan(byTier.near!.median);
+
+  await gradient.lift();
+  await expect(cluster).toConverge({ within: 30_000 });
+  await expect(cluster).toKeepFinality();
+  const heightTo = (await cluster.client('val-0').info()).finalizedHeight ?? 0;
+  const forks = orphanRate(
+    cluster.recording.blocks,
+    cluster.recording.bestChain('val-0'),
+    heightFrom + 1,
+    heightTo,
+  );
+  console.log(`forks: ${JSON.stringify(forks)}`);
+  expect(forks.canonical).toBeGreaterThan(10);
+  expect(forks.per100, 'orphaned blocks per 100').toBeLessThanOrEqual(forkTolerance);
+});

@@ -1,0 +1,288 @@
+/**
+ * End to end on the local deployer: with `links: true` every node-to-node connection of a
+ * refnode cluster passes through the link proxy, and link faults act on them. A partition is
+ * recorded as a fault window naming its links, confirmed, and nothing passes between the
+ * sides — not over the links (their byte counters stand still) and not around them (no node
+ * holds a socket to another node's p2p port; only the proxy does), although the nodes of a
+ * star learned each other by peer exchange before the cut. Latency is measured, not assumed.
+ */
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { Cluster } from '../src/cluster/cluster.ts';
+import type { StartedCluster } from '../src/cluster/types.ts';
+import { blockPropagation } from '../src/observe/block-propagation.ts';
+import { CapabilityError, ConfigError } from '../src/support/errors.ts';
+import { eventually, processesOfRun } from './helpers.ts';
+
+/** Established TCP connections: local port, remote port, socket inode (/proc/net/tcp*). */
+async function established(): Promise<{ local: number; remote: number; inode: string }[]> {
+  const out: { local: number; remote: number; inode: string }[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== '01') continue;
+      out.push({
+        local: Number.parseInt(f[1]!.split(':').pop()!, 16),
+        remote: Number.parseInt(f[2]!.split(':').pop()!, 16),
+        inode: f[9]!,
+      });
+    }
+  }
+  return out;
+}
+
+/** Socket inodes a process holds. */
+async function socketsOf(pid: number): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(target);
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}
+
+/**
+ * Connections to a node's p2p port, by who holds them: node processes (`bypass`: each would
+ * be a path around the links) and the link proxy (`proxied`: its dials to its targets, the
+ * only allowed ones; counting them shows the check sees sockets at all).
+ */
+async function p2pSockets(cluster: StartedCluster): Promise<{ bypass: string[]; proxied: number }> {
+  const links = await cluster.links.status();
+  const p2pPorts = new Map(links.map((l) => [l.target.port, l.to]));
+  const conns = await established();
+  const out = { bypass: [] as string[], proxied: 0 };
+  for (const pid of await processesOfRun(cluster.runId)) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const isProxy = cmd.includes('links/proxy/main');
+    if (!isProxy && !cmd.includes('refnode')) continue;
+    const mine = await socketsOf(pid);
+    for (const c of conns) {
+      if (!mine.has(c.inode) || !p2pPorts.has(c.remote)) continue;
+      if (isProxy) out.proxied++;
+      else out.bypass.push(`pid ${pid} → ${p2pPorts.get(c.remote)}`);
+    }
+  }
+  return out;
+}
+
+async function bypasses(cluster: StartedCluster): Promise<string[]> {
+  return (await p2pSockets(cluster)).bypass;
+}
+
+/** Bytes each direction of the links between two sides has carried so far. */
+async function bytesBetween(
+  cluster: StartedCluster,
+  a: readonly string[],
+  b: readonly string[],
+): Promise<number> {
+  const links = await cluster.links.status();
+  return links
+    .filter((l) => (a.includes(l.from) && b.includes(l.to)) || (b.includes(l.from) && a.includes(l.to)))
+    .reduce((sum, l) => sum + l.bytes.forward + l.bytes.back, 0);
+}
+
+async function heightOf(cluster: StartedCluster, name: string): Promise<number> {
+  return (await cluster.client(name).info()).height;
+}
+
+describe('link layer on the local deployer', () => {
+  test('a partition passes nothing over or around the links, is recorded, and heals', async () => {
+    // A star: the leaves dial only val-0 and learn each other by peer exchange.
+    await using cluster = await Cluster.of({
+      validators: 5,
+      wallets: 2,
+      shape: 'star',
+      links: true,
+      name: 'links-part',
+    }).start();
+    expect(cluster.links.enabled).toBe(true);
+    const all = cluster.nodes.map((n) => n.name);
+    // Leaves reach each other (learned, dialled through their links) before the cut.
+    const learned = await eventually(
+      async () => (await cluster.client('val-3').connectedPeers!()).includes('val-4'),
+      20_000,
+    );
+    expect(learned).toBe(true);
+    const status = await cluster.links.status();
+    expect(status).toHaveLength(all.length * (all.length - 1));
+    const leafLinks = status.filter((l) => l.id === 'val-3>val-4' || l.id === 'val-4>val-3');
+    expect(leafLinks.reduce((n, l) => n + l.accepted, 0)).toBeGreaterThan(0);
+    const sockets = await p2pSockets(cluster);
+    expect(sockets.bypass).toEqual([]);
+    expect(sockets.proxied).toBeGreaterThanOrEqual(4);
+
+    const majority = ['val-0', 'val-1', 'val-2'];
+    const minority = ['val-3', 'val-4'];
+    const split = await cluster.links.partition([majority, minority]);
+    expect(split.description).toBe('partition(val-0,val-1,val-2 | val-3,val-4)');
+    const window = cluster.recording.faults.find((f) => f.kind === 'partition')!;
+    expect(window).toMatchObject({ description: split.description, nodes: [...all].sort() });
+    expect(window.end).toBeUndefined();
+    expect(window.links).toHaveLength(12);
+    expect(window.links).toContainEqual({ from: 'val-3', to: 'val-0', blackhole: true });
+    expect(cluster.recording.linkAt('val-0', 'val-4')).toEqual({ blackhole: true });
+    expect(cluster.recording.linkAt('val-0', 'val-1')).toEqual({});
+
+    // For 4 s: no byte crosses, no node connects around the proxy, no side sees the other.
+    const before = await bytesBetween(cluster, majority, minority);
+    const majorityFrom = await heightOf(cluster, 'val-0');
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await bypasses(cluster)).toEqual([]);
+      for (const n of minority) {
+        const peers = await cluster.client(n).connectedPeers!();
+        expect(
+          peers.filter((p) => majority.includes(p)),
+          `${n}'s peers`,
+        ).toEqual([]);
+      }
+    }
+    expect(await bytesBetween(cluster, majority, minority)).toBe(before);
+    // The majority went on producing; the minority never received those blocks.
+    const majorityTip = await cluster.client('val-0').info();
+    expect(majorityTip.height).toBeGreaterThan(majorityFrom);
+    const minorityView = await cluster.client('val-3').blocks(majorityTip.height, majorityTip.height);
+    expect(minorityView.map((b) => b.hash)).not.toContain(majorityTip.tip);
+
+    await cluster.links.heal();
+    expect(split.active).toBe(false);
+    expect(window.end).toBeGreaterThan(window.start);
+    // Healed: the sides reconnect through their links and agree again.
+    const rejoined = await eventually(
+      async () => (await cluster.client('val-3').connectedPeers!()).includes('val-0'),
+      20_000,
+    );
+    expect(rejoined).toBe(true);
+    expect(await bytesBetween(cluster, majority, minority)).toBeGreaterThan(before);
+    await expect(cluster).toConverge({ within: 30_000 });
+    expect(await bypasses(cluster)).toEqual([]);
+  });
+
+  test('latency delays a link by what was set; blockPeer cuts one pair; bad input is refused', async () => {
+    await using cluster = await Cluster.of({
+      validators: 3,
+      wallets: 2,
+      links: true,
+      name: 'links-lat',
+    }).start();
+    const tiers = await cluster.links.latency({
+      tiers: [{ name: 'far', nodes: ['val-2'], latencyMs: 150 }],
+    });
+    expect(tiers.links).toHaveLength(4);
+    const window = cluster.recording.faults.find((f) => f.kind === 'latency')!;
+    expect(window.links).toContainEqual({ from: 'val-0', to: 'val-2', latencyMs: 150, jitterMs: 0 });
+    expect(cluster.recording.linkAt('val-2', 'val-1')).toEqual({ latencyMs: 150, jitterMs: 0 });
+    expect(cluster.recording.linkAt('val-0', 'val-1')).toEqual({});
+    expect(await cluster.links.status()).toHaveLength(6);
+    // Measured: blocks from val-0 reach val-2 one 150 ms hop later than they reach val-1
+    // (observation adds the same few ms to both).
+    const from = cluster.recording.now();
+    await new Promise((r) => setTimeout(r, 8000));
+    const delays = blockPropagation(cluster.recording.blocks, ['val-1', 'val-2'], {
+      origins: ['val-0'],
+      from,
+    });
+    expect(delays['val-2']!.samples).toBeGreaterThanOrEqual(3);
+    expect(delays['val-2']!.median).toBeGreaterThanOrEqual(150);
+    expect(delays['val-2']!.median - delays['val-1']!.median).toBeGreaterThanOrEqual(120);
+
+    const blocked = await cluster.links.blockPeer('val-0', 'val-1');
+    expect(blocked.links).toEqual(['val-0→val-1', 'val-1→val-0']);
+    const peers = await cluster.client('val-0').connectedPeers!();
+    expect(peers).not.toContain('val-1');
+    expect(peers).toContain('val-2');
+    await cluster.links.unblockPeer('val-1', 'val-0');
+    expect(blocked.active).toBe(false);
+    await tiers.lift();
+    expect(cluster.recording.linkAt('val-2', 'val-1')).toEqual({});
+
+    // Per-link settings reach the proxy and the recording; a reset cuts open connections once.
+    const capped = await cluster.links.set(
+      { between: ['val-0', 'val-2'] },
+      { bytesPerSecond: 200_000, loss: 0.01 },
+    );
+    expect(capped.description).toBe('link(val-0↔val-2: loss 0.01, bytesPerSecond 200000)');
+    expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({ bytesPerSecond: 200_000, loss: 0.01 });
+    const flow = (await cluster.links.status()).find((l) => l.id === 'val-0>val-2')!;
+    expect(
+      flow.connections.length +
+        (await cluster.links.status()).find((l) => l.id === 'val-2>val-0')!.connections.length,
+    ).toBeGreaterThan(0);
+    expect(await cluster.links.reset('val-0', 'val-2')).toBeGreaterThan(0);
+    expect(cluster.recording.faults.find((f) => f.kind === 'link-reset')).toMatchObject({
+      description: 'reset(val-0, val-2)',
+      nodes: ['val-0', 'val-2'],
+    });
+    const reconnected = await eventually(
+      async () => (await cluster.client('val-0').connectedPeers!()).includes('val-2'),
+      20_000,
+    );
+    expect(reconnected).toBe(true);
+    await capped.lift();
+    expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({});
+
+    await expect(cluster.links.partition([['val-0', 'nope']])).rejects.toThrow(ConfigError);
+    await expect(cluster.links.partition([['val-0', 'nope']])).rejects.toThrow(/groups\[0\]\[1\].*nope/s);
+    await expect(cluster.links.set({ from: 'val-0', to: 'val-1' }, { latencyMs: -1 })).rejects.toThrow(
+      /latencyMs.*-1/s,
+    );
+  });
+
+  test('membership: a node leaving loses its links and peers; joining again gives it new ones', async () => {
+    await using cluster = await Cluster.of({
+      validators: 3,
+      wallets: 2,
+      links: true,
+      name: 'links-members',
+    }).start();
+    const target = (await cluster.links.status()).find((l) => l.to === 'val-2')!.target;
+    await cluster.links.leave('val-2');
+    const links = await cluster.links.status();
+    expect(links.filter((l) => l.from === 'val-2' || l.to === 'val-2')).toEqual([]);
+    // The others' books no longer list it, so they closed their connections to it.
+    const gone = await eventually(async () => {
+      const views = await Promise.all(['val-0', 'val-1'].map((n) => cluster.client(n).connectedPeers!()));
+      return views.every((v) => !v.includes('val-2'));
+    }, 10_000);
+    expect(gone).toBe(true);
+
+    await cluster.links.join({ name: 'val-2', target, dials: ['val-0', 'val-1'] });
+    const ports = (await cluster.links.status()).filter((l) => l.to === 'val-2').map((l) => l.port);
+    expect(ports).toHaveLength(2);
+    expect(cluster.links.endpointsFor('val-0').reachable.find((p) => p.name === 'val-2')!.p2pPort).toBe(
+      (await cluster.links.status()).find((l) => l.id === 'val-0>val-2')!.port,
+    );
+    const back = await eventually(
+      async () => (await cluster.client('val-0').connectedPeers!()).includes('val-2'),
+      20_000,
+    );
+    expect(back).toBe(true);
+    await expect(cluster).toConverge({ within: 30_000 });
+  });
+
+  test('without links, link faults are refused; the attach deployer refuses `links: true`', async () => {
+    await using cluster = await Cluster.of({ validators: 1, wallets: 1, name: 'no-links' }).start();
+    expect(cluster.links.enabled).toBe(false);
+    const refusal = await cluster.links.partition([['val-0']]).catch((e: unknown) => e);
+    expect(CapabilityError.is(refusal)).toBe(true);
+    expect((refusal as Error).message).toMatch(/links: true/);
+
+    const attached = await Cluster.of({
+      validators: 1,
+      deployer: 'attach',
+      attach: { urls: [cluster.nodes[0]!.apiUrl], chainDir: join(cluster.dir!, 'chain') },
+      links: true,
+      name: 'attach-links',
+    })
+      .start()
+      .catch((e: unknown) => e);
+    expect(CapabilityError.is(attached)).toBe(true);
+    expect(attached).toMatchObject({ deployer: 'attach', capability: 'links', missing: 'feature' });
+    expect((attached as Error).message).toMatch(
+      /attach deployer cannot put links between nodes it did not start/,
+    );
+  });
+});

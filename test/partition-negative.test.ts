@@ -1,0 +1,46 @@
+// Scenario 10's expectation catches the bug it exists for: a minority that finalizes its own
+// fork during a partition (refnode --bug no-stake-quorum) and later accepts a reorg deeper
+// than its finality (--bug deep-reorg) reverts final blocks, and toKeepFinality fails naming
+// the node, the height and both blocks.
+import { describe, expect, test } from 'vitest';
+import { Cluster } from '../src/cluster/cluster.ts';
+import '../src/matchers/vitest.ts';
+import { eventually, matcherFailure as failure } from './helpers.ts';
+
+describe('partition recovery catches a deep reorg', () => {
+  test('a minority that reverts its final fork after the heal fails toKeepFinality, naming it', async () => {
+    const buggy = ['no-stake-quorum', 'deep-reorg'];
+    await using cluster = await Cluster.of({
+      validators: 5,
+      wallets: 2,
+      slotMs: 250,
+      securityParam: 4,
+      links: true,
+      name: 'negative-deep-reorg',
+      bugs: { 'val-3': buggy, 'val-4': buggy },
+    }).start();
+    const split = await cluster.links.partition([
+      ['val-0', 'val-1', 'val-2'],
+      ['val-3', 'val-4'],
+    ]);
+    // The condition the test claims, made every time: the minority finalizes blocks of its
+    // own fork, which the majority's longer chain contradicts.
+    const cutAt = (await cluster.client('val-0').info()).height;
+    const forked = await eventually(async () => {
+      const info = await cluster.client('val-3').info();
+      if ((info.finalizedHeight ?? 0) <= cutAt + 1) return false;
+      const [theirs] = await cluster.client('val-0').blocks(info.finalizedHeight!, info.finalizedHeight!);
+      return theirs !== undefined && theirs.hash !== info.finalizedTip;
+    }, 60_000);
+    expect(forked, 'val-3 finalized a block the majority does not have').toBe(true);
+    await split.lift();
+    await expect(cluster).toConverge({ within: 30_000 });
+
+    const error = await failure(() => expect(cluster).toKeepFinality({ nodes: ['val-3'] }));
+    expect(error.actual).toMatchObject({ kind: 'reverted', node: 'val-3' });
+    expect(error.message).toMatch(
+      /^expected val-3 never to revert a block it held final between t=\d+\.\ds and t=\d+\.\ds; at height \d+ it held \S+ final from t=\d+\.\ds, then had \S+ there at t=\d+\.\ds \(seed \d+\)\n/,
+    );
+    await expect(cluster).not.toKeepFinality();
+  }, 180_000);
+});
