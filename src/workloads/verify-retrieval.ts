@@ -52,6 +52,9 @@ export async function verifyRetrieval(
     ]);
   }
   const rng = cluster.rng.fork('verify-retrieval');
+  // A retrieval the observer has in flight is recorded only when it answers, and the node
+  // that serves it keeps a rebuilt copy: let those land before choosing who goes down.
+  await cluster.observer.refresh();
   const blobs = source.published().filter((b) => b.includedAt !== undefined);
   const ids = blobs.map((b) => b.id);
   // Validators that already rebuilt these blobs may answer from their copy; they go down
