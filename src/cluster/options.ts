@@ -71,6 +71,13 @@ export interface ClusterOptions {
   sampleEveryMs?: number;
   /** Name for logs and dirs. Default `cluster`. */
   name?: string;
+  /**
+   * Dynamic membership: nodes join (`cluster.addNode`) and leave for good
+   * (`cluster.removeNode`) at run time, and every node reads an address book the cluster
+   * rewrites as they do. `standby`: validators staked at genesis that join later (default 0;
+   * fewer than `validators`). Default: off. Local deployer only.
+   */
+  membership?: { standby?: number };
 }
 
 /** Options after defaults and environment were applied. */
@@ -87,6 +94,8 @@ export interface ResolvedClusterOptions {
   adapter: ChainAdapter;
   sampleEveryMs: number | undefined;
   name: string;
+  /** Set when the cluster has dynamic membership (see `ClusterOptions.membership`). */
+  membership?: { standby: number };
 }
 
 /** What each option allows, used in `ConfigError` messages. */
@@ -117,7 +126,10 @@ export const clusterOptionsAllowed: AllowedText = {
   adapter: 'a ChainAdapter ({ name, facets, prepare, attach })',
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  membership: 'an object { standby? }',
+  'membership.standby': 'an integer 0..15, fewer than validators (the validators that start must hold most of the stake)',
+  'membership.*': 'standby',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name, membership',
 };
 
 const deployers = ['local', 'docker', 'k8s', 'attach'] as const;
@@ -166,6 +178,7 @@ const schema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/)
     .default('cluster'),
+  membership: z.strictObject({ standby: z.int().min(0).max(15).default(0) }).optional(),
 });
 
 /** Node names: validators `val-0..`, executors `exe-0..` (validators first). */
@@ -271,6 +284,7 @@ export function resolveClusterOptions(
       }
     }
     issues.push(...facetIssues(parsed, deployer));
+    issues.push(...membershipIssues(parsed, deployer));
   }
   throwIfIssues('cluster options', issues);
   const p = parsed!;
@@ -287,7 +301,27 @@ export function resolveClusterOptions(
     adapter: p.adapter,
     sampleEveryMs: p.sampleEveryMs,
     name: p.name,
+    ...(p.membership === undefined ? {} : { membership: { standby: p.membership.standby } }),
   };
+}
+
+/** Membership needs standby validators to be a minority and a deployer that can add nodes. */
+function membershipIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
+  if (p.membership === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  if (p.membership.standby >= p.validators)
+    issues.push({
+      path: 'membership.standby',
+      value: p.membership.standby,
+      allowed: `0..${p.validators - 1}: fewer than validators (${p.validators}), whose stake must finalize while the standby ones are away`,
+    });
+  if (deployer !== 'local')
+    issues.push({
+      path: 'membership',
+      value: p.membership,
+      allowed: `nothing with the ${deployer} deployer: nodes join and leave at run time on the local deployer`,
+    });
+  return issues;
 }
 
 function isAdapter(v: unknown): v is ChainAdapter {
@@ -364,5 +398,6 @@ function topologyOf(p: z.output<typeof schema>): ResolvedTopology {
       ...(p.mempool?.maxBytes === undefined ? {} : { mempoolMaxBytes: p.mempool.maxBytes }),
       ...(p.maxBlockTxs === undefined ? {} : { blockMaxTxs: p.maxBlockTxs }),
     },
+    ...(p.membership?.standby ? { standby: p.membership.standby } : {}),
   };
 }

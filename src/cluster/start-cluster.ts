@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type {
   AfterStartResult,
   ChainAdapter,
+  ChainMembership,
+  NodeRole,
   ChainClient,
   ChainFacts,
   Forger,
@@ -22,10 +24,12 @@ import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
-import { ChainlabError, ClusterStartError } from '../support/errors.ts';
+import { ChainlabError, ClusterStartError, MembershipError } from '../support/errors.ts';
 import { Rng, runSeed } from '../support/rng.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
+import { AddressBooks } from './membership/address-books.ts';
+import { type AddNodeOptions, Membership, type RemoveNodeOptions } from './membership/membership.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
 import { ClusterNode } from './started-node.ts';
@@ -112,7 +116,8 @@ export async function startCluster(
     });
     teardown.push('dispose deployer', () => dep.dispose());
     const deployer = { name: dep.name, capabilities: dep.capabilities };
-    const started = await startNodes(dep, chain, opts, { clock, deadline, signal, abort });
+    const books = addressBooks(adapter, chain, opts, clusterDir);
+    const started = await startNodes(dep, chain, opts, { clock, deadline, signal, abort }, books);
     if (chain.attachTargets)
       log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
     const makeClient = chain.client;
@@ -122,18 +127,18 @@ export async function startCluster(
     started.sort((a, b) => (order.get(a.node.name) ?? 0) - (order.get(b.node.name) ?? 0));
 
     let recording: Recording | undefined;
-    const nodes = started.map(
-      ({ role, node }) =>
-        new ClusterNode(role, node, {
-          deployer: deployer.name,
-          capabilities: deployer.capabilities,
-          blockMs: facts.production.expectedIntervalMs,
-          recording: () => recording,
-          makeClient,
-          startTimeoutMs: opts.startTimeoutMs,
-          log,
-        }),
-    );
+    const makeNode = (role: NodeRole, node: DeployedNode): ClusterNode =>
+      new ClusterNode(role, node, {
+        deployer: deployer.name,
+        capabilities: deployer.capabilities,
+        blockMs: facts.production.expectedIntervalMs,
+        recording: () => recording,
+        makeClient,
+        startTimeoutMs: opts.startTimeoutMs,
+        log,
+      });
+    // Mutable: nodes join and leave with dynamic membership, and the observer follows this list.
+    const nodes = started.map(({ role, node }) => makeNode(role, node));
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
 
     const ready = opts.ready ?? defaultReady(nodes.length);
@@ -174,7 +179,22 @@ export async function startCluster(
     recording = observer.recording;
     teardown.push('stop observer', () => observer.stop());
 
+    const membership =
+      books && chain.membership && chain.launch
+        ? new Membership({
+            chain: chain.membership,
+            deployer: dep,
+            books,
+            launch: chain.launch,
+            nodes,
+            makeNode,
+            recording: () => observer.recording,
+            startTimeoutMs: opts.startTimeoutMs,
+            log,
+          })
+        : undefined;
     const cluster = new RunningCluster({
+      membership,
       runId: run.id,
       seed,
       facts,
@@ -214,6 +234,25 @@ interface OpenedChain {
   forger: Forger | undefined;
   /** Set for the attach deployer: the running nodes' URLs. */
   attachTargets: { name: string; url: string }[] | undefined;
+  /** The chain's dynamic membership, when it offers one. */
+  membership: ChainMembership | undefined;
+}
+
+/** Address books for a cluster with dynamic membership (undefined without it). */
+function addressBooks(
+  adapter: ChainAdapter,
+  chain: OpenedChain,
+  opts: ResolvedClusterOptions,
+  clusterDir: string,
+): AddressBooks | undefined {
+  if (opts.membership === undefined) return undefined;
+  if (chain.membership === undefined)
+    throw new MembershipError(
+      'cluster',
+      'add',
+      `the ${adapter.name} adapter offers no dynamic membership (its prepared chain has no \`membership\`)`,
+    );
+  return new AddressBooks(chain.membership, join(clusterDir, 'chain'));
 }
 
 async function openChain(
@@ -236,6 +275,7 @@ async function openChain(
       afterStart: undefined,
       forger: attached.forger,
       attachTargets: attached.nodes.map((n) => ({ name: n.name, url: n.url })),
+      membership: undefined,
     };
   }
   const chainDir = join(clusterDir, 'chain');
@@ -250,6 +290,7 @@ async function openChain(
     afterStart: prepared.afterStart?.bind(prepared),
     forger: prepared.forger,
     attachTargets: undefined,
+    membership: prepared.membership,
   };
 }
 
@@ -259,10 +300,20 @@ async function startNodes(
   chain: OpenedChain,
   opts: ResolvedClusterOptions,
   t: { clock: Clock; deadline: number; signal: AbortSignal; abort: AbortController },
+  books: AddressBooks | undefined,
 ): Promise<{ role: 'validator' | 'executor'; node: DeployedNode }[]> {
   const started: { role: 'validator' | 'executor'; node: DeployedNode }[] = [];
   const allocations = await dep.allocate(chain.nodes);
   const byName = new Map(allocations.map((a) => [a.name, a]));
+  if (books) {
+    // With membership every node reads its peers from a book the cluster keeps current.
+    for (const spec of chain.nodes) {
+      const a = byName.get(spec.name)!;
+      const bootstrap = opts.topology.dials[spec.name] ?? [];
+      books.set({ name: spec.name, role: spec.role, host: a.host, p2pPort: a.p2pPort, bootstrap }, a.chainDir);
+    }
+    await books.writeAll();
+  }
   t.signal.throwIfAborted();
   const results = await Promise.allSettled(
     chain.nodes.map(async (spec) => {
@@ -278,10 +329,13 @@ async function startNodes(
               p2pPort: allocation.p2pPort,
               dataDir: allocation.dataDir,
               chainDir: allocation.chainDir,
-              peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
-                const a = byName.get(peer)!;
-                return { name: peer, host: a.host, p2pPort: a.p2pPort };
-              }),
+              peers: books
+                ? []
+                : (opts.topology.dials[spec.name] ?? []).map((peer) => {
+                    const a = byName.get(peer)!;
+                    return { name: peer, host: a.host, p2pPort: a.p2pPort };
+                  }),
+              ...(books ? { peersFile: books.nodeFile(spec.name) } : {}),
             });
       const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
       try {
@@ -309,6 +363,7 @@ async function startNodes(
 }
 
 interface RunningClusterInit {
+  membership: Membership | undefined;
   forger: Forger | undefined;
   runId: string;
   seed: number;
@@ -330,8 +385,6 @@ class RunningCluster implements StartedCluster {
   readonly facts: ChainFacts;
   readonly wallets: readonly Wallet[];
   readonly nodes: readonly ClusterNode[];
-  readonly validators: readonly ClusterNode[];
-  readonly executors: readonly ClusterNode[];
   readonly dir: string | undefined;
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
@@ -340,6 +393,7 @@ class RunningCluster implements StartedCluster {
   readonly #teardown: Teardown;
   readonly #deferred: AsyncDisposable[] = [];
   readonly #log: (line: string) => void;
+  readonly #membership: Membership | undefined;
   #disposed: Promise<void> | undefined;
 
   constructor(init: RunningClusterInit) {
@@ -349,8 +403,7 @@ class RunningCluster implements StartedCluster {
     this.facts = init.facts;
     this.wallets = init.wallets;
     this.nodes = init.nodes;
-    this.validators = init.nodes.filter((n) => n.role === 'validator');
-    this.executors = init.nodes.filter((n) => n.role === 'executor');
+    this.#membership = init.membership;
     this.dir = init.dir;
     this.deployer = init.deployer;
     this.observer = init.observer;
@@ -362,6 +415,26 @@ class RunningCluster implements StartedCluster {
 
   get recording(): Recording {
     return this.observer.recording;
+  }
+
+  // Getters: with dynamic membership the node list changes.
+  get validators(): readonly ClusterNode[] {
+    return this.nodes.filter((n) => n.role === 'validator');
+  }
+
+  get executors(): readonly ClusterNode[] {
+    return this.nodes.filter((n) => n.role === 'executor');
+  }
+
+  addNode(options: AddNodeOptions): Promise<StartedNode> {
+    if (!this.#membership) return Promise.reject(noMembership(options?.role ?? 'node', 'add'));
+    return this.#membership.addNode(options);
+  }
+
+  removeNode(ref: NodeRef, options?: RemoveNodeOptions): Promise<void> {
+    const name = typeof ref === 'string' ? ref : ref.name;
+    if (!this.#membership) return Promise.reject(noMembership(name, 'remove'));
+    return this.#membership.removeNode(name, options);
   }
 
   node(ref: NodeRef): ClusterNode {
@@ -439,6 +512,14 @@ class RunningCluster implements StartedCluster {
   toString(): string {
     return `${this.name}(${this.nodes.map((n) => n.name).join(', ')}; seed ${this.seed})`;
   }
+}
+
+function noMembership(node: string, action: 'add' | 'remove'): MembershipError {
+  return new MembershipError(
+    node,
+    action,
+    'this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local deployer',
+  );
 }
 
 export type { StartedNode };

@@ -25,6 +25,7 @@ import type {
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
+import { refnodeMembership } from './membership.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
@@ -220,6 +221,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       ];
       if (topology.walletBalance !== undefined) args.push('--wallet-balance', String(topology.walletBalance));
       if (topology.chainId !== undefined) args.push('--chain-id', topology.chainId);
+      if (topology.standby) args.push('--standby', String(topology.standby));
       await runGenesis(nodeBinary, args, opts.genesisTimeoutMs ?? 30_000);
       await applyLimits(dir, topology);
 
@@ -230,6 +232,8 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       const wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w, fee));
       const makeClient = clientFor(genesis.chainId);
       const peerIds = new Map(topology.nodes.map((n) => [n.name, peerIdOf(genesis, n)]));
+      // Standby validators join later; their peer ids are in genesis too.
+      for (const v of genesis.validators) peerIds.set(v.nodeId, v.peerId);
 
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
         const peers = ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIds.get(p.name) ?? ''));
@@ -250,6 +254,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           String(ep.p2pPort),
           // `=` form so an empty list (a lone node) overrides the config's genesis mesh.
           `--peers=${peers.join(',')}`,
+          ...(ep.peersFile === undefined ? [] : ['--peers-file', ep.peersFile]),
           `--announce=${multiaddr(ep.host, ep.p2pPort, peerIds.get(node.name) ?? '')}`,
           ...bugs,
         ];
@@ -287,6 +292,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
         launch,
         client: makeClient,
         forger: refnodeForger(genesis.chainId, fee, facts.supply!.genesis),
+        membership: refnodeMembership({ nodeBinary, entry, cwd: codeRoot, dir, genesis, seed, peerIds }),
       };
     },
 
