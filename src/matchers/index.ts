@@ -102,4 +102,11 @@ export {
   type StayLiveOptions,
   toStayLive,
 } from './to-stay-live.ts';
+export {
+  checkSyncJoiners,
+  type SyncJoinersOptions,
+  type SyncJoinersVerdict,
+  syncJoinersFailure,
+  toSyncJoiners,
+} from './to-sync-joiners.ts';
 export type { ChainlabMatchers, FuzzWorkload, Judgeable, OnJudgeable } from './types.ts';

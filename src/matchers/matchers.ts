@@ -14,6 +14,7 @@ import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toRejectWith } from './to-reject-with.ts';
 import { toStayLive } from './to-stay-live.ts';
+import { toSyncJoiners } from './to-sync-joiners.ts';
 
 /**
  * chainlab's matchers, ready for `expect.extend(chainlabMatchers)`.
@@ -32,4 +33,5 @@ export const chainlabMatchers = {
   toConvergeMempools,
   toBoundMempool,
   toMakeAvailable,
+  toSyncJoiners,
 };

@@ -17,6 +17,7 @@ import type { KeepFinalityOptions } from './to-keep-finality.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
+import type { SyncJoinersOptions } from './to-sync-joiners.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
 export type Judgeable = Recording | { readonly recording: Recording };
@@ -58,6 +59,12 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toConverge({ within: 15_000 });
    */
   toConverge: OnJudgeable<T, (opts?: ConvergeOptions) => R>;
+  /**
+   * Every node that joined mid-run reaches the cluster's final height (the highest any
+   * other node had when it joined) within `within` ms (default 30 block intervals, ≥ 10 s).
+   * @example await expect(cluster).toSyncJoiners({ within: 20_000 });
+   */
+  toSyncJoiners: OnJudgeable<T, (opts?: SyncJoinersOptions) => R>;
   /**
    * At least `atLeast` (default 1 = all) of the txs are on a best chain within `within` ms.
    * @example await expect(cluster).toIncludeAll(workload, { within: 10_000 });
