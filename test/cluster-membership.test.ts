@@ -57,9 +57,9 @@ describe('dynamic membership (local deployer)', () => {
       );
       expect(await bookNames(cluster.node('val-2'))).toEqual(['exe-0', 'val-0', 'val-1']);
       // It syncs from genesis: its final height reaches what val-0 had when it joined.
-      const target = (await cluster.client('val-0').info()).finalizedHeight;
+      const target = (await cluster.client('val-0').info()).finalizedHeight ?? -1;
       expect(target).toBeGreaterThan(0);
-      expect(await eventually(async () => (await exe.client.info()).finalizedHeight >= target, 20_000)).toBe(true);
+      expect(await eventually(async () => ((await exe.client.info()).finalizedHeight ?? -1) >= target, 20_000)).toBe(true);
 
       // A standby validator joins under its own name and key.
       const val3 = await cluster.addNode({ role: 'validator' });
@@ -100,8 +100,8 @@ describe('dynamic membership (local deployer)', () => {
       expect(cluster.nodes.map((n) => n.name)).toContain('val-1');
 
       // The chain keeps finalizing with the new validator set.
-      const final = (await cluster.client('val-1').info()).finalizedHeight;
-      expect(await eventually(async () => (await val3.client.info()).finalizedHeight > final + 2, 30_000)).toBe(true);
+      const final = (await cluster.client('val-1').info()).finalizedHeight ?? -1;
+      expect(await eventually(async () => ((await val3.client.info()).finalizedHeight ?? -1) > final + 2, 30_000)).toBe(true);
 
       // The timeline has every change.
       const rec = cluster.recording;
