@@ -27,6 +27,13 @@ export {
 export type * from './adapter/types.ts';
 export { allFacets } from './adapter/types.ts';
 export {
+  type Churn,
+  type ChurnOptions,
+  churn,
+  type ExecutedChurn,
+  type StartedChurn,
+} from './chaos/churn.ts';
+export {
   describeStep,
   FaultPlan,
   type FaultPlanOptions,
@@ -47,6 +54,7 @@ export {
 export { RUN_ENV, runsRoot } from './cluster/cleanup/run.ts';
 export { type SweepResult, sweepDeadRuns } from './cluster/cleanup/sweeper.ts';
 export { Cluster, cluster } from './cluster/cluster.ts';
+export type { AddNodeOptions, RemoveNodeOptions } from './cluster/membership/membership.ts';
 export type { ClusterOptions } from './cluster/options.ts';
 export { Ready, type ReadyStrategy } from './cluster/ready.ts';
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
@@ -92,6 +100,7 @@ export {
   ClusterStartError,
   ConfigError,
   type ConfigIssue,
+  MembershipError,
   NodeControlError,
   WorkloadError,
 } from './support/errors.ts';

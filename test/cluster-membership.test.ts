@@ -52,14 +52,16 @@ describe('dynamic membership (local deployer)', () => {
       expect((await exe.client.info()).nodeId).toBe('exe-0');
       expect(cluster.nodes.map((n) => n.name)).toEqual(['val-0', 'val-1', 'val-2', 'exe-0']);
       expect(cluster.executors.map((n) => n.name)).toEqual(['exe-0']);
-      expect(await eventually(async () => (await connectedNames(exe)).join() === 'val-0,val-1,val-2', 20_000)).toBe(
-        true,
-      );
+      expect(
+        await eventually(async () => (await connectedNames(exe)).join() === 'val-0,val-1,val-2', 20_000),
+      ).toBe(true);
       expect(await bookNames(cluster.node('val-2'))).toEqual(['exe-0', 'val-0', 'val-1']);
       // It syncs from genesis: its final height reaches what val-0 had when it joined.
       const target = (await cluster.client('val-0').info()).finalizedHeight ?? -1;
       expect(target).toBeGreaterThan(0);
-      expect(await eventually(async () => ((await exe.client.info()).finalizedHeight ?? -1) >= target, 20_000)).toBe(true);
+      expect(
+        await eventually(async () => ((await exe.client.info()).finalizedHeight ?? -1) >= target, 20_000),
+      ).toBe(true);
 
       // A standby validator joins under its own name and key.
       const val3 = await cluster.addNode({ role: 'validator' });
@@ -93,7 +95,12 @@ describe('dynamic membership (local deployer)', () => {
       // val-1, val-2, val-3 hold 300 of 400: removing one more would leave 200, not a majority.
       const refusal = await cluster.removeNode('val-1').catch((e: unknown) => e);
       expect(MembershipError.is(refusal)).toBe(true);
-      expect(refusal).toMatchObject({ node: 'val-1', action: 'remove', belowQuorum: true, remainingStake: 200n });
+      expect(refusal).toMatchObject({
+        node: 'val-1',
+        action: 'remove',
+        belowQuorum: true,
+        remainingStake: 200n,
+      });
       expect((refusal as Error).message).toBe(
         'remove val-1: the validators left would hold 200 stake; running validators must hold more than half of the stake (at least 201 of 400), so the chain would stop finalizing. Pass { allowBelowQuorum: true } to remove it knowingly.',
       );
@@ -101,7 +108,9 @@ describe('dynamic membership (local deployer)', () => {
 
       // The chain keeps finalizing with the new validator set.
       const final = (await cluster.client('val-1').info()).finalizedHeight ?? -1;
-      expect(await eventually(async () => ((await val3.client.info()).finalizedHeight ?? -1) > final + 2, 30_000)).toBe(true);
+      expect(
+        await eventually(async () => ((await val3.client.info()).finalizedHeight ?? -1) > final + 2, 30_000),
+      ).toBe(true);
 
       // The timeline has every change.
       const rec = cluster.recording;
@@ -112,7 +121,12 @@ describe('dynamic membership (local deployer)', () => {
       ]);
       expect(rec.node('val-0')?.leftAt).toBeGreaterThan(0);
       expect(rec.node('exe-0')?.since).toBeGreaterThan(0);
-      expect(rec.activeNodes().map((n) => n.name).sort()).toEqual(['exe-0', 'val-1', 'val-2', 'val-3']);
+      expect(
+        rec
+          .activeNodes()
+          .map((n) => n.name)
+          .sort(),
+      ).toEqual(['exe-0', 'val-1', 'val-2', 'val-3']);
     }
     expect(await processesOfRun(runId)).toEqual([]);
     expect(existsSync(dir)).toBe(false);

@@ -127,7 +127,8 @@ export const clusterOptionsAllowed: AllowedText = {
   sampleEveryMs: 'an integer 50..60000 (ms)',
   name: 'a string of 1..40 letters, digits, - or _',
   membership: 'an object { standby? }',
-  'membership.standby': 'an integer 0..15, fewer than validators (the validators that start must hold most of the stake)',
+  'membership.standby':
+    'an integer 0..15, fewer than validators (the validators that start must hold most of the stake)',
   'membership.*': 'standby',
   '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name, membership',
 };

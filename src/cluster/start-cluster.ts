@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type {
   AfterStartResult,
   ChainAdapter,
-  ChainMembership,
-  NodeRole,
   ChainClient,
   ChainFacts,
+  ChainMembership,
   Forger,
   LaunchEndpoints,
   LaunchSpec,
+  NodeRole,
   NodeSpec,
   Wallet,
 } from '../adapter/types.ts';
@@ -310,7 +310,10 @@ async function startNodes(
     for (const spec of chain.nodes) {
       const a = byName.get(spec.name)!;
       const bootstrap = opts.topology.dials[spec.name] ?? [];
-      books.set({ name: spec.name, role: spec.role, host: a.host, p2pPort: a.p2pPort, bootstrap }, a.chainDir);
+      books.set(
+        { name: spec.name, role: spec.role, host: a.host, p2pPort: a.p2pPort, bootstrap },
+        a.chainDir,
+      );
     }
     await books.writeAll();
   }

@@ -43,7 +43,10 @@ describe('checkSyncJoiners on recorded histories', () => {
 
   test('before its deadline a joiner still syncing is pending; a joiner that left is not judged', () => {
     const rec = simulateHistory({ durationMs: 40_000, nodes: [...genesisNodes, joiner('exe-0')] });
-    expect(checkSyncJoiners(rec, { within: 10_000 }, 25_000)).toMatchObject({ kind: 'pending', pending: ['exe-0'] });
+    expect(checkSyncJoiners(rec, { within: 10_000 }, 25_000)).toMatchObject({
+      kind: 'pending',
+      pending: ['exe-0'],
+    });
     const gone = simulateHistory({
       durationMs: 40_000,
       nodes: [...genesisNodes, { ...joiner('exe-0'), leaveAt: 24_000 }, joiner('exe-1', 5)],
@@ -68,7 +71,9 @@ describe('checkSyncJoiners on recorded histories', () => {
     await expect(synced).toSyncJoiners({ within: 10_000 });
     const late = simulateHistory({ durationMs: 40_000, nodes: [...genesisNodes, joiner('exe-0', 40)] });
     await expect(late).not.toSyncJoiners({ within: 10_000 });
-    await expect(expect(late).toSyncJoiners({ within: 10_000 })).rejects.toThrow(/expected joining node exe-0/);
+    await expect(expect(late).toSyncJoiners({ within: 10_000 })).rejects.toThrow(
+      /expected joining node exe-0/,
+    );
     await expect(expect(late).toSyncJoiners({ within: -1 })).rejects.toThrow(/within/);
   });
 });

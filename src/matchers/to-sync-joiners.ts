@@ -6,7 +6,7 @@
  */
 
 import { z } from 'zod';
-import type { Recording, RecordedNode } from '../observe/recording.ts';
+import type { RecordedNode, Recording } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, replayHint, seconds } from './format.ts';
 import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
@@ -93,9 +93,7 @@ export function defaultSyncWithin(rec: Recording): number {
 function joinersOf(rec: Recording, from: number, names: readonly string[] | undefined): RecordedNode[] {
   const all = rec.nodes();
   const firstSeen = Math.min(...all.map((n) => n.since));
-  return all.filter((n) =>
-    names ? names.includes(n.name) : n.since > firstSeen + 1000 && n.since >= from,
-  );
+  return all.filter((n) => (names ? names.includes(n.name) : n.since > firstSeen + 1000 && n.since >= from));
 }
 
 /**
@@ -137,7 +135,8 @@ export function checkSyncJoiners(rec: Recording, opts: SyncJoinersOptions, now: 
   });
   const judged = results.filter((r) => !r.left);
   const behind = judged.filter((r) => r.reachedAt === undefined && r.deadline <= now);
-  if (behind.length > 0) return { kind: 'behind', joiners: results, behind: behind.sort((a, b) => a.deadline - b.deadline) };
+  if (behind.length > 0)
+    return { kind: 'behind', joiners: results, behind: behind.sort((a, b) => a.deadline - b.deadline) };
   const pending = judged.filter((r) => r.reachedAt === undefined).map((r) => r.node);
   if (pending.length > 0) return { kind: 'pending', joiners: results, pending };
   return { kind: 'synced', joiners: results };
@@ -155,12 +154,16 @@ function describeBehind(j: JoinerSync): string {
 export function syncJoinersFailure(v: SyncJoinersVerdict, seed: number, window: TimeWindow): string {
   const lines: string[] = [];
   if (v.kind === 'no-joiners') {
-    lines.push(`expected a node to join the cluster ${between(window.from, window.to)}; none did (seed ${seed})`);
+    lines.push(
+      `expected a node to join the cluster ${between(window.from, window.to)}; none did (seed ${seed})`,
+    );
   } else if (v.kind === 'behind') {
     lines.push(`${describeBehind(v.behind[0]!)} (seed ${seed})`);
     for (const j of v.behind.slice(1)) lines.push(`also: ${describeBehind(j)}`);
   } else if (v.kind === 'pending') {
-    lines.push(`expected ${nodeList(v.pending)} to reach the cluster's final height; still syncing at ${at(window.to)} (seed ${seed})`);
+    lines.push(
+      `expected ${nodeList(v.pending)} to reach the cluster's final height; still syncing at ${at(window.to)} (seed ${seed})`,
+    );
   } else {
     return syncJoinersNegated(v, seed);
   }

@@ -47,9 +47,13 @@ function nodeConfig(init: RefnodeMembershipInit, name: string, out: string): Pro
     execFile(init.nodeBinary, args, { cwd: init.cwd, timeout: 30_000 }, (error, stdout, stderr) => {
       if (error) {
         reject(
-          new AdapterError('refnode', `node-config for ${name} failed: ${String(stderr).trim() || error.message}`, {
-            cause: error,
-          }),
+          new AdapterError(
+            'refnode',
+            `node-config for ${name} failed: ${String(stderr).trim() || error.message}`,
+            {
+              cause: error,
+            },
+          ),
         );
         return;
       }
@@ -58,7 +62,11 @@ function nodeConfig(init: RefnodeMembershipInit, name: string, out: string): Pro
         if (typeof line.peerId !== 'string') throw new Error('no peerId');
         resolve(line.peerId);
       } catch (e) {
-        reject(new AdapterError('refnode', `node-config for ${name} printed no peer id: ${String(stdout)}`, { cause: e }));
+        reject(
+          new AdapterError('refnode', `node-config for ${name} printed no peer id: ${String(stdout)}`, {
+            cause: e,
+          }),
+        );
       }
     });
   });

@@ -48,7 +48,9 @@ export class AddressBooks {
     const members = this.members();
     const next = this.#writing.then(() =>
       Promise.all(
-        members.map((m) => this.#chain.writeBook(join(this.#hostDir, `peers-${m.name}.json`), bookOf(m, members))),
+        members.map((m) =>
+          this.#chain.writeBook(join(this.#hostDir, `peers-${m.name}.json`), bookOf(m, members)),
+        ),
       ),
     );
     this.#writing = next.catch(() => {});

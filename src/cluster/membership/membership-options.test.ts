@@ -34,9 +34,9 @@ describe('membership option', () => {
     expect(
       issuesOf(() => resolveClusterOptions({ membership: {}, deployer: 'docker' }, {})).map((i) => i.path),
     ).toEqual(['membership']);
-    expect(issuesOf(() => resolveClusterOptions({ membership: { standby: 1, spare: 2 } as never }, {}))).toEqual([
-      { path: 'membership.spare', value: 2, allowed: 'standby' },
-    ]);
+    expect(
+      issuesOf(() => resolveClusterOptions({ membership: { standby: 1, spare: 2 } as never }, {})),
+    ).toEqual([{ path: 'membership.spare', value: 2, allowed: 'standby' }]);
   });
 });
 
@@ -50,7 +50,11 @@ describe('address books', () => {
   });
 
   test('a book lists every other member, dialled at start only when it is a bootstrap peer', () => {
-    const members = [m('val-0', 'validator', ['val-1']), m('val-1', 'validator', ['val-0']), m('exe-0', 'executor')];
+    const members = [
+      m('val-0', 'validator', ['val-1']),
+      m('val-1', 'validator', ['val-0']),
+      m('exe-0', 'executor'),
+    ];
     expect(bookOf(members[0]!, members).map((e) => `${e.name}:${e.bootstrap}`)).toEqual([
       'val-1:true',
       'exe-0:false',

@@ -6,7 +6,13 @@
  * validators is refused when the ones left could not finalize.
  */
 import { z } from 'zod';
-import type { ChainMembership, LaunchEndpoints, LaunchSpec, NodeRole, NodeSpec } from '../../adapter/types.ts';
+import type {
+  ChainMembership,
+  LaunchEndpoints,
+  LaunchSpec,
+  NodeRole,
+  NodeSpec,
+} from '../../adapter/types.ts';
 import type { DeployedNode, Deployer } from '../../deployers/deployer.ts';
 import type { Recording } from '../../observe/recording.ts';
 import { MembershipError } from '../../support/errors.ts';
@@ -97,7 +103,11 @@ export class Membership {
   #freshName(role: NodeRole, given: string | undefined): string {
     if (given !== undefined) {
       if (this.#used.has(given))
-        throw new MembershipError(given, 'add', 'that name is taken (node names are never reused in a cluster)');
+        throw new MembershipError(
+          given,
+          'add',
+          'that name is taken (node names are never reused in a cluster)',
+        );
       return given;
     }
     const prefix = role === 'validator' ? 'val' : 'exe';
@@ -118,7 +128,8 @@ export class Membership {
           'add',
           `bootstrap peer ${b} is not in the cluster; present: ${present.map((m) => m.name).join(', ')}`,
         );
-    const name = opts.role === 'executor' ? this.#freshName('executor', opts.name) : (chain.standby()[0] ?? '');
+    const name =
+      opts.role === 'executor' ? this.#freshName('executor', opts.name) : (chain.standby()[0] ?? '');
     if (name === '')
       throw new MembershipError(
         'validator',
@@ -171,7 +182,11 @@ export class Membership {
     const { chain, books, deployer, nodes, log } = this.#init;
     const node = nodes.find((n) => n.name === name);
     if (!node)
-      throw new MembershipError(name, 'remove', `no such node in the cluster; present: ${nodes.map((n) => n.name).join(', ')}`);
+      throw new MembershipError(
+        name,
+        'remove',
+        `no such node in the cluster; present: ${nodes.map((n) => n.name).join(', ')}`,
+      );
     if (node.role === 'validator') {
       const stakeOf = (n: string): bigint => chain.stake.get(n) ?? 0n;
       const remaining = nodes

@@ -27,7 +27,12 @@ export interface Member {
 export function bookOf(node: Member, members: readonly Member[]): BookEntry[] {
   return members
     .filter((m) => m.name !== node.name)
-    .map((m) => ({ name: m.name, host: m.host, p2pPort: m.p2pPort, bootstrap: node.bootstrap.includes(m.name) }));
+    .map((m) => ({
+      name: m.name,
+      host: m.host,
+      p2pPort: m.p2pPort,
+      bootstrap: node.bootstrap.includes(m.name),
+    }));
 }
 
 /**
@@ -38,6 +43,9 @@ export function bookOf(node: Member, members: readonly Member[]): BookEntry[] {
  * bootstrapPeers(members, 2) // ['val-0', 'val-1']
  */
 export function bootstrapPeers(members: readonly Member[], count = 2): string[] {
-  const ordered = [...members.filter((m) => m.role === 'validator'), ...members.filter((m) => m.role !== 'validator')];
+  const ordered = [
+    ...members.filter((m) => m.role === 'validator'),
+    ...members.filter((m) => m.role !== 'validator'),
+  ];
   return ordered.slice(0, count).map((m) => m.name);
 }
