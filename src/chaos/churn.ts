@@ -19,8 +19,11 @@ export interface ChurnOptions {
   joinEvery?: number;
   /** Mean time between leaves; 0 = no leaves. Default 15_000. */
   leaveEvery?: number;
-  /** What joins: a fresh `executor`, or a standby `validator` (skipped once none is left). Default `'executor'`. */
-  joinRole?: 'executor' | 'validator';
+  /**
+   * What joins: a fresh `executor`; a standby `validator` (skipped once none is left); or
+   * `mixed`: a standby validator while one is left, then fresh executors. Default `'executor'`.
+   */
+  joinRole?: 'executor' | 'validator' | 'mixed';
   /** Fewest present nodes: a leave that would go below is skipped. Default: the size at start − 1 (at least 1). */
   minSize?: number;
   /** Most present nodes: a join that would go above is skipped. Default: the size at start + 1. */
@@ -36,7 +39,7 @@ export interface ChurnOptions {
 const allowed = {
   joinEvery: 'an integer number of ms, 0..3_600_000 (0 = no joins)',
   leaveEvery: 'an integer number of ms, 0..3_600_000 (0 = no leaves)',
-  joinRole: "'executor' | 'validator'",
+  joinRole: "'executor' | 'validator' | 'mixed'",
   minSize: 'an integer ≥ 1',
   maxSize: 'an integer ≥ 1, at least minSize',
   targets: "'validators' | 'executors' | 'all' | a non-empty list of node names",
@@ -50,7 +53,7 @@ const schema = z
   .strictObject({
     joinEvery: ms.default(15_000),
     leaveEvery: ms.default(15_000),
-    joinRole: z.enum(['executor', 'validator']).default('executor'),
+    joinRole: z.enum(['executor', 'validator', 'mixed']).default('executor'),
     minSize: z.number().int().min(1).optional(),
     maxSize: z.number().int().min(1).optional(),
     targets: z
@@ -115,6 +118,11 @@ export function churn(options: ChurnOptions = {}): Churn {
   };
 }
 
+/** The cluster refused a validator join because no standby key is left (refused before any effect). */
+function noStandby(error: unknown): boolean {
+  return MembershipError.is(error) && error.message.includes('no standby validator is left');
+}
+
 function describeExecuted(e: ExecutedChurn): string {
   const at = `t=${(e.step.atMs / 1000).toFixed(1)}s`;
   if (e.skipped !== undefined) return `${at} ${e.step.kind} skipped (${e.skipped})`;
@@ -157,11 +165,20 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
       record.skipped = `at max size ${maxSize}`;
       return;
     }
+    const wanted = options.joinRole === 'mixed' ? (['validator', 'executor'] as const) : [options.joinRole];
     try {
-      record.node = (await cluster.addNode({ role: options.joinRole })).name;
+      for (const [i, role] of wanted.entries()) {
+        try {
+          record.node = (await cluster.addNode({ role })).name;
+          return;
+        } catch (error) {
+          if (i + 1 < wanted.length && noStandby(error)) continue;
+          throw error;
+        }
+      }
     } catch (error) {
       // Standby validators run out; that is the plan meeting the chain's limits, not a failure.
-      if (MembershipError.is(error) && /no standby validator/.test(error.message)) {
+      if (noStandby(error)) {
         record.skipped = 'no standby validator left';
         return;
       }

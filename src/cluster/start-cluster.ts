@@ -189,6 +189,7 @@ export async function startCluster(
             nodes,
             makeNode,
             recording: () => observer.recording,
+            bugs: adapter.facets.has('bugs') ? (adapter.bugs ?? 'any') : 'none',
             startTimeoutMs: opts.startTimeoutMs,
             log,
           })

@@ -15,7 +15,7 @@ import type {
 } from '../../adapter/types.ts';
 import type { DeployedNode, Deployer } from '../../deployers/deployer.ts';
 import type { Recording } from '../../observe/recording.ts';
-import { MembershipError } from '../../support/errors.ts';
+import { ConfigError, MembershipError } from '../../support/errors.ts';
 import { parseOptions } from '../../support/validate.ts';
 import type { ClusterNode } from '../started-node.ts';
 import type { AddressBooks } from './address-books.ts';
@@ -29,6 +29,8 @@ export interface AddNodeOptions {
   name?: string;
   /** Present nodes it dials at start (the rest it learns by discovery). Default: two present validators. */
   bootstrap?: string[];
+  /** Deliberate faults it runs with (facet `bugs`), e.g. `['no-sync']`. Default none. */
+  bugs?: string[];
 }
 
 /** Options of `cluster.removeNode`. */
@@ -47,12 +49,14 @@ const addSchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,40}$/)
     .optional(),
   bootstrap: z.array(z.string()).min(1).optional(),
+  bugs: z.array(z.string().min(1)).optional(),
 });
 const addAllowed = {
   role: "'validator' or 'executor'",
   name: 'a string of 1..40 letters, digits, - or _ (executors only)',
   bootstrap: 'a non-empty list of present node names',
-  '*': 'one of role, name, bootstrap',
+  bugs: "a list of the chain's deliberate faults (facet `bugs`)",
+  '*': 'one of role, name, bootstrap, bugs',
 };
 const removeSchema = z.strictObject({ allowBelowQuorum: z.boolean().optional() });
 const removeAllowed = { allowBelowQuorum: 'true or false', '*': 'allowBelowQuorum' };
@@ -67,6 +71,8 @@ export interface MembershipInit {
   nodes: ClusterNode[];
   makeNode: (role: NodeRole, deployed: DeployedNode) => ClusterNode;
   recording: () => Recording;
+  /** The deliberate faults the chain offers (facet `bugs`): `none` without the facet, `any` when the adapter lists none. */
+  bugs: 'none' | 'any' | readonly string[];
   startTimeoutMs: number;
   log: (line: string) => void;
 }
@@ -120,6 +126,16 @@ export class Membership {
     const { chain, books, deployer, log } = this.#init;
     if (opts.role === 'validator' && opts.name !== undefined)
       throw new MembershipError(opts.name, 'add', 'a validator joins under its standby name; give no name');
+    const known = this.#init.bugs;
+    for (const bug of opts.bugs ?? [])
+      if (known === 'none' || (known !== 'any' && !known.includes(bug)))
+        throw new ConfigError('addNode options', [
+          {
+            path: 'bugs',
+            value: bug,
+            allowed: known === 'none' ? 'nothing: the chain has no `bugs` facet' : `one of ${known.join(', ')}`,
+          },
+        ]);
     const present = books.members();
     for (const b of opts.bootstrap ?? [])
       if (!books.has(b))
@@ -137,7 +153,7 @@ export class Membership {
         'no standby validator is left: only keys staked at genesis can validate; start the cluster with more `membership.standby`',
       );
     this.#used.add(name);
-    const spec = await chain.newNode({ role: opts.role, name });
+    const spec = { ...(await chain.newNode({ role: opts.role, name })), bugs: opts.bugs ?? [] };
     const [allocation] = await deployer.allocate([{ name: spec.name, role: spec.role }]);
     const bootstrap = opts.bootstrap ?? bootstrapPeers(present);
     books.set(
