@@ -30,6 +30,8 @@ export interface ChurnOptions {
   maxSize?: number;
   /** Which present nodes may leave: `'all'`, `'validators'`, `'executors'`, or names. Default `'all'`. */
   targets?: 'all' | 'validators' | 'executors' | string[];
+  /** Nodes that never leave (e.g. the node a workload sends to). Default none. */
+  keep?: string[];
   /** Stop after this many changes (skipped steps do not count). Default: no limit (until `stop()`). */
   maxChanges?: number;
   /** Label of the random stream and the schedule. Default `'churn'`. */
@@ -43,9 +45,10 @@ const allowed = {
   minSize: 'an integer ≥ 1',
   maxSize: 'an integer ≥ 1, at least minSize',
   targets: "'validators' | 'executors' | 'all' | a non-empty list of node names",
+  keep: 'a list of node names of this cluster',
   maxChanges: 'a positive integer',
   name: 'a non-empty string',
-  '*': 'joinEvery, leaveEvery, joinRole, minSize, maxSize, targets, maxChanges, name',
+  '*': 'joinEvery, leaveEvery, joinRole, minSize, maxSize, targets, keep, maxChanges, name',
 } as const;
 
 const ms = z.number().int().min(0).max(3_600_000);
@@ -59,6 +62,7 @@ const schema = z
     targets: z
       .union([z.enum(['all', 'validators', 'executors']), z.array(z.string().min(1)).min(1)])
       .default('all'),
+    keep: z.array(z.string().min(1)).default([]),
     maxChanges: z.number().int().positive().optional(),
     name: z.string().min(1).default('churn'),
   })
@@ -141,17 +145,20 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
   const size = cluster.nodes.length;
   const minSize = options.minSize ?? Math.max(1, size - 1);
   const maxSize = options.maxSize ?? size + 1;
-  if (Array.isArray(options.targets)) {
-    const unknown = options.targets.filter((t) => !cluster.nodes.some((n) => n.name === t));
-    if (unknown.length > 0)
-      throw new ConfigError('churn options', [
-        {
-          path: 'targets',
-          value: unknown,
-          allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
-        },
-      ]);
-  }
+  const named = { targets: Array.isArray(options.targets) ? options.targets : [], keep: options.keep };
+  const issues = Object.entries(named).flatMap(([path, names]) => {
+    const unknown = names.filter((t) => !cluster.nodes.some((n) => n.name === t));
+    return unknown.length === 0
+      ? []
+      : [
+          {
+            path,
+            value: unknown,
+            allowed: `node names of this cluster: ${cluster.nodes.map((n) => n.name).join(', ')}`,
+          },
+        ];
+  });
+  if (issues.length > 0) throw new ConfigError('churn options', issues);
   const name = options.name;
   const planOptions: ChurnPlanOptions = { joinEveryMs: options.joinEvery, leaveEveryMs: options.leaveEvery };
   const plan = new ChurnPlan(planOptions, cluster.rng.fork(`chaos/${name}`));
@@ -192,7 +199,9 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
       return;
     }
     // Sorted by name so the pick depends on the seed and the present set only.
-    let pool = candidates(cluster, options.targets).sort((a, b) => a.name.localeCompare(b.name));
+    let pool = candidates(cluster, options.targets)
+      .filter((n) => !options.keep.includes(n.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
     while (pool.length > 0) {
       const target = picks.pick(pool);
       try {
