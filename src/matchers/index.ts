@@ -70,6 +70,13 @@ export {
   toKeepFinality,
 } from './to-keep-finality.ts';
 export {
+  checkKeepPeers,
+  type KeepPeersOptions,
+  type KeepPeersVerdict,
+  keepPeersFailure,
+  toKeepPeers,
+} from './to-keep-peers.ts';
+export {
   type AvailabilityVerdict,
   availabilityFailure,
   type BlobSource,

@@ -10,6 +10,7 @@ import { toIncludeAll } from './to-include-all.ts';
 import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
 import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
 import { toKeepFinality } from './to-keep-finality.ts';
+import { toKeepPeers } from './to-keep-peers.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toRejectWith } from './to-reject-with.ts';
@@ -34,4 +35,5 @@ export const chainlabMatchers = {
   toBoundMempool,
   toMakeAvailable,
   toSyncJoiners,
+  toKeepPeers,
 };

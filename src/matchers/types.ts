@@ -14,6 +14,7 @@ import type { IncludeAllOptions } from './to-include-all.ts';
 import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
 import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
 import type { KeepFinalityOptions } from './to-keep-finality.ts';
+import type { KeepPeersOptions } from './to-keep-peers.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
@@ -65,6 +66,12 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toSyncJoiners({ within: 20_000 });
    */
   toSyncJoiners: OnJudgeable<T, (opts?: SyncJoinersOptions) => R>;
+  /**
+   * Every present node stays connected to at least `atLeast` peers (default 1; fewer when
+   * fewer nodes are present), short for at most `within` ms (default 10 s).
+   * @example await expect(cluster).toKeepPeers({ atLeast: 2 });
+   */
+  toKeepPeers: OnJudgeable<T, (opts?: KeepPeersOptions) => R>;
   /**
    * At least `atLeast` (default 1 = all) of the txs are on a best chain within `within` ms.
    * @example await expect(cluster).toIncludeAll(workload, { within: 10_000 });
