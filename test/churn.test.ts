@@ -54,6 +54,8 @@ describe('churn chaos', () => {
     await expect(cluster).toStayLive({ since });
     await expect(cluster).toConverge();
     await expect(cluster).toKeepFinality();
+    // Joiners found peers and nobody was left alone after a leave.
+    await expect(cluster).toKeepPeers({ since, atLeast: 2, within: 10_000 });
   }, 150_000);
 
   test('a joining node that cannot sync fails toSyncJoiners, named; one that can passes', async () => {
