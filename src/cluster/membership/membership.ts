@@ -133,7 +133,8 @@ export class Membership {
           {
             path: 'bugs',
             value: bug,
-            allowed: known === 'none' ? 'nothing: the chain has no `bugs` facet' : `one of ${known.join(', ')}`,
+            allowed:
+              known === 'none' ? 'nothing: the chain has no `bugs` facet' : `one of ${known.join(', ')}`,
           },
         ]);
     const present = books.members();
