@@ -29,6 +29,13 @@ export { refnodeGossip } from './adapter/refnode/gossip-kit.ts';
 export type * from './adapter/types.ts';
 export { allFacets } from './adapter/types.ts';
 export {
+  type Churn,
+  type ChurnOptions,
+  churn,
+  type ExecutedChurn,
+  type StartedChurn,
+} from './chaos/churn.ts';
+export {
   type ClockSkew,
   type ClockSkewChaosOptions,
   clockSkew,
@@ -56,6 +63,7 @@ export { RUN_ENV, runsRoot } from './cluster/cleanup/run.ts';
 export { type SweepResult, sweepDeadRuns } from './cluster/cleanup/sweeper.ts';
 export type { ClockJitter, ClockOffset, ClockSetting, ClockSkewOptions } from './cluster/clock-offset.ts';
 export { Cluster, cluster } from './cluster/cluster.ts';
+export type { AddNodeOptions, RemoveNodeOptions } from './cluster/membership/membership.ts';
 export type { ClusterOptions } from './cluster/options.ts';
 export { Ready, type ReadyStrategy } from './cluster/ready.ts';
 export type { StartClusterOptions } from './cluster/start-cluster.ts';
@@ -140,6 +148,7 @@ export {
   ConfigError,
   type ConfigIssue,
   LinkFaultError,
+  MembershipError,
   NodeControlError,
   WorkloadError,
 } from './support/errors.ts';

@@ -111,6 +111,11 @@ export interface ResolvedTopology {
   dials: Readonly<Record<string, readonly string[]>>;
   /** Per-node tx limits (facet `mempool`); unset fields keep the chain's defaults. */
   limits?: NodeLimits;
+  /**
+   * Validators staked at genesis that start later (cluster option `membership.standby`),
+   * named after the `validators` ones; absent or 0 without membership.
+   */
+  standby?: number;
 }
 
 /** The chain parameters of cluster options an adapter checks (unset = the adapter's default). */
@@ -939,6 +944,11 @@ export interface LaunchEndpoints {
    * peers file), so that no connection bypasses the links, whatever the node learns.
    */
   reachable?: readonly PeerEndpoint[];
+  /**
+   * The node's address book as the node sees it (clusters with `membership`): its peers come
+   * from this file, which the cluster rewrites as nodes join and leave, and `peers` is empty.
+   */
+  peersFile?: string;
 }
 
 /** How to run a node as a local process. */
@@ -1083,6 +1093,40 @@ export interface PreparedChain {
    * of a running node's peers with a `CapabilityError`.
    */
   updatePeers?(node: NodeSpec, endpoints: LaunchEndpoints, ctx: PeerUpdateContext): Promise<void>;
+  /** Nodes joining and leaving at run time; absent when the chain cannot (`addNode` then refuses). */
+  membership?: ChainMembership;
+}
+
+/** A peer in a node's address book: dialled at start when `bootstrap`, else once learned from another peer. */
+export interface BookEntry extends PeerEndpoint {
+  bootstrap: boolean;
+}
+
+/**
+ * What a chain offers for dynamic membership (src/cluster/membership/): fresh identities for
+ * nodes that join a running chain, each validator's stake and the rule the running ones must
+ * meet to finalize, and address books the nodes re-read at run time.
+ *
+ * @example
+ * const spec = await prepared.membership!.newNode({ role: 'executor', name: 'exe-2' });
+ */
+export interface ChainMembership {
+  /** Validators staked at genesis that have not joined yet, in the order `newNode` takes them. */
+  standby(): readonly string[];
+  /** Stake of every validator (started, standby or gone), by node name. */
+  readonly stake: ReadonlyMap<string, bigint>;
+  /** The finality rule in words, e.g. `running validators must hold more than half of the stake (300 of 400)`. */
+  readonly quorumRule: string;
+  /** Whether validators holding `running` stake keep the chain finalizing. */
+  finalizes(running: bigint): boolean;
+  /**
+   * Writes the files of a node joining with a fresh identity: a new key and an empty data
+   * dir for an executor (named `name`), the next standby key for a validator (its own name).
+   * Throws `AdapterError` when no standby validator is left.
+   */
+  newNode(req: { role: NodeRole; name: string }): Promise<NodeSpec>;
+  /** Writes a node's address book (host path) atomically; the node applies it while running. */
+  writeBook(file: string, entries: readonly BookEntry[]): Promise<void>;
 }
 
 /** An existing chain reached by API URLs only (the attach deployer). */

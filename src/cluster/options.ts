@@ -101,6 +101,13 @@ export interface ClusterOptions {
   links?: boolean;
   /** Name for logs and dirs. Default `cluster`. */
   name?: string;
+  /**
+   * Dynamic membership: nodes join (`cluster.addNode`) and leave for good
+   * (`cluster.removeNode`) at run time, and every node reads an address book the cluster
+   * rewrites as they do. `standby`: validators staked at genesis that join later (default 0;
+   * fewer than `validators`). Default: off. Local deployer only.
+   */
+  membership?: { standby?: number };
 }
 
 /** Options after defaults and environment were applied. */
@@ -120,6 +127,8 @@ export interface ResolvedClusterOptions {
   name: string;
   /** Every node's starting clock (skewed or not) when `clockSkew` was given, else undefined. */
   clockSkew: ReadonlyMap<string, ClockSetting> | undefined;
+  /** Set when the cluster has dynamic membership (see `ClusterOptions.membership`). */
+  membership?: { standby: number };
 }
 
 /** What each option allows, used in `ConfigError` messages. */
@@ -157,7 +166,11 @@ export const clusterOptionsAllowed: AllowedText = {
   sampleEveryMs: 'an integer 50..60000 (ms)',
   links: 'true or false',
   name: 'a string of 1..40 letters, digits, - or _',
-  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, apiLimits, links, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
+  membership: 'an object { standby? }',
+  'membership.standby':
+    'an integer 0..15, fewer than validators (the validators that start must hold most of the stake)',
+  'membership.*': 'standby',
+  '*': 'one of validators, executors, shape, wallets, walletBalance, blockIntervalMs, slotMs, activeSlotCoeff, securityParam, chainId, bugs, mempool, maxBlockTxs, clockSkew, apiLimits, links, membership, seed, deployer, attach, k8s, startTimeoutMs, stopGraceMs, ready, adapter, sampleEveryMs, name',
 };
 
 const deployers = ['local', 'docker', 'k8s', 'attach'] as const;
@@ -215,6 +228,7 @@ const schema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,40}$/)
     .default('cluster'),
+  membership: z.strictObject({ standby: z.int().min(0).max(15).default(0) }).optional(),
 });
 
 /** Node names: validators `val-0..`, executors `exe-0..` (validators first). */
@@ -329,6 +343,7 @@ export function resolveClusterOptions(
           allowed: 'nothing with the attach deployer: attached nodes are observed only (use local or docker)',
         });
     }
+    issues.push(...membershipIssues(parsed, deployer));
   }
   issues.push(...facetIssues(input ?? {}, adapter, deployer));
   throwIfIssues('cluster options', issues);
@@ -348,6 +363,7 @@ export function resolveClusterOptions(
     links: p.links,
     name: p.name,
     clockSkew: p.clockSkew === undefined ? undefined : clockSettings(p.clockSkew, topology),
+    ...(p.membership === undefined ? {} : { membership: { standby: p.membership.standby } }),
   };
 }
 
@@ -359,6 +375,38 @@ function clockSettings(
   const named = settingsOf(parsed);
   const unskewed: ClockSetting = { offsetMs: 0, jitterMs: 0, everyMs: parsed.jitterEvery };
   return new Map(topology.nodes.map((n) => [n.name, named.get(n.name) ?? unskewed]));
+}
+
+/** Membership needs standby validators to be a minority and a deployer that can add nodes. */
+function membershipIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
+  if (p.membership === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  if (p.membership.standby >= p.validators)
+    issues.push({
+      path: 'membership.standby',
+      value: p.membership.standby,
+      allowed: `0..${p.validators - 1}: fewer than validators (${p.validators}), whose stake must finalize while the standby ones are away`,
+    });
+  // Joining nodes get no links and no skewable clock yet: refuse rather than half-apply.
+  if (p.links)
+    issues.push({
+      path: 'membership',
+      value: p.membership,
+      allowed: 'nothing together with links: true (nodes that join get no links yet)',
+    });
+  if (p.clockSkew !== undefined)
+    issues.push({
+      path: 'membership',
+      value: p.membership,
+      allowed: 'nothing together with clockSkew (nodes that join would start without a skewable clock)',
+    });
+  if (deployer !== 'local')
+    issues.push({
+      path: 'membership',
+      value: p.membership,
+      allowed: `nothing with the ${deployer} deployer: nodes join and leave at run time on the local deployer`,
+    });
+  return issues;
 }
 
 function isAdapter(v: unknown): v is ChainAdapter {
@@ -461,5 +509,6 @@ function topologyOf(p: z.output<typeof schema>): ResolvedTopology {
         ? {}
         : { apiRequestTimeoutMs: p.apiLimits.requestTimeoutMs }),
     },
+    ...(p.membership?.standby ? { standby: p.membership.standby } : {}),
   };
 }

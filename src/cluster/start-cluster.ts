@@ -11,10 +11,12 @@ import type {
   ChainAdapter,
   ChainClient,
   ChainFacts,
+  ChainMembership,
   Forger,
   GossipKit,
   LaunchEndpoints,
   LaunchSpec,
+  NodeRole,
   NodeSpec,
   PeerEndpoint,
   PreparedChain,
@@ -30,11 +32,13 @@ import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
-import { CapabilityError, ChainlabError, ClusterStartError } from '../support/errors.ts';
+import { CapabilityError, ChainlabError, ClusterStartError, MembershipError } from '../support/errors.ts';
 import { Rng, runSeed } from '../support/rng.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
 import type { ClockSetting } from './clock-offset.ts';
+import { AddressBooks } from './membership/address-books.ts';
+import { type AddNodeOptions, Membership, type RemoveNodeOptions } from './membership/membership.ts';
 import { NodeClock } from './node-clock.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
@@ -151,7 +155,16 @@ export async function startCluster(
           return (name) => links!.endpointsFor(name);
         }
       : undefined;
-    const started = await startNodes(dep, chain, opts, clocks, { clock, deadline, signal, abort }, route);
+    const books = addressBooks(adapter, chain, opts, clusterDir);
+    const started = await startNodes(
+      dep,
+      chain,
+      opts,
+      clocks,
+      { clock, deadline, signal, abort },
+      route,
+      books,
+    );
     if (chain.attachTargets)
       log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
     const makeClient = chain.client;
@@ -160,22 +173,22 @@ export async function startCluster(
     const order = new Map(chain.nodes.map((n, i) => [n.name, i]));
     started.sort((a, b) => (order.get(a.node.name) ?? 0) - (order.get(b.node.name) ?? 0));
 
-    const nodes = started.map(
-      ({ role, node }) =>
-        new ClusterNode(role, node, {
-          deployer: deployer.name,
-          capabilities: deployer.capabilities,
-          blockMs: facts.production.expectedIntervalMs,
-          recording: () => recording,
-          makeClient,
-          startTimeoutMs: opts.startTimeoutMs,
-          log,
-          launchClock: clocks?.get(node.name),
-          clockExpectation: { adapter: adapter.name, slots: facts.slots },
-          clockRng: clocks?.get(node.name)?.rng ?? clockRng(seed, node.name),
-          clock,
-        }),
-    );
+    const makeNode = (role: NodeRole, node: DeployedNode): ClusterNode =>
+      new ClusterNode(role, node, {
+        deployer: deployer.name,
+        capabilities: deployer.capabilities,
+        blockMs: facts.production.expectedIntervalMs,
+        recording: () => recording,
+        makeClient,
+        startTimeoutMs: opts.startTimeoutMs,
+        log,
+        launchClock: clocks?.get(node.name),
+        clockExpectation: { adapter: adapter.name, slots: facts.slots },
+        clockRng: clocks?.get(node.name)?.rng ?? clockRng(seed, node.name),
+        clock,
+      });
+    // Mutable: nodes join and leave with dynamic membership, and the observer follows this list.
+    const nodes = started.map(({ role, node }) => makeNode(role, node));
     teardown.push('close clients', async () => void (await Promise.allSettled(nodes.map((n) => n.close()))));
     for (const [i, { node }] of started.entries())
       running.set(node.name, { cluster: nodes[i]!, deployed: node });
@@ -227,7 +240,23 @@ export async function startCluster(
       );
     }
 
+    const membership =
+      books && chain.membership && chain.launch
+        ? new Membership({
+            chain: chain.membership,
+            deployer: dep,
+            books,
+            launch: chain.launch,
+            nodes,
+            makeNode,
+            recording: () => observer.recording,
+            bugs: adapter.facets.has('bugs') ? (adapter.bugs ?? 'any') : 'none',
+            startTimeoutMs: opts.startTimeoutMs,
+            log,
+          })
+        : undefined;
     const cluster = new RunningCluster({
+      membership,
       runId: run.id,
       seed,
       facts,
@@ -274,6 +303,25 @@ interface OpenedChain {
   apiSurface: ApiSurface | undefined;
   /** Set for the attach deployer: the running nodes' URLs. */
   attachTargets: { name: string; url: string }[] | undefined;
+  /** The chain's dynamic membership, when it offers one. */
+  membership: ChainMembership | undefined;
+}
+
+/** Address books for a cluster with dynamic membership (undefined without it). */
+function addressBooks(
+  adapter: ChainAdapter,
+  chain: OpenedChain,
+  opts: ResolvedClusterOptions,
+  clusterDir: string,
+): AddressBooks | undefined {
+  if (opts.membership === undefined) return undefined;
+  if (chain.membership === undefined)
+    throw new MembershipError(
+      'cluster',
+      'add',
+      `the ${adapter.name} adapter offers no dynamic membership (its prepared chain has no \`membership\`)`,
+    );
+  return new AddressBooks(chain.membership, join(clusterDir, 'chain'));
 }
 
 async function openChain(
@@ -299,6 +347,7 @@ async function openChain(
       gossip: attached.gossip,
       apiSurface: attached.apiSurface,
       attachTargets: attached.nodes.map((n) => ({ name: n.name, url: n.url })),
+      membership: undefined,
     };
   }
   const chainDir = join(clusterDir, 'chain');
@@ -316,6 +365,7 @@ async function openChain(
     gossip: prepared.gossip,
     apiSurface: prepared.apiSurface,
     attachTargets: undefined,
+    membership: prepared.membership,
   };
 }
 
@@ -372,12 +422,25 @@ async function startNodes(
   opts: ResolvedClusterOptions,
   clocks: ReadonlyMap<string, { appliedMs: number }> | undefined,
   t: { clock: Clock; deadline: number; signal: AbortSignal; abort: AbortController },
-  route?: PeerRoute,
+  route: PeerRoute | undefined,
+  books: AddressBooks | undefined,
 ): Promise<{ role: 'validator' | 'executor'; node: DeployedNode }[]> {
   const started: { role: 'validator' | 'executor'; node: DeployedNode }[] = [];
   const allocations = await dep.allocate(chain.nodes);
   const byName = new Map(allocations.map((a) => [a.name, a]));
   const routed = route === undefined ? undefined : await route(allocations);
+  if (books) {
+    // With membership every node reads its peers from a book the cluster keeps current.
+    for (const spec of chain.nodes) {
+      const a = byName.get(spec.name)!;
+      const bootstrap = opts.topology.dials[spec.name] ?? [];
+      books.set(
+        { name: spec.name, role: spec.role, host: a.host, p2pPort: a.p2pPort, bootstrap },
+        a.chainDir,
+      );
+    }
+    await books.writeAll();
+  }
   t.signal.throwIfAborted();
   const results = await Promise.allSettled(
     chain.nodes.map(async (spec) => {
@@ -394,11 +457,14 @@ async function startNodes(
               dataDir: allocation.dataDir,
               chainDir: allocation.chainDir,
               ...(routed?.(spec.name) ?? {
-                peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
-                  const a = byName.get(peer)!;
-                  return { name: peer, host: a.host, p2pPort: a.p2pPort };
-                }),
+                peers: books
+                  ? []
+                  : (opts.topology.dials[spec.name] ?? []).map((peer) => {
+                      const a = byName.get(peer)!;
+                      return { name: peer, host: a.host, p2pPort: a.p2pPort };
+                    }),
               }),
+              ...(books ? { peersFile: books.nodeFile(spec.name) } : {}),
             });
       const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
       try {
@@ -433,6 +499,7 @@ async function startNodes(
 }
 
 interface RunningClusterInit {
+  membership: Membership | undefined;
   forger: Forger | undefined;
   gossip: GossipKit | undefined;
   apiSurface: ApiSurface | undefined;
@@ -457,8 +524,6 @@ class RunningCluster implements StartedCluster {
   readonly facts: ChainFacts;
   readonly wallets: readonly Wallet[];
   readonly nodes: readonly ClusterNode[];
-  readonly validators: readonly ClusterNode[];
-  readonly executors: readonly ClusterNode[];
   readonly dir: string | undefined;
   readonly deployer: { readonly name: string; readonly capabilities: ReadonlySet<NodeControl> };
   readonly observer: StartedObserver;
@@ -470,6 +535,7 @@ class RunningCluster implements StartedCluster {
   readonly #teardown: Teardown;
   readonly #deferred: AsyncDisposable[] = [];
   readonly #log: (line: string) => void;
+  readonly #membership: Membership | undefined;
   #disposed: Promise<void> | undefined;
 
   constructor(init: RunningClusterInit) {
@@ -479,8 +545,7 @@ class RunningCluster implements StartedCluster {
     this.facts = init.facts;
     this.wallets = init.wallets;
     this.nodes = init.nodes;
-    this.validators = init.nodes.filter((n) => n.role === 'validator');
-    this.executors = init.nodes.filter((n) => n.role === 'executor');
+    this.#membership = init.membership;
     this.dir = init.dir;
     this.deployer = init.deployer;
     this.observer = init.observer;
@@ -495,6 +560,26 @@ class RunningCluster implements StartedCluster {
 
   get recording(): Recording {
     return this.observer.recording;
+  }
+
+  // Getters: with dynamic membership the node list changes.
+  get validators(): readonly ClusterNode[] {
+    return this.nodes.filter((n) => n.role === 'validator');
+  }
+
+  get executors(): readonly ClusterNode[] {
+    return this.nodes.filter((n) => n.role === 'executor');
+  }
+
+  addNode(options: AddNodeOptions): Promise<StartedNode> {
+    if (!this.#membership) return Promise.reject(noMembership(options?.role ?? 'node', 'add'));
+    return this.#membership.addNode(options);
+  }
+
+  removeNode(ref: NodeRef, options?: RemoveNodeOptions): Promise<void> {
+    const name = typeof ref === 'string' ? ref : ref.name;
+    if (!this.#membership) return Promise.reject(noMembership(name, 'remove'));
+    return this.#membership.removeNode(name, options);
   }
 
   node(ref: NodeRef): ClusterNode {
@@ -574,6 +659,14 @@ class RunningCluster implements StartedCluster {
   toString(): string {
     return `${this.name}(${this.nodes.map((n) => n.name).join(', ')}; seed ${this.seed})`;
   }
+}
+
+function noMembership(node: string, action: 'add' | 'remove'): MembershipError {
+  return new MembershipError(
+    node,
+    action,
+    'this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local deployer',
+  );
 }
 
 export type { StartedNode };

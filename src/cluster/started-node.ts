@@ -108,6 +108,11 @@ export class ClusterNode implements StartedNode {
     return this.#runtime.apiUrl;
   }
 
+  /** The deployer's node (removing a node for good goes through its deployer). */
+  get deployed(): DeployedNode {
+    return this.#runtime;
+  }
+
   get client(): ChainClient {
     return this.#client;
   }

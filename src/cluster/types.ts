@@ -19,6 +19,7 @@ import type { StartedObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import type { Rng } from '../support/rng.ts';
 import type { ClockJitter, ClockOffset, ClockSetting } from './clock-offset.ts';
+import type { AddNodeOptions, RemoveNodeOptions } from './membership/membership.ts';
 
 /** Jitter of `StartedNode.setClockOffset`. */
 export interface NodeClockOptions {
@@ -127,6 +128,25 @@ export interface StartedCluster extends AsyncDisposable {
   resume(ref: NodeRef): Promise<void>;
   disconnect(ref: NodeRef): Promise<void>;
   connect(ref: NodeRef): Promise<void>;
+  /**
+   * Starts a node with a fresh identity (cluster option `membership`): a new key and an
+   * empty data dir for an executor, the next standby key for a validator. It bootstraps
+   * from live nodes and finds the rest by discovery; recorded as a join on the timeline.
+   * Resolves once it serves. Throws `MembershipError` without membership.
+   *
+   * @example
+   * const exe = await cluster.addNode({ role: 'executor' });
+   */
+  addNode(options: AddNodeOptions): Promise<StartedNode>;
+  /**
+   * Takes a node out for good: out of every address book, stopped, its data deleted;
+   * recorded as a leave. Removing a validator that would leave too little stake to finalize
+   * throws `MembershipError` (`belowQuorum`) unless `{ allowBelowQuorum: true }`.
+   *
+   * @example
+   * await cluster.removeNode('val-2');
+   */
+  removeNode(ref: NodeRef, options?: RemoveNodeOptions): Promise<void>;
   /** Registers something to dispose with the cluster (background workloads); runs before nodes stop. */
   defer(resource: AsyncDisposable): void;
   /** Stops observation and every node, removes dirs. Idempotent. */

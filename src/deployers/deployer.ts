@@ -159,6 +159,11 @@ export interface Deployer {
   allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]>;
   /** Starts one node and resolves once it serves (ready line or health). */
   start(spec: DeployNodeSpec, opts: StartOptions): Promise<DeployedNode>;
+  /**
+   * Stops a node for good and deletes its data (dynamic membership: the node left the
+   * cluster). Its log stays with the run's artifacts. Absent on deployers that cannot.
+   */
+  remove?(node: DeployedNode): Promise<void>;
   /** Stops everything this deployer started and frees shared resources (networks). Idempotent. */
   dispose(): Promise<void>;
 }

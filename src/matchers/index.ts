@@ -84,6 +84,13 @@ export {
   toKeepFinality,
 } from './to-keep-finality.ts';
 export {
+  checkKeepPeers,
+  type KeepPeersOptions,
+  type KeepPeersVerdict,
+  keepPeersFailure,
+  toKeepPeers,
+} from './to-keep-peers.ts';
+export {
   type AvailabilityVerdict,
   availabilityFailure,
   type BlobSource,
@@ -148,4 +155,11 @@ export {
   type StayResponsiveOptions,
   toStayResponsive,
 } from './to-stay-responsive.ts';
+export {
+  checkSyncJoiners,
+  type SyncJoinersOptions,
+  type SyncJoinersVerdict,
+  syncJoinersFailure,
+  toSyncJoiners,
+} from './to-sync-joiners.ts';
 export type { ChainlabMatchers, FuzzWorkload, Judgeable, OnJudgeable } from './types.ts';

@@ -11,6 +11,7 @@ import { toIncludeExactlyOnce } from './to-include-exactly-once.ts';
 import { toIncludeOneOfEach } from './to-include-one-of-each.ts';
 import { toKeepBlockIntervals } from './to-keep-block-intervals.ts';
 import { toKeepFinality } from './to-keep-finality.ts';
+import { toKeepPeers } from './to-keep-peers.ts';
 import { toMakeAvailable } from './to-make-available.ts';
 import { toNeverInclude } from './to-never-include.ts';
 import { toPenalize } from './to-penalize.ts';
@@ -19,6 +20,7 @@ import { toRejectWith } from './to-reject-with.ts';
 import { toRespectDrift } from './to-respect-drift.ts';
 import { toStayLive } from './to-stay-live.ts';
 import { toStayResponsive } from './to-stay-responsive.ts';
+import { toSyncJoiners } from './to-sync-joiners.ts';
 
 /**
  * chainlab's matchers, ready for `expect.extend(chainlabMatchers)`.
@@ -42,4 +44,6 @@ export const chainlabMatchers = {
   toRespectDrift,
   toStayResponsive,
   toRateLimit,
+  toSyncJoiners,
+  toKeepPeers,
 };

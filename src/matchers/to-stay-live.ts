@@ -255,8 +255,12 @@ export function checkStayLive(rec: Recording, opts: StayLiveOptions, window: Tim
     const paceFrom = Math.max(from, started?.at ?? Number.POSITIVE_INFINITY);
     for (const w of paceWindows(paceFrom, to, bounds.windowMs)) {
       if (overlaps(w, holes)) continue;
-      const down = validators.filter((v) =>
-        overlaps(w, excused.get(v.name) ?? excusedIntervals(rec, v.name, bounds.graceMs, window.to)),
+      // Validators absent for part of the window (joined late, left for good) do not produce through it.
+      const down = validators.filter(
+        (v) =>
+          (lateJoiner(v.since) && v.since > w.from) ||
+          (v.leftAt !== undefined && v.leftAt < w.to) ||
+          overlaps(w, excused.get(v.name) ?? excusedIntervals(rec, v.name, bounds.graceMs, window.to)),
       ).length;
       const share = validators.length === 0 ? 1 : (validators.length - down) / validators.length;
       const span = w.to - w.from;

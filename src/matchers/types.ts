@@ -15,6 +15,7 @@ import type { IncludeExactlyOnceOptions } from './to-include-exactly-once.ts';
 import type { IncludeOneOfEachOptions, RaceSource } from './to-include-one-of-each.ts';
 import type { BlockIntervalOptions } from './to-keep-block-intervals.ts';
 import type { KeepFinalityOptions } from './to-keep-finality.ts';
+import type { KeepPeersOptions } from './to-keep-peers.ts';
 import type { BlobSource, MakeAvailableOptions } from './to-make-available.ts';
 import type { NeverIncludeOptions } from './to-never-include.ts';
 import type { PenalizeOptions, PenalizeTarget } from './to-penalize.ts';
@@ -22,6 +23,7 @@ import type { FloodSource } from './to-rate-limit.ts';
 import type { RespectDriftOptions } from './to-respect-drift.ts';
 import type { StayLiveOptions } from './to-stay-live.ts';
 import type { StayResponsiveOptions } from './to-stay-responsive.ts';
+import type { SyncJoinersOptions } from './to-sync-joiners.ts';
 
 /** What chainlab's matchers judge: a started cluster (anything with a `recording`) or a Recording. */
 export type Judgeable = Recording | { readonly recording: Recording };
@@ -63,6 +65,18 @@ export interface ChainlabMatchers<R = Promise<void>, T = Judgeable> {
    * @example await expect(cluster).toConverge({ within: 15_000 });
    */
   toConverge: OnJudgeable<T, (opts?: ConvergeOptions) => R>;
+  /**
+   * Every node that joined mid-run reaches the cluster's final height (the highest any
+   * other node had when it joined) within `within` ms (default 30 block intervals, ≥ 10 s).
+   * @example await expect(cluster).toSyncJoiners({ within: 20_000 });
+   */
+  toSyncJoiners: OnJudgeable<T, (opts?: SyncJoinersOptions) => R>;
+  /**
+   * Every present node stays connected to at least `atLeast` peers (default 1; fewer when
+   * fewer nodes are present), short for at most `within` ms (default 10 s).
+   * @example await expect(cluster).toKeepPeers({ atLeast: 2 });
+   */
+  toKeepPeers: OnJudgeable<T, (opts?: KeepPeersOptions) => R>;
   /**
    * At least `atLeast` (default 1 = all) of the txs are on a best chain within `within` ms.
    * @example await expect(cluster).toIncludeAll(workload, { within: 10_000 });

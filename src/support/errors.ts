@@ -19,7 +19,8 @@ export type ChainlabErrorKind =
   | 'WorkloadError'
   | 'AdapterError'
   | 'MatcherSubjectError'
-  | 'InvariantError';
+  | 'InvariantError'
+  | 'MembershipError';
 
 /** True when `x` is a chainlab error (of `kind`, when given), across workers and realms. */
 export function hasKind(x: unknown, kind: ChainlabErrorKind | undefined): boolean {
@@ -209,6 +210,38 @@ export class LinkFaultError extends ChainlabError {
 
   static override is(x: unknown): x is LinkFaultError {
     return hasKind(x, 'LinkFaultError');
+  }
+}
+
+/**
+ * A node could not join or leave the cluster: the cluster has no dynamic membership, or
+ * removing a validator would leave the running ones without the stake to finalize
+ * (`belowQuorum`; `removeNode(name, { allowBelowQuorum: true })` does it knowingly).
+ */
+export class MembershipError extends ChainlabError {
+  override readonly kind = 'MembershipError' as const;
+  readonly node: string;
+  readonly action: 'add' | 'remove';
+  /** True when the refusal protects the stake the chain needs to finalize. */
+  readonly belowQuorum: boolean;
+  /** Stake the present validators would hold after the change (set with `belowQuorum`). */
+  readonly remainingStake: bigint | undefined;
+
+  constructor(
+    node: string,
+    action: 'add' | 'remove',
+    message: string,
+    flags: { belowQuorum?: boolean; remainingStake?: bigint; cause?: unknown } = {},
+  ) {
+    super(`${action} ${node}: ${message}`, flags.cause === undefined ? undefined : { cause: flags.cause });
+    this.node = node;
+    this.action = action;
+    this.belowQuorum = flags.belowQuorum ?? false;
+    this.remainingStake = flags.remainingStake;
+  }
+
+  static override is(x: unknown): x is MembershipError {
+    return hasKind(x, 'MembershipError');
   }
 }
 

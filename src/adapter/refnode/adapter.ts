@@ -29,6 +29,7 @@ import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets }
 import { refnodeForger } from './forger.ts';
 import { refnodeGossip } from './gossip-kit.ts';
 import { readNodeLimits } from './limits.ts';
+import { refnodeMembership } from './membership.ts';
 import { RefnodeWallet } from './wallet.ts';
 
 /** Options of {@link refnodeAdapter}. */
@@ -227,6 +228,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       ];
       if (topology.walletBalance !== undefined) args.push('--wallet-balance', String(topology.walletBalance));
       if (topology.chainId !== undefined) args.push('--chain-id', topology.chainId);
+      if (topology.standby) args.push('--standby', String(topology.standby));
       await runGenesis(nodeBinary, args, opts.genesisTimeoutMs ?? 30_000);
       await applyLimits(dir, topology);
       const limits = await readNodeLimits(dir);
@@ -238,6 +240,8 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       const wallets = walletFile.wallets.map((w) => new RefnodeWallet(genesis.chainId, w, fee));
       const makeClient = clientFor(genesis.chainId);
       const peerIds = new Map(topology.nodes.map((n) => [n.name, peerIdOf(genesis, n)]));
+      // Standby validators join later; their peer ids are in genesis too.
+      for (const v of genesis.validators) peerIds.set(v.nodeId, v.peerId);
 
       const peerIdByName = (name: string): string => peerIds.get(name) ?? '';
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
@@ -264,6 +268,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           String(ep.p2pPort),
           // `=` form so an empty list (a lone node) overrides the config's genesis mesh.
           `--peers=${peers.join(',')}`,
+          ...(ep.peersFile === undefined ? [] : ['--peers-file', ep.peersFile]),
           `--announce=${multiaddr(ep.host, ep.p2pPort, peerIds.get(node.name) ?? '')}`,
           ...book,
           ...bugs,
@@ -319,6 +324,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
             ctx,
             node.name,
           ),
+        membership: refnodeMembership({ nodeBinary, entry, cwd: codeRoot, dir, genesis, seed, peerIds }),
       };
     },
 

@@ -15,7 +15,7 @@ export interface RefnodeGenesis {
   securityParam: number;
   maxDriftMs: number;
   minFee: number;
-  validators: { nodeId: string; publicKey: string; peerId: string; stake: number }[];
+  validators: { nodeId: string; publicKey: string; peerId: string; stake: number; standby?: true }[];
   executors: { nodeId: string; publicKey: string; peerId: string }[];
   accounts: Record<string, number>;
   totalSupply: number;

@@ -2,7 +2,7 @@
  * The `local` deployer: every node is a process on this machine with its own data dir,
  * free loopback ports and one log file. Full node control by signals.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeRole } from '../../adapter/types.ts';
 import { CapabilityError } from '../../support/errors.ts';
@@ -37,6 +37,7 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
     // the refusal says why.
     const noFaketime = libfaketimeMissing(opts.libfaketime);
     const started: NodeProcess[] = [];
+    const dataDirs = new Map<NodeProcess, string>();
     let disposed: Promise<void> | undefined;
     return {
       name: 'local',
@@ -97,7 +98,17 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
           startOpts,
         );
         started.push(node);
+        dataDirs.set(node, spec.allocation.dataDir);
         return node;
+      },
+
+      async remove(deployed) {
+        const node = started.find((n) => n === deployed);
+        if (!node) throw new Error(`local deployer of ${ctx.clusterName} did not start ${deployed.name}`);
+        await node.stop();
+        started.splice(started.indexOf(node), 1);
+        await rm(dataDirs.get(node)!, { recursive: true, force: true });
+        dataDirs.delete(node);
       },
 
       dispose() {
