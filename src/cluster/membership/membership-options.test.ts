@@ -38,6 +38,17 @@ describe('membership option', () => {
       issuesOf(() => resolveClusterOptions({ membership: { standby: 1, spare: 2 } as never }, {})),
     ).toEqual([{ path: 'membership.spare', value: 2, allowed: 'standby' }]);
   });
+
+  test('membership refuses links and clock skew, which nodes that join would not get', () => {
+    expect(
+      issuesOf(() => resolveClusterOptions({ membership: {}, links: true, clockSkew: {} }, {})).map(
+        (i) => i.allowed,
+      ),
+    ).toEqual([
+      'nothing together with links: true (nodes that join get no links yet)',
+      'nothing together with clockSkew (nodes that join would start without a skewable clock)',
+    ]);
+  });
 });
 
 describe('address books', () => {
