@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Cluster } from '../cluster/cluster.ts';
 import type { StartedCluster } from '../cluster/types.ts';
+import { retrievedIntact } from '../observe/blob-probe.ts';
 import '../matchers/vitest.ts';
 import { systemClock } from '../support/clock.ts';
 import { ConfigError } from '../support/errors.ts';
@@ -92,10 +93,14 @@ describe('dataAvailability on a real cluster', () => {
       cluster,
     );
     await da.done;
-    // Right after inclusion, before any node rebuilt the blobs (the observer retrieves only
-    // final ones), so nothing can answer from a copy: only the chunks count.
-    for (let i = 0; i < 200 && da.published().some((b) => b.includedAt === undefined); i++)
-      await systemClock.sleep(100);
+    // Once every blob is final, the observer has checked its certificate and rebuilt it whole
+    // on one node (a validator, the observer asks those first). verifyRetrieval pauses the
+    // validators holding such copies first, so what the rest could give back is only what
+    // they rebuild from their chunks.
+    const checked = (): boolean =>
+      da.published().every((b) => b.certificate !== undefined && retrievedIntact(b));
+    for (let i = 0; i < 300 && !checked(); i++) await systemClock.sleep(100);
+    expect(checked(), 'every blob final, its certificate checked and rebuilt once').toBe(true);
     const faults = await verifyRetrieval(cluster, da, { down: 3, timeoutMs: 5000 });
     const error = await expect(cluster)
       .toMakeAvailable(da, { within: 0 })
