@@ -66,7 +66,7 @@ describeNeeding(dockerRequirementOf(docker), 'docker deployer', () => {
   it('runs one labelled container per node on one network, API on 127.0.0.1 only', async () => {
     expect(cluster.deployer.name).toBe('docker');
     expect([...cluster.deployer.capabilities].sort()).toEqual(
-      ['disconnect', 'kill', 'pause', 'restart', 'resume', 'start', 'stop'].sort(),
+      ['clock-skew', 'disconnect', 'kill', 'pause', 'restart', 'resume', 'start', 'stop'].sort(),
     );
     const found = await labelled(cluster.runId);
     expect(found.containers.map((c) => c.Labels[labelKeys.node]).sort()).toEqual([
