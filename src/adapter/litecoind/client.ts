@@ -418,7 +418,10 @@ export class LitecoindClient {
     const { date } = await this.rpc.callDated('uptime', [], opts);
     const ms = date === undefined ? Number.NaN : Date.parse(date);
     if (!Number.isFinite(ms))
-      throw new AdapterError('litecoind', `${this.url}: its answer carries no readable Date header (${date})`);
+      throw new AdapterError(
+        'litecoind',
+        `${this.url}: its answer carries no readable Date header (${date})`,
+      );
     return ms / 1000;
   }
 

@@ -15,7 +15,13 @@ import { DEFAULT_FEE_RATE } from './wallet.ts';
  * nonces (UTXO), no slots or proposers (proof of work), no DA, no deliberate bugs and no
  * gossip a peer could join through chainlab.
  */
-export const litecoindFacets: readonly FacetName[] = ['supply', 'mempool', 'forging', 'clock-skew', 'containers'];
+export const litecoindFacets: readonly FacetName[] = [
+  'supply',
+  'mempool',
+  'forging',
+  'clock-skew',
+  'containers',
+];
 
 /**
  * Default transfer amounts: 0.001–0.01 LTC, far above the dust limit (an output worth less
