@@ -544,6 +544,12 @@ export interface MempoolClient {
 export interface ClockReading {
   /** The node's wall clock when it answered (epoch ms): the real time plus any skew. */
   now: number;
+  /**
+   * How finely the node keeps time (ms): `now` is the middle of an interval this long that
+   * its clock was in, so it is within half of it of the node's true clock. Default 1 (a
+   * clock read to the millisecond); e.g. 1000 for a node that keeps whole seconds.
+   */
+  resolutionMs?: number;
   /** Facet `slots`: the slot the node's clock is in. */
   slot?: number;
   /** How far ahead of its own clock a block may be and still be taken (held until due), ms. */

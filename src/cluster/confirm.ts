@@ -123,7 +123,8 @@ export interface ClockCheck {
 
 /**
  * A skewed node: its wall clock reads ours plus the offset (within half the request's round
- * trip plus {@link CLOCK_SLACK_MS}), and with facet `slots` its slot is ahead of (or behind)
+ * trip plus {@link CLOCK_SLACK_MS}, plus half the clock's `resolutionMs` when the chain keeps
+ * time coarser than a millisecond), and with facet `slots` its slot is ahead of (or behind)
  * the slot of an unskewed clock by `offset / slotMs` within {@link SLOT_TOLERANCE}. Probed
  * until it holds or {@link CONFIRM_TIMEOUT_MS} passes.
  */
@@ -148,7 +149,9 @@ export async function confirmClock(t: ConfirmTarget, expected: ClockExpectation)
       uncertaintyMs: Math.ceil((after - before) / 2),
     };
     check = c;
-    const margin = c.uncertaintyMs + CLOCK_SLACK_MS;
+    // A clock kept coarser than a millisecond is read at the middle of its step (facet
+    // `clock-skew`, `resolutionMs`): half a step more, on that chain only.
+    const margin = c.uncertaintyMs + CLOCK_SLACK_MS + Math.ceil((reading.resolutionMs ?? 0) / 2);
     if (Math.abs(c.measuredOffsetMs - expected.offsetMs) > margin) {
       why = `its clock reads ${signedMs(c.measuredOffsetMs)} from ours, expected ${signedMs(expected.offsetMs)} ± ${margin} ms`;
       return false;

@@ -86,7 +86,7 @@ describe('litecoind facts', () => {
       adapter: 'litecoind',
       production: { model: 'poisson', expectedIntervalMs: 1000 },
       finality: { rule: 'depth', depth: 6 },
-      facets: ['supply', 'mempool', 'forging', 'containers'],
+      facets: ['supply', 'mempool', 'forging', 'clock-skew', 'containers'],
       defaultFee: { perVbyte: 2n },
       supply: { genesis: 0n, source: 'utxo-set' },
     });

@@ -13,7 +13,7 @@
  *   (one per node in turn, in the node's wallet RPC); a transfer is signed by its home
  *   wallet when submitted, fees per vbyte, and the recorded id is the node's txid.
  * - Facets: `supply` (halving emission against the UTXO-set total), `mempool`, `forging`,
- *   `containers`. Everything else is refused by whatever needs it.
+ *   `clock-skew` (its wall clock to the second), `containers`. Everything else is refused by whatever needs it.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -2,7 +2,8 @@
  * The `ChainClient` of one litecoind node: chainlab's core contract (health, info, blocks,
  * submission, tx status, block feed) plus the facets the adapter declares — `supply` (the
  * UTXO-set total at the tip), `mempool` (size and vbytes; litecoind counts no evictions
- * or refusals) and `forging` (raw submission) — over {@link LitecoindClient}.
+ * or refusals), `forging` (raw submission) and `clock-skew` (its clock, to the second) —
+ * over {@link LitecoindClient}.
  *
  * A transfer is signed here, at submission: its home wallet signs it (see
  * `LitecoindUserWallet.signTransfer`) and this node is sent the signed tx. A refusal is a
@@ -12,6 +13,7 @@ import { AdapterError } from '../../support/errors.ts';
 import type {
   Block,
   ChainClient,
+  ClockReading,
   FeedEvent,
   MempoolInfo,
   NodeInfo,
@@ -33,6 +35,9 @@ export interface LitecoindChainClientOptions {
   /** Calls in flight at once. Default 8 (a node serves `-rpcthreads=8`). */
   connections?: number;
 }
+
+/** litecoind's clock resolution: it reads and stamps time in whole seconds (ms). */
+const LITECOIND_CLOCK_MS = 1000;
 
 /** Submissions of one `submitTxs` call in flight at once (each is a few RPC calls). */
 const SUBMIT_PARALLEL = 4;
@@ -186,6 +191,17 @@ export class LitecoindChainClient implements ChainClient {
     const out: MempoolInfo = { size: m.size, bytes: m.bytes };
     if (m.ids !== undefined) out.ids = m.ids;
     return out;
+  }
+
+  /**
+   * The node's wall clock (facet `clock-skew`), as its RPC answer's `Date` header gives it
+   * (see `LitecoindClient.clockSeconds`). That clock reads whole seconds, so the reading is the middle of the second its clock was in (`now`) with `resolutionMs`
+   * 1000: it is within 500 ms of the node's true clock. litecoind has no slots and no
+   * counters of future blocks (it refuses a block more than 2 h ahead of its adjusted clock).
+   */
+  async clock(opts?: RequestOptions): Promise<ClockReading> {
+    const seconds = await this.node.clockSeconds(opts);
+    return { now: seconds * 1000 + LITECOIND_CLOCK_MS / 2, resolutionMs: LITECOIND_CLOCK_MS };
   }
 
   close(): Promise<void> {

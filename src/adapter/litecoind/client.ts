@@ -407,6 +407,24 @@ export class LitecoindClient {
     };
   }
 
+  /**
+   * The node's own wall clock, to the second (epoch s). litecoind shows no clock in any RPC
+   * result (block templates carry its peer-adjusted time, floored at the median time past,
+   * and only with peers connected); its HTTP server stamps every answer with a `Date` header
+   * read from the same libc wall clock the daemon keeps time with, so that is read here
+   * (with `uptime`, the cheapest call).
+   */
+  async clockSeconds(opts?: RequestOptions): Promise<number> {
+    const { date } = await this.rpc.callDated('uptime', [], opts);
+    const ms = date === undefined ? Number.NaN : Date.parse(date);
+    if (!Number.isFinite(ms))
+      throw new AdapterError(
+        'litecoind',
+        `${this.url}: its answer carries no readable Date header (${date})`,
+      );
+    return ms / 1000;
+  }
+
   /** The node's connected peers. */
   async peers(opts?: RequestOptions): Promise<LitecoinPeer[]> {
     const raw = await this.rpc.typed('getpeerinfo', [], z.array(peerSchema), opts);

@@ -10,11 +10,18 @@ import { DEFAULT_FEE_RATE } from './wallet.ts';
 
 /**
  * Facets of the litecoind adapter: `supply` (halving emission, UTXO-set total), `mempool`
- * (size and vbytes), `forging` (raw invalid txs) and `containers`. It has no accounts or
- * nonces (UTXO), no slots or proposers (proof of work), no DA, no deliberate bugs, no gossip
- * a peer could join through chainlab, and clock skew is not wired yet.
+ * (size and vbytes), `forging` (raw invalid txs), `clock-skew` (libfaketime shifts the
+ * daemon's clock; it reports it to the second) and `containers`. It has no accounts or
+ * nonces (UTXO), no slots or proposers (proof of work), no DA, no deliberate bugs and no
+ * gossip a peer could join through chainlab.
  */
-export const litecoindFacets: readonly FacetName[] = ['supply', 'mempool', 'forging', 'containers'];
+export const litecoindFacets: readonly FacetName[] = [
+  'supply',
+  'mempool',
+  'forging',
+  'clock-skew',
+  'containers',
+];
 
 /**
  * Default transfer amounts: 0.001–0.01 LTC, far above the dust limit (an output worth less

@@ -138,6 +138,23 @@ export class LitecoinRpc {
     return outcome!.result;
   }
 
+  /**
+   * Calls `method` and also returns the `Date` header of the node's answer: the node's own
+   * wall clock when it answered (its HTTP server stamps every answer, to the second).
+   */
+  async callDated(
+    method: string,
+    params: RpcRequest['params'] = [],
+    opts: RpcCallOptions = {},
+  ): Promise<{ result: unknown; date: string | undefined }> {
+    let date: string | undefined;
+    const [outcome] = await this.#post([{ method, params }], false, opts, (d) => {
+      date = d;
+    });
+    if (!outcome!.ok) throw outcome!.error;
+    return { result: outcome!.result, date };
+  }
+
   /** Calls `method` and checks its result against `schema` (a mismatch is a `protocol` failure). */
   async typed<S extends z.ZodType>(
     method: string,
@@ -174,6 +191,7 @@ export class LitecoinRpc {
     requests: readonly RpcRequest[],
     asBatch: boolean,
     opts: RpcCallOptions,
+    onDate?: (date: string | undefined) => void,
   ): Promise<RpcOutcome[]> {
     const path = opts.wallet === undefined ? '/' : `/wallet/${encodeURIComponent(opts.wallet)}`;
     const method = asBatch ? `batch of ${requests.length} (${requests[0]!.method}…)` : requests[0]!.method;
@@ -213,6 +231,8 @@ export class LitecoinRpc {
         body: JSON.stringify(asBatch ? envelopes : envelopes[0]),
       });
       status = res.statusCode;
+      const date = res.headers.date;
+      onDate?.(Array.isArray(date) ? date[0] : date);
       text = await res.body.text();
     } catch (error) {
       if (opts.signal?.aborted) throw new LitecoinRpcError('aborted', call(), 'aborted', { cause: error });
