@@ -97,7 +97,7 @@ const variants: Record<string, ManifestContext> = {
   }),
 };
 
-/** Every manifest of a two-node cluster, as the runtime creates them. */
+/** Every manifest of a two-node cluster, as the deployer creates them. */
 function allManifests(ctx: ManifestContext): { kind?: string; metadata?: { name?: string } }[] {
   const files = chainFileMounts(ctx, [
     { target: '/chain/genesis.json', content: Buffer.from('{"chainId":"x"}') },
