@@ -1,6 +1,6 @@
 /**
  * The k8s deployer with the real @kubernetes/client-node talking HTTP and WebSocket to the
- * TEST API SERVER (test-fixtures/fake-api-server.ts, answering as the recorded pairs from
+ * TEST API SERVER (test/fixtures/k8s/fake-api-server.ts, answering as the recorded pairs from
  * the API reference say) and its TEST KUBELET (node containers as local processes, exec in
  * a real busybox or POSIX shell). Nothing of the client is mocked. What this proves: the
  * calls the deployer makes and how it reads the answers; what it cannot prove: a real
@@ -10,6 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeApiServer } from '../../../test/fixtures/k8s/fake-api-server.ts';
+import { FakeKubelet } from '../../../test/fixtures/k8s/fake-kubelet.ts';
 import type { LaunchSpec, NodeRole } from '../../adapter/types.ts';
 import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
@@ -20,8 +22,6 @@ import { deployerFactory } from '../pick.ts';
 import { k8sDeployer } from './k8s-deployer.ts';
 import type { K8sNode } from './k8s-node.ts';
 import { type ResolvedK8sOptions, resolveK8sOptions } from './k8s-options.ts';
-import { FakeApiServer } from './test-fixtures/fake-api-server.ts';
-import { FakeKubelet } from './test-fixtures/fake-kubelet.ts';
 
 const IMAGE = 'chainlab-test/fake-node:1';
 const SIGNAL_IMAGE = 'busybox:1.37';
