@@ -1,5 +1,5 @@
 /**
- * Starting a cluster: run dir → chain files (adapter) → addresses (runtime) → every node
+ * Starting a cluster: run dir → chain files (adapter) → addresses (deployer) → every node
  * started in parallel → readiness → observer. If any step fails, whatever started is torn
  * down and the original error is rethrown.
  */

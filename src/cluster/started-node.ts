@@ -62,7 +62,7 @@ const setClockSchema = z.strictObject({
 export class ClusterNode implements StartedNode {
   readonly name: string;
   readonly role: NodeRole;
-  readonly #runtime: DeployedNode;
+  readonly #deployed: DeployedNode;
   readonly #ctx: NodeHandleContext;
   #client: ChainClient;
   #clientUrl: string;
@@ -72,14 +72,14 @@ export class ClusterNode implements StartedNode {
   /** The skewable clock (nodes launched with the cluster option `clockSkew`). */
   readonly #clock: NodeClock | undefined;
 
-  constructor(role: NodeRole, runtime: DeployedNode, ctx: NodeHandleContext) {
-    this.name = runtime.name;
+  constructor(role: NodeRole, deployed: DeployedNode, ctx: NodeHandleContext) {
+    this.name = deployed.name;
     this.role = role;
-    this.#runtime = runtime;
+    this.#deployed = deployed;
     this.#ctx = ctx;
-    this.#clientUrl = runtime.apiUrl;
-    this.#client = ctx.makeClient(runtime.apiUrl);
-    const write = runtime.setClockOffset?.bind(runtime);
+    this.#clientUrl = deployed.apiUrl;
+    this.#client = ctx.makeClient(deployed.apiUrl);
+    const write = deployed.setClockOffset?.bind(deployed);
     if (ctx.launchClock !== undefined && write !== undefined) {
       this.#clock = new NodeClock(
         {
@@ -87,7 +87,7 @@ export class ClusterNode implements StartedNode {
           write,
           confirm: (offsetMs) => confirmClock(this.#target(), { ...ctx.clockExpectation, offsetMs }),
           serial: (fn) => this.#serial(fn),
-          state: () => this.#runtime.state,
+          state: () => this.#deployed.state,
           recording: ctx.recording,
           rng: ctx.clockRng,
           clock: ctx.clock,
@@ -97,7 +97,7 @@ export class ClusterNode implements StartedNode {
         ctx.launchClock.appliedMs,
       );
     }
-    runtime.onUnexpectedExit((info) => {
+    deployed.onUnexpectedExit((info) => {
       const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.exitCode}`;
       ctx.log(`${this.name} ${how} unexpectedly`);
       ctx.recording()?.nodeEvent(this.name, 'crashed', how);
@@ -105,12 +105,12 @@ export class ClusterNode implements StartedNode {
   }
 
   get apiUrl(): string {
-    return this.#runtime.apiUrl;
+    return this.#deployed.apiUrl;
   }
 
   /** The deployer's node (removing a node for good goes through its deployer). */
   get deployed(): DeployedNode {
-    return this.#runtime;
+    return this.#deployed;
   }
 
   get client(): ChainClient {
@@ -118,19 +118,19 @@ export class ClusterNode implements StartedNode {
   }
 
   get logFile(): string | undefined {
-    return this.#runtime.logFile;
+    return this.#deployed.logFile;
   }
 
   get p2pEndpoint(): P2pEndpoint | undefined {
-    return this.#runtime.p2pEndpoint;
+    return this.#deployed.p2pEndpoint;
   }
 
   get state(): NodeState {
-    return this.#runtime.state;
+    return this.#deployed.state;
   }
 
   logTail(lines?: number): Promise<string> {
-    return this.#runtime.logTail(lines);
+    return this.#deployed.logTail(lines);
   }
 
   get clockSetting(): ClockSetting | undefined {
@@ -219,9 +219,9 @@ export class ClusterNode implements StartedNode {
   }
 
   #refreshClient(): void {
-    if (this.#runtime.apiUrl === this.#clientUrl) return;
+    if (this.#deployed.apiUrl === this.#clientUrl) return;
     const old = this.#client;
-    this.#clientUrl = this.#runtime.apiUrl;
+    this.#clientUrl = this.#deployed.apiUrl;
     this.#client = this.#ctx.makeClient(this.#clientUrl);
     void old.close();
   }
@@ -229,7 +229,7 @@ export class ClusterNode implements StartedNode {
   #target(): ConfirmTarget {
     return {
       name: this.name,
-      apiUrl: this.#runtime.apiUrl,
+      apiUrl: this.#deployed.apiUrl,
       client: this.#client,
       recording: this.#ctx.recording(),
       blockMs: this.#ctx.blockMs,
@@ -253,7 +253,7 @@ export class ClusterNode implements StartedNode {
       this.#wrap('stop', async () => {
         this.#openWindow('stop');
         this.#ctx.recording()?.nodeEvent(this.name, 'stopped');
-        await this.#runtime.stop();
+        await this.#deployed.stop();
         await confirmDown(this.#target(), 'stop');
       }),
     );
@@ -266,14 +266,14 @@ export class ClusterNode implements StartedNode {
       this.#wrap('kill', async () => {
         this.#openWindow('kill');
         this.#ctx.recording()?.nodeEvent(this.name, 'killed');
-        await this.#runtime.kill();
+        await this.#deployed.kill();
         await confirmDown(this.#target(), 'kill');
       }),
     );
   }
 
   async #startNow(action: 'start' | 'restart'): Promise<void> {
-    await this.#runtime.start({ timeoutMs: this.#ctx.startTimeoutMs });
+    await this.#deployed.start({ timeoutMs: this.#ctx.startTimeoutMs });
     this.#refreshClient();
     await confirmServing(this.#target(), action);
     await this.#clock?.reconfirm();
@@ -294,7 +294,7 @@ export class ClusterNode implements StartedNode {
       this.#wrap('restart', async () => {
         this.#openWindow('restart');
         this.#ctx.recording()?.nodeEvent(this.name, 'restarting');
-        await this.#runtime.stop();
+        await this.#deployed.stop();
         await confirmDown(this.#target(), 'stop');
         await this.#startNow('restart');
       }),
@@ -306,7 +306,7 @@ export class ClusterNode implements StartedNode {
     if (refusal) return Promise.reject(refusal);
     return this.#serial(() =>
       this.#wrap('pause', async () => {
-        await this.#runtime.pause();
+        await this.#deployed.pause();
         this.#openWindow('pause');
         this.#ctx.recording()?.nodeEvent(this.name, 'paused');
         await confirmPaused(this.#target());
@@ -319,7 +319,7 @@ export class ClusterNode implements StartedNode {
     if (refusal) return Promise.reject(refusal);
     return this.#serial(() =>
       this.#wrap('resume', async () => {
-        await this.#runtime.resume();
+        await this.#deployed.resume();
         await confirmServing(this.#target(), 'resume');
         await this.#clock?.reconfirm();
         this.#ctx.recording()?.nodeEvent(this.name, 'resumed');
@@ -330,8 +330,8 @@ export class ClusterNode implements StartedNode {
 
   /** Takes the node off the cluster network; records a `disconnect` window until `connect`. */
   disconnect(): Promise<void> {
-    return this.#network('disconnect', async (runtime) => {
-      await runtime.disconnect();
+    return this.#network('disconnect', async (node) => {
+      await node.disconnect();
       this.#openWindow('disconnect');
       this.#ctx.recording()?.nodeEvent(this.name, 'disconnected');
     });
@@ -339,26 +339,24 @@ export class ClusterNode implements StartedNode {
 
   /** Puts a disconnected node back on the cluster network. */
   connect(): Promise<void> {
-    return this.#network('connect', async (runtime) => {
-      await runtime.connect();
+    return this.#network('connect', async (node) => {
+      await node.connect();
       this.#ctx.recording()?.nodeEvent(this.name, 'connected');
       this.#closeWindow();
     });
   }
 
-  /** Both network actions need the `disconnect` capability and a runtime that implements it. */
+  /** Both network actions need the `disconnect` capability and a deployer that implements it. */
   #network(
     action: 'disconnect' | 'connect',
-    fn: (runtime: Required<Pick<DeployedNode, 'disconnect' | 'connect'>>) => Promise<void>,
+    fn: (node: Required<Pick<DeployedNode, 'disconnect' | 'connect'>>) => Promise<void>,
   ): Promise<void> {
-    const runtime = this.#runtime;
+    const node = this.#deployed;
     const refusal =
       this.#refusal('disconnect') ??
-      (runtime.disconnect && runtime.connect
-        ? undefined
-        : new CapabilityError('disconnect', this.#ctx.deployer));
+      (node.disconnect && node.connect ? undefined : new CapabilityError('disconnect', this.#ctx.deployer));
     if (refusal) return Promise.reject(refusal);
-    const network = { disconnect: () => runtime.disconnect!(), connect: () => runtime.connect!() };
+    const network = { disconnect: () => node.disconnect!(), connect: () => node.connect!() };
     return this.#serial(() => this.#wrap(action, () => fn(network)));
   }
 

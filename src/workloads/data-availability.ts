@@ -17,6 +17,7 @@ import { systemClock } from '../support/clock.ts';
 import { CapabilityError, ConfigError, WorkloadError } from '../support/errors.ts';
 import type { Rng } from '../support/rng.ts';
 import { type AllowedText, parseOptions } from '../support/validate.ts';
+import { pace, paced } from './runner.ts';
 import type { IntRange } from './transactions.ts';
 import type { StartedWorkload, Workload } from './workload.ts';
 
@@ -89,8 +90,6 @@ const allowed: AllowedText = {
 
 type Parsed = z.output<typeof schema>;
 
-const MAX_TICK_MS = 100;
-const MIN_TICK_MS = 10;
 /** A blob that got no answer goes to another target this many times. */
 const RETRIES = 2;
 
@@ -259,28 +258,24 @@ async function startDataAvailability(
     }
   })();
 
-  const began = clock.monotonic();
-  const tickMs = Math.max(MIN_TICK_MS, Math.min(MAX_TICK_MS, 1000 / p.blobRate));
-  const limit = p.count ?? Number.POSITIVE_INFINITY;
-  const loop = (async () => {
-    while (!ac.signal.aborted && sent < limit) {
-      const elapsed = clock.monotonic() - began;
-      if (p.durationMs !== undefined && elapsed >= p.durationMs) break;
-      // Open loop: everything due by now goes out, whether earlier blobs were answered or not.
-      const due = Math.min(limit, Math.floor((elapsed * p.blobRate) / 1000) + 1);
-      while (sent < due) {
+  // The shared open-loop pacing: the i-th blob is due at i · 1000 / blobRate ms and goes out
+  // then, whether earlier blobs were answered or not; a blob is planned (its seeded draws
+  // made) when it is due, so the blobs stay a pure function of the seed.
+  const schedule = (function* () {
+    for (const at of paced(p.blobRate, { count: p.count, durationMs: p.durationMs })) yield { at };
+  })();
+  const loop = pace(
+    schedule,
+    (due) => {
+      for (const _ of due) {
         const t = plan();
         ids.push(t.blob.id);
         sent++;
         publish(t);
       }
-      try {
-        await clock.sleep(tickMs, ac.signal);
-      } catch {
-        break;
-      }
-    }
-  })();
+    },
+    { signal: ac.signal, clock },
+  );
 
   const drain = async (): Promise<void> => {
     await loop;

@@ -1,6 +1,6 @@
 /**
- * The container runtime below the cluster: network disconnect/connect of a node, a crash
- * the runtime did not cause, a node that cannot start, and idempotent disposal.
+ * The docker deployer below the cluster: network disconnect/connect of a node, a crash
+ * the deployer did not cause, a node that cannot start, and idempotent disposal.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,13 +30,13 @@ async function eventually(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
+describeNeeding(dockerRequirementOf(docker), 'docker deployer', () => {
   const runId = newRunId();
   const registry = new CleanupRegistry({ installHooks: false });
   const topology = new Cluster({ validators: 2, wallets: 1, slotMs: 200 }).resolved.topology;
   let dir = '';
   let prepared: PreparedChain;
-  let runtime: Deployer;
+  let deployer: Deployer;
   let allocations: NodeAllocation[];
   const nodes = new Map<string, DeployedNode>();
   const clients = new Map<string, ChainClient>();
@@ -61,19 +61,19 @@ describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
     dir = await mkdtemp(join(tmpdir(), 'chainlab-container-node-'));
     await mkdir(join(dir, 'chain'));
     prepared = await refnodeAdapter().prepare(topology, join(dir, 'chain'), 11);
-    runtime = await dockerDeployer({ stopGraceMs: 2000 })({
+    deployer = await dockerDeployer({ stopGraceMs: 2000 })({
       runId,
       clusterDir: dir,
       clusterName: 'rt',
       registry,
       log: () => {},
     });
-    allocations = await runtime.allocate(topology.nodes);
+    allocations = await deployer.allocate(topology.nodes);
     await Promise.all(
       topology.nodes.map(async (spec) => {
         const allocation = allocations.find((a) => a.name === spec.name)!;
         const launch = prepared.launch(spec, endpoints(spec.name));
-        const node = await runtime.start(
+        const node = await deployer.start(
           { name: spec.name, role: spec.role, allocation, launch },
           { timeoutMs: 120_000 },
         );
@@ -85,7 +85,7 @@ describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
 
   afterAll(async () => {
     await Promise.all([...clients.values()].map((c) => c.close()));
-    await runtime?.dispose();
+    await deployer?.dispose();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -116,7 +116,7 @@ describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
     const [container] = await docker.client.container.dockerode.listContainers({
       filters: { label: [`${labelKeys.run}=${runId}`, `${labelKeys.node}=val-1`] },
     });
-    // killed behind the runtime's back, as an OOM kill or a crash would
+    // killed behind the deployer's back, as an OOM kill or a crash would
     await docker.client.container.dockerode.getContainer(container!.Id).kill({ signal: 'SIGKILL' });
     await eventually('the crash is reported', 10_000, async () => exits.length === 1);
     expect(exits[0]).toEqual({ exitCode: 137, signal: 'SIGKILL' });
@@ -131,7 +131,7 @@ describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
     const allocation = { ...allocations[1]!, name: 'bad-0', logFile: join(dir, 'logs', 'bad-0.log') };
     const launch = prepared.launch(spec, endpoints(spec.name));
     launch.container!.cmd = [...launch.container!.cmd, '--no-such-flag'];
-    const error = await runtime
+    const error = await deployer
       .start({ name: 'bad-0', role: 'validator', allocation, launch }, { timeoutMs: 60_000 })
       .catch((e: unknown) => e);
     expect(ClusterStartError.is(error)).toBe(true);
@@ -148,8 +148,8 @@ describeNeeding(dockerRequirementOf(docker), 'container runtime', () => {
   });
 
   it('disposes idempotently and leaves nothing labelled', async () => {
-    await Promise.all([runtime.dispose(), runtime.dispose()]);
-    await runtime.dispose();
+    await Promise.all([deployer.dispose(), deployer.dispose()]);
+    await deployer.dispose();
     if (!docker.available) throw new Error('no docker');
     const dockerode = docker.client.container.dockerode;
     const filters = { label: [`${labelKeys.run}=${runId}`] };

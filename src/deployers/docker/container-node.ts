@@ -391,7 +391,7 @@ export class ContainerNode implements DeployedNode {
     await this.#started.copyContentToContainer([{ content, target: path, mode: 0o644 }]);
   }
 
-  /** Removes the container (its data volume stays for the runtime to remove). Idempotent. */
+  /** Removes the container (its data volume stays for the deployer to remove). Idempotent. */
   remove(): Promise<void> {
     this.#removed ??= (async () => {
       this.#expectingExit = true;

@@ -86,11 +86,11 @@ async function createNetwork(client: ContainerRuntimeClient, ctx: DeployerContex
 }
 
 /**
- * Creates the docker runtime for one cluster. Throws a `ChainlabError` naming the cause
+ * Creates the docker deployer for one cluster. Throws a `ChainlabError` naming the cause
  * when no Docker engine answers.
  *
  * @example
- * const runtime = await dockerDeployer({ stopGraceMs: 2000 })(ctx);
+ * const deployer = await dockerDeployer({ stopGraceMs: 2000 })(ctx);
  */
 export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactory {
   const apiPort = opts.apiPort ?? 8080;
@@ -157,7 +157,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
       return disposed;
     };
 
-    // Host ports handed out by this runtime: concurrent node starts must never get the same
+    // Host ports handed out by this deployer: concurrent node starts must never get the same
     // one between asking the OS and the engine binding it.
     const handedOut = new Set<number>();
     const hostPorts = async (): Promise<[number, number]> => {
@@ -223,7 +223,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
       },
 
       async start(spec: DeployNodeSpec, startOpts: StartOptions): Promise<ContainerNode> {
-        if (disposed) throw new ChainlabError(`docker runtime of ${ctx.clusterName} is disposed`);
+        if (disposed) throw new ChainlabError(`docker deployer of ${ctx.clusterName} is disposed`);
         const launch = spec.launch?.container;
         if (spec.launch === undefined || launch === undefined) {
           // The cluster checks the adapter's `containers` facet up front; this is the last guard.
@@ -289,7 +289,7 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
         if (disposed) {
           await node.remove();
           throw new ChainlabError(
-            `docker runtime of ${ctx.clusterName} was disposed while ${spec.name} started`,
+            `docker deployer of ${ctx.clusterName} was disposed while ${spec.name} started`,
           );
         }
         return node;

@@ -1,4 +1,4 @@
-/** The docker deployer: runtime, image builder, sweeper. Re-exports only. */
+/** The docker deployer: deployer, image builder, sweeper. Re-exports only. */
 export { type ContainerNode, DEFAULT_CONTAINER_STOP_GRACE_MS } from './container-node.ts';
 export { type DockerAvailability, dockerAvailability, dockerClient } from './docker-client.ts';
 export { type DockerDeployerOptions, dockerControls, dockerDeployer } from './docker-deployer.ts';

@@ -1,4 +1,4 @@
-/** The k8s deployer: runtime, options, manifests, sweeper. Re-exports only. */
+/** The k8s deployer: deployer, options, manifests, sweeper. Re-exports only. */
 export { type ChainFile, type ChainFileMounts, chainFileMounts } from './chain-files.ts';
 export { isolationPolicyManifest } from './isolation-policy.ts';
 export { K8sApi, loadKubeConfig } from './k8s-api.ts';

@@ -1,6 +1,6 @@
 /**
- * The k8s runtime with the real @kubernetes/client-node talking HTTP and WebSocket to the
- * TEST API SERVER (test-fixtures/fake-api-server.ts, answering as the recorded pairs from
+ * The k8s deployer with the real @kubernetes/client-node talking HTTP and WebSocket to the
+ * TEST API SERVER (test/fixtures/k8s/fake-api-server.ts, answering as the recorded pairs from
  * the API reference say) and its TEST KUBELET (node containers as local processes, exec in
  * a real busybox or POSIX shell). Nothing of the client is mocked. What this proves: the
  * calls the deployer makes and how it reads the answers; what it cannot prove: a real
@@ -10,6 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeApiServer } from '../../../test/fixtures/k8s/fake-api-server.ts';
+import { FakeKubelet } from '../../../test/fixtures/k8s/fake-kubelet.ts';
 import type { LaunchSpec, NodeRole } from '../../adapter/types.ts';
 import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
@@ -20,8 +22,6 @@ import { deployerFactory } from '../pick.ts';
 import { k8sDeployer } from './k8s-deployer.ts';
 import type { K8sNode } from './k8s-node.ts';
 import { type ResolvedK8sOptions, resolveK8sOptions } from './k8s-options.ts';
-import { FakeApiServer } from './test-fixtures/fake-api-server.ts';
-import { FakeKubelet } from './test-fixtures/fake-kubelet.ts';
 
 const IMAGE = 'chainlab-test/fake-node:1';
 const SIGNAL_IMAGE = 'busybox:1.37';
@@ -57,14 +57,14 @@ function options(kubeconfig: string, extra: Record<string, unknown> = {}): Resol
   return r.options;
 }
 
-describe('k8s runtime against the test API server', () => {
+describe('k8s deployer against the test API server', () => {
   const runId = newRunId();
   const registry = new CleanupRegistry({ installHooks: false });
   let server: FakeApiServer;
   let kubelet: FakeKubelet;
   let dir = '';
   let kubeconfig = '';
-  let runtime: Deployer;
+  let deployer: Deployer;
   let ctx: DeployerContext;
   const nodes = new Map<string, K8sNode>();
   const logLines: string[] = [];
@@ -87,8 +87,8 @@ describe('k8s runtime against the test API server', () => {
   });
 
   const startNode = async (name: string, role: NodeRole = 'validator') => {
-    const [allocation] = await runtime.allocate([{ name, role }]);
-    return (await runtime.start(
+    const [allocation] = await deployer.allocate([{ name, role }]);
+    return (await deployer.start(
       { name, role, allocation: allocation!, launch: launchOf(name) },
       { timeoutMs: 20_000 },
     )) as K8sNode;
@@ -101,7 +101,7 @@ describe('k8s runtime against the test API server', () => {
       crashing: [CRASHING_IMAGE],
       signalImage: SIGNAL_IMAGE,
     });
-    dir = await mkdtemp(join(tmpdir(), 'chainlab-k8s-runtime-'));
+    dir = await mkdtemp(join(tmpdir(), 'chainlab-k8s-deployer-'));
     kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, server.kubeconfig());
     await writeFile(join(dir, 'genesis.json'), '{"chainId":"k8s-test","validators":2}');
@@ -114,7 +114,7 @@ describe('k8s runtime against the test API server', () => {
       registry,
       log: (l) => logLines.push(l),
     };
-    runtime = await k8sDeployer({
+    deployer = await k8sDeployer({
       k8s: options(kubeconfig, { enforcesNetworkPolicy: true }),
       stopGraceMs: 2000,
       isolationProofMs: 1500,
@@ -123,7 +123,7 @@ describe('k8s runtime against the test API server', () => {
   });
 
   afterAll(async () => {
-    await runtime?.dispose();
+    await deployer?.dispose();
     await kubelet?.close();
     await server?.close();
     await rm(dir, { recursive: true, force: true });
@@ -236,7 +236,7 @@ describe('k8s runtime against the test API server', () => {
     const exits: ExitInfo[] = [];
     using _ = val0.onUnexpectedExit((info) => exits.push(info));
     const pid = kubelet.nodePid(server.list('namespaces')[0]!.metadata.name, 'val-0')!;
-    // killed behind the runtime's back, as an OOM kill would
+    // killed behind the deployer's back, as an OOM kill would
     process.kill(pid, 'SIGKILL');
     await eventually('the crash is reported', 5000, async () => exits.length === 1);
     expect(exits[0]).toEqual({ exitCode: 137, signal: 'SIGKILL' });
@@ -372,8 +372,8 @@ describe('k8s runtime against the test API server', () => {
 
   it('disposes idempotently: the namespace and every node process are gone', async () => {
     const pids = ['val-0', 'val-1'].map((n) => kubelet.nodePid(`chainlab-${runId}-cluster-1`, n)!);
-    await Promise.all([runtime.dispose(), runtime.dispose()]);
-    await runtime.dispose();
+    await Promise.all([deployer.dispose(), deployer.dispose()]);
+    await deployer.dispose();
     expect(server.list('namespaces')).toHaveLength(0);
     expect(server.list('pods')).toHaveLength(0);
     for (const pid of pids) {

@@ -98,12 +98,12 @@ async function createOnce(what: string, create: () => Promise<unknown>): Promise
 }
 
 /**
- * Creates the k8s runtime for one cluster. Throws `ConfigError` for a bad kubeconfig or
+ * Creates the k8s deployer for one cluster. Throws `ConfigError` for a bad kubeconfig or
  * context and `ChainlabError` when the cluster cannot be reached or permissions are missing,
  * before anything is created.
  *
  * @example
- * const runtime = await k8sDeployer({ k8s: { ...options, context: 'kind-chainlab' } })(ctx);
+ * const deployer = await k8sDeployer({ k8s: { ...options, context: 'kind-chainlab' } })(ctx);
  */
 export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
   const apiPort = opts.apiPort ?? 8080;
@@ -229,7 +229,7 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
       },
 
       async start(spec: DeployNodeSpec, startOpts: StartOptions): Promise<K8sNode> {
-        if (disposed) throw new ChainlabError(`k8s runtime of ${ctx.clusterName} is disposed`);
+        if (disposed) throw new ChainlabError(`k8s deployer of ${ctx.clusterName} is disposed`);
         const launchSpec = spec.launch;
         const launch = launchSpec?.container;
         if (launchSpec === undefined || launch === undefined) {
@@ -305,7 +305,7 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
         if (disposed) {
           await node.remove();
           throw new ChainlabError(
-            `k8s runtime of ${ctx.clusterName} was disposed while ${spec.name} started`,
+            `k8s deployer of ${ctx.clusterName} was disposed while ${spec.name} started`,
           );
         }
         return node;

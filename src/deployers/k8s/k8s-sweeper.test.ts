@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeApiServer } from '../../../test/fixtures/k8s/fake-api-server.ts';
 import { runSweepCommand } from '../../cli/sweep-command.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
 import { systemClock } from '../../support/clock.ts';
 import { K8sApi, loadKubeConfig } from './k8s-api.ts';
 import { k8sLabels } from './k8s-labels.ts';
 import { removeK8sRun, sweepDeadK8sRuns } from './k8s-sweeper.ts';
-import { FakeApiServer } from './test-fixtures/fake-api-server.ts';
 
 const guardScript = fileURLToPath(new URL('./k8s-run-guard.mjs', import.meta.url));
 

@@ -23,6 +23,7 @@ import { PersistentVolumeClaim as PvcV133 } from 'kubernetes-models-v1-33/v1/Per
 import { Pod as PodV133 } from 'kubernetes-models-v1-33/v1/Pod';
 import { Service as ServiceV133 } from 'kubernetes-models-v1-33/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeApiServer } from '../../../test/fixtures/k8s/fake-api-server.ts';
 import { describeNeeding, kubectlRequirement } from '../../../test/requirements.ts';
 import type { ContainerLaunch, LaunchSpec } from '../../adapter/types.ts';
 import { chainFileMounts, MAX_CONFIG_FILE_BYTES } from './chain-files.ts';
@@ -32,7 +33,6 @@ import type { ManifestContext } from './manifest-context.ts';
 import { namespaceManifest } from './namespace-manifest.ts';
 import { podManifest } from './pod-manifest.ts';
 import { serviceManifest } from './service-manifest.ts';
-import { FakeApiServer } from './test-fixtures/fake-api-server.ts';
 import { volumeClaimManifest } from './volume-claim-manifest.ts';
 
 type Validating = new (data: never) => { validate(): void };
@@ -97,7 +97,7 @@ const variants: Record<string, ManifestContext> = {
   }),
 };
 
-/** Every manifest of a two-node cluster, as the runtime creates them. */
+/** Every manifest of a two-node cluster, as the deployer creates them. */
 function allManifests(ctx: ManifestContext): { kind?: string; metadata?: { name?: string } }[] {
   const files = chainFileMounts(ctx, [
     { target: '/chain/genesis.json', content: Buffer.from('{"chainId":"x"}') },

@@ -1,6 +1,6 @@
 /**
  * Everything the k8s deployer takes from the rest of chainlab's cluster layer, in one
- * place: the runtime interface it implements and the shared helpers (labels and owner
+ * place: the deployer interface it implements and the shared helpers (labels and owner
  * liveness, log tails, free ports). When that interface or those helpers move or are
  * renamed, this file is the only one to change.
  */
