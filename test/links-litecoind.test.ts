@@ -66,20 +66,22 @@ describe('link layer on litecoind (local deployer)', () => {
     const left = ['val-0', 'val-1'];
     const right = ['val-2', 'val-3'];
 
-    // Before the cut: a full mesh, each node naming every other, every connection on a link.
+    // Before the cut: a full mesh, each node naming every other and dialling each one itself
+    // (its `-connect` peers: `manual`, the only outbound kind), every connection on a link.
     for (const n of all) {
       const others = all.filter((o) => o !== n).sort();
-      const meshed = await eventually(
-        async () => [...new Set(await cluster.client(n).connectedPeers!())].sort().join() === others.join(),
-        20_000,
-      );
-      expect(meshed, `${n} connected to ${others.join(', ')}`).toBe(true);
+      const meshed = await eventually(async () => {
+        const named = [...new Set(await cluster.client(n).connectedPeers!())].sort();
+        const dialled = (await rawPeers(cluster, n)).filter((p) => !p.inbound && p.subver !== '');
+        return named.join() === others.join() && dialled.length === others.length;
+      }, 20_000);
+      expect(meshed, `${n} connected to ${others.join(', ')}, dialling each`).toBe(true);
+      const raw = await rawPeers(cluster, n);
+      expect([...new Set(raw.filter((p) => !p.inbound).map((p) => p.connectionType))]).toEqual(['manual']);
       const { links, bypass } = await peerLinks(cluster, n);
       expect(bypass, `${n}'s connections around the links`).toEqual([]);
       expect(links.length).toBeGreaterThanOrEqual(others.length);
     }
-    const outbound = (await rawPeers(cluster, 'val-0')).filter((p) => !p.inbound);
-    expect(outbound.map((p) => p.connectionType)).toEqual(['manual', 'manual', 'manual']);
 
     const split = await cluster.links.partition([left, right]);
     expect(split.description).toBe('partition(val-0,val-1 | val-2,val-3)');
