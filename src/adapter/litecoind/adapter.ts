@@ -158,7 +158,7 @@ export function litecoindAdapter(options: LitecoindAdapterOptions = {}): ChainAd
         wallets: [],
         nodes: topology.nodes,
         dir,
-        launch: (_node, ep) => launchSpec(ep, { credentials, binary, image, relay: opts.relay }),
+        launch: (node, ep) => launchSpec(node.name, ep, { credentials, binary, image, relay: opts.relay }),
         client,
         afterStart: (ctx) =>
           startChain(ctx, {
@@ -221,10 +221,12 @@ async function readCredentials(file: string): Promise<{ user: string; password: 
 
 /** How to launch one node: the same argv as a process and in a container. */
 function launchSpec(
+  name: string,
   ep: LaunchEndpoints,
   o: { credentials: RpcCredentials; binary: string; image: ImageSpec; relay: 'immediate' | 'trickle' },
 ): LaunchSpec {
   const endpoints: LitecoindEndpoints = {
+    name,
     bindHost: ep.bindHost,
     apiPort: ep.apiPort,
     p2pPort: ep.p2pPort,

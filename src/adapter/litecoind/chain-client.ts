@@ -204,6 +204,18 @@ export class LitecoindChainClient implements ChainClient {
     return { now: seconds * 1000 + LITECOIND_CLOCK_MS / 2, resolutionMs: LITECOIND_CLOCK_MS };
   }
 
+  /**
+   * Names of the peers this node has finished a handshake with: each node announces its
+   * name as the user agent comment (`-uacomment`, so `/LitecoinCore:0.21.4(val-1)/`), since
+   * behind a link proxy a peer's address names the proxy, not the node. A peer without a
+   * comment is named by its address; a dial whose handshake never completed (held by a cut
+   * link) is no connection.
+   */
+  async connectedPeers(opts?: RequestOptions): Promise<string[]> {
+    const peers = await this.node.peers(opts);
+    return peers.filter((p) => p.subver !== '').map((p) => /\(([^()]+)\)\/?$/.exec(p.subver)?.[1] ?? p.addr);
+  }
+
   close(): Promise<void> {
     return this.node.close();
   }

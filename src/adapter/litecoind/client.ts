@@ -85,6 +85,8 @@ export interface LitecoinPeer {
   /** `manual` for a `-connect` peer, `inbound`, … */
   connectionType: string | undefined;
   syncedBlocks: number;
+  /** The peer's user agent (`/LitecoinCore:0.21.4(val-1)/`); empty before its handshake. */
+  subver: string;
 }
 
 /** Node summary. */
@@ -163,6 +165,8 @@ const peerSchema = z.object({
   inbound: z.boolean(),
   connection_type: z.string().optional(),
   synced_blocks: z.number().int(),
+  // empty until the peer's version message arrived (a dial still in its handshake)
+  subver: z.string().default(''),
 });
 
 const txOutSetSchema = z.object({
@@ -434,6 +438,7 @@ export class LitecoindClient {
       inbound: p.inbound,
       connectionType: p.connection_type,
       syncedBlocks: p.synced_blocks,
+      subver: p.subver,
     }));
   }
 

@@ -26,6 +26,9 @@ describe('litecoind launch', () => {
       expect(args).toContain(off);
     }
     expect(args.some((a) => a.startsWith('-addnode') || a.startsWith('-seednode'))).toBe(false);
+    // peers behind a link proxy learn the node's name from its user agent
+    expect(args.filter((a) => a.startsWith('-uacomment'))).toEqual([]);
+    expect(litecoindArgs({ ...endpoints, name: 'val-0' }, { credentials })).toContain('-uacomment=val-0');
     // no peers must not mean "automatic outbound connections"
     expect(
       litecoindArgs({ ...endpoints, peers: [] }, { credentials }).filter((a) => a.startsWith('-connect')),

@@ -14,6 +14,11 @@ import { litecoindBinary } from './binary.ts';
 
 /** Where one node listens and whom it dials (a subset of the deployer's launch endpoints). */
 export interface LitecoindEndpoints {
+  /**
+   * The node's name, announced to its peers as the user agent comment (`-uacomment`) so
+   * their peer lists name it even when it is reached through a link proxy. Optional.
+   */
+  name?: string;
   /** Host RPC and P2P bind to: `127.0.0.1` for a process, `0.0.0.0` in a container. */
   bindHost: string;
   /** RPC (and REST) port. */
@@ -87,6 +92,7 @@ export function litecoindArgs(endpoints: LitecoindEndpoints, options: LitecoindL
     '-dnsseed=0',
     '-listenonion=0',
     '-upnp=0',
+    ...(endpoints.name === undefined ? [] : [`-uacomment=${endpoints.name}`]),
     // `-connect=0` with no peers: otherwise an empty list would enable automatic outbound connections
     ...(peers.length > 0 ? peers : ['-connect=0']),
     ...(opts.relay === 'immediate' ? [`-whitelist=noban@${ownNetwork}`] : []),
