@@ -159,9 +159,14 @@ describe('a node that does not check gossiped txs (no-gossip-sig-check)', () => 
       20_000,
       'the trusting node to include the forged tx in its block',
     );
-    expect(await trusting!.metric('refnode_txs_accepted_total', { source: 'gossip' })).toBeGreaterThanOrEqual(1);
+    expect(await trusting!.metric('refnode_txs_accepted_total', { source: 'gossip' })).toBeGreaterThanOrEqual(
+      1,
+    );
     // The strict node refused it with its reason and did not take the block holding it.
-    expect((await strict!.get(`/txs/${id}`)).body).toMatchObject({ status: 'rejected', reason: 'bad_signature' });
+    expect((await strict!.get(`/txs/${id}`)).body).toMatchObject({
+      status: 'rejected',
+      reason: 'bad_signature',
+    });
     expect((await trusting!.info()).bugs).toEqual(['no-gossip-sig-check']);
   });
 });
