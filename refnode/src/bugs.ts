@@ -13,6 +13,8 @@ export const bugDescriptions = {
     'proposes without seeing validators that hold a stake majority (a cut-off minority forks)',
   'no-gossip-penalty': 'never lowers a peer’s gossip score for invalid or ignored messages',
   'no-rate-limit': 'serves every API request: no per-client rate limit (no 429)',
+  'no-gossip-sig-check':
+    'admits txs that arrive by gossip without verifying their signature (API submissions are still checked)',
 } as const;
 
 /** A deliberate fault's name. */

@@ -116,3 +116,57 @@ describe('a Byzantine gossip peer', () => {
     await waitFor(async () => (await strict!.info()).height > height + 2, 15_000, 'blocks during the flood');
   });
 });
+
+describe('a node that does not check gossiped txs (no-gossip-sig-check)', () => {
+  it('admits a forged tx that arrives by gossip and puts it in its own block; the same forgery through its API is refused; a strict node refuses both', async () => {
+    await using set = await writeGenesis({ validators: 2, wallets: 2, slotMs: 200, securityParam: 4 });
+    const [strict, trusting] = await Promise.all([
+      set.start(0),
+      set.start(1, ['--bug', 'no-gossip-sig-check']),
+    ]);
+    await using attacker = await startAttacker(set.chainId, [strict!.ready.p2p[0]!, trusting!.ready.p2p[0]!]);
+    await waitFor(
+      async () =>
+        (await viewOf(strict!, attacker.peerId))?.mesh.includes('txs') &&
+        (await viewOf(trusting!, attacker.peerId))?.mesh.includes('txs'),
+      20_000,
+      'the attacker to join both nodes’ txs mesh',
+    );
+
+    // Wallet 0's next tx, signed by wallet 1's key: valid in every way but the signature.
+    const wrongKey = createTxSigner(set.wallets[1]!.secretKey);
+    const forgery = (amount: number) =>
+      wrongKey({
+        chainId: set.chainId,
+        from: set.wallets[0]!.address,
+        to: set.wallets[1]!.address,
+        amount,
+        fee: 1,
+        nonce: 0,
+      });
+    const gossiped = forgery(7);
+    const id = txId(gossiped);
+    await attacker.publish('txs', encodeTxsMessage([gossiped]));
+
+    // The API still checks: the same kind of forgery submitted to the trusting node is refused.
+    const submitted = await trusting!.post('/txs', forgery(8));
+    expect(submitted.status).toBe(400);
+    expect(submitted.body).toMatchObject({ error: { code: 'bad_signature' } });
+
+    // The gossiped one is admitted without its signature check, then proposed in its own block.
+    await waitFor(
+      async () => (await trusting!.get(`/txs/${id}`)).body.status === 'included',
+      20_000,
+      'the trusting node to include the forged tx in its block',
+    );
+    expect(await trusting!.metric('refnode_txs_accepted_total', { source: 'gossip' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    // The strict node refused it with its reason and did not take the block holding it.
+    expect((await strict!.get(`/txs/${id}`)).body).toMatchObject({
+      status: 'rejected',
+      reason: 'bad_signature',
+    });
+    expect((await trusting!.info()).bugs).toEqual(['no-gossip-sig-check']);
+  });
+});
