@@ -3,7 +3,7 @@
  * mid 100 ms, far 300 ms one way; a link takes the farther tier of its two ends), set on
  * the cluster's links. Blocks must reach every tier within bounds derived from the tier
  * delays: no faster than the tier's own delay allows (each block from outside a tier
- * crosses a link at least that slow; this proves the delay is real), and no slower than two
+ * crosses a link at least that slow; this proves the delay is real), and at the median no slower than two
  * of the slowest hops (gossip may relay once) on top of what the machine itself takes, as
  * measured on the same cluster without delays just before (doubled: load varies). No two
  * nodes finalize different blocks, forks stay within the rate the delays explain, and once
