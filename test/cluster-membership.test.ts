@@ -56,7 +56,14 @@ describe('dynamic membership (local deployer)', () => {
         await eventually(async () => (await connectedNames(exe)).join() === 'val-0,val-1,val-2', 20_000),
       ).toBe(true);
       expect(await bookNames(cluster.node('val-2'))).toEqual(['exe-0', 'val-0', 'val-1']);
-      // It syncs from genesis: its final height reaches what val-0 had when it joined.
+      // It syncs from genesis: its final height reaches what val-0 had when it joined. A
+      // fast start (the refnode bundle) can get here before anything is final: wait for that.
+      expect(
+        await eventually(
+          async () => ((await cluster.client('val-0').info()).finalizedHeight ?? -1) > 0,
+          20_000,
+        ),
+      ).toBe(true);
       const target = (await cluster.client('val-0').info()).finalizedHeight ?? -1;
       expect(target).toBeGreaterThan(0);
       expect(
