@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { churn } from '../src/chaos/churn.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import '../src/matchers/vitest.ts';
-import { matcherFailure } from './helpers.ts';
+import { eventually, matcherFailure } from './helpers.ts';
 
 const base = { slotMs: 250, securityParam: 4, wallets: 2 } as const;
 
@@ -68,6 +68,14 @@ describe('churn chaos', () => {
     const since = cluster.recording.now();
     await cluster.addNode({ role: 'executor' });
     await expect(cluster).toSyncJoiners({ since, within: 15_000 });
+    // History to sync: a node without sync misses only what was final before it joined, so
+    // wait for some (a fast start can get here with nothing final yet).
+    expect(
+      await eventually(
+        async () => ((await cluster.client('val-0').info()).finalizedHeight ?? -1) >= 3,
+        20_000,
+      ),
+    ).toBe(true);
     const brokenSince = cluster.recording.now();
     await cluster.addNode({ role: 'executor', bugs: ['no-sync'] });
     const error = await matcherFailure(() =>

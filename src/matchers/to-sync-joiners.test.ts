@@ -56,6 +56,17 @@ describe('checkSyncJoiners on recorded histories', () => {
     expect(v.joiners.map((j) => `${j.node}:${j.left}`)).toEqual(['exe-0:true', 'exe-1:false']);
   });
 
+  test('a node the membership marked as joining is judged even when it joined in the first second', () => {
+    const early = { ...joiner('exe-0', 15), joinAt: 500 };
+    const rec = simulateHistory({ durationMs: 20_000, nodes: [...genesisNodes, early] });
+    // Without the cluster's mark, a node seen within a second of the first is a starting one.
+    expect(checkSyncJoiners(rec, { within: 10_000 }, rec.now()).kind).toBe('no-joiners');
+    rec.mark('membership', 'join(exe-0)');
+    expect(checkSyncJoiners(rec, { within: 10_000 }, rec.now()).joiners.map((j) => j.node)).toEqual([
+      'exe-0',
+    ]);
+  });
+
   test('a run where nobody joined fails rather than passing vacuously', () => {
     const rec = simulateHistory({ durationMs: 20_000, nodes: genesisNodes });
     const v = checkSyncJoiners(rec, {}, rec.now());

@@ -89,11 +89,21 @@ export function defaultSyncWithin(rec: Recording): number {
   return Math.max(10_000, 30 * rec.facts.production.expectedIntervalMs);
 }
 
-/** Nodes first seen more than a second after the first node (the ones that started with the cluster). */
+/**
+ * Nodes that joined mid-run: those the cluster's membership marked `join(<name>)`; in a
+ * recording without membership marks (made elsewhere), nodes first seen more than a second
+ * after the first node. The marks matter: a fast start puts a join within that second.
+ */
 function joinersOf(rec: Recording, from: number, names: readonly string[] | undefined): RecordedNode[] {
   const all = rec.nodes();
+  if (names) return all.filter((n) => names.includes(n.name));
+  const marks = rec.marks.filter((m) => m.label === 'membership');
+  if (marks.length > 0) {
+    const joined = new Set(marks.flatMap((m) => /^join\((.+)\)$/.exec(m.detail ?? '')?.slice(1) ?? []));
+    return all.filter((n) => joined.has(n.name) && n.since >= from);
+  }
   const firstSeen = Math.min(...all.map((n) => n.since));
-  return all.filter((n) => (names ? names.includes(n.name) : n.since > firstSeen + 1000 && n.since >= from));
+  return all.filter((n) => n.since > firstSeen + 1000 && n.since >= from);
 }
 
 /**
