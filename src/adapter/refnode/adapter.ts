@@ -24,7 +24,7 @@ import type {
 import { bookContent, bookFileName, updateBook, writeBookFile } from './address-book.ts';
 import { refnodeApiSurface } from './api-surface.ts';
 import { RefnodeClient, type RefnodeClientOptions } from './client.ts';
-import { codeRoot, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
+import { codeRoot, compiled, packageRoot, refnodeEntry, refnodeModuleEntry } from './entry.ts';
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
 import { refnodeGossip } from './gossip-kit.ts';
@@ -61,7 +61,12 @@ function defaultImage(): ImageSpec {
     name: 'chainlab/refnode',
     nodeApp: {
       root: packageRoot,
-      include: [toPosix(relative(packageRoot, join(codeRoot, 'refnode')))],
+      // Containers run refnode unbundled with its packages beside it; an installed
+      // dist/refnode also holds the bundle (refnode/bundle/), which they do not need.
+      include: (compiled
+        ? [refnodeModuleEntry(), join(codeRoot, 'refnode', 'src')]
+        : [join(codeRoot, 'refnode')]
+      ).map((p) => toPosix(relative(packageRoot, p))),
       entry: toPosix(relative(packageRoot, refnodeModuleEntry())),
     },
   };
