@@ -4,25 +4,10 @@
  */
 import { ChainlabError } from '../support/errors.ts';
 import type { FullLinkSettings } from './link-settings.ts';
+import type { LinkStatus } from './proxy/link-table.ts';
 
-/** A link as the proxy reports it. */
-export interface ProxyLinkStatus {
-  /** `from>to`. */
-  id: string;
-  from: string;
-  to: string;
-  /** Port the proxy listens on for this link. */
-  port: number;
-  target: { host: string; port: number };
-  /** Connections nodes opened through it so far. */
-  accepted: number;
-  /** Connections a blackhole or reset cut. */
-  resets: number;
-  /** Bytes delivered dialler → target (`forward`) and back. */
-  bytes: { forward: number; back: number };
-  /** Connections now: `held` (waiting behind a blackhole), `connecting`, `open`. */
-  connections: { state: string; clientPort: number; upstreamPort: number | null; since: number }[];
-}
+/** A link as the proxy reports it (`GET /links`): the proxy's own type, read over HTTP. */
+export type ProxyLinkStatus = LinkStatus;
 
 /** A flow (one direction between two nodes) as the proxy reports it. */
 export interface ProxyFlowStatus {
