@@ -12,6 +12,7 @@ import { type Clock, systemClock } from '../support/clock.ts';
 import { ConfigError, MembershipError } from '../support/errors.ts';
 import { parseOptions } from '../support/validate.ts';
 import { ChurnPlan, type ChurnPlanOptions, type ChurnStep, describeChurnStep } from './churn-plan.ts';
+import { type ExecutedStep, runScheduled } from './scheduled-run.ts';
 
 /** Options of `churn`. Times in milliseconds. */
 export interface ChurnOptions {
@@ -74,15 +75,11 @@ const schema = z
 type ResolvedChurn = z.output<typeof schema>;
 
 /** A churn step that ran: what changed, or why it was skipped. */
-export interface ExecutedChurn {
-  step: ChurnStep;
+export interface ExecutedChurn extends ExecutedStep<ChurnStep> {
   /** The node that joined or left (undefined when skipped). */
   node?: string;
   /** Why nothing changed: `at max size 5`, `at min size 3`, `no standby validator left`, `no target may leave`. */
   skipped?: string;
-  startedAt: number;
-  endedAt: number;
-  error?: unknown;
 }
 
 /** Running churn. Dispose it (or `stop()`) to end it; a change under way finishes first. */
@@ -164,8 +161,6 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
   const plan = new ChurnPlan(planOptions, cluster.rng.fork(`chaos/${name}`));
   const picks = cluster.rng.fork(`chaos/${name}/targets`);
   const executed: ExecutedChurn[] = [];
-  const abort = new AbortController();
-  const startedAt = clock.monotonic();
 
   const join = async (record: ExecutedChurn): Promise<void> => {
     if (cluster.nodes.length >= maxSize) {
@@ -221,37 +216,24 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
     record.skipped = 'no target may leave without stalling finality';
   };
 
-  const loop = async (): Promise<void> => {
-    let changes = 0;
-    while (options.maxChanges === undefined || changes < options.maxChanges) {
-      const step = plan.next();
-      try {
-        await clock.sleep(startedAt + step.atMs - clock.monotonic(), abort.signal);
-      } catch {
-        return; // stopped while waiting: no change under way
-      }
-      const record: ExecutedChurn = { step, startedAt: cluster.recording.now(), endedAt: 0 };
-      executed.push(record);
-      try {
-        await (step.kind === 'join' ? join(record) : leave(record));
-      } catch (error) {
-        record.error = error;
-        return;
-      } finally {
-        record.endedAt = cluster.recording.now();
-      }
+  const run = runScheduled({
+    clock,
+    now: () => cluster.recording.now(),
+    next: () => plan.next(),
+    maxSteps: options.maxChanges,
+    executed,
+    record: (step, at): ExecutedChurn => ({ step, startedAt: at, endedAt: 0 }),
+    run: async (record) => {
+      await (record.step.kind === 'join' ? join(record) : leave(record));
       cluster.recording.mark('chaos', `${name}: ${describeExecuted(record)}`);
-      if (record.skipped === undefined) changes++;
-    }
-  };
-
-  const done = loop();
+    },
+    // A skipped step (size bounds, no standby key, no target may leave) changed nothing.
+    counts: (record) => record.skipped === undefined,
+  });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      abort.abort();
-      await done;
-      const failed = executed.find((e) => e.error !== undefined);
+      const failed = await run.stop();
       if (failed) {
         throw new MembershipError(
           failed.node ?? failed.step.kind,
@@ -272,7 +254,7 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
       ChurnPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeChurnStep),
     summary: () =>
       `${name} (seed ${cluster.seed}): ${executed.map(describeExecuted).join(', ') || 'no step ran'}`,
-    done,
+    done: run.done,
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -20,6 +20,7 @@ import {
   type FaultStep,
   type NodeFaultAction,
 } from './fault-plan.ts';
+import { type ExecutedStep, runScheduled } from './scheduled-run.ts';
 
 /** Which nodes a fault may hit. */
 export type FaultTargets = NodeSelection;
@@ -80,12 +81,7 @@ const neededControls: Record<NodeFaultAction, NodeControl[]> = {
 };
 
 /** A fault that ran (or failed), with recording times (ms since the recording started). */
-export interface ExecutedFault {
-  step: FaultStep;
-  startedAt: number;
-  endedAt: number;
-  error?: unknown;
-}
+export type ExecutedFault = ExecutedStep<FaultStep>;
 
 /** Running chaos. Dispose it (or `stop()`) to end it; a fault under way finishes first. */
 export interface StartedNodeFaults extends AsyncDisposable {
@@ -159,8 +155,6 @@ function startNodeFaults(
   const rng = cluster.rng.fork(`chaos/${name}`);
   const plan = new FaultPlan(planOptions, rng);
   const executed: ExecutedFault[] = [];
-  const abort = new AbortController();
-  const startedAt = clock.monotonic();
 
   const apply = async (step: FaultStep): Promise<void> => {
     const node = cluster.node(step.target);
@@ -175,38 +169,24 @@ function startNodeFaults(
     return node.resume();
   };
 
-  const loop = async (): Promise<void> => {
-    for (let count = 0; options.maxFaults === undefined || count < options.maxFaults; count++) {
-      const step = plan.next();
-      const wait = startedAt + step.atMs - clock.monotonic();
-      try {
-        await clock.sleep(wait, abort.signal);
-      } catch {
-        return; // stopped while waiting: no fault under way
-      }
-      const record: ExecutedFault = { step, startedAt: cluster.recording.now(), endedAt: 0 };
-      executed.push(record);
+  const run = runScheduled({
+    clock,
+    now: () => cluster.recording.now(),
+    next: () => plan.next(),
+    maxSteps: options.maxFaults,
+    executed,
+    record: (step, at): ExecutedFault => ({ step, startedAt: at, endedAt: 0 }),
+    run: async ({ step }) => {
       // The planned step (not the node control's own window) goes on the timeline too, so a
       // report shows what the seed scheduled next to what happened.
       cluster.recording.mark('chaos', `${name}: ${describeStep(step)}`);
-      try {
-        await apply(step);
-      } catch (error) {
-        record.error = error;
-        return;
-      } finally {
-        record.endedAt = cluster.recording.now();
-      }
-    }
-  };
-
-  const done = loop();
+      await apply(step);
+    },
+  });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      abort.abort();
-      await done;
-      const failed = executed.find((e) => e.error !== undefined);
+      const failed = await run.stop();
       if (failed) {
         const why = `chaos step ${describeStep(failed.step)} of ${name} failed (seed ${cluster.seed}, replay with CHAINLAB_SEED=${cluster.seed})`;
         throw new NodeControlError(failed.step.target, failed.step.action, why, {
@@ -225,7 +205,7 @@ function startNodeFaults(
       `${name} (seed ${cluster.seed}): ${executed.map((e) => describeStep(e.step)).join(', ') || 'no step ran'}`,
     schedule: (durationMs) =>
       FaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeStep),
-    done,
+    done: run.done,
     stop,
     [Symbol.asyncDispose]: stop,
   };
