@@ -7,6 +7,8 @@
  */
 
 import { join } from 'node:path';
+import { finalityDepth } from '../adapter/facets.ts';
+import type { ChainFacts } from '../adapter/types.ts';
 import { announceFailure } from '../observe/failure-listeners.ts';
 import type { RefreshOptions } from '../observe/observer.ts';
 import { Recording } from '../observe/recording.ts';
@@ -182,4 +184,17 @@ export async function refresh(subject: MatcherSubject, opts?: RefreshOptions): P
   } catch {
     // The observer records failures itself; judging older data is still meaningful.
   }
+}
+
+/**
+ * The default wait of a matcher that waits for blocks to carry something: finality depth +
+ * 10 block intervals, and at least `atLeastMs`.
+ */
+export function blocksWithin(facts: ChainFacts, atLeastMs: number): number {
+  return Math.max(atLeastMs, (finalityDepth(facts) + 10) * facts.production.expectedIntervalMs);
+}
+
+/** How often such a matcher checks again: half a block interval, within 50..500 ms. */
+export function pollEveryMs(facts: ChainFacts): number {
+  return Math.min(500, Math.max(50, facts.production.expectedIntervalMs / 2));
 }

@@ -5,12 +5,19 @@
  */
 
 import { z } from 'zod';
-import { finalityDepth } from '../adapter/facets.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, percent, plural, replayHint, seconds, short } from './format.ts';
 import { arrayIds } from './mempool-views.ts';
-import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
+import {
+  blocksWithin,
+  type MatcherResult,
+  type MatcherThis,
+  pollEveryMs,
+  pollUntilVerdict,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** A workload (anything with `submitted()`), tx records, signed txs or tx ids. */
@@ -238,11 +245,10 @@ export async function toIncludeAll(
   const opts = parseIncludeAllOptions(options);
   const { ids, label } = resolveTxSource(txs);
   const rec = subject.recording;
-  const blockMs = rec.facts.production.expectedIntervalMs;
-  const within = opts.within ?? Math.max(5000, (finalityDepth(rec.facts) + 10) * blockMs);
+  const within = opts.within ?? blocksWithin(rec.facts, 5000);
   const { verdict, window } = await pollUntilVerdict(subject, {
     until: rec.now() + within,
-    everyMs: Math.min(500, Math.max(50, blockMs / 2)),
+    everyMs: pollEveryMs(rec.facts),
     check: (now) => checkIncludeAll(rec, ids, opts, now, label),
     // A duplicate never goes away, and nothing will show up for an empty source.
     settled: (v) => v.kind !== 'missing',

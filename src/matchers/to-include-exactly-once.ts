@@ -6,13 +6,19 @@
  */
 
 import { z } from 'zod';
-import { finalityDepth } from '../adapter/facets.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, plural, replayHint, seconds, short } from './format.ts';
 import type { TxSet as TxIdSource } from './mempool-views.ts';
 import { chainPlaces, type FirstSeen, firstSeen, hasIdSamples, idSamples, txIdsOf } from './mempool-views.ts';
-import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
+import {
+  blocksWithin,
+  type MatcherResult,
+  type MatcherThis,
+  pollUntilVerdict,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toIncludeExactlyOnce`. */
@@ -250,8 +256,7 @@ export async function toIncludeExactlyOnce(
   const opts = parseExactlyOnceOptions(options);
   const resolved = txIdsOf(txs, 'toIncludeExactlyOnce', 'propagation(…)');
   const rec = subject.recording;
-  const blockMs = rec.facts.production.expectedIntervalMs;
-  const within = opts.within ?? Math.max(10_000, (finalityDepth(rec.facts) + 10) * blockMs);
+  const within = opts.within ?? blocksWithin(rec.facts, 10_000);
   const { verdict, window } = await pollUntilVerdict(subject, {
     until: rec.now() + within,
     everyMs: 250,

@@ -6,12 +6,19 @@
  */
 
 import { z } from 'zod';
-import { finalityDepth } from '../adapter/facets.ts';
 import type { Recording, TxRecord } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, plural, replayHint, seconds, short } from './format.ts';
 import { chainPlaces } from './mempool-views.ts';
-import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
+import {
+  blocksWithin,
+  type MatcherResult,
+  type MatcherThis,
+  pollEveryMs,
+  pollUntilVerdict,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** Options of `toIncludeOneOfEach`. */
@@ -192,11 +199,10 @@ export async function toIncludeOneOfEach(
   const opts = parseOneOfEachOptions(options);
   const { pairs, label } = resolveRaces(races);
   const rec = subject.recording;
-  const blockMs = rec.facts.production.expectedIntervalMs;
-  const within = opts.within ?? Math.max(5000, (finalityDepth(rec.facts) + 10) * blockMs);
+  const within = opts.within ?? blocksWithin(rec.facts, 5000);
   const { verdict, window } = await pollUntilVerdict(subject, {
     until: rec.now() + within,
-    everyMs: Math.min(500, Math.max(50, blockMs / 2)),
+    everyMs: pollEveryMs(rec.facts),
     check: (now) => checkOneOfEach(rec, pairs, now, label),
     // A chain holding both never heals, and an empty source stays empty.
     settled: (v) => v.kind === 'one-each' || v.kind === 'both' || v.kind === 'empty',

@@ -8,12 +8,19 @@
  */
 
 import { z } from 'zod';
-import { finalityDepth, requireFacet } from '../adapter/facets.ts';
+import { requireFacet } from '../adapter/facets.ts';
 import { retrievedIntact } from '../observe/blob-probe.ts';
 import type { BlobRecord, Recording } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { at, between, nodeList, percent, plural, replayHint, seconds, short } from './format.ts';
-import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
+import {
+  blocksWithin,
+  type MatcherResult,
+  type MatcherThis,
+  pollUntilVerdict,
+  settle,
+  toSubject,
+} from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
 /** A DA workload (anything with `published()`), blob records or blob ids. */
@@ -319,7 +326,7 @@ export async function toMakeAvailable(
   const { ids, label } = resolveBlobSource(blobs);
   const rec = subject.recording;
   const blockMs = rec.facts.production.expectedIntervalMs;
-  const within = opts.within ?? Math.max(10_000, (finalityDepth(rec.facts) + 10) * blockMs);
+  const within = opts.within ?? blocksWithin(rec.facts, 10_000);
   // The DA workload's probes fill the recording (status, certificates, retrievals); this
   // only waits for them, re-judging until nothing waiting can change the verdict.
   const { verdict, window } = await pollUntilVerdict(subject, {
