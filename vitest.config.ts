@@ -1,30 +1,54 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { chainlab } from './src/vitest-plugin.ts';
 
-// The chainlab plugin gives the timeouts, one file at a time (parallel clusters would
-// starve each other's slot timers on this 2-core class of machine) and the matchers, as
-// for any user. examples/ import `chainlab/vitest` like a user: the `chainlab-source`
-// export condition resolves that to the TypeScript sources here, without a build.
+// Two projects, run one after the other:
+// - `unit`: tests that start no node, container or child process. Vitest's default timeouts
+//   (a unit test that needs more is a bug), files in parallel.
+// - `e2e`: everything that starts real processes — refnode and litecoind nodes, containers,
+//   child Vitest runs, kubectl — named `*.e2e.test.ts` or under test/, examples/ and
+//   refnode/test/. The chainlab plugin gives them what it gives any user: long timeouts, one
+//   file at a time (parallel clusters would starve each other's slot timers on this 2-core
+//   class of machine), forked workers, the matchers.
+// examples/ import `chainlab/vitest` like a user: the `chainlab-source` export condition
+// resolves that to the TypeScript sources here, without a build.
 const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
+
+const e2e = ['**/*.e2e.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', 'refnode/test/**/*.test.ts'];
+// examples/jest runs under Jest, test/consumer in a project of its own (npm run test:consumer).
+const excluded = [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'];
 
 export default defineConfig({
   plugins: [chainlab()],
   ssr: { resolve: { conditions: ['chainlab-source', 'module', 'node', 'development|production'] } },
   test: {
-    include: [
-      'src/**/*.test.ts',
-      'refnode/**/*.test.ts',
-      'test/**/*.test.ts',
-      'examples/**/*.test.ts',
-      'scripts/**/*.test.ts',
-    ],
-    // examples/jest runs under Jest, test/consumer in a project of its own (npm run test:consumer).
-    exclude: [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'],
     // CI also writes JUnit (with chainlab's annotations as <property>s) and keeps
     // annotation attachments in one known dir, which .ci/run prints.
     reporters: ci ? ['default', 'junit'] : ['default'],
     ...(ci
       ? { outputFile: { junit: '.chainlab/ci/junit.xml' }, attachmentsDir: '.chainlab/ci/attachments' }
       : {}),
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'refnode/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: [...excluded, ...e2e],
+          testTimeout: 5_000,
+          hookTimeout: 10_000,
+          fileParallelism: true,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: e2e,
+          exclude: excluded,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -89,14 +89,17 @@ describe('a link of the proxy', () => {
     const t = await table();
     const port = await addLink(t, echo.port);
     const s = await dial(port);
-    expect(await roundTrip(s)).toBeLessThan(15);
+    // Upper bounds only tell apart the wrong behaviours (latency where none is set, latency
+    // applied twice, a chunk lost twice); how close the added delay comes to the set one is
+    // a figure of bench/link-latency.ts, not a timed assertion that a busy machine breaks.
+    expect(await roundTrip(s)).toBeLessThan(40);
     t.setFlows([
       { from: 'a', to: 'b', settings: { ...OPEN_FLOW, latencyMs: 40 } },
       { from: 'b', to: 'a', settings: { ...OPEN_FLOW, latencyMs: 60 } },
     ]);
     const rtt = await roundTrip(s);
     expect(rtt).toBeGreaterThanOrEqual(99);
-    expect(rtt).toBeLessThan(140);
+    expect(rtt).toBeLessThan(195);
     const status = t.status();
     expect(status.links[0]).toMatchObject({ id: 'a>b', accepted: 1, bytes: { forward: 8, back: 8 } });
   });
@@ -143,7 +146,7 @@ describe('a link of the proxy', () => {
     const s = await dial(port);
     const rtt = await roundTrip(s);
     expect(rtt).toBeGreaterThanOrEqual(199);
-    expect(rtt).toBeLessThan(260);
+    expect(rtt).toBeLessThan(390);
     expect(echo.bytes()).toBe(4);
   });
 
