@@ -227,18 +227,20 @@ describe('k8s manifests against the official schemas', () => {
     };
     expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
     expect(service.spec?.ports).toBeUndefined();
-    const pod = manifests.find((m) => m.kind === 'Pod' && m.metadata?.name === LINK_PROXY_NAME) as {
-      spec?: { containers: { image: string; command: string[]; ports: unknown[] }[]; volumes?: unknown };
+    const pod = manifests.find(
+      (m) => m.kind === 'Pod' && m.metadata?.name === LINK_PROXY_NAME,
+    ) as unknown as {
+      spec: { containers: { image: string; command: string[]; ports: unknown[] }[]; volumes?: unknown };
     };
-    expect(pod.spec?.containers).toHaveLength(1);
-    expect(pod.spec?.containers[0]).toMatchObject({
+    expect(pod.spec.containers).toHaveLength(1);
+    expect(pod.spec.containers[0]).toMatchObject({
       image: 'registry.example.com/chainlab/links:9c1e',
       ports: [{ name: 'api', containerPort: 8080, protocol: 'TCP' }],
     });
-    expect(pod.spec?.containers[0]!.command).toEqual(
+    expect(pod.spec.containers[0]!.command).toEqual(
       expect.arrayContaining(['--control-host', '0.0.0.0', '--listen-host', '--seed', '913']),
     );
-    expect(pod.spec?.volumes).toBeUndefined();
+    expect(pod.spec.volumes).toBeUndefined();
   });
 
   it('names are DNS labels and labels are label values, even for long and odd cluster names', () => {
