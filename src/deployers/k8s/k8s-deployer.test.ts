@@ -7,6 +7,7 @@
  * kubelet, scheduler, CNI or storage (see docs/KUBERNETES.md).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +50,25 @@ async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
   return (await res.json()) as T;
+}
+
+/**
+ * Sends one HTTP request on a fresh TCP connection: `answered` when bytes come back within
+ * `ms`, `closed` when the connection ends without any, `silent` when it stays open and mute.
+ */
+function exchange(host: string, port: number, ms: number): Promise<'answered' | 'closed' | 'silent'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port }, () => socket.write('GET /info HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const done = (result: 'answered' | 'closed' | 'silent') => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done('silent'), ms);
+    socket.once('data', () => done('answered'));
+    socket.once('close', () => done('closed'));
+    socket.once('error', () => done('closed'));
+  });
 }
 
 function processState(pid: number): Promise<string> {
@@ -275,11 +295,17 @@ describe('k8s deployer against the test API server', () => {
       ...ctx,
       clusterName: 'cluster-6',
     });
-    // the node's clock against ours, from outside, as the cluster's clock confirmation reads it
-    const offsetOf = async (node: K8sNode): Promise<number> => {
+    // The node's clock against ours, read from outside as the cluster's clock confirmation
+    // reads it: within half the request's round trip (+ 25 ms) of `expectedMs`.
+    const expectOffset = async (node: K8sNode, expectedMs: number): Promise<void> => {
       const before = Date.now();
       const { now } = await getJson<{ now: number }>(`${node.apiUrl}/time`);
-      return now - (before + Date.now()) / 2;
+      const after = Date.now();
+      const offset = now - (before + after) / 2;
+      expect(
+        Math.abs(offset - expectedMs),
+        `offset ${offset} ms, expected ${expectedMs} ms`,
+      ).toBeLessThanOrEqual((after - before) / 2 + 25);
     };
     try {
       const [allocation] = await skewed.allocate([{ name: 'val-2', role: 'validator' }]);
@@ -310,10 +336,10 @@ describe('k8s deployer against the test API server', () => {
       });
       // the first offset was in place before the node's first clock read: the init container wrote it
       expect(pod.spec.initContainers).toHaveLength(1);
-      expect(Math.abs((await offsetOf(node)) - 5000)).toBeLessThan(300);
+      await expectOffset(node, 5000);
       // a change applies once setClockOffset resolves: the sidecar renamed the new file into place
       await node.setClockOffset!(-3000);
-      expect(Math.abs((await offsetOf(node)) + 3000)).toBeLessThan(300);
+      await expectOffset(node, -3000);
       expect(await fetch(`${node.apiUrl}/file?path=/chainlab/control/offset`).then((r) => r.text())).toBe(
         '-3.000s\n',
       );
@@ -321,7 +347,7 @@ describe('k8s deployer against the test API server', () => {
       await node.stop({ graceMs: 1000 });
       await node.setClockOffset!(2000);
       await node.start({ timeoutMs: 20_000 });
-      expect(Math.abs((await offsetOf(node)) - 2000)).toBeLessThan(300);
+      await expectOffset(node, 2000);
       // a node started without a clock is not skewable, and runs without libfaketime
       expect(nodes.get('val-0')!.setClockOffset).toBeUndefined();
       const plain = server.get('pods', `chainlab-${runId}-cluster-1`, 'val-0') as unknown as {
@@ -397,13 +423,11 @@ describe('k8s deployer against the test API server', () => {
       const proxy = new LinkProxyClient(ready!);
       await proxy.setFlows([{ from: 'val-1', to: 'val-0', settings: { ...openLink, blackhole: true } }]);
       expect(await proxy.probe([link.id], 500)).toEqual([{ id: link.id, passed: false, reason: 'held' }]);
-      const held = await fetch(through, { signal: AbortSignal.timeout(700) }).then(
-        () => 'answered',
-        () => 'held',
-      );
-      expect(held).toBe('held');
+      // a node's connection through the cut link stays open and gets nothing back
+      expect(await exchange(proxyIp.podIP, peer!.p2pPort, 700)).toBe('silent');
       await proxy.setFlows([{ from: 'val-1', to: 'val-0', settings: openLink }]);
       expect(await proxy.probe([link.id], 2000)).toEqual([{ id: link.id, passed: true }]);
+      expect(await exchange(proxyIp.podIP, peer!.p2pPort, 2000)).toBe('answered');
     } finally {
       await linked.dispose();
     }
