@@ -95,7 +95,7 @@ export interface ClusterOptions {
   sampleEveryMs?: number;
   /**
    * Route every node-to-node connection through chainlab's link proxy, one link per
-   * direction, so `cluster.links` can delay, throttle and cut single links (local and docker
+   * direction, so `cluster.links` can delay, throttle and cut single links (local, docker and k8s
    * deployers). Default false: nodes dial each other directly.
    */
   links?: boolean;

@@ -389,7 +389,7 @@ function launchClocks(
       'clock-skew',
       dep.name,
       dep.missingReason?.('clock-skew') ??
-        'clock skew runs nodes under libfaketime on the local or docker deployer',
+        'clock skew runs nodes under libfaketime on the local, docker or k8s deployer',
     );
   const out = new Map<string, LaunchClock>();
   for (const [name, setting] of opts.clockSkew) {

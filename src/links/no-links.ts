@@ -13,7 +13,7 @@ export function noLinks(deployer: string): StartedLinks {
       message:
         deployer === 'local' || deployer === 'docker'
           ? 'link faults need a cluster started with the `links: true` option (its node-to-node connections then pass through chainlab’s link proxy)'
-          : `link faults need the link proxy, which the ${deployer} deployer cannot run; use the local or docker deployer with \`links: true\``,
+          : `link faults need the link proxy, which the ${deployer} deployer cannot run; use the local, docker or k8s deployer with \`links: true\``,
     });
   const reject = async (): Promise<never> => {
     throw refuse();

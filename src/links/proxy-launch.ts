@@ -1,6 +1,6 @@
 /**
  * How a deployer runs the link proxy: the same launch spec shape as a node's (a process
- * argv, a container image and cmd, readiness), so the local and docker deployers start it
+ * argv, a container image and cmd, readiness), so the local, docker and k8s deployers start it
  * with the machinery they start nodes with. The image is built like refnode's: a
  * `FROM scratch` Node image holding only the proxy's folder (it imports no package).
  */

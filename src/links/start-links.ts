@@ -40,8 +40,8 @@ export function requireLinkHost(deployer: Deployer): void {
     missing: 'feature',
     message:
       deployer.name === 'attach'
-        ? 'the attach deployer cannot put links between nodes it did not start: `links: true` needs the local or docker deployer'
-        : `the ${deployer.name} deployer cannot run the link proxy yet: \`links: true\` needs the local or docker deployer`,
+        ? 'the attach deployer cannot put links between nodes it did not start: `links: true` needs the local, docker or k8s deployer'
+        : `the ${deployer.name} deployer cannot run the link proxy: \`links: true\` needs the local, docker or k8s deployer`,
   });
 }
 

@@ -11,8 +11,14 @@ export {
   resolveK8sOptions,
 } from './k8s-options.ts';
 export { type K8sSweepOptions, type K8sSweepReport, removeK8sRun, sweepDeadK8sRuns } from './k8s-sweeper.ts';
+export {
+  type LinkProxyPodSpec,
+  linkProxyPodManifest,
+  linkProxyServiceManifest,
+} from './link-proxy-manifests.ts';
 export type { ManifestContext } from './manifest-context.ts';
 export { namespaceManifest } from './namespace-manifest.ts';
+export { CLOCK_FILE, clockFileContent, podClockEnv } from './pod-clock.ts';
 export { type NodePodSpec, podManifest } from './pod-manifest.ts';
 export { serviceManifest } from './service-manifest.ts';
 export { volumeClaimManifest } from './volume-claim-manifest.ts';

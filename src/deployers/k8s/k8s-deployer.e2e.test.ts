@@ -7,14 +7,21 @@
  * kubelet, scheduler, CNI or storage (see docs/KUBERNETES.md).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer } from '../../../test/fixtures/k8s/fake-api-server.ts';
 import { FakeKubelet } from '../../../test/fixtures/k8s/fake-kubelet.ts';
+import { libfaketimeRequirement, requireIn } from '../../../test/requirements.ts';
 import type { LaunchSpec, NodeRole } from '../../adapter/types.ts';
 import { CleanupRegistry } from '../../cluster/cleanup/registry.ts';
 import { newRunId } from '../../cluster/cleanup/run.ts';
+import { openLink } from '../../links/link-settings.ts';
+import { LinkProxyClient } from '../../links/proxy-client.ts';
+import { LINK_PROXY_NAME } from '../../links/proxy-launch.ts';
+import { startLinks } from '../../links/start-links.ts';
 import { systemClock } from '../../support/clock.ts';
 import { ChainlabError, ClusterStartError, ConfigError, NodeControlError } from '../../support/errors.ts';
 import type { Deployer, DeployerContext, ExitInfo } from '../deployer.ts';
@@ -26,6 +33,9 @@ import { type ResolvedK8sOptions, resolveK8sOptions } from './k8s-options.ts';
 const IMAGE = 'chainlab-test/fake-node:1';
 const SIGNAL_IMAGE = 'busybox:1.37';
 const CRASHING_IMAGE = 'chainlab-test/crashing-node:1';
+/** The link proxy's image: the test kubelet runs its command with `/app` at this repository. */
+const LINKS_IMAGE = 'chainlab-test/links:1';
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 async function eventually(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
   const deadline = systemClock.monotonic() + timeoutMs;
@@ -40,6 +50,25 @@ async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
   return (await res.json()) as T;
+}
+
+/**
+ * Sends one HTTP request on a fresh TCP connection: `answered` when bytes come back within
+ * `ms`, `closed` when the connection ends without any, `silent` when it stays open and mute.
+ */
+function exchange(host: string, port: number, ms: number): Promise<'answered' | 'closed' | 'silent'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port }, () => socket.write('GET /info HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const done = (result: 'answered' | 'closed' | 'silent') => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done('silent'), ms);
+    socket.once('data', () => done('answered'));
+    socket.once('close', () => done('closed'));
+    socket.once('error', () => done('closed'));
+  });
 }
 
 function processState(pid: number): Promise<string> {
@@ -100,12 +129,13 @@ describe('k8s deployer against the test API server', () => {
       images: [IMAGE],
       crashing: [CRASHING_IMAGE],
       signalImage: SIGNAL_IMAGE,
+      programs: { [LINKS_IMAGE]: repoRoot },
     });
     dir = await mkdtemp(join(tmpdir(), 'chainlab-k8s-deployer-'));
     kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, server.kubeconfig());
     await writeFile(join(dir, 'genesis.json'), '{"chainId":"k8s-test","validators":2}');
-    for (const n of ['val-0', 'val-1']) await writeFile(join(dir, `${n}.json`), `{"name":"${n}"}`);
+    for (const n of ['val-0', 'val-1', 'val-2']) await writeFile(join(dir, `${n}.json`), `{"name":"${n}"}`);
     await mkdir(join(dir, 'cluster'));
     ctx = {
       runId,
@@ -257,6 +287,153 @@ describe('k8s deployer against the test API server', () => {
     expect(await read()).toBe('+1.5s');
   });
 
+  it('skews a node’s wall clock with libfaketime: from its first instant, at once on a change, and in a new pod', async ({
+    skip,
+  }) => {
+    requireIn(libfaketimeRequirement(), skip);
+    const skewed = await k8sDeployer({ k8s: options(kubeconfig), stopGraceMs: 2000 })({
+      ...ctx,
+      clusterName: 'cluster-6',
+    });
+    // The node's clock against ours, read from outside as the cluster's clock confirmation
+    // reads it: within half the request's round trip (+ 25 ms) of `expectedMs`.
+    const expectOffset = async (node: K8sNode, expectedMs: number): Promise<void> => {
+      const before = Date.now();
+      const { now } = await getJson<{ now: number }>(`${node.apiUrl}/time`);
+      const after = Date.now();
+      const offset = now - (before + after) / 2;
+      expect(
+        Math.abs(offset - expectedMs),
+        `offset ${offset} ms, expected ${expectedMs} ms`,
+      ).toBeLessThanOrEqual((after - before) / 2 + 25);
+    };
+    try {
+      const [allocation] = await skewed.allocate([{ name: 'val-2', role: 'validator' }]);
+      const node = (await skewed.start(
+        {
+          name: 'val-2',
+          role: 'validator',
+          allocation: allocation!,
+          launch: launchOf('val-2'),
+          clock: { offsetMs: 5000 },
+        },
+        { timeoutMs: 20_000 },
+      )) as K8sNode;
+      const namespace = `chainlab-${runId}-cluster-6`;
+      const pod = server.get('pods', namespace, 'val-2') as unknown as {
+        spec: {
+          containers: { name: string; env: { name: string; value: string }[] }[];
+          initContainers: unknown[];
+        };
+      };
+      const env = Object.fromEntries(pod.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+      expect(env).toMatchObject({
+        LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+        FAKETIME_TIMESTAMP_FILE: '/chainlab/control/offset',
+        FAKETIME_NO_CACHE: '1',
+        DONT_FAKE_MONOTONIC: '1',
+        CHAIN_NODE: 'val-2',
+      });
+      // the first offset was in place before the node's first clock read: the init container wrote it
+      expect(pod.spec.initContainers).toHaveLength(1);
+      await expectOffset(node, 5000);
+      // a change applies once setClockOffset resolves: the sidecar renamed the new file into place
+      await node.setClockOffset!(-3000);
+      await expectOffset(node, -3000);
+      expect(await fetch(`${node.apiUrl}/file?path=/chainlab/control/offset`).then((r) => r.text())).toBe(
+        '-3.000s\n',
+      );
+      // a new pod of the node starts with the offset it last had
+      await node.stop({ graceMs: 1000 });
+      await node.setClockOffset!(2000);
+      await node.start({ timeoutMs: 20_000 });
+      await expectOffset(node, 2000);
+      // a node started without a clock is not skewable, and runs without libfaketime
+      expect(nodes.get('val-0')!.setClockOffset).toBeUndefined();
+      const plain = server.get('pods', `chainlab-${runId}-cluster-1`, 'val-0') as unknown as {
+        spec: { containers: { env: { name: string }[] }[] };
+      };
+      expect(plain.spec.containers[0]!.env.map((e) => e.name)).not.toContain('LD_PRELOAD');
+    } finally {
+      await skewed.dispose();
+    }
+    expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-6`)).toBeUndefined();
+  });
+
+  it('runs the link proxy as one more pod behind a headless Service, driven through port-forwarding', async () => {
+    const linked = await k8sDeployer({
+      k8s: options(kubeconfig, { linksImage: LINKS_IMAGE }),
+      stopGraceMs: 2000,
+    })({
+      ...ctx,
+      clusterName: 'cluster-7',
+    });
+    const namespace = `chainlab-${runId}-cluster-7`;
+    try {
+      const allocations = await linked.allocate([
+        { name: 'val-0', role: 'validator' },
+        { name: 'val-1', role: 'validator' },
+      ]);
+      const target = (await linked.start(
+        { name: 'val-0', role: 'validator', allocation: allocations[0]!, launch: launchOf('val-0') },
+        { timeoutMs: 20_000 },
+      )) as K8sNode;
+      // On a real cluster the proxy dials a node by its Service name; this test server runs no
+      // cluster DNS, so the directory gets val-0's pod IP (its p2p stand-in: the API port).
+      const links = await startLinks({
+        deployer: linked,
+        allocations: [{ ...allocations[0]!, host: target.podIp!, p2pPort: 8080 }, allocations[1]!],
+        dials: { 'val-1': ['val-0'], 'val-0': [] },
+        seed: 913,
+        timeoutMs: 20_000,
+        signal: AbortSignal.timeout(30_000),
+        nodes: () => undefined,
+        updatePeers: undefined,
+        adapterName: 'test',
+        recording: () => undefined,
+        log: (l) => logLines.push(l),
+      });
+      // the proxy's pod: its own image, one container, no claim; its Service headless
+      const pod = server.get('pods', namespace, LINK_PROXY_NAME) as unknown as {
+        spec: { containers: { name: string; image: string }[]; volumes?: unknown[] };
+      };
+      expect(pod.spec.containers.map((c) => [c.name, c.image])).toEqual([['node', LINKS_IMAGE]]);
+      expect(pod.spec.volumes).toBeUndefined();
+      expect(server.list('persistentvolumeclaims', namespace).map((c) => c.metadata.name)).toEqual([
+        'val-0-data',
+      ]);
+      const service = server.get('services', namespace, LINK_PROXY_NAME) as unknown as {
+        spec: { clusterIP: string; ports?: unknown[] };
+      };
+      expect(service.spec.clusterIP).toBe('None');
+      expect(service.spec.ports).toBeUndefined();
+      // nodes dial their peers at the proxy's Service name, one port per directed link
+      const [peer] = links.endpointsFor('val-1').peers;
+      expect(peer).toMatchObject({ name: 'val-0', host: LINK_PROXY_NAME });
+      // what a dial of that name reaches (a headless Service answers with the pod's IP)
+      const proxyIp = server.get('pods', namespace, LINK_PROXY_NAME)!.status as { podIP: string };
+      const through = `http://${proxyIp.podIP}:${peer!.p2pPort}/info`;
+      expect((await getJson<{ node: string }>(through)).node).toBe('val-0');
+      // the control API answers through port-forwarding, as node APIs do
+      const status = await links.status();
+      const link = status.find((l) => l.from === 'val-1' && l.to === 'val-0')!;
+      expect(link.accepted).toBe(1);
+      const ready = logLines.map((l) => /^link proxy (\S+) ready with 2 links/.exec(l)?.[1]).find(Boolean);
+      expect(ready).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const proxy = new LinkProxyClient(ready!);
+      await proxy.setFlows([{ from: 'val-1', to: 'val-0', settings: { ...openLink, blackhole: true } }]);
+      expect(await proxy.probe([link.id], 500)).toEqual([{ id: link.id, passed: false, reason: 'held' }]);
+      // a node's connection through the cut link stays open and gets nothing back
+      expect(await exchange(proxyIp.podIP, peer!.p2pPort, 700)).toBe('silent');
+      await proxy.setFlows([{ from: 'val-1', to: 'val-0', settings: openLink }]);
+      expect(await proxy.probe([link.id], 2000)).toEqual([{ id: link.id, passed: true }]);
+      expect(await exchange(proxyIp.podIP, peer!.p2pPort, 2000)).toBe('answered');
+    } finally {
+      await linked.dispose();
+    }
+    expect(server.get('namespaces', undefined, namespace)).toBeUndefined();
+  });
+
   it('refuses a disconnect it cannot prove: this server enforces no NetworkPolicy', async () => {
     const val0 = nodes.get('val-0')!;
     const error = await val0.disconnect().catch((e: unknown) => e);
@@ -362,7 +539,16 @@ describe('k8s deployer against the test API server', () => {
     const other = await factory({ ...ctx, clusterName: 'cluster-4' });
     try {
       expect(other.name).toBe('k8s');
-      expect([...other.capabilities].sort()).toEqual(['kill', 'pause', 'restart', 'resume', 'start', 'stop']);
+      expect([...other.capabilities].sort()).toEqual([
+        'clock-skew',
+        'kill',
+        'pause',
+        'restart',
+        'resume',
+        'start',
+        'stop',
+      ]);
+      expect(other.hostsLinks).toBe(true);
       expect(server.get('namespaces', undefined, `chainlab-${runId}-cluster-4`)).toBeDefined();
     } finally {
       await other.dispose();

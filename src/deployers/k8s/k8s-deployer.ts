@@ -1,7 +1,10 @@
 /**
  * The `k8s` deployer: one labelled namespace per cluster (so per test file), and per node
  * a bare pod (node + signal sidecar), a Service with the node's stable name, a
- * PersistentVolumeClaim for its data and its chain files as ConfigMaps. Node APIs are
+ * PersistentVolumeClaim for its data and its chain files as ConfigMaps. Clusters with
+ * `links: true` get the link proxy as one more pod behind a headless Service
+ * (link-proxy-manifests.ts); skewable clocks are libfaketime reading an offset file in the
+ * pod's control dir (pod-clock.ts). Node APIs are
  * reached by port-forwarding through the API server, or through Service DNS when the test
  * runs inside the cluster. Everything goes with the namespace, which is deleted on dispose
  * and on SIGINT/SIGTERM (cleanup registry), by the run guard when this process dies first,
@@ -11,26 +14,31 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { CapabilityError, ChainlabError, ConfigError } from '../../support/errors.ts';
-import { type ChainFile, chainFileMounts } from './chain-files.ts';
+import { type ChainFile, type ChainFileMounts, chainFileMounts } from './chain-files.ts';
 import { isolationPolicyManifest } from './isolation-policy.ts';
 import { describeApiError, isApiStatus, K8sApi, loadKubeConfig } from './k8s-api.ts';
 import { labelValue, namespaceName, nodeObjectName } from './k8s-names.ts';
-import { type ApiAccess, DEFAULT_K8S_STOP_GRACE_MS, K8sNode } from './k8s-node.ts';
+import { type ApiAccess, DEFAULT_K8S_STOP_GRACE_MS, K8sNode, type K8sNodeOptions } from './k8s-node.ts';
 import { type ResolvedK8sOptions, resolveK8sOptions } from './k8s-options.ts';
 import { ensureK8sRunGuard, type GuardTarget, removeK8sRunSync } from './k8s-run-guard.ts';
 import { sweepDeadK8sRuns } from './k8s-sweeper.ts';
+import { linkProxyPodManifest, linkProxyServiceManifest } from './link-proxy-manifests.ts';
 import type { ManifestContext } from './manifest-context.ts';
 import { namespaceManifest } from './namespace-manifest.ts';
+import { CLOCK_FILE, clockFileContent, podClockEnv } from './pod-clock.ts';
 import { PodLogStream } from './pod-log-stream.ts';
 import { podManifest } from './pod-manifest.ts';
 import { PodWatch } from './pod-watch.ts';
 import { PortForwarder } from './port-forwarder.ts';
 import { preflight } from './preflight.ts';
 import {
+  type ContainerLaunch,
   type Deployer,
   type DeployerContext,
   type DeployerFactory,
   type DeployNodeSpec,
+  type LaunchSpec,
+  LINK_PROXY_NAME,
   labelKeys,
   type NodeAllocation,
   type NodeControl,
@@ -60,14 +68,15 @@ export interface K8sDeployerOptions {
 }
 
 /**
- * What pods can do: every node control; `disconnect` only where the cluster's network
- * plugin enforces NetworkPolicy (`k8s.enforcesNetworkPolicy`), since nothing else can take
- * a pod off the network without privileges.
+ * What pods can do: every node control; `clock-skew` through libfaketime, which chainlab's
+ * images carry (pod-clock.ts); `disconnect` only where the cluster's network plugin enforces
+ * NetworkPolicy (`k8s.enforcesNetworkPolicy`), since nothing else can take a pod off the
+ * network without privileges.
  */
 export function k8sControls(
   options: Pick<ResolvedK8sOptions, 'enforcesNetworkPolicy'>,
 ): ReadonlySet<NodeControl> {
-  const controls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume'];
+  const controls: NodeControl[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume', 'clock-skew'];
   if (options.enforcesNetworkPolicy) controls.push('disconnect');
   return new Set(controls);
 }
@@ -134,6 +143,7 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
     const guardTarget: GuardTarget = { kubeconfig: options.kubeconfig, context: kc.getCurrentContext() };
     ensureK8sRunGuard(ctx.runId, guardTarget);
     const nodes = new Map<string, K8sNode>();
+    let linkProxy: K8sNode | undefined;
     let watch: PodWatch | undefined;
     let disposed: Promise<void> | undefined;
 
@@ -158,7 +168,8 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
 
     const dispose = (): Promise<void> => {
       disposed ??= (async () => {
-        await Promise.allSettled([...nodes.values()].map((n) => n.remove()));
+        const pods = [...nodes.values(), ...(linkProxy === undefined ? [] : [linkProxy])];
+        await Promise.allSettled(pods.map((n) => n.remove()));
         await watch?.stop().catch(() => {});
         try {
           await api.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background' });
@@ -208,10 +219,128 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
       };
     };
 
+    type ContainerLaunchSpec = LaunchSpec & { container: ContainerLaunch };
+
+    /** What every pod of the cluster shares as a `K8sNode`: API, watch, logs, access. */
+    const podOptions = async (
+      spec: DeployNodeSpec,
+      launch: ContainerLaunchSpec,
+    ): Promise<Omit<K8sNodeOptions, 'pod'>> => ({
+      name: spec.name,
+      api,
+      watch: podWatch,
+      namespace,
+      marker: `${namespace}/${nodeObjectName(spec.name)}/`,
+      apiPort: launch.container.apiPort,
+      healthPath: launch.readiness.healthPath,
+      logFile: spec.allocation.logFile,
+      logs: new PodLogStream(spec.allocation.logFile),
+      access: await access(spec.name, launch.container.apiPort),
+      stopGraceMs,
+      clock,
+      log: ctx.log,
+    });
+
+    const createChainFiles = async (launch: ContainerLaunch): Promise<ChainFileMounts> => {
+      const files = chainFileMounts(mctx, await readChainFiles(launch.files));
+      await Promise.all(
+        files.configMaps.map((cm) =>
+          createOnce(`ConfigMap ${cm.metadata!.name}`, () =>
+            api.core.createNamespacedConfigMap({ namespace, body: cm, fieldValidation: 'Strict' }),
+          ),
+        ),
+      );
+      return files;
+    };
+
+    /** A chain node: its files, claim and Service, then its pod. */
+    const startNode = async (
+      spec: DeployNodeSpec,
+      launchSpec: ContainerLaunchSpec,
+      startOpts: StartOptions,
+    ): Promise<K8sNode> => {
+      const launch = launchSpec.container;
+      const files = await createChainFiles(launch);
+      await createOnce(`the volume claim of ${spec.name}`, () =>
+        api.core.createNamespacedPersistentVolumeClaim({
+          namespace,
+          body: volumeClaimManifest(mctx, spec.name),
+          fieldValidation: 'Strict',
+        }),
+      );
+      await createOnce(`the Service of ${spec.name}`, () =>
+        api.core.createNamespacedService({
+          namespace,
+          body: serviceManifest(mctx, spec.name, { apiPort: launch.apiPort, p2pPort: launch.p2pPort }),
+          fieldValidation: 'Strict',
+        }),
+      );
+      // A skewable clock: libfaketime in the node's environment, its first offset written
+      // into the control dir by the init container before the node starts.
+      const clockEnv = spec.clock === undefined ? {} : podClockEnv();
+      const controlFiles: Record<string, string> =
+        spec.clock === undefined ? {} : { [CLOCK_FILE]: clockFileContent(spec.clock.offsetMs) };
+      const container = { ...launch, env: { ...launch.env, ...clockEnv } };
+      const image = options.image ?? launch.image.name;
+      const common = await podOptions(spec, launchSpec);
+      return K8sNode.start(
+        {
+          ...common,
+          pod: (initial) =>
+            podManifest(mctx, {
+              node: spec.name,
+              launch: { ...launchSpec, container },
+              image,
+              chainFiles: files,
+              stopGraceMs,
+              marker: common.marker,
+              controlFiles: initial,
+            }),
+          controlFiles,
+          skewableClock: spec.clock !== undefined,
+          ...(options.enforcesNetworkPolicy
+            ? {
+                isolation: {
+                  policy: isolationPolicyManifest(mctx, spec.name),
+                  peers: () => [...nodes.values()],
+                  ...(opts.isolationProofMs === undefined ? {} : { proofMs: opts.isolationProofMs }),
+                },
+              }
+            : {}),
+        },
+        startOpts,
+      );
+    };
+
+    /** The cluster's link proxy: a headless Service (its name is the pod's IP), then its pod. */
+    const startLinkProxy = async (
+      spec: DeployNodeSpec,
+      launchSpec: ContainerLaunchSpec,
+      startOpts: StartOptions,
+    ): Promise<K8sNode> => {
+      await createOnce('the Service of the link proxy', () =>
+        api.core.createNamespacedService({
+          namespace,
+          body: linkProxyServiceManifest(mctx),
+          fieldValidation: 'Strict',
+        }),
+      );
+      const image = options.linksImage ?? launchSpec.container.image.name;
+      return K8sNode.start(
+        {
+          ...(await podOptions(spec, launchSpec)),
+          pod: () => linkProxyPodManifest(mctx, { launch: launchSpec, image, stopGraceMs }),
+        },
+        startOpts,
+      );
+    };
+
     return {
       name: 'k8s',
       kind: 'container',
       capabilities: k8sControls(options),
+      // The link proxy runs as one more pod of the namespace (link-proxy-manifests.ts).
+      hostsLinks: true,
 
       async allocate(list: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
         await mkdir(join(ctx.clusterDir, 'logs'), { recursive: true });
@@ -240,68 +369,13 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
             `no container launch for ${spec.name}: the adapter lacks the containers facet`,
           );
         }
-        const files = chainFileMounts(mctx, await readChainFiles(launch.files));
-        await Promise.all(
-          files.configMaps.map((cm) =>
-            createOnce(`ConfigMap ${cm.metadata!.name}`, () =>
-              api.core.createNamespacedConfigMap({ namespace, body: cm, fieldValidation: 'Strict' }),
-            ),
-          ),
-        );
-        await createOnce(`the volume claim of ${spec.name}`, () =>
-          api.core.createNamespacedPersistentVolumeClaim({
-            namespace,
-            body: volumeClaimManifest(mctx, spec.name),
-            fieldValidation: 'Strict',
-          }),
-        );
-        await createOnce(`the Service of ${spec.name}`, () =>
-          api.core.createNamespacedService({
-            namespace,
-            body: serviceManifest(mctx, spec.name, { apiPort: launch.apiPort, p2pPort: launch.p2pPort }),
-            fieldValidation: 'Strict',
-          }),
-        );
-        const marker = `${namespace}/${nodeObjectName(spec.name)}/`;
-        const image = options.image ?? launch.image.name;
-        const node = await K8sNode.start(
-          {
-            name: spec.name,
-            api,
-            watch: podWatch,
-            namespace,
-            pod: (controlFiles) =>
-              podManifest(mctx, {
-                node: spec.name,
-                launch: { ...launchSpec, container: launch },
-                image,
-                chainFiles: files,
-                stopGraceMs,
-                marker,
-                controlFiles,
-              }),
-            marker,
-            apiPort: launch.apiPort,
-            healthPath: launchSpec.readiness.healthPath,
-            logFile: spec.allocation.logFile,
-            logs: new PodLogStream(spec.allocation.logFile),
-            access: await access(spec.name, launch.apiPort),
-            stopGraceMs,
-            ...(options.enforcesNetworkPolicy
-              ? {
-                  isolation: {
-                    policy: isolationPolicyManifest(mctx, spec.name),
-                    peers: () => [...nodes.values()],
-                    ...(opts.isolationProofMs === undefined ? {} : { proofMs: opts.isolationProofMs }),
-                  },
-                }
-              : {}),
-            clock,
-            log: ctx.log,
-          },
-          startOpts,
-        );
-        nodes.set(spec.name, node);
+        const containerSpec = { ...launchSpec, container: launch };
+        const isProxy = spec.name === LINK_PROXY_NAME;
+        const node = isProxy
+          ? await startLinkProxy(spec, containerSpec, startOpts)
+          : await startNode(spec, containerSpec, startOpts);
+        if (isProxy) linkProxy = node;
+        else nodes.set(spec.name, node);
         if (disposed) {
           await node.remove();
           throw new ChainlabError(

@@ -8,7 +8,7 @@ import { labelValue } from './k8s-names.ts';
 import { isRunAlive, labelKeys, ownerOf, processStartTime, type RunOwner } from './seam.ts';
 
 /** Kinds of labelled objects. */
-export type K8sObjectKind = 'namespace' | 'node' | 'service' | 'volume' | 'files' | 'policy';
+export type K8sObjectKind = 'namespace' | 'node' | 'service' | 'volume' | 'files' | 'policy' | 'links';
 
 /** `app.kubernetes.io/managed-by`, the well-known label tools filter on. */
 export const managedByLabel = { 'app.kubernetes.io/managed-by': 'chainlab' } as const;

@@ -13,6 +13,7 @@ import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
 import { describeApiError, isApiStatus, type K8sApi } from './k8s-api.ts';
+import { CLOCK_FILE, clockFileContent } from './pod-clock.ts';
 import type { PodLogStream } from './pod-log-stream.ts';
 import { containerNames } from './pod-manifest.ts';
 import { fatalStartReason, isPodReady, nodeExit, pendingReason } from './pod-status.ts';
@@ -43,6 +44,13 @@ export interface K8sNodeOptions {
   namespace: string;
   /** Builds the pod with the control files it should start with (a new pod keeps them). */
   pod: (controlFiles: Readonly<Record<string, string>>) => V1Pod;
+  /** Control files the first pod starts with (a skewable clock's first offset). Default none. */
+  controlFiles?: Readonly<Record<string, string>>;
+  /**
+   * The node runs under libfaketime reading its offset from the control dir (pod-clock.ts):
+   * then it has `setClockOffset`. Default false.
+   */
+  skewableClock?: boolean;
   /** Marker on the node's processes, for the signal sidecar. */
   marker: string;
   apiPort: number;
@@ -67,6 +75,8 @@ export class K8sNode implements DeployedNode {
   readonly name: string;
   readonly logFile: string;
   readonly podName: string;
+  /** Sets the node's wall-clock offset (nodes started with `skewableClock` only). */
+  readonly setClockOffset: ((offsetMs: number) => Promise<void>) | undefined;
   readonly #opts: K8sNodeOptions;
   readonly #clock: Clock;
   readonly #controlFiles = new Map<string, string>();
@@ -85,6 +95,11 @@ export class K8sNode implements DeployedNode {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.podName = opts.pod({}).metadata!.name!;
+    for (const [name, content] of Object.entries(opts.controlFiles ?? {}))
+      this.#controlFiles.set(name, content);
+    this.setClockOffset = opts.skewableClock
+      ? (offsetMs) => this.writeControlFile(CLOCK_FILE, clockFileContent(offsetMs))
+      : undefined;
   }
 
   /** Creates the node's pod and resolves once it serves; on failure its pod is deleted. */
@@ -403,6 +418,7 @@ export class K8sNode implements DeployedNode {
   /**
    * Writes a file into the pod's control dir (`/chainlab/control/<name>`, read-only to the
    * node), e.g. a libfaketime offset; a later pod of this node starts with it too.
+   * Resolves once the file is in place on the pod (the sidecar's exec renamed it there).
    */
   async writeControlFile(name: string, content: string): Promise<void> {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) {
@@ -411,14 +427,24 @@ export class K8sNode implements DeployedNode {
     this.#controlFiles.set(name, content);
     if (this.#pod() === undefined) return;
     const { api, namespace } = this.#opts;
-    const result = await api.exec(namespace, this.podName, containerNames.signal, [
-      'sh',
-      '-c',
-      WRITE_SCRIPT,
-      'chainlab-write',
-      `${CONTROL_DIR}/${name}`,
-      content,
-    ]);
+    let result: Awaited<ReturnType<K8sApi['exec']>>;
+    try {
+      result = await api.exec(namespace, this.podName, containerNames.signal, [
+        'sh',
+        '-c',
+        WRITE_SCRIPT,
+        'chainlab-write',
+        `${CONTROL_DIR}/${name}`,
+        content,
+      ]);
+    } catch (error) {
+      throw new NodeControlError(
+        this.name,
+        'write control file',
+        `exec in the signal sidecar failed: ${describeApiError(error)}`,
+        { cause: error },
+      );
+    }
     if (result.exitCode !== 0) {
       throw new NodeControlError(
         this.name,

@@ -6,7 +6,7 @@ import { k8sControls } from './k8s-deployer.ts';
 import { resolveK8sOptions } from './k8s-options.ts';
 
 describe('k8s options', () => {
-  it('defaults: port-forwarding, busybox sidecar, 1Gi claims, user 1000, no NetworkPolicy', () => {
+  it('defaults: port-forwarding, busybox sidecar, 1Gi claims, user 1000, no NetworkPolicy, clock skew', () => {
     const r = resolveK8sOptions(undefined, {});
     expect(r.options).toMatchObject({
       namespacePrefix: 'chainlab',
@@ -18,7 +18,17 @@ describe('k8s options', () => {
       enforcesNetworkPolicy: false,
       sweep: true,
     });
-    expect(k8sControls(r.options!).has('disconnect')).toBe(false);
+    expect(r.options?.linksImage).toBeUndefined();
+    // disconnect needs a network plugin that enforces NetworkPolicy; clock skew needs nothing of the cluster
+    expect([...k8sControls(r.options!)].sort()).toEqual([
+      'clock-skew',
+      'kill',
+      'pause',
+      'restart',
+      'resume',
+      'start',
+      'stop',
+    ]);
     expect(k8sControls({ enforcesNetworkPolicy: true }).has('disconnect')).toBe(true);
   });
 
@@ -26,12 +36,14 @@ describe('k8s options', () => {
     const env = {
       CHAINLAB_K8S_CONTEXT: 'kind-chainlab',
       CHAINLAB_K8S_IMAGE: 'localhost:5001/chainlab/refnode:dev',
+      CHAINLAB_K8S_LINKS_IMAGE: 'localhost:5001/chainlab/links:dev',
       CHAINLAB_K8S_NETWORK_POLICY: 'enforced',
       CHAINLAB_K8S_API_ACCESS: 'service',
     };
     expect(resolveK8sOptions({}, env).options).toMatchObject({
       context: 'kind-chainlab',
       image: 'localhost:5001/chainlab/refnode:dev',
+      linksImage: 'localhost:5001/chainlab/links:dev',
       enforcesNetworkPolicy: true,
       apiAccess: 'service',
     });

@@ -21,6 +21,7 @@ export const k8sOptionsSchema = z.strictObject({
   namespacePrefix: z.string().regex(prefixPattern).default('chainlab'),
   namespaceLabels: z.record(z.string().min(1), z.string()).default({}),
   image: z.string().min(1).optional(),
+  linksImage: z.string().min(1).optional(),
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
   imagePullSecrets: z.array(z.string().min(1)).default([]),
   signalImage: z.string().min(1).default('busybox:1.37'),
@@ -57,6 +58,11 @@ export interface K8sOptions {
   namespaceLabels?: Record<string, string>;
   /** Image reference pods run. Default: the adapter's `ImageSpec.name`. Env `CHAINLAB_K8S_IMAGE`. */
   image?: string;
+  /**
+   * Image reference of the link proxy's pod (clusters with `links: true`). Default: the
+   * proxy's `ImageSpec.name` (`chainlab/links`). Env `CHAINLAB_K8S_LINKS_IMAGE`.
+   */
+  linksImage?: string;
   /** Default `IfNotPresent` (an image loaded into kind or k3s is used as is). */
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** Secrets (in the test namespace's service account's reach) to pull private images. Default none. */
@@ -104,6 +110,7 @@ export const k8sOptionsAllowed: AllowedText = {
   namespacePrefix: 'lowercase letters, digits or - (1..20, starting with a letter)',
   namespaceLabels: 'an object { [label]: string }',
   image: 'an image reference such as registry.example.com/chainlab/refnode:v1',
+  linksImage: 'an image reference such as registry.example.com/chainlab/links:v1',
   imagePullPolicy: `'Always', 'IfNotPresent' or 'Never'`,
   imagePullSecrets: 'a list of Secret names',
   signalImage: 'an image reference with sh, kill, tr, grep and wget (busybox)',
@@ -125,6 +132,7 @@ const envOptions = {
   CHAINLAB_K8S_CONTEXT: 'context',
   CHAINLAB_K8S_NAMESPACE_PREFIX: 'namespacePrefix',
   CHAINLAB_K8S_IMAGE: 'image',
+  CHAINLAB_K8S_LINKS_IMAGE: 'linksImage',
   CHAINLAB_K8S_SIGNAL_IMAGE: 'signalImage',
   CHAINLAB_K8S_STORAGE_CLASS: 'storageClass',
   CHAINLAB_K8S_API_ACCESS: 'apiAccess',

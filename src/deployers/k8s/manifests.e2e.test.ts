@@ -26,11 +26,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeApiServer } from '../../../test/fixtures/k8s/fake-api-server.ts';
 import { describeNeeding, kubectlRequirement } from '../../../test/requirements.ts';
 import type { ContainerLaunch, LaunchSpec } from '../../adapter/types.ts';
+import { LINK_PROXY_NAME, linkProxyLaunch } from '../../links/proxy-launch.ts';
 import { chainFileMounts, MAX_CONFIG_FILE_BYTES } from './chain-files.ts';
 import { isolationPolicyManifest } from './isolation-policy.ts';
 import { resolveK8sOptions } from './k8s-options.ts';
+import { linkProxyPodManifest, linkProxyServiceManifest } from './link-proxy-manifests.ts';
 import type { ManifestContext } from './manifest-context.ts';
 import { namespaceManifest } from './namespace-manifest.ts';
+import { CLOCK_FILE, clockFileContent, podClockEnv } from './pod-clock.ts';
 import { podManifest } from './pod-manifest.ts';
 import { serviceManifest } from './service-manifest.ts';
 import { volumeClaimManifest } from './volume-claim-manifest.ts';
@@ -97,7 +100,25 @@ const variants: Record<string, ManifestContext> = {
   }),
 };
 
-/** Every manifest of a two-node cluster, as the deployer creates them. */
+/** The link proxy's launch, as the link layer gives it for the deployer's allocation. */
+const proxyLaunch = linkProxyLaunch(
+  {
+    name: LINK_PROXY_NAME,
+    bindHost: '0.0.0.0',
+    host: LINK_PROXY_NAME,
+    apiPort: 8080,
+    p2pPort: 9000,
+    dataDir: '/data',
+    chainDir: '/chain',
+    logFile: '/tmp/chainlab-links.log',
+  },
+  913,
+) as LaunchSpec & { container: ContainerLaunch };
+
+/**
+ * Every manifest of a two-node cluster with links and a skewable clock on one node, as the
+ * deployer creates them.
+ */
 function allManifests(ctx: ManifestContext): { kind?: string; metadata?: { name?: string } }[] {
   const files = chainFileMounts(ctx, [
     { target: '/chain/genesis.json', content: Buffer.from('{"chainId":"x"}') },
@@ -109,21 +130,35 @@ function allManifests(ctx: ManifestContext): { kind?: string; metadata?: { name?
     ...files.configMaps,
   ];
   for (const node of ['val-0', 'exe-1']) {
+    const skewed = node === 'exe-1';
     out.push(volumeClaimManifest(ctx, node));
     out.push(serviceManifest(ctx, node, { apiPort: 8080, p2pPort: 9000 }));
     out.push(
       podManifest(ctx, {
         node,
-        launch,
+        launch: skewed
+          ? {
+              ...launch,
+              container: { ...launch.container, env: { ...launch.container.env, ...podClockEnv() } },
+            }
+          : launch,
         image: 'registry.example.com/chainlab/refnode:3f2a',
         chainFiles: files,
         stopGraceMs: 5000,
         marker: `${ctx.namespace}/${node}/`,
-        ...(node === 'exe-1' ? { controlFiles: { faketime: '+1s' } } : {}),
+        ...(skewed ? { controlFiles: { [CLOCK_FILE]: clockFileContent(-1500) } } : {}),
       }),
     );
     out.push(isolationPolicyManifest(ctx, node));
   }
+  out.push(linkProxyServiceManifest(ctx));
+  out.push(
+    linkProxyPodManifest(ctx, {
+      launch: proxyLaunch,
+      image: 'registry.example.com/chainlab/links:9c1e',
+      stopGraceMs: 5000,
+    }),
+  );
   return out;
 }
 
@@ -162,6 +197,50 @@ describe('k8s manifests against the official schemas', () => {
         /must have required property '?containers/,
       );
     }
+  });
+
+  it('a skewable node runs under libfaketime with its first offset written before it starts', () => {
+    const pod = allManifests(variants.defaults!).find(
+      (m) => m.kind === 'Pod' && m.metadata?.name === 'exe-1',
+    ) as unknown as {
+      spec: {
+        initContainers: { command: string[]; volumeMounts: { mountPath: string }[] }[];
+        containers: { env: { name: string; value: string }[] }[];
+      };
+    };
+    const env = Object.fromEntries(pod.spec.containers[0]!.env.map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+      FAKETIME_TIMESTAMP_FILE: '/chainlab/control/offset',
+      FAKETIME_NO_CACHE: '1',
+      DONT_FAKE_MONOTONIC: '1',
+    });
+    const [init] = pod.spec.initContainers;
+    expect(init!.command.slice(-2)).toEqual(['offset', '-1.500s\n']);
+    expect(init!.volumeMounts.map((m) => m.mountPath)).toEqual(['/chainlab/control']);
+  });
+
+  it('the link proxy: one container on its own image, its control port, a headless Service without ports', () => {
+    const manifests = allManifests(variants.defaults!);
+    const service = manifests.find((m) => m.kind === 'Service' && m.metadata?.name === LINK_PROXY_NAME) as {
+      spec?: { clusterIP?: string; ports?: unknown };
+    };
+    expect(service.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    expect(service.spec?.ports).toBeUndefined();
+    const pod = manifests.find(
+      (m) => m.kind === 'Pod' && m.metadata?.name === LINK_PROXY_NAME,
+    ) as unknown as {
+      spec: { containers: { image: string; command: string[]; ports: unknown[] }[]; volumes?: unknown };
+    };
+    expect(pod.spec.containers).toHaveLength(1);
+    expect(pod.spec.containers[0]).toMatchObject({
+      image: 'registry.example.com/chainlab/links:9c1e',
+      ports: [{ name: 'api', containerPort: 8080, protocol: 'TCP' }],
+    });
+    expect(pod.spec.containers[0]!.command).toEqual(
+      expect.arrayContaining(['--control-host', '0.0.0.0', '--listen-host', '--seed', '913']),
+    );
+    expect(pod.spec.volumes).toBeUndefined();
   });
 
   it('names are DNS labels and labels are label values, even for long and odd cluster names', () => {

@@ -7,7 +7,14 @@
  * Two containers share one PID namespace: `node` runs the adapter's image and command,
  * `signal` (busybox) delivers signals and writes control files (see sidecar-scripts.ts).
  */
-import type { V1Container, V1EnvVar, V1Pod, V1SecurityContext, V1Volume } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1Pod,
+  V1PodSpec,
+  V1SecurityContext,
+  V1Volume,
+} from '@kubernetes/client-node';
 import type { ChainFileMounts } from './chain-files.ts';
 import { k8sLabels } from './k8s-labels.ts';
 import { nodeObjectName } from './k8s-names.ts';
@@ -40,7 +47,7 @@ const CONTROL_VOLUME = 'chainlab-control';
 const DATA_VOLUME = 'data';
 
 /** Least privilege, which also passes the `restricted` Pod Security level. */
-const containerSecurity: V1SecurityContext = {
+export const containerSecurity: V1SecurityContext = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
 };
@@ -114,9 +121,38 @@ function volumes(spec: NodePodSpec): V1Volume[] {
   ];
 }
 
+/**
+ * What every chainlab pod shares (nodes and the link proxy): nothing restarts it behind the
+ * test's back, no API token, no Service env vars, the `restricted` Pod Security level.
+ */
+export function basePodSpec(ctx: ManifestContext, stopGraceMs: number): Omit<V1PodSpec, 'containers'> {
+  const runAs = ctx.options.runAs;
+  return {
+    restartPolicy: 'Never',
+    terminationGracePeriodSeconds: Math.ceil(stopGraceMs / 1000),
+    // pods never call the Kubernetes API, and hundreds of Service env vars help no one
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      seccompProfile: { type: 'RuntimeDefault' },
+      ...(runAs === null
+        ? {}
+        : {
+            runAsUser: runAs.user,
+            runAsGroup: runAs.group,
+            runAsNonRoot: runAs.user !== 0,
+            fsGroup: runAs.group,
+            fsGroupChangePolicy: 'OnRootMismatch',
+          }),
+    },
+    ...(ctx.options.imagePullSecrets.length === 0
+      ? {}
+      : { imagePullSecrets: ctx.options.imagePullSecrets.map((name) => ({ name })) }),
+  };
+}
+
 /** The pod running one node. */
 export function podManifest(ctx: ManifestContext, spec: NodePodSpec): V1Pod {
-  const runAs = ctx.options.runAs;
   const controlFiles = spec.controlFiles ?? {};
   return {
     apiVersion: 'v1',
@@ -127,27 +163,8 @@ export function podManifest(ctx: ManifestContext, spec: NodePodSpec): V1Pod {
       labels: k8sLabels(ctx.runId, 'node', { cluster: ctx.clusterName, node: spec.node }),
     },
     spec: {
-      restartPolicy: 'Never',
+      ...basePodSpec(ctx, spec.stopGraceMs),
       shareProcessNamespace: true,
-      terminationGracePeriodSeconds: Math.ceil(spec.stopGraceMs / 1000),
-      // nodes never call the Kubernetes API, and hundreds of Service env vars help no one
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      securityContext: {
-        seccompProfile: { type: 'RuntimeDefault' },
-        ...(runAs === null
-          ? {}
-          : {
-              runAsUser: runAs.user,
-              runAsGroup: runAs.group,
-              runAsNonRoot: runAs.user !== 0,
-              fsGroup: runAs.group,
-              fsGroupChangePolicy: 'OnRootMismatch',
-            }),
-      },
-      ...(ctx.options.imagePullSecrets.length === 0
-        ? {}
-        : { imagePullSecrets: ctx.options.imagePullSecrets.map((name) => ({ name })) }),
       ...(Object.keys(controlFiles).length === 0
         ? {}
         : { initContainers: [controlInitContainer(ctx, controlFiles)] }),

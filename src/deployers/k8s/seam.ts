@@ -1,10 +1,11 @@
 /**
  * Everything the k8s deployer takes from the rest of chainlab's cluster layer, in one
  * place: the deployer interface it implements and the shared helpers (labels and owner
- * liveness, log tails, free ports). When that interface or those helpers move or are
+ * liveness, log tails, free ports, libfaketime's environment, the link proxy's name). When that interface or those helpers move or are
  * renamed, this file is the only one to change.
  */
 export type { ContainerLaunch, LaunchSpec, NodeRole } from '../../adapter/types.ts';
+export { LINK_PROXY_NAME } from '../../links/proxy-launch.ts';
 export type {
   DeployedNode,
   Deployer,
@@ -24,5 +25,6 @@ export {
   processStartTime,
   type RunOwner,
 } from '../docker/labels.ts';
+export { faketimeEnv, faketimeOffset, OFFSET_FILE } from '../faketime.ts';
 export { freePort } from '../local/free-port.ts';
 export { tailFile } from '../local/log-file.ts';
