@@ -20,9 +20,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { OPEN_FLOW } from '../src/links/proxy/flow.ts';
 import { LinkProxyClient } from '../src/links/proxy-client.ts';
 import { linkProxyEntry, parseProxyReadyLine } from '../src/links/proxy-launch.ts';
-import { OPEN_FLOW } from '../src/links/proxy/flow.ts';
 
 const { values } = parseArgs({
   options: { trips: { type: 'string', default: '40' }, mb: { type: 'string', default: '200' } },
