@@ -11,7 +11,7 @@ export function noLinks(deployer: string): StartedLinks {
     new CapabilityError('links', deployer, undefined, {
       missing: 'feature',
       message:
-        deployer === 'local' || deployer === 'docker'
+        deployer === 'local' || deployer === 'docker' || deployer === 'k8s'
           ? 'link faults need a cluster started with the `links: true` option (its node-to-node connections then pass through chainlab’s link proxy)'
           : `link faults need the link proxy, which the ${deployer} deployer cannot run; use the local, docker or k8s deployer with \`links: true\``,
     });
