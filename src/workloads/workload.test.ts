@@ -1,7 +1,10 @@
 // The one lifecycle every started workload shares (`startedWorkload`): stop halts once and
 // waits for the run, dispose is stop, the cluster gets it to dispose, a failure surfaces
 // through stop, and the workload's own members (getters too) stay live.
-import { describe, expect, test } from 'vitest';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import type { BackgroundFn } from '../fixtures/vitest.ts';
+import { apiFlood, type StartedApiFlood } from './api-flood/api-flood.ts';
+import { controlProbe, type StartedControlProbe } from './api-flood/control-probe.ts';
 import { startedWorkload, type WorkloadOwner } from './workload.ts';
 
 /** The part of a started cluster a workload registers with: a real list, disposed newest first. */
@@ -102,4 +105,12 @@ describe('startedWorkload', () => {
     expect(w.submitted()).toEqual([tx]);
     r.end();
   });
+});
+
+test('the API flood and the control probe are workloads the background fixture takes, typed', () => {
+  const background = (() => undefined) as unknown as BackgroundFn;
+  const flood = () => background(apiFlood({ qps: 'max', durationMs: 1000 }));
+  const probe = () => background(controlProbe());
+  expectTypeOf(flood).returns.toEqualTypeOf<Promise<StartedApiFlood>>();
+  expectTypeOf(probe).returns.toEqualTypeOf<Promise<StartedControlProbe>>();
 });
