@@ -238,5 +238,8 @@ export {
   type StartedLoopWorkload,
   type StartedWorkload,
   startedLoop,
+  startedWorkload,
   type Workload,
+  type WorkloadOwner,
+  type WorkloadRun,
 } from './workloads/workload.ts';

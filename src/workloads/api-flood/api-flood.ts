@@ -3,12 +3,13 @@
  * malformed and oversized bodies, unknown routes, slow bodies and bursts sent to chosen
  * nodes at a target QPS (or as fast as its connections allow) for a bounded time; it stops
  * by itself. Which requests exist comes from the adapter's API surface (facet
- * `api-surface`); the sending runs in a worker thread (flood-worker.ts) so the test's own
- * event loop — the observer and the control probe — never queues behind it. Every request is
- * tallied per second, node, kind and status into the recording (`recording.floods`).
+ * `api-surface`); the sending runs in a worker thread (flood-thread.ts → flood-worker.ts)
+ * so the test's own event loop — the observer and the control probe — never queues behind
+ * it. Every request is tallied per second, node, kind and status into the recording
+ * (`recording.floods`). It is a `Workload` like the others: start it with `background(…)` or
+ * `await using … = await apiFlood(…).start(cluster)`.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { requireFacet } from '../../adapter/facets.ts';
 import {
@@ -21,11 +22,12 @@ import {
 import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../../cluster/types.ts';
 import { type FloodOutcome, floodOutcome } from '../../observe/flood-summary.ts';
-import type { FloodRecord, FloodRow } from '../../observe/recording.ts';
-import { CapabilityError, ConfigError, WorkloadError } from '../../support/errors.ts';
+import type { FloodRecord, FloodRow, TxRecord } from '../../observe/recording.ts';
+import { CapabilityError, ConfigError } from '../../support/errors.ts';
 import { type AllowedText, parseOptions } from '../../support/validate.ts';
 import { walletNonces } from '../nonces.ts';
-import { workloadNameSchema } from '../workload.ts';
+import { type StartedWorkload, startedWorkload, type Workload, workloadNameSchema } from '../workload.ts';
+import { startFloodThread } from './flood-thread.ts';
 import type { FloodMix, FloodPlan } from './plan.ts';
 import type { RawFloodRow } from './tally.ts';
 
@@ -125,33 +127,44 @@ export const defaultFloodMix: Readonly<FloodMix> = {
   slowBody: 5,
 };
 
-/** A flood definition: immutable, options validated when made. */
-export interface ApiFlood {
-  readonly name: string;
-  /** Prepares the requests, starts the flood in its worker thread and resolves once it runs. */
-  start(cluster: StartedCluster): Promise<StartedApiFlood>;
-}
+/**
+ * A flood definition: a `Workload` (immutable, options validated when made) whose `start`
+ * prepares the requests, starts the flood in its worker thread and resolves once it runs.
+ */
+export type ApiFlood = Workload<StartedApiFlood>;
 
-/** A running (or finished) flood. `stop()` is idempotent. */
-export interface StartedApiFlood extends AsyncDisposable {
-  readonly name: string;
-  /** Its record in the cluster's recording (rows arrive each second). */
+/**
+ * A running (or finished) flood: a `StartedWorkload` like every other — `await using`, the
+ * `background` fixture (stopped when its test ends, passed or failed) and disposing the
+ * cluster all stop it, and a stopped flood leaves no thread behind.
+ */
+export interface StartedApiFlood extends StartedWorkload {
+  /** Its record in the cluster's recording (rows arrive each second; `end` set once its thread ended). */
   readonly record: FloodRecord;
-  /** Resolves when the flood ended by itself (or was stopped) and every request it sent ended. */
+  /**
+   * Resolves when the flood ended by itself (or was stopped), every request it sent ended and
+   * its thread exited; rejects (`WorkloadError`) when the thread failed.
+   */
   readonly done: Promise<void>;
   /** The flood thread's CPU time (ms), known once done. */
   readonly cpuMs: number | undefined;
-  /** Ends the flood now (in-flight requests are aborted) and waits for it. */
+  /**
+   * Ends the flood now (in-flight requests are aborted) and waits for its thread to exit;
+   * a thread that has not ended 5 s later is terminated (and `stop` rejects). Idempotent.
+   */
   stop(): Promise<void>;
+  /** None: the flood's tx submissions are tallied per second in `record`, not recorded one by one. */
+  submitted(): TxRecord[];
   /** The flood's own outcome so far (accepted, 429, 4xx, failed, unsent; latency percentiles). */
   outcome(): FloodOutcome;
 }
 
 /**
- * A bounded API flood.
+ * A bounded API flood (defaults in {@link ApiFloodOptions}).
  *
  * @example
  * await using flood = await apiFlood({ qps: 'max', durationMs: 15_000 }).start(cluster);
+ * // or, stopped when the test ends: const flood = await background(apiFlood({ … }));
  * await flood.done;
  * console.log(describeFloodOutcome(flood.outcome()));
  */
@@ -220,55 +233,31 @@ async function startApiFlood(
     outcome:
       r.status === 'unsent' ? 'unsent' : typeof r.status === 'string' ? 'failed' : surface.answer(r.status),
   });
-
-  const worker = new Worker(workerUrl(), { workerData: plan });
+  const thread = startFloodThread(plan, { name, onRows: (rows) => handle.addRows(rows.map(meaning)) });
   let cpuMs: number | undefined;
-  let failure: string | undefined;
-  worker.on('message', (m: { type: string; rows?: RawFloodRow[]; cpuMs?: number; message?: string }) => {
-    if (m.type === 'rows') handle.addRows(m.rows!.map(meaning));
-    else if (m.type === 'done') cpuMs = m.cpuMs;
-    else if (m.type === 'error') failure = m.message;
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    worker.once('error', (e) => {
-      failure ??= e.stack ?? String(e);
-    });
-    worker.once('exit', () => {
+  // The flood's window in the recording closes when its thread has ended, on every path.
+  const done = thread.done.then(
+    (cpu) => {
+      cpuMs = cpu;
       handle.end();
-      if (failure !== undefined) reject(new WorkloadError(name, `the flood thread failed: ${failure}`));
-      else resolve();
-    });
-  });
-  // The caller awaits `done`; a failure must not also surface as an unhandled rejection.
-  done.catch(() => undefined);
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      worker.postMessage('stop');
-      await done;
-    })();
-    return stopping;
-  };
-  const started: StartedApiFlood = {
-    name,
-    record: handle.flood,
-    done,
-    get cpuMs() {
-      return cpuMs;
     },
-    stop,
-    outcome: () => floodOutcome(handle.flood),
-    [Symbol.asyncDispose]: () => stop().catch(() => undefined),
-  };
-  cluster.defer(started);
-  return started;
-}
-
-/** The flood's worker module, beside this one (`.ts` in the repository, `.js` when compiled). */
-function workerUrl(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./flood-worker${ext}`, import.meta.url);
+    (error: unknown) => {
+      handle.end();
+      throw error;
+    },
+  );
+  return startedWorkload(
+    cluster,
+    name,
+    { done, halt: () => thread.halt() },
+    {
+      record: handle.flood,
+      get cpuMs() {
+        return cpuMs;
+      },
+      outcome: () => floodOutcome(handle.flood),
+    },
+  );
 }
 
 /** A loopback target gets a loopback source of its own: another client to a per-IP limit. */

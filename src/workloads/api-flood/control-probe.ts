@@ -11,12 +11,12 @@ import { requireFacet } from '../../adapter/facets.ts';
 import type { ApiRequest } from '../../adapter/types.ts';
 import { type NodeSelection, nodeSelectionSchema, selectNodes } from '../../cluster/node-selection.ts';
 import type { StartedCluster, StartedNode } from '../../cluster/types.ts';
-import type { ProbeRecord } from '../../observe/recording.ts';
+import type { ProbeRecord, TxRecord } from '../../observe/recording.ts';
 import { systemClock } from '../../support/clock.ts';
 import { CapabilityError, ConfigError } from '../../support/errors.ts';
 import { type AllowedText, parseOptions } from '../../support/validate.ts';
 import { pace, paced } from '../runner.ts';
-import { workloadNameSchema } from '../workload.ts';
+import { type StartedWorkload, startedWorkload, type Workload, workloadNameSchema } from '../workload.ts';
 import { failureOf } from './flood-engine.ts';
 
 /** Options of {@link controlProbe}. */
@@ -50,27 +50,29 @@ const allowed: AllowedText = {
   '*': 'one of rate, targets, timeoutMs, startsEveryMs, name',
 };
 
-/** A probe definition: immutable, options validated when made. */
-export interface ControlProbe {
-  readonly name: string;
-  /** Starts probing; resolves once every node's start time was read. */
-  start(cluster: StartedCluster): Promise<StartedControlProbe>;
-}
+/**
+ * A probe definition: a `Workload` (immutable, options validated when made) whose `start`
+ * resolves once every node's start time was read.
+ */
+export type ControlProbe = Workload<StartedControlProbe>;
 
-/** A running probe. `stop()` is idempotent. */
-export interface StartedControlProbe extends AsyncDisposable {
-  readonly name: string;
-  /** Its record in the cluster's recording. */
+/** A running probe: a `StartedWorkload` (`await using`, `background`, cluster disposal stop it). */
+export interface StartedControlProbe extends StartedWorkload {
+  /** Its record in the cluster's recording (`end` set once stopped). */
   readonly record: ProbeRecord;
-  /** Stops probing, waits for the probes in flight, reads the start times once more. */
+  /** Resolves once the probe was stopped and its last reads ended (it never ends by itself). */
+  readonly done: Promise<void>;
+  /** Stops probing, waits for the probes in flight, reads the start times once more. Idempotent. */
   stop(): Promise<void>;
+  /** None: a probe makes reads, it submits no txs. */
+  submitted(): TxRecord[];
 }
 
 /**
- * A low-rate control probe of what an ordinary user sees.
+ * A low-rate control probe of what an ordinary user sees (defaults in {@link ControlProbeOptions}).
  *
  * @example
- * await using probe = await controlProbe({ rate: 5 }).start(cluster);
+ * await using probe = await controlProbe({ rate: 5 }).start(cluster); // or: await background(controlProbe())
  * // … flood …
  * await probe.stop();
  * await expect(cluster).toStayResponsive({ p99: 250, errorRate: 0.01 });
@@ -180,26 +182,27 @@ async function runProbe(
     { signal: stopped.signal, clock },
   );
   const starts = clock.setInterval(() => void readStarts(), o.startsEveryMs);
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      stopped.abort();
-      starts[Symbol.dispose]();
+  // The pacing runs until stopped; then the last reads, and the probe's window closes.
+  const done = (async () => {
+    try {
       await loop;
       await Promise.allSettled([...inFlight]);
       await readStarts();
+    } finally {
       handle.end();
       await Promise.allSettled(pools.map((p) => p.destroy()));
-    })();
-    return stopping;
-  };
-  const started: StartedControlProbe = {
-    name: o.name,
-    record: handle.probe,
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-  cluster.defer(started);
-  return started;
+    }
+  })();
+  return startedWorkload(
+    cluster,
+    o.name,
+    {
+      done,
+      halt: () => {
+        stopped.abort();
+        starts[Symbol.dispose]();
+      },
+    },
+    { record: handle.probe },
+  );
 }

@@ -41,8 +41,11 @@ interface Target {
 
 /** A short, stable name for a request that got no answer. */
 export function failureOf(error: unknown): string {
-  const e = error as { code?: string; name?: string };
-  switch (e?.code) {
+  const e = error as { code?: unknown; name?: string };
+  // A request aborted by `stop()` rejects with the signal's DOMException, whose `code` is a number.
+  if (e?.name === 'AbortError') return 'aborted';
+  if (typeof e?.code !== 'string') return 'error';
+  switch (e.code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
@@ -59,8 +62,6 @@ export function failureOf(error: unknown): string {
       return 'broken-pipe';
     case 'EADDRNOTAVAIL':
       return 'address-not-available';
-    case undefined:
-      return e?.name === 'AbortError' ? 'aborted' : 'error';
     default:
       return e.code.toLowerCase();
   }
