@@ -2,13 +2,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { chainlab } from './src/vitest-plugin.ts';
 
 // Two projects, run one after the other:
-// - `unit`: tests that start no node, container or child process. Vitest's default timeouts
-//   (a unit test that needs more is a bug), files in parallel.
-// - `e2e`: everything that starts real processes — refnode and litecoind nodes, containers,
-//   child Vitest runs, kubectl — named `*.e2e.test.ts` or under test/, examples/ and
-//   refnode/test/. The chainlab plugin gives them what it gives any user: long timeouts, one
-//   file at a time (parallel clusters would starve each other's slot timers on this 2-core
-//   class of machine), forked workers, the matchers.
+// - `unit`: tests that start no node, container, child process or worker thread; Vitest's
+//   default timeouts (a unit test that needs more is a bug), files in parallel.
+// - `e2e`: tests that start real processes or threads (refnode and litecoind nodes,
+//   containers, child Vitest runs, kubectl, worker threads), named `*.e2e.test.ts` or under
+//   test/, examples/ and refnode/test/. The chainlab plugin gives them what it gives any
+//   user: long timeouts, one file at a time (parallel clusters would starve each other's
+//   slot timers on this 2-core class of machine), forked workers, the matchers.
 // examples/ import `chainlab/vitest` like a user: the `chainlab-source` export condition
 // resolves that to the TypeScript sources here, without a build.
 const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
@@ -18,7 +18,6 @@ const e2e = ['**/*.e2e.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', '
 const excluded = [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'];
 
 export default defineConfig({
-  plugins: [chainlab()],
   ssr: { resolve: { conditions: ['chainlab-source', 'module', 'node', 'development|production'] } },
   test: {
     // CI also writes JUnit (with chainlab's annotations as <property>s) and keeps
@@ -42,6 +41,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // In a project of its own, as Vitest applies a plugin's config to the project that lists it.
+        plugins: [chainlab()],
         test: {
           name: 'e2e',
           include: e2e,

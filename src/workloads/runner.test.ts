@@ -14,12 +14,17 @@ import { systemClock } from '../support/clock.ts';
 import { Rng } from '../support/rng.ts';
 import { type PlannedTx, paced, runOpenLoop } from './runner.ts';
 
-/** A node API that answers `overloaded` (Retry-After 1 s) to the first `overloads` submissions. */
+/**
+ * A node API that answers `overloaded` (Retry-After 1 s) to the first `overloads`
+ * submissions it receives, or, given tx ids, to the first submission of each of those (the
+ * runner's connections run in parallel, so arrival order is not send order).
+ */
 async function overloadedNode(
-  overloads: number,
+  overloads: number | readonly string[],
 ): Promise<{ url: string; server: Server; arrivals: number[] }> {
   const arrivals: number[] = [];
-  let left = overloads;
+  let left = typeof overloads === 'number' ? overloads : 0;
+  const ids = new Set(typeof overloads === 'number' ? [] : overloads);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c) => {
@@ -28,16 +33,16 @@ async function overloadedNode(
     req.on('end', () => {
       arrivals.push(systemClock.monotonic());
       res.setHeader('content-type', 'application/json');
-      if (left > 0) {
-        left--;
+      const { id } = JSON.parse(body) as { id: string };
+      if (left > 0 || ids.delete(id)) {
+        left = Math.max(0, left - 1);
         res.statusCode = 503;
         res.setHeader('retry-after', '1');
         res.end(JSON.stringify({ error: { code: 'overloaded', message: 'verify backlog too long' } }));
         return;
       }
-      const tx = JSON.parse(body) as { id: string };
       res.statusCode = 202;
-      res.end(JSON.stringify({ id: `node-${tx.id}` }));
+      res.end(JSON.stringify({ id: `node-${id}` }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,7 +69,7 @@ function planned(node: StartedNode, count: number): PlannedTx[] {
 
 /** A node answering `overloaded` to the first `overloads` submissions, a fresh recording, and a loop over `schedule`. */
 async function runAgainst(
-  overloads: number,
+  overloads: number | readonly string[],
   schedule: (node: StartedNode) => PlannedTx[],
   opts: { overloadRetries?: number } = {},
 ) {
@@ -95,7 +100,7 @@ describe('runOpenLoop', () => {
 
   test('ids stay in send order when a retried submission is answered last', async () => {
     // t0 is refused as overloaded and answered a second later; t1 and t2 are answered at once.
-    const { loop } = await runAgainst(1, (node) => planned(node, 3));
+    const { loop } = await runAgainst(['t0'], (node) => planned(node, 3));
     expect(loop.ids()).toEqual(['node-t0', 'node-t1', 'node-t2']);
     expect(loop.submitted().map((r) => r.retries)).toEqual([1, undefined, undefined]);
   });
