@@ -72,6 +72,16 @@ async function slotTimerCaughtUp(node: RunningNode): Promise<boolean> {
   return Math.abs(gauge - (await node.info()).slot) <= 1;
 }
 
+/** Hashes of the blocks a node refused as from the future, from its log. */
+function refusedFutureBlocks(node: RunningNode): Set<string> {
+  return new Set(
+    readFileSync(node.logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('refused block') && line.includes('"future_block"'))
+      .map((line) => JSON.parse(line).hash as string),
+  );
+}
+
 /** Hashes of the blocks a node proposed, from its log (its best chain may have dropped them since). */
 function proposedHashes(node: RunningNode): string[] {
   return readFileSync(node.logFile, 'utf8')
@@ -172,10 +182,12 @@ describe.skipIf(missing !== undefined)('clock skew through libfaketime', () => {
     ).toBeGreaterThanOrEqual(2);
     expect((await val5!.info()).clock.refusedFutureBlocks).toBe(0);
 
-    // val-4's blocks never reach the honest node's store; val-5 took at least one.
+    // The honest node refused val-4's own blocks as they arrived from beyond the bound. One may
+    // still join its chain later, once its slot is within the bound (synced from val-5's
+    // branch, say): the rule allows that, and acceptedBeyondDrift above stays 0.
     const far = proposedHashes(val4!);
-    expect(far.length).toBeGreaterThanOrEqual(2);
-    for (const hash of far) expect((await honest.get(`/blocks/${hash}`)).status).toBe(404);
+    const refusedByHonest = refusedFutureBlocks(honest);
+    expect(far.filter((hash) => refusedByHonest.has(hash)).length).toBeGreaterThanOrEqual(2);
     const taken = await Promise.all(far.map(async (hash) => (await val5!.get(`/blocks/${hash}`)).status));
     expect(taken).toContain(200);
     // val-3's held blocks were added once their slot started.
