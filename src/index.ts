@@ -49,6 +49,20 @@ export {
   type NodeFaultAction,
 } from './chaos/fault-plan.ts';
 export {
+  describeLinkStep,
+  type LinkFaultAction,
+  LinkFaultPlan,
+  type LinkFaultPlanOptions,
+  type LinkFaultStep,
+} from './chaos/link-fault-plan.ts';
+export {
+  type ExecutedLinkFault,
+  type LinkFaults,
+  type LinkFaultsOptions,
+  linkFaults,
+  type StartedLinkFaults,
+} from './chaos/link-faults.ts';
+export {
   type ExecutedFault,
   type FaultTargets,
   kills,
