@@ -25,9 +25,9 @@ import type {
 import type { DeployedNode, Deployer, NodeAllocation, NodeControl } from '../deployers/deployer.ts';
 import { deployerFactory } from '../deployers/pick.ts';
 import type { ClusterLinks, LinkedNode } from '../links/cluster-links.ts';
+import { linkTargetOf } from '../links/cluster-links.ts';
 import { noLinks } from '../links/no-links.ts';
 import { linkedNode, requireLinkHost, startLinks } from '../links/start-links.ts';
-import { linkTargetOf } from '../links/cluster-links.ts';
 import type { StartedLinks } from '../links/types.ts';
 import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';

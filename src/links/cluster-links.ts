@@ -5,7 +5,13 @@
  * naming the links they touched, and confirmed (src/links/confirm-links.ts) before the call
  * returns.
  */
-import type { ChainClient, LaunchEndpoints, NodeSpec, PeerEndpoint, PreparedChain } from '../adapter/types.ts';
+import type {
+  ChainClient,
+  LaunchEndpoints,
+  NodeSpec,
+  PeerEndpoint,
+  PreparedChain,
+} from '../adapter/types.ts';
 import type { DeployedNode, NodeAllocation, NodeState } from '../deployers/deployer.ts';
 import type { FaultWindow, LinkChange, Recording } from '../observe/recording.ts';
 import { ChainlabError, type ConfigIssue } from '../support/errors.ts';
@@ -388,7 +394,12 @@ export class ClusterLinks implements StartedLinks {
 
   /** Gives every started node its current peer endpoints, through the adapter. */
   #tellRunning(names: readonly string[]): Promise<void> {
-    return tellPeers(names, (n) => this.#node(n), (n) => this.endpointsFor(n), this.#init);
+    return tellPeers(
+      names,
+      (n) => this.#node(n),
+      (n) => this.endpointsFor(n),
+      this.#init,
+    );
   }
 }
 

@@ -76,12 +76,14 @@ describe('membership option', () => {
       {
         path: 'clockSkew.offsets.val-4',
         value: '+1s',
-        allowed: 'a node of this cluster: val-0, val-1, val-2, exe-0, or one that joins: val-3 (standby), exe-<n> for n ≥ 1',
+        allowed:
+          'a node of this cluster: val-0, val-1, val-2, exe-0, or one that joins: val-3 (standby), exe-<n> for n ≥ 1',
       },
       {
         path: 'clockSkew.jitter.exe-x',
         value: 10,
-        allowed: 'a node of this cluster: val-0, val-1, val-2, exe-0, or one that joins: val-3 (standby), exe-<n> for n ≥ 1',
+        allowed:
+          'a node of this cluster: val-0, val-1, val-2, exe-0, or one that joins: val-3 (standby), exe-<n> for n ≥ 1',
       },
     ]);
     // Without membership no node joins, so only the cluster's own nodes may be named.

@@ -11,10 +11,7 @@ import type { NodeRole } from '../../adapter/types.ts';
  * @example
  * bootstrapPeers(members, 2) // ['val-0', 'val-1']
  */
-export function bootstrapPeers(
-  members: readonly { name: string; role: NodeRole }[],
-  count = 2,
-): string[] {
+export function bootstrapPeers(members: readonly { name: string; role: NodeRole }[], count = 2): string[] {
   const ordered = [
     ...members.filter((m) => m.role === 'validator'),
     ...members.filter((m) => m.role !== 'validator'),
