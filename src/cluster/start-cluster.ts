@@ -177,7 +177,6 @@ export async function startCluster(
               nodes: nodeOf(allocations),
               updatePeers: chain.updatePeers,
               adapterName: adapter.name,
-              log,
             });
             return (name) => direct!.endpointsFor(name);
           }
@@ -679,7 +678,7 @@ function noMembership(node: string, action: 'add' | 'remove'): MembershipError {
   return new MembershipError(
     node,
     action,
-    'this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local deployer',
+    'this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local or docker deployer',
   );
 }
 

@@ -18,7 +18,6 @@ export interface DirectPeersInit {
   nodes: (name: string) => LinkedNode | undefined;
   updatePeers: PreparedChain['updatePeers'];
   adapterName: string;
-  log: (line: string) => void;
 }
 
 export class DirectPeers implements MemberPeers {
