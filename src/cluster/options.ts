@@ -109,7 +109,7 @@ export interface ClusterOptions {
    * (`cluster.removeNode`) at run time, and every node is told its peers as they do. With
    * `links: true` a joiner gets a link to and from every present node; with `clockSkew` it
    * gets a skewable clock. `standby`: validators staked at genesis that join later (default
-   * 0; fewer than `validators`). Default: off. Local deployer only.
+   * 0; fewer than `validators`). Default: off. Local and docker deployers.
    */
   membership?: { standby?: number };
 }
@@ -404,7 +404,7 @@ function joinerNames(p: z.output<typeof schema>): { accepts(name: string): boole
   };
 }
 
-/** Membership needs standby validators to be a minority and a deployer that can add nodes. */
+/** Membership needs standby validators to be a minority and a deployer that can add and remove nodes. */
 function membershipIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
   if (p.membership === undefined) return [];
   const issues: ConfigIssue[] = [];
@@ -414,11 +414,11 @@ function membershipIssues(p: z.output<typeof schema>, deployer: DeployerName): C
       value: p.membership.standby,
       allowed: `0..${p.validators - 1}: fewer than validators (${p.validators}), whose stake must finalize while the standby ones are away`,
     });
-  if (deployer !== 'local')
+  if (deployer !== 'local' && deployer !== 'docker')
     issues.push({
       path: 'membership',
       value: p.membership,
-      allowed: `nothing with the ${deployer} deployer: nodes join and leave at run time on the local deployer`,
+      allowed: `nothing with the ${deployer} deployer: nodes join and leave at run time on the local and docker deployers`,
     });
   return issues;
 }

@@ -23,7 +23,7 @@ describe('membership option', () => {
     expect(r.topology.nodes.map((n) => n.name)).toEqual(['val-0', 'val-1', 'val-2']);
   });
 
-  test('standby must stay a minority, and only the local deployer can add nodes', () => {
+  test('standby must stay a minority, and only the local and docker deployers can add nodes', () => {
     expect(issuesOf(() => resolveClusterOptions({ validators: 2, membership: { standby: 2 } }, {}))).toEqual([
       {
         path: 'membership.standby',
@@ -32,8 +32,11 @@ describe('membership option', () => {
       },
     ]);
     expect(
-      issuesOf(() => resolveClusterOptions({ membership: {}, deployer: 'docker' }, {})).map((i) => i.path),
+      issuesOf(() => resolveClusterOptions({ membership: {}, deployer: 'k8s' }, {})).map((i) => i.path),
     ).toEqual(['membership']);
+    expect(resolveClusterOptions({ membership: {}, deployer: 'docker' }, {}).membership).toEqual({
+      standby: 0,
+    });
     expect(
       issuesOf(() => resolveClusterOptions({ membership: { standby: 1, spare: 2 } as never }, {})),
     ).toEqual([{ path: 'membership.spare', value: 2, allowed: 'standby' }]);
