@@ -150,7 +150,7 @@ describe('dynamic membership (local deployer)', () => {
   test('a cluster without membership refuses to add or remove nodes', async () => {
     await using cluster = await new Cluster({ validators: 1, wallets: 0 }).start();
     await expect(cluster.addNode({ role: 'executor' })).rejects.toThrow(
-      'add executor: this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local deployer',
+      'add executor: this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local or docker deployer',
     );
     await expect(cluster.removeNode('val-0')).rejects.toSatisfy(MembershipError.is);
   });

@@ -944,17 +944,13 @@ export interface LaunchEndpoints {
   /** The peers this node dials at start (the topology's shape). */
   peers: readonly PeerEndpoint[];
   /**
-   * Set when the cluster routes peers through links: every peer this node may reach (those
-   * it dials and those it may learn of), each at the endpoint it must use. An adapter whose
+   * Set when the cluster routes peers through links, or changes its node set at run time
+   * (`membership`): every peer this node may reach (those it dials and those it may learn
+   * of), each at the endpoint it must use; `updatePeers` changes it while the node runs. An adapter whose
    * node can be restricted to given addresses should restrict it to these (refnode: its
    * peers file), so that no connection bypasses the links, whatever the node learns.
    */
   reachable?: readonly PeerEndpoint[];
-  /**
-   * The node's address book as the node sees it (clusters with `membership`): its peers come
-   * from this file, which the cluster rewrites as nodes join and leave, and `peers` is empty.
-   */
-  peersFile?: string;
 }
 
 /** How to run a node as a local process. */
@@ -1069,6 +1065,11 @@ export interface PeerUpdateContext {
   /** The node's client (to confirm the change took effect). */
   client: ChainClient;
   signal: AbortSignal;
+  /**
+   * False when the node is not serving (stopped, paused, exited): write its new peers for
+   * when it runs again, without waiting for it to apply them. Default true.
+   */
+  confirm?: boolean;
 }
 
 /** A chain made ready to run: files written, wallets known, launch specs available. */
@@ -1093,8 +1094,8 @@ export interface PreparedChain {
   apiSurface?: ApiSurface;
   /**
    * Optional: tells a running node new peer endpoints (`endpoints.peers` to dial,
-   * `endpoints.reachable` to allow) and resolves once they are in force. The link layer calls
-   * it when links are added or removed at run time (a node joining or leaving). Chains whose
+   * `endpoints.reachable` to allow) and resolves once they are in force. The cluster calls
+   * it whenever nodes join or leave at run time (dynamic membership, with or without links). Chains whose
    * nodes learn peers only at launch leave it out; the cluster then refuses run-time changes
    * of a running node's peers with a `CapabilityError`.
    */
@@ -1103,15 +1104,10 @@ export interface PreparedChain {
   membership?: ChainMembership;
 }
 
-/** A peer in a node's address book: dialled at start when `bootstrap`, else once learned from another peer. */
-export interface BookEntry extends PeerEndpoint {
-  bootstrap: boolean;
-}
-
 /**
  * What a chain offers for dynamic membership (src/cluster/membership/): fresh identities for
  * nodes that join a running chain, each validator's stake and the rule the running ones must
- * meet to finalize, and address books the nodes re-read at run time.
+ * meet to finalize. Nodes learn who joined and left through `PreparedChain.updatePeers`.
  *
  * @example
  * const spec = await prepared.membership!.newNode({ role: 'executor', name: 'exe-2' });
@@ -1131,8 +1127,11 @@ export interface ChainMembership {
    * Throws `AdapterError` when no standby validator is left.
    */
   newNode(req: { role: NodeRole; name: string }): Promise<NodeSpec>;
-  /** Writes a node's address book (host path) atomically; the node applies it while running. */
-  writeBook(file: string, entries: readonly BookEntry[]): Promise<void>;
+  /**
+   * Gives back the identity of a node whose join failed: a standby validator's key goes
+   * back to the front of `standby()`, so the next validator join takes it again.
+   */
+  release(node: NodeSpec): void;
 }
 
 /** An existing chain reached by API URLs only (the attach deployer). */

@@ -64,7 +64,10 @@ export interface ClusterOptions {
    * Run every node with a skewable wall clock (facet `clock-skew`, deployer capability
    * `clock-skew`), starting at these per-node offsets and jitter; `clockSkew: {}` starts
    * them unskewed. Only then can `node.setClockOffset()` and the `clockSkew` chaos change
-   * clocks at run time. Default: clocks untouched (no libfaketime).
+   * clocks at run time. With `membership`, nodes that join later run the same way: they
+   * may be named here too (standby validators `val-<n>`, fresh executors under their default
+   * names `exe-<n>`), and a joiner not named starts unskewed. Default: clocks untouched
+   * (no libfaketime).
    * @example { offsets: { 'val-1': '+1s', 'exe-0': '-1s' }, jitter: { 'val-2': '±200ms' } }
    */
   clockSkew?: ClockSkewOptions;
@@ -103,9 +106,10 @@ export interface ClusterOptions {
   name?: string;
   /**
    * Dynamic membership: nodes join (`cluster.addNode`) and leave for good
-   * (`cluster.removeNode`) at run time, and every node reads an address book the cluster
-   * rewrites as they do. `standby`: validators staked at genesis that join later (default 0;
-   * fewer than `validators`). Default: off. Local deployer only.
+   * (`cluster.removeNode`) at run time, and every node is told its peers as they do. With
+   * `links: true` a joiner gets a link to and from every present node; with `clockSkew` it
+   * gets a skewable clock. `standby`: validators staked at genesis that join later (default
+   * 0; fewer than `validators`). Default: off. Local and docker deployers.
    */
   membership?: { standby?: number };
 }
@@ -334,8 +338,11 @@ export function resolveClusterOptions(
       }
     }
     if (parsed.clockSkew !== undefined) {
-      for (const u of unknownClockNodes(input.clockSkew ?? {}, names, 'clockSkew'))
-        issues.push({ ...u, allowed: `a node of this cluster: ${[...names].join(', ')}` });
+      const joiners = joinerNames(parsed);
+      const named = [...settingsOf(parsed.clockSkew).keys()];
+      const known = new Set([...names, ...named.filter(joiners.accepts)]);
+      for (const u of unknownClockNodes(input.clockSkew ?? {}, known, 'clockSkew'))
+        issues.push({ ...u, allowed: `a node of this cluster: ${[...names].join(', ')}${joiners.text}` });
       if (deployer === 'attach')
         issues.push({
           path: 'clockSkew',
@@ -367,17 +374,37 @@ export function resolveClusterOptions(
   };
 }
 
-/** A starting clock for every node: the ones the option names, the rest unskewed. */
+/**
+ * A starting clock for every node: the ones the option names (nodes that join later too),
+ * the rest unskewed.
+ */
 function clockSettings(
   parsed: z.output<typeof clockSkewSchema>,
   topology: ResolvedTopology,
 ): ReadonlyMap<string, ClockSetting> {
   const named = settingsOf(parsed);
   const unskewed: ClockSetting = { offsetMs: 0, jitterMs: 0, everyMs: parsed.jitterEvery };
-  return new Map(topology.nodes.map((n) => [n.name, named.get(n.name) ?? unskewed]));
+  return new Map([...topology.nodes.map((n): [string, ClockSetting] => [n.name, unskewed]), ...named]);
 }
 
-/** Membership needs standby validators to be a minority and a deployer that can add nodes. */
+/**
+ * Names of nodes that may join a cluster with `membership` (options such as `clockSkew`
+ * may name them): the standby validators, and fresh executors under their default names.
+ */
+function joinerNames(p: z.output<typeof schema>): { accepts(name: string): boolean; text: string } {
+  if (p.membership === undefined) return { accepts: () => false, text: '' };
+  const standby = Array.from({ length: p.membership.standby }, (_, j) => `val-${p.validators + j}`);
+  return {
+    accepts: (name) => {
+      if (standby.includes(name)) return true;
+      const m = /^exe-(\d+)$/.exec(name);
+      return m !== null && Number(m[1]) >= p.executors;
+    },
+    text: `, or one that joins: ${standby.length > 0 ? `${standby.join(', ')} (standby), ` : ''}exe-<n> for n ≥ ${p.executors}`,
+  };
+}
+
+/** Membership needs standby validators to be a minority and a deployer that can add and remove nodes. */
 function membershipIssues(p: z.output<typeof schema>, deployer: DeployerName): ConfigIssue[] {
   if (p.membership === undefined) return [];
   const issues: ConfigIssue[] = [];
@@ -387,24 +414,11 @@ function membershipIssues(p: z.output<typeof schema>, deployer: DeployerName): C
       value: p.membership.standby,
       allowed: `0..${p.validators - 1}: fewer than validators (${p.validators}), whose stake must finalize while the standby ones are away`,
     });
-  // Joining nodes get no links and no skewable clock yet: refuse rather than half-apply.
-  if (p.links)
+  if (deployer !== 'local' && deployer !== 'docker')
     issues.push({
       path: 'membership',
       value: p.membership,
-      allowed: 'nothing together with links: true (nodes that join get no links yet)',
-    });
-  if (p.clockSkew !== undefined)
-    issues.push({
-      path: 'membership',
-      value: p.membership,
-      allowed: 'nothing together with clockSkew (nodes that join would start without a skewable clock)',
-    });
-  if (deployer !== 'local')
-    issues.push({
-      path: 'membership',
-      value: p.membership,
-      allowed: `nothing with the ${deployer} deployer: nodes join and leave at run time on the local deployer`,
+      allowed: `nothing with the ${deployer} deployer: nodes join and leave at run time on the local and docker deployers`,
     });
   return issues;
 }

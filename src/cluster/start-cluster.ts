@@ -24,7 +24,8 @@ import type {
 } from '../adapter/types.ts';
 import type { DeployedNode, Deployer, NodeAllocation, NodeControl } from '../deployers/deployer.ts';
 import { deployerFactory } from '../deployers/pick.ts';
-import type { ClusterLinks } from '../links/cluster-links.ts';
+import type { ClusterLinks, LinkedNode } from '../links/cluster-links.ts';
+import { linkTargetOf } from '../links/cluster-links.ts';
 import { noLinks } from '../links/no-links.ts';
 import { linkedNode, requireLinkHost, startLinks } from '../links/start-links.ts';
 import type { StartedLinks } from '../links/types.ts';
@@ -36,9 +37,14 @@ import { CapabilityError, ChainlabError, ClusterStartError, MembershipError } fr
 import { Rng, runSeed } from '../support/rng.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
-import type { ClockSetting } from './clock-offset.ts';
-import { AddressBooks } from './membership/address-books.ts';
-import { type AddNodeOptions, Membership, type RemoveNodeOptions } from './membership/membership.ts';
+import { type ClockSetting, unskewed } from './clock-offset.ts';
+import { DirectPeers } from './membership/direct-peers.ts';
+import {
+  type AddNodeOptions,
+  type MemberPeers,
+  Membership,
+  type RemoveNodeOptions,
+} from './membership/membership.ts';
 import { NodeClock } from './node-clock.ts';
 import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
@@ -129,10 +135,20 @@ export async function startCluster(
     const clocks = launchClocks(dep, opts, seed);
     if (opts.links) requireLinkHost(dep);
     let recording: Recording | undefined;
+    const membershipOf = chainMembership(adapter, chain, opts);
     // Links: the proxy starts (with the deployer's machinery) before the nodes, which are
-    // launched with its ports as their peers; it stops with the deployer.
+    // launched with its ports as their peers; it stops with the deployer. Membership without
+    // links: nodes dial each other directly, from a directory that changes as nodes join.
     let links: ClusterLinks | undefined;
+    let direct: DirectPeers | undefined;
     const running = new Map<string, { cluster: ClusterNode; deployed: DeployedNode }>();
+    const nodeOf =
+      (allocations: readonly NodeAllocation[]) =>
+      (name: string): LinkedNode | undefined => {
+        const spec = chain.nodes.find((n) => n.name === name);
+        const allocation = allocations.find((a) => a.name === name);
+        return spec && allocation && linkedNode(spec, allocation, () => running.get(name));
+      };
     const route: PeerRoute | undefined = opts.links
       ? async (allocations) => {
           links = await startLinks({
@@ -142,11 +158,7 @@ export async function startCluster(
             seed,
             timeoutMs: Math.max(1000, deadline - clock.monotonic()),
             signal,
-            nodes: (name) => {
-              const spec = chain.nodes.find((n) => n.name === name);
-              const allocation = allocations.find((a) => a.name === name);
-              return spec && allocation && linkedNode(spec, allocation, () => running.get(name));
-            },
+            nodes: nodeOf(allocations),
             updatePeers: chain.updatePeers,
             adapterName: adapter.name,
             recording: () => recording,
@@ -154,17 +166,22 @@ export async function startCluster(
           });
           return (name) => links!.endpointsFor(name);
         }
-      : undefined;
-    const books = addressBooks(adapter, chain, opts, clusterDir);
-    const started = await startNodes(
-      dep,
-      chain,
-      opts,
-      clocks,
-      { clock, deadline, signal, abort },
-      route,
-      books,
-    );
+      : membershipOf
+        ? async (allocations) => {
+            direct = new DirectPeers({
+              entries: allocations.map((a) => ({
+                name: a.name,
+                target: linkTargetOf(a),
+                dials: opts.topology.dials[a.name] ?? [],
+              })),
+              nodes: nodeOf(allocations),
+              updatePeers: chain.updatePeers,
+              adapterName: adapter.name,
+            });
+            return (name) => direct!.endpointsFor(name);
+          }
+        : undefined;
+    const started = await startNodes(dep, chain, opts, clocks, { clock, deadline, signal, abort }, route);
     if (chain.attachTargets)
       log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
     const makeClient = chain.client;
@@ -182,9 +199,9 @@ export async function startCluster(
         makeClient,
         startTimeoutMs: opts.startTimeoutMs,
         log,
-        launchClock: clocks?.get(node.name),
+        launchClock: clocks?.of(node.name),
         clockExpectation: { adapter: adapter.name, slots: facts.slots },
-        clockRng: clocks?.get(node.name)?.rng ?? clockRng(seed, node.name),
+        clockRng: clocks?.of(node.name).rng ?? clockRng(seed, node.name),
         clock,
       });
     // Mutable: nodes join and leave with dynamic membership, and the observer follows this list.
@@ -240,15 +257,17 @@ export async function startCluster(
       );
     }
 
+    const memberPeers: MemberPeers | undefined = links ?? direct;
     const membership =
-      books && chain.membership && chain.launch
+      membershipOf && memberPeers && chain.launch
         ? new Membership({
-            chain: chain.membership,
+            chain: membershipOf,
             deployer: dep,
-            books,
+            peers: memberPeers,
             launch: chain.launch,
             nodes,
             makeNode,
+            launchClock: (name) => clocks && { offsetMs: clocks.of(name).appliedMs },
             recording: () => observer.recording,
             bugs: adapter.facets.has('bugs') ? (adapter.bugs ?? 'any') : 'none',
             startTimeoutMs: opts.startTimeoutMs,
@@ -307,13 +326,12 @@ interface OpenedChain {
   membership: ChainMembership | undefined;
 }
 
-/** Address books for a cluster with dynamic membership (undefined without it). */
-function addressBooks(
+/** The chain's dynamic membership when the cluster asks for it (undefined without `membership`). */
+function chainMembership(
   adapter: ChainAdapter,
   chain: OpenedChain,
   opts: ResolvedClusterOptions,
-  clusterDir: string,
-): AddressBooks | undefined {
+): ChainMembership | undefined {
   if (opts.membership === undefined) return undefined;
   if (chain.membership === undefined)
     throw new MembershipError(
@@ -321,7 +339,7 @@ function addressBooks(
       'add',
       `the ${adapter.name} adapter offers no dynamic membership (its prepared chain has no \`membership\`)`,
     );
-  return new AddressBooks(chain.membership, join(clusterDir, 'chain'));
+  return chain.membership;
 }
 
 async function openChain(
@@ -376,13 +394,11 @@ function clockRng(seed: number, node: string): Rng {
 
 /**
  * With the `clockSkew` option: every node's launch setting and first offset (its jitter's
- * first draw), after checking the deployer can skew clocks at all. Undefined without it.
+ * first draw), after checking the deployer can skew clocks at all. Undefined without it. A
+ * node that joins later (dynamic membership) gets the setting the option names for it, or
+ * an unskewed clock it can skew at run time.
  */
-function launchClocks(
-  dep: Deployer,
-  opts: ResolvedClusterOptions,
-  seed: number,
-): Map<string, LaunchClock> | undefined {
+function launchClocks(dep: Deployer, opts: ResolvedClusterOptions, seed: number): LaunchClocks | undefined {
   if (opts.clockSkew === undefined) return undefined;
   if (!dep.capabilities.has('clock-skew'))
     throw new CapabilityError(
@@ -391,13 +407,21 @@ function launchClocks(
       dep.missingReason?.('clock-skew') ??
         'clock skew runs nodes under libfaketime on the local, docker or k8s deployer',
     );
+  const settings = opts.clockSkew;
   const out = new Map<string, LaunchClock>();
-  for (const [name, setting] of opts.clockSkew) {
-    // One stream per node for the first draw and every later one.
-    const rng = clockRng(seed, name);
-    out.set(name, { setting, appliedMs: NodeClock.firstOffset(setting, rng), rng });
-  }
-  return out;
+  return {
+    of(name) {
+      let launch = out.get(name);
+      if (launch === undefined) {
+        const setting = settings.get(name) ?? unskewed;
+        // One stream per node for the first draw and every later one.
+        const rng = clockRng(seed, name);
+        launch = { setting, appliedMs: NodeClock.firstOffset(setting, rng), rng };
+        out.set(name, launch);
+      }
+      return launch;
+    },
+  };
 }
 
 /** A node's clock at launch: its setting, first offset and jitter stream. */
@@ -405,6 +429,11 @@ interface LaunchClock {
   setting: ClockSetting;
   appliedMs: number;
   rng: Rng;
+}
+
+/** Every node's launch clock, drawn once per node when first asked for. */
+interface LaunchClocks {
+  of(name: string): LaunchClock;
 }
 
 /**
@@ -420,27 +449,14 @@ async function startNodes(
   dep: Deployer,
   chain: OpenedChain,
   opts: ResolvedClusterOptions,
-  clocks: ReadonlyMap<string, { appliedMs: number }> | undefined,
+  clocks: LaunchClocks | undefined,
   t: { clock: Clock; deadline: number; signal: AbortSignal; abort: AbortController },
   route: PeerRoute | undefined,
-  books: AddressBooks | undefined,
 ): Promise<{ role: 'validator' | 'executor'; node: DeployedNode }[]> {
   const started: { role: 'validator' | 'executor'; node: DeployedNode }[] = [];
   const allocations = await dep.allocate(chain.nodes);
   const byName = new Map(allocations.map((a) => [a.name, a]));
   const routed = route === undefined ? undefined : await route(allocations);
-  if (books) {
-    // With membership every node reads its peers from a book the cluster keeps current.
-    for (const spec of chain.nodes) {
-      const a = byName.get(spec.name)!;
-      const bootstrap = opts.topology.dials[spec.name] ?? [];
-      books.set(
-        { name: spec.name, role: spec.role, host: a.host, p2pPort: a.p2pPort, bootstrap },
-        a.chainDir,
-      );
-    }
-    await books.writeAll();
-  }
   t.signal.throwIfAborted();
   const results = await Promise.allSettled(
     chain.nodes.map(async (spec) => {
@@ -457,18 +473,15 @@ async function startNodes(
               dataDir: allocation.dataDir,
               chainDir: allocation.chainDir,
               ...(routed?.(spec.name) ?? {
-                peers: books
-                  ? []
-                  : (opts.topology.dials[spec.name] ?? []).map((peer) => {
-                      const a = byName.get(peer)!;
-                      return { name: peer, host: a.host, p2pPort: a.p2pPort };
-                    }),
+                peers: (opts.topology.dials[spec.name] ?? []).map((peer) => {
+                  const a = byName.get(peer)!;
+                  return { name: peer, host: a.host, p2pPort: a.p2pPort };
+                }),
               }),
-              ...(books ? { peersFile: books.nodeFile(spec.name) } : {}),
             });
       const remaining = Math.max(1000, t.deadline - t.clock.monotonic());
       try {
-        const clockAt = clocks?.get(spec.name);
+        const clockAt = clocks?.of(spec.name);
         const node = await dep.start(
           {
             name: spec.name,
@@ -665,7 +678,7 @@ function noMembership(node: string, action: 'add' | 'remove'): MembershipError {
   return new MembershipError(
     node,
     action,
-    'this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local deployer',
+    'this cluster has no dynamic membership: start it with the `membership` option (e.g. `membership: { standby: 1 }`) on the local or docker deployer',
   );
 }
 

@@ -14,7 +14,7 @@ import type {
 } from '../adapter/types.ts';
 import type { DeployedNode, NodeAllocation, NodeState } from '../deployers/deployer.ts';
 import type { FaultWindow, LinkChange, Recording } from '../observe/recording.ts';
-import { CapabilityError, ChainlabError, type ConfigIssue } from '../support/errors.ts';
+import { ChainlabError, type ConfigIssue } from '../support/errors.ts';
 import { throwIfIssues } from '../support/validate.ts';
 import { type ConfirmContext, confirmCut, confirmOpen, confirmSettings } from './confirm-links.ts';
 import {
@@ -31,6 +31,7 @@ import {
 import { flowEnds, flowKey, LinkState } from './link-state.ts';
 import type { DirectoryEntry, PeerDirectory } from './peer-directory.ts';
 import type { LinkProxyClient, ProxyLinkStatus } from './proxy-client.ts';
+import { tellPeers } from './tell-peers.ts';
 import type { JoiningNode, LinkFault, StartedLinks } from './types.ts';
 
 /** A node of the cluster as the link layer needs it at run time. */
@@ -391,34 +392,13 @@ export class ClusterLinks implements StartedLinks {
     });
   }
 
-  /** Gives every running node among `names` its current peer endpoints, through the adapter. */
-  async #tellRunning(names: readonly string[]): Promise<void> {
-    const update = this.#init.updatePeers;
-    const running = names
-      .map((n) => ({ name: n, node: this.#node(n) }))
-      .filter((x) => x.node?.runtime()?.state === 'running');
-    if (running.length === 0) return;
-    if (update === undefined)
-      throw new CapabilityError('peer updates', `${this.#init.adapterName} adapter`, undefined, {
-        missing: 'feature',
-        message: `the ${this.#init.adapterName} adapter cannot change a running node's peers (it has no updatePeers), so nodes cannot join or leave the link layer while others run`,
-      });
-    await Promise.all(
-      running.map(async ({ name, node }) => {
-        const rt = node!.runtime()!;
-        const writeFile = rt.node.writeFile?.bind(rt.node);
-        if (writeFile === undefined)
-          throw new CapabilityError('file writes', rt.node.name, undefined, {
-            missing: 'feature',
-            message: `the deployer of ${name} cannot write files into a running node, so its peers cannot be changed`,
-          });
-        const endpoints: LaunchEndpoints = { ...node!.base, ...this.endpointsFor(name) };
-        await update(node!.spec, endpoints, {
-          writeFile,
-          client: rt.client,
-          signal: AbortSignal.timeout(30_000),
-        });
-      }),
+  /** Gives every started node its current peer endpoints, through the adapter. */
+  #tellRunning(names: readonly string[]): Promise<void> {
+    return tellPeers(
+      names,
+      (n) => this.#node(n),
+      (n) => this.endpointsFor(n),
+      this.#init,
     );
   }
 }

@@ -250,8 +250,9 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
 
       const peerIdByName = (name: string): string => peerIds.get(name) ?? '';
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
-        // Links: the node gets an address book (strict dialling) instead of `--peers`, so
-        // whatever it learns from peers resolves to the link proxy, never around it.
+        // Links or membership: the node gets an address book (strict dialling, re-read while
+        // it runs) instead of `--peers`, so whatever it learns from peers resolves to the link
+        // proxy, never around it, and a node that left is never dialled again.
         const linked = ep.reachable !== undefined;
         if (linked) writeBookFile(join(dir, bookFileName(node.name)), bookContent(ep, peerIdByName));
         const peers = linked ? [] : ep.peers.map((p) => multiaddr(p.host, p.p2pPort, peerIdByName(p.name)));
@@ -273,7 +274,6 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           String(ep.p2pPort),
           // `=` form so an empty list (a lone node) overrides the config's genesis mesh.
           `--peers=${peers.join(',')}`,
-          ...(ep.peersFile === undefined ? [] : ['--peers-file', ep.peersFile]),
           `--announce=${multiaddr(ep.host, ep.p2pPort, peerIds.get(node.name) ?? '')}`,
           ...book,
           ...bugs,

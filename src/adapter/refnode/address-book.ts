@@ -1,7 +1,8 @@
 /**
  * refnode's address book (its `--peers-file`) for a cluster whose connections run through
- * links: every peer the node may reach, each at the endpoint it must dial (the link proxy's
- * port for the link to it). With a book refnode is strict: it dials only book addresses and
+ * links or whose node set changes at run time: every peer the node may reach, each at the
+ * endpoint it must dial (the link proxy's port for the link to it, or the peer's own p2p
+ * listener without links). With a book refnode is strict: it dials only book addresses and
  * resolves every address it learns through the book, so nothing it learns bypasses a link.
  */
 import { renameSync, writeFileSync } from 'node:fs';
@@ -62,7 +63,8 @@ async function bookOf(client: ChainClient, signal: AbortSignal): Promise<BookVie
 
 /**
  * Replaces a running node's book and resolves once the node has loaded it (its book version
- * moved on without an error), so the caller may rely on the change.
+ * moved on without an error), so the caller may rely on the change. A node that is not
+ * serving (`ctx.confirm` false) only gets the file: it reads it when it runs again.
  */
 export async function updateBook(
   path: string,
@@ -71,6 +73,10 @@ export async function updateBook(
   node: string,
   clock: Clock = systemClock,
 ): Promise<void> {
+  if (ctx.confirm === false) {
+    await ctx.writeFile(path, content);
+    return;
+  }
   const before = await bookOf(ctx.client, ctx.signal);
   await ctx.writeFile(path, content);
   const deadline = clock.monotonic() + BOOK_LOAD_TIMEOUT_MS;

@@ -1,14 +1,13 @@
 /**
  * Dynamic membership on refnode: fresh executors through `refnode node-config` (a new key,
- * an empty data dir), validators that join later through `genesis --standby` keys, the
- * stake-majority rule, and address books (`--peers-file`, re-read every 500 ms).
+ * an empty data dir), validators that join later through `genesis --standby` keys, and the
+ * stake-majority rule. Who a node knows is its address book (address-book.ts), which the
+ * cluster rewrites through `updatePeers` as nodes join and leave.
  */
 import { execFile } from 'node:child_process';
-import { rename, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { AdapterError } from '../../support/errors.ts';
-import type { BookEntry, ChainMembership, NodeRole, NodeSpec } from '../types.ts';
+import type { ChainMembership, NodeRole, NodeSpec } from '../types.ts';
 import { type RefnodeGenesis, toAmount } from './files.ts';
 
 /** What the refnode membership needs from its prepared chain. */
@@ -22,12 +21,6 @@ export interface RefnodeMembershipInit {
   seed: number;
   /** Peer id by node name; new nodes are added so launches and books can name them. */
   peerIds: Map<string, string>;
-}
-
-/** A TCP multiaddr without the peer id (the book entry carries it). */
-function tcpAddr(host: string, port: number): string {
-  const family = isIP(host) === 6 ? 'ip6' : isIP(host) === 4 ? 'ip4' : 'dns4';
-  return `/${family}/${host}/tcp/${port}`;
 }
 
 function nodeConfig(init: RefnodeMembershipInit, name: string, out: string): Promise<string> {
@@ -113,16 +106,10 @@ export function refnodeMembership(init: RefnodeMembershipInit): ChainMembership 
       return { name: req.name, role: 'executor', index, bugs: [] };
     },
 
-    async writeBook(file: string, entries: readonly BookEntry[]): Promise<void> {
-      const peers = entries.map((e) => {
-        const peerId = init.peerIds.get(e.name);
-        if (peerId === undefined) throw new AdapterError('refnode', `no peer id known for ${e.name}`);
-        return { peerId, addrs: [tcpAddr(e.host, e.p2pPort)], bootstrap: e.bootstrap, name: e.name };
-      });
-      // refnode re-reads the book every 500 ms: a rename never shows it half written.
-      const tmp = `${file}.tmp`;
-      await writeFile(tmp, `${JSON.stringify({ peers }, null, 2)}\n`);
-      await rename(tmp, file);
+    release(node: NodeSpec): void {
+      // A standby key whose join failed is the next one to join again.
+      if (node.role === 'validator' && standbyIndex.has(node.name) && !waiting.includes(node.name))
+        waiting.unshift(node.name);
     },
   };
 }

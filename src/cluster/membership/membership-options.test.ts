@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../support/errors.ts';
 import { resolveClusterOptions } from '../options.ts';
-import { bookOf, bootstrapPeers, type Member } from './peers.ts';
+import { bootstrapPeers } from './peers.ts';
 
 function issuesOf(fn: () => unknown): ConfigError['issues'] {
   try {
@@ -23,7 +23,7 @@ describe('membership option', () => {
     expect(r.topology.nodes.map((n) => n.name)).toEqual(['val-0', 'val-1', 'val-2']);
   });
 
-  test('standby must stay a minority, and only the local deployer can add nodes', () => {
+  test('standby must stay a minority, and only the local and docker deployers can add nodes', () => {
     expect(issuesOf(() => resolveClusterOptions({ validators: 2, membership: { standby: 2 } }, {}))).toEqual([
       {
         path: 'membership.standby',
@@ -32,50 +32,78 @@ describe('membership option', () => {
       },
     ]);
     expect(
-      issuesOf(() => resolveClusterOptions({ membership: {}, deployer: 'docker' }, {})).map((i) => i.path),
+      issuesOf(() => resolveClusterOptions({ membership: {}, deployer: 'k8s' }, {})).map((i) => i.path),
     ).toEqual(['membership']);
+    expect(resolveClusterOptions({ membership: {}, deployer: 'docker' }, {}).membership).toEqual({
+      standby: 0,
+    });
     expect(
       issuesOf(() => resolveClusterOptions({ membership: { standby: 1, spare: 2 } as never }, {})),
     ).toEqual([{ path: 'membership.spare', value: 2, allowed: 'standby' }]);
   });
 
-  test('membership refuses links and clock skew, which nodes that join would not get', () => {
+  test('membership goes with links and clock skew; clockSkew may name the nodes that join', () => {
+    const r = resolveClusterOptions(
+      {
+        validators: 3,
+        executors: 1,
+        membership: { standby: 1 },
+        links: true,
+        clockSkew: { offsets: { 'val-1': '+1s', 'val-3': '-1s', 'exe-2': 250 } },
+      },
+      {},
+    );
+    expect(r.links).toBe(true);
+    expect([...r.clockSkew!].map(([n, s]) => `${n} ${s.offsetMs}`)).toEqual([
+      'val-0 0',
+      'val-1 1000',
+      'val-2 0',
+      'exe-0 0',
+      'val-3 -1000',
+      'exe-2 250',
+    ]);
+    // Only names a joiner can take: a standby validator, or a fresh executor's default name.
     expect(
-      issuesOf(() => resolveClusterOptions({ membership: {}, links: true, clockSkew: {} }, {})).map(
-        (i) => i.allowed,
+      issuesOf(() =>
+        resolveClusterOptions(
+          {
+            validators: 3,
+            executors: 1,
+            membership: { standby: 1 },
+            clockSkew: { offsets: { 'val-4': '+1s', 'exe-0': '+1s' }, jitter: { 'exe-x': 10 } },
+          },
+          {},
+        ),
       ),
     ).toEqual([
-      'nothing together with links: true (nodes that join get no links yet)',
-      'nothing together with clockSkew (nodes that join would start without a skewable clock)',
+      {
+        path: 'clockSkew.offsets.val-4',
+        value: '+1s',
+        allowed:
+          'a node of this cluster: val-0, val-1, val-2, exe-0, or one that joins: val-3 (standby), exe-<n> for n ≥ 1',
+      },
+      {
+        path: 'clockSkew.jitter.exe-x',
+        value: 10,
+        allowed:
+          'a node of this cluster: val-0, val-1, val-2, exe-0, or one that joins: val-3 (standby), exe-<n> for n ≥ 1',
+      },
     ]);
+    // Without membership no node joins, so only the cluster's own nodes may be named.
+    expect(
+      issuesOf(() => resolveClusterOptions({ validators: 1, clockSkew: { offsets: { 'exe-0': 1 } } }, {})),
+    ).toEqual([{ path: 'clockSkew.offsets.exe-0', value: 1, allowed: 'a node of this cluster: val-0' }]);
   });
 });
 
-describe('address books', () => {
-  const m = (name: string, role: Member['role'], bootstrap: string[] = []): Member => ({
-    name,
-    role,
-    host: '127.0.0.1',
-    p2pPort: 4000 + name.length,
-    bootstrap,
-  });
-
-  test('a book lists every other member, dialled at start only when it is a bootstrap peer', () => {
-    const members = [
-      m('val-0', 'validator', ['val-1']),
-      m('val-1', 'validator', ['val-0']),
-      m('exe-0', 'executor'),
-    ];
-    expect(bookOf(members[0]!, members).map((e) => `${e.name}:${e.bootstrap}`)).toEqual([
-      'val-1:true',
-      'exe-0:false',
-    ]);
-    expect(bookOf(members[2]!, members).every((e) => !e.bootstrap)).toBe(true);
-  });
-
+describe('bootstrap peers', () => {
   test('a joining node bootstraps from validators first', () => {
-    const members = [m('exe-0', 'executor'), m('val-3', 'validator'), m('val-1', 'validator')];
+    const members = [
+      { name: 'exe-0', role: 'executor' as const },
+      { name: 'val-3', role: 'validator' as const },
+      { name: 'val-1', role: 'validator' as const },
+    ];
     expect(bootstrapPeers(members)).toEqual(['val-3', 'val-1']);
-    expect(bootstrapPeers([m('exe-0', 'executor')])).toEqual(['exe-0']);
+    expect(bootstrapPeers([members[0]!])).toEqual(['exe-0']);
   });
 });

@@ -2,7 +2,7 @@
  * Dynamic membership of a started cluster: `addNode` starts a node with a fresh identity (a
  * new key and an empty data dir, or a standby validator's key) that bootstraps from live
  * nodes and finds the rest by discovery; `removeNode` takes a node out for good (out of every
- * address book, stopped, its data deleted). Both go on the recording's timeline, and removing
+ * node's peers, stopped, its data deleted). Both go on the recording's timeline, and removing
  * validators is refused when the ones left could not finalize.
  */
 import { z } from 'zod';
@@ -12,13 +12,16 @@ import type {
   LaunchSpec,
   NodeRole,
   NodeSpec,
+  PeerEndpoint,
 } from '../../adapter/types.ts';
 import type { DeployedNode, Deployer } from '../../deployers/deployer.ts';
+import { type LinkedNode, linkTargetOf } from '../../links/cluster-links.ts';
+import type { DirectoryEntry } from '../../links/peer-directory.ts';
+import { linkedNode } from '../../links/start-links.ts';
 import type { Recording } from '../../observe/recording.ts';
 import { ConfigError, MembershipError } from '../../support/errors.ts';
 import { parseOptions } from '../../support/validate.ts';
 import type { ClusterNode } from '../started-node.ts';
-import type { AddressBooks } from './address-books.ts';
 import { bootstrapPeers } from './peers.ts';
 
 /** Options of `cluster.addNode`. */
@@ -61,15 +64,32 @@ const addAllowed = {
 const removeSchema = z.strictObject({ allowBelowQuorum: z.boolean().optional() });
 const removeAllowed = { allowBelowQuorum: 'true or false', '*': 'allowBelowQuorum' };
 
+/**
+ * How membership tells nodes who is in the cluster: the link layer (`links: true`: a
+ * joiner gets a link to and from every present node) or direct peers without it
+ * (direct-peers.ts). Both keep a directory of the present nodes and give every started
+ * node its new peers through the adapter's `updatePeers`.
+ */
+export interface MemberPeers {
+  /** Adds a node (before it starts; launch it with `endpointsFor`) and tells the others. */
+  join(node: DirectoryEntry & { linked?: LinkedNode }): Promise<void>;
+  /** Removes a node and tells the others it is gone. */
+  leave(name: string): Promise<void>;
+  /** Where `name` dials each peer: those it dials at start, and every one it may reach. */
+  endpointsFor(name: string): { peers: PeerEndpoint[]; reachable: PeerEndpoint[] };
+}
+
 /** What membership needs from its cluster. */
 export interface MembershipInit {
   chain: ChainMembership;
   deployer: Deployer;
-  books: AddressBooks;
+  peers: MemberPeers;
   launch: (node: NodeSpec, endpoints: LaunchEndpoints) => LaunchSpec;
   /** The cluster's node list (shared with the observer, which follows it). */
   nodes: ClusterNode[];
   makeNode: (role: NodeRole, deployed: DeployedNode) => ClusterNode;
+  /** A joining node's starting clock offset, on clusters started with `clockSkew` (else undefined). */
+  launchClock: (name: string) => { offsetMs: number } | undefined;
   recording: () => Recording;
   /** The deliberate faults the chain offers (facet `bugs`): `none` without the facet, `any` when the adapter lists none. */
   bugs: 'none' | 'any' | readonly string[];
@@ -81,7 +101,7 @@ export class Membership {
   readonly #init: MembershipInit;
   /** Names ever used, so a fresh node never takes a departed node's name. */
   readonly #used = new Set<string>();
-  /** One change at a time: each one rewrites every book from the current members. */
+  /** One change at a time: each one tells every node its peers from the current members. */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(init: MembershipInit) {
@@ -123,27 +143,16 @@ export class Membership {
   }
 
   async #add(opts: z.output<typeof addSchema>): Promise<ClusterNode> {
-    const { chain, books, deployer, log } = this.#init;
+    const { chain, peers, deployer, nodes, log } = this.#init;
     if (opts.role === 'validator' && opts.name !== undefined)
       throw new MembershipError(opts.name, 'add', 'a validator joins under its standby name; give no name');
-    const known = this.#init.bugs;
-    for (const bug of opts.bugs ?? [])
-      if (known === 'none' || (known !== 'any' && !known.includes(bug)))
-        throw new ConfigError('addNode options', [
-          {
-            path: 'bugs',
-            value: bug,
-            allowed:
-              known === 'none' ? 'nothing: the chain has no `bugs` facet' : `one of ${known.join(', ')}`,
-          },
-        ]);
-    const present = books.members();
+    this.#checkBugs(opts.bugs ?? []);
     for (const b of opts.bootstrap ?? [])
-      if (!books.has(b))
+      if (!nodes.some((n) => n.name === b))
         throw new MembershipError(
           opts.name ?? opts.role,
           'add',
-          `bootstrap peer ${b} is not in the cluster; present: ${present.map((m) => m.name).join(', ')}`,
+          `bootstrap peer ${b} is not in the cluster; present: ${nodes.map((n) => n.name).join(', ')}`,
         );
     const name =
       opts.role === 'executor' ? this.#freshName('executor', opts.name) : (chain.standby()[0] ?? '');
@@ -155,48 +164,77 @@ export class Membership {
       );
     this.#used.add(name);
     const spec = { ...(await chain.newNode({ role: opts.role, name })), bugs: opts.bugs ?? [] };
-    const [allocation] = await deployer.allocate([{ name: spec.name, role: spec.role }]);
-    const bootstrap = opts.bootstrap ?? bootstrapPeers(present);
-    books.set(
-      { name: spec.name, role: spec.role, host: allocation!.host, p2pPort: allocation!.p2pPort, bootstrap },
-      allocation!.chainDir,
-    );
+    const bootstrap = opts.bootstrap ?? bootstrapPeers(nodes);
     const rec = this.#init.recording();
     rec.mark('membership', `join(${spec.name})`);
     rec.nodeEvent(spec.name, 'joining', `${spec.role}, bootstrap ${bootstrap.join(',')}`);
     log(`${spec.name} joins as ${spec.role} (fresh data dir, bootstrap ${bootstrap.join(', ')})`);
+    let joined: ClusterNode | undefined;
+    let inDirectory = false;
     let deployed: DeployedNode;
     try {
-      await books.writeAll();
-      const launch = this.#init.launch(spec, {
-        bindHost: allocation!.bindHost,
-        host: allocation!.host,
-        apiPort: allocation!.apiPort,
-        p2pPort: allocation!.p2pPort,
-        dataDir: allocation!.dataDir,
-        chainDir: allocation!.chainDir,
-        peers: [],
-        peersFile: books.nodeFile(spec.name),
+      const [allocation] = await deployer.allocate([{ name: spec.name, role: spec.role }]);
+      const a = allocation!;
+      await peers.join({
+        name: spec.name,
+        target: linkTargetOf(a),
+        dials: bootstrap,
+        linked: linkedNode(spec, a, () => joined && { cluster: joined, deployed: joined.deployed }),
       });
+      inDirectory = true;
+      const endpoints: LaunchEndpoints = {
+        bindHost: a.bindHost,
+        host: a.host,
+        apiPort: a.apiPort,
+        p2pPort: a.p2pPort,
+        dataDir: a.dataDir,
+        chainDir: a.chainDir,
+        ...peers.endpointsFor(spec.name),
+      };
+      const clock = this.#init.launchClock(spec.name);
       deployed = await deployer.start(
-        { name: spec.name, role: spec.role, allocation: allocation!, launch },
+        {
+          name: spec.name,
+          role: spec.role,
+          allocation: a,
+          launch: this.#init.launch(spec, endpoints),
+          ...(clock === undefined ? {} : { clock }),
+        },
         { timeoutMs: this.#init.startTimeoutMs },
       );
     } catch (error) {
-      // Nobody keeps a book entry for a node that never came up.
-      books.delete(spec.name);
-      await books.writeAll().catch(() => {});
+      // Nobody keeps a node that never came up among its peers, and its key may join again.
+      if (inDirectory) await peers.leave(spec.name).catch(() => {});
+      chain.release(spec);
+      rec.nodeEvent(spec.name, 'join-failed', (error as Error).message);
       throw new MembershipError(spec.name, 'add', (error as Error).message, { cause: error });
     }
     const node = this.#init.makeNode(spec.role, deployed);
-    this.#init.nodes.push(node);
+    joined = node;
+    nodes.push(node);
     rec.addNode(spec.name, spec.role);
     rec.nodeEvent(spec.name, 'joined');
+    // A skewed clock is recorded and proven like the first nodes' (a no-op without clockSkew).
+    await node.beginClock();
     return node;
   }
 
+  #checkBugs(bugs: readonly string[]): void {
+    const known = this.#init.bugs;
+    for (const bug of bugs)
+      if (known === 'none' || (known !== 'any' && !known.includes(bug)))
+        throw new ConfigError('addNode options', [
+          {
+            path: 'bugs',
+            value: bug,
+            allowed:
+              known === 'none' ? 'nothing: the chain has no `bugs` facet' : `one of ${known.join(', ')}`,
+          },
+        ]);
+  }
+
   async #remove(name: string, allowBelowQuorum: boolean): Promise<void> {
-    const { chain, books, deployer, nodes, log } = this.#init;
+    const { chain, peers, deployer, nodes, log } = this.#init;
     const node = nodes.find((n) => n.name === name);
     if (!node)
       throw new MembershipError(
@@ -223,9 +261,8 @@ export class Membership {
     const rec = this.#init.recording();
     rec.mark('membership', `leave(${name})`);
     log(`${name} leaves for good`);
-    // Out of every book first, so no node keeps dialling it once it is gone.
-    books.delete(name);
-    await books.writeAll();
+    // Out of every node's peers first, so no node keeps dialling it once it is gone.
+    await peers.leave(name);
     nodes.splice(nodes.indexOf(node), 1);
     rec.removeNode(name);
     await node.close();

@@ -295,6 +295,18 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
         return node;
       },
 
+      async remove(deployed) {
+        const node = nodes.get(deployed.name);
+        if (node !== deployed)
+          throw new ChainlabError(`docker deployer of ${ctx.clusterName} did not start ${deployed.name}`);
+        // The container and its data volume go; its log stays with the run's artifacts.
+        await node.remove();
+        nodes.delete(deployed.name);
+        const volume = resourceName(ctx, deployed.name);
+        await removeVolume(volume);
+        volumes.delete(volume);
+      },
+
       dispose,
     };
   };
