@@ -108,7 +108,13 @@ for (const deployer of deployers) {
       expect(new Set(draws).size).toBeGreaterThan(1);
       for (const d of draws) expect(Math.abs(d)).toBeLessThanOrEqual(200);
       expect(cluster.node('val-2').clockFailure).toBeUndefined();
-      expectOffset(await measure(cluster, 'val-2'), cluster.node('val-2').clockOffsetMs!);
+      // A redraw may land while the request is in flight (the node reads the new offset as
+      // soon as the file is renamed): the clock matches the draw before or the one after.
+      const before = cluster.node('val-2').clockOffsetMs!;
+      const m = await measure(cluster, 'val-2');
+      const after = cluster.node('val-2').clockOffsetMs!;
+      const nearest = Math.abs(m.offsetMs - before) <= Math.abs(m.offsetMs - after) ? before : after;
+      expectOffset(m, nearest);
     });
 
     test("samples carry each node's clock and refnode's future-block counters", async () => {
