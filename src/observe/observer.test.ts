@@ -156,35 +156,6 @@ describe('observer on a real cluster', () => {
     ).toMatchObject({ end: expect.any(Number) });
   });
 
-  test('a gossip view a node answers late (paused 2 s) is recorded when it arrives, not dropped at the request timeout', async () => {
-    const observer = startObserver({
-      nodes: () => cluster.nodes,
-      facts: cluster.facts,
-      seed: cluster.seed,
-      sampleEveryMs: 250,
-      requestTimeoutMs: 1000,
-    });
-    await using _stop = observer;
-    using _watch = observer.watchGossip(['12D3KooWKtFeiEaxkyeGUc2ro9dmkuWWjFRJQo4GGgLcssmiE5Ch']);
-    const rec = observer.recording;
-    await until(rec, 'a gossip view of val-2', () => rec.gossipSamplesOf('val-2').some((s) => s.ok));
-    await cluster.pause('val-2');
-    const from = rec.now();
-    try {
-      await systemClock.sleep(2000);
-    } finally {
-      await cluster.resume('val-2');
-    }
-    const resumed = rec.now();
-    await until(rec, 'a gossip view of val-2 after the pause', () =>
-      rec.gossipSamplesOf('val-2').some((s) => s.ok && s.at > resumed),
-    );
-    const during = rec.gossipSamplesOf('val-2').filter((s) => s.at > from);
-    // The view asked during the pause came back after it; none failed at the 1 s info timeout.
-    expect(during.filter((s) => !s.ok)).toEqual([]);
-    expect(rec.samples.some((s) => s.node === 'val-2' && !s.ok && s.at > from)).toBe(true);
-  });
-
   test('a second observer stops idempotently and records nothing after stop', async () => {
     const observer = startObserver({
       nodes: () => cluster.nodes,
