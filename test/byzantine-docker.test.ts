@@ -70,14 +70,11 @@ describeNeeding(await dockerRequirement(), 'a Byzantine gossip peer on the docke
     const attacker = await byzantinePeer({ rate: 100, durationMs: 3000 }).start(cluster);
     await attacker.done;
     const error = await matcherFailure(() => expect(cluster).toPenalize(attacker, { within: 3000 }));
-    expect(error.actual).toMatchObject({
-      kind: 'not-penalized',
-      missing: [{ node: 'val-2', penalties: false }],
-      penalties: [{ node: 'val-0' }, { node: 'val-1' }],
-    });
-    expect(error.message).toMatch(
-      /1 node did not \(val-2\): val-2 did not: .*the node reports gossip penalties off/,
-    );
+    // Only val-2 is judged here (the healthy nodes are the first test's): named, penalties off.
+    const verdict = error.actual as { kind: string; missing: { node: string; penalties?: boolean }[] };
+    expect(verdict.kind).toBe('not-penalized');
+    expect(verdict.missing.find((m) => m.node === 'val-2')).toMatchObject({ penalties: false });
+    expect(error.message).toMatch(/val-2 did not: .*the node reports gossip penalties off/);
     // It read what the peer sent (and rejected it): only the penalty is missing.
     expect(readFrom(cluster, 'val-2', attacker.peerId)?.rejected).toBeGreaterThan(0);
   }, 180_000);
