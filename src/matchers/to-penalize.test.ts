@@ -155,6 +155,35 @@ describe('checkPenalize on recorded histories', () => {
     );
   });
 
+  test('a node last seen as the flood began, then not answering, is named as unseen, not as one that read nothing', () => {
+    // As recorded on docker under load: val-2's one view came 0.2 s into the flood, before
+    // any message had reached it; its later samples timed out for the rest of the window.
+    const rec = historyOf({ nodes, endedAt: 12_000 });
+    rec.addGossipPeer({ workload: 'byzantine-peer', peerId, targets: nodes, start: 4000 });
+    const sample = (node: string, at: number, v: GossipPeerView) =>
+      rec.addGossipSample({ node, at, ok: true, thresholds, penalties: true, peers: [v] });
+    for (const node of nodes) sample(node, 4200, view());
+    sample('val-0', 6900, view({ score: -838, messages: { accepted: 0, rejected: 19, ignored: 34 } }));
+    sample('val-1', 6700, view({ score: -2111, messages: { accepted: 0, rejected: 27, ignored: 34 } }));
+    const timedOut = 'refnode adapter: GET http://127.0.0.1:30926/p2p/peers failed: timed out after 2000 ms';
+    rec.addGossipSample({ node: 'val-2', at: 6874, ok: false, error: timedOut });
+    rec.addGossipSample({ node: 'val-2', at: 9000, ok: false, error: timedOut });
+    rec.endGossipPeer(peerId, { stale: 10 }, 12_000);
+    const v = checkPenalize(rec, peerId, { within: 5000 });
+    expect(v).toMatchObject({
+      kind: 'not-penalized',
+      missing: [{ node: 'val-2', samples: 1, unseenAfter: { samples: 2, error: timedOut } }],
+    });
+    expect(penalizeFailure(v, penalizeWindow(rec.gossipPeer(peerId)!, 5000, rec.now()), 913)).toContain(
+      `val-2 did not: at t=4.2s the peer's score was 0.00 (penalty below -10.00), connected, in its mesh on blocks,txs,da, 0 rejected and 0 ignored messages; then it gave no view for the rest of the window (2 samples failed: ${timedOut})`,
+    );
+    // A node that kept answering gets no such note.
+    const answered = flood((node, t) => (node === 'val-2' ? view({ score: 1.5 }) : punished(t)));
+    const kept = checkPenalize(answered, peerId, { within: 5000 });
+    expect(kept).toMatchObject({ kind: 'not-penalized', missing: [{ node: 'val-2' }] });
+    expect(kept.kind === 'not-penalized' && kept.missing[0]!.unseenAfter).toBeUndefined();
+  });
+
   test('a queue over its bound during the flood fails, naming node, queue and size', () => {
     const rec = flood((_node, t) => punished(t), {
       queues: (node, t) => ({ 'validating.txs': node === 'val-1' && t === 5500 ? 4200 : 3, txOutbox: 0 }),

@@ -71,6 +71,12 @@ export interface Unpunished {
   penalties: boolean | undefined;
   /** Why its samples failed, when none succeeded. */
   error: string | undefined;
+  /**
+   * Samples in the window after its last view that failed, and the last one's error: the
+   * node was not seen for the rest of the window (its last view may predate the flood's
+   * arrival), which is not the same as a node that kept reading and did not penalise.
+   */
+  unseenAfter?: { samples: number; error: string };
 }
 
 export type PenalizeVerdict =
@@ -208,6 +214,7 @@ export function checkPenalize(
       continue;
     }
     const lastGood = good.at(-1);
+    const failedAfter = mine.filter((s) => !s.ok && s.at > (last?.at ?? Number.NEGATIVE_INFINITY));
     missing.push({
       node,
       samples: good.length,
@@ -215,6 +222,9 @@ export function checkPenalize(
       threshold: lastGood ? thresholdOf(lastGood, opts) : (opts.score ?? 0),
       penalties: good.findLast((s) => s.penalties !== undefined)?.penalties,
       error: good.length === 0 ? mine.findLast((s) => !s.ok)?.error : undefined,
+      ...(last !== undefined && failedAfter.length > 0
+        ? { unseenAfter: { samples: failedAfter.length, error: failedAfter.at(-1)!.error ?? 'no answer' } }
+        : {}),
     });
   }
   if (missing.length > 0) return { kind: 'not-penalized', ...base, penalties, missing };
@@ -248,7 +258,10 @@ function unpunishedText(u: Unpunished): string {
   const m = l.messages;
   const mesh = l.mesh.length > 0 ? `in its mesh on ${l.mesh.join(',')}` : 'in no mesh';
   const off = u.penalties === false ? '; the node reports gossip penalties off' : '';
-  return `${u.node} did not: at ${at(l.at)} the peer's score was ${score(l.score)} (penalty below ${score(u.threshold)}), ${l.connected ? 'connected' : 'disconnected'}, ${mesh}, ${m.rejected} rejected and ${m.ignored} ignored messages${off}`;
+  const unseen = u.unseenAfter
+    ? `; then it gave no view for the rest of the window (${plural(u.unseenAfter.samples, 'sample')} failed: ${u.unseenAfter.error})`
+    : '';
+  return `${u.node} did not: at ${at(l.at)} the peer's score was ${score(l.score)} (penalty below ${score(u.threshold)}), ${l.connected ? 'connected' : 'disconnected'}, ${mesh}, ${m.rejected} rejected and ${m.ignored} ignored messages${off}${unseen}`;
 }
 
 const HOW = 'score below the gossip threshold, graylisted, or disconnected while flooding';

@@ -73,6 +73,8 @@ export interface StartedObserver extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** Shortest timeout of a gossip view request (ms); see `#sampleGossip`. */
+const GOSSIP_VIEW_TIMEOUT_MS = 5000;
 /** Longest pause between feed reconnection attempts. */
 const MAX_BACKOFF_MS = 1000;
 /** Blocks fetched per step when a backfill walks back towards a known block (the client pages each request). */
@@ -548,7 +550,12 @@ class Observer implements StartedObserver {
     if (this.#gossipWatched.size === 0 || !hasFacet(this.recording, 'gossip') || !w.client.gossipView) return;
     const watched = new Set(this.#gossipWatched.keys());
     try {
-      const view = await w.client.gossipView(req);
+      // A node reading a flood answers late; its view is stamped on arrival, so a late one is
+      // still true evidence (`toPenalize` judges by it) where a timeout leaves the node unseen.
+      const view = await w.client.gossipView({
+        ...req,
+        timeoutMs: Math.max(req.timeoutMs, GOSSIP_VIEW_TIMEOUT_MS),
+      });
       if (w.life.signal.aborted) return;
       const peerQueues = { outboundBytes: 0, inboundBytes: 0 };
       for (const p of view.peers) {

@@ -5,7 +5,9 @@ import {
   keyPairFromSeed,
   publicKeyFromAddress,
   type SignedTx,
+  txId,
   txSigningBytes,
+  type UnsignedTx,
   verifyTx,
 } from '../../../refnode/src/codec.ts';
 import { ConfigError } from '../../support/errors.ts';
@@ -101,8 +103,11 @@ describe('materialize: what a case sends', () => {
     if (!('tx' in m)) throw new Error('expected a tx');
     return m.tx.payload as Record<string, unknown>;
   };
-  const honest = (amount: number, nonce: number) =>
-    w.transferSync({ to: other.address, amount: BigInt(amount), nonce }).payload as Record<string, unknown>;
+  const honest = (amount: number, nonce: number, fee = 1) =>
+    w.transferSync({ to: other.address, amount: BigInt(amount), nonce, fee: { flat: BigInt(fee) } })
+      .payload as Record<string, unknown>;
+  // Each kind pays the minimum fee (1) plus its index: no two kinds share an id.
+  const feeOf = (kind: (typeof invalidKinds)[number]) => 1 + invalidKinds.indexOf(kind);
 
   test('signature kinds keep the fields and break only the signature', () => {
     const bad = payload({ kind: 'bad_signature', node: 0, amount: 5, nonceAhead: 2 });
@@ -144,7 +149,7 @@ describe('materialize: what a case sends', () => {
     const body = materialize({ kind: 'oversized', node: 0, over: 'body', beyond: 7 }, ground);
     expect('raw' in body && body.raw.length).toBe(4096 + 7);
     const parsed = JSON.parse((body as { raw: string }).raw) as Record<string, unknown>;
-    expect({ ...parsed, memo: undefined }).toEqual({ ...honest(2, 1), memo: undefined });
+    expect({ ...parsed, memo: undefined }).toEqual({ ...honest(2, 1, feeOf('oversized')), memo: undefined });
     expect(materialize({ kind: 'duplicate', node: 0 }, ground)).toEqual({ tx: included });
     const bodies = fc.sample(anyInvalidTx({ ...ctx, kinds: ['malformed_encoding'] }), {
       seed: 7,
@@ -162,8 +167,50 @@ describe('materialize: what a case sends', () => {
       }
       // Valid JSON must still be no valid tx: not an object, a missing/extra/mistyped field or bad hex.
       expect(Array.isArray(parsed)).toBe(false);
-      expect(JSON.stringify(parsed)).not.toBe(JSON.stringify(honest(2, 1)));
+      expect(JSON.stringify(parsed)).not.toBe(JSON.stringify(honest(2, 1, feeOf('malformed_encoding'))));
     }
+  });
+});
+
+describe('ids of forged cases', () => {
+  /** The id a refnode node files a refusal under: the tx's fields, when they have the right types. */
+  const filedUnder = (m: ReturnType<typeof materialize>): string | undefined => {
+    if ('tx' in m) return m.tx.id;
+    let t: Record<string, unknown>;
+    try {
+      t = JSON.parse(m.raw) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+    if (typeof t !== 'object' || t === null) return undefined;
+    const strings = ['chainId', 'from', 'to'].every((f) => typeof t[f] === 'string');
+    const numbers = ['amount', 'fee', 'nonce'].every((f) => typeof t[f] === 'number');
+    return strings && numbers ? txId(t as unknown as UnsignedTx) : undefined;
+  };
+
+  test('no tx case shares its id with a case a node refuses for another reason', () => {
+    // A node remembers one refusal per id: with a shared id the later refusal overwrites the
+    // earlier, and the node answers the other case's reason (the oversized tx with the
+    // malformed bodies' fields was answered `malformed` or `bad_signature`, not `too_large`).
+    const cases = fc.sample(anyInvalidTx({ minFee: 1, targets: 1 }), { seed: 11, numRuns: 2000 });
+    const reasons = new Map<string, Set<string>>();
+    for (const c of cases) {
+      const id = filedUnder(materialize(c, ground));
+      if (id === undefined) continue;
+      const set = reasons.get(id) ?? new Set<string>();
+      for (const r of expectedRejections[c.kind]) set.add(r);
+      reasons.set(id, set);
+    }
+    const txIds = new Set<string>();
+    for (const c of cases) {
+      const m = materialize(c, ground);
+      if ('tx' in m && m.tx.id !== undefined && c.kind !== 'duplicate') txIds.add(m.tx.id);
+    }
+    // The padding is no part of the id: every oversized tx of the sample has this one.
+    const oversized = materialize({ kind: 'oversized', node: 0, over: 'tx', bytes: 2000 }, ground);
+    expect('tx' in oversized && txIds.has(oversized.tx.id ?? '')).toBe(true);
+    const mixed = [...txIds].filter((id) => reasons.get(id)!.size > 1).map((id) => [...reasons.get(id)!]);
+    expect(mixed).toEqual([]);
   });
 });
 

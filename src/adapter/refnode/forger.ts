@@ -327,10 +327,20 @@ export interface Ground {
   limits: RefnodeLimits;
 }
 
+/**
+ * The fee a kind's txs pay: the minimum plus the kind's index, so ids (a hash of the fields,
+ * neither the signature nor the padding) never collide across kinds. A node remembers one
+ * refusal per id: a malformed body carrying a bad-signature tx's fields would overwrite that
+ * tx's `bad_signature` with `malformed` (and the last refusal is what `txStatus` answers).
+ */
+function kindFee(g: Ground, kind: InvalidKind): number {
+  return g.minFee + invalidKinds.indexOf(kind);
+}
+
 /** Turns a case into what to submit: a signed (forged) tx, or a raw body. */
 export function materialize(c: InvalidTxCase, g: Ground): { tx: PreparedTx } | { raw: string } {
   const build = (spec: ForgeSpec): PreparedTx => forge(g.wallet, g.chainId, spec);
-  const base = { to: g.recipient, fee: g.minFee, nonce: g.nonce };
+  const base = { to: g.recipient, fee: kindFee(g, c.kind), nonce: g.nonce };
   switch (c.kind) {
     case 'bad_signature':
       return {
@@ -379,8 +389,12 @@ export function materialize(c: InvalidTxCase, g: Ground): { tx: PreparedTx } | {
 /** A well-formed tx padded (an extra field) to exactly `bytes` bytes: only its size is wrong. */
 function oversizedBody(g: Ground, bytes: number): string {
   const json = JSON.stringify(
-    forge(g.wallet, g.chainId, { to: g.recipient, amount: PRIME_AMOUNT + 1, fee: g.minFee, nonce: g.nonce })
-      .payload,
+    forge(g.wallet, g.chainId, {
+      to: g.recipient,
+      amount: PRIME_AMOUNT + 1,
+      fee: kindFee(g, 'oversized'),
+      nonce: g.nonce,
+    }).payload,
   );
   // `,"memo":""` costs 10 bytes inside the closing brace.
   return `${json.slice(0, -1)},"memo":"${'x'.repeat(Math.max(0, bytes - json.length - 10))}"}`;
@@ -390,7 +404,7 @@ function malformedBody(b: MalformedBody, g: Ground): string {
   const valid = forge(g.wallet, g.chainId, {
     to: g.recipient,
     amount: PRIME_AMOUNT + 1,
-    fee: g.minFee,
+    fee: kindFee(g, 'malformed_encoding'),
     nonce: g.nonce,
   }).payload as Record<string, unknown>;
   const json = JSON.stringify(valid);

@@ -79,6 +79,10 @@ export async function startGossipPeer(opts: GossipPeerOptions): Promise<GossipPe
   const node: Libp2p<{ pubsub: GossipSub }> = await createLibp2p({
     privateKey,
     addresses: { listen: [] },
+    // No keep-alive pings of its own: a node too busy to answer one in time (reading the
+    // flood on a loaded machine) would make this peer hang up by itself, and the node would
+    // be credited with dropping it. Any disconnect while it floods is the node's doing.
+    connectionMonitor: { enabled: false },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
