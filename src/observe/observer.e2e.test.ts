@@ -115,8 +115,15 @@ describe('observer on a real cluster', () => {
     const mark = rec.now();
     await cluster.restart('val-1');
     const after = rec.finalHeightAt('val-0') + 3;
-    await until(rec, 'val-1 back at the others’ final height', () => rec.finalHeightAt('val-1') >= after);
-    const events = rec.events.filter((e) => e.node === 'val-1' && e.at >= mark).map((e) => e.event);
+    const eventsSince = () =>
+      rec.events.filter((e) => e.node === 'val-1' && e.at >= mark).map((e) => e.event);
+    // The samples may show the final height before the block feed is back: wait for both.
+    await until(
+      rec,
+      'val-1 back at the others’ final height, its feed restored',
+      () => rec.finalHeightAt('val-1') >= after && eventsSince().includes('feed-restored'),
+    );
+    const events = eventsSince();
     expect(events).toContain('feed-lost');
     expect(events).toContain('feed-restored');
     expect(rec.faults.find((f) => f.nodes.includes('val-1') && f.start >= mark)).toMatchObject({
