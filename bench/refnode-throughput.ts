@@ -5,7 +5,7 @@
  *
  *   npx node bench/refnode-throughput.ts --capacity 3000            # phases at 3000, 4500, 6000 tx/s
  *   npx node bench/refnode-throughput.ts --rates 1000,2000 --seconds 15
- *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3] [--hog N]
+ *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3] [--hog N] [--links]
  *
  * Every tx is signed before the cluster starts, so the client spends its CPU on sending only.
  * Each phase offers `rate` tx/s as `POST /txs` arrays (100 ms ticks, one request per node and
@@ -16,19 +16,31 @@
  * at least one validator wins, computed from the validators' keys with the lottery), refusals by
  * code, the nodes' CPU (from /proc), reorgs, and Δ: how long after its slot started each block
  * had reached every node (from the nodes' `/events` feeds). `--hog N` keeps N extra processes spinning on the CPU
- * meanwhile (a busy CI neighbour; each is killed at the end). Prints one JSON line.
+ * meanwhile (a busy CI neighbour; each is killed at the end). `--links` puts chainlab's link
+ * proxy (src/links/proxy, open links, 0 ms) on every node-to-node connection, as a cluster
+ * with `links: true` has it: each node reads a strict peers file of proxy addresses; the
+ * proxy's CPU is reported per phase. Prints one JSON line.
  *
  * Profile the nodes with `REFNODE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` and read the
  * profiles with `npx node bench/profile-top.ts /tmp/prof`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { LedgerState } from '../refnode/src/chain/ledger.ts';
 import { proofDraw, slotProof, winProbability } from '../refnode/src/chain/lottery.ts';
 import { checkTxShape, isRejection, VerifyCache } from '../refnode/src/chain/tx-check.ts';
 import { createTxSigner, privateKeyFromSeed, type SignedTx } from '../refnode/src/codec.ts';
-import { type GenesisSet, type RunningNode, waitFor, writeGenesis } from '../refnode/test/cluster.ts';
+import {
+  type GenesisSet,
+  type RunningNode,
+  waitFor,
+  writeBook,
+  writeGenesis,
+} from '../refnode/test/cluster.ts';
+import { LinkProxyClient } from '../src/links/proxy-client.ts';
+import { linkProxyEntry, parseProxyReadyLine } from '../src/links/proxy-launch.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +53,7 @@ const { values } = parseArgs({
     validators: { type: 'string', default: '4' },
     wallets: { type: 'string', default: '2000' },
     hog: { type: 'string', default: '0' },
+    links: { type: 'boolean', default: false },
   },
 });
 const rates = values.capacity
@@ -304,7 +317,47 @@ console.error(
   `signed ${senders.length * senders[0]!.txs.length} txs in ${Math.round(performance.now() - signStart)} ms`,
 );
 
-const nodes: RunningNode[] = await Promise.all(Array.from({ length: validators }, (_, i) => set.start(i)));
+/** With `--links`: the link proxy, one open link per ordered pair, and each node's peers file of proxy addresses. */
+async function startLinks(set: GenesisSet): Promise<{ proxy: ChildProcess; args: (i: number) => string[] }> {
+  const proxy = spawn(process.execPath, [linkProxyEntry(), '--control-port', '0', '--seed', '1'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  process.once('exit', () => proxy.kill('SIGKILL'));
+  let url: string | undefined;
+  for await (const line of createInterface({ input: proxy.stdout! })) {
+    url = parseProxyReadyLine(line)?.apiUrl;
+    if (url) break;
+  }
+  if (!url) throw new Error('the link proxy exited before its ready line');
+  const configs = Array.from({ length: validators }, (_, i) => set.config(i));
+  const pairs = configs.flatMap((from, i) => configs.flatMap((to, j) => (i === j ? [] : [{ from, to }])));
+  const added = await new LinkProxyClient(url).addLinks(
+    pairs.map(({ from, to }) => ({
+      from: from.nodeId,
+      to: to.nodeId,
+      target: { host: '127.0.0.1', port: to.p2p.port },
+    })),
+  );
+  const portOf = new Map(added.map((l) => [l.id, l.port]));
+  configs.forEach((from, i) =>
+    writeBook(
+      set.bookPath(`node-${i}`),
+      configs
+        .filter((_, j) => j !== i)
+        .map((to) => ({
+          peerId: to.peerId,
+          name: to.nodeId,
+          addrs: [`/ip4/127.0.0.1/tcp/${portOf.get(`${from.nodeId}>${to.nodeId}`)}`],
+        })),
+    ),
+  );
+  return { proxy, args: (i) => ['--peers=', '--peers-file', set.bookPath(`node-${i}`)] };
+}
+
+const links = values.links ? await startLinks(set) : undefined;
+const nodes: RunningNode[] = await Promise.all(
+  Array.from({ length: validators }, (_, i) => set.start(i, links?.args(i) ?? [])),
+);
 await waitFor(
   async () => (await Promise.all(nodes.map((n) => n.info()))).every((i) => i.peers >= validators - 1),
   20_000,
@@ -325,12 +378,14 @@ for (const rate of rates) {
   );
   const startedAt = Date.now();
   const cpuBefore = nodes.map((n) => cpuSeconds(n.child.pid!));
+  const proxyBefore = links ? cpuSeconds(links.proxy.pid!) : 0;
   const reorgsBefore = (await metric(nodes, 'refnode_reorgs_total')).sum;
   const cutBefore = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum;
   const clientBefore = process.cpuUsage();
   const offered = await offer(nodes, senders, rate, warmupMs + seconds * 1000);
   const { endedAt } = offered;
   const cpu = nodes.map((n, i) => cpuSeconds(n.child.pid!) - cpuBefore[i]!);
+  const proxyCpu = links ? cpuSeconds(links.proxy.pid!) - proxyBefore : undefined;
   const client = process.cpuUsage(clientBefore);
   const cpuSec = (Date.now() - startedAt) / 1000;
   const mempoolAtEnd = await mempoolSizes(nodes);
@@ -364,6 +419,7 @@ for (const rate of rates) {
     // Over the offer plus the wait for its last answers: the span the counters were read across.
     nodeCpuSecPerSec: Number((cpu.reduce((a, b) => a + b, 0) / cpuSec).toFixed(2)),
     clientCpuSecPerSec: Number(((client.user + client.system) / 1e6 / cpuSec).toFixed(2)),
+    ...(proxyCpu === undefined ? {} : { linkProxyCpuSecPerSec: Number((proxyCpu / cpuSec).toFixed(2)) }),
   };
   console.error(JSON.stringify(phase));
   phases.push(phase);
@@ -374,6 +430,7 @@ for (const rate of rates) {
   ).catch(() => console.error('mempools did not drain in 15 s; the next phase starts anyway'));
 }
 for (const hog of hogProcesses) hog.kill('SIGKILL');
+links?.proxy.kill('SIGTERM');
 feed.stop();
 const peak = Math.max(...phases.map((p) => p.includedTxPerSec));
 console.log(
@@ -383,6 +440,7 @@ console.log(
     slotMs,
     wallets: walletCount,
     hogs,
+    links: values.links,
     ...validation,
     peakIncludedTxPerSec: peak,
     lastOverPeak: Number((phases.at(-1)!.includedTxPerSec / peak).toFixed(2)),
