@@ -339,7 +339,7 @@ async function startLinks(set: GenesisSet): Promise<{ proxy: ChildProcess; args:
     })),
   );
   const portOf = new Map(added.map((l) => [l.id, l.port]));
-  configs.forEach((from, i) =>
+  for (const [i, from] of configs.entries())
     writeBook(
       set.bookPath(`node-${i}`),
       configs
@@ -349,8 +349,7 @@ async function startLinks(set: GenesisSet): Promise<{ proxy: ChildProcess; args:
           name: to.nodeId,
           addrs: [`/ip4/127.0.0.1/tcp/${portOf.get(`${from.nodeId}>${to.nodeId}`)}`],
         })),
-    ),
-  );
+    );
   return { proxy, args: (i) => ['--peers=', '--peers-file', set.bookPath(`node-${i}`)] };
 }
 
