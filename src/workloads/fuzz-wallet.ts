@@ -1,11 +1,11 @@
 /**
  * The fuzz wallet every invalid-tx workload forges from (`invalidTxs` over the API,
  * `byzantinePeer` over gossip): a funded wallet whose account only ever gets one valid tx,
- * included before fuzzing, so stale-nonce kinds have a used nonce and `duplicate` has an
- * included tx to resend.
+ * final on every target before fuzzing, so stale-nonce kinds have a used nonce and
+ * `duplicate` has an included tx to resend.
  */
 import { requireFacet } from '../adapter/facets.ts';
-import type { Forger, PreparedTx, Wallet } from '../adapter/types.ts';
+import type { FinalityRule, Forger, PreparedTx, Wallet } from '../adapter/types.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { systemClock } from '../support/clock.ts';
 import { ConfigError, WorkloadError } from '../support/errors.ts';
@@ -27,16 +27,41 @@ export interface FuzzWalletOptions {
   wallet: number | undefined;
   /** The node the priming tx goes to. */
   node: StartedNode;
+  /**
+   * Every node the fuzzed txs go to. The priming tx must be final on each before fuzzing:
+   * where it is pending or on a losing branch, a stale-nonce tx is a replacement bid or a
+   * valid tx, not a stale nonce.
+   * Default: `[node]`.
+   */
+  targets?: readonly StartedNode[];
   /** Error subject and option path, e.g. `invalidTxs options` and `invalidTxs.wallet`. */
   subject: string;
   path: string;
 }
 
-async function waitIncluded(node: StartedNode, id: string, timeoutMs: number): Promise<boolean> {
+/**
+ * Waits until `id` sits in a block `node` holds final (under rule `reported` its final
+ * height; under `depth` its tip minus the depth; under `none`, once included). Final, not
+ * just included: a young chain still reorgs, and a node whose branch lost the priming tx
+ * takes a stale-nonce tx as valid.
+ */
+async function waitFinal(
+  node: StartedNode,
+  id: string,
+  finality: FinalityRule,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = systemClock.monotonic() + timeoutMs;
   while (systemClock.monotonic() < deadline) {
     try {
-      if ((await node.client.txStatus(id)).status === 'included') return true;
+      const tx = await node.client.txStatus(id);
+      if (tx.status === 'included' && tx.height !== undefined) {
+        if (finality.rule === 'none') return true;
+        const info = await node.client.info();
+        const finalHeight =
+          finality.rule === 'reported' ? (info.finalizedHeight ?? -1) : info.height - finality.depth;
+        if (finalHeight >= tx.height) return true;
+      }
     } catch {
       // The node may be busy; ask again.
     }
@@ -91,11 +116,19 @@ export async function primeFuzzWallet(
     );
   }
   const primedId = answer.ok ? answer.id : primed.id!;
-  const blockMs = cluster.facts.production.expectedIntervalMs;
-  if (!(await waitIncluded(opts.node, primedId, Math.max(15_000, 40 * blockMs)))) {
+  const { finality } = cluster.facts;
+  const depth = finality.rule === 'none' ? 0 : finality.depth;
+  const timeoutMs = Math.max(15_000, (40 + depth) * cluster.facts.production.expectedIntervalMs);
+  const nodes = [...new Set([opts.node, ...(opts.targets ?? [])])];
+  const missing = (
+    await Promise.all(
+      nodes.map(async (n) => ((await waitFinal(n, primedId, finality, timeoutMs)) ? [] : [n.name])),
+    )
+  ).flat();
+  if (missing.length > 0) {
     throw new WorkloadError(
       name,
-      `the priming tx ${primedId.slice(0, 8)}… of the fuzz wallet was not included on ${opts.node.name}`,
+      `the priming tx ${primedId.slice(0, 8)}… of the fuzz wallet was not final within ${timeoutMs} ms on ${missing.join(', ')}`,
     );
   }
   return { forger, wallet, other, primed, primedId };

@@ -259,6 +259,7 @@ async function startInvalidTxs(cluster: StartedCluster, p: Parsed, name: string)
   } = await primeFuzzWallet(cluster, name, {
     wallet: p.wallet,
     node: first,
+    targets,
     subject: 'invalidTxs options',
     path: 'invalidTxs.wallet',
   });

@@ -230,6 +230,7 @@ async function startByzantinePeer(
     fuzz = await primeFuzzWallet(cluster, name, {
       wallet: p.wallet,
       node: targets[0]!,
+      targets,
       subject: 'byzantinePeer options',
       path: 'byzantinePeer.wallet',
     });
