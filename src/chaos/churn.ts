@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../support/clock.ts';
 import { ConfigError, MembershipError } from '../support/errors.ts';
 import { parseOptions } from '../support/validate.ts';
 import { ChurnPlan, type ChurnPlanOptions, type ChurnStep, describeChurnStep } from './churn-plan.ts';
-import { type ExecutedStep, runScheduled } from './scheduled-run.ts';
+import { type ExecutedStep, runScheduled, startedChaos } from './scheduled-run.ts';
 
 /** Options of `churn`. Times in milliseconds. */
 export interface ChurnOptions {
@@ -230,34 +230,20 @@ function startChurn(cluster: StartedCluster, options: ResolvedChurn, clock: Cloc
     // A skipped step (size bounds, no standby key, no target may leave) changed nothing.
     counts: (record) => record.skipped === undefined,
   });
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      const failed = await run.stop();
-      if (failed) {
-        throw new MembershipError(
-          failed.node ?? failed.step.kind,
-          failed.step.kind === 'join' ? 'add' : 'remove',
-          `churn step ${describeChurnStep(failed.step)} of ${name} failed (seed ${cluster.seed}, replay with CHAINLAB_SEED=${cluster.seed})`,
-          { cause: failed.error },
-        );
-      }
-    })();
-    return stopping;
-  };
-
-  const started: StartedChurn = {
+  return startedChaos({
     name,
-    seed: cluster.seed,
+    cluster,
+    run,
     executed,
-    schedule: (durationMs) =>
+    describe: describeExecuted,
+    preview: (durationMs) =>
       ChurnPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeChurnStep),
-    summary: () =>
-      `${name} (seed ${cluster.seed}): ${executed.map(describeExecuted).join(', ') || 'no step ran'}`,
-    done: run.done,
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-  cluster.defer(started);
-  return started;
+    failure: (failed, replay) =>
+      new MembershipError(
+        failed.node ?? failed.step.kind,
+        failed.step.kind === 'join' ? 'add' : 'remove',
+        `churn step ${describeChurnStep(failed.step)} of ${name} failed (${replay})`,
+        { cause: failed.error },
+      ),
+  });
 }

@@ -18,7 +18,7 @@ import {
   type LinkFaultPlanOptions,
   type LinkFaultStep,
 } from './link-fault-plan.ts';
-import { type ExecutedStep, runScheduled } from './scheduled-run.ts';
+import { type ExecutedStep, runScheduled, startedChaos } from './scheduled-run.ts';
 
 /** Options of {@link linkFaults}. Times in milliseconds. */
 export interface LinkFaultsOptions {
@@ -158,35 +158,22 @@ function startLinkFaults(cluster: StartedCluster, options: ResolvedOptions, cloc
       }
     },
   });
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      // A fault in force is lifted now rather than at the end of its hold.
-      abort.abort();
-      const failed = await run.stop();
-      if (failed)
-        throw new LinkFaultError(
-          `chaos step ${describeLinkStep(failed.step)} of ${name}`,
-          LinkFaultError.is(failed.error) ? failed.error.links : [],
-          `failed (seed ${cluster.seed}, replay with CHAINLAB_SEED=${cluster.seed}): ${(failed.error as Error).message}`,
-          { cause: failed.error },
-        );
-    })();
-    return stopping;
-  };
-
-  const started: StartedLinkFaults = {
+  return startedChaos({
     name,
-    seed: cluster.seed,
+    cluster,
+    run,
     executed,
-    summary: () =>
-      `${name} (seed ${cluster.seed}): ${executed.map((e) => describeLinkStep(e.step)).join(', ') || 'no step ran'}`,
-    schedule: (durationMs) =>
+    describe: (e) => describeLinkStep(e.step),
+    preview: (durationMs) =>
       LinkFaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeLinkStep),
-    done: run.done,
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-  cluster.defer(started);
-  return started;
+    failure: (failed, replay) =>
+      new LinkFaultError(
+        `chaos step ${describeLinkStep(failed.step)} of ${name}`,
+        LinkFaultError.is(failed.error) ? failed.error.links : [],
+        `failed (${replay}): ${(failed.error as Error).message}`,
+        { cause: failed.error },
+      ),
+    // A fault in force is lifted now rather than at the end of its hold.
+    beforeStop: () => abort.abort(),
+  });
 }

@@ -20,7 +20,7 @@ import {
   type FaultStep,
   type NodeFaultAction,
 } from './fault-plan.ts';
-import { type ExecutedStep, runScheduled } from './scheduled-run.ts';
+import { type ExecutedStep, runScheduled, startedChaos } from './scheduled-run.ts';
 
 /** Which nodes a fault may hit. */
 export type FaultTargets = NodeSelection;
@@ -183,32 +183,20 @@ function startNodeFaults(
       await apply(step);
     },
   });
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      const failed = await run.stop();
-      if (failed) {
-        const why = `chaos step ${describeStep(failed.step)} of ${name} failed (seed ${cluster.seed}, replay with CHAINLAB_SEED=${cluster.seed})`;
-        throw new NodeControlError(failed.step.target, failed.step.action, why, {
-          cause: failed.error,
-        });
-      }
-    })();
-    return stopping;
-  };
-
-  const started: StartedNodeFaults = {
+  return startedChaos({
     name,
-    seed: cluster.seed,
+    cluster,
+    run,
     executed,
-    summary: () =>
-      `${name} (seed ${cluster.seed}): ${executed.map((e) => describeStep(e.step)).join(', ') || 'no step ran'}`,
-    schedule: (durationMs) =>
+    describe: (e) => describeStep(e.step),
+    preview: (durationMs) =>
       FaultPlan.preview(planOptions, cluster.rng.fork(`chaos/${name}`), durationMs).map(describeStep),
-    done: run.done,
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
-  cluster.defer(started);
-  return started;
+    failure: (failed, replay) =>
+      new NodeControlError(
+        failed.step.target,
+        failed.step.action,
+        `chaos step ${describeStep(failed.step)} of ${name} failed (${replay})`,
+        { cause: failed.error },
+      ),
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * The run loop every seeded chaos shares (node faults, churn): take the plan's next step,
+ * The run loop every seeded chaos shares (node faults, churn, link faults): take the plan's next step,
  * sleep until it is due, record it, run it, stop at the first failure or after `maxSteps`
  * counted steps; `stop()` ends the waiting, lets a step under way finish, and gives back the
  * first step that failed so the chaos can rethrow it in its own words.
@@ -87,4 +87,71 @@ export function runScheduled<S extends { atMs: number }, R extends ExecutedStep<
       return stopped;
     },
   };
+}
+
+/** What every started seeded chaos exposes (node faults, churn, link faults). */
+export interface StartedScheduledChaos<R> extends AsyncDisposable {
+  readonly name: string;
+  /** The cluster's seed: the same seed plans the same steps (replay with `CHAINLAB_SEED`). */
+  readonly seed: number;
+  /** Steps run so far, in order. */
+  readonly executed: readonly R[];
+  /** The planned steps within the first `durationMs`, as readable lines. */
+  schedule(durationMs: number): string[];
+  /** The steps run so far as one readable line with the seed. */
+  summary(): string;
+  /** Resolves once the step limit was reached (at once if there is none and it was stopped). */
+  readonly done: Promise<void>;
+  /** Ends the chaos; rethrows the first step that failed, in the chaos's own words. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** What {@link startedChaos} needs from a chaos. */
+export interface StartedChaosParts<R> {
+  name: string;
+  cluster: { readonly seed: number; defer(resource: AsyncDisposable): void };
+  run: ScheduledRun<R>;
+  executed: R[];
+  /** A run step as the summary prints it. */
+  describe: (record: R) => string;
+  /** The planned steps within `durationMs`, as lines. */
+  preview: (durationMs: number) => string[];
+  /** The error `stop()` throws for the first failed step; `replay` names the seed to replay it with. */
+  failure: (failed: R, replay: string) => Error;
+  /** Runs first on the first `stop()` (e.g. to end a step's hold early). */
+  beforeStop?: () => void;
+}
+
+/**
+ * The started form every seeded chaos returns, registered with the cluster: an idempotent
+ * `stop()` that rethrows the first failed step, async dispose, the summary and the schedule.
+ *
+ * @example
+ * return startedChaos({ name, cluster, run, executed, describe: (e) => describeStep(e.step), preview, failure });
+ */
+export function startedChaos<R>(parts: StartedChaosParts<R>): StartedScheduledChaos<R> {
+  const { name, cluster, run, executed } = parts;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      parts.beforeStop?.();
+      const failed = await run.stop();
+      if (failed)
+        throw parts.failure(failed, `seed ${cluster.seed}, replay with CHAINLAB_SEED=${cluster.seed}`);
+    })();
+    return stopping;
+  };
+  const started: StartedScheduledChaos<R> = {
+    name,
+    seed: cluster.seed,
+    executed,
+    schedule: parts.preview,
+    summary: () =>
+      `${name} (seed ${cluster.seed}): ${executed.map(parts.describe).join(', ') || 'no step ran'}`,
+    done: run.done,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+  cluster.defer(started);
+  return started;
 }
