@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { matcherFailure as failure } from '../../test/helpers.ts';
+import { eventually, matcherFailure as failure } from '../../test/helpers.ts';
 import { Cluster } from '../cluster/cluster.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import { startObserver } from '../observe/observer.ts';
@@ -159,12 +159,11 @@ describe('a chain whose proposers mint (refnode --bug mint-on-propose)', () => {
   test('toConserveSupply fails with the supply, the excess and the minting proposer', async () => {
     // Minted units show only in final state: wait for finality past genesis (a loaded machine
     // may take longer than a fixed sleep to finalize the first blocks).
-    for (
-      let i = 0;
-      i < 300 && Math.min(...cluster.nodes.map((n) => cluster.recording.finalHeightAt(n.name))) < 2;
-      i++
-    )
-      await systemClock.sleep(100);
+    const final = await eventually(
+      async () => Math.min(...cluster.nodes.map((n) => cluster.recording.finalHeightAt(n.name))) >= 2,
+      30_000,
+    );
+    expect(final, `every node final past height 2 (seed ${cluster.seed})`).toBe(true);
     const error = await failure(() => expect(cluster).toConserveSupply());
     expect(error.actual).toMatchObject({
       kind: 'supply-changed',
