@@ -1,4 +1,8 @@
-// The setup file the chainlab Vitest plugin adds to every test file (imports only): the
-// matchers, and the timeout hint.
+// The setup file the chainlab Vitest plugin adds to every test file: the matchers, the
+// timeout hint, and the seeds of the clusters a failed test ran with.
+import { beforeEach } from 'vitest';
+import { reportSeedsOnFailure } from './fixtures/failed-test-seeds.ts';
 import './matchers/vitest.ts';
 import './fixtures/vitest-timeout-hint.ts';
+
+beforeEach(reportSeedsOnFailure);

@@ -94,7 +94,7 @@ describe('a project that uses only the plugin (child vitest run)', () => {
   const root = join(runsRoot(), newRunId());
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  test('matchers registered; a cluster test over its time says which option to raise; nothing left', async () => {
+  test("matchers registered; a cluster test over its time says which option to raise; a failed test names its own cluster's seed; nothing left", async () => {
     mkdirSync(root, { recursive: true });
     const child = spawn(
       process.execPath,
@@ -106,7 +106,14 @@ describe('a project that uses only the plugin (child vitest run)', () => {
       ],
       {
         cwd: repo,
-        env: { ...process.env, CHAINLAB_RUN_ROOT: root, CHAINLAB_ARTIFACTS: '0', CI: '1', NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          CHAINLAB_RUN_ROOT: root,
+          CHAINLAB_ARTIFACTS: '0',
+          CHAINLAB_SEED: '4242',
+          CI: '1',
+          NO_COLOR: '1',
+        },
       },
     );
     let output = '';
@@ -118,7 +125,13 @@ describe('a project that uses only the plugin (child vitest run)', () => {
     expect(output).toContain(
       'chainlab: raise testTimeout (now 1500 ms): chainlab({ testTimeout: … }) in vitest.config.ts',
     );
-    expect(output).toMatch(/Tests\s+.*1 failed.*1 passed/);
+    // A test that started its own cluster and failed names it and the seed; the fixture's
+    // cluster is named once, by the fixture.
+    expect(output).toContain(
+      'chainlab: "fails with a cluster of its own" failed while cluster own-cluster (seed 4242) ran; replay with CHAINLAB_SEED=4242\n',
+    );
+    expect(output.match(/needs more time than the preset gives" failed/g)).toHaveLength(1);
+    expect(output).toMatch(/Tests\s+.*2 failed.*1 passed/);
     expect(code, output).toBe(1);
     await eventually(
       async () => (await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`)).length === 0,

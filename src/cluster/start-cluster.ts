@@ -38,6 +38,7 @@ import { Rng, runSeed } from '../support/rng.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
 import { type ClockSetting, unskewed } from './clock-offset.ts';
+import { journalClusterStart } from './cluster-journal.ts';
 import { DirectPeers } from './membership/direct-peers.ts';
 import {
   type AddNodeOptions,
@@ -97,6 +98,9 @@ export async function startCluster(
   const began = clock.monotonic();
   const deadline = began + opts.startTimeoutMs;
   const teardown = new Teardown();
+  // Journalled from its first step, so a test that fails, even during the start, can name the seed.
+  const journal = journalClusterStart({ name: opts.name, seed, seedPinned: opts.seed !== undefined });
+  teardown.push('journal the stop', async () => journal.stopped());
   const abort = new AbortController();
   const signal = startOpts.signal ? AbortSignal.any([startOpts.signal, abort.signal]) : abort.signal;
   // The registry can tear a half-started cluster down on SIGINT too.
@@ -293,6 +297,7 @@ export async function startCluster(
       name: clusterName,
     });
     registration[Symbol.dispose]();
+    journal.bind(cluster);
     const clusterRegistration = runRegistry.add({
       label: `cluster ${clusterName}`,
       dispose: () => cluster.dispose(),

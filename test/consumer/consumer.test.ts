@@ -109,6 +109,7 @@ beforeAll(async () => {
 
   mkdirSync(join(project, 'vitest'), { recursive: true });
   mkdirSync(join(project, 'jest'), { recursive: true });
+  mkdirSync(join(project, 'vitest-failing'), { recursive: true });
   writeFileSync(
     join(project, 'package.json'),
     `${JSON.stringify({ name: 'consumer', private: true, type: 'module' })}\n`,
@@ -119,6 +120,12 @@ beforeAll(async () => {
   copyFileSync(join(repo, 'examples/jest/chain.test.ts'), join(project, 'jest/chain.test.ts'));
   for (const f of ['workloads.test.ts', 'failing.test.ts'])
     copyFileSync(join(files, f), join(project, 'jest', f));
+  copyFileSync(join(files, 'own-cluster.jest.ts'), join(project, 'jest', 'own-cluster.test.ts'));
+  copyFileSync(
+    join(repo, 'examples/setup/vitest.config.ts'),
+    join(project, 'vitest-failing/vitest.config.ts'),
+  );
+  copyFileSync(join(files, 'own-cluster.vitest.ts'), join(project, 'vitest-failing/own-cluster.test.ts'));
   copyFileSync(join(files, 'types-check.ts'), join(project, 'types-check.ts'));
 
   const install = await run(
@@ -254,6 +261,27 @@ describe('a fresh project with the tarball installed', () => {
     expect(r.output).toContain('chainlab: logs, recording and seed of the failed run kept in');
     const kept = await entries(join(work, 'artifacts'));
     expect(kept.length).toBeGreaterThan(0);
+  });
+
+  test('(e) a test that starts its own cluster and fails names the cluster and its seed: Vitest and Jest', async () => {
+    const line = (seed: string) =>
+      `chainlab: "fails with a cluster of its own" failed while cluster own-cluster (seed ${seed}) ran; `;
+    const vitest = await run('npx', ['vitest', 'run'], {
+      cwd: join(project, 'vitest-failing'),
+      env: { CHAINLAB_SEED: '4242' },
+      timeoutMs: 300_000,
+    });
+    expect(vitest.code, vitest.output).toBe(1);
+    expect(vitest.output).toContain(`${line('4242')}replay with CHAINLAB_SEED=4242\n`);
+    const jest = await run('npx', ['jest', 'own-cluster.test.ts'], {
+      cwd: join(project, 'jest'),
+      env: { NODE_OPTIONS: '--experimental-vm-modules', CHAINLAB_SEED: '4243' },
+      timeoutMs: 300_000,
+    });
+    expect(jest.code, jest.output).toBe(1);
+    expect(jest.output).toContain(
+      `${line('4243')}replay: CHAINLAB_SEED=4243 NODE_OPTIONS=--experimental-vm-modules npx jest 'own-cluster.test.ts' -t '^fails with a cluster of its own$'`,
+    );
   });
 
   test('the chainlab bin: help, refnode from its compiled JavaScript, sweep', async () => {

@@ -1,0 +1,15 @@
+// Copied into the consumer project's vitest-failing dir as own-cluster.test.ts: a test that
+// starts a cluster of its own (no fixture) and fails on a plain assertion, so the plugin
+// must print the cluster and the seed that replays it.
+import { Cluster } from 'chainlab';
+import { expect, test } from 'vitest';
+
+test('fails with a cluster of its own', async () => {
+  const cluster = await Cluster.of({ validators: 2, wallets: 2, name: 'own-cluster' }).start();
+  try {
+    expect(cluster.nodes).toHaveLength(2);
+    expect('the cluster').toBe('a failing assertion');
+  } finally {
+    await cluster.dispose();
+  }
+}, 60_000);
