@@ -4,8 +4,8 @@
  * final on every target before fuzzing, so stale-nonce kinds have a used nonce and
  * `duplicate` has an included tx to resend.
  */
-import { requireFacet } from '../adapter/facets.ts';
-import type { FinalityRule, Forger, PreparedTx, Wallet } from '../adapter/types.ts';
+import { finalHeightOf, finalityDepth, requireFacet } from '../adapter/facets.ts';
+import type { ChainFacts, Forger, PreparedTx, Wallet } from '../adapter/types.ts';
 import type { StartedCluster, StartedNode } from '../cluster/types.ts';
 import { systemClock } from '../support/clock.ts';
 import { ConfigError, WorkloadError } from '../support/errors.ts';
@@ -40,28 +40,26 @@ export interface FuzzWalletOptions {
 }
 
 /**
- * Waits until `id` sits in a block `node` holds final (under rule `reported` its final
- * height; under `depth` its tip minus the depth; under `none`, once included). Final, not
- * just included: a young chain still reorgs, and a node whose branch lost the priming tx
- * takes a stale-nonce tx as valid.
+ * Waits until `id` sits in a block `node` holds final, per the chain's finality rule
+ * ({@link finalHeightOf}). Final, not just included: a young chain still reorgs, and a node
+ * whose branch lost the priming tx takes a stale-nonce tx as valid.
  */
 async function waitFinal(
   node: StartedNode,
   id: string,
-  finality: FinalityRule,
+  facts: Pick<ChainFacts, 'finality'>,
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = systemClock.monotonic() + timeoutMs;
   while (systemClock.monotonic() < deadline) {
     try {
       const tx = await node.client.txStatus(id);
-      if (tx.status === 'included' && tx.height !== undefined) {
-        if (finality.rule === 'none') return true;
-        const info = await node.client.info();
-        const finalHeight =
-          finality.rule === 'reported' ? (info.finalizedHeight ?? -1) : info.height - finality.depth;
-        if (finalHeight >= tx.height) return true;
-      }
+      if (
+        tx.status === 'included' &&
+        tx.height !== undefined &&
+        finalHeightOf(facts, await node.client.info()) >= tx.height
+      )
+        return true;
     } catch {
       // The node may be busy; ask again.
     }
@@ -116,13 +114,14 @@ export async function primeFuzzWallet(
     );
   }
   const primedId = answer.ok ? answer.id : primed.id!;
-  const { finality } = cluster.facts;
-  const depth = finality.rule === 'none' ? 0 : finality.depth;
-  const timeoutMs = Math.max(15_000, (40 + depth) * cluster.facts.production.expectedIntervalMs);
+  const timeoutMs = Math.max(
+    15_000,
+    (40 + finalityDepth(cluster.facts)) * cluster.facts.production.expectedIntervalMs,
+  );
   const nodes = [...new Set([opts.node, ...(opts.targets ?? [])])];
   const missing = (
     await Promise.all(
-      nodes.map(async (n) => ((await waitFinal(n, primedId, finality, timeoutMs)) ? [] : [n.name])),
+      nodes.map(async (n) => ((await waitFinal(n, primedId, cluster.facts, timeoutMs)) ? [] : [n.name])),
     )
   ).flat();
   if (missing.length > 0) {
