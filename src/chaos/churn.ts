@@ -12,7 +12,12 @@ import { type Clock, systemClock } from '../support/clock.ts';
 import { ConfigError, MembershipError } from '../support/errors.ts';
 import { parseOptions } from '../support/validate.ts';
 import { ChurnPlan, type ChurnPlanOptions, type ChurnStep, describeChurnStep } from './churn-plan.ts';
-import { type ExecutedStep, runScheduled, startedChaos } from './scheduled-run.ts';
+import {
+  type ExecutedStep,
+  runScheduled,
+  type StartedScheduledChaos,
+  startedChaos,
+} from './scheduled-run.ts';
 
 /** Options of `churn`. Times in milliseconds. */
 export interface ChurnOptions {
@@ -83,18 +88,13 @@ export interface ExecutedChurn extends ExecutedStep<ChurnStep> {
 }
 
 /** Running churn. Dispose it (or `stop()`) to end it; a change under way finishes first. */
-export interface StartedChurn extends AsyncDisposable {
-  readonly name: string;
-  readonly seed: number;
-  readonly executed: readonly ExecutedChurn[];
+export interface StartedChurn extends StartedScheduledChaos<ExecutedChurn> {
   /** The planned steps within the first `durationMs`, as readable lines (`t=7.2s join`). */
   schedule(durationMs: number): string[];
   /** What ran, e.g. `churn (seed 913): t=7.2s join(exe-0), t=9.9s leave(val-1), t=15.0s join skipped (at max size 5)`. */
   summary(): string;
   /** Resolves once `maxChanges` changes ran (at once if there is no limit and it was stopped). */
   readonly done: Promise<void>;
-  /** Ends the churn; rethrows the first change that failed, naming its step. Idempotent. */
-  stop(): Promise<void>;
 }
 
 /** A churn definition; `start(cluster)` runs it in the background. */

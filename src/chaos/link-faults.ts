@@ -18,7 +18,12 @@ import {
   type LinkFaultPlanOptions,
   type LinkFaultStep,
 } from './link-fault-plan.ts';
-import { type ExecutedStep, runScheduled, startedChaos } from './scheduled-run.ts';
+import {
+  type ExecutedStep,
+  runScheduled,
+  type StartedScheduledChaos,
+  startedChaos,
+} from './scheduled-run.ts';
 
 /** Options of {@link linkFaults}. Times in milliseconds. */
 export interface LinkFaultsOptions {
@@ -75,20 +80,9 @@ type ResolvedOptions = z.output<typeof schema>;
 export type ExecutedLinkFault = ExecutedStep<LinkFaultStep>;
 
 /** Running link chaos. Dispose it (or `stop()`) to end it; a fault in force is lifted first. */
-export interface StartedLinkFaults extends AsyncDisposable {
-  readonly name: string;
-  /** The cluster's seed: the same seed plans the same steps (replay with `CHAINLAB_SEED`). */
-  readonly seed: number;
-  /** Faults run so far, in order. */
-  readonly executed: readonly ExecutedLinkFault[];
-  /** The planned steps within the first `durationMs`, as readable lines. */
-  schedule(durationMs: number): string[];
-  /** The steps run so far as one readable line with the seed. */
-  summary(): string;
+export interface StartedLinkFaults extends StartedScheduledChaos<ExecutedLinkFault> {
   /** Resolves once `maxFaults` faults ran (at once if there is no limit and it was stopped). */
   readonly done: Promise<void>;
-  /** Ends the chaos; rethrows the first fault that failed, naming its step. Idempotent. */
-  stop(): Promise<void>;
 }
 
 /** A link chaos definition; `start(cluster)` runs it in the background. */

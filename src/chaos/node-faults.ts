@@ -20,7 +20,12 @@ import {
   type FaultStep,
   type NodeFaultAction,
 } from './fault-plan.ts';
-import { type ExecutedStep, runScheduled, startedChaos } from './scheduled-run.ts';
+import {
+  type ExecutedStep,
+  runScheduled,
+  type StartedScheduledChaos,
+  startedChaos,
+} from './scheduled-run.ts';
 
 /** Which nodes a fault may hit. */
 export type FaultTargets = NodeSelection;
@@ -84,14 +89,7 @@ const neededControls: Record<NodeFaultAction, NodeControl[]> = {
 export type ExecutedFault = ExecutedStep<FaultStep>;
 
 /** Running chaos. Dispose it (or `stop()`) to end it; a fault under way finishes first. */
-export interface StartedNodeFaults extends AsyncDisposable {
-  readonly name: string;
-  /** The cluster's seed: the same seed plans the same steps (replay with `CHAINLAB_SEED`). */
-  readonly seed: number;
-  /** Faults run so far, in order. */
-  readonly executed: readonly ExecutedFault[];
-  /** The planned steps within the first `durationMs`, as readable lines. */
-  schedule(durationMs: number): string[];
+export interface StartedNodeFaults extends StartedScheduledChaos<ExecutedFault> {
   /**
    * The steps run so far as one readable line with the seed, e.g.
    * `restarts (seed 913): t=12.3s restart(val-2), t=27.0s restart(val-0)`.
@@ -99,8 +97,6 @@ export interface StartedNodeFaults extends AsyncDisposable {
   summary(): string;
   /** Resolves once `maxFaults` faults ran (at once if there is no limit and it was stopped). */
   readonly done: Promise<void>;
-  /** Ends the chaos; rethrows the first fault that failed, naming its step. Idempotent. */
-  stop(): Promise<void>;
 }
 
 /** A chaos definition; `start(cluster)` runs it in the background. */
