@@ -320,6 +320,39 @@ export function p2pPort(node: RunningNode): number {
   return Number(/\/tcp\/(\d+)/.exec(node.ready.p2p[0]!)![1]);
 }
 
+/**
+ * Streams a node's `/events` and calls `onData` with the data of every frame of `event`,
+ * until the node's connection drops. Resolves once the node took the subscription (events
+ * from then on reach `onData`); a node that is gone by then streams nothing.
+ */
+export async function watchEvents<T>(
+  node: RunningNode,
+  event: string,
+  onData: (data: T) => void,
+): Promise<void> {
+  const res = await fetch(`${node.api}/events`).catch(() => undefined);
+  if (!res?.body) return;
+  const header = `event: ${event}\n`;
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of res.body!) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let end = buffered.indexOf('\n\n');
+        while (end >= 0) {
+          const frame = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          if (frame.startsWith(header)) onData(JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as T);
+          end = buffered.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // The node was killed mid-stream: what arrived before is what it reported.
+    }
+  })();
+}
+
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,

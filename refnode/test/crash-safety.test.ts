@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadGenesis } from '../src/genesis.ts';
 import { BlockStore } from '../src/storage.ts';
 import { checkStore } from '../src/store-check.ts';
-import { type RunningNode, waitFor, writeGenesis } from './cluster.ts';
+import { waitFor, watchEvents, writeGenesis } from './cluster.ts';
 
 /** Kills; `REFNODE_CRASH_KILLS` lowers it for a quick local look. */
 const kills = Number(process.env.REFNODE_CRASH_KILLS ?? 50);
@@ -18,32 +18,6 @@ function random(state: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Collects the `finalized` events a node streams on `/events` until its connection drops. */
-function watchFinalized(node: RunningNode, into: Map<number, string>): void {
-  void (async () => {
-    try {
-      const res = await fetch(`${node.api}/events`);
-      const decoder = new TextDecoder();
-      let buffered = '';
-      for await (const chunk of res.body!) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let end = buffered.indexOf('\n\n');
-        while (end >= 0) {
-          const frame = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          if (frame.startsWith('event: finalized\n')) {
-            const { height, hash } = JSON.parse(frame.slice(frame.indexOf('data: ') + 6));
-            into.set(height, hash);
-          }
-          end = buffered.indexOf('\n\n');
-        }
-      }
-    } catch {
-      // The node was killed mid-stream: what arrived before is what it reported.
-    }
-  })();
 }
 
 describe('crash safety', () => {
@@ -106,7 +80,10 @@ describe('crash safety', () => {
     try {
       for (let kill = 1; kill <= kills; kill++) {
         const where = `kill ${kill}/${kills} (seed ${seed}; replay with REFNODE_CRASH_SEED=${seed})`;
-        watchFinalized(victim, reported);
+        // Not awaited: an early kill may come before the stream opens (then `info` below reports).
+        void watchEvents<{ height: number; hash: string }>(victim, 'finalized', ({ height, hash }) =>
+          reported.set(height, hash),
+        );
         // Half the kills come while the restarted victim is still importing the blocks it
         // missed (a write per block, back to back), half once it follows the chain live.
         const early = rng() < 0.5;

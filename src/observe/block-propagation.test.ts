@@ -45,6 +45,20 @@ describe('block propagation', () => {
       far: { samples: 2, median: 340, p90: 340, max: 340 },
     });
     expect(tierPropagation(history, [{ name: 'far', nodes: ['c'] }], { from: 1500 }).far!.samples).toBe(1);
+    // The same origins for every tier: only blocks first seen on `b` count, wherever they land.
+    expect(
+      tierPropagation(
+        history,
+        [
+          { name: 'near', nodes: ['a'] },
+          { name: 'far', nodes: ['c'] },
+        ],
+        { origins: ['b'] },
+      ),
+    ).toEqual({
+      near: { samples: 1, median: 20, p90: 20, max: 20 },
+      far: { samples: 1, median: 340, p90: 340, max: 340 },
+    });
   });
 
   test('orphans: blocks seen at the range heights that are not on the winning chain, per 100', () => {

@@ -84,22 +84,26 @@ export function blockPropagation(
 
 /**
  * Propagation delay per tier: the delays of every node of the tier pooled, for blocks first
- * seen outside the tier.
+ * seen outside the tier (and, with `origins`, on one of those nodes). Pooled over every
+ * origin, a tier's figure depends on who proposed most in the window; to compare tiers,
+ * give them the same `origins`.
  *
  * @example
  * const byTier = tierPropagation(cluster.recording.blocks, [{ name: 'far', nodes: ['val-4'] }]);
+ * const fromMid = tierPropagation(cluster.recording.blocks, tiers, { origins: ['val-2', 'val-3'] });
  */
 export function tierPropagation(
   blocks: readonly BlockObservation[],
   tiers: readonly { name: string; nodes: readonly string[] }[],
-  opts: Omit<BlockPropagationOptions, 'origins'> = {},
+  opts: BlockPropagationOptions = {},
 ): Record<string, PropagationFigures> {
   return Object.fromEntries(
     tiers.map((t) => {
       const found = delays(
         blocks,
         opts,
-        (node, origin) => t.nodes.includes(node) && !t.nodes.includes(origin),
+        (node, origin) =>
+          t.nodes.includes(node) && !t.nodes.includes(origin) && (opts.origins?.includes(origin) ?? true),
       );
       return [t.name, figures([...found.values()].flat())];
     }),
