@@ -11,18 +11,23 @@
  * nodes finalize different blocks, forks stay within the rate the delays explain, and once
  * the delays are removed the cluster converges.
  *
- * Fork tolerance: a block is orphaned when another slot winner proposes before it arrived.
- * Blocks come every slotMs / f on average, so with a propagation delay D the chance of a
- * competitor is 1 − e^(−D·f/slotMs); with D = two of the slowest hops that is at most 70 per
- * 100 blocks in the CI profile (250 ms slots) and 26 in the full one (1 s slots).
+ * Fork tolerance: a block is orphaned when another winner of the same slot, or of a later
+ * one that had not yet heard of it, builds beside it. How many that makes is chance: with 6
+ * validators and 250 ms slots (CI profile) same-slot ties alone orphan about 31 blocks per
+ * 100, and the delays add about 23 more, give or take 12 (one run is only about 40 heights).
+ * So the bound is not a formula but the lottery itself: `fork-model.ts` replays it 5,000
+ * times over the same delays (seeded by the cluster's seed) and the run may not exceed the
+ * replays' 99.9th percentile (about 88 per 100 in the CI profile; three times the delays
+ * would give about 100 on average).
  *
  * CI profile: 30 s under the gradient; `CHAINLAB_PROFILE=full`: 120 s. Runs on local
  * processes by default and in containers with `CHAINLAB_DEPLOYER=docker`.
  */
 
-import { orphanRate, tierPropagation } from 'chainlab';
+import { orphanRate, Rng, tierPropagation } from 'chainlab';
 import { createClusterTest } from 'chainlab/vitest';
 import { expect } from 'vitest';
+import { simulateForkRates } from './fork-model.ts';
 import { scenarioProfile } from './profile.ts';
 
 const profile = scenarioProfile();
@@ -32,8 +37,8 @@ const far = { name: 'far', nodes: ['val-4', 'val-5'], latencyMs: 300 };
 const tiers = [near, mid, far];
 const slowest = Math.max(...tiers.map((t) => t.latencyMs));
 const { slotMs, activeSlotCoeff } = profile.slots;
-/** Orphaned blocks per 100 final blocks the delays explain (see above). */
-const forkTolerance = 100 * (1 - Math.exp((-2 * slowest * activeSlotCoeff) / slotMs));
+const validators = tiers.flatMap((t) => t.nodes);
+const latencyOf = (node: string): number => tiers.find((t) => t.nodes.includes(node))!.latencyMs;
 
 const test = createClusterTest({
   validators: 6,
@@ -91,7 +96,22 @@ test('blocks reach each tier within its delay bounds; finality agrees; forks wit
     heightFrom + 1,
     heightTo,
   );
-  console.log(`forks: ${JSON.stringify(forks)}`);
+  // The forks these delays explain (see above): a link takes the farther tier of its two
+  // ends, plus what the machine itself took without delays.
+  const machineMs = Math.max(...Object.values(baseline).map((b) => b.median));
+  const replays = simulateForkRates({
+    nodes: validators.length,
+    delayMs: (from, to) => Math.max(latencyOf(validators[from]!), latencyOf(validators[to]!)) + machineMs,
+    slotMs,
+    activeSlotCoeff,
+    slots: Math.round(profile.timingMs / slotMs),
+    runs: 5000,
+    rng: new Rng(cluster.seed).fork('fork-model'),
+  });
+  const forkTolerance = replays[Math.floor(0.999 * replays.length)]!;
+  console.log(
+    `forks: ${JSON.stringify(forks)}; the delays explain up to ${forkTolerance.toFixed(1)} per 100`,
+  );
   expect(forks.canonical).toBeGreaterThan(10);
   expect(forks.per100, 'orphaned blocks per 100').toBeLessThanOrEqual(forkTolerance);
 });

@@ -3,7 +3,7 @@
  * with three fee tiers (each wallet pays one tier). Mempools are small (150 txs) and blocks
  * hold 25 txs, so the CI profile reaches saturation within seconds. Every mempool must stay
  * within capacity, evictions must happen and take the lowest fee first, blocks must fill,
- * throughput per slot must degrade gracefully and the chain must never stall.
+ * throughput must degrade gracefully (the txs each block carries) and the chain must never stall.
  *
  * CI profile: 20 → 120 tx/s in steps of 50 every 4 s. `CHAINLAB_PROFILE=full`: 20 → 420 tx/s
  * in steps of 50 every 20 s, with a 1,000-tx mempool and 100-tx blocks.

@@ -106,10 +106,15 @@ describe('link layer on litecoind (local deployer)', () => {
       }
     }
     // Both sides mined on their own chain: each advanced, and neither has the other's tip.
-    const [leftTip, rightTip] = await Promise.all([
-      cluster.client('val-0').info(),
-      cluster.client('val-2').info(),
-    ]);
+    // Read once each side agrees within itself (a block mined a moment before the read may
+    // not have crossed to its neighbour yet), still cut off.
+    let tips: { height: number; tip: string }[] = [];
+    const sidesSettled = await eventually(async () => {
+      tips = await Promise.all(['val-0', 'val-1', 'val-2', 'val-3'].map((n) => cluster.client(n).info()));
+      return tips[0]!.tip === tips[1]!.tip && tips[2]!.tip === tips[3]!.tip;
+    }, 10_000);
+    expect(sidesSettled, 'val-0 and val-1, and val-2 and val-3, on the same tip').toBe(true);
+    const [leftTip, , rightTip] = tips as [(typeof tips)[0], unknown, (typeof tips)[0]];
     expect(leftTip.height).toBeGreaterThan(fromHeight['val-0']!);
     expect(rightTip.height).toBeGreaterThan(fromHeight['val-2']!);
     expect(leftTip.tip).not.toBe(rightTip.tip);

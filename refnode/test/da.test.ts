@@ -327,17 +327,21 @@ describe('refnode data availability', () => {
       await new Promise((ok) => setTimeout(ok, 250));
     }
     const restarted = nodes[1]!;
-    // All included, as seen by a validator that was not the entry point of any blob.
+    // All included and final, as seen by the validators that were not the entry point of any
+    // blob and that are read below (a block that only one of them has yet, or that one of
+    // them may still swap for a rival from the same slot, would not do).
+    const finalOn = async (node: RunningNode): Promise<boolean> => {
+      const { finalizedHeight } = await node.info();
+      const statuses = await Promise.all(sent.map((b) => node.get(`/da/blobs/${b.id}`)));
+      return statuses.every((s) => s.body.status === 'included' && s.body.height <= finalizedHeight);
+    };
     await waitFor(
-      async () =>
-        (await Promise.all(sent.map((b) => val2.get(`/da/blobs/${b.id}`)))).every(
-          (s) => s.body.status === 'included',
-        ),
+      async () => (await finalOn(val0)) && (await finalOn(val2)) && (await finalOn(val3)),
       60_000,
-      'every blob included on val-2',
+      'every blob included in a final block on val-0, val-2 and val-3',
     );
-    // Included in order per channel: walk val-0's best chain.
-    const height = (await val0.info()).height;
+    // Included in order per channel: walk val-0's final chain.
+    const height = (await val0.info()).finalizedHeight;
     const seen: Record<string, number[]> = { alpha: [], beta: [], errors: [] };
     for (let from = 1; from <= height; from += 500) {
       const { body } = await val0.get(`/blocks?from=${from}&to=${Math.min(from + 499, height)}`);
