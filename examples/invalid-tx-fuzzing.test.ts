@@ -65,7 +65,10 @@ test(
     await expect(cluster).toRejectWith(fuzz);
     await expect(cluster).toNeverInclude(fuzz, { for: 3000 });
     await expect(cluster).toStayLive({ since });
-    // The fillers were released when the run ended: they drain into blocks and replay.
+    // The fillers were released when the run ended: they drain into blocks, leaving every
+    // mempool empty (the next test races txs into them), and replay.
+    const mempoolSizes = () => Promise.all(cluster.nodes.map(async (n) => (await n.client.mempool!()).size));
+    await expect.poll(mempoolSizes, { timeout: 20_000 }).toEqual(cluster.nodes.map(() => 0));
     await expect(cluster).toConverge({ within: 20_000 });
     await expect(cluster).toConserveSupply();
   },
