@@ -72,10 +72,10 @@ function replay({ nodes, delayMs, slotMs, activeSlotCoeff, slots, rng }: ForkMod
   }
   // The winning chain once every block has arrived, judged over the heights a real run
   // judges: past the first few and short of the unsettled tip.
+  const tip = tipAt(0, Number.POSITIVE_INFINITY);
   const onChain = new Set<number>();
-  for (let block = tipAt(0, Number.POSITIVE_INFINITY); block >= 0; block = blocks[block]!.parent)
-    onChain.add(block);
-  const top = blocks[tipAt(0, Number.POSITIVE_INFINITY)]!.height;
+  for (let block = tip; block >= 0; block = blocks[block]!.parent) onChain.add(block);
+  const top = blocks[tip]!.height;
   let canonical = 0;
   let orphaned = 0;
   blocks.forEach(({ height }, block) => {
