@@ -84,7 +84,12 @@ export interface LitecoinPeer {
   inbound: boolean;
   /** `manual` for a `-connect` peer, `inbound`, … */
   connectionType: string | undefined;
-  syncedBlocks: number;
+  /**
+   * The height of the last block both sides have; undefined when litecoind has no sync state
+   * for the peer (one it is tearing down: `getpeerinfo` lists the connections first, then looks
+   * each one's state up, and a peer that disconnected in between has none).
+   */
+  syncedBlocks: number | undefined;
   /** The peer's user agent (`/LitecoinCore:0.21.4(val-1)/`); empty before its handshake. */
   subver: string;
 }
@@ -164,10 +169,26 @@ const peerSchema = z.object({
   addr: z.string(),
   inbound: z.boolean(),
   connection_type: z.string().optional(),
-  synced_blocks: z.number().int(),
+  // litecoind leaves its sync fields out for a peer whose state is already gone
+  synced_blocks: z.number().int().optional(),
   // empty until the peer's version message arrived (a dial still in its handshake)
   subver: z.string().default(''),
 });
+
+/** `getpeerinfo`'s answer. */
+export const peerInfoSchema = z.array(peerSchema);
+
+/** `getpeerinfo`'s parsed answer as `LitecoinPeer`s. */
+export function toPeers(raw: z.output<typeof peerInfoSchema>): LitecoinPeer[] {
+  return raw.map((p) => ({
+    id: p.id,
+    addr: p.addr,
+    inbound: p.inbound,
+    connectionType: p.connection_type,
+    syncedBlocks: p.synced_blocks,
+    subver: p.subver,
+  }));
+}
 
 const txOutSetSchema = z.object({
   height: z.number().int(),
@@ -431,15 +452,7 @@ export class LitecoindClient {
 
   /** The node's connected peers. */
   async peers(opts?: RequestOptions): Promise<LitecoinPeer[]> {
-    const raw = await this.rpc.typed('getpeerinfo', [], z.array(peerSchema), opts);
-    return raw.map((p) => ({
-      id: p.id,
-      addr: p.addr,
-      inbound: p.inbound,
-      connectionType: p.connection_type,
-      syncedBlocks: p.synced_blocks,
-      subver: p.subver,
-    }));
+    return toPeers(await this.rpc.typed('getpeerinfo', [], peerInfoSchema, opts));
   }
 
   /** Sum of the UTXO set at the node's tip (`gettxoutsetinfo`, no hash computed). */
