@@ -85,7 +85,7 @@ export interface LitecoinPeer {
   /** `manual` for a `-connect` peer, `inbound`, … */
   connectionType: string | undefined;
   /**
-   * The height of the last block both sides have; undefined when litecoind has no sync state
+   * The height of the last block both sides have (-1 before they have found one); undefined when litecoind has no sync state
    * for the peer (one it is tearing down: `getpeerinfo` lists the connections first, then looks
    * each one's state up, and a peer that disconnected in between has none).
    */
@@ -188,6 +188,17 @@ export function toPeers(raw: z.output<typeof peerInfoSchema>): LitecoinPeer[] {
     syncedBlocks: p.synced_blocks,
     subver: p.subver,
   }));
+}
+
+/**
+ * `generatetoaddress`'s answer for `count` blocks. A node that is shutting down stops mining
+ * part-way and answers with the hashes it has, even none (it still serves RPC for up to
+ * 200 ms after SIGTERM), so a short answer is refused rather than read as mined blocks.
+ */
+export function minedHashesSchema(count: number) {
+  return z
+    .array(hashSchema)
+    .length(count, `${count} block hashes, one per block asked for (a node shutting down mines fewer)`);
 }
 
 const txOutSetSchema = z.object({
@@ -461,9 +472,12 @@ export class LitecoindClient {
     return { height: raw.height, hash: raw.bestblock, total: raw.total_amount, txouts: raw.txouts };
   }
 
-  /** Mines `count` blocks on this node's tip paying `address`; their hashes. */
+  /**
+   * Mines `count` blocks on this node's tip paying `address`; their hashes. Fewer hashes
+   * than asked (see {@link minedHashesSchema}) is a `protocol` failure.
+   */
   generateToAddress(count: number, address: string, opts?: RequestOptions): Promise<string[]> {
-    return this.rpc.typed('generatetoaddress', [count, address], z.array(hashSchema), opts);
+    return this.rpc.typed('generatetoaddress', [count, address], minedHashesSchema(count), opts);
   }
 
   /**

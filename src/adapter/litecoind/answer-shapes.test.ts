@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peerInfoSchema, toPeers } from './client.ts';
+import { minedHashesSchema, peerInfoSchema, toPeers } from './client.ts';
 import { parseRpcJson } from './rpc-json.ts';
 
 // Entries shaped like litecoind 0.21's getpeerinfo (fields trimmed to those read here).
@@ -36,5 +36,20 @@ describe('getpeerinfo', () => {
   it('still refuses a malformed sync height', () => {
     const body = parseRpcJson(`[${live.replace('"synced_blocks":41', '"synced_blocks":"41"')}]`);
     expect(peerInfoSchema.safeParse(body).success).toBe(false);
+  });
+});
+
+describe('generatetoaddress', () => {
+  const hash = 'ab'.repeat(32);
+
+  it('takes one hash per block asked for', () => {
+    expect(minedHashesSchema(2).parse([hash, hash])).toEqual([hash, hash]);
+  });
+
+  it('refuses a short answer (a node shutting down stops mining part-way), naming the count', () => {
+    const short = minedHashesSchema(1).safeParse([]);
+    expect(short.success).toBe(false);
+    expect(short.error?.issues[0]?.message).toMatch(/^1 block hashes, one per block asked for/);
+    expect(minedHashesSchema(3).safeParse([hash]).success).toBe(false);
   });
 });
