@@ -84,8 +84,9 @@ describe('crash safety', () => {
         void watchEvents<{ height: number; hash: string }>(victim, 'finalized', ({ height, hash }) =>
           reported.set(height, hash),
         );
-        // Half the kills come while the restarted victim is still importing the blocks it
-        // missed (a write per block, back to back), half once it follows the chain live.
+        // Half the kills come 50–350 ms after a restart, when the victim may still be importing
+        // the blocks it missed (a write per block, back to back; the log line counts the kills
+        // that found it 2 or more blocks behind), half once it follows the chain live.
         const early = rng() < 0.5;
         await new Promise((ok) => setTimeout(ok, early ? 50 + rng() * 300 : 400 + rng() * 1100));
         const [info, other] = await Promise.all([victim.info(), a!.info()]);
