@@ -34,16 +34,18 @@ export function watchMempools(
   const req = { signal: ac.signal, timeoutMs: Math.max(3000, 4 * everyMs) };
   const sample = async (node: StartedNode): Promise<void> => {
     try {
-      const counters = opts.counters && node.client.txCounters ? node.client.txCounters(req) : undefined;
-      const [info, mempool] = await Promise.all([
+      // All three requests in one Promise.all: when one fails, the others' failures are still
+      // handled (a request left unawaited would be an unhandled rejection once its node is gone).
+      const [info, mempool, counters] = await Promise.all([
         node.client.info(req),
         facetClient(node.client, 'mempool', cluster.facts.adapter, 'a mempool watch').mempool({
           ...req,
           ids: true,
         }),
+        opts.counters && node.client.txCounters ? node.client.txCounters(req) : undefined,
       ]);
       // The metrics' counters corroborate /mempool (evictions) and the blocks (included txs).
-      if (counters) mempool.counters = await counters;
+      if (counters !== undefined) mempool.counters = counters;
       if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
     } catch (error) {
       // A node that does not answer is the observer's business (it records the failure);
