@@ -85,9 +85,10 @@ export interface LitecoinPeer {
   /** `manual` for a `-connect` peer, `inbound`, … */
   connectionType: string | undefined;
   /**
-   * The height of the last block both sides have (-1 before they have found one); undefined when litecoind has no sync state
-   * for the peer (one it is tearing down: `getpeerinfo` lists the connections first, then looks
-   * each one's state up, and a peer that disconnected in between has none).
+   * The height of the last block both sides have (-1 before they have found one); undefined
+   * when litecoind has no sync state for the peer (one it is tearing down: `getpeerinfo` lists
+   * the connections first, then looks each one's state up, and a peer that disconnected in
+   * between has none).
    */
   syncedBlocks: number | undefined;
   /** The peer's user agent (`/LitecoinCore:0.21.4(val-1)/`); empty before its handshake. */
