@@ -128,7 +128,7 @@ export function chromiumRequirement(path = chromiumPath): Requirement {
 
 /** libfaketime, which shifts a node's wall clock (clock-skew tests). */
 export function libfaketimeRequirement(
-  path = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  path = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
 ): Requirement {
   return {
     what: 'libfaketime',

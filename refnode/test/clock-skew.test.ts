@@ -2,7 +2,10 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type GenesisSet, type RunningNode, waitFor, writeGenesis } from './cluster.ts';
 
-const libfaketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+// The multi-threaded build: with the plain one, a clock read racing another thread's re-read of
+// the offset file can see offset 0 (refnode/README.md, "Clock skew"), which aborts the node
+// with a faked monotonic clock at start.
+const libfaketime = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 const missing = existsSync(libfaketime)
   ? undefined
   : `libfaketime is not installed (${libfaketime}; apt-get install libfaketime)`;

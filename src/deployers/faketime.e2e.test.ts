@@ -1,10 +1,10 @@
 /**
  * The libfaketime wiring against the real library: a child Node process under
- * `faketimeEnv` reads the offset file, a rewrite applies at its next clock read, and its
- * monotonic clock stays real.
+ * `faketimeEnv` reads the offset file, a rewrite applies at its next clock read, its
+ * monotonic clock stays real, and no thread ever reads the unshifted wall clock.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,41 @@ async function childClock(file: string): Promise<{ wallMs: number; originMs: num
   const after = Date.now();
   const child = JSON.parse(stdout) as { now: number; mono: number };
   return { wallMs: child.now - (before + after) / 2, originMs: child.mono - monoBefore };
+}
+
+/**
+ * A child that reads `Date.now()` in a tight loop on `threads` worker threads for `ms` and
+ * counts, per thread, the reads that fell back by more than `dropMs` from the one before.
+ */
+async function wallClockDrops(
+  file: string,
+  opts: { threads: number; ms: number; dropMs: number },
+): Promise<{ reads: number[]; drops: number[] }> {
+  const script = join(dir, 'wall-clock-reads.mjs');
+  await writeFile(
+    script,
+    `import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+if (isMainThread) {
+  const workers = Array.from({ length: ${opts.threads} }, () => new Worker(new URL(import.meta.url)));
+  const counts = await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
+  process.stdout.write(JSON.stringify({ reads: counts.map((c) => c.reads), drops: counts.map((c) => c.drops) }));
+} else {
+  let reads = 0, drops = 0, last = Date.now();
+  const end = performance.now() + ${opts.ms};
+  while (performance.now() < end) {
+    const now = Date.now();
+    reads++;
+    if (now < last - ${opts.dropMs}) drops++;
+    last = now;
+  }
+  parentPort.postMessage({ reads, drops });
+}
+`,
+  );
+  const { stdout } = await run(process.execPath, [script], {
+    env: { ...process.env, ...faketimeEnv(file) },
+  });
+  return JSON.parse(stdout) as { reads: number[]; drops: number[] };
 }
 
 describe('libfaketime through an offset file', () => {
@@ -59,5 +94,16 @@ describe('libfaketime through an offset file', () => {
     const behind = await childClock(file);
     expect(behind.wallMs).toBeLessThan(-4000);
     expect(behind.wallMs).toBeGreaterThan(-6000);
+  });
+
+  // The plain libfaketime build set the offset to 0 for an instant now and then when threads
+  // read the clock at once (faketime.ts says how): dozens of such reads in this test.
+  test('a child reading the wall clock from four threads at once never sees it unshifted', async () => {
+    const file = join(dir, 'threads-offset');
+    await writeOffsetFile(file, 100_000);
+    const { reads, drops } = await wallClockDrops(file, { threads: 4, ms: 2000, dropMs: 50_000 });
+    // Every thread read the clock many times (the check ran), and never 100 s back.
+    for (const count of reads) expect(count).toBeGreaterThan(1000);
+    expect(drops).toEqual([0, 0, 0, 0]);
   });
 });

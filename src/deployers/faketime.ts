@@ -14,12 +14,24 @@
  * libfaketime shifts any dynamically linked program that reads the clock through libc
  * (Node, litecoind, most daemons); a statically linked one (Go binaries) is not affected,
  * which the cluster's confirmation of every skew then reports.
+ *
+ * The library is the **multi-threaded build** (`libfaketimeMT.so.1`, in the same Debian
+ * package), which takes a lock around each faked clock read. The plain build re-reads the
+ * offset file with no lock, through buffers shared by all threads: while one thread rewrites
+ * the file's path (glibc's `snprintf` blanks a buffer before it writes it), another opens an
+ * empty path, finds no file, and libfaketime sets the offset to 0 for every thread until the
+ * next read. Node reads the clock from several threads, so a skewed node's `Date.now()` fell
+ * back to the real clock for an instant now and then (dozens of reads in two seconds from
+ * four busy threads; `faketime.e2e.test.ts` counts them).
  */
 import { existsSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 
-/** Where Debian puts libfaketime (and chainlab's images copy it to the same path). */
-export const LIBFAKETIME_PATH = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+/**
+ * Where Debian puts the multi-threaded libfaketime (and chainlab's images copy it to the same
+ * path); see the module comment for why not the plain `libfaketime.so.1`.
+ */
+export const LIBFAKETIME_PATH = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
 /** Name of a node's offset file inside its clock dir. */
 export const OFFSET_FILE = 'offset';
@@ -30,7 +42,7 @@ export const OFFSET_FILE = 'offset';
  *
  * @example
  * faketimeEnv('/chainlab/clock/offset');
- * // { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', FAKETIME_TIMESTAMP_FILE: '/chainlab/clock/offset', FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' }
+ * // { LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', FAKETIME_TIMESTAMP_FILE: '/chainlab/clock/offset', FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1' }
  */
 export function faketimeEnv(offsetFile: string, library = LIBFAKETIME_PATH): Record<string, string> {
   return {

@@ -14,6 +14,7 @@ import { imageDataDir } from '../../deployers/docker/node-app-image.ts';
 import { NodeContainer } from '../../deployers/docker/node-container.ts';
 import { sharedLibraries } from '../../deployers/docker/node-runtime-files.ts';
 import { resolveImage } from '../../deployers/docker/resolve-image.ts';
+import { LIBFAKETIME_PATH } from '../../deployers/faketime.ts';
 import { freePorts } from '../../deployers/local/free-port.ts';
 import { litecoindBinary } from './binary.ts';
 import { LitecoindClient } from './client.ts';
@@ -33,7 +34,7 @@ describe('litecoind image', () => {
     const paths = recipe.files.map((f) => f.path);
     expect(paths).toContain(litecoindImagePath);
     for (const lib of await sharedLibraries(litecoindBinary())) expect(paths).toContain(lib);
-    expect(paths.some((p) => p.endsWith('/faketime/libfaketime.so.1'))).toBe(true);
+    expect(paths).toContain(LIBFAKETIME_PATH);
     expect(paths.some((p) => /\/(sh|bash|busybox)$/.test(p))).toBe(false);
     expect(recipe.entrypoint).toEqual([litecoindImagePath]);
   });

@@ -15,7 +15,10 @@ export const imageNodePath = '/usr/local/bin/node';
 
 /** Where libfaketime sits on Debian (and, copied, inside chainlab's images). */
 export const libfaketimePath = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-/** The multi-threaded variant, for processes that read the clock from several threads. */
+/**
+ * The multi-threaded build, safe for processes that read the clock from several threads:
+ * the one chainlab preloads (`LIBFAKETIME_PATH`; faketime.ts says why).
+ */
 export const libfaketimeMtPath = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
 /**

@@ -328,7 +328,7 @@ describe('k8s deployer against the test API server', () => {
       };
       const env = Object.fromEntries(pod.spec.containers[0]!.env.map((e) => [e.name, e.value]));
       expect(env).toMatchObject({
-        LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+        LD_PRELOAD: '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
         FAKETIME_TIMESTAMP_FILE: '/chainlab/control/offset',
         FAKETIME_NO_CACHE: '1',
         DONT_FAKE_MONOTONIC: '1',
