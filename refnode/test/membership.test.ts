@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   type BookEntry,
-  mainTs,
   type RunningNode,
+  refnodeMain,
   transportAddr,
   waitFor,
   writeBook,
@@ -77,7 +77,7 @@ describe('dynamic membership', () => {
     ]);
     const configFile = join(set.dir, 'fresh-0.json');
     const { stdout } = await execFileAsync(process.execPath, [
-      mainTs,
+      refnodeMain,
       'node-config',
       '--genesis',
       join(set.dir, 'genesis.json'),
