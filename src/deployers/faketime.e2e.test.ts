@@ -43,7 +43,7 @@ async function wallClockDrops(
   const script = join(dir, 'wall-clock-reads.mjs');
   await writeFile(
     script,
-    `import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+    `import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 if (isMainThread) {
   const workers = Array.from({ length: ${opts.threads} }, () => new Worker(new URL(import.meta.url)));
   const counts = await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));
