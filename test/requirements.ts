@@ -7,10 +7,11 @@
  * everywhere, with the reason printed.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, test } from 'vitest';
 import { type DockerAvailability, dockerAvailability } from '../src/deployers/docker/docker-client.ts';
+import { LIBFAKETIME_PATH, libfaketimeMissing } from '../src/deployers/faketime.ts';
 
 /** One thing tests need, and why it is missing (undefined when present). */
 export interface Requirement {
@@ -126,14 +127,9 @@ export function chromiumRequirement(path = chromiumPath): Requirement {
   }
 }
 
-/** libfaketime, which shifts a node's wall clock (clock-skew tests). */
-export function libfaketimeRequirement(
-  path = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1',
-): Requirement {
-  return {
-    what: 'libfaketime',
-    missing: existsSync(path) ? undefined : `not installed at ${path} (apt-get install libfaketime)`,
-  };
+/** libfaketime, which shifts a node's wall clock (clock-skew tests): the build chainlab preloads. */
+export function libfaketimeRequirement(path = LIBFAKETIME_PATH): Requirement {
+  return { what: 'libfaketime', missing: libfaketimeMissing(path) };
 }
 
 /** A program on PATH, probed by running it with `args` (e.g. `--version`). */

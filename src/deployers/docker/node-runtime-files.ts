@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { ChainlabError } from '../../support/errors.ts';
+import { LIBFAKETIME_PATH } from '../faketime.ts';
 import type { ImageFile } from './image-recipe.ts';
 
 const execFileAsync = promisify(execFile);
@@ -13,13 +14,11 @@ const execFileAsync = promisify(execFile);
 /** Where chainlab puts the Node binary inside its images. */
 export const imageNodePath = '/usr/local/bin/node';
 
-/** Where libfaketime sits on Debian (and, copied, inside chainlab's images). */
-export const libfaketimePath = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 /**
- * The multi-threaded build, safe for processes that read the clock from several threads:
- * the one chainlab preloads (`LIBFAKETIME_PATH`; faketime.ts says why).
+ * Where libfaketime's plain build sits on Debian (and, copied, inside chainlab's images). chainlab
+ * preloads the multi-threaded build (`LIBFAKETIME_PATH`; faketime.ts says why); images carry both.
  */
-export const libfaketimeMtPath = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
+export const libfaketimePath = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 /**
  * The toolchain's Node 24 binary: the running one when it is Node ≥ 24 (npm scripts put the
@@ -80,7 +79,7 @@ export function nodeRuntimeFiles(binary = toolchainNodeBinary()): Promise<ImageF
  */
 export async function libfaketimeFiles(): Promise<ImageFile[]> {
   const files: ImageFile[] = [];
-  for (const lib of [libfaketimePath, libfaketimeMtPath]) {
+  for (const lib of [libfaketimePath, LIBFAKETIME_PATH]) {
     files.push(...(await binaryFiles(lib, lib)));
   }
   return files;
