@@ -105,75 +105,94 @@ describe('link layer on the local deployer', () => {
   });
 
   test('latency delays a link by what was set; blockPeer cuts one pair; bad input is refused', async () => {
+    // One proposer: its chain has no fork races, so each of its blocks reaches both
+    // executors once, and what they show is their links' delay. With three validators and
+    // one delayed, that validator raced the others instead: at 150 ms of a 200 ms slot it
+    // often proposed before their block of the slot before reached it, each side kept its
+    // own branch of the tie, and about one start in eight the tie run outlasted finality
+    // (depth 5), leaving it on its own chain; and an undelayed validator that lost a
+    // same-slot tie showed the winner's block only when it reorganized, hundreds of ms late.
     await using cluster = await Cluster.of({
-      validators: 3,
+      validators: 1,
+      executors: 2,
       wallets: 2,
       links: true,
       name: 'links-lat',
     }).start();
     const tiers = await cluster.links.latency({
-      tiers: [{ name: 'far', nodes: ['val-2'], latencyMs: 150 }],
+      tiers: [{ name: 'far', nodes: ['exe-1'], latencyMs: 150 }],
     });
     expect(tiers.links).toHaveLength(4);
     const window = cluster.recording.faults.find((f) => f.kind === 'latency')!;
-    expect(window.links).toContainEqual({ from: 'val-0', to: 'val-2', latencyMs: 150, jitterMs: 0 });
-    expect(cluster.recording.linkAt('val-2', 'val-1')).toEqual({ latencyMs: 150, jitterMs: 0 });
-    expect(cluster.recording.linkAt('val-0', 'val-1')).toEqual({});
+    expect(window.links).toContainEqual({ from: 'val-0', to: 'exe-1', latencyMs: 150, jitterMs: 0 });
+    expect(cluster.recording.linkAt('exe-1', 'exe-0')).toEqual({ latencyMs: 150, jitterMs: 0 });
+    expect(cluster.recording.linkAt('val-0', 'exe-0')).toEqual({});
     expect(await cluster.links.status()).toHaveLength(6);
-    // Measured: blocks from val-0 reach val-2 one 150 ms hop later than they reach val-1
-    // (observation adds the same few ms to both).
-    // How many of val-0's blocks val-2 adopts in a given time is chance (val-2 also wins
-    // slots, and a block that lost a fork race never shows on its feed): wait for 5 samples.
+    // Measured: val-0's blocks reach exe-1 one 150 ms hop later than they reach exe-0,
+    // and not much more: a block that came by sync
+    // instead of gossip takes two round trips (600 ms) or more. Measured from when both
+    // executors are at val-0's tip: just after the start, a node whose gossip streams are not
+    // open yet misses a block and gets it by sync, a second later.
+    const caughtUp = await eventually(async () => {
+      const [tip, ...executors] = await Promise.all(
+        ['val-0', 'exe-0', 'exe-1'].map((n) => heightOf(cluster, n)),
+      );
+      return tip! > 0 && executors.every((h) => h >= tip!);
+    }, 10_000);
+    expect(caughtUp, 'exe-0 and exe-1 caught up with val-0 under the delay').toBe(true);
     const from = cluster.recording.now();
     const measured = () =>
-      blockPropagation(cluster.recording.blocks, ['val-1', 'val-2'], { origins: ['val-0'], from });
+      blockPropagation(cluster.recording.blocks, ['exe-0', 'exe-1'], { origins: ['val-0'], from });
     const sampled = await eventually(
-      async () => measured()['val-2']!.samples >= 5 && measured()['val-1']!.samples >= 5,
+      async () => measured()['exe-0']!.samples >= 5 && measured()['exe-1']!.samples >= 5,
       30_000,
     );
-    expect(sampled, "5 of val-0's blocks seen on val-1 and on val-2").toBe(true);
+    expect(sampled, `5 of val-0's blocks seen on exe-0 and exe-1: ${JSON.stringify(measured())}`).toBe(true);
     const delays = measured();
-    expect(delays['val-2']!.median).toBeGreaterThanOrEqual(150);
-    expect(delays['val-2']!.median - delays['val-1']!.median).toBeGreaterThanOrEqual(120);
+    // Each feed's observation adds a few ms, not always the same on both ends: 10 % slack,
+    // as in the gossip latency gradient example.
+    expect(delays['exe-1']!.median).toBeGreaterThanOrEqual(135);
+    expect(delays['exe-1']!.median - delays['exe-0']!.median).toBeGreaterThanOrEqual(120);
+    expect(delays['exe-1']!.median - delays['exe-0']!.median, 'exe-1 follows by gossip').toBeLessThan(400);
 
-    const blocked = await cluster.links.blockPeer('val-0', 'val-1');
-    expect(blocked.links).toEqual(['val-0→val-1', 'val-1→val-0']);
+    const blocked = await cluster.links.blockPeer('val-0', 'exe-0');
+    expect(blocked.links).toEqual(['val-0→exe-0', 'exe-0→val-0']);
     const peers = await cluster.client('val-0').connectedPeers!();
-    expect(peers).not.toContain('val-1');
-    expect(peers).toContain('val-2');
-    await cluster.links.unblockPeer('val-1', 'val-0');
+    expect(peers).not.toContain('exe-0');
+    expect(peers).toContain('exe-1');
+    await cluster.links.unblockPeer('exe-0', 'val-0');
     expect(blocked.active).toBe(false);
     await tiers.lift();
-    expect(cluster.recording.linkAt('val-2', 'val-1')).toEqual({});
+    expect(cluster.recording.linkAt('exe-1', 'exe-0')).toEqual({});
 
     // Per-link settings reach the proxy and the recording; a reset cuts open connections once.
     const capped = await cluster.links.set(
-      { between: ['val-0', 'val-2'] },
+      { between: ['val-0', 'exe-1'] },
       { bytesPerSecond: 200_000, loss: 0.01 },
     );
-    expect(capped.description).toBe('link(val-0↔val-2: loss 0.01, bytesPerSecond 200000)');
-    expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({ bytesPerSecond: 200_000, loss: 0.01 });
-    const flow = (await cluster.links.status()).find((l) => l.id === 'val-0>val-2')!;
+    expect(capped.description).toBe('link(val-0↔exe-1: loss 0.01, bytesPerSecond 200000)');
+    expect(cluster.recording.linkAt('exe-1', 'val-0')).toEqual({ bytesPerSecond: 200_000, loss: 0.01 });
+    const flow = (await cluster.links.status()).find((l) => l.id === 'val-0>exe-1')!;
     expect(
       flow.connections.length +
-        (await cluster.links.status()).find((l) => l.id === 'val-2>val-0')!.connections.length,
+        (await cluster.links.status()).find((l) => l.id === 'exe-1>val-0')!.connections.length,
     ).toBeGreaterThan(0);
-    expect(await cluster.links.reset('val-0', 'val-2')).toBeGreaterThan(0);
+    expect(await cluster.links.reset('val-0', 'exe-1')).toBeGreaterThan(0);
     expect(cluster.recording.faults.find((f) => f.kind === 'link-reset')).toMatchObject({
-      description: 'reset(val-0, val-2)',
-      nodes: ['val-0', 'val-2'],
+      description: 'reset(val-0, exe-1)',
+      nodes: ['exe-1', 'val-0'],
     });
     const reconnected = await eventually(
-      async () => (await cluster.client('val-0').connectedPeers!()).includes('val-2'),
+      async () => (await cluster.client('val-0').connectedPeers!()).includes('exe-1'),
       20_000,
     );
     expect(reconnected).toBe(true);
     await capped.lift();
-    expect(cluster.recording.linkAt('val-2', 'val-0')).toEqual({});
+    expect(cluster.recording.linkAt('exe-1', 'val-0')).toEqual({});
 
     await expect(cluster.links.partition([['val-0', 'nope']])).rejects.toThrow(ConfigError);
     await expect(cluster.links.partition([['val-0', 'nope']])).rejects.toThrow(/groups\[0\]\[1\].*nope/s);
-    await expect(cluster.links.set({ from: 'val-0', to: 'val-1' }, { latencyMs: -1 })).rejects.toThrow(
+    await expect(cluster.links.set({ from: 'val-0', to: 'exe-0' }, { latencyMs: -1 })).rejects.toThrow(
       /latencyMs.*-1/s,
     );
   });

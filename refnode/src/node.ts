@@ -33,6 +33,7 @@ import { type Genesis, genesisHash, loadGenesis } from './genesis.ts';
 import { encodeTxsMessage } from './gossip-codec.ts';
 import { Mempool } from './mempool.ts';
 import { createMetrics, type NodeMetrics } from './metrics.ts';
+import { OrphanBlocks } from './orphan-blocks.ts';
 import { isP2pError } from './p2p/errors.ts';
 import { type Network, startNetwork, type Verdict } from './p2p/network.ts';
 import { BlockStore } from './storage.ts';
@@ -124,6 +125,7 @@ export class RefNode implements AsyncDisposable {
   readonly da: DaService;
   /** Blocks from the future: held within the drift bound, refused beyond it. */
   readonly futureBlocks: FutureBlocks;
+  readonly #orphans: OrphanBlocks;
   /** Final blocks taken off the best chain by deep reorgs (only with the `deep-reorg` bug). */
   finalBlocksReverted = 0;
   readonly #store: BlockStore;
@@ -160,6 +162,7 @@ export class RefNode implements AsyncDisposable {
     this.#key = nodeKey(config.secretKey, this.publicKey);
     this.metrics = createMetrics(config.nodeId);
     this.futureBlocks = new FutureBlocks(this.metrics.registry);
+    this.#orphans = new OrphanBlocks(this.metrics.registry);
     this.mempool = new Mempool(config.mempool);
     this.verifier = new VerifyPool({
       cache: this.verifyCache,
@@ -555,7 +558,17 @@ export class RefNode implements AsyncDisposable {
     }
     this.#onBestChainChange(removed, joined);
     if (finalized) {
+      this.#orphans.dropAtOrBelow(finalized.height);
       this.events.emit('finalized', finalized);
+    }
+    // Gossiped blocks that came before this one, their parent, are handled again now.
+    for (const child of this.#orphans.childrenOf(block.hash)) {
+      this.#handleGossipBlock(child.data, child.from).catch((error: unknown) =>
+        this.logger.warn(
+          { from: child.from, height: child.height, err: (error as Error).message },
+          `block ${child.height} kept for its parent failed`,
+        ),
+      );
     }
     return outcome;
   }
@@ -597,6 +610,12 @@ export class RefNode implements AsyncDisposable {
 
   async #onGossipBlock(data: Uint8Array, from: string): Promise<Verdict> {
     this.metrics.gossipMessages.inc({ topic: 'blocks', direction: 'in' });
+    return this.#handleGossipBlock(data, from);
+  }
+
+  /** A gossiped block: added, or kept until its parent comes (then handled again), or refused. */
+  async #handleGossipBlock(data: Uint8Array, from: string): Promise<Verdict> {
+    if (this.#stopping) return 'ignore';
     let compact: CompactBlock;
     try {
       compact = decodeCompactBlock(data);
@@ -606,7 +625,16 @@ export class RefNode implements AsyncDisposable {
     }
     if (this.chain.has(compact.hash)) return 'ignore';
     if (!this.chain.has(compact.parent)) {
-      // Behind (or on another branch): sync fetches the missing blocks in order.
+      // Behind (or on another branch): sync fetches the missing blocks in order, and this one
+      // attaches as soon as its parent is added.
+      if (compact.height > this.chain.finalizedHeight)
+        this.#orphans.keep({
+          hash: compact.hash,
+          parent: compact.parent,
+          height: compact.height,
+          data,
+          from,
+        });
       this.#sync?.request(from);
       return 'ignore';
     }
@@ -1031,6 +1059,7 @@ export class RefNode implements AsyncDisposable {
       clearTimeout(this.#slotTimer);
       clearInterval(this.#flushTimer);
       this.futureBlocks.stop();
+      this.#orphans.clear();
       this.#sync?.stop();
       // Txs accepted since the last flush (the API answered 202 for them) would be lost
       // with the mempool: hand them to peers before the network goes.
