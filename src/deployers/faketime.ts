@@ -29,7 +29,12 @@ import { rename, writeFile } from 'node:fs/promises';
 
 /**
  * Where Debian puts the multi-threaded libfaketime (and chainlab's images copy it to the same
- * path); see the module comment for why not the plain `libfaketime.so.1`.
+ * path); see the module comment for why not the plain `libfaketime.so.1`. Its lock has one cost
+ * (libfaketime's Makefile warns of it): a clock read is not async-signal-safe, so a
+ * multi-threaded node that forks while another thread reads the clock, and reads it again in
+ * the child before `exec`, could hang. Node's own spawn goes from fork straight to `exec`, and
+ * refnode and litecoind start no children; a node under test that forks workers and reads the
+ * clock in them can be given the plain build through `faketimeEnv`'s `library`.
  */
 export const LIBFAKETIME_PATH = '/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1';
 
