@@ -128,11 +128,10 @@ describe('link layer on the local deployer', () => {
     expect(cluster.recording.linkAt('exe-1', 'exe-0')).toEqual({ latencyMs: 150, jitterMs: 0 });
     expect(cluster.recording.linkAt('val-0', 'exe-0')).toEqual({});
     expect(await cluster.links.status()).toHaveLength(6);
-    // Measured: val-0's blocks reach exe-1 one 150 ms hop later than they reach exe-0,
-    // and not much more: a block that came by sync
-    // instead of gossip takes two round trips (600 ms) or more. Measured from when both
-    // executors are at val-0's tip: just after the start, a node whose gossip streams are not
-    // open yet misses a block and gets it by sync, a second later.
+    // Measured: val-0's blocks reach exe-1 one 150 ms hop later than they reach exe-0, and
+    // not much more: a block that came by sync instead of gossip takes two round trips
+    // (600 ms) or more. Measured from when both executors are at val-0's tip: just after the
+    // start, a node whose gossip streams are not open yet misses a block and gets it by sync.
     const caughtUp = await eventually(async () => {
       const [tip, ...executors] = await Promise.all(
         ['val-0', 'exe-0', 'exe-1'].map((n) => heightOf(cluster, n)),

@@ -20,7 +20,7 @@ export interface OrphanBlock {
  * Gossiped blocks whose parent this node does not have yet, kept until it does. Without them
  * a node that missed one block on a slow link would drop every block gossiped while sync
  * fetched the parent (each arrives before that sync ends), and would follow the chain by
- * sync only, a round trip or more behind, for as long as blocks come faster than that. With
+ * sync only, two round trips or more behind, for as long as blocks come faster than that. With
  * them, the sync that brings the parent lets the kept blocks attach at once, and gossip
  * carries the node again. Bounded in count and bytes; nothing in it is trusted: a kept block
  * is checked like any other when it is handled again.
@@ -58,7 +58,7 @@ export class OrphanBlocks {
     return true;
   }
 
-  /** Takes out the kept blocks whose parent is `hash` (it was just added), lowest first. */
+  /** Takes out the kept blocks whose parent is `hash` (it was just added), in the order they came. */
   childrenOf(hash: string): OrphanBlock[] {
     const children = [...this.#blocks.values()].filter((b) => b.parent === hash);
     for (const child of children) this.#remove(child, 'released');
