@@ -9,16 +9,14 @@ import { describe, expect, test } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';
 import type { StartedCluster } from '../src/cluster/types.ts';
 import { blockPropagation } from '../src/observe/block-propagation.ts';
-import { eventually } from './helpers.ts';
+import { eventually, heightOf } from './helpers.ts';
 
 /** One way, val-0 ↔ exe-0: a sync round trip pair takes 1.2 s, about three block intervals. */
 const LATENCY_MS = 300;
 
+/** val-0's height and exe-0's. */
 async function heights(cluster: StartedCluster): Promise<[number, number]> {
-  const [tip, follower] = await Promise.all(
-    ['val-0', 'exe-0'].map(async (n) => (await cluster.client(n).info()).height),
-  );
-  return [tip!, follower!];
+  return Promise.all([heightOf(cluster, 'val-0'), heightOf(cluster, 'exe-0')]);
 }
 
 describe('gossip after a gap on a slow link', () => {

@@ -1,6 +1,7 @@
 /** Helpers for chainlab's own end-to-end tests: count what a run left on the machine. */
 import { readdir, readFile } from 'node:fs/promises';
 import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
+import type { StartedCluster } from '../src/cluster/types.ts';
 import { systemClock } from '../src/support/clock.ts';
 
 /** Pids of live processes carrying `CHAINLAB_RUN=<runId>`. */
@@ -32,6 +33,11 @@ export async function entries(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** A node's chain height, as its API reports it now. */
+export async function heightOf(cluster: StartedCluster, name: string): Promise<number> {
+  return (await cluster.client(name).info()).height;
 }
 
 /** Polls `fn` until it returns true or `timeoutMs` passes; returns the last result. */

@@ -12,7 +12,7 @@ import { Cluster } from '../src/cluster/cluster.ts';
 import type { StartedCluster } from '../src/cluster/types.ts';
 import { blockPropagation } from '../src/observe/block-propagation.ts';
 import { CapabilityError, ConfigError } from '../src/support/errors.ts';
-import { eventually } from './helpers.ts';
+import { eventually, heightOf } from './helpers.ts';
 import { bypasses, p2pSockets } from './link-sockets.ts';
 
 /** Bytes each direction of the links between two sides has carried so far. */
@@ -25,10 +25,6 @@ async function bytesBetween(
   return links
     .filter((l) => (a.includes(l.from) && b.includes(l.to)) || (b.includes(l.from) && a.includes(l.to)))
     .reduce((sum, l) => sum + l.bytes.forward + l.bytes.back, 0);
-}
-
-async function heightOf(cluster: StartedCluster, name: string): Promise<number> {
-  return (await cluster.client(name).info()).height;
 }
 
 describe('link layer on the local deployer', () => {
