@@ -101,7 +101,9 @@ describe('litecoind regtest, 3 nodes end to end', () => {
   it('converges, and the UTXO total equals the emission rule on every node', async () => {
     failHook();
     await miner.stop();
-    const tip = await waitForSameTip(net.nodes, { timeoutMs: 15_000 });
+    // The miner's last two blocks may tie on two nodes; the next block would break it.
+    const breakTies = { node: net.nodes[0]!, address: funded.funder.address };
+    const tip = await waitForSameTip(net.nodes, { timeoutMs: 15_000, breakTies });
     log(`converged at height ${tip.height} (${tip.hash.slice(0, 12)}…)`);
     for (const node of net.nodes) {
       const utxo = await node.client.utxoTotal();
@@ -137,7 +139,10 @@ describe('litecoind regtest, 3 nodes end to end', () => {
     log(
       `ltc-2 restarted at height ${(await restarted.client.tip()).height}, the others are at ${ahead.height}`,
     );
-    const tip = await waitForSameTip(net.nodes, { timeoutMs: 20_000 });
+    const tip = await waitForSameTip(net.nodes, {
+      timeoutMs: 20_000,
+      breakTies: { node: net.nodes[0]!, address: funded.funder.address },
+    });
     expect(tip.height).toBeGreaterThanOrEqual(ahead.height);
     const last = sent.at(-1)!;
     expect(await restarted.client.txStatus(last.id)).toMatchObject({ status: 'included' });

@@ -1,7 +1,8 @@
 /**
  * Waiting for nodes to agree: every node has a given block on its best chain, or every
  * node has the same tip. Polls each node's RPC; a node that does not answer counts as
- * not there yet.
+ * not there yet. Nodes tied at one height stay tied until a block is mined on one branch;
+ * {@link waitForSameTip} can mine it.
  */
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { AdapterError } from '../../support/errors.ts';
@@ -78,29 +79,48 @@ export async function waitForBlockOnAll(
   );
 }
 
+/** Options of {@link waitForSameTip}. */
+export interface SameTipOptions extends SyncOptions {
+  /**
+   * Where to mine one block, and to which address, whenever every node answers at the same
+   * height with different tips: a tie no node leaves by itself (each keeps the block it saw
+   * first), which the next block of a PoW chain would break. Without it such a tie lasts until
+   * the deadline; with it the common tip can be a block higher than the tie.
+   */
+  breakTies?: { node: SyncNode; address: string };
+}
+
 /**
  * Resolves with the common tip once every node reports the same best block.
  *
  * @example
  * const tip = await waitForSameTip(nodes, { timeoutMs: 10_000 });
+ * // after a miner stopped, its last blocks may tie on two nodes: mine the block that breaks it
+ * await waitForSameTip(nodes, { timeoutMs: 15_000, breakTies: { node: nodes[0], address } });
  */
-export async function waitForSameTip(nodes: readonly SyncNode[], opts: SyncOptions): Promise<LitecoinTip> {
+export async function waitForSameTip(nodes: readonly SyncNode[], opts: SameTipOptions): Promise<LitecoinTip> {
+  const request = { timeoutMs: 2000, ...(opts.signal ? { signal: opts.signal } : {}) };
   let seen = '';
+  let tiesBroken = 0;
   return poll(
-    () => `same tip on every node (last seen ${seen})`,
+    () =>
+      `same tip on every node (last seen ${seen}${tiesBroken > 0 ? `; ${tiesBroken} tie(s) broken by mining on ${opts.breakTies!.node.name}` : ''})`,
     async () => {
-      const tips = await Promise.all(
-        nodes.map((n) =>
-          n.client
-            .tip({ timeoutMs: 2000, ...(opts.signal ? { signal: opts.signal } : {}) })
-            .catch(() => undefined),
-        ),
-      );
+      const tips = await Promise.all(nodes.map((n) => n.client.tip(request).catch(() => undefined)));
       seen = tips
         .map((t, i) => `${nodes[i]!.name}=${t ? `${t.height}/${t.hash.slice(0, 8)}` : 'no answer'}`)
         .join(' ');
       const first = tips[0];
-      return first !== undefined && tips.every((t) => t?.hash === first.hash) ? first : undefined;
+      if (first !== undefined && tips.every((t) => t?.hash === first.hash)) return first;
+      const tie = first !== undefined && tips.every((t) => t?.height === first.height);
+      if (tie && opts.breakTies !== undefined) {
+        // A miner that does not answer is tried again at the next poll, like a node that does not.
+        const mined = await opts.breakTies.node.client
+          .generateToAddress(1, opts.breakTies.address, request)
+          .catch(() => undefined);
+        if (mined !== undefined) tiesBroken++;
+      }
+      return undefined;
     },
     opts,
   );
