@@ -363,7 +363,10 @@ export async function watchEvents<T>(
   })();
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+/**
+ * Polls `check` until it returns a truthy value or `timeoutMs` passes. The timeout names the
+ * error of the last check, if it threw (an error met earlier and gone since is not the reason).
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs: number,
@@ -375,6 +378,7 @@ export async function waitFor<T>(
     try {
       const value = await check();
       if (value) return value;
+      last = undefined;
     } catch (error) {
       last = error;
     }

@@ -15,6 +15,7 @@ function setup(
     ignoreDrift?: boolean;
     mintOnPropose?: boolean;
     deepReorg?: boolean;
+    stateRetention?: number;
     validators?: number;
   } = {},
 ) {
@@ -42,6 +43,7 @@ function setup(
       ignoreDrift: options.ignoreDrift,
       mintOnPropose: options.mintOnPropose,
       deepReorg: options.deepReorg,
+      stateRetention: options.stateRetention,
     });
   return { genesis, wallets, keys, make };
 }
@@ -169,6 +171,77 @@ describe('fork choice and finality', () => {
     expect(buggy.finalizedHeight).toBe(5);
     expect(buggy.canonicalHash(3)).not.toBe(finalHash);
     expect(buggy.canonicalHash(3)).toBe(rival.canonicalHash(3));
+  });
+
+  it('with the deep-reorg bug still takes a longer fork whose lower blocks came before finality passed them', () => {
+    // A rival branch arrives while it is no longer than ours (as a sync batch can, when this
+    // node proposed during the request); then our own blocks finalize past the fork point, and
+    // only then does the rival branch outgrow ours.
+    const { make, keys } = setup({ k: 2, deepReorg: true });
+    const buggy = make();
+    const rival = make();
+    let own = buggy.genesisNode.hash;
+    let theirs = rival.genesisNode.hash;
+    const rivalBlocks = [];
+    for (let slot = 1; slot <= 8; slot++) {
+      const block = mine(rival, keys[1]!, theirs, slot * 10);
+      rival.addBlock(block);
+      rivalBlocks.push(block);
+      theirs = block.hash;
+    }
+    for (let slot = 1; slot <= 4; slot++) {
+      const block = mine(buggy, keys[0]!, own, slot);
+      expect(buggy.addBlock(block).kind).toBe('added');
+      own = block.hash;
+    }
+    // Rival blocks 1..4: a side branch as long as ours.
+    for (const block of rivalBlocks.slice(0, 4)) expect(buggy.addBlock(block).kind).toBe('added');
+    expect(buggy.best.hash).toBe(own);
+    // One more own block: final height 3, past the rival branch's blocks 1..3 (not 4).
+    const fifth = mine(buggy, keys[0]!, own, 5);
+    expect(buggy.addBlock(fifth).kind).toBe('added');
+    own = fifth.hash;
+    expect(buggy.finalizedHeight).toBe(3);
+    // Rival blocks 5..8: the branch outgrows ours (6 > 5) and is taken, reverting final blocks.
+    const outcomes = rivalBlocks.slice(4).map((block) => buggy.addBlock(block));
+    expect(outcomes.map((o) => o.kind)).toEqual(['added', 'added', 'added', 'added']);
+    expect(buggy.best.hash).toBe(theirs);
+    expect(buggy.canonicalHash(3)).toBe(rival.canonicalHash(3));
+    const switched = outcomes.find((o) => o.kind === 'added' && o.joined.length > 0);
+    expect(switched?.kind === 'added' && switched.revertedFinal).toBe(3);
+  });
+
+  it('with the deep-reorg bug refuses a fork below the blocks it keeps, even when the branch’s upper blocks are kept', () => {
+    const { make, keys } = setup({ k: 2, deepReorg: true, stateRetention: 1 });
+    const buggy = make();
+    const rival = make();
+    const rivalBlocks = [];
+    let theirs = rival.genesisNode.hash;
+    for (let slot = 1; slot <= 7; slot++) {
+      const block = mine(rival, keys[1]!, theirs, slot * 10);
+      rival.addBlock(block);
+      rivalBlocks.push(block);
+      theirs = block.hash;
+    }
+    let own = buggy.genesisNode.hash;
+    const extend = (slot: number) => {
+      const block = mine(buggy, keys[0]!, own, slot);
+      expect(buggy.addBlock(block).kind).toBe('added');
+      own = block.hash;
+    };
+    for (let slot = 1; slot <= 4; slot++) extend(slot);
+    for (const block of rivalBlocks.slice(0, 4)) expect(buggy.addBlock(block).kind).toBe('added');
+    // Final height 4 with one final block's state kept: rival blocks 1 and 2 are forgotten, 3 and 4 kept.
+    extend(5);
+    extend(6);
+    expect([buggy.finalizedHeight, buggy.reorgFloor]).toEqual([4, 3]);
+    const refused = buggy.addBlock(rivalBlocks[4]!);
+    expect(refused).toMatchObject({
+      kind: 'invalid',
+      reason: 'finality_violation',
+      message: 'block 5 forks below the blocks this node keeps (from height 3)',
+    });
+    expect(buggy.best.hash).toBe(own);
   });
 
   it('rejects a tampered block: hash, state root, tx signature', () => {

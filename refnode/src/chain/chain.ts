@@ -392,6 +392,17 @@ export class Chain {
         `block ${block.height} forks below final height ${this.#finalizedHeight}`,
       );
     }
+    if (deepReorg) {
+      // A deep reorg may fork lower, but its fork point must still be known: a branch whose
+      // lower blocks were forgotten cannot be switched to.
+      while (ancestor !== undefined && this.#canonical[ancestor.height] !== ancestor.hash)
+        ancestor = this.#nodes.get(ancestor.parent);
+      if (ancestor === undefined)
+        return invalid(
+          'finality_violation',
+          `block ${block.height} forks below the blocks this node keeps (from height ${this.reorgFloor})`,
+        );
+    }
     if (block.daRoot !== daRoot(block.da))
       return invalid('bad_da_root', 'daRoot does not match the certificates');
     if (parent.channels === undefined)
@@ -499,16 +510,22 @@ export class Chain {
     return { removed, joined, finalized, revertedFinal };
   }
 
-  /** Forgets side branches at or below the final height and old blocks' states and bodies. */
+  /**
+   * Forgets side branches at or below the final height and old blocks' states and bodies. With
+   * `deepReorg` side branches are kept as long as final blocks are (down to `reorgFloor`): a
+   * branch may fork there, and one that outgrows ours later needs its lower blocks.
+   */
   #prune(): void {
     const retention = this.#options.stateRetention ?? 64;
     const keepNodesFrom = this.#finalizedHeight - retention;
+    const keepSideBranches = this.#options.deepReorg === true;
     for (let height = this.#prunedBelow; height <= this.#finalizedHeight; height++) {
       const hashes = this.#byHeight.get(height);
       if (hashes === undefined) continue;
       const canonical = this.#canonical[height];
       const kept = hashes.filter((hash) => {
         if (hash === canonical && (height >= keepNodesFrom || height === 0)) return true;
+        if (keepSideBranches && height >= keepNodesFrom && height > 0) return true;
         this.#nodes.delete(hash);
         return false;
       });
