@@ -62,6 +62,19 @@ function mine(
   }
 }
 
+/** `count` blocks by validator `v` on a chain of their own, one every 10 slots (for a rival branch). */
+function rivalBranch(rival: Chain, key: ReturnType<typeof nodeKey>, count: number) {
+  const blocks = [];
+  let parent = rival.genesisNode.hash;
+  for (let i = 1; i <= count; i++) {
+    const block = mine(rival, key, parent, i * 10);
+    rival.addBlock(block);
+    blocks.push(block);
+    parent = block.hash;
+  }
+  return blocks;
+}
+
 describe('slot lottery', () => {
   it('wins with probability 1-(1-f)^share, provably by signature', () => {
     const { make, keys, genesis } = setup({ activeSlotCoeff: 0.5, validators: 4 });
@@ -180,32 +193,24 @@ describe('fork choice and finality', () => {
     const { make, keys } = setup({ k: 2, deepReorg: true });
     const buggy = make();
     const rival = make();
+    const rivalBlocks = rivalBranch(rival, keys[1]!, 8);
     let own = buggy.genesisNode.hash;
-    let theirs = rival.genesisNode.hash;
-    const rivalBlocks = [];
-    for (let slot = 1; slot <= 8; slot++) {
-      const block = mine(rival, keys[1]!, theirs, slot * 10);
-      rival.addBlock(block);
-      rivalBlocks.push(block);
-      theirs = block.hash;
-    }
-    for (let slot = 1; slot <= 4; slot++) {
+    const extend = (slot: number) => {
       const block = mine(buggy, keys[0]!, own, slot);
       expect(buggy.addBlock(block).kind).toBe('added');
       own = block.hash;
-    }
+    };
+    for (let slot = 1; slot <= 4; slot++) extend(slot);
     // Rival blocks 1..4: a side branch as long as ours.
     for (const block of rivalBlocks.slice(0, 4)) expect(buggy.addBlock(block).kind).toBe('added');
     expect(buggy.best.hash).toBe(own);
     // One more own block: final height 3, past the rival branch's blocks 1..3 (not 4).
-    const fifth = mine(buggy, keys[0]!, own, 5);
-    expect(buggy.addBlock(fifth).kind).toBe('added');
-    own = fifth.hash;
+    extend(5);
     expect(buggy.finalizedHeight).toBe(3);
     // Rival blocks 5..8: the branch outgrows ours (6 > 5) and is taken, reverting final blocks.
     const outcomes = rivalBlocks.slice(4).map((block) => buggy.addBlock(block));
     expect(outcomes.map((o) => o.kind)).toEqual(['added', 'added', 'added', 'added']);
-    expect(buggy.best.hash).toBe(theirs);
+    expect(buggy.best.hash).toBe(rivalBlocks.at(-1)!.hash);
     expect(buggy.canonicalHash(3)).toBe(rival.canonicalHash(3));
     const switched = outcomes.find((o) => o.kind === 'added' && o.joined.length > 0);
     expect(switched?.kind === 'added' && switched.revertedFinal).toBe(3);
@@ -214,15 +219,7 @@ describe('fork choice and finality', () => {
   it('with the deep-reorg bug refuses a fork below the blocks it keeps, even when the branch’s upper blocks are kept', () => {
     const { make, keys } = setup({ k: 2, deepReorg: true, stateRetention: 1 });
     const buggy = make();
-    const rival = make();
-    const rivalBlocks = [];
-    let theirs = rival.genesisNode.hash;
-    for (let slot = 1; slot <= 7; slot++) {
-      const block = mine(rival, keys[1]!, theirs, slot * 10);
-      rival.addBlock(block);
-      rivalBlocks.push(block);
-      theirs = block.hash;
-    }
+    const rivalBlocks = rivalBranch(make(), keys[1]!, 7);
     let own = buggy.genesisNode.hash;
     const extend = (slot: number) => {
       const block = mine(buggy, keys[0]!, own, slot);

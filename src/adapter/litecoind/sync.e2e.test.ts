@@ -5,7 +5,11 @@
  * the tie.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RegtestNodes, startRegtestNodes } from '../../../test/litecoind/regtest-nodes.ts';
+import {
+  type RegtestNode,
+  type RegtestNodes,
+  startRegtestNodes,
+} from '../../../test/litecoind/regtest-nodes.ts';
 import { AdapterError } from '../../support/errors.ts';
 import { waitForSameTip } from './sync.ts';
 
@@ -28,7 +32,7 @@ describe('litecoind waitForSameTip', () => {
   });
 
   it('waits out a tie to its deadline, and breaks it by mining one block where told', async () => {
-    const [ltc0, ltc1] = net.nodes as [(typeof net.nodes)[0], (typeof net.nodes)[0]];
+    const [ltc0, ltc1] = net.nodes as [RegtestNode, RegtestNode];
     const setActive = (active: boolean) =>
       Promise.all(net.nodes.map((n) => n.client.rpc.call('setnetworkactive', [active])));
     await setActive(false);
@@ -46,11 +50,13 @@ describe('litecoind waitForSameTip', () => {
       (await Promise.all(net.nodes.map(async (n) => (await n.client.peers()).length))).every((c) => c > 0);
     await expect.poll(connected, { timeout: 15_000 }).toBe(true);
     // Each has the other's block now, and keeps its own: a tie at height 2.
-    for (const [node, other] of [
+    for (const [node, theirs] of [
       [ltc0, own1],
       [ltc1, own0],
     ] as const)
-      await expect.poll(async () => (await node.client.block(other!))?.hash, { timeout: 10_000 }).toBe(other);
+      await expect
+        .poll(async () => (await node.client.block(theirs!))?.hash, { timeout: 10_000 })
+        .toBe(theirs);
     expect([(await ltc0.client.tip()).hash, (await ltc1.client.tip()).hash]).toEqual([own0, own1]);
 
     const tied = await waitForSameTip(net.nodes, { timeoutMs: 2000 }).catch((e: unknown) => e);
