@@ -176,6 +176,41 @@ describe('killed runs', () => {
     },
   );
 
+  // refnode's own tests start their nodes with refnode/test/cluster.ts: into the run as well.
+  test.each(['SIGKILL', 'SIGTERM'] as const)(
+    'a %s to a process running refnode test nodes: they stop and their genesis dir goes',
+    async (signal) => {
+      const root = privateRoot();
+      const readyFile = join(privateRoot(), 'ready');
+      const script = `
+      import { writeFileSync } from 'node:fs';
+      import { writeGenesis } from ${JSON.stringify(join(repo, 'refnode/test/cluster.ts'))};
+      const set = await writeGenesis({ validators: 1, wallets: 1 });
+      const node = await set.start(0);
+      writeFileSync(${JSON.stringify(readyFile)}, JSON.stringify({ dir: set.dir, pid: node.child.pid }));
+      setInterval(() => {}, 1000);
+    `;
+      const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: repo,
+        env: { ...process.env, CHAINLAB_RUN_ROOT: root },
+        stdio: 'ignore',
+      });
+      const exited = new Promise((r) => runner.once('exit', r));
+      expect(await eventually(async () => existsSync(readyFile), 60_000, 200)).toBe(true);
+      const started = JSON.parse(readFileSync(readyFile, 'utf8')) as { dir: string; pid: number };
+      const [runId] = await entries(root);
+      expect(started.dir.startsWith(join(root, runId!))).toBe(true);
+      expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toEqual([started.pid]);
+      runner.kill(signal);
+      await exited;
+      await eventually(async () => {
+        const l = await leftovers(root);
+        return l.processes.length === 0 && l.dirs.length === 0;
+      }, 10_000);
+      expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+    },
+  );
+
   test('the sweeper kills processes and removes dirs of dead runs, and leaves live runs alone', async () => {
     const root = privateRoot();
     // A dead run: its owner pid has exited, its dir and a process carrying its id remain.

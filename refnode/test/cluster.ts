@@ -1,6 +1,9 @@
 /**
- * Test helper: writes a genesis set and spawns refnode processes from it, always killing them
- * (on dispose, and on test-process exit as a last resort).
+ * Test helper: writes a genesis set and spawns refnode processes from it, always killing them.
+ * They belong to chainlab's run, as a cluster's nodes do: dispose stops them and removes the
+ * dir; a signal or exit of the test process stops them (cleanup registry); a test process
+ * killed outright leaves them to the orphan guard and the run's reaper, and anything left
+ * after that to the next run's sweeper.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { refnodeEntry } from '../../src/adapter/refnode/entry.ts';
+import { runRegistry } from '../../src/cluster/cleanup/registry.ts';
+import { acquireRun, RUN_ENV } from '../../src/cluster/cleanup/run.ts';
+import { orphanGuardScript } from '../../src/deployers/local/node-process.ts';
 import { createTxSigner, type SignedTx } from '../src/codec.ts';
 
 /**
@@ -17,11 +23,7 @@ import { createTxSigner, type SignedTx } from '../src/codec.ts';
  */
 export const refnodeMain = refnodeEntry();
 const execFileAsync = promisify(execFile);
-const live = new Set<ChildProcess>();
 const readyTimeoutMs = 30_000;
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
 
 export interface GenesisOptions {
   validators: number;
@@ -43,9 +45,16 @@ export interface Wallet {
   balance: number;
 }
 
-/** Runs `refnode genesis` into a fresh temp dir. */
+/** The run a genesis set belongs to (chainlab's, shared by everything this process starts). */
+type HeldRun = Awaited<ReturnType<typeof acquireRun>>;
+
+/**
+ * Runs `refnode genesis` into a fresh dir inside this process's run dir (`REFNODE_KEEP=1`: in
+ * the system temp dir instead, kept after the test for reading).
+ */
 export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet> {
-  const dir = mkdtempSync(join(tmpdir(), 'refnode-test-'));
+  const run = await acquireRun();
+  const dir = mkdtempSync(join(process.env.REFNODE_KEEP ? tmpdir() : run.dir, 'refnode-test-'));
   const args = [
     refnodeMain,
     'genesis',
@@ -68,8 +77,14 @@ export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet>
   ];
   if (options.genesisTime !== undefined) args.push('--genesis-time', String(options.genesisTime));
   if (options.standby !== undefined) args.push('--standby', String(options.standby));
-  await execFileAsync(process.execPath, args);
-  return new GenesisSet(dir);
+  try {
+    await execFileAsync(process.execPath, args);
+    return new GenesisSet(dir, run);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    await run.release();
+    throw error;
+  }
 }
 
 /** A genesis directory and the nodes started from it. */
@@ -86,9 +101,11 @@ export class GenesisSet implements AsyncDisposable {
   readonly wallets: Wallet[];
   readonly chainId: string;
   readonly nodes: RunningNode[] = [];
+  readonly #run: HeldRun;
 
-  constructor(dir: string) {
+  constructor(dir: string, run: HeldRun) {
     this.dir = dir;
+    this.#run = run;
     this.genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8'));
     const wallets = JSON.parse(readFileSync(join(dir, 'wallets.json'), 'utf8'));
     this.wallets = wallets.wallets;
@@ -140,7 +157,7 @@ export class GenesisSet implements AsyncDisposable {
     extraArgs: string[] = [],
     env: Record<string, string> = {},
   ): Promise<RunningNode> {
-    const node = RunningNode.spawn(config, join(this.dir, `${logName}.log`), extraArgs, env);
+    const node = RunningNode.spawn(config, join(this.dir, `${logName}.log`), extraArgs, env, this.#run.id);
     this.nodes.push(node);
     await node.whenReady;
     return node;
@@ -167,6 +184,7 @@ export class GenesisSet implements AsyncDisposable {
     // SIGTERM first (a graceful stop is part of what we test), SIGKILL whatever hangs.
     await Promise.all(this.nodes.map((node) => node.stop(5000)));
     if (!process.env.REFNODE_KEEP) rmSync(this.dir, { recursive: true, force: true });
+    await this.#run.release();
   }
 }
 
@@ -184,25 +202,33 @@ export class RunningNode {
     this.exited = new Promise((ok) => child.once('exit', (code) => ok(code)));
   }
 
-  /** Spawns `refnode run`; `whenReady` resolves on the ready line (the process is killed if it never comes). */
+  /**
+   * Spawns `refnode run` as a process of run `runId`; `whenReady` resolves on the ready line
+   * (the process is killed if it never comes).
+   */
   static spawn(
     config: string,
     logFile: string,
     extraArgs: string[],
-    env: Record<string, string> = {},
+    env: Record<string, string>,
+    runId: string,
   ): RunningNode {
     // REFNODE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the nodes.
     const nodeArgs = process.env.REFNODE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(
       process.execPath,
-      [...nodeArgs, refnodeMain, 'run', '--config', config, ...extraArgs],
+      [...nodeArgs, '--import', orphanGuardScript, refnodeMain, 'run', '--config', config, ...extraArgs],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ...env },
+        env: { ...process.env, ...env, [RUN_ENV]: runId, CHAINLAB_OWNER_PID: String(process.pid) },
       },
     );
-    live.add(child);
-    child.once('exit', () => live.delete(child));
+    const registration = runRegistry.add({
+      label: `refnode ${config} (pid ${child.pid})`,
+      dispose: () => node.stop(5000),
+      disposeSync: () => void child.kill('SIGKILL'),
+    });
+    child.once('exit', () => registration[Symbol.dispose]());
     const log = createWriteStream(logFile, { flags: 'a' });
     child.stderr!.pipe(log);
     const node = new RunningNode(child, logFile);

@@ -58,7 +58,8 @@ async function groupStates(pid: number): Promise<string[]> {
 /** Default delay between SIGTERM and SIGKILL when stopping a node. */
 export const DEFAULT_STOP_GRACE_MS = 5000;
 
-const orphanGuard = fileURLToPath(new URL('./orphan-guard.mjs', import.meta.url));
+/** The orphan guard (`node --import` it): the process stops itself once its owner is gone. */
+export const orphanGuardScript = fileURLToPath(new URL('./orphan-guard.mjs', import.meta.url));
 
 /** Lines of log shown in start errors. */
 const LOG_TAIL_LINES = 25;
@@ -157,7 +158,7 @@ export class NodeProcess implements DeployedNode {
     const { launch } = this.#opts;
     const startedAt = this.#clock.monotonic();
     const logFd = openSync(this.logFile, 'a');
-    const args = isNodeBinary(launch.command) ? ['--import', orphanGuard, ...launch.args] : launch.args;
+    const args = isNodeBinary(launch.command) ? ['--import', orphanGuardScript, ...launch.args] : launch.args;
     this.#opts.log?.(`starting ${this.name}`);
     let child: ChildProcess;
     try {
