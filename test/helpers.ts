@@ -54,6 +54,27 @@ export async function eventually(
   }
 }
 
+/**
+ * For "this holds while that happens" claims: runs `check` (which throws when the claim is
+ * broken) every `everyMs` for at least `minimumMs`, and on until `happened()` is true; throws
+ * naming `what` if that takes longer than `timeoutMs`. A fixed window would now and then end
+ * before a random event (a block after a run of empty slots) and fail the claim for nothing.
+ */
+export async function watchUntil(
+  check: () => Promise<void>,
+  happened: () => Promise<boolean>,
+  options: { minimumMs: number; timeoutMs: number; what: string; everyMs?: number },
+): Promise<void> {
+  const started = systemClock.monotonic();
+  for (;;) {
+    await systemClock.sleep(options.everyMs ?? 500);
+    await check();
+    const elapsed = systemClock.monotonic() - started;
+    if (elapsed >= options.minimumMs && (await happened())) return;
+    if (elapsed > options.timeoutMs) throw new Error(`not within ${options.timeoutMs} ms: ${options.what}`);
+  }
+}
+
 /** A failed chainlab assertion as the runner throws it: the message plus the verdict as `actual`. */
 export type MatcherFailure = Error & { actual: unknown; expected: unknown };
 
