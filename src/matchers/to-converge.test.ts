@@ -27,7 +27,22 @@ describe('checkConverge on recorded histories', () => {
     const v = checkConverge(rec, {});
     expect(v).toMatchObject({ kind: 'diverged', height: 46 });
     expect(convergenceFailure(v, { from: 10_000, to: 20_000 }, rec.seed)).toMatchInlineSnapshot(`
-      "expected all 4 nodes to agree on the final block between t=10.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on (seed 913)
+      "expected all 4 nodes to agree on the final block between t=10.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on; at t=20.0s val-0, val-1, val-2 and exe-0 were at height 49 (final 46) (seed 913)
+      replay: CHAINLAB_SEED=913 npx vitest run <this file>"
+    `);
+  });
+
+  test('a node moving on its own branch shows in the heads: where each node stood', () => {
+    const rec = simulateHistory({
+      durationMs: 20_000,
+      nodes: withNode('val-2', { forkRate: 1, lagBlocks: 1 }),
+    });
+    const v = checkConverge(rec, {});
+    expect(v).toMatchObject({ kind: 'diverged' });
+    if (v.kind !== 'diverged') throw new Error('unreachable');
+    expect(v.heads.find((h) => h.node === 'val-2')).toEqual({ node: 'val-2', height: 48, finalHeight: 45 });
+    expect(convergenceFailure(v, { from: 10_000, to: 20_000 }, rec.seed)).toMatchInlineSnapshot(`
+      "expected all 4 nodes to agree on the final block between t=10.0s and t=20.0s; at final height 45 val-0, val-1 and exe-0 have 094dc02b… (state root cf164169…) while val-2 has c441c407… (state root c9c40eb6…); their chains differ from genesis on; at t=20.0s val-0, val-1 and exe-0 were at height 49 (final 46), val-2 at height 48 (final 45) (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
   });
@@ -68,7 +83,7 @@ describe('toConverge', () => {
     await expect(simulateHistory({ durationMs: 20_000, nodes: healthy })).toConverge({ within: 0 });
     const forked = simulateHistory({ durationMs: 20_000, nodes: withNode('val-2', { forkRate: 1 }) });
     await expect(expect(forked).toConverge({ within: 1000 })).rejects.toThrowErrorMatchingInlineSnapshot(`
-      [Error: expected all 4 nodes to agree on the final block between t=20.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on (seed 913)
+      [Error: expected all 4 nodes to agree on the final block between t=20.0s and t=20.0s; at final height 46 val-0, val-1 and exe-0 have 070ba5e3… (state root e39dc767…) while val-2 has ac7befc6… (state root 5c222d7c…); their chains differ from genesis on; at t=20.0s val-0, val-1, val-2 and exe-0 were at height 49 (final 46) (seed 913)
       replay: CHAINLAB_SEED=913 npx vitest run <this file>]
     `);
     await expect(forked).not.toConverge();

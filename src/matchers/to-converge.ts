@@ -55,6 +55,15 @@ export interface Diverged {
   nodes: FinalView[];
   /** Lowest height where the recorded chains differ (the fork point), when known. */
   forkHeight?: number;
+  /** Each node's head when judged: its height (when sampled) and final height. */
+  heads: NodeHead[];
+}
+
+/** Where a node's chain stood: a node still moving on its own branch shows here. */
+export interface NodeHead {
+  node: string;
+  height: number | undefined;
+  finalHeight: number;
 }
 
 /** Some nodes' final heights are too far apart to compare. */
@@ -168,7 +177,12 @@ export function checkConverge(
   const only = sorted[0]!;
   // Different blocks at the common height say more (a fork, another genesis) than distance.
   const known = sorted.filter((g) => g.hash !== undefined);
-  if (known.length > 1) return diverged(rec, atTime, common, sorted, atCommon);
+  const heads = heights.map((h) => ({
+    node: h.node,
+    height: rec.lastSample(h.node, atTime)?.info?.height,
+    finalHeight: h.height,
+  }));
+  if (known.length > 1) return diverged(rec, atTime, common, sorted, atCommon, heads);
   const highest = tops.reduce((a, b) => (b.height > a.height ? b : a));
   if (highest.height - common > maxSpread) {
     return {
@@ -190,7 +204,7 @@ export function checkConverge(
       nodes: atCommon,
     };
   }
-  return diverged(rec, atTime, common, sorted, atCommon);
+  return diverged(rec, atTime, common, sorted, atCommon, heads);
 }
 
 /** A divergence verdict with the fork point: the lowest height where one group's chain differs. */
@@ -200,8 +214,9 @@ function diverged(
   height: number,
   groups: Diverged['groups'],
   nodes: FinalView[],
+  heads: NodeHead[],
 ): Diverged {
-  const v: Diverged = { kind: 'diverged', at: atTime, height, groups, nodes };
+  const v: Diverged = { kind: 'diverged', at: atTime, height, groups, nodes, heads };
   const reps = groups.map((g) => rec.bestChain(g.nodes[0]!, atTime));
   for (let h = 0; h <= height; h++) {
     const hashes = reps.map((c) => c.get(h)?.hash);
@@ -212,6 +227,20 @@ function diverged(
     }
   }
   return v;
+}
+
+/** `at t=20.0s val-0 and val-1 were at height 50 (final 46), val-2 at height 31 (final 27)`. */
+function headsAt(v: Diverged): string {
+  const alike = new Map<string, string[]>();
+  for (const h of v.heads) {
+    const key = `height ${h.height ?? '?'} (final ${h.finalHeight})`;
+    alike.set(key, [...(alike.get(key) ?? []), h.node]);
+  }
+  const clauses = [...alike].map(
+    ([where, nodes], i) =>
+      `${nodeList(nodes)} ${i > 0 ? '' : nodes.length === 1 ? 'was ' : 'were '}at ${where}`,
+  );
+  return `at ${at(v.at)} ${clauses.join(', ')}`;
 }
 
 /** Why the nodes did not converge, naming nodes, heights and blocks. */
@@ -232,7 +261,7 @@ export function convergenceFailure(v: ConvergenceVerdict, window: TimeWindow, se
           : v.forkHeight === 0
             ? '; their chains differ from genesis on'
             : `; their chains differ from height ${v.forkHeight} on`;
-      body = `at final height ${v.height} ${parts[0]} while ${nodeList(parts.slice(1))}${fork}`;
+      body = `at final height ${v.height} ${parts[0]} while ${nodeList(parts.slice(1))}${fork}; ${headsAt(v)}`;
       break;
     }
     case 'spread': {
