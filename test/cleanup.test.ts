@@ -198,8 +198,10 @@ describe('killed runs', () => {
       const exited = new Promise((r) => runner.once('exit', r));
       expect(await eventually(async () => existsSync(readyFile), 60_000, 200)).toBe(true);
       const started = JSON.parse(readFileSync(readyFile, 'utf8')) as { dir: string; pid: number };
-      const [runId] = await entries(root);
-      expect(started.dir.startsWith(join(root, runId!))).toBe(true);
+      const runs = await entries(root);
+      expect(runs, 'run dirs under the private root').toHaveLength(1);
+      const runId = runs[0]!;
+      expect(started.dir.startsWith(join(root, runId))).toBe(true);
       expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toEqual([started.pid]);
       runner.kill(signal);
       await exited;
