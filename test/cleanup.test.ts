@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, onTestFinished, test } from 'vitest';
 import { newRunId, runsRoot } from '../src/cluster/cleanup/run.ts';
 import { pidAlive, sweepDeadRuns } from '../src/cluster/cleanup/sweeper.ts';
 import { entries, eventually, processesWithEnv } from './helpers.ts';
@@ -162,6 +162,8 @@ describe('killed runs', () => {
         env: { ...process.env, CHAINLAB_RUN_ROOT: root },
         stdio: 'ignore',
       });
+      // A failed check before the kill must not leave the runner (and its nodes) running.
+      onTestFinished(() => void runner.kill('SIGKILL'));
       expect(await eventually(async () => existsSync(readyFile), 90_000, 200)).toBe(true);
       const runId = readFileSync(readyFile, 'utf8');
       expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toHaveLength(2);
@@ -195,6 +197,7 @@ describe('killed runs', () => {
         env: { ...process.env, CHAINLAB_RUN_ROOT: root },
         stdio: 'ignore',
       });
+      onTestFinished(() => void runner.kill('SIGKILL'));
       const exited = new Promise((r) => runner.once('exit', r));
       expect(await eventually(async () => existsSync(readyFile), 60_000, 200)).toBe(true);
       const started = JSON.parse(readFileSync(readyFile, 'utf8')) as { dir: string; pid: number };
