@@ -62,6 +62,42 @@ async function leftovers(root: string): Promise<{ processes: number[]; dirs: str
   return { processes: await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`), dirs: await entries(root) };
 }
 
+/** A runner process and the moment it exits. */
+interface Runner {
+  runner: ChildProcess;
+  exited: Promise<unknown>;
+}
+
+/**
+ * Starts a runner: a Node process running `script` (module text) with its runs under `root`.
+ * It is killed when the test ends, so a check that fails before the test kills it leaves
+ * neither the runner nor its nodes running.
+ */
+function startRunner(script: string, root: string): Runner {
+  const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: repo,
+    env: { ...process.env, CHAINLAB_RUN_ROOT: root },
+    stdio: 'ignore',
+  });
+  onTestFinished(() => void runner.kill('SIGKILL'));
+  return { runner, exited: new Promise((r) => runner.once('exit', r)) };
+}
+
+/** Sends `signal` to the runner and expects nothing of `root` to be left within 10 s. */
+async function expectNothingLeftAfter(
+  { runner, exited }: Runner,
+  signal: NodeJS.Signals,
+  root: string,
+): Promise<void> {
+  runner.kill(signal);
+  await exited;
+  await eventually(async () => {
+    const l = await leftovers(root);
+    return l.processes.length === 0 && l.dirs.length === 0;
+  }, 10_000);
+  expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+}
+
 describe('cleanup of child vitest runs', () => {
   test.each([
     ['passing.case.ts', 0, /1 passed/],
@@ -157,24 +193,12 @@ describe('killed runs', () => {
       writeFileSync(${JSON.stringify(readyFile)}, c.runId);
       setInterval(() => {}, 1000);
     `;
-      const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: repo,
-        env: { ...process.env, CHAINLAB_RUN_ROOT: root },
-        stdio: 'ignore',
-      });
-      // A failed check before the kill must not leave the runner (and its nodes) running.
-      onTestFinished(() => void runner.kill('SIGKILL'));
+      const runner = startRunner(script, root);
       expect(await eventually(async () => existsSync(readyFile), 90_000, 200)).toBe(true);
       const runId = readFileSync(readyFile, 'utf8');
       expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toHaveLength(2);
       expect(await entries(root)).toEqual([runId]);
-      runner.kill('SIGKILL');
-      await new Promise((r) => runner.once('exit', r));
-      await eventually(async () => {
-        const l = await leftovers(root);
-        return l.processes.length === 0 && l.dirs.length === 0;
-      }, 10_000);
-      expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+      await expectNothingLeftAfter(runner, 'SIGKILL', root);
     },
   );
 
@@ -192,13 +216,7 @@ describe('killed runs', () => {
       writeFileSync(${JSON.stringify(readyFile)}, JSON.stringify({ dir: set.dir, pid: node.child.pid }));
       setInterval(() => {}, 1000);
     `;
-      const runner = spawn(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: repo,
-        env: { ...process.env, CHAINLAB_RUN_ROOT: root },
-        stdio: 'ignore',
-      });
-      onTestFinished(() => void runner.kill('SIGKILL'));
-      const exited = new Promise((r) => runner.once('exit', r));
+      const runner = startRunner(script, root);
       expect(await eventually(async () => existsSync(readyFile), 60_000, 200)).toBe(true);
       const started = JSON.parse(readFileSync(readyFile, 'utf8')) as { dir: string; pid: number };
       const runs = await entries(root);
@@ -206,13 +224,7 @@ describe('killed runs', () => {
       const runId = runs[0]!;
       expect(started.dir.startsWith(join(root, runId))).toBe(true);
       expect(await processesWithEnv(`CHAINLAB_RUN=${runId}`)).toEqual([started.pid]);
-      runner.kill(signal);
-      await exited;
-      await eventually(async () => {
-        const l = await leftovers(root);
-        return l.processes.length === 0 && l.dirs.length === 0;
-      }, 10_000);
-      expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
+      await expectNothingLeftAfter(runner, signal, root);
     },
   );
 
