@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { refnodeEntry } from '../../src/adapter/refnode/entry.ts';
 import { runRegistry } from '../../src/cluster/cleanup/registry.ts';
-import { acquireRun, RUN_ENV } from '../../src/cluster/cleanup/run.ts';
-import { orphanGuardScript } from '../../src/deployers/local/node-process.ts';
+import { acquireRun } from '../../src/cluster/cleanup/run.ts';
+import { orphanGuardScript, runProcessEnv } from '../../src/deployers/local/node-process.ts';
 import { createTxSigner, type SignedTx } from '../src/codec.ts';
 
 /**
@@ -220,7 +220,7 @@ export class RunningNode {
       [...nodeArgs, '--import', orphanGuardScript, refnodeMain, 'run', '--config', config, ...extraArgs],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ...env, [RUN_ENV]: runId, CHAINLAB_OWNER_PID: String(process.pid) },
+        env: { ...process.env, ...env, ...runProcessEnv(runId) },
       },
     );
     const registration = runRegistry.add({

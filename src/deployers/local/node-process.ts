@@ -61,6 +61,11 @@ export const DEFAULT_STOP_GRACE_MS = 5000;
 /** The orphan guard (`node --import` it): the process stops itself once its owner is gone. */
 export const orphanGuardScript = fileURLToPath(new URL('./orphan-guard.mjs', import.meta.url));
 
+/** The env that marks a process as run `runId`'s and names this process its owner (orphan guard). */
+export function runProcessEnv(runId: string): Record<string, string> {
+  return { [RUN_ENV]: runId, CHAINLAB_OWNER_PID: String(process.pid) };
+}
+
 /** Lines of log shown in start errors. */
 const LOG_TAIL_LINES = 25;
 
@@ -170,8 +175,7 @@ export class NodeProcess implements DeployedNode {
           ...(this.#opts.clockOffsetFile === undefined
             ? {}
             : faketimeEnv(this.#opts.clockOffsetFile, this.#opts.libfaketime)),
-          [RUN_ENV]: this.#opts.runId,
-          CHAINLAB_OWNER_PID: String(process.pid),
+          ...runProcessEnv(this.#opts.runId),
         },
         stdio: ['ignore', 'pipe', logFd],
         // Its own process group: control signals reach the node's whole tree (a launcher
