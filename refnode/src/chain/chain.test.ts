@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTxSigner, publicKeyFromAddress, txId } from '../codec.ts';
 import { buildGenesis } from '../genesis.ts';
 import { Chain, nodeKey } from './chain.ts';
-import { slotProof, verifySlotProof, winProbability } from './lottery.ts';
+import { proofDraw, slotProof, verifySlotProof, winProbability } from './lottery.ts';
 import { VerifyCache } from './tx-check.ts';
 
 const slotMs = 100;
@@ -107,22 +107,36 @@ describe('slot lottery', () => {
 });
 
 describe('fork choice and finality', () => {
-  it('follows the longest chain, keeps the first seen on ties, and reports reorgs', () => {
+  it('follows the longest chain, breaks a tie by the lower proof draw whichever arrives first, and reports reorgs', () => {
     const { make, keys } = setup({ k: 10 });
     const builder = make();
     const a1 = mine(builder, keys[0]!, builder.genesisNode.hash, 1);
     const b1 = mine(builder, keys[1]!, builder.genesisNode.hash, 2);
+    const [low, high] = proofDraw(a1.proof) < proofDraw(b1.proof) ? [a1, b1] : [b1, a1];
+    // Low first: the high tip is kept aside. High first: the low tip replaces it.
+    const lowFirst = make();
+    expect(lowFirst.addBlock(low).kind).toBe('added');
+    expect(lowFirst.addBlock(high)).toMatchObject({ kind: 'added', joined: [], removed: [] });
+    expect(lowFirst.best.hash).toBe(low.hash);
+    const highFirst = make();
+    expect(highFirst.addBlock(high).kind).toBe('added');
+    const switched = highFirst.addBlock(low);
+    expect(switched.kind === 'added' && switched.removed.map((n) => n.hash)).toEqual([high.hash]);
+    expect(switched.kind === 'added' && switched.joined.map((n) => n.hash)).toEqual([low.hash]);
+    expect(highFirst.best.hash).toBe(low.hash);
+    // A longer branch on the tie's loser beats the winner.
     const chain = make();
-    expect(chain.addBlock(a1).kind).toBe('added');
-    expect(chain.addBlock(b1)).toMatchObject({ kind: 'added', joined: [] });
-    expect(chain.best.hash).toBe(a1.hash);
+    chain.addBlock(a1);
+    chain.addBlock(b1);
+    expect(chain.best.hash).toBe(low.hash);
+    builder.addBlock(a1);
     builder.addBlock(b1);
-    const b2 = mine(builder, keys[1]!, b1.hash, 3);
-    const outcome = chain.addBlock(b2);
-    expect(outcome.kind === 'added' && outcome.removed.map((n) => n.hash)).toEqual([a1.hash]);
-    expect(outcome.kind === 'added' && outcome.joined.map((n) => n.hash)).toEqual([b1.hash, b2.hash]);
-    expect(chain.best.hash).toBe(b2.hash);
-    expect(chain.addBlock(b2).kind).toBe('known');
+    const longer = mine(builder, keys[1]!, high.hash, high.slot + 1);
+    const outcome = chain.addBlock(longer);
+    expect(outcome.kind === 'added' && outcome.removed.map((n) => n.hash)).toEqual([low.hash]);
+    expect(outcome.kind === 'added' && outcome.joined.map((n) => n.hash)).toEqual([high.hash, longer.hash]);
+    expect(chain.best.hash).toBe(longer.hash);
+    expect(chain.addBlock(longer).kind).toBe('known');
   });
 
   it('never reverts a final block: a longer fork from below the final height is refused', () => {
@@ -201,15 +215,16 @@ describe('fork choice and finality', () => {
       own = block.hash;
     };
     for (let slot = 1; slot <= 4; slot++) extend(slot);
-    // Rival blocks 1..4: a side branch as long as ours.
-    for (const block of rivalBlocks.slice(0, 4)) expect(buggy.addBlock(block).kind).toBe('added');
+    // Rival blocks 1..3: a side branch shorter than ours.
+    for (const block of rivalBlocks.slice(0, 3)) expect(buggy.addBlock(block).kind).toBe('added');
     expect(buggy.best.hash).toBe(own);
-    // One more own block: final height 3, past the rival branch's blocks 1..3 (not 4).
+    // One more own block: final height 3, past the rival branch's blocks 1..3.
     extend(5);
     expect(buggy.finalizedHeight).toBe(3);
-    // Rival blocks 5..8: the branch outgrows ours (6 > 5) and is taken, reverting final blocks.
-    const outcomes = rivalBlocks.slice(4).map((block) => buggy.addBlock(block));
-    expect(outcomes.map((o) => o.kind)).toEqual(['added', 'added', 'added', 'added']);
+    // Rival blocks 4..8: the branch catches up (taken at the tie if its draw is lower) and
+    // outgrows ours (6 > 5); taking it reverts final blocks.
+    const outcomes = rivalBlocks.slice(3).map((block) => buggy.addBlock(block));
+    expect(outcomes.map((o) => o.kind)).toEqual(['added', 'added', 'added', 'added', 'added']);
     expect(buggy.best.hash).toBe(rivalBlocks.at(-1)!.hash);
     expect(buggy.canonicalHash(3)).toBe(rival.canonicalHash(3));
     const switched = outcomes.find((o) => o.kind === 'added' && o.joined.length > 0);
