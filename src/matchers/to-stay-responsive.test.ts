@@ -63,13 +63,26 @@ describe('checkStayResponsive on the recorded control probe', () => {
     const v = checkStayResponsive(rec, { p99: 2, errorRate: 0.01 }, floods);
     expect(v.kind).toBe('slow');
     expect(responsivenessFailure(v, rec.seed, rec)).toMatchInlineSnapshot(`
-      "expected node val-0 to answer control probes with p99 ≤ 2 ms between t=0.0s and t=9.5s; its p99 was 116.7 ms over 47 probes (p50 4.5 ms, p90 38.2 ms, p99 116.7 ms, max 116.7 ms) (seed 913)
-      also: expected node val-1 to answer control probes with p99 ≤ 2 ms between t=0.0s and t=9.5s; its p99 was 123.8 ms over 47 probes (p50 5.7 ms, p90 37.5 ms, p99 123.8 ms, max 123.8 ms)
-      also: expected node val-2 to answer control probes with p99 ≤ 2 ms between t=0.0s and t=9.5s; its p99 was 142.6 ms over 47 probes (p50 3.8 ms, p90 36.1 ms, p99 142.6 ms, max 142.6 ms)
+      "expected node val-0 to answer control probes with p99 ≤ 2 ms between t=0.0s and t=9.5s; its p99 was 116.7 ms over 47 probes (p50 4.5 ms, p90 38.2 ms, p99 116.7 ms, max 116.7 ms); slowest: 116.7 ms at t=3.1s (tx-status), 62.9 ms at t=2.9s (block), 42.2 ms at t=3.4s (mempool); within 1 s of t=3.1s the other nodes' probes took up to 142.6 ms (val-2), so the stall was not this node alone (seed 913)
+      also: expected node val-1 to answer control probes with p99 ≤ 2 ms between t=0.0s and t=9.5s; its p99 was 123.8 ms over 47 probes (p50 5.7 ms, p90 37.5 ms, p99 123.8 ms, max 123.8 ms); slowest: 123.8 ms at t=2.4s (info), 63 ms at t=1.6s (supply), 54.3 ms at t=1.0s (block); within 1 s of t=2.4s the other nodes' probes took up to 142.6 ms (val-2), so the stall was not this node alone
+      also: expected node val-2 to answer control probes with p99 ≤ 2 ms between t=0.0s and t=9.5s; its p99 was 142.6 ms over 47 probes (p50 3.8 ms, p90 36.1 ms, p99 142.6 ms, max 142.6 ms); slowest: 142.6 ms at t=3.3s (tx-status), 119.1 ms at t=7.1s (block), 53.3 ms at t=6.9s (blocks-page); within 1 s of t=3.3s the other nodes' probes took up to 123.8 ms (val-1), so the stall was not this node alone
       during flood-limited → val-0, val-1 at max qps over 4.7s: 3,318 sent (712/s), 0 unsent; accepted 1,118, rate-limited 1,138 (429), refused 1,062 (4xx), overloaded 0 (503), failed 0; latency p50 15 ms, p90 150 ms, p99 300 ms, max 1.02 s
       during flood-unlimited → val-2 at max qps over 4.7s: 3,111 sent (668/s), 0 unsent; accepted 1,388, rate-limited 0 (429), refused 1,723 (4xx), overloaded 0 (503), failed 0; latency p50 7.5 ms, p90 200 ms, p99 300 ms, max 313.2 ms
       replay: CHAINLAB_SEED=913 npx vitest run <this file>"
     `);
+  });
+
+  test('a slow node alone is told apart from a stall every node saw: its slowest probes and the others meanwhile', () => {
+    // Bound 130 ms: only val-2's slowest probe (142.6 ms) is over it; the others' probes
+    // within a second of it took at most 123.8 ms, so nothing says the machine stalled.
+    const v = checkStayResponsive(rec, { p99: 130, errorRate: 0.01 }, floods);
+    expect(v).toMatchObject({ kind: 'slow', node: 'val-2', also: [] });
+    if (v.kind !== 'slow') return;
+    expect(v.slowest.map((o) => o.ms)).toEqual([142.6]);
+    expect(v.meanwhile).toMatchObject({ node: 'val-1', ms: 123.8 });
+    expect(responsivenessFailure(v, rec.seed)).toContain(
+      "slowest: 142.6 ms at t=3.3s (tx-status); within 1 s of t=3.3s the other nodes' probes took up to 123.8 ms (val-1) (seed 913)",
+    );
   });
 
   test('a restart shows as a changed process start time, named before its probe errors', () => {

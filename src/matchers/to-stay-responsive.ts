@@ -9,12 +9,13 @@
 import { z } from 'zod';
 import {
   describeFloodOutcome,
+  describeMs,
   describePercentiles,
   floodOutcome,
   type ProbeNodeSummary,
   probeSummary,
 } from '../observe/flood-summary.ts';
-import type { ProbeRecord, Recording } from '../observe/recording.ts';
+import type { ProbeObservation, ProbeRecord, Recording } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
 import { between, nodeList, percent, replayHint } from './format.ts';
 import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
@@ -80,6 +81,13 @@ export interface Slow {
   kind: 'slow';
   node: string;
   summary: ProbeNodeSummary;
+  /** Its slowest probes over the bound, slowest first (at most 3): when, what, how long. */
+  slowest: ProbeObservation[];
+  /**
+   * The slowest probe to any other node sent within 1 s of its slowest one, if any: slow too
+   * means the machine or the test process stalled, not this node alone.
+   */
+  meanwhile: ProbeObservation | undefined;
 }
 
 export type ResponsivenessViolation = Restarted | Erroring | Slow;
@@ -165,13 +173,60 @@ export function checkStayResponsive(
       });
     if (s.errorRate > bounds.errorRate) violations.push({ kind: 'erroring', node: s.node, summary: s });
     if (s.latency !== undefined && s.latency.p99 > bounds.p99)
-      violations.push({ kind: 'slow', node: s.node, summary: s });
+      violations.push({
+        kind: 'slow',
+        node: s.node,
+        summary: s,
+        ...slowProbes(probe, s.node, bounds.p99, window),
+      });
   }
   if (violations.length === 0) return { kind: 'responsive', ...base };
   const severity = { restarted: 0, erroring: 1, slow: 2 } as const;
   const ordered = [...violations].sort((a, b) => severity[a.kind] - severity[b.kind]);
   const [first, ...also] = ordered as [ResponsivenessViolation, ...ResponsivenessViolation[]];
   return { ...first, ...base, also };
+}
+
+/** How near in time (ms) another node's probe counts as "meanwhile". */
+const MEANWHILE_MS = 1000;
+
+function slowProbes(
+  probe: ProbeRecord,
+  node: string,
+  bound: number,
+  window: TimeWindow,
+): Pick<Slow, 'slowest' | 'meanwhile'> {
+  const inWindow = probe.observations.filter((o) => o.at >= window.from && o.at <= window.to);
+  const slowest = inWindow
+    .filter((o) => o.node === node && o.ms > bound)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3);
+  const worst = slowest[0];
+  const meanwhile =
+    worst === undefined
+      ? undefined
+      : inWindow
+          .filter((o) => o.node !== node && Math.abs(o.at - worst.at) <= MEANWHILE_MS)
+          .reduce<ProbeObservation | undefined>(
+            (a, o) => (a === undefined || o.ms > a.ms ? o : a),
+            undefined,
+          );
+  return { slowest, meanwhile };
+}
+
+function describeSlowest(v: Slow, bound: number): string {
+  if (v.slowest.length === 0) return '';
+  const probes = v.slowest
+    .map((o) => `${describeMs(o.ms)} at t=${(o.at / 1000).toFixed(1)}s (${o.request})`)
+    .join(', ');
+  const worst = v.slowest[0]!;
+  const other = v.meanwhile;
+  const meanwhile =
+    other === undefined
+      ? `; no other node was probed within ${MEANWHILE_MS / 1000} s of it`
+      : `; within ${MEANWHILE_MS / 1000} s of t=${(worst.at / 1000).toFixed(1)}s the other nodes' probes took up to ${describeMs(other.ms)} (${other.node})` +
+        (other.ms > bound ? ', so the stall was not this node alone' : '');
+  return `; slowest: ${probes}${meanwhile}`;
 }
 
 function errorsOf(s: ProbeNodeSummary): string {
@@ -203,7 +258,7 @@ export function describeResponsivenessViolation(
       return (
         `expected node ${v.node} to answer control probes with p99 ≤ ${bounds.p99} ms ` +
         `${between(window.from, window.to)}; its p99 was ${v.summary.latency!.p99} ms over ${v.summary.probes} probes ` +
-        `(${describePercentiles(v.summary.latency)})`
+        `(${describePercentiles(v.summary.latency)})${describeSlowest(v, bounds.p99)}`
       );
   }
 }

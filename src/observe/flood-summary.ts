@@ -163,7 +163,8 @@ function n(x: number): string {
   return x.toLocaleString('en-US');
 }
 
-function ms(x: number): string {
+/** A latency as `12.3 ms` or `1.02 s`. */
+export function describeMs(x: number): string {
   return x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x * 10) / 10} ms`;
 }
 
@@ -171,7 +172,7 @@ function ms(x: number): string {
 export function describePercentiles(p: Percentiles | undefined): string {
   return p === undefined
     ? 'no latencies'
-    : `p50 ${ms(p.p50)}, p90 ${ms(p.p90)}, p99 ${ms(p.p99)}, max ${ms(p.max)}`;
+    : `p50 ${describeMs(p.p50)}, p90 ${describeMs(p.p90)}, p99 ${describeMs(p.p99)}, max ${describeMs(p.max)}`;
 }
 
 /**
