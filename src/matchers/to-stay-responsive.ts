@@ -17,7 +17,7 @@ import {
 } from '../observe/flood-summary.ts';
 import type { ProbeObservation, ProbeRecord, Recording } from '../observe/recording.ts';
 import { parseOptions } from '../support/validate.ts';
-import { between, nodeList, percent, replayHint } from './format.ts';
+import { at, between, nodeList, percent, replayHint } from './format.ts';
 import { type MatcherResult, type MatcherThis, pollUntilVerdict, settle, toSubject } from './shell.ts';
 import type { TimeWindow } from './timeline.ts';
 
@@ -216,15 +216,13 @@ function slowProbes(
 
 function describeSlowest(v: Slow, bound: number): string {
   if (v.slowest.length === 0) return '';
-  const probes = v.slowest
-    .map((o) => `${describeMs(o.ms)} at t=${(o.at / 1000).toFixed(1)}s (${o.request})`)
-    .join(', ');
+  const probes = v.slowest.map((o) => `${describeMs(o.ms)} at ${at(o.at)} (${o.request})`).join(', ');
   const worst = v.slowest[0]!;
   const other = v.meanwhile;
   const meanwhile =
     other === undefined
       ? `; no other node was probed within ${MEANWHILE_MS / 1000} s of it`
-      : `; within ${MEANWHILE_MS / 1000} s of t=${(worst.at / 1000).toFixed(1)}s the other nodes' probes took up to ${describeMs(other.ms)} (${other.node})` +
+      : `; within ${MEANWHILE_MS / 1000} s of ${at(worst.at)} the other nodes' probes took up to ${describeMs(other.ms)} (${other.node})` +
         (other.ms > bound ? ', so the stall was not this node alone' : '');
   return `; slowest: ${probes}${meanwhile}`;
 }

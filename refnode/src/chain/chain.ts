@@ -108,8 +108,8 @@ export function prefersTip(candidate: ChainNode, best: ChainNode): boolean {
 /**
  * The block tree with fork choice and finality: longest chain wins, a tie goes to the tip with
  * the lower slot-proof draw (see {@link prefersTip}), and blocks deeper than k on the best chain
- * are final. A block on a branch that forks
- * below the final height is refused, so a final block is never reverted.
+ * are final. A block on a branch that forks below the final height is refused, so a final block
+ * is never reverted.
  */
 export class Chain {
   readonly genesis: Genesis;
