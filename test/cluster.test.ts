@@ -52,7 +52,7 @@ describe('local deployer', () => {
         slotMs: 200,
         activeSlotCoeff: 0.5,
       });
-      expect(cluster.facts.finality).toEqual({ rule: 'reported', depth: 5 });
+      expect(cluster.facts.finality).toEqual({ rule: 'reported', depth: 6 });
       // The chain moves: some node reaches height 2, and the observer saw it on the feed.
       expect(await eventually(async () => (await cluster.client('val-0').info()).height >= 2, 20_000)).toBe(
         true,

@@ -180,7 +180,7 @@ export function expectedSupply(supply: SupplyFacts, height: number): bigint {
   return total;
 }
 
-/** One line about block production and finality, for reports: `slots of 200 ms, f 0.5: one block per 400 ms expected; final as reported (k 5)`. */
+/** One line about block production and finality, for reports: `slots of 200 ms, f 0.5: one block per 400 ms expected; final as reported (k 6)`. */
 export function describeChain(facts: Pick<ChainFacts, 'production' | 'finality'>): string {
   const p = facts.production;
   const rate =

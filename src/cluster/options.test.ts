@@ -24,7 +24,7 @@ describe('cluster options', () => {
       executors: 0,
       shape: 'mesh',
       wallets: 20,
-      // Left to the adapter (refnode: 200 ms slots, f 0.5, k 5).
+      // Left to the adapter (refnode: 200 ms slots, f 0.5, k 6).
       slotMs: undefined,
       activeSlotCoeff: undefined,
       securityParam: undefined,

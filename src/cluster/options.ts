@@ -50,7 +50,7 @@ export interface ClusterOptions {
   slotMs?: number;
   /** Active slot coefficient f: chance a slot has a leader (facet `slots`). Default: the adapter's (refnode 0.5); 0 < f ≤ 1. */
   activeSlotCoeff?: number;
-  /** Security parameter k: finality depth. Default: the adapter's (refnode 5); 1..1000. */
+  /** Security parameter k: finality depth. Default: the adapter's (refnode 6); 1..1000. */
   securityParam?: number;
   /** Chain id. Default: derived from the seed by the adapter. */
   chainId?: string;

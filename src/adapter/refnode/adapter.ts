@@ -147,10 +147,14 @@ async function applyLimits(dir: string, topology: ResolvedTopology): Promise<voi
   );
 }
 
-/** refnode's slot schedule when a cluster leaves it unset: 200 ms slots, f = 0.5, k = 5. */
+/**
+ * refnode's slot schedule when a cluster leaves it unset: 200 ms slots, f = 0.5, k = 6, the
+ * smallest schedule refnode/README ("Finality and CPU speed") says keeps final blocks agreeing
+ * across nodes on a starved 2-core machine.
+ */
 const DEFAULT_SLOT_MS = 200;
 const DEFAULT_ACTIVE_SLOT_COEFF = 0.5;
-const DEFAULT_SECURITY_PARAM = 5;
+const DEFAULT_SECURITY_PARAM = 6;
 
 function minFeeOf(facts: ChainFacts): bigint {
   return 'flat' in facts.defaultFee ? facts.defaultFee.flat : 0n;
