@@ -134,6 +134,74 @@ describe('observer on a real cluster', () => {
     expect({ gaps, broken }).toEqual({ gaps: [], broken: [] });
   });
 
+  // A node stopping while the observer fetches a gap of its chain answers ECONNRESET (a run
+  // of test/deployers.test.ts restarted val-2 right after its feed showed block 2, and the
+  // fetch of blocks 0–1 failed). `failing` makes val-0's block fetches fail that way while
+  // the node itself keeps running.
+  function flakyBlocksOf(node: StartedCluster['nodes'][number]) {
+    const fetches = { failing: true, healOnStateRead: false };
+    const client = new Proxy(node.client, {
+      get(target, key) {
+        if (key === 'blocks')
+          return (...args: Parameters<typeof target.blocks>) => {
+            if (fetches.failing) return Promise.reject(new Error('read ECONNRESET (the node was stopping)'));
+            return target.blocks(...args);
+          };
+        if (key === 'state' && target.state)
+          return (...args: Parameters<NonNullable<typeof target.state>>) => {
+            if (fetches.healOnStateRead) fetches.failing = false;
+            return target.state!(...args);
+          };
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { fetches, observed: { name: node.name, role: node.role, client } };
+  }
+
+  test('a backfill that failed is retried once the node answers again', async () => {
+    const { fetches, observed } = flakyBlocksOf(cluster.nodes[0]!);
+    const observer = startObserver({
+      nodes: () => [observed],
+      facts: cluster.facts,
+      seed: cluster.seed,
+      sampleEveryMs: 250,
+    });
+    await using _stop = observer;
+    const rec = observer.recording;
+    // Started mid-chain, the observer must fetch blocks 0..tip-1 below the feed's first block:
+    // that fetch fails.
+    await until(rec, 'a failed backfill below the feed’s first block', () => {
+      const first = rec.blocks.find((b) => b.node === 'val-0' && b.source === 'feed');
+      return first !== undefined && rec.events.some((e) => e.event === 'backfill-failed' && e.at >= first.at);
+    });
+    fetches.failing = false;
+    // New tips link to known parents, so only a retry can close the gap below them.
+    await until(rec, 'val-0 recorded from genesis', () => linkedChain(rec, 'val-0').gaps.length === 0);
+    expect(linkedChain(rec, 'val-0').broken).toEqual([]);
+  });
+
+  test('a supply replay sees the blocks fetched for its state snapshot', async () => {
+    const { fetches, observed } = flakyBlocksOf(cluster.nodes[0]!);
+    const observer = startObserver({
+      nodes: () => [observed],
+      facts: cluster.facts,
+      seed: cluster.seed,
+      sampleEveryMs: 250,
+    });
+    await using _stop = observer;
+    const rec = observer.recording;
+    await until(rec, 'a failed backfill', () => rec.events.some((e) => e.event === 'backfill-failed'));
+    // Fetches work again from the snapshot on: the blocks below it arrive after its read.
+    fetches.healOnStateRead = true;
+    await observer.refresh({ state: true });
+    const state = rec.lastState('val-0')!;
+    const chain = rec.bestChain('val-0', state.at);
+    const missing = [...Array(state.snapshot.height + 1).keys()].filter((h) => !chain.has(h));
+    expect({ missing }).toEqual({ missing: [] });
+    expect(checkConserveSupply(rec)).toMatchObject({ kind: 'conserved' });
+  });
+
   test('a paused node does not hold up the samples of the others', async () => {
     const observer = startObserver({
       nodes: () => cluster.nodes,

@@ -102,6 +102,8 @@ interface NodeWatch {
   final: number;
   backfill: Promise<void> | undefined;
   backfillTo: number;
+  /** Up to where a backfill failed (e.g. the node was stopping), to retry once it answers again; -1: none. */
+  backfillRetryTo: number;
   /** The sample in flight, if any. */
   sampling: Promise<void> | undefined;
   loop: Promise<void>;
@@ -253,6 +255,7 @@ class Observer implements StartedObserver {
       final: -1,
       backfill: undefined,
       backfillTo: -1,
+      backfillRetryTo: -1,
       sampling: undefined,
       loop: Promise.resolve(),
     };
@@ -338,14 +341,20 @@ class Observer implements StartedObserver {
     w.backfillTo = Math.max(w.backfillTo, to);
     if (w.backfill) return;
     w.backfill = (async () => {
+      let target = -1;
       try {
         while (w.backfillTo >= 0 && !w.life.signal.aborted) {
-          const target = w.backfillTo;
+          target = w.backfillTo;
           w.backfillTo = -1;
           await this.#fillGaps(w, target);
         }
       } catch (e) {
-        if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));
+        if (w.life.signal.aborted) return;
+        this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));
+        // A gap stays a gap: the feed only asks again when a block's parent is unknown,
+        // which a node restarted right after the gap opened may never show again.
+        w.backfillRetryTo = Math.max(w.backfillRetryTo, target, w.backfillTo);
+        w.backfillTo = -1;
       } finally {
         w.backfill = undefined;
       }
@@ -537,6 +546,12 @@ class Observer implements StartedObserver {
       this.#advanceFinal(w, finalHeightOf(this.#facts, info));
       // The feed is down or behind (e.g. the node restarted): catch up from the API.
       if (info.height > w.tip + 1) this.#requestBackfill(w, info.height);
+      // The node answers again: fill what a failed backfill left.
+      if (w.backfillRetryTo >= 0) {
+        const to = w.backfillRetryTo;
+        w.backfillRetryTo = -1;
+        this.#requestBackfill(w, to);
+      }
     } catch (e) {
       if (w.life.signal.aborted) return;
       this.recording.addSample({ node: w.name, at: this.recording.now(), ok: false, error: errorText(e) });
@@ -622,8 +637,8 @@ class Observer implements StartedObserver {
       if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'state-failed', errorText(e));
       return;
     }
-    this.recording.addState({ node: w.name, at: this.recording.now(), snapshot });
-    // A supply replay needs every block up to the snapshot with every tx body.
+    // A supply replay needs every block up to the snapshot with every tx body. The state is
+    // recorded after them: a replay reads the node's chain as recorded at the state's time.
     try {
       await w.backfill;
       const stale = w.chain.get(snapshot.height)?.hash !== snapshot.hash;
@@ -639,6 +654,7 @@ class Observer implements StartedObserver {
     } catch (e) {
       if (!w.life.signal.aborted) this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));
     }
+    this.recording.addState({ node: w.name, at: this.recording.now(), snapshot });
   }
 
   /** Like a backfill, but records the block even when we had it (to register tx bodies). */
