@@ -175,6 +175,13 @@ describe('observer on a real cluster', () => {
       const first = rec.blocks.find((b) => b.node === 'val-0' && b.source === 'feed');
       return first !== undefined && rec.events.some((e) => e.event === 'backfill-failed' && e.at >= first.at);
     });
+    // While the fetches keep failing, retries back off (250 ms, 500 ms, 1 s, 2 s, …) instead
+    // of asking at every sample (twelve in 3 s here).
+    const from = rec.now();
+    await systemClock.sleep(3000);
+    const retries = rec.events.filter((e) => e.event === 'backfill-failed' && e.at > from);
+    expect(retries.length).toBeGreaterThanOrEqual(1);
+    expect(retries.length).toBeLessThanOrEqual(5);
     fetches.failing = false;
     // New tips link to known parents, so only a retry can close the gap below them.
     await until(rec, 'val-0 recorded from genesis', () => linkedChain(rec, 'val-0').gaps.length === 0);

@@ -77,6 +77,8 @@ export interface StartedObserver extends AsyncDisposable {
 const GOSSIP_VIEW_TIMEOUT_MS = 5000;
 /** Longest pause between feed reconnection attempts. */
 const MAX_BACKOFF_MS = 1000;
+/** Longest pause before retrying a failed backfill (doubling from 250 ms), so a node that keeps refusing is not asked every sample. */
+const MAX_BACKFILL_RETRY_MS = 8000;
 /** Blocks fetched per step when a backfill walks back towards a known block (the client pages each request). */
 const BACKFILL_PAGE = 500;
 
@@ -104,6 +106,9 @@ interface NodeWatch {
   backfillTo: number;
   /** Up to where a backfill failed (e.g. the node was stopping), to retry once it answers again; -1: none. */
   backfillRetryTo: number;
+  /** Backfills failed in a row, and the recording time before which none is retried. */
+  backfillFailures: number;
+  backfillRetryAt: number;
   /** The sample in flight, if any. */
   sampling: Promise<void> | undefined;
   loop: Promise<void>;
@@ -256,6 +261,8 @@ class Observer implements StartedObserver {
       backfill: undefined,
       backfillTo: -1,
       backfillRetryTo: -1,
+      backfillFailures: 0,
+      backfillRetryAt: 0,
       sampling: undefined,
       loop: Promise.resolve(),
     };
@@ -348,6 +355,7 @@ class Observer implements StartedObserver {
           w.backfillTo = -1;
           await this.#fillGaps(w, target);
         }
+        w.backfillFailures = 0;
       } catch (e) {
         if (w.life.signal.aborted) return;
         this.recording.nodeEvent(w.name, 'backfill-failed', errorText(e));
@@ -355,6 +363,9 @@ class Observer implements StartedObserver {
         // which a node restarted right after the gap opened may never show again.
         w.backfillRetryTo = Math.max(w.backfillRetryTo, target, w.backfillTo);
         w.backfillTo = -1;
+        w.backfillFailures++;
+        w.backfillRetryAt =
+          this.recording.now() + Math.min(MAX_BACKFILL_RETRY_MS, 250 * 2 ** (w.backfillFailures - 1));
       } finally {
         w.backfill = undefined;
       }
@@ -547,7 +558,7 @@ class Observer implements StartedObserver {
       // The feed is down or behind (e.g. the node restarted): catch up from the API.
       if (info.height > w.tip + 1) this.#requestBackfill(w, info.height);
       // The node answers again: fill what a failed backfill left.
-      if (w.backfillRetryTo >= 0) {
+      if (w.backfillRetryTo >= 0 && this.recording.now() >= w.backfillRetryAt) {
         const to = w.backfillRetryTo;
         w.backfillRetryTo = -1;
         this.#requestBackfill(w, to);
