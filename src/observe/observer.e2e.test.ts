@@ -137,8 +137,8 @@ describe('observer on a real cluster', () => {
   // A node stopping while the observer fetches a gap of its chain answers ECONNRESET (a run
   // of test/deployers.test.ts restarted val-2 right after its feed showed block 2, and the
   // fetch of blocks 0–1 failed). `failing` makes val-0's block fetches fail that way while
-  // the node itself keeps running.
-  function flakyBlocksOf(node: StartedCluster['nodes'][number]) {
+  // the node itself keeps running. Returns a new observer of that node alone.
+  function observeWithFlakyBlocks(node: StartedCluster['nodes'][number]) {
     const fetches = { failing: true, healOnStateRead: false };
     const client = new Proxy(node.client, {
       get(target, key) {
@@ -156,17 +156,17 @@ describe('observer on a real cluster', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    return { fetches, observed: { name: node.name, role: node.role, client } };
-  }
-
-  test('a backfill that failed is retried once the node answers again', async () => {
-    const { fetches, observed } = flakyBlocksOf(cluster.nodes[0]!);
     const observer = startObserver({
-      nodes: () => [observed],
+      nodes: () => [{ name: node.name, role: node.role, client }],
       facts: cluster.facts,
       seed: cluster.seed,
       sampleEveryMs: 250,
     });
+    return { fetches, observer };
+  }
+
+  test('a backfill that failed is retried once the node answers again', async () => {
+    const { fetches, observer } = observeWithFlakyBlocks(cluster.nodes[0]!);
     await using _stop = observer;
     const rec = observer.recording;
     // Started mid-chain, the observer must fetch blocks 0..tip-1 below the feed's first block:
@@ -189,13 +189,7 @@ describe('observer on a real cluster', () => {
   });
 
   test('a supply replay sees the blocks fetched for its state snapshot', async () => {
-    const { fetches, observed } = flakyBlocksOf(cluster.nodes[0]!);
-    const observer = startObserver({
-      nodes: () => [observed],
-      facts: cluster.facts,
-      seed: cluster.seed,
-      sampleEveryMs: 250,
-    });
+    const { fetches, observer } = observeWithFlakyBlocks(cluster.nodes[0]!);
     await using _stop = observer;
     const rec = observer.recording;
     await until(rec, 'a failed backfill', () => rec.events.some((e) => e.event === 'backfill-failed'));
