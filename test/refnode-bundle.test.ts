@@ -2,11 +2,16 @@
  * The refnode bundle the build writes (`dist/refnode/bundle/`) is what node processes start:
  * the cluster's nodes run it, serve, include txs, and verify signatures on their worker
  * threads (a bundle that lost the worker would fall back to the event loop without a word
- * but for the metrics checked here).
+ * but for the metrics checked here). A node's boot loads only what it uses: Node's bundled
+ * undici (about 20 ms of a ~300 ms boot, bench/README.md "refnode boot") is never loaded.
  */
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
@@ -46,6 +51,59 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
       // Every node verified gossiped txs too, so each started its worker.
       expect(await eventually(async () => (await metric('refnode_tx_verify_workers')) >= 1, 5000)).toBe(true);
       expect(await metric('refnode_tx_verify_worker_failures_total')).toBe(0);
+    }
+  });
+
+  test('a node started from the bundle never loads Node’s bundled undici (fetch, WebSocket)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'refnode-test-bundle-'));
+    try {
+      await promisify(execFile)(process.execPath, [bundle, 'genesis', '--validators', '1', '--out', dir]);
+      // A preload prints, as the process exits, which of Node's own modules it loaded.
+      const report = `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'))`;
+      const node = spawn(
+        process.execPath,
+        [
+          '--import',
+          `data:text/javascript,${encodeURIComponent(report)}`,
+          bundle,
+          'run',
+          '--config',
+          join(dir, 'node-0.json'),
+          '--data-dir',
+          join(dir, 'data'),
+          '--api-port',
+          '0',
+          '--p2p-port',
+          '0',
+          '--peers=',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<void>((resolve) => node.once('exit', () => resolve()));
+      let stderr = '';
+      node.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      try {
+        const ready = await new Promise<boolean>((resolve) => {
+          createInterface({ input: node.stdout! }).on(
+            'line',
+            (line) => line.includes('"ready"') && resolve(true),
+          );
+          node.once('exit', () => resolve(false));
+        });
+        expect(ready, stderr).toBe(true);
+      } finally {
+        node.kill('SIGTERM');
+        await exited;
+      }
+      const loaded = JSON.parse(/^LOADED (.*)$/m.exec(stderr)?.[1] ?? 'null') as string[] | null;
+      expect(loaded, stderr).not.toBeNull();
+      // The check can see a lazily loaded built-in module at all: node:http is one.
+      expect(loaded!.some((m) => m.endsWith(' http'))).toBe(true);
+      expect(loaded!.filter((m) => m.includes('undici'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

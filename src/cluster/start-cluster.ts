@@ -121,6 +121,7 @@ export async function startCluster(
     teardown.push('remove cluster dir', () => rm(clusterDir, { recursive: true, force: true }));
 
     const chain = await openChain(adapter, opts, clusterDir, seed);
+    log(`${clusterName}: ${adapter.name} chain prepared in ${Math.round(clock.monotonic() - began)} ms`);
     let { facts, wallets } = chain;
     const factory = await deployerFactory(opts.deployer, {
       stopGraceMs: opts.stopGraceMs,
@@ -186,6 +187,7 @@ export async function startCluster(
           }
         : undefined;
     const started = await startNodes(dep, chain, opts, clocks, { clock, deadline, signal, abort }, route);
+    log(`${clusterName}: ${started.length} nodes started in ${Math.round(clock.monotonic() - began)} ms`);
     if (chain.attachTargets)
       log(`attached to ${chain.attachTargets.map((n) => `${n.name} at ${n.url}`).join(', ')}`);
     const makeClient = chain.client;

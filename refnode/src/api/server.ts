@@ -1,10 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isRejection, type Rejection } from '../chain/tx-check.ts';
 import { CHANNEL_NAME } from '../da/blob.ts';
 import type { DaErrorCode } from '../da/errors.ts';
 import type { RefNode } from '../node.ts';
 import { RateLimiter } from './rate-limiter.ts';
+
+// `node:http` taken as the CommonJS module: an ESM import of it reads every export, and its
+// lazy `WebSocket` getters load Node's bundled undici, about 20 ms of a ~300 ms boot that a node
+// never uses (bench/README.md, "refnode boot").
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** Largest `POST /txs` array and `/blocks` range. */
 export const maxTxsPerRequest = 1000;
