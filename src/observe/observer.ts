@@ -343,8 +343,17 @@ class Observer implements StartedObserver {
 
   // ---- backfill ------------------------------------------------------------------------
 
-  /** Fetches what we missed of a node's chain up to `to` (one backfill in flight per node). */
+  /**
+   * Fetches what we missed of a node's chain up to `to` (one backfill in flight per node).
+   * After a failed backfill, every request waits out the retry pause, whoever asks (the feed,
+   * a sample that sees the node ahead of its feed, or the retry itself): the next successful
+   * sample after the pause makes it.
+   */
   #requestBackfill(w: NodeWatch, to: number): void {
+    if (w.backfillFailures > 0 && this.recording.now() < w.backfillRetryAt) {
+      w.backfillRetryTo = Math.max(w.backfillRetryTo, to);
+      return;
+    }
     w.backfillTo = Math.max(w.backfillTo, to);
     if (w.backfill) return;
     w.backfill = (async () => {
