@@ -1,27 +1,32 @@
 /**
  * Cluster start cost, as ratios measured in one run (so machine load affects all alike):
  *   chainlab: `Cluster.start()` of 4 validators + 2 executors until ready (what the
- *             fixture awaits: genesis, 6 refnode processes serving, every node ≥ 1 peer);
- *   bare refnode: the same genesis CLI + the same 6 `refnode run` processes spawned by
- *             hand, until each printed its ready line (no chainlab, no peering wait);
+ *             fixture awaits: genesis, 6 refnode processes serving, every node ≥ 1 peer),
+ *             split into its phases from the cluster's story log: chain prepared (genesis),
+ *             every node serving, every node peered;
+ *   bare refnode: the same genesis CLI + the same 6 `refnode run` processes, from the same
+ *             entry file chainlab starts (the bundle after `npm run build`), spawned by hand
+ *             until each printed its ready line (no chainlab, no peering wait);
  *   bare node: 6 `node -e` processes that print a line at once (pure process start).
  * Rounds alternate between the three to spread load drift evenly.
  *
  *   npx node bench/core-start.ts [--rounds 3]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
+import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { freePorts } from '../src/deployers/local/free-port.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);
 const repo = join(import.meta.dirname, '..');
-const refnode = join(repo, 'refnode', 'main.ts');
+const refnode = refnodeEntry();
 const V = 4;
 const E = 2;
 
@@ -45,10 +50,31 @@ function waitLine(
   };
 }
 
+/** ms from the start to each phase of chainlab's start, from the lines its story log writes. */
+const phases: Record<string, number[]> = { prepared: [], serving: [], peered: [] };
+/** CPU ms the cluster's node processes had used when the cluster was ready (all six summed). */
+const nodeCpuMs: number[] = [];
+
+/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 async function chainlab(): Promise<number> {
   const t0 = performance.now();
-  const c = await new Cluster({ validators: V, executors: E, wallets: 4 }).start();
+  const at = (line: string, phase: string, pattern: RegExp) =>
+    pattern.test(line) && phases[phase]!.push(performance.now() - t0);
+  const c = await new Cluster({ validators: V, executors: E, wallets: 4 }).start({
+    log: (line) => {
+      at(line, 'prepared', /chain prepared in/);
+      at(line, 'serving', /nodes started in/);
+      at(line, 'peered', / ready \(/);
+    },
+  });
   const ms = performance.now() - t0;
+  const pids = (await listRunProcesses()).filter((p) => p.runId === c.runId).map((p) => p.pid);
+  nodeCpuMs.push(pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0));
   await c.dispose();
   return ms;
 }
@@ -128,6 +154,11 @@ console.log(
     rounds,
     medianMs: m,
     allMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.map(Math.round)])),
+    chainlabPhasesMedianMs: Object.fromEntries(
+      Object.entries(phases).map(([k, v]) => [k, v.length > 0 ? Math.round(median(v)) : null]),
+    ),
+    chainlabNodeCpuMedianMs: nodeCpuMs.length > 0 ? Math.round(median(nodeCpuMs)) : null,
+    entry: refnode,
     ratioVsBareRefnode: +(m.chainlab! / m.bareRefnode!).toFixed(2),
     ratioVsBareNode: +(m.chainlab! / m.bareNode!).toFixed(2),
     target: 'chainlab ≤ 3x bare',
