@@ -13,7 +13,7 @@
  *   npx node bench/core-start.ts [--rounds 3]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,6 +22,7 @@ import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { freePorts } from '../src/deployers/local/free-port.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);
@@ -55,12 +56,6 @@ const phases: Record<string, number[]> = { prepared: [], serving: [], peered: []
 /** CPU ms the cluster's node processes had used when the cluster was ready (all six summed). */
 const nodeCpuMs: number[] = [];
 
-/** CPU ms (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function chainlab(): Promise<number> {
   const t0 = performance.now();
   const at = (line: string, phase: string, pattern: RegExp) =>
@@ -74,7 +69,7 @@ async function chainlab(): Promise<number> {
   });
   const ms = performance.now() - t0;
   const pids = (await listRunProcesses()).filter((p) => p.runId === c.runId).map((p) => p.pid);
-  nodeCpuMs.push(pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0));
+  nodeCpuMs.push(pids.reduce((sum, pid) => sum + cpuSeconds(pid) * 1000, 0));
   await c.dispose();
   return ms;
 }

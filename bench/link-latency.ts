@@ -15,7 +15,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -23,18 +22,13 @@ import { parseArgs } from 'node:util';
 import { OPEN_FLOW } from '../src/links/proxy/flow.ts';
 import { LinkProxyClient } from '../src/links/proxy-client.ts';
 import { linkProxyEntry, parseProxyReadyLine } from '../src/links/proxy-launch.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const { values } = parseArgs({
   options: { trips: { type: 'string', default: '40' }, mb: { type: 'string', default: '200' } },
 });
 const trips = Number(values.trips);
 const megabytes = Number(values.mb);
-
-/** User + system CPU seconds of a process so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function listen(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');

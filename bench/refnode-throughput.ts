@@ -41,6 +41,7 @@ import {
 } from '../refnode/test/cluster.ts';
 import { LinkProxyClient } from '../src/links/proxy-client.ts';
 import { linkProxyEntry, parseProxyReadyLine } from '../src/links/proxy-launch.ts';
+import { cpuSeconds } from './proc-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -129,12 +130,6 @@ function slotsWon(set: GenesisSet, fromMs: number, toMs: number): number {
     if (keys.some((k) => proofDraw(slotProof(k.secret, genesis.epochNonce, slot)) < k.chance)) won++;
   }
   return won;
-}
-
-/** User + system CPU seconds of a process so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Offer {

@@ -5,14 +5,11 @@
  * but for the metrics checked here). A node's boot loads only what it uses: Node's bundled
  * undici (about 20 ms of a ~300 ms boot, bench/README.md "refnode boot") is never loaded.
  */
-import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
+import { writeGenesis } from '../refnode/test/cluster.ts';
 import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { transactions } from '../src/workloads/transactions.ts';
@@ -55,55 +52,21 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
   });
 
   test('a node started from the bundle never loads Node’s bundled undici (fetch, WebSocket)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'refnode-test-bundle-'));
-    try {
-      await promisify(execFile)(process.execPath, [bundle, 'genesis', '--validators', '1', '--out', dir]);
-      // A preload prints, as the process exits, which of Node's own modules it loaded.
-      const report = `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'))`;
-      const node = spawn(
-        process.execPath,
-        [
-          '--import',
-          `data:text/javascript,${encodeURIComponent(report)}`,
-          bundle,
-          'run',
-          '--config',
-          join(dir, 'node-0.json'),
-          '--data-dir',
-          join(dir, 'data'),
-          '--api-port',
-          '0',
-          '--p2p-port',
-          '0',
-          '--peers=',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      const exited = new Promise<void>((resolve) => node.once('exit', () => resolve()));
-      let stderr = '';
-      node.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      try {
-        const ready = await new Promise<boolean>((resolve) => {
-          createInterface({ input: node.stdout! }).on(
-            'line',
-            (line) => line.includes('"ready"') && resolve(true),
-          );
-          node.once('exit', () => resolve(false));
-        });
-        expect(ready, stderr).toBe(true);
-      } finally {
-        node.kill('SIGTERM');
-        await exited;
-      }
-      const loaded = JSON.parse(/^LOADED (.*)$/m.exec(stderr)?.[1] ?? 'null') as string[] | null;
-      expect(loaded, stderr).not.toBeNull();
-      // The check can see a lazily loaded built-in module at all: node:http is one.
-      expect(loaded!.some((m) => m.endsWith(' http'))).toBe(true);
-      expect(loaded!.filter((m) => m.includes('undici'))).toEqual([]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    await using net = await writeGenesis({ validators: 1 });
+    // A preload writes to the node's log, as the process exits, which of Node's own modules it loaded.
+    const report = `process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n'))`;
+    const node = await net.start(0, [], {
+      NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(report)}`,
+    });
+    await node.stop();
+    // The node's stderr reaches its log file through a pipe, a moment after it exits.
+    const logged = () => readFile(node.logFile, 'utf8');
+    await eventually(async () => /^LOADED /m.test(await logged()), 5000);
+    const log = await logged();
+    const loaded = JSON.parse(/^LOADED (.*)$/m.exec(log)?.[1] ?? 'null') as string[] | null;
+    expect(loaded, log).not.toBeNull();
+    // The check can see a lazily loaded built-in module at all: node:http is one.
+    expect(loaded!.some((m) => m.endsWith(' http'))).toBe(true);
+    expect(loaded!.filter((m) => m.includes('undici'))).toEqual([]);
   });
 });
