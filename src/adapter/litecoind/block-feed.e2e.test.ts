@@ -106,7 +106,15 @@ describe('litecoind block feed', () => {
       Symbol.asyncIterator
     ]();
     const pending = feed.next();
-    await new Promise((r) => setTimeout(r, 300));
+    // Abort only once the long poll is on the node (getrpcinfo lists the calls in flight).
+    await expect
+      .poll(async () => {
+        const info = (await net.nodes[0]!.client.rpc.call('getrpcinfo', [])) as {
+          active_commands: { method: string }[];
+        };
+        return info.active_commands.map((c) => c.method);
+      })
+      .toContain('waitforblockheight');
     const started = performance.now();
     ac.abort();
     expect(await pending).toEqual({ done: true, value: undefined });
