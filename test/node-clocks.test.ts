@@ -87,9 +87,7 @@ for (const deployer of deployers) {
       if (deployer.name === 'local') expect(pids).toHaveLength(4);
       expect((await processesOfRun(cluster.runId)).sort()).toEqual(pids.sort());
       expect(cluster.recording.events.filter((e) => e.node === 'val-1' && e.event === 'started')).toEqual([]);
-      const windows = cluster.recording.faults.filter(
-        (f) => f.kind === 'clock-skew' && f.nodes.includes('val-1'),
-      );
+      const windows = cluster.recording.faultsOf('val-1').filter((f) => f.kind === 'clock-skew');
       expect(windows.map((w) => [w.offsets, w.excuses, w.end === undefined])).toEqual([
         [{ 'val-1': 1000 }, false, false],
         [{ 'val-1': -500 }, false, false],
@@ -100,8 +98,7 @@ for (const deployer of deployers) {
     });
 
     test('jitter is re-drawn at its interval, each draw a window within ± the amplitude', async () => {
-      const windows = () =>
-        cluster.recording.faults.filter((f) => f.kind === 'clock-skew' && f.nodes.includes('val-2'));
+      const windows = () => cluster.recording.faultsOf('val-2').filter((f) => f.kind === 'clock-skew');
       expect(await eventually(async () => windows().length >= 3, 5000), 'three jitter draws').toBe(true);
       // Drawn at its interval, not more often: one draw at start, then one per 500 ms.
       const seen = windows();
