@@ -4,23 +4,30 @@
  * child too, confirmed from outside; a kill must close the API port. Asking for proof of a
  * fault that did not happen fails naming the node, the action and what was observed.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { refnodeAdapter } from '../src/adapter/refnode/adapter.ts';
+import { acquireRun } from '../src/cluster/cleanup/run.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { confirmDown, confirmPaused, portClosed } from '../src/cluster/confirm.ts';
 import { NodeControlError } from '../src/support/errors.ts';
 import { processesOfRun } from './helpers.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'chainlab-launcher-'));
-const launcher = join(dir, 'launch.sh');
-// Not `exec`: the shell stays the parent, the node is its child in the same process group.
-writeFileSync(launcher, `#!/bin/sh\n"${process.execPath}" "$@" &\nwait $!\n`);
-chmodSync(launcher, 0o755);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The launcher lives in this process's run dir, so that the run's reaper (or the next run's
+// sweep) removes it even when the test is stopped by Ctrl-C before its afterAll.
+let run: Awaited<ReturnType<typeof acquireRun>> | undefined;
+let launcher = '';
+beforeAll(async () => {
+  run = await acquireRun();
+  mkdirSync(join(run.dir, 'launcher'));
+  launcher = join(run.dir, 'launcher', 'launch.sh');
+  // Not `exec`: the shell stays the parent, the node is its child in the same process group.
+  writeFileSync(launcher, `#!/bin/sh\n"${process.execPath}" "$@" &\nwait $!\n`);
+  chmodSync(launcher, 0o755);
+});
+afterAll(() => run?.release());
 
 /** Scheduler states of every process whose environment carries the run id (Linux /proc). */
 async function statesOfRun(runId: string, pids: readonly number[]): Promise<string[]> {

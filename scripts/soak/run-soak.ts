@@ -10,10 +10,10 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { systemClock } from '../../src/support/clock.ts';
 import { startCpuHog } from './cpu-hog.ts';
-import { LeakProbe } from './leak-probe.ts';
+import { describeLeaks, LeakProbe, type Leaks } from './leak-probe.ts';
 import type { SoakOptions } from './soak-options.ts';
 import { type RunRecord, soakPassed, soakTable } from './soak-table.ts';
-import { runFileOnce } from './vitest-outcome.ts';
+import { type FileOutcome, runFileOnce } from './vitest-outcome.ts';
 
 /** What a soak produced. */
 export interface SoakResult {
@@ -21,7 +21,10 @@ export interface SoakResult {
   table: string;
   /** The dir holding `table.md` and the runs' output. */
   outDir: string;
+  /** False when any run failed or left something, or when the soak was stopped. */
   passed: boolean;
+  /** Why the soak stopped before its last run (the abort reason, e.g. `SIGTERM`). */
+  stoppedBy?: string;
 }
 
 /** The files of the suite as `vitest list` finds them under `config`, relative to `cwd`. */
@@ -42,7 +45,9 @@ export async function suiteFiles(config: string, cwd: string): Promise<string[]>
 const slug = (file: string): string => file.replace(/[\\/]/g, '-');
 
 /**
- * Runs the soak. `log` gets one line per run as it ends.
+ * Runs the soak. `log` gets one line per run as it ends. When `signal` aborts, the run in
+ * progress is interrupted, what it left is removed like any run's, and the table holds the
+ * runs that ended, under a line saying where the soak stopped.
  *
  * @example
  * const result = await runSoak(parseSoakArgs(['--runs', '2', '--files', 'examples/quickstart.test.ts']));
@@ -51,6 +56,7 @@ export async function runSoak(
   options: SoakOptions,
   cwd = process.cwd(),
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  signal?: AbortSignal,
 ): Promise<SoakResult> {
   const outDir = resolve(
     cwd,
@@ -63,27 +69,47 @@ export async function runSoak(
   const started = systemClock.monotonic();
   const loadAtStart = loadavg()[0] ?? 0;
   const records: RunRecord[] = [];
+  let stopped: { reason: string; run: number; file: string } | undefined;
   {
     await using hog = startCpuHog(options.busyCores);
     if (options.busyCores > 0)
       log(`soak: ${options.busyCores} core(s) kept busy by pids ${hog.pids.join(', ')}`);
-    for (let run = 1; run <= options.runs; run++) {
+    runs: for (let run = 1; run <= options.runs; run++) {
       const logDir = join(outDir, `run-${run}`);
       await mkdir(logDir, { recursive: true });
       for (const file of files) {
+        if (signal?.aborted) {
+          stopped = { reason: String(signal.reason), run, file };
+          break runs;
+        }
         const probe = await LeakProbe.open(
           join(tmpdir(), `chainlab-soak-${process.pid}-${run}-${slug(file)}`),
         );
-        const outcome = await runFileOnce({
-          file,
-          config: options.config,
-          cwd,
-          env: { ...probe.env, CHAINLAB_PROFILE: profile },
-          logDir,
-          name: slug(file),
-        });
-        const leaks = await probe.leaks();
-        await probe.clean(leaks);
+        let outcome: FileOutcome;
+        let leaks: Leaks;
+        try {
+          outcome = await runFileOnce({
+            file,
+            config: options.config,
+            cwd,
+            env: { ...probe.env, CHAINLAB_PROFILE: profile },
+            logDir,
+            name: slug(file),
+            signal,
+          });
+        } finally {
+          // The run root goes whatever happened to the run, or it outlives the soak.
+          leaks = await probe.leaks();
+          await probe.clean(leaks);
+        }
+        if (signal?.aborted) {
+          stopped = { reason: String(signal.reason), run, file };
+          log(
+            `soak: stopped by ${stopped.reason} at run ${run}/${options.runs} of ${file}; ` +
+              `removed what it left: ${describeLeaks(leaks)}`,
+          );
+          break runs;
+        }
         records.push({ file, run, failures: outcome.failures, leaks, durationMs: outcome.durationMs });
         const verdict = outcome.failures.length === 0 ? 'passed' : `FAILED: ${outcome.failures[0]}`;
         log(
@@ -99,7 +125,14 @@ export async function runSoak(
     loadAtStart,
     loadAtEnd: loadavg()[0] ?? 0,
     durationMs: systemClock.monotonic() - started,
+    ...(stopped && { stopped }),
   });
   await writeFile(join(outDir, 'table.md'), table);
-  return { records, table, outDir, passed: soakPassed(records) };
+  return {
+    records,
+    table,
+    outDir,
+    passed: stopped === undefined && soakPassed(records),
+    ...(stopped && { stoppedBy: stopped.reason }),
+  };
 }

@@ -40,6 +40,15 @@ describe('soakTable', () => {
     expect(soakPassed(records)).toBe(false);
   });
 
+  test('a stopped soak says so above the table: why, and the run it stopped', () => {
+    const stopped = { reason: 'SIGINT', run: 2, file: 'examples/b.test.ts' };
+    const head = soakTable([record('examples/a.test.ts', 1)], { ...how, stopped }).split('\n')[0];
+    expect(head).toBe(
+      '2 runs of 1 file, 1 core kept busy, CHAINLAB_PROFILE=ci, load average 0.50 at start and 1.25 at end, 61 s in all; ' +
+        'stopped by SIGINT at run 2 of examples/b.test.ts, which is not in the table',
+    );
+  });
+
   test('a soak passes only when no run failed and none left anything', () => {
     expect(soakPassed([record('a', 1), record('a', 2)])).toBe(true);
     expect(soakPassed([record('a', 1), record('a', 2, ['x'])])).toBe(false);

@@ -24,6 +24,8 @@ export interface SoakConditions {
   loadAtEnd: number;
   /** Whole soak, ms. */
   durationMs: number;
+  /** Set when the soak was stopped: why, and the run it stopped (not in the table). */
+  stopped?: { reason: string; run: number; file: string };
 }
 
 /** A table cell: no pipes or line breaks of its own. */
@@ -48,7 +50,10 @@ export function soakTable(records: readonly RunRecord[], how: SoakConditions): s
     `${how.runs} run${how.runs === 1 ? '' : 's'} of ${files.length} file${files.length === 1 ? '' : 's'}, ` +
     `${how.busyCores} core${how.busyCores === 1 ? '' : 's'} kept busy, CHAINLAB_PROFILE=${how.profile}, ` +
     `load average ${how.loadAtStart.toFixed(2)} at start and ${how.loadAtEnd.toFixed(2)} at end, ` +
-    `${Math.round(how.durationMs / 1000)} s in all`;
+    `${Math.round(how.durationMs / 1000)} s in all` +
+    (how.stopped
+      ? `; stopped by ${how.stopped.reason} at run ${how.stopped.run} of ${how.stopped.file}, which is not in the table`
+      : '');
   return [
     head,
     '',

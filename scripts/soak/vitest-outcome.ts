@@ -59,9 +59,14 @@ export function failuresOf(
   return failures;
 }
 
+/** How long a child Vitest has to end after SIGINT before it gets SIGKILL. */
+const interruptGraceMs = 20_000;
+
 /**
  * Runs `file` once (`vitest run --config <config> <file>`) with `env` added, writing the
- * output to `<logDir>/<name>.log` and the JSON report beside it.
+ * output to `<logDir>/<name>.log` and the JSON report beside it. When `signal` aborts, the
+ * child gets SIGINT (Vitest's own Ctrl-C path, so the run's teardown goes as it would for a
+ * user) and SIGKILL if it has not ended `interruptGraceMs` later.
  */
 export async function runFileOnce(opts: {
   file: string;
@@ -70,6 +75,7 @@ export async function runFileOnce(opts: {
   env: Record<string, string>;
   logDir: string;
   name: string;
+  signal?: AbortSignal;
 }): Promise<FileOutcome> {
   const vitest = join(opts.cwd, 'node_modules', 'vitest', 'vitest.mjs');
   const reportFile = join(opts.logDir, `${opts.name}.json`);
@@ -100,9 +106,19 @@ export async function runFileOnce(opts: {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  let killTimer: NodeJS.Timeout | undefined;
+  const interrupt = (): void => {
+    child.kill('SIGINT');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), interruptGraceMs);
+  };
+  if (opts.signal?.aborted) interrupt();
+  else opts.signal?.addEventListener('abort', interrupt, { once: true });
   const exitCode = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
+  }).finally(() => {
+    opts.signal?.removeEventListener('abort', interrupt);
+    clearTimeout(killTimer);
   });
   await new Promise<void>((resolve) => log.end(resolve));
   const report = await readFile(reportFile, 'utf8').then(
