@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { pidAlive } from '../../src/cluster/cleanup/sweeper.ts';
 import { processesWithEnv } from '../../test/helpers.ts';
-import { runSoak } from './run-soak.ts';
+import { runSoak, soakRunRoot } from './run-soak.ts';
 import { parseSoakArgs } from './soak-options.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -49,7 +49,7 @@ test('two runs with a core busy: each failure and each leak per run in the table
   const hogPid = Number(lines[0]!.split(' ').at(-1));
   expect(pidAlive(hogPid)).toBe(false);
   for (const r of result.records) {
-    const root = join(tmpdir(), `chainlab-soak-${process.pid}-${r.run}-${r.file.replaceAll('/', '-')}`);
+    const root = soakRunRoot(process.pid, r.run, r.file);
     expect(existsSync(root)).toBe(false);
     expect(await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`)).toEqual([]);
   }

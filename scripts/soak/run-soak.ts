@@ -44,6 +44,10 @@ export async function suiteFiles(config: string, cwd: string): Promise<string[]>
 /** `examples/quickstart.test.ts` → `examples-quickstart.test.ts`, a log file's name. */
 const slug = (file: string): string => file.replace(/[\\/]/g, '-');
 
+/** The private run root of run `run` of `file` in the soak of process `soakPid`. */
+export const soakRunRoot = (soakPid: number, run: number, file: string): string =>
+  join(tmpdir(), `chainlab-soak-${soakPid}-${run}-${slug(file)}`);
+
 /**
  * Runs the soak. `log` gets one line per run as it ends. When `signal` aborts, the run in
  * progress is interrupted, what it left is removed like any run's, and the table holds the
@@ -82,9 +86,7 @@ export async function runSoak(
           stopped = { reason: String(signal.reason), run, file };
           break runs;
         }
-        const probe = await LeakProbe.open(
-          join(tmpdir(), `chainlab-soak-${process.pid}-${run}-${slug(file)}`),
-        );
+        const probe = await LeakProbe.open(soakRunRoot(process.pid, run, file));
         let outcome: FileOutcome;
         let leaks: Leaks;
         try {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { pidAlive } from '../../src/cluster/cleanup/sweeper.ts';
 import { eventually, processesWithEnv } from '../../test/helpers.ts';
+import { soakRunRoot } from './run-soak.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
 const out = await mkdtemp(join(tmpdir(), 'chainlab-soak-stop-'));
@@ -41,7 +42,7 @@ test.each(['SIGINT', 'SIGTERM'] as const)(
     const exited = new Promise<number | null>((resolve) => soak.once('close', resolve));
 
     // The stalled file's run has made its dir and started its process: stop the soak now.
-    const root = join(tmpdir(), `chainlab-soak-${soak.pid}-1-scripts-soak-fixtures-stalled.case.ts`);
+    const root = soakRunRoot(soak.pid!, 1, 'scripts/soak/fixtures/stalled.case.ts');
     const started = join(root, 'in-progress', 'started');
     expect(await eventually(async () => existsSync(started), 60_000)).toBe(true);
     const leftPid = Number(readFileSync(started, 'utf8'));
