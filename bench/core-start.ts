@@ -23,6 +23,7 @@ import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { freePorts } from '../src/deployers/local/free-port.ts';
 import { cpuSeconds } from './proc-cpu.ts';
+import { connectionsAmong } from './tcp-connections.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);
@@ -55,6 +56,8 @@ function waitLine(
 const phases: Record<string, number[]> = { prepared: [], serving: [], peered: [] };
 /** CPU ms the cluster's node processes had used when the cluster was ready (all six summed). */
 const nodeCpuMs: number[] = [];
+/** TCP connections among the six nodes when the cluster was ready (15 pairs: more means a pair connected twice). */
+const nodeConnections: number[] = [];
 
 async function chainlab(): Promise<number> {
   const t0 = performance.now();
@@ -70,6 +73,7 @@ async function chainlab(): Promise<number> {
   const ms = performance.now() - t0;
   const pids = (await listRunProcesses()).filter((p) => p.runId === c.runId).map((p) => p.pid);
   nodeCpuMs.push(pids.reduce((sum, pid) => sum + cpuSeconds(pid) * 1000, 0));
+  nodeConnections.push(connectionsAmong(pids));
   await c.dispose();
   return ms;
 }
@@ -153,6 +157,7 @@ console.log(
       Object.entries(phases).map(([k, v]) => [k, v.length > 0 ? Math.round(median(v)) : null]),
     ),
     chainlabNodeCpuMedianMs: nodeCpuMs.length > 0 ? Math.round(median(nodeCpuMs)) : null,
+    chainlabNodeConnections: { pairs: ((V + E) * (V + E - 1)) / 2, atReady: nodeConnections },
     entry: refnode,
     ratioVsBareRefnode: +(m.chainlab! / m.bareRefnode!).toFixed(2),
     ratioVsBareNode: +(m.chainlab! / m.bareNode!).toFixed(2),
