@@ -18,12 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { processSockets } from '../refnode/test/net-probe.ts';
 import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { freePorts } from '../src/deployers/local/free-port.ts';
 import { cpuSeconds } from './proc-cpu.ts';
-import { connectionsAmong } from './tcp-connections.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const rounds = Number(values.rounds);
@@ -58,6 +58,16 @@ const phases: Record<string, number[]> = { prepared: [], serving: [], peered: []
 const nodeCpuMs: number[] = [];
 /** TCP connections among the six nodes when the cluster was ready (15 pairs: more means a pair connected twice). */
 const nodeConnections: number[] = [];
+
+/**
+ * TCP connections among the processes `pids`, each counted once, at the end that dialled it:
+ * its remote port is one they listen on (loopback, so ports identify).
+ */
+function connectionsAmong(pids: readonly number[]): number {
+  const sockets = pids.flatMap(processSockets);
+  const listening = new Set(sockets.filter((s) => s.state === '0A').map((s) => s.localPort));
+  return sockets.filter((s) => s.state === '01' && listening.has(s.remotePort)).length;
+}
 
 async function chainlab(): Promise<number> {
   const t0 = performance.now();
