@@ -896,7 +896,12 @@ export interface ApiSurfaceContext {
  * probe can exercise it without knowing any path, body or status code of the chain.
  */
 export interface ApiSurface {
-  /** Valid reads of an ordinary user, cheap and costly mixed, built against the chain as `ctx.client`'s node has it now. */
+  /**
+   * Valid reads of an ordinary user, cheap and costly mixed, built against the chain as
+   * `ctx.client`'s node has it now. They are sent to every node, so each must be valid on any
+   * node that follows the chain: name final data (a final block, not the tip), never data only
+   * `ctx.client`'s node may have yet.
+   */
   reads(ctx: ApiSurfaceContext): Promise<ApiRequest[]>;
   /** The request that submits `tx` (a prepared, signed transfer). */
   submission(tx: PreparedTx): ApiRequest;

@@ -82,15 +82,19 @@ export function refnodeApiSurface(chainId: string): ApiSurface {
     async reads(ctx: ApiSurfaceContext): Promise<ApiRequest[]> {
       const info = await ctx.client.info({ timeoutMs: 5000 });
       const h = info.height;
-      const tip = await ctx.client.block(info.tip, { timeoutMs: 5000 });
+      // The reads go to every node, so the block read names a final block: every node that
+      // follows the chain has it. The tip read from one node may not have reached another
+      // yet (or may be replaced by a fork), and that node would answer 404 to a valid read.
+      const final = info.finalizedTip ?? info.tip;
+      const finalBlock = await ctx.client.block(final, { timeoutMs: 5000 });
       // A tx the chain has, else an id nobody knows (still a valid read: `unknown`).
-      const txId = tip?.txIds[0] ?? '0'.repeat(64);
+      const txId = finalBlock?.txIds[0] ?? '0'.repeat(64);
       const out: ApiRequest[] = [
         get('health', '/health'),
         get('info', '/info'),
         get('blocks-recent', `/blocks?from=${Math.max(0, h - 19)}&to=${h}`),
         get('blocks-page', `/blocks?from=0&to=${BLOCKS_PAGE - 1}`),
-        get('block', `/blocks/${info.tip}`),
+        get('block', `/blocks/${final}`),
         get('tx-status', `/txs/${txId}`),
         get('mempool', '/mempool'),
         get('supply', '/supply'),
