@@ -46,32 +46,35 @@ function pollEveryNode(description: string, probe: Probe, timeoutMs: number | un
     async wait(ctx) {
       const started = ctx.clock.monotonic();
       const deadline = timeoutMs === undefined ? ctx.deadline : Math.min(ctx.deadline, started + timeoutMs);
-      const pending = new Map(ctx.nodes.map((n) => [n.name, n]));
+      const pending = new Set(ctx.nodes.map((n) => n.name));
       const observed = new Map<string, string>();
-      while (pending.size > 0) {
-        await Promise.all(
-          [...pending.values()].map(async (n) => {
-            try {
-              const r = await probe(n.client, ctx);
-              observed.set(n.name, r.observed);
-              if (r.ok) pending.delete(n.name);
-            } catch (error) {
-              observed.set(n.name, `no answer (${(error as Error).message})`);
+      // Each node is polled on its own: a node that answers slowly (busy with its start) does
+      // not hold back the polls of the others, so the cluster is ready as soon as the last
+      // node is, not a slow answer plus a poll later.
+      const pollNode = async (n: ReadyContext['nodes'][number]): Promise<void> => {
+        for (;;) {
+          try {
+            const r = await probe(n.client, ctx);
+            observed.set(n.name, r.observed);
+            if (r.ok) {
+              pending.delete(n.name);
+              return;
             }
-          }),
-        );
-        if (pending.size === 0) return;
-        if (ctx.clock.monotonic() >= deadline) {
-          const now = ctx.clock.monotonic();
-          const waited = Math.round(now - (ctx.began ?? started));
-          const lines = [...pending.keys()].map((name) => `${name}: ${observed.get(name) ?? 'not asked'}`);
-          throw new ClusterStartError(
-            `cluster not ready after ${waited} ms: waiting for ${description}; not ready: ${lines.join('; ')}`,
-            { node: [...pending.keys()][0], timedOut: true, durationMs: waited },
-          );
+          } catch (error) {
+            observed.set(n.name, `no answer (${(error as Error).message})`);
+          }
+          if (ctx.clock.monotonic() >= deadline) return;
+          await ctx.clock.sleep(POLL_MS, ctx.signal);
         }
-        await ctx.clock.sleep(POLL_MS, ctx.signal);
-      }
+      };
+      await Promise.all(ctx.nodes.map(pollNode));
+      if (pending.size === 0) return;
+      const waited = Math.round(ctx.clock.monotonic() - (ctx.began ?? started));
+      const lines = [...pending].map((name) => `${name}: ${observed.get(name) ?? 'not asked'}`);
+      throw new ClusterStartError(
+        `cluster not ready after ${waited} ms: waiting for ${description}; not ready: ${lines.join('; ')}`,
+        { node: [...pending][0], timedOut: true, durationMs: waited },
+      );
     },
   };
 }
