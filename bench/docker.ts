@@ -8,8 +8,8 @@
  *
  *   npx node bench/docker.ts [--rounds 2] [--validators 4] [--executors 2]
  */
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { refnodeImage } from '../src/adapter/refnode/adapter.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { buildImage, imageTag, removeImage } from '../src/deployers/docker/image.ts';
 import { nodeAppImage } from '../src/deployers/docker/node-app-image.ts';
@@ -24,7 +24,6 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const validators = Number(values.validators);
 const executors = Number(values.executors);
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
 const fmt = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -33,12 +32,9 @@ async function imageBuild(): Promise<{ cold: number; cached: number; files: numb
   // refnode's sources may change while a build runs (other work on this machine); then the
   // second build has new inputs and is rightly not a hit: measure the pair again
   for (let attempt = 1; ; attempt++) {
-    const recipe = await nodeAppImage({
-      name: 'chainlab/refnode',
-      root: repoRoot,
-      include: ['refnode'],
-      entry: 'refnode/main.ts',
-    });
+    // The image the docker deployer builds for refnode (the bundle after `npm run build`).
+    const spec = refnodeImage();
+    const recipe = await nodeAppImage({ name: spec.name, ...spec.nodeApp! });
     await removeImage((await imageTag(recipe)).tag);
     const cold = await buildImage(recipe);
     if (cold.cached) throw new Error('cold build was a cache hit');

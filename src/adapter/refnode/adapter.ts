@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { join, posix, relative, sep } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { AdapterError } from '../../support/errors.ts';
 import type {
   AttachedChain,
@@ -39,12 +39,17 @@ export interface RefnodeAdapterOptions {
   /** Node binary for processes. Default `process.execPath` (Node 24). */
   nodeBinary?: string;
   /**
-   * Image for containers. Default `chainlab/refnode`: a FROM scratch image the docker
-   * deployer builds from chainlab's `refnode/` (compiled, when chainlab is installed) and
-   * the packages it imports, wherever npm put them.
+   * Image for containers. Default `chainlab/refnode` ({@link refnodeImage}): a FROM scratch
+   * image the docker deployer builds from refnode's bundle (`dist/refnode/bundle/`) when
+   * local processes start it, else from chainlab's `refnode/` (compiled, when chainlab is
+   * installed) and the packages it imports, wherever npm put them.
    */
   image?: ImageSpec;
-  /** refnode's entry file inside the image. Default `/app/refnode/main.ts` (`/app/dist/refnode/main.js` installed). */
+  /**
+   * refnode's entry file inside the image. Default `/app/<the image's entry>`:
+   * `/app/dist/refnode/bundle/main.js` with the bundle, else `/app/refnode/main.ts`
+   * (`/app/dist/refnode/main.js` installed).
+   */
   containerEntry?: string;
   /** Client options (timeouts, connections). */
   client?: RefnodeClientOptions;
@@ -54,15 +59,32 @@ export interface RefnodeAdapterOptions {
 
 export { refnodeEntry } from './entry.ts';
 
-/** The default image: refnode's files relative to the package root (paths in the image are posix). */
-function defaultImage(): ImageSpec {
+/**
+ * refnode's default image: its files relative to the package root (paths in the image are
+ * posix). When local processes start the bundle (see `refnodeEntry`), so do containers: it
+ * holds refnode and every package it imports in a few files that import only `node:`
+ * modules, so the image carries no node_modules and a container boots as fast as a local
+ * process (the unbundled tree spends seconds resolving and compiling ~450 modules). Else
+ * the image carries refnode's unbundled files and the packages they import.
+ */
+export function refnodeImage(): ImageSpec {
   const toPosix = (p: string): string => p.split(sep).join(posix.sep);
+  const entry = refnodeEntry();
+  if (entry !== refnodeModuleEntry()) {
+    return {
+      name: 'chainlab/refnode',
+      nodeApp: {
+        root: packageRoot,
+        include: [toPosix(relative(packageRoot, dirname(entry)))],
+        entry: toPosix(relative(packageRoot, entry)),
+        packages: [],
+      },
+    };
+  }
   return {
     name: 'chainlab/refnode',
     nodeApp: {
       root: packageRoot,
-      // Containers run refnode unbundled with its packages beside it; an installed
-      // dist/refnode also holds the bundle (refnode/bundle/), which they do not need.
       include: (compiled
         ? [refnodeModuleEntry(), join(codeRoot, 'refnode', 'src')]
         : [join(codeRoot, 'refnode')]
@@ -172,7 +194,7 @@ function minFeeOf(facts: ChainFacts): bigint {
 export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
   const entry = opts.entry ?? refnodeEntry();
   const nodeBinary = opts.nodeBinary ?? process.execPath;
-  const image: ImageSpec = opts.image ?? defaultImage();
+  const image: ImageSpec = opts.image ?? refnodeImage();
   const containerEntry = opts.containerEntry ?? posix.join('/app', image.nodeApp?.entry ?? 'refnode/main.ts');
   const clientFor =
     (chainId: string) =>
