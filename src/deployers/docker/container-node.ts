@@ -1,6 +1,6 @@
 /**
  * One node run as a container: started through testcontainers (readiness by the node's
- * health endpoint), then controlled through the runtime client testcontainers exposes:
+ * health endpoint, polled by `HealthWait`), then controlled through the runtime client testcontainers exposes:
  * stop/start keep the container and its data volume, kill is SIGKILL, pause/resume use the
  * cgroup freezer, disconnect/connect take the node off its cluster network and back.
  * stdout and stderr of every run of the container are appended to one log file.
@@ -8,18 +8,14 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import {
-  type ContainerRuntimeClient,
-  type StartedNetwork,
-  type StartedTestContainer,
-  Wait,
-} from 'testcontainers';
+import type { ContainerRuntimeClient, StartedNetwork, StartedTestContainer } from 'testcontainers';
 import type { P2pEndpoint } from '../../adapter/types.ts';
 import { type Clock, systemClock } from '../../support/clock.ts';
 import { ClusterStartError, NodeControlError } from '../../support/errors.ts';
 import type { DeployedNode, ExitInfo, NodeState, StartOptions } from '../deployer.ts';
 import { writeOffsetFile } from '../faketime.ts';
 import { tailFile } from '../local/log-file.ts';
+import { answersHealthy, HealthWait, HealthWaitError } from './health-wait.ts';
 import type { NodeContainer } from './node-container.ts';
 
 /** Default delay between SIGTERM and SIGKILL when stopping a container. */
@@ -36,8 +32,6 @@ export interface ContainerNodeOptions {
   alias: string;
   /** API base URL on the host (`http://127.0.0.1:<published port>`). */
   apiUrl: string;
-  /** Container port of the API (health checks). */
-  apiPort: number;
   /** The p2p port as published on this machine (127.0.0.1). */
   p2pEndpoint?: P2pEndpoint;
   healthPath: string;
@@ -111,24 +105,30 @@ export class ContainerNode implements DeployedNode {
     try {
       node.#started = await definition
         .withLogConsumer((stream) => node.#pipeLogs(stream))
-        .withWaitStrategy(
-          Wait.forHttp(opts.healthPath, opts.apiPort, { abortOnContainerExit: true }).forStatusCode(200),
-        )
+        .withWaitStrategy(new HealthWait(`${opts.apiUrl}${opts.healthPath}`, node.#clock, startOpts.signal))
         .withStartupTimeout(startOpts.timeoutMs)
         .start();
     } catch (error) {
+      if (startOpts.signal?.aborted && error === startOpts.signal.reason) {
+        // The start was called off (another node failed): that failure is the story, not this.
+        await node.#closeLog();
+        throw error;
+      }
       const message = error instanceof Error ? error.message : String(error);
-      const timedOut = /not accessible after/.test(message);
+      const waited = error instanceof HealthWaitError ? error.reason : undefined;
+      const timedOut = waited === 'timeout';
+      const exitCode = error instanceof HealthWaitError ? error.exitCode : undefined;
       await node.#closeLog();
       throw new ClusterStartError(
-        /exited during/i.test(message)
-          ? `node ${opts.name} exited before it was ready`
+        waited === 'exited'
+          ? `node ${opts.name} exited${exitCode === undefined ? '' : ` with code ${exitCode}`} before it was ready`
           : timedOut
             ? `node ${opts.name} was not ready within ${startOpts.timeoutMs} ms`
             : `node ${opts.name} could not be started: ${message}`,
         {
           node: opts.name,
           timedOut,
+          exitCode,
           durationMs: Math.round(node.#clock.monotonic() - startedAt),
           logFile: opts.logFile,
           logTail: await tailFile(opts.logFile, LOG_TAIL_LINES),
@@ -312,13 +312,7 @@ export class ContainerNode implements DeployedNode {
       });
     for (;;) {
       startOpts.signal?.throwIfAborted();
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-        await res.body?.cancel();
-        if (res.status === 200) return;
-      } catch {
-        // not serving yet
-      }
+      if (await answersHealthy(url)) return;
       if (this.#state === 'exited') {
         throw await fail(`node ${this.name} exited before it was ready`, false, this.#lastExit);
       }

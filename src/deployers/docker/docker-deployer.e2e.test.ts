@@ -9,6 +9,7 @@ import { describeNeeding, dockerRequirementOf } from '../../../test/requirements
 import { Cluster } from '../../cluster/cluster.ts';
 import type { StartedCluster, StartedNode } from '../../cluster/types.ts';
 import { systemClock } from '../../support/clock.ts';
+import { ClusterStartError } from '../../support/errors.ts';
 import { dockerAvailability } from './docker-client.ts';
 import { labelKeys } from './labels.ts';
 
@@ -38,6 +39,8 @@ async function eventually(what: string, timeoutMs: number, probe: () => Promise<
 
 const height = async (node: StartedNode): Promise<number> => (await node.client.info()).height;
 
+let runId: string | undefined;
+
 describeNeeding(dockerRequirementOf(docker), 'docker deployer', () => {
   let cluster: StartedCluster;
 
@@ -52,6 +55,7 @@ describeNeeding(dockerRequirementOf(docker), 'docker deployer', () => {
     })
       .withBugs('val-1', ['no-sync'])
       .start();
+    runId = cluster.runId;
   });
 
   afterAll(async () => {
@@ -139,5 +143,29 @@ describeNeeding(dockerRequirementOf(docker), 'docker deployer', () => {
     await eventually('val-3 serves again', 10_000, () => val3.client.health());
     const target = await height(val0);
     await eventually(`val-3 reaches height ${target}`, 60_000, async () => (await height(val3)) >= target);
+  });
+});
+
+describeNeeding(dockerRequirementOf(docker), 'docker deployer, a node that cannot start', () => {
+  it('fails the start at once, naming the node, its exit code and log; nothing is left', async () => {
+    const began = systemClock.monotonic();
+    const error = await new Cluster({
+      validators: 2,
+      deployer: 'docker',
+      bugs: { 'val-1': ['no-such-bug'] },
+      startTimeoutMs: 120_000,
+    })
+      .start()
+      .catch((e: unknown) => e);
+    expect(ClusterStartError.is(error)).toBe(true);
+    const startError = error as ClusterStartError;
+    expect(startError).toMatchObject({ node: 'val-1', timedOut: false, exitCode: 2 });
+    expect(startError.shortMessage).toBe('node val-1 exited with code 2 before it was ready');
+    expect(startError.logTail).toContain('no-such-bug');
+    // Found by the container's state, long before the start timeout.
+    expect(systemClock.monotonic() - began).toBeLessThan(60_000);
+    // One run per process: the cluster above had the same run id, and left nothing either.
+    const left = await labelled(runId!);
+    expect(left.containers.length + left.networks.length + left.volumes.length).toBe(0);
   });
 });

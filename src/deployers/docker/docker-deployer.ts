@@ -274,7 +274,6 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
               network,
               alias: spec.allocation.host,
               apiUrl: `http://127.0.0.1:${hostApiPort}`,
-              apiPort: launch.apiPort,
               p2pEndpoint: { host: '127.0.0.1', port: hostP2pPort },
               healthPath: spec.launch!.readiness.healthPath,
               logFile: spec.allocation.logFile,
