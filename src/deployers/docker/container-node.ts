@@ -1,8 +1,9 @@
 /**
  * One node run as a container: started through testcontainers (readiness by the node's
- * health endpoint, polled by `HealthWait`), then controlled through the runtime client testcontainers exposes:
- * stop/start keep the container and its data volume, kill is SIGKILL, pause/resume use the
- * cgroup freezer, disconnect/connect take the node off its cluster network and back.
+ * health endpoint, polled by `HealthWait`), then controlled through the runtime client
+ * testcontainers exposes: stop/start keep the container and its data volume, kill is SIGKILL,
+ * pause/resume use the cgroup freezer, disconnect/connect take the node off its cluster
+ * network and back.
  * stdout and stderr of every run of the container are appended to one log file.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
