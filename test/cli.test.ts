@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { newRunId, runsRoot } from '../src/cluster/cleanup/run.ts';
 import { pidAlive } from '../src/cluster/cleanup/sweeper.ts';
+import { freePorts } from '../src/deployers/local/free-port.ts';
+import { reservationsDir } from '../src/deployers/local/port-reservations.ts';
 import { entries, eventually } from './helpers.ts';
 
 const repo = join(import.meta.dirname, '..');
@@ -104,6 +106,10 @@ describe('chainlab', () => {
     const context = join(tmpdir(), `chainlab-image-${dead.pid}-test`);
     mkdirSync(context, { recursive: true });
     writeFileSync(join(context, 'Dockerfile'), 'FROM scratch\n');
+    // A port the dead process had reserved (a free one: nothing else may hold it).
+    const [deadPort] = await freePorts(1);
+    mkdirSync(reservationsDir(), { recursive: true });
+    writeFileSync(join(reservationsDir(), String(deadPort)), String(dead.pid));
     const orphan = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
       env: { ...process.env, CHAINLAB_RUN: deadRun },
       stdio: 'ignore',
@@ -116,11 +122,14 @@ describe('chainlab', () => {
       killed: { pid: number; runId: string }[];
       removedDirs: string[];
       removedContexts: string[];
+      freedPorts: number[];
       docker: { swept: boolean; reason?: string };
     };
     expect(result.killed).toContainEqual({ pid: orphan.pid, runId: deadRun });
     expect(result.removedDirs).toContain(join(root, deadRun));
     expect(result.removedContexts).toContain(context);
+    expect(result.freedPorts).toContain(deadPort);
+    expect(existsSync(join(reservationsDir(), String(deadPort)))).toBe(false);
     expect(result.docker).toEqual({ swept: false, reason: 'not asked (--no-docker)' });
     expect(await eventually(async () => orphan.exitCode !== null || orphan.signalCode !== null, 5000)).toBe(
       true,

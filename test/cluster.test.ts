@@ -3,11 +3,14 @@
  * (this runs on a shared 2-core machine).
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runsRoot } from '../src/cluster/cleanup/run.ts';
 import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { Ready } from '../src/cluster/ready.ts';
+import { isReserved, reservationsDir } from '../src/deployers/local/port-reservations.ts';
 import { CapabilityError, ClusterStartError, ConfigError } from '../src/support/errors.ts';
 import { entries, eventually, processesOfRun } from './helpers.ts';
 
@@ -16,10 +19,20 @@ async function processesOfThisWorker(): Promise<number[]> {
   return (await listRunProcesses()).filter((p) => p.runId.startsWith(`${process.pid}-`)).map((p) => p.pid);
 }
 
+/** Ports this test worker holds reserved. */
+async function reservedByThisWorker(): Promise<string[]> {
+  const names = await entries(reservationsDir());
+  const owners = await Promise.all(
+    names.map((n) => readFile(join(reservationsDir(), n), 'utf8').catch(() => '')),
+  );
+  return names.filter((_, i) => owners[i] === String(process.pid));
+}
+
 describe('local deployer', () => {
   test('starts 4 validators + 2 executors that serve, peer and produce blocks; dispose leaves nothing', async () => {
     let runId: string;
     let dir: string | undefined;
+    let ports: number[] = [];
     {
       await using cluster = await new Cluster({ validators: 4, executors: 2, wallets: 4 }).start();
       runId = cluster.runId;
@@ -41,6 +54,9 @@ describe('local deployer', () => {
         expect(info.peers).toBeGreaterThanOrEqual(1);
         expect(existsSync(n.logFile!)).toBe(true);
       }
+      // Each node's ports are reserved machine-wide for the cluster's life (restarts bind them again).
+      ports = cluster.nodes.flatMap((n) => [Number(new URL(n.apiUrl).port), n.p2pEndpoint!.port]);
+      expect(ports.filter((port) => !isReserved(port))).toEqual([]);
       expect(cluster.wallets).toHaveLength(4);
       expect(cluster.facts.supply?.genesis).toBe(
         Object.values(cluster.facts.initialBalances ?? {}).reduce((a, b) => a + b, 0n),
@@ -64,6 +80,7 @@ describe('local deployer', () => {
     }
     expect(await processesOfRun(runId)).toEqual([]);
     expect(existsSync(dir!)).toBe(false);
+    expect(ports.filter((port) => isReserved(port))).toEqual([]);
   });
 
   test('node control records a fault window per action and the node comes back', async () => {
@@ -114,6 +131,7 @@ describe('local deployer', () => {
     const after = await entries(runsRoot());
     expect(after.filter((d) => !before.includes(d) && d.startsWith(`${process.pid}-`))).toEqual([]);
     expect(await processesOfThisWorker()).toEqual([]);
+    expect(await reservedByThisWorker()).toEqual([]);
   });
 
   test('a start timeout names what was not ready, and tears everything down', async () => {
@@ -126,6 +144,7 @@ describe('local deployer', () => {
       /^cluster not ready after \d+ ms: waiting for every node at height ≥ 10000; not ready: val-0: height \d+; val-1: height \d+$/,
     );
     expect(await processesOfThisWorker()).toEqual([]);
+    expect(await reservedByThisWorker()).toEqual([]);
   });
 
   test('bad options fail before anything starts', async () => {

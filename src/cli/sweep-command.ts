@@ -1,6 +1,6 @@
 /**
  * `chainlab sweep`: removes what killed chainlab runs left behind on this machine —
- * processes, run dirs and image build contexts in the temp dir, and labelled Docker
+ * processes, run dirs, image build contexts and port reservations in the temp dir, and labelled Docker
  * containers, networks and volumes. Runs whose owner is alive are never touched.
  */
 import { parseArgs } from 'node:util';
@@ -10,8 +10,8 @@ import { ConfigError } from '../support/errors.ts';
 const help = `usage: chainlab sweep [--no-docker | --docker] [--k8s [--kubeconfig FILE] [--context NAME]] [--json]
 
 Removes what killed chainlab runs left: their processes (SIGKILL), run dirs under
-$CHAINLAB_RUN_ROOT or <tmpdir>/chainlab, image build contexts in <tmpdir>, the
-containers, networks and volumes labelled with their run id, and with --k8s the
+$CHAINLAB_RUN_ROOT or <tmpdir>/chainlab, image build contexts in <tmpdir>, port
+reservations in <tmpdir>/chainlab-ports, the containers, networks and volumes labelled with their run id, and with --k8s the
 namespaces of the k8s deployer's dead runs. A run whose owner process is alive is left
 alone. Exit code 0 when the sweep completed.
 
@@ -33,6 +33,7 @@ function summary(r: SweepAllResult): string {
     `killed ${r.killed.length} processes`,
     `removed ${r.removedDirs.length} run dirs`,
     `removed ${r.removedContexts.length} image build contexts`,
+    `freed ${r.freedPorts.length} reserved ports`,
     docker,
     ...(r.k8s === undefined
       ? []

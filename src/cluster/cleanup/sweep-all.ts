@@ -1,12 +1,13 @@
 /**
  * One sweep of everything killed runs can leave: their processes and run dirs, image
- * build contexts in the temp dir, and (when a Docker engine answers, or when asked) their
+ * build contexts and port reservations in the temp dir, and (when a Docker engine answers, or when asked) their
  * labelled containers, networks and volumes. `chainlab sweep` and the Vitest plugin's
  * global teardown run it.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sweepDeadReservations } from '../../deployers/local/port-reservations.ts';
 import { pidAlive, type SweepResult, sweepDeadRuns } from './sweeper.ts';
 
 /** Options of {@link sweepAll}. */
@@ -28,6 +29,8 @@ export interface SweepAllOptions {
 export interface SweepAllResult extends SweepResult {
   /** Image build contexts of dead builders. */
   removedContexts: string[];
+  /** Ports whose reservation a dead process held (`<tmpdir>/chainlab-ports/`). */
+  freedPorts: number[];
   /** Docker resources removed, or why Docker was not swept. */
   docker:
     | { swept: true; runs: string[]; containers: number; networks: number; volumes: number }
@@ -76,8 +79,8 @@ async function sweepDocker(mode: true | 'auto'): Promise<SweepAllResult['docker'
 }
 
 /**
- * Removes what dead runs left: processes (SIGKILL), run dirs, image build contexts and
- * Docker resources. Live runs are never touched.
+ * Removes what dead runs left: processes (SIGKILL), run dirs, image build contexts, port
+ * reservations and Docker resources. Live runs are never touched.
  *
  * @example
  * const result = await sweepAll({ docker: 'auto' });
@@ -87,10 +90,11 @@ export async function sweepAll(opts: SweepAllOptions = {}): Promise<SweepAllResu
   const mode = opts.docker ?? 'auto';
   const local = await sweepDeadRuns();
   const removedContexts = await sweepImageContexts();
+  const freedPorts = sweepDeadReservations();
   const docker: SweepAllResult['docker'] =
     mode === false ? { swept: false, reason: 'not asked (--no-docker)' } : await sweepDocker(mode);
   const k8s = opts.k8s === undefined ? undefined : await sweepK8s(opts.k8s);
-  return { ...local, removedContexts, docker, ...(k8s === undefined ? {} : { k8s }) };
+  return { ...local, removedContexts, freedPorts, docker, ...(k8s === undefined ? {} : { k8s }) };
 }
 
 async function sweepK8s(target: NonNullable<SweepAllOptions['k8s']>): Promise<SweepAllResult['k8s']> {

@@ -4,10 +4,12 @@
  * ports come from below the kernel's ephemeral range (Linux `ip_local_port_range`), which
  * the OS uses for every `listen(0)` (the link proxy's listeners) and every outgoing
  * connection on the machine, and each is checked free by listening on it. Where the range
- * cannot be read, the OS picks (port 0).
+ * cannot be read, the OS picks (port 0). Ports for nodes also come reserved machine-wide
+ * (`reservePorts`), so a cluster of another process does not pick them while a node boots.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { isReserved, release, tryReserve } from './port-reservations.ts';
 
 /** Ports below the ephemeral range that we pick from: [low, high]. */
 const RANGE_WIDTH = 10_000;
@@ -35,27 +37,39 @@ function listenOn(host: string, port: number): Promise<Server | undefined> {
   });
 }
 
-/** Holds a free port: one drawn from the pick range (a few tries), else one the OS picks. */
-async function holdFreePort(host: string, taken: ReadonlySet<number>): Promise<Server> {
-  if (pickRange !== undefined) {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const port = pickRange.low + Math.floor(Math.random() * (pickRange.high - pickRange.low + 1));
-      if (taken.has(port)) continue;
-      const server = await listenOn(host, port);
-      if (server) return server;
-    }
-  }
-  const server = await listenOn(host, 0);
-  if (!server) throw new Error(`no free port on ${host}`);
-  return server;
-}
-
 const portOf = (server: Server): number => {
   const a = server.address();
   return typeof a === 'object' && a !== null ? a.port : 0;
 };
 
 const close = (server: Server): Promise<void> => new Promise((r) => server.close(() => r()));
+
+/**
+ * Holds a free port: one drawn from the pick range (a few tries), else one the OS picks.
+ * Never one another process has reserved; with `reserve`, reserved for this one.
+ */
+async function holdFreePort(host: string, taken: ReadonlySet<number>, reserve = false): Promise<Server> {
+  const claim = async (server: Server | undefined): Promise<Server | undefined> => {
+    if (server === undefined) return undefined;
+    const port = portOf(server);
+    if (reserve ? tryReserve(port) : !isReserved(port)) return server;
+    await close(server);
+    return undefined;
+  };
+  if (pickRange !== undefined) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = pickRange.low + Math.floor(Math.random() * (pickRange.high - pickRange.low + 1));
+      if (taken.has(port)) continue;
+      const server = await claim(await listenOn(host, port));
+      if (server) return server;
+    }
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const server = await claim(await listenOn(host, 0));
+    if (server) return server;
+  }
+  throw new Error(`no free port on ${host}`);
+}
 
 /** One free port on `host`. Another process may take it before use; callers start soon after. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -66,17 +80,49 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** `count` distinct free ports (held open together so none is handed out twice). */
-export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+export function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  return pickPorts(count, host, false);
+}
+
+async function pickPorts(count: number, host: string, reserve: boolean): Promise<number[]> {
   const servers: Server[] = [];
   const taken = new Set<number>();
   try {
     for (let i = 0; i < count; i++) {
-      const server = await holdFreePort(host, taken);
+      const server = await holdFreePort(host, taken, reserve);
       servers.push(server);
       taken.add(portOf(server));
     }
     return servers.map(portOf);
+  } catch (error) {
+    if (reserve) release(taken);
+    throw error;
   } finally {
     await Promise.all(servers.map(close));
   }
+}
+
+/** Ports reserved for this process until {@link PortReservation.release}. */
+export interface PortReservation {
+  readonly ports: readonly number[];
+  /** Drops the reservations (idempotent): call once nothing will bind these ports again. */
+  release(): void;
+}
+
+/**
+ * `count` distinct free ports, each also reserved machine-wide (port-reservations.ts) so no
+ * other chainlab process picks one while its node is booting or restarting. For ports a
+ * node binds, unbinds and binds again over a cluster's life.
+ */
+export async function reservePorts(count: number, host = '127.0.0.1'): Promise<PortReservation> {
+  const ports = await pickPorts(count, host, true);
+  let released = false;
+  return {
+    ports,
+    release() {
+      if (released) return;
+      released = true;
+      release(ports);
+    },
+  };
 }

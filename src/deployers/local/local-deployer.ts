@@ -14,7 +14,7 @@ import type {
   StartOptions,
 } from '../deployer.ts';
 import { libfaketimeMissing, OFFSET_FILE, writeOffsetFile } from '../faketime.ts';
-import { freePorts } from './free-port.ts';
+import { type PortReservation, reservePorts } from './free-port.ts';
 import { NodeProcess } from './node-process.ts';
 
 /** Options of the local deployer. */
@@ -38,6 +38,8 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
     const noFaketime = libfaketimeMissing(opts.libfaketime);
     const started: NodeProcess[] = [];
     const dataDirs = new Map<NodeProcess, string>();
+    // Held until dispose: a restarted node binds its ports again.
+    const reservations: PortReservation[] = [];
     let disposed: Promise<void> | undefined;
     return {
       name: 'local',
@@ -48,7 +50,9 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
       hostsLinks: true,
 
       async allocate(nodes: readonly { name: string; role: NodeRole }[]): Promise<NodeAllocation[]> {
-        const ports = await freePorts(nodes.length * 2, host);
+        const reservation = await reservePorts(nodes.length * 2, host);
+        reservations.push(reservation);
+        const { ports } = reservation;
         await mkdir(join(ctx.clusterDir, 'logs'), { recursive: true });
         return Promise.all(
           nodes.map(async (n, i) => {
@@ -115,6 +119,7 @@ export function localDeployer(opts: LocalDeployerOptions = {}): DeployerFactory 
         disposed ??= (async () => {
           // Stop in parallel: a cluster's nodes are independent and each may need its grace delay.
           await Promise.allSettled(started.map((n) => n.stop()));
+          for (const reservation of reservations) reservation.release();
         })();
         return disposed;
       },
