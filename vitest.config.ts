@@ -1,19 +1,23 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { chainlab } from './src/vitest-plugin.ts';
 
-// Two projects, run one after the other:
+// Three projects, run one after the other:
 // - `unit`: tests that start no node, container, child process or worker thread; Vitest's
 //   default timeouts (a unit test that needs more is a bug), files in parallel.
-// - `e2e`: tests that start real processes or threads (refnode and litecoind nodes,
-//   containers, child Vitest runs, kubectl, worker threads), named `*.e2e.test.ts` or under
-//   test/, examples/ and refnode/test/. The chainlab plugin gives them what it gives any
-//   user: long timeouts, one file at a time (parallel clusters would starve each other's
-//   slot timers on this 2-core class of machine), forked workers, the matchers.
+// - `examples`: the scenario examples, two files at a time. Each has been soaked beside a
+//   busy core and beside another example's cluster (bench/README.md, "soak") with no false
+//   failure, so they bear a neighbour.
+// - `e2e`: the other tests that start real processes or threads (refnode and litecoind
+//   nodes, containers, child Vitest runs, kubectl, worker threads), named `*.e2e.test.ts` or
+//   under test/ and refnode/test/. The chainlab plugin gives them what it gives any user:
+//   long timeouts, one file at a time (many judge timing a neighbour's cluster could move on
+//   this 2-core class of machine), forked workers, the matchers.
 // examples/ import `chainlab/vitest` like a user: the `chainlab-source` export condition
 // resolves that to the TypeScript sources here, without a build.
 const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
 
-const e2e = ['**/*.e2e.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', 'refnode/test/**/*.test.ts'];
+const examples = ['examples/**/*.test.ts'];
+const e2e = ['**/*.e2e.test.ts', 'test/**/*.test.ts', ...examples, 'refnode/test/**/*.test.ts'];
 // examples/jest runs under Jest, test/consumer in a project of its own (npm run test:consumer).
 const excluded = [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'];
 
@@ -44,13 +48,26 @@ export default defineConfig({
       },
       {
         extends: true,
-        // In a project of its own, as Vitest applies a plugin's config to the project that lists it.
+        // In projects of their own, as Vitest applies a plugin's config to the project that lists it.
+        plugins: [chainlab()],
+        test: {
+          name: 'examples',
+          include: examples,
+          exclude: excluded,
+          // Two clusters at a time and no more: the pairing the soak measured on 2 cores.
+          fileParallelism: true,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
         plugins: [chainlab()],
         test: {
           name: 'e2e',
           include: e2e,
-          exclude: excluded,
-          sequence: { groupOrder: 1 },
+          exclude: [...excluded, ...examples],
+          sequence: { groupOrder: 2 },
         },
       },
     ],
