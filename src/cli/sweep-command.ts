@@ -1,7 +1,8 @@
 /**
  * `chainlab sweep`: removes what killed chainlab runs left behind on this machine —
- * processes, run dirs, image build contexts and port reservations in the temp dir, and labelled Docker
- * containers, networks and volumes. Runs whose owner is alive are never touched.
+ * processes, run dirs, image build contexts and port reservations in the temp dir, and
+ * labelled Docker containers, networks and volumes. Runs whose owner is alive are never
+ * touched.
  */
 import { parseArgs } from 'node:util';
 import { type SweepAllResult, sweepAll } from '../cluster/cleanup/sweep-all.ts';
@@ -11,9 +12,9 @@ const help = `usage: chainlab sweep [--no-docker | --docker] [--k8s [--kubeconfi
 
 Removes what killed chainlab runs left: their processes (SIGKILL), run dirs under
 $CHAINLAB_RUN_ROOT or <tmpdir>/chainlab, image build contexts in <tmpdir>, port
-reservations in <tmpdir>/chainlab-ports, the containers, networks and volumes labelled with their run id, and with --k8s the
-namespaces of the k8s deployer's dead runs. A run whose owner process is alive is left
-alone. Exit code 0 when the sweep completed.
+reservations in <tmpdir>/chainlab-ports, the containers, networks and volumes labelled
+with their run id, and with --k8s the namespaces of the k8s deployer's dead runs. A run
+whose owner process is alive is left alone. Exit code 0 when the sweep completed.
 
 flags:
   --docker           require a Docker engine (fail when none answers)

@@ -1,8 +1,8 @@
 /**
  * One sweep of everything killed runs can leave: their processes and run dirs, image
- * build contexts and port reservations in the temp dir, and (when a Docker engine answers, or when asked) their
- * labelled containers, networks and volumes. `chainlab sweep` and the Vitest plugin's
- * global teardown run it.
+ * build contexts and port reservations in the temp dir, and (when a Docker engine
+ * answers, or when asked) their labelled containers, networks and volumes. `chainlab
+ * sweep` and the Vitest plugin's global teardown run it.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

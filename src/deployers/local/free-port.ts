@@ -116,13 +116,6 @@ export interface PortReservation {
  */
 export async function reservePorts(count: number, host = '127.0.0.1'): Promise<PortReservation> {
   const ports = await pickPorts(count, host, true);
-  let released = false;
-  return {
-    ports,
-    release() {
-      if (released) return;
-      released = true;
-      release(ports);
-    },
-  };
+  // Idempotent as it is: release drops only files that still name this process.
+  return { ports, release: () => release(ports) };
 }

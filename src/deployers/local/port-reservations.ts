@@ -44,7 +44,8 @@ export const isReserved = (port: number, dir = reservationsDir()): boolean =>
  */
 export function tryReserve(port: number, dir = reservationsDir()): boolean {
   const file = join(dir, String(port));
-  // Twice: the dir may be removed by another process's release between mkdir and create.
+  // Twice: the dir is made on first use, and another process's release may remove it
+  // between our mkdir and create (then this port is skipped).
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
