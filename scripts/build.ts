@@ -68,7 +68,8 @@ const bundle = await rolldown({
     'verify-worker': join(dist, 'refnode', 'src', 'chain', 'verify-worker.js'),
   },
   platform: 'node',
-  external: [/^node:/],
+  // sodium-native loads its prebuilt addon from its own package dir, so it stays a package.
+  external: [/^node:/, 'sodium-native'],
   logLevel: 'warn',
 });
 await bundle.write({

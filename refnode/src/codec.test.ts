@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createTxSigner, keyPairFromSeed, txId, txSigningBytes, verifyTx } from './codec.ts';
+import { createTxSigner, keyPairFromSeed, txId, txSigningBytes } from './codec.ts';
+import { verifyTx } from './tx-signature.ts';
 
 const seed = '11'.repeat(32);
 const other = keyPairFromSeed('22'.repeat(32));

@@ -1,10 +1,11 @@
 /**
- * refnode's transaction codec: keys, signing bytes, ids, signing and verification.
+ * refnode's transaction codec: keys, signing bytes, ids and signing (verification is in
+ * `tx-signature.ts`, which loads a native addon).
  *
  * Imports nothing but `node:crypto` so chainlab (and any client) can import it cheaply to
  * sign transactions exactly as the node verifies them.
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
 
 /** A transfer before signing, as in the body of `POST /txs` minus `sig`. */
 export interface UnsignedTx {
@@ -89,28 +90,4 @@ export function txId(tx: UnsignedTx): string {
 export function createTxSigner(secretKeyHex: string): (unsigned: UnsignedTx) => SignedTx {
   const key = privateKeyFromSeed(secretKeyHex);
   return (unsigned) => ({ ...unsigned, sig: sign(null, txSigningBytes(unsigned), key).toString('hex') });
-}
-
-const publicKeyCache = new Map<string, KeyObject>();
-
-/** The public KeyObject of an address, cached (addresses repeat across many txs). */
-function cachedPublicKey(address: string): KeyObject {
-  let key = publicKeyCache.get(address);
-  if (key === undefined) {
-    key = publicKeyFromAddress(address);
-    if (publicKeyCache.size > 100_000) publicKeyCache.clear();
-    publicKeyCache.set(address, key);
-  }
-  return key;
-}
-
-/** True iff `sig` is a valid ed25519 signature by `from` over the signing bytes; never throws. */
-export function verifyTx(tx: SignedTx): boolean {
-  if (typeof tx.sig !== 'string' || !/^[0-9a-f]{128}$/.test(tx.sig)) return false;
-  if (typeof tx.from !== 'string' || !HEX64.test(tx.from)) return false;
-  try {
-    return verify(null, txSigningBytes(tx), cachedPublicKey(tx.from), Buffer.from(tx.sig, 'hex'));
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
-import { type SignedTx, txId, verifyTx } from '../codec.ts';
+import { type SignedTx, txId } from '../codec.ts';
+import { verifyTx } from '../tx-signature.ts';
 
 /** Every reason a tx can be refused (API errors, `GET /txs/:id`, mempool counters). */
 export const rejectionCodes = [

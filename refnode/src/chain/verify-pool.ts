@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type SignedTx, txSigningString, verifyTx } from '../codec.ts';
+import { type SignedTx, txSigningString } from '../codec.ts';
+import { verifyTx } from '../tx-signature.ts';
 import type { VerifyCache } from './tx-check.ts';
 import { MAX_MESSAGE_BYTES, packBatch } from './verify-batch.ts';
 

@@ -62,9 +62,10 @@ export { refnodeEntry } from './entry.ts';
 /**
  * refnode's default image: its files relative to the package root (paths in the image are
  * posix). When local processes start the bundle (see `refnodeEntry`), so do containers: it
- * holds refnode and every package it imports in a few files that import only `node:`
- * modules, so the image carries no node_modules and a container boots as fast as a local
- * process (the unbundled tree spends seconds resolving and compiling ~450 modules). Else
+ * holds refnode and every package it imports in a few files, except sodium-native (a
+ * native addon found through its package dir), so the image carries that one package and
+ * a container boots as fast as a local process (the unbundled tree spends seconds resolving
+ * and compiling ~450 modules). Else
  * the image carries refnode's unbundled files and the packages they import.
  */
 export function refnodeImage(): ImageSpec {
@@ -77,7 +78,7 @@ export function refnodeImage(): ImageSpec {
         root: packageRoot,
         include: [toPosix(relative(packageRoot, dirname(entry)))],
         entry: toPosix(relative(packageRoot, entry)),
-        packages: [],
+        packages: ['sodium-native'],
       },
     };
   }

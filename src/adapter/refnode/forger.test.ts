@@ -8,8 +8,8 @@ import {
   txId,
   txSigningBytes,
   type UnsignedTx,
-  verifyTx,
 } from '../../../refnode/src/codec.ts';
+import { verifyTx } from '../../../refnode/src/tx-signature.ts';
 import { ConfigError } from '../../support/errors.ts';
 import { invalidTxs } from '../../workloads/invalid-txs.ts';
 import {

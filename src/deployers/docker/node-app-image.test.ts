@@ -94,4 +94,31 @@ describe('nodeAppImage layout', () => {
     ]);
     expect(recipe.entrypoint).toEqual(['/usr/local/bin/node', '/app/refnode/main.ts']);
   });
+
+  it("keeps a native addon's prebuilt binary for the image's platform only", async () => {
+    const root = join(work, 'addon');
+    file(join(root, 'package.json'), JSON.stringify({ name: 'addon-app', type: 'module' }));
+    file(join(root, 'main.js'), "import 'native';\n");
+    const native = join(root, 'node_modules', 'native');
+    pkg(native, 'native');
+    for (const platform of [`linux-${process.arch}`, 'darwin-arm64', 'win32-x64', 'linux-riscv64']) {
+      file(join(native, 'prebuilds', platform, 'native.node'), 'binary');
+    }
+    file(join(native, 'lib', 'prebuilds.js'), 'export {};\n');
+    const recipe = await nodeAppImage({
+      name: 'chainlab/addon-test',
+      root,
+      include: ['main.js'],
+      entry: 'main.js',
+      faketime: false,
+    });
+    expect(appPaths([...recipe.files])).toEqual([
+      '/app/main.js',
+      '/app/node_modules/native/index.js',
+      '/app/node_modules/native/lib/prebuilds.js',
+      '/app/node_modules/native/package.json',
+      `/app/node_modules/native/prebuilds/linux-${process.arch}/native.node`,
+      '/app/package.json',
+    ]);
+  });
 });

@@ -44,9 +44,20 @@ export interface NodeAppImageOptions {
 
 const isTestFile = (rel: string): boolean => /\.(test|spec)\.[cm]?[jt]s$/.test(rel);
 
-/** Files under a package dir that nothing executes: type declarations and source maps. */
+/** A native addon's prebuilt binaries for the image's platform: it runs this machine's Node on Linux. */
+const imagePrebuilds = `prebuilds/linux-${process.arch}`;
+
+/**
+ * Files under a package dir that nothing in the image executes: type declarations, source
+ * maps, and prebuilt addons for other platforms (`prebuilds/<platform>-<arch>/`, 16 of
+ * sodium-native's 18 MB).
+ */
 const isPackageNoise = (rel: string, isDir: boolean): boolean =>
-  isDir ? rel === 'node_modules' || rel.endsWith('/node_modules') : /\.(d\.[cm]?ts|map)$/.test(rel);
+  isDir
+    ? rel === 'node_modules' ||
+      rel.endsWith('/node_modules') ||
+      (/^prebuilds\/[^/]+$/.test(rel) && rel !== imagePrebuilds)
+    : /\.(d\.[cm]?ts|map)$/.test(rel);
 
 async function includedFiles(root: string, include: readonly string[]): Promise<string[]> {
   const files: string[] = [];

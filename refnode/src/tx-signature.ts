@@ -1,0 +1,26 @@
+/**
+ * The tx signature check, through libsodium (`sodium-native`'s prebuilt addon) rather than
+ * `node:crypto`: every validator verifies every tx, which is most of a node's CPU under
+ * load, and libsodium's verify with a raw key costs about half of `crypto.verify` with a
+ * cached KeyObject here (bench/README.md, "refnode"). The worker threads and the calling
+ * thread both verify through this one function, so every path of every node accepts
+ * exactly the same signatures.
+ */
+import sodium from 'sodium-native';
+import { type SignedTx, txSigningBytes } from './codec.ts';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** True iff `signature` (64 bytes) is `publicKey`'s (32 bytes) over `message`; never throws. */
+export function verifyEd25519(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean {
+  // The addon throws on a wrong length; a wrong length cannot be a valid signature.
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  return sodium.crypto_sign_verify_detached(signature, message, publicKey);
+}
+
+/** True iff `sig` is a valid ed25519 signature by `from` over the signing bytes; never throws. */
+export function verifyTx(tx: SignedTx): boolean {
+  if (typeof tx.sig !== 'string' || !/^[0-9a-f]{128}$/.test(tx.sig)) return false;
+  if (typeof tx.from !== 'string' || !HEX64.test(tx.from)) return false;
+  return verifyEd25519(Buffer.from(tx.from, 'hex'), Buffer.from(tx.sig, 'hex'), txSigningBytes(tx));
+}
