@@ -9,7 +9,7 @@ import { chainlab } from './src/vitest-plugin.ts';
 //   failure, so they bear a neighbour.
 // - `e2e`: the other tests that start real processes or threads (refnode and litecoind
 //   nodes, containers, child Vitest runs, kubectl, worker threads), named `*.e2e.test.ts` or
-//   under test/ and refnode/test/, also two files at a time: four runs of the whole project
+//   under test/ and refnode/test/, also two files at a time: six runs of the whole project
 //   that way passed with nothing left behind (bench/README.md, "test suite"). What a file
 //   starts is scoped to its own run (ports reserved machine-wide, processes, containers and
 //   dirs by run id), so a neighbour's cluster is load, not interference.

@@ -65,8 +65,8 @@ export { refnodeEntry } from './entry.ts';
  * holds refnode and every package it imports in a few files, except sodium-native (a
  * native addon found through its package dir), so the image carries that one package and
  * a container boots as fast as a local process (the unbundled tree spends seconds resolving
- * and compiling ~450 modules). Else
- * the image carries refnode's unbundled files and the packages they import.
+ * and compiling ~450 modules). Else the image carries refnode's unbundled files and the
+ * packages they import.
  */
 export function refnodeImage(): ImageSpec {
   const toPosix = (p: string): string => p.split(sep).join(posix.sep);
