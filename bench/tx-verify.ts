@@ -8,9 +8,14 @@
  * Prints one JSON line per round and a summary; µs are CPU time (process.cpuUsage), so
  * another process stealing the core does not inflate them.
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createTxSigner, keyPairFromSeed, txSigningBytes } from '../refnode/src/codec.ts';
+import {
+  createTxSigner,
+  keyPairFromSeed,
+  publicKeyFromAddress,
+  txSigningBytes,
+} from '../refnode/src/codec.ts';
 import { verifyEd25519 } from '../refnode/src/tx-signature.ts';
 
 const { values } = parseArgs({
@@ -20,7 +25,6 @@ const count = Number(values.count);
 const rounds = Number(values.rounds);
 
 // 100 senders, as a workload's wallets repeat across many txs.
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const entries = Array.from({ length: count }, (_, i) => {
   const seed = createHash('sha256')
     .update(`bench-verify-${i % 100}`)
@@ -41,10 +45,7 @@ const entries = Array.from({ length: count }, (_, i) => {
   };
 });
 const keyObjects = new Map(
-  entries.map((e) => [
-    e.publicKey.toString('hex'),
-    createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, e.publicKey]), format: 'der', type: 'spki' }),
-  ]),
+  entries.map((e) => [e.publicKey.toString('hex'), publicKeyFromAddress(e.publicKey.toString('hex'))]),
 );
 
 function cpuMicros(run: () => number): { usPerTx: number; valid: number } {

@@ -33,7 +33,8 @@ export interface KeyPair {
   secretKey: string;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
+/** 32 bytes as lowercase hex: a secret key seed or an address. */
+export const HEX64 = /^[0-9a-f]{64}$/;
 // DER prefixes of PKCS#8 (private) and SPKI (public) ed25519 keys: the raw 32 bytes follow.
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');

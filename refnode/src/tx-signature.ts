@@ -7,9 +7,7 @@
  * exactly the same signatures.
  */
 import sodium from 'sodium-native';
-import { type SignedTx, txSigningBytes } from './codec.ts';
-
-const HEX64 = /^[0-9a-f]{64}$/;
+import { HEX64, type SignedTx, txSigningBytes } from './codec.ts';
 
 /** True iff `signature` (64 bytes) is `publicKey`'s (32 bytes) over `message`; never throws. */
 export function verifyEd25519(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean {
