@@ -154,4 +154,22 @@ describe('eviction order on a hand-written history', () => {
     });
     expect(checkBoundMempool(rec, { from: 0, to: 2000 }, ramp).kind).toBe('bounded');
   });
+
+  test('a high-fee tx gone while the eviction counter stood still was not evicted (its block is not recorded yet)', () => {
+    const history = (evictedAfter: number) =>
+      historyOf({
+        nodes: ['val-0'],
+        txs: [low, high],
+        samples: [
+          { node: 'val-0', at: 1000, ids: [low.id, high.id], capacity: 2, evicted: 3 },
+          { node: 'val-0', at: 1250, ids: [low.id], capacity: 2, evicted: evictedAfter },
+        ],
+        blocks: [{ height: 1, seenAt: { 'val-0': 900 } }],
+        endedAt: 2000,
+      });
+    const opts = { evictions: 'allowed' } as const;
+    expect(checkBoundMempool(history(3), { from: 0, to: 2000 }, ramp, opts).kind).toBe('bounded');
+    // The same history with one eviction between the samples is still named.
+    expect(checkBoundMempool(history(4), { from: 0, to: 2000 }, ramp, opts).kind).toBe('eviction-order');
+  });
 });

@@ -270,6 +270,9 @@ export function checkBoundMempool(
       for (let i = 1; i < withIds.length; i++) {
         const a = withIds[i - 1]!;
         const b = withIds[i]!;
+        // The node's own counter says nothing was evicted in between: what left was included
+        // (perhaps in a block not recorded yet) or dropped, not evicted.
+        if (a.mempool!.evicted !== undefined && a.mempool!.evicted === b.mempool!.evicted) continue;
         const later = new Set(b.mempool!.ids!);
         const gone: { id: string; fee: bigint; tier: number }[] = [];
         const stayed: { id: string; fee: bigint; tier: number }[] = [];
@@ -412,11 +415,14 @@ export async function toBoundMempool(
   // Refused before waiting for the ramp when the samples already show it, else once sampled.
   refuseUncounted(subject.recording, opts);
   await ramp?.done;
+  // The window ends before the refresh: every sample in it was read before the refresh asked
+  // each node for its tip, so the blocks behind what the samples show are recorded by then.
+  const to = subject.recording.now();
   await refresh(subject);
   const rec = subject.recording;
   refuseUncounted(rec, opts);
   const from = opts.since ?? ramp?.steps()[0]?.from ?? rec.lastMark('test-start')?.at ?? 0;
-  const window = { from, to: rec.now() };
+  const window = { from, to };
   const verdict = checkBoundMempool(rec, window, ramp, opts);
   return settle(this, subject, {
     matcher: 'toBoundMempool',

@@ -51,6 +51,28 @@ describe('checkIncludeExactlyOnce on recorded histories', () => {
     `);
   });
 
+  test('a sample asked before the deadline and answered after it proves nothing late', () => {
+    // val-2's answer came 2.4 s after it was asked (a busy node or test process): it may show
+    // the mempool as it was before the txs arrived. Asked after the deadline, it is proof.
+    const history = (askedAt: number) =>
+      historyOf({
+        nodes,
+        txs: [a, b],
+        samples: [
+          { node: 'val-0', at: 1100, ids },
+          { node: 'val-1', at: 1200, ids },
+          { node: 'val-2', askedAt, at: 3400, ids: [] },
+          { node: 'val-2', at: 3600, ids },
+        ],
+        blocks: [{ height: 1, seenAt: { 'val-0': 4000, 'val-1': 4050, 'val-2': 4100 }, txIds: ids }],
+        endedAt: 8000,
+      });
+    const check = (askedAt: number) =>
+      checkIncludeExactlyOnce(history(askedAt), ids, { propagateWithin: 2000 }).kind;
+    expect(check(1000)).toBe('ok');
+    expect(check(3100)).toBe('slow');
+  });
+
   test('the node that accepted a tx had it from its submission, whatever its samples missed', () => {
     // val-0 answered 202 at t=1.0s; its only sample after the deadline was taken while it
     // was building the block that took both txs off its mempool.

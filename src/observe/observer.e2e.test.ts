@@ -216,6 +216,47 @@ describe('observer on a real cluster', () => {
     expect(checkConserveSupply(rec)).toMatchObject({ kind: 'conserved' });
   });
 
+  test('after a refresh the recording holds the block each node was at, however late its feed', async () => {
+    const node = cluster.nodes[0]!;
+    // The feed holds its events while `held` (a node whose stream is slow to arrive).
+    const feed = { held: false };
+    const client = new Proxy(node.client, {
+      get(target, key) {
+        if (key === 'blockFeed')
+          return async function* (signal: AbortSignal) {
+            for await (const ev of target.blockFeed(signal)) {
+              while (feed.held) await systemClock.sleep(20, signal);
+              yield ev;
+            }
+          };
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // No periodic samples in the test's time: only refresh() samples.
+    const observer = startObserver({
+      nodes: () => [{ name: node.name, role: node.role, client }],
+      facts: cluster.facts,
+      seed: cluster.seed,
+      sampleEveryMs: 600_000,
+    });
+    await using _stop = observer;
+    const rec = observer.recording;
+    await until(rec, 'a block from the feed', () => rec.blocks.some((b) => b.source === 'feed'));
+    feed.held = true;
+    await systemClock.sleep(1000);
+    const before = await node.client.info();
+    try {
+      await observer.refresh();
+      // Without waiting, the refresh would return with the backfill its sample asked for still
+      // in flight, and the recording ending where the feed was held.
+      const recordedTip = Math.max(...rec.bestChain(node.name).keys());
+      expect({ recordedTip, atLeast: recordedTip >= before.height }).toEqual({ recordedTip, atLeast: true });
+    } finally {
+      feed.held = false;
+    }
+  });
+
   test('a paused node does not hold up the samples of the others', async () => {
     const observer = startObserver({
       nodes: () => cluster.nodes,

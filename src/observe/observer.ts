@@ -79,6 +79,9 @@ const GOSSIP_VIEW_TIMEOUT_MS = 5000;
 const MAX_BACKOFF_MS = 1000;
 /** Longest pause before retrying a failed backfill (doubling from 250 ms), so a node that keeps refusing is not asked every sample. */
 const MAX_BACKFILL_RETRY_MS = 8000;
+/** Longest wait of `refresh()` for a node's feed to bring the block the node is at. */
+const CATCH_UP_MS = 3000;
+const CATCH_UP_POLL_MS = 20;
 /** Blocks fetched per step when a backfill walks back towards a known block (the client pages each request). */
 const BACKFILL_PAGE = 500;
 
@@ -111,6 +114,8 @@ interface NodeWatch {
   backfillRetryAt: number;
   /** The sample in flight, if any. */
   sampling: Promise<void> | undefined;
+  /** Whether the node answered its last sample (a refresh does not wait on one that did not). */
+  answered: boolean;
   loop: Promise<void>;
 }
 
@@ -178,6 +183,9 @@ class Observer implements StartedObserver {
       this.#blobProbe,
       opts.gossipTxs ? probeGossipTxs(this.recording, this.#probeNodes()) : undefined,
     ]);
+    // A sample may show a block's effects (a tx gone from a mempool) before the feed has
+    // brought that block: the recording holds each node's chain up to where it is now.
+    await Promise.all([...this.#watches.values()].map((w) => this.#catchUp(w)));
     if (!opts.state) return;
     await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
   }
@@ -264,6 +272,7 @@ class Observer implements StartedObserver {
       backfillFailures: 0,
       backfillRetryAt: 0,
       sampling: undefined,
+      answered: true,
       loop: Promise.resolve(),
     };
     this.#watches.set(n.name, w);
@@ -342,6 +351,39 @@ class Observer implements StartedObserver {
   }
 
   // ---- backfill ------------------------------------------------------------------------
+
+  /**
+   * Waits (at most {@link CATCH_UP_MS}) until our view of `w`'s chain holds the node's tip as
+   * it answers now, backfilling when the feed is behind. A node that does not answer, or a feed
+   * that stays behind, leaves the recording as it is: judging older data is still meaningful.
+   */
+  async #catchUp(w: NodeWatch): Promise<void> {
+    if (!w.answered) return;
+    let info: { height: number; tip: string };
+    try {
+      info = await w.client.info({ signal: w.life.signal, timeoutMs: this.#timeoutMs });
+    } catch {
+      return;
+    }
+    // Past the answered tip with no backfill pending, the answered block is known or replaced.
+    const caughtUp = (): boolean =>
+      w.chain.get(info.height)?.hash === info.tip || (w.tip > info.height && !w.backfill);
+    const until = this.#clock.monotonic() + CATCH_UP_MS;
+    while (!caughtUp() && !w.life.signal.aborted && this.#clock.monotonic() < until) {
+      if (w.tip < info.height) this.#requestBackfill(w, info.height);
+      try {
+        await this.#clock.sleep(CATCH_UP_POLL_MS, w.life.signal);
+      } catch {
+        return;
+      }
+    }
+    if (!caughtUp() && !w.life.signal.aborted)
+      this.recording.nodeEvent(
+        w.name,
+        'feed-behind',
+        `no block ${info.height} (${info.tip.slice(0, 8)}…) within ${CATCH_UP_MS} ms`,
+      );
+  }
 
   /**
    * Fetches what we missed of a node's chain up to `to` (one backfill in flight per node).
@@ -546,6 +588,7 @@ class Observer implements StartedObserver {
   async #sample(w: NodeWatch): Promise<void> {
     const req = { signal: w.life.signal, timeoutMs: this.#timeoutMs };
     const gossip = this.#sampleGossip(w, req);
+    const askedAt = this.recording.now();
     try {
       // Mempool details where the chain offers them (facet `mempool`), the node's clock where
       // asked (`sampleClocks`); a clock that does not answer leaves just that part out.
@@ -555,9 +598,11 @@ class Observer implements StartedObserver {
         this.#sampleClocks ? this.#readClock(w.client, req) : undefined,
       ]);
       if (w.life.signal.aborted) return;
+      w.answered = true;
       this.recording.addSample({
         node: w.name,
         at: this.recording.now(),
+        askedAt,
         ok: true,
         info,
         ...(mempool ? { mempool } : {}),
@@ -574,6 +619,7 @@ class Observer implements StartedObserver {
       }
     } catch (e) {
       if (w.life.signal.aborted) return;
+      w.answered = false;
       this.recording.addSample({ node: w.name, at: this.recording.now(), ok: false, error: errorText(e) });
     } finally {
       await gossip;

@@ -68,7 +68,13 @@ export interface ClockSample extends ClockReading {
 /** One periodic sample of a node. `ok: false` when the node did not answer. */
 export interface Sample {
   node: string;
+  /** When the answer arrived (recording ms). */
   at: number;
+  /**
+   * When the request went out: the node read what the sample shows at some time between
+   * `askedAt` and `at`. A sample that lacks something proves its absence only from `askedAt`.
+   */
+  askedAt?: number;
   ok: boolean;
   error?: string;
   info?: NodeInfo;

@@ -33,6 +33,7 @@ export function watchMempools(
   // A loaded node answers slowly; a generous timeout keeps its samples instead of losing them.
   const req = { signal: ac.signal, timeoutMs: Math.max(3000, 4 * everyMs) };
   const sample = async (node: StartedNode): Promise<void> => {
+    const askedAt = rec.now();
     try {
       // All three requests in one Promise.all: when one fails, the others' failures are still
       // handled (a request left unawaited would be an unhandled rejection once its node is gone).
@@ -46,7 +47,8 @@ export function watchMempools(
       ]);
       // The metrics' counters corroborate /mempool (evictions) and the blocks (included txs).
       if (counters !== undefined) mempool.counters = counters;
-      if (!ac.signal.aborted) rec.addSample({ node: node.name, at: rec.now(), ok: true, info, mempool });
+      if (!ac.signal.aborted)
+        rec.addSample({ node: node.name, at: rec.now(), askedAt, ok: true, info, mempool });
     } catch (error) {
       // A node that does not answer is the observer's business (it records the failure);
       // a missing ids sample only means less evidence.
