@@ -26,6 +26,20 @@ describe('checkConvergeMempools on recorded histories', () => {
     });
   });
 
+  test('a sample asked before the last tx was sent does not count, however late its answer', () => {
+    // val-2's newest answer came at t=1.4s to a request sent at t=0.95s, before the txs.
+    const rec = historyOf({
+      nodes,
+      txs,
+      samples: [
+        ...nodes.map((node) => ({ node, at: 1300, ids })),
+        { node: 'val-2', askedAt: 950, at: 1400, ids: [] },
+      ],
+      endedAt: 2000,
+    });
+    expect(checkConvergeMempools(rec, ids)).toMatchObject({ kind: 'converged', at: 1300 });
+  });
+
   test('txs in a block on some nodes and pending on the rest count as held', () => {
     const rec = historyOf({
       nodes,

@@ -47,7 +47,10 @@ export type MempoolConvergenceVerdict =
 
 const optionsSchema = z.strictObject({ within: z.int().min(0).optional() });
 
-/** The newest pending-id sample of each node taken at or after `after` and at or before `atTime`. */
+/**
+ * The newest pending-id sample of each node asked at or after `after` and answered at or before
+ * `atTime` (one asked earlier may show the mempool from before the last tx was sent).
+ */
 function latestIdSamples(
   rec: Recording,
   nodes: readonly string[],
@@ -56,7 +59,8 @@ function latestIdSamples(
 ): Map<string, Sample> {
   const out = new Map<string, Sample>();
   for (const s of rec.samples) {
-    if (!s.ok || !s.mempool?.ids || s.at < after || s.at > atTime || !nodes.includes(s.node)) continue;
+    if (!s.ok || !s.mempool?.ids || (s.askedAt ?? s.at) < after || s.at > atTime || !nodes.includes(s.node))
+      continue;
     const known = out.get(s.node);
     if (!known || s.at >= known.at) out.set(s.node, s);
   }
