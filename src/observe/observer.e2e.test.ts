@@ -1,12 +1,13 @@
 // The observer against real refnode processes (CORE's local deployer): block feeds,
 // samples, reconnection after a restart, tx inclusion/finality and state snapshots.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ChainClient } from '../adapter/types.ts';
 import { Cluster } from '../cluster/cluster.ts';
 import type { StartedCluster } from '../cluster/types.ts';
 import { checkConserveSupply } from '../matchers/to-conserve-supply.ts';
 import { systemClock } from '../support/clock.ts';
 import { transactions } from '../workloads/transactions.ts';
-import { startObserver } from './observer.ts';
+import { type StartedObserver, startObserver } from './observer.ts';
 import type { Recording } from './recording.ts';
 
 let cluster: StartedCluster;
@@ -33,6 +34,30 @@ async function until(rec: Recording, what: string, check: () => boolean, timeout
     if (rec.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await systemClock.sleep(100);
   }
+}
+
+/**
+ * A new observer of `node` alone, through its client with `overrides` in place of some
+ * methods (a feed held back, fetches that fail); the rest go to the real client.
+ */
+function observeThrough(
+  node: StartedCluster['nodes'][number],
+  sampleEveryMs: number,
+  overrides: Partial<ChainClient>,
+): StartedObserver {
+  const client = new Proxy(node.client, {
+    get(target, key) {
+      if (Object.hasOwn(overrides, key)) return overrides[key as keyof ChainClient];
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return startObserver({
+    nodes: () => [{ name: node.name, role: node.role, client }],
+    facts: cluster.facts,
+    seed: cluster.seed,
+    sampleEveryMs,
+  });
 }
 
 /** The node's recorded chain is complete from genesis to its tip and every block links to its parent. */
@@ -142,32 +167,24 @@ describe('observer on a real cluster', () => {
     // `feedDown`: the block feed yields nothing yet, as while a node restarts; samples then
     // see the node ahead of its feed and ask for a backfill themselves.
     const fetches = { failing: true, healOnStateRead: false, feedDown };
-    const client = new Proxy(node.client, {
-      get(target, key) {
-        if (key === 'blockFeed')
-          return async function* (signal: AbortSignal) {
-            while (fetches.feedDown) await systemClock.sleep(50, signal);
-            yield* target.blockFeed(signal);
-          };
-        if (key === 'blocks')
-          return (...args: Parameters<typeof target.blocks>) => {
-            if (fetches.failing) return Promise.reject(new Error('read ECONNRESET (the node was stopping)'));
-            return target.blocks(...args);
-          };
-        if (key === 'state' && target.state)
-          return (...args: Parameters<NonNullable<typeof target.state>>) => {
-            if (fetches.healOnStateRead) fetches.failing = false;
-            return target.state!(...args);
-          };
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+    const target = node.client;
+    const observer = observeThrough(node, 250, {
+      async *blockFeed(signal: AbortSignal) {
+        while (fetches.feedDown) await systemClock.sleep(50, signal);
+        yield* target.blockFeed(signal);
       },
-    });
-    const observer = startObserver({
-      nodes: () => [{ name: node.name, role: node.role, client }],
-      facts: cluster.facts,
-      seed: cluster.seed,
-      sampleEveryMs: 250,
+      blocks(...args: Parameters<typeof target.blocks>) {
+        if (fetches.failing) return Promise.reject(new Error('read ECONNRESET (the node was stopping)'));
+        return target.blocks(...args);
+      },
+      ...(target.state
+        ? {
+            state(...args: Parameters<NonNullable<typeof target.state>>) {
+              if (fetches.healOnStateRead) fetches.failing = false;
+              return target.state!(...args);
+            },
+          }
+        : {}),
     });
     return { fetches, observer };
   }
@@ -220,25 +237,14 @@ describe('observer on a real cluster', () => {
     const node = cluster.nodes[0]!;
     // The feed holds its events while `held` (a node whose stream is slow to arrive).
     const feed = { held: false };
-    const client = new Proxy(node.client, {
-      get(target, key) {
-        if (key === 'blockFeed')
-          return async function* (signal: AbortSignal) {
-            for await (const ev of target.blockFeed(signal)) {
-              while (feed.held) await systemClock.sleep(20, signal);
-              yield ev;
-            }
-          };
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
     // No periodic samples in the test's time: only refresh() samples.
-    const observer = startObserver({
-      nodes: () => [{ name: node.name, role: node.role, client }],
-      facts: cluster.facts,
-      seed: cluster.seed,
-      sampleEveryMs: 600_000,
+    const observer = observeThrough(node, 600_000, {
+      async *blockFeed(signal: AbortSignal) {
+        for await (const ev of node.client.blockFeed(signal)) {
+          while (feed.held) await systemClock.sleep(20, signal);
+          yield ev;
+        }
+      },
     });
     await using _stop = observer;
     const rec = observer.recording;
