@@ -6,6 +6,7 @@
  *   npx node bench/refnode-throughput.ts --capacity 3000            # phases at 3000, 4500, 6000 tx/s
  *   npx node bench/refnode-throughput.ts --rates 1000,2000 --seconds 15
  *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3] [--hog N] [--links]
+ *   [--admission maxVerifyWaitMs=250,maxLoopLagMs=200]   # the nodes' `admission` config (refnode defaults otherwise)
  *
  * Every tx is signed before the cluster starts, so the client spends its CPU on sending only.
  * Each phase offers `rate` tx/s as `POST /txs` arrays (100 ms ticks, one request per node and
@@ -25,7 +26,7 @@
  * profiles with `npx node bench/profile-top.ts /tmp/prof`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { LedgerState } from '../refnode/src/chain/ledger.ts';
@@ -55,6 +56,7 @@ const { values } = parseArgs({
     wallets: { type: 'string', default: '2000' },
     hog: { type: 'string', default: '0' },
     links: { type: 'boolean', default: false },
+    admission: { type: 'string' },
   },
 });
 const rates = values.capacity
@@ -66,6 +68,20 @@ const slotMs = Number(values['slot-ms']);
 const validators = Number(values.validators);
 const walletCount = Number(values.wallets);
 const hogs = Number(values.hog);
+/** `admission` keys for every node's config file, e.g. `maxVerifyWaitMs=250,maxLoopLagMs=200`. */
+const admission: Record<string, number> = Object.fromEntries(
+  (values.admission ?? '')
+    .split(',')
+    .filter((pair) => pair !== '')
+    .map((pair) => {
+      const [key, value] = pair.split('=');
+      if (!['verifyWorkers', 'maxVerifyWaitMs', 'maxLoopLagMs'].includes(key!) || !/^\d+$/.test(value ?? ''))
+        throw new Error(
+          `--admission: "${pair}" is not one of verifyWorkers, maxVerifyWaitMs, maxLoopLagMs = an integer`,
+        );
+      return [key!, Number(value)];
+    }),
+);
 const tickMs = 100;
 
 /** The validation cost of one tx inside one process: shape + signature (cold / cached) + ledger apply. */
@@ -348,6 +364,14 @@ async function startLinks(set: GenesisSet): Promise<{ proxy: ChildProcess; args:
   return { proxy, args: (i) => ['--peers=', '--peers-file', set.bookPath(`node-${i}`)] };
 }
 
+if (Object.keys(admission).length > 0)
+  for (let i = 0; i < validators; i++) {
+    const config = set.config(i) as Record<string, unknown>;
+    writeFileSync(
+      set.configPath(i),
+      JSON.stringify({ ...config, admission: { ...(config.admission as object), ...admission } }),
+    );
+  }
 const links = values.links ? await startLinks(set) : undefined;
 const nodes: RunningNode[] = await Promise.all(
   Array.from({ length: validators }, (_, i) => set.start(i, links?.args(i) ?? [])),
@@ -435,6 +459,7 @@ console.log(
     wallets: walletCount,
     hogs,
     links: values.links,
+    admission,
     ...validation,
     peakIncludedTxPerSec: peak,
     lastOverPeak: Number((phases.at(-1)!.includedTxPerSec / peak).toFixed(2)),
