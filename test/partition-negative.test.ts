@@ -28,12 +28,12 @@ describe('partition recovery catches a deep reorg', () => {
     // does not hold final is not enough: a minority that was lucky in the slot lottery
     // right after the cut can have the longer chain at the heal, and the majority then
     // rightly adopts its blocks, so nothing final is reverted (CHAINLAB_SEED=3348583448).
-    // And the heal happens only once the majority's chain is the longer one by two blocks:
-    // fork choice is the longest chain, so a minority still ahead at the heal keeps its fork
-    // until the majority (3/5 of the stake, about 0.1 block per slot faster) overtakes it,
-    // a random walk that took more than the 30 s below once (CHAINLAB_SEED=3683107929:
-    // the minority was 5 blocks ahead 30 s after the heal). The majority gets there during
-    // the partition as surely, and the wait ends as soon as it has.
+    // And the heal waits until the majority's chain is the longer by two blocks. Fork choice
+    // is the longest chain, so a minority still ahead at the heal keeps its fork until the
+    // majority (3/5 of the stake, about 0.1 block per slot faster) overtakes it: a random
+    // walk that once outlasted the 30 s convergence window below (CHAINLAB_SEED=3683107929,
+    // the minority still 5 blocks ahead). Waited for here, where the test names what it
+    // waits for, it leaves the convergence nothing to wait on.
     const cutAt = (await cluster.client('val-0').info()).height;
     const forked = await eventually(async () => {
       const info = await cluster.client('val-3').info();
