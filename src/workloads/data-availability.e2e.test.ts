@@ -108,10 +108,10 @@ describe('dataAvailability on a real cluster', () => {
     const executors = [...cluster.executors];
     let faults: Awaited<ReturnType<typeof verifyRetrieval>>;
     try {
-      for (const e of executors) await e.pause();
+      await Promise.all(executors.map((e) => e.pause()));
       faults = await verifyRetrieval(cluster, da, { down: 3, timeoutMs: 5000 });
     } finally {
-      for (const e of executors) await e.resume();
+      await Promise.all(executors.map((e) => e.resume()));
     }
     const error = await expect(cluster)
       .toMakeAvailable(da, { within: 0 })

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { simulateHistory } from '../../test/fixtures/simulated-history.ts';
+import type { TxRecord } from '../observe/recording.ts';
 import { ConfigError } from '../support/errors.ts';
-import { loadSteps, stepStats } from './load-steps.ts';
+import { awaitInclusion, loadSteps, stepStats } from './load-steps.ts';
 
 describe('loadSteps', () => {
   test('every bad option is named in one error before anything runs', () => {
@@ -44,5 +45,28 @@ describe('loadSteps', () => {
     // Simulated txs are submitted half a block (200 ms) before their block.
     expect([s.latencyP50Ms, s.latencyP95Ms, s.latencyMaxMs]).toEqual([200, 200, 200]);
     expect(stepStats(rec, 5, [])).toMatchObject({ sent: 0, inclusion: 0, latencyP50Ms: Number.NaN });
+  });
+
+  test('awaitInclusion waits for txs that can still land, not for refused ones', async () => {
+    const rec = simulateHistory({ durationMs: 5_000, nodes: [{ name: 'val-0' }], txsPerBlock: 2 });
+    const included = rec.txsOf('transactions');
+    const extra = (id: string, outcome: TxRecord['outcome']): TxRecord => ({
+      id,
+      workload: 'transactions',
+      node: 'val-0',
+      submittedAt: 1_000,
+      outcome,
+    });
+    const refused = extra('refused', 'rejected');
+    // A refused tx never lands: the answer is "not all" at once, not after the minute.
+    expect(await awaitInclusion(rec, () => [...included, refused], 60_000)).toBe(false);
+    expect(await awaitInclusion(rec, () => included, 60_000)).toBe(true);
+
+    // A tx without an answer may still land: it is waited for, until the deadline...
+    const unanswered = extra('unanswered', 'failed');
+    expect(await awaitInclusion(rec, () => [...included, unanswered], 300)).toBe(false);
+    // ...or until the recording sees it included.
+    setTimeout(() => rec.txs.set(unanswered.id, { ...unanswered, includedAt: 2_000 }), 100);
+    expect(await awaitInclusion(rec, () => [...included, unanswered], 60_000)).toBe(true);
   });
 });

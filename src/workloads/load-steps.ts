@@ -217,8 +217,10 @@ export function stepStats(rec: Recording, rate: number, txs: readonly TxRecord[]
 }
 
 /**
- * Waits until every tx of `txs` is on some node's best chain, or `withinMs` passed.
- * Returns whether all were included (the stats say which were not).
+ * Waits until every tx of `txs` that can still land is on some node's best chain, or
+ * `withinMs` passed. A refused tx never lands, so it is not waited for; a tx without an answer
+ * (`failed`) may have reached the node, so it is. Returns whether all were included (the stats
+ * say which were not).
  */
 export async function awaitInclusion(
   rec: Recording,
@@ -227,8 +229,8 @@ export async function awaitInclusion(
 ): Promise<boolean> {
   const until = systemClock.monotonic() + withinMs;
   for (;;) {
-    const pending = txs().filter((t) => (rec.txs.get(t.id) ?? t).includedAt === undefined);
-    if (pending.length === 0) return true;
+    const missing = txs().filter((t) => (rec.txs.get(t.id) ?? t).includedAt === undefined);
+    if (missing.every((t) => t.outcome === 'rejected')) return missing.length === 0;
     if (systemClock.monotonic() >= until) return false;
     await systemClock.sleep(Math.min(250, Math.max(0, until - systemClock.monotonic())));
   }

@@ -68,10 +68,15 @@ export async function verifyRetrieval(
     .slice(0, count);
   const paused: typeof down = [];
   try {
-    for (const v of down) {
-      await v.pause();
-      paused.push(v);
-    }
+    // Each pause is confirmed on its own node, so they can wait for their confirmations together.
+    const pauses = await Promise.allSettled(
+      down.map(async (v) => {
+        await v.pause();
+        paused.push(v);
+      }),
+    );
+    const failed = pauses.find((p) => p.status === 'rejected');
+    if (failed) throw failed.reason;
     const up = cluster.nodes.filter((n) => !down.includes(n));
     await probeBlobs(cluster.recording, up, ids, {
       retrieve: true,
@@ -79,7 +84,7 @@ export async function verifyRetrieval(
       timeoutMs: opts.timeoutMs ?? 10_000,
     });
   } finally {
-    for (const v of paused) await v.resume();
+    await Promise.all(paused.map((v) => v.resume()));
   }
   return { down: down.map((v) => v.name), tried: ids.length };
 }
