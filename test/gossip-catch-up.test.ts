@@ -41,11 +41,26 @@ describe('gossip after a gap on a slow link', () => {
     await cut.lift();
 
     // One sync brings the missed blocks; the ones gossiped meanwhile attach behind them.
+    const lifted = cluster.recording.now();
+    const seen: string[] = [];
     const caughtUp = await eventually(async () => {
       const [tip, follower] = await heights(cluster);
+      const at = `t+${((cluster.recording.now() - lifted) / 1000).toFixed(1)}s`;
+      if (seen.at(-1)?.endsWith(` ${tip}/${follower}`) !== true) seen.push(`${at} ${tip}/${follower}`);
       return follower >= tip;
     }, 20_000);
-    expect(caughtUp, 'exe-0 caught up with val-0 after the gap').toBe(true);
+    // A failure says how far behind exe-0 stayed over time, and how it saw val-0 at the end
+    // (connection, gossip mesh, dial state): enough to tell a lost link from a stuck sync.
+    const view = caughtUp
+      ? undefined
+      : await fetch(`${cluster.node('exe-0').apiUrl}/p2p/peers`).then(
+          (r) => r.json() as Promise<{ peers: { name: string | null }[] }>,
+          (e: unknown) => ({ error: String(e), peers: [] }),
+        );
+    expect(
+      caughtUp,
+      `exe-0 caught up with val-0 after the gap (val-0/exe-0 heights since the lift: ${seen.join(', ')}; exe-0's view of val-0 at the end: ${JSON.stringify(view?.peers.find((p) => p.name === 'val-0'))})`,
+    ).toBe(true);
 
     // From here on exe-0 follows by gossip: each block one link delay after val-0 announced
     // it, far below a sync's two round trips (4 × 300 ms).
