@@ -53,13 +53,15 @@ describe('gossip after a gap on a slow link', () => {
     // (connection, gossip mesh, dial state): enough to tell a lost link from a stuck sync.
     const view = caughtUp
       ? undefined
-      : await fetch(`${cluster.node('exe-0').apiUrl}/p2p/peers`).then(
-          (r) => r.json() as Promise<{ peers: { name: string | null }[] }>,
-          (e: unknown) => ({ error: String(e), peers: [] }),
-        );
+      : await fetch(`${cluster.node('exe-0').apiUrl}/p2p/peers`)
+          .then((r) => r.json() as Promise<{ peers: { name: string | null }[] }>)
+          .then(
+            (v) => v.peers.find((p) => p.name === 'val-0') ?? 'val-0 not listed',
+            (e: unknown) => `GET /p2p/peers failed: ${String(e)}`,
+          );
     expect(
       caughtUp,
-      `exe-0 caught up with val-0 after the gap (val-0/exe-0 heights since the lift: ${seen.join(', ')}; exe-0's view of val-0 at the end: ${JSON.stringify(view?.peers.find((p) => p.name === 'val-0'))})`,
+      `exe-0 caught up with val-0 after the gap (val-0/exe-0 heights since the lift: ${seen.join(', ')}; exe-0's view of val-0 at the end: ${JSON.stringify(view)})`,
     ).toBe(true);
 
     // From here on exe-0 follows by gossip: each block one link delay after val-0 announced
