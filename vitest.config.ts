@@ -35,6 +35,7 @@ const examples = ['examples/**/*.test.ts'];
 // listed (a new one, a renamed one) runs one at a time in `e2e`.
 const pairable = [
   'refnode/src/da/da-protocol.e2e.test.ts',
+  'refnode/src/p2p/gossip-streams.e2e.test.ts',
   'refnode/test/bugs.test.ts',
   'refnode/test/convergence.test.ts',
   'refnode/test/da.test.ts',

@@ -4,6 +4,9 @@
  * parent it lacks and adds them when the parent comes; before it did, it dropped them, and
  * while blocks came faster than a sync over the link (two round trips: status, then blocks),
  * every sync ended one block short and the node followed by sync alone, a second or more behind.
+ * The cut also tests that gossip comes back after a reconnect: about one run in fifty, val-0's
+ * gossipsub kept a dead stream to exe-0 from the connection the cut reset and so opened none on
+ * the new one, until refnode learned to reopen it (refnode/src/p2p/gossip-streams.ts).
  */
 import { describe, expect, test } from 'vitest';
 import { Cluster } from '../src/cluster/cluster.ts';

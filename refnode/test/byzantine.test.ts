@@ -17,6 +17,7 @@ interface PeerEntry {
   prunes: number;
   messages: { accept: number; reject: number; ignore: number };
   queue: { outboundBytes: number; inboundBytes: number };
+  gossipStreams: { outbound: boolean; inbound: boolean };
 }
 
 async function viewOf(node: RunningNode, peerId: string): Promise<PeerEntry | undefined> {
@@ -57,6 +58,11 @@ describe('a Byzantine gossip peer', () => {
       20_000,
       'the attacker to join both honest nodes’ txs mesh',
     );
+    // In a mesh means gossip streams both ways.
+    expect((await viewOf(strict!, attacker.peerId))?.gossipStreams).toEqual({
+      outbound: true,
+      inbound: true,
+    });
 
     // Well-formed txs with a signature by the wrong key: bad_signature, a provably invalid message.
     const wrongKey = createTxSigner(set.wallets[1]!.secretKey);

@@ -23,6 +23,8 @@ export interface P2pMetrics {
   dialsDenied: Counter;
   /** Peers named by other peers that the strict book does not have, so were not dialled. */
   learnedUnresolved: Counter;
+  /** Gossip streams opened again to a peer that stayed connected without one (see gossip-streams.ts). */
+  gossipStreamsReopened: Counter;
   /** Entries of the address book. */
   bookEntries: Gauge;
   /** Reloads of the peers file, by outcome (ok, error). */
@@ -141,6 +143,15 @@ export function createP2pMetrics(registry: Registry, live: LiveP2pState): P2pMet
         new Counter({
           name: 'refnode_p2p_learned_unresolved_total',
           help: 'Peers learned from other peers that the address book does not have (not dialled)',
+          registers,
+        }),
+    ),
+    gossipStreamsReopened: fresh(
+      'refnode_p2p_gossip_streams_reopened_total',
+      () =>
+        new Counter({
+          name: 'refnode_p2p_gossip_streams_reopened_total',
+          help: 'Gossip streams opened again to a peer that stayed connected without one',
           registers,
         }),
     ),

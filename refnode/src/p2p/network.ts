@@ -25,6 +25,7 @@ import {
   TOPICS,
   topicName,
 } from './gossip.ts';
+import { GossipStreamMender } from './gossip-streams.ts';
 import { privateKeyFromSecretKey } from './identity.ts';
 import { createP2pMetrics } from './metrics.ts';
 import { checkNetworkOptions } from './options.ts';
@@ -169,6 +170,8 @@ export interface PeerView {
   messages: Record<Verdict, number>;
   /** Bytes waiting in our gossip stream to it (outbound) and read from it but not yet processed (inbound). */
   queue: { outboundBytes: number; inboundBytes: number };
+  /** Whether our gossip stream to it (needed to send it anything or graft it) and its stream to us run on an open connection. */
+  gossipStreams: { outbound: boolean; inbound: boolean };
   /** How we dial it, when we try to stay connected to it. */
   dial: DialTargetView | null;
 }
@@ -186,7 +189,7 @@ export interface GossipView {
 export const DEFAULT_MAX_PEERS = 32;
 /** Default for NetworkOptions.requestTimeoutMs. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-/** How often configured and learned peers are checked and re-dialed. */
+/** How often configured and learned peers are checked and re-dialed, and gossip streams checked. */
 const KEEP_INTERVAL_MS = 500;
 /** How often a random peer is asked for its peers (also asked on every new connection). */
 const EXCHANGE_INTERVAL_MS = 10_000;
@@ -298,6 +301,13 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
   const sync = new SyncClient(node, chainId, metrics, timeoutMs, stopController.signal);
   const da = new DaClient(node, chainId, timeoutMs, stopController.signal, options.da?.countRequest);
   const keeper = new PeerKeeper(node, { book, maxPeers, logger, metrics });
+  const mender = new GossipStreamMender(node, pubsub, ({ peer, missingMs, stale }) => {
+    metrics.gossipStreamsReopened.inc();
+    logger.info(
+      { peer, missingMs, stale },
+      `no live gossip stream to ${shortPeer(peer)} for ${missingMs} ms while connected${stale ? ' (gossipsub held a dead one)' : ''}: opening one again`,
+    );
+  });
   views = () => (stopController.signal.aborted ? [] : peerViews());
   gossip = () => (stopController.signal.aborted ? undefined : gossipView());
   const ledger = new PeerLedger();
@@ -418,6 +428,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     ticks++;
     if (ticks % bookPollEvery === 0) pollBook();
     keeper.tick();
+    void mender.check();
     if (ticks % (1000 / KEEP_INTERVAL_MS) === 0) ignores.decay();
     if (ticks % (EXCHANGE_INTERVAL_MS / KEEP_INTERVAL_MS) === 0) {
       const peers = node.getPeers();
@@ -575,6 +586,10 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
         queue: {
           outboundBytes: pubsub.streamsOutbound.get(id)?.rawStream?.writeBufferLength ?? 0,
           inboundBytes: pubsub.streamsInbound.get(id)?.rawStream?.readBufferLength ?? 0,
+        },
+        gossipStreams: {
+          outbound: record.connected && mender.isLive(peerIdFromString(id), 'outbound'),
+          inbound: record.connected && mender.isLive(peerIdFromString(id), 'inbound'),
         },
         dial: keeper.target(id) ?? null,
       };
