@@ -428,7 +428,9 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
     ticks++;
     if (ticks % bookPollEvery === 0) pollBook();
     keeper.tick();
-    void mender.check();
+    mender
+      .check()
+      .catch((error) => logger.error({ err: error }, `gossip stream check failed: ${messageOf(error)}`));
     if (ticks % (1000 / KEEP_INTERVAL_MS) === 0) ignores.decay();
     if (ticks % (EXCHANGE_INTERVAL_MS / KEEP_INTERVAL_MS) === 0) {
       const peers = node.getPeers();
