@@ -9,7 +9,7 @@ import { retrievedIntact } from '../observe/blob-probe.ts';
 import '../matchers/vitest.ts';
 import { systemClock } from '../support/clock.ts';
 import { ConfigError } from '../support/errors.ts';
-import { dataAvailability } from './data-availability.ts';
+import { dataAvailability, type StartedDataAvailability } from './data-availability.ts';
 import { verifyRetrieval } from './verify-retrieval.ts';
 
 describe('dataAvailability options', () => {
@@ -34,6 +34,11 @@ describe('dataAvailability options', () => {
 
 describe('dataAvailability on a real cluster', () => {
   let cluster: StartedCluster;
+  // The blobs of the last two tests, published at once with every node up, so they become
+  // final while the first test runs instead of each test waiting seconds for its own. Each
+  // workload has channels of its own name, and every check reads only its own handle's blobs.
+  let tooManyDown: StartedDataAvailability;
+  let negative: StartedDataAvailability;
   beforeAll(async () => {
     cluster = await Cluster.of({
       validators: 4,
@@ -44,6 +49,11 @@ describe('dataAvailability on a real cluster', () => {
       securityParam: 6,
       name: 'da-workload',
     }).start();
+    // A workload that started is the cluster's to stop (cluster.defer), even if the other failed.
+    [tooManyDown, negative] = await Promise.all([
+      dataAvailability({ channels: 1, blobRate: 3, count: 3, name: 'da-too-many-down' }).start(cluster),
+      dataAvailability({ channels: 1, blobRate: 4, count: 2, name: 'da-negative' }).start(cluster),
+    ]);
   }, 120_000);
   afterAll(async () => {
     await cluster?.dispose();
@@ -89,9 +99,10 @@ describe('dataAvailability on a real cluster', () => {
   }, 120_000);
 
   test('with more validators down than the chain tolerates, retrieval fails and toMakeAvailable says so', async () => {
-    const da = await dataAvailability({ channels: 1, blobRate: 3, count: 3, name: 'da-too-many-down' }).start(
-      cluster,
-    );
+    // Published in beforeAll with every node up. The first test's last blobs go out ~4 s after
+    // these and must be final before it pauses validators, so these are rebuilt by then; a copy
+    // rebuilt unrecorded during that pause could only make this test fail, never pass.
+    const da = tooManyDown;
     await da.done;
     // Once every blob is final, the observer has checked its certificate and rebuilt it whole
     // on one node (a validator, the observer asks those first). verifyRetrieval pauses the
@@ -132,9 +143,7 @@ describe('dataAvailability on a real cluster', () => {
   }, 120_000);
 
   test('a blob id that was never published fails with a precise message', async () => {
-    const da = await dataAvailability({ channels: 1, blobRate: 4, count: 2, name: 'da-negative' }).start(
-      cluster,
-    );
+    const da = negative;
     await da.done;
     await da.stop();
     const bogus = 'ab'.repeat(32);
