@@ -34,6 +34,7 @@ const examples = ['examples/**/*.test.ts'];
 // takes a whole core. The read behind this list: bench/README.md, "test suite". A file not
 // listed (a new one, a renamed one) runs one at a time in `e2e`.
 const pairable = [
+  'refnode/src/code-cache.e2e.test.ts',
   'refnode/src/da/da-protocol.e2e.test.ts',
   'refnode/src/p2p/gossip-streams.e2e.test.ts',
   'refnode/test/bugs.test.ts',

@@ -57,29 +57,39 @@ for (const file of walk(dist, (f) => f.endsWith('.d.ts'))) {
   if (fixed !== text) writeFileSync(file, fixed);
 }
 
-// refnode once more as one bundle (its packages inlined): a node then loads a few files
-// instead of resolving and compiling ~450 modules of libp2p and friends, which was three
-// quarters of its boot time (bench/README.md, "refnode boot"). The verify worker is a second
-// entry beside the chunk that starts it, where the pool's `./verify-worker.js` URL points.
+// refnode once more as one bundle (its packages inlined): a node then loads one file instead
+// of resolving and compiling ~450 modules of libp2p and friends, which was three quarters of
+// its boot time (bench/README.md, "refnode boot"). One CommonJS script, because only a
+// classic script can give V8 a code cache taken after it ran (refnode/src/code-cache.ts); its
+// entry `main.js` runs it with that cache. The verify worker is a script of its own beside it,
+// where the pool's `./verify-worker.cjs` URL points.
 const bundleDir = join(dist, 'refnode', 'bundle');
-const bundle = await rolldown({
-  input: {
-    main: join(dist, 'refnode', 'main.js'),
-    'verify-worker': join(dist, 'refnode', 'src', 'chain', 'verify-worker.js'),
+// sodium-native loads its prebuilt addon from its own package dir, so it stays a package.
+const external = [/^node:/, 'sodium-native'];
+const bundles = [
+  { input: join(dist, 'refnode', 'src', 'cli', 'cli.js'), file: 'refnode.cjs', format: 'cjs' },
+  {
+    input: join(dist, 'refnode', 'src', 'chain', 'verify-worker.js'),
+    file: 'verify-worker.cjs',
+    format: 'cjs',
   },
-  platform: 'node',
-  // sodium-native loads its prebuilt addon from its own package dir, so it stays a package.
-  external: [/^node:/, 'sodium-native'],
-  logLevel: 'warn',
-});
-await bundle.write({
-  dir: bundleDir,
-  format: 'esm',
-  entryFileNames: '[name].js',
-  chunkFileNames: '[name]-[hash].js',
-});
-await bundle.close();
+  { input: join(dist, 'refnode', 'bundle-main.js'), file: 'main.js', format: 'esm' },
+] as const;
+for (const { input, file, format } of bundles) {
+  const bundle = await rolldown({ input, platform: 'node', external, logLevel: 'warn' });
+  // ASCII only, and no doc comments (the sources and their maps are in dist/refnode/src): V8
+  // then keeps the source as a one-byte string, read and compiled faster.
+  await bundle.write({
+    file: join(bundleDir, file),
+    format,
+    codeSplitting: false,
+    charset: 'ascii',
+    comments: { legal: true, jsdoc: false, annotation: false },
+  });
+  await bundle.close();
+}
 
 chmodSync(join(dist, 'src', 'cli', 'main.js'), 0o755);
 chmodSync(join(dist, 'refnode', 'main.js'), 0o755);
+chmodSync(join(bundleDir, 'main.js'), 0o755);
 console.error(`built ${relative(process.cwd(), dist) || '.'}: ${walk(dist, () => true).length} files`);

@@ -3,9 +3,10 @@
  * the cluster's nodes run it, serve, include txs, and verify signatures on their worker
  * threads (a bundle that lost the worker would fall back to the event loop without a word
  * but for the metrics checked here). A node's boot loads only what it uses: Node's bundled
- * undici (about 20 ms of a ~300 ms boot, bench/README.md "refnode boot") is never loaded.
+ * undici (about 20 ms of a ~300 ms boot, bench/README.md "refnode boot") is never loaded. A
+ * warm node writes the V8 code cache the next starts use (refnode/src/code-cache.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -68,5 +69,29 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
     // The check can see a lazily loaded built-in module at all: node:http is one.
     expect(loaded!.some((m) => m.endsWith(' http'))).toBe(true);
     expect(loaded!.filter((m) => m.includes('undici'))).toEqual([]);
+  });
+
+  test('a node connected for a few seconds writes the code cache, and a restart starts with it', async () => {
+    await using net = await writeGenesis({ validators: 2 });
+    const env = { NODE_COMPILE_CACHE: join(net.dir, 'compile-cache') };
+    const cacheDir = join(env.NODE_COMPILE_CACHE, 'refnode');
+    const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
+    /** Which code cache the node's last start used, from its startup line. */
+    const usedBy = async (node: { logFile: string }) => {
+      const lines = (await readFile(node.logFile, 'utf8')).split('\n').filter((l) => l.includes('"startup"'));
+      return (JSON.parse(lines.at(-1)!) as { startup: { codeCache?: string } }).startup.codeCache;
+    };
+    const [first] = await Promise.all([net.start(0, [], env), net.start(1, [], env)]);
+    expect(await usedBy(first!)).toBe('none');
+    // Written 3 s after the first peer connected, beside the top level's cache from the start.
+    const warm = await eventually(async () => cacheFiles().some((f) => f.endsWith('.warm.v8')), 15_000);
+    expect(warm, `cache files: ${cacheFiles().join(', ')}`).toBe(true);
+    expect(cacheFiles().filter((f) => f.endsWith('.v8'))).toEqual([
+      expect.stringMatching(/^refnode\.cjs-.*\.load\.v8$/),
+      expect.stringMatching(/^refnode\.cjs-.*\.warm\.v8$/),
+    ]);
+    await first!.stop();
+    const again = await net.start(0, [], env);
+    expect(await usedBy(again)).toBe('warm');
   });
 });

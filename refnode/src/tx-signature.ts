@@ -6,14 +6,26 @@
  * thread both verify through this one function, so every path of every node accepts
  * exactly the same signatures.
  */
-import sodium from 'sodium-native';
+import { createRequire } from 'node:module';
 import { HEX64, type SignedTx, txSigningBytes } from './codec.ts';
+
+type Sodium = typeof import('sodium-native').default;
+let sodium: Sodium | undefined;
+
+/**
+ * The addon, loaded on the first check: finding and loading its prebuild takes ~28 ms, which
+ * a node's boot, `genesis` and the other commands need not wait for.
+ */
+function libsodium(): Sodium {
+  sodium ??= createRequire(import.meta.url)('sodium-native') as Sodium;
+  return sodium;
+}
 
 /** True iff `signature` (64 bytes) is `publicKey`'s (32 bytes) over `message`; never throws. */
 export function verifyEd25519(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): boolean {
   // The addon throws on a wrong length; a wrong length cannot be a valid signature.
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  return sodium.crypto_sign_verify_detached(signature, message, publicKey);
+  return libsodium().crypto_sign_verify_detached(signature, message, publicKey);
 }
 
 /** True iff `sig` is a valid ed25519 signature by `from` over the signing bytes; never throws. */

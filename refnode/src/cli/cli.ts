@@ -4,7 +4,18 @@ import { isRefnodeError, UsageError } from '../errors.ts';
 import { type FlagSpec, renderHelp } from './flags.ts';
 
 /** A command's flags and body, loaded only when that command runs: `run` need not load `genesis`. */
-type Loaded = { flags: FlagSpec[]; run: (args: string[]) => void | Promise<void> };
+type Loaded = { flags: FlagSpec[]; run: (args: string[], hooks: CliHooks) => void | Promise<void> };
+
+/** What the program that started the CLI (the bundle's entry, see code-cache.ts) learns or is told. */
+export interface CliHooks {
+  /** Which code cache this start used, for `run`'s startup line. */
+  codeCache?: string;
+  /**
+   * Called once by `run` when the node is warm: serving, and connected to a peer for a few
+   * seconds. The code a node runs is compiled by then, worth keeping as a code cache.
+   */
+  warm?: () => void;
+}
 
 /** How the user started refnode, for usage lines; `chainlab refnode` sets REFNODE_PROG. */
 const prog = process.env.REFNODE_PROG || 'node refnode/main.ts';
@@ -77,15 +88,15 @@ commands:
 Run \`${prog} <command> --help\` for a command's flags.`;
 
 /** Runs the CLI; usage errors exit 2, other failures exit 1. */
-export async function runCli(argv: string[]): Promise<void> {
+export async function runCli(argv: string[], hooks: CliHooks = {}): Promise<void> {
   try {
-    await dispatch(argv);
+    await dispatch(argv, hooks);
   } catch (error) {
     fail(error);
   }
 }
 
-async function dispatch(argv: string[]): Promise<void> {
+async function dispatch(argv: string[], hooks: CliHooks): Promise<void> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${globalHelp}\n`);
@@ -104,7 +115,7 @@ async function dispatch(argv: string[]): Promise<void> {
     process.stdout.write(`${renderHelp(command.usage, command.description, [...flags])}\n`);
     return;
   }
-  await run(args);
+  await run(args, hooks);
 }
 
 function fail(error: unknown): never {

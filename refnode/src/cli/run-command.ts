@@ -3,6 +3,8 @@ import { startApi } from '../api/server.ts';
 import { bugDescriptions, bugNames } from '../bugs.ts';
 import { loadNodeConfig } from '../config.ts';
 import { RefNode } from '../node.ts';
+import type { Network } from '../p2p/network.ts';
+import type { CliHooks } from './cli.ts';
 import { type FlagSpec, parseFlags } from './flags.ts';
 
 const port = (raw: string) =>
@@ -61,7 +63,7 @@ export const runFlags: FlagSpec[] = [
 ];
 
 /** `refnode run`: runs one node until SIGTERM/SIGINT; prints the ready line on stdout. */
-export async function runCommand(args: string[]): Promise<void> {
+export async function runCommand(args: string[], hooks: CliHooks = {}): Promise<void> {
   // Everything this command needs is loaded by now: the time since Node's own bootstrap is imports.
   const importMs = Math.round(performance.now() - performance.nodeTiming.bootstrapComplete);
   const flags = parseFlags(args, runFlags);
@@ -123,14 +125,31 @@ export async function runCommand(args: string[]): Promise<void> {
     ...node.startup,
     apiMs: Math.round(performance.now() - apiStarted),
     sinceProcessStartMs: Math.round(performance.now()),
+    ...(hooks.codeCache === undefined ? {} : { codeCache: hooks.codeCache }),
   };
   logger.info(
     { api: api.url, height: node.chain.height, startup },
     `${config.nodeId} ready at height ${node.chain.height} in ${Math.round(performance.now() - started)} ms ` +
       `(${startup.sinceProcessStartMs} ms since process start: imports ${importMs} ms, storage ${startup.storageMs} ms, ` +
-      `replay ${startup.replayMs} ms, p2p ${startup.p2pMs} ms, api ${startup.apiMs} ms), API ${api.url}`,
+      `replay ${startup.replayMs} ms, p2p ${startup.p2pMs} ms, api ${startup.apiMs} ms` +
+      `${hooks.codeCache === undefined ? '' : `, code cache ${hooks.codeCache}`}), API ${api.url}`,
   );
+  if (hooks.warm !== undefined && node.network !== undefined) whenWarm(node.network, hooks.warm);
   process.stdout.write(
     `${JSON.stringify({ event: 'ready', api: api.url, nodeId: config.nodeId, peerId: node.network?.peerId ?? config.peerId, p2p: node.network?.addresses ?? [] })}\n`,
   );
+}
+
+/** How long a node is connected before it counts as warm: its first syncs and gossip have run. */
+const WARM_AFTER_PEER_MS = 3000;
+
+/** Calls `warm` once, {@link WARM_AFTER_PEER_MS} after the node first has a peer. */
+function whenWarm(network: Network, warm: () => void): void {
+  const arm = () => setTimeout(warm, WARM_AFTER_PEER_MS).unref();
+  if (network.peers().length > 0) return void arm();
+  const off = network.onPeer((_, event) => {
+    if (event !== 'connect') return;
+    off();
+    arm();
+  });
 }

@@ -1,0 +1,90 @@
+// Which code cache a start uses, one Node process per start as in production (within one
+// process V8 reuses a script it compiled before and never reads a cache).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { CodeCacheUse } from './code-cache.ts';
+
+// A CommonJS file with functions V8 compiles lazily, on their first call.
+const source = (n: number) => `
+function square(x) { return x * x; }
+function sumOfSquares(xs) { return xs.reduce((sum, x) => sum + square(x), 0); }
+module.exports = { answer: ${n}, sumOfSquares };
+`;
+
+// One start: runs the file with its cache, calls a function, and with `warm` writes the warm cache.
+const driver = `
+import { runCachedCommonJs } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'code-cache.ts')).href)};
+const [file, dir, warm] = process.argv.slice(2);
+const started = runCachedCommonJs(file, dir);
+const sum = started.exports.sumOfSquares([1, 2, 3]);
+const saved = warm === 'warm' ? await started.saveWarm() : false;
+console.log(JSON.stringify({ used: started.used, answer: started.exports.answer, sum, saved }));
+`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch() {
+  const dir = mkdtempSync(join(tmpdir(), 'refnode-code-cache-e2e-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'driver.mjs'), driver);
+  writeFileSync(join(dir, 'app.cjs'), source(42));
+  const cache = join(dir, 'cache');
+  const start = (warm = false) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        [join(dir, 'driver.mjs'), join(dir, 'app.cjs'), cache, warm ? 'warm' : ''],
+        {
+          encoding: 'utf8',
+        },
+      ),
+    ) as { used: CodeCacheUse; answer: number; sum: number; saved: boolean };
+  const files = () =>
+    readdirSync(cache)
+      .filter((n) => n.endsWith('.v8'))
+      .sort();
+  return { dir, cache, start, files };
+}
+
+describe('the code cache across processes', () => {
+  test('a first start writes the top level’s cache; a warm start adds every function it compiled; later starts use that', () => {
+    const { cache, start, files } = scratch();
+    expect(start()).toEqual({ used: 'none', answer: 42, sum: 14, saved: false });
+    const [load] = files();
+    expect(load).toMatch(/^app\.cjs-v\d+\.\d+\.\d+-\w+-\d+-\d+\.load\.v8$/);
+
+    expect(start(true)).toEqual({ used: 'load', answer: 42, sum: 14, saved: true });
+    const warm = load!.replace('.load.', '.warm.');
+    expect(files()).toEqual([load, warm]);
+    // Taken after the functions ran, it holds their bytecode too.
+    expect(statSync(join(cache, warm)).size).toBeGreaterThan(statSync(join(cache, load!)).size);
+
+    expect(start(true)).toEqual({ used: 'warm', answer: 42, sum: 14, saved: false });
+  });
+
+  test('a damaged cache is rejected by V8: the file compiles anew, runs, and the next start has a sound cache', () => {
+    const { cache, start, files } = scratch();
+    start();
+    const [load] = files();
+    writeFileSync(join(cache, load!), Buffer.alloc(4096, 7));
+    expect(start()).toEqual({ used: 'rejected', answer: 42, sum: 14, saved: false });
+    expect(start()).toMatchObject({ used: 'load', answer: 42 });
+  });
+
+  test('a rebuilt file never runs the cache of the old one', () => {
+    const { dir, start } = scratch();
+    start(true);
+    // The same length (all V8 checks of the source), other code, a later modification time.
+    const later = new Date(Date.now() + 5000);
+    writeFileSync(join(dir, 'app.cjs'), source(43));
+    utimesSync(join(dir, 'app.cjs'), later, later);
+    expect(start()).toEqual({ used: 'none', answer: 43, sum: 14, saved: false });
+  });
+});
