@@ -11,10 +11,12 @@
  * median of the others as warm. Every start is one validator with no peers and a fresh data dir.
  * A bare `node -e` start is measured alongside for reference, and so is the bundle
  * `npm run build` writes (`dist/refnode/bundle/main.js`, what node processes start) when it is
- * there. Prints one JSON line.
+ * there: once as above, with only the cache of its top level, and once with the code cache a
+ * node writes after 3 s connected (two validators run first to write it; refnode/README.md,
+ * "Code cache"), what every start finds once any cluster ran. Prints one JSON line.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -98,10 +100,16 @@ function startOnce(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function measure(name: string, main: string | undefined, genesisDir: string) {
+async function measure(
+  name: string,
+  main: string | undefined,
+  genesisDir: string,
+  prepare?: (env: NodeJS.ProcessEnv) => Promise<void>,
+) {
   const cache = join(work, `compile-cache-${name}`);
   mkdirSync(cache);
   const env = { ...process.env, NODE_COMPILE_CACHE: cache };
+  await prepare?.(env);
   const results: { ms: number; startup?: Startup }[] = [];
   for (let i = 0; i <= runs; i++) {
     const args =
@@ -146,6 +154,22 @@ async function measure(name: string, main: string | undefined, genesisDir: strin
   };
 }
 
+/** Runs two connected validators from `main` until one has written the warm code cache. */
+async function warmCodeCache(main: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const dir = join(work, 'warm-net');
+  execFileSync(process.execPath, [main, 'genesis', '--validators', '2', '--out', dir], { env });
+  const nodes = [0, 1].map((i) =>
+    spawn(process.execPath, [main, 'run', '--config', join(dir, `node-${i}.json`)], { env, stdio: 'ignore' }),
+  );
+  const cacheDir = join(env.NODE_COMPILE_CACHE!, 'refnode');
+  const deadline = performance.now() + 30_000;
+  while (!(existsSync(cacheDir) && readdirSync(cacheDir).some((f) => f.endsWith('.warm.v8')))) {
+    if (performance.now() > deadline) throw new Error(`no warm code cache in ${cacheDir} after 30 s`);
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  await Promise.all(nodes.map((n) => new Promise((ok) => n.once('exit', ok).kill('SIGTERM'))));
+}
+
 const genesisDir = join(work, 'net');
 execFileSync(process.execPath, [
   join(repo, 'refnode/main.ts'),
@@ -165,8 +189,15 @@ const variants = [
 ];
 // The bundle `npm run build` writes, which node processes start (src/adapter/refnode/entry.ts).
 const bundledMain = join(repo, 'dist/refnode/bundle/main.js');
-if (existsSync(bundledMain)) variants.push(await measure('bundle', bundledMain, genesisDir));
-else console.error(`no ${bundledMain}: run npm run build to measure the bundle`);
+if (existsSync(bundledMain)) {
+  variants.push(await measure('bundle', bundledMain, genesisDir));
+  // What a start finds once any node has run connected for 3 s (refnode/README.md, "Code cache").
+  variants.push(
+    await measure('bundle-warm-code-cache', bundledMain, genesisDir, (env) =>
+      warmCodeCache(bundledMain, env),
+    ),
+  );
+} else console.error(`no ${bundledMain}: run npm run build to measure the bundle`);
 console.log(
   JSON.stringify({
     bench: 'refnode-boot',
