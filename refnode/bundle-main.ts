@@ -13,8 +13,11 @@ import { codeCacheDir, runCachedCommonJs } from './src/code-cache.ts';
 // The packages the bundle leaves out (sodium-native's loader) use Node's own cache.
 enableCompileCache?.();
 const refnode = runCachedCommonJs(join(import.meta.dirname, 'refnode.cjs'), codeCacheDir());
+// The boot cache: when a node serves, or as any other command ends.
+process.once('exit', () => refnode.saveBoot());
 const cli = refnode.exports as { runCli: typeof runCli };
 await cli.runCli(process.argv.slice(2), {
   codeCache: refnode.used,
+  ready: () => refnode.saveBoot(),
   warm: () => void refnode.saveWarm(),
 });

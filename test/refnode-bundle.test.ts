@@ -83,11 +83,11 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
     };
     const [first] = await Promise.all([net.start(0, [], env), net.start(1, [], env)]);
     expect(await usedBy(first!)).toBe('none');
-    // Written 3 s after the first peer connected, beside the top level's cache from the start.
+    // Written 3 s after the first peer connected, beside the boot cache written at ready.
     const warm = await eventually(async () => cacheFiles().some((f) => f.endsWith('.warm.v8')), 15_000);
     expect(warm, `cache files: ${cacheFiles().join(', ')}`).toBe(true);
     expect(cacheFiles().filter((f) => f.endsWith('.v8'))).toEqual([
-      expect.stringMatching(/^refnode\.cjs-.*\.load\.v8$/),
+      expect.stringMatching(/^refnode\.cjs-.*\.boot\.v8$/),
       expect.stringMatching(/^refnode\.cjs-.*\.warm\.v8$/),
     ]);
     await first!.stop();

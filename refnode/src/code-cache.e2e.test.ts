@@ -15,14 +15,16 @@ function sumOfSquares(xs) { return xs.reduce((sum, x) => sum + square(x), 0); }
 module.exports = { answer: ${n}, sumOfSquares };
 `;
 
-// One start: runs the file with its cache, calls a function, and with `warm` writes the warm cache.
+// One start, as refnode's bundle entry does it: runs the file with its cache, saves the boot
+// cache (a node does once it serves), calls functions, and with `warm` writes the warm cache.
 const driver = `
 import { runCachedCommonJs } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, 'code-cache.ts')).href)};
 const [file, dir, warm] = process.argv.slice(2);
 const started = runCachedCommonJs(file, dir);
+const booted = started.saveBoot();
 const sum = started.exports.sumOfSquares([1, 2, 3]);
 const saved = warm === 'warm' ? await started.saveWarm() : false;
-console.log(JSON.stringify({ used: started.used, answer: started.exports.answer, sum, saved }));
+console.log(JSON.stringify({ used: started.used, answer: started.exports.answer, sum, booted, saved }));
 `;
 
 const dirs: string[] = [];
@@ -45,7 +47,7 @@ function scratch() {
           encoding: 'utf8',
         },
       ),
-    ) as { used: CodeCacheUse; answer: number; sum: number; saved: boolean };
+    ) as { used: CodeCacheUse; answer: number; sum: number; booted: boolean; saved: boolean };
   const files = () =>
     readdirSync(cache)
       .filter((n) => n.endsWith('.v8'))
@@ -54,28 +56,28 @@ function scratch() {
 }
 
 describe('the code cache across processes', () => {
-  test('a first start writes the top level’s cache; a warm start adds every function it compiled; later starts use that', () => {
+  test('a first start writes the boot cache; a warm start adds every function it compiled since; later starts use that', () => {
     const { cache, start, files } = scratch();
-    expect(start()).toEqual({ used: 'none', answer: 42, sum: 14, saved: false });
-    const [load] = files();
-    expect(load).toMatch(/^app\.cjs-v\d+\.\d+\.\d+-\w+-\d+-\d+\.load\.v8$/);
+    expect(start()).toEqual({ used: 'none', answer: 42, sum: 14, booted: true, saved: false });
+    const [boot] = files();
+    expect(boot).toMatch(/^app\.cjs-v\d+\.\d+\.\d+-\w+-\d+-\d+\.boot\.v8$/);
 
-    expect(start(true)).toEqual({ used: 'load', answer: 42, sum: 14, saved: true });
-    const warm = load!.replace('.load.', '.warm.');
-    expect(files()).toEqual([load, warm]);
+    expect(start(true)).toEqual({ used: 'boot', answer: 42, sum: 14, booted: false, saved: true });
+    const warm = boot!.replace('.boot.', '.warm.');
+    expect(files()).toEqual([boot, warm]);
     // Taken after the functions ran, it holds their bytecode too.
-    expect(statSync(join(cache, warm)).size).toBeGreaterThan(statSync(join(cache, load!)).size);
+    expect(statSync(join(cache, warm)).size).toBeGreaterThan(statSync(join(cache, boot!)).size);
 
-    expect(start(true)).toEqual({ used: 'warm', answer: 42, sum: 14, saved: false });
+    expect(start(true)).toEqual({ used: 'warm', answer: 42, sum: 14, booted: false, saved: false });
   });
 
   test('a damaged cache is rejected by V8: the file compiles anew, runs, and the next start has a sound cache', () => {
     const { cache, start, files } = scratch();
     start();
-    const [load] = files();
-    writeFileSync(join(cache, load!), Buffer.alloc(4096, 7));
-    expect(start()).toEqual({ used: 'rejected', answer: 42, sum: 14, saved: false });
-    expect(start()).toMatchObject({ used: 'load', answer: 42 });
+    const [boot] = files();
+    writeFileSync(join(cache, boot!), Buffer.alloc(4096, 7));
+    expect(start()).toEqual({ used: 'rejected', answer: 42, sum: 14, booted: true, saved: false });
+    expect(start()).toMatchObject({ used: 'boot', answer: 42 });
   });
 
   test('a rebuilt file never runs the cache of the old one', () => {
@@ -85,6 +87,6 @@ describe('the code cache across processes', () => {
     const later = new Date(Date.now() + 5000);
     writeFileSync(join(dir, 'app.cjs'), source(43));
     utimesSync(join(dir, 'app.cjs'), later, later);
-    expect(start()).toEqual({ used: 'none', answer: 43, sum: 14, saved: false });
+    expect(start()).toEqual({ used: 'none', answer: 43, sum: 14, booted: true, saved: false });
   });
 });

@@ -42,6 +42,7 @@ describe('runCachedCommonJs', () => {
     const blocked = join(file, 'not-a-dir');
     const app = runCachedCommonJs(file, blocked);
     expect((app.exports as App).answer).toBe(42);
+    expect(app.saveBoot()).toBe(false);
     expect(await app.saveWarm()).toBe(false);
   });
 

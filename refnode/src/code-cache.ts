@@ -1,6 +1,6 @@
 /**
  * refnode's bundle as one CommonJS script run through `vm.Script`, with a V8 code cache taken
- * from a warm node. Node's own compile cache (`module.enableCompileCache`) keeps what V8
+ * from a node that ran. Node's own compile cache (`module.enableCompileCache`) keeps what V8
  * compiles when a module loads: the top level. Most functions compile lazily, on their first
  * call, again in every process, and a node's boot and first connections call thousands of
  * them (noise, yamux, identify, gossipsub, protobuf). A script's `createCachedData()` taken
@@ -8,21 +8,21 @@
  * instead (bench/README.md, "core").
  *
  * Two files per bundle version, in `$NODE_COMPILE_CACHE/refnode` (default
- * `os.tmpdir()/node-compile-cache/refnode`, beside Node's own cache): `load` is written right
- * after the first compile (the top level, what Node's cache would hold), `warm` when the node
- * says it is warm (see `CliHooks.warm`). A start reads `warm` if there is one, else `load`. V8
- * rejects a cache made by another Node version or with other V8 flags; the script is then
- * compiled anew and the cache written again.
+ * `os.tmpdir()/node-compile-cache/refnode`, beside Node's own cache): `boot`, written when a
+ * start that found none has booted (a node served, or another command ends), and `warm`, when
+ * a node says it is warm (see `CliHooks.warm`). A start reads `warm` if there is one, else
+ * `boot`. V8 rejects a cache made by another Node version or with other V8 flags; the script is
+ * then compiled anew and the cache written again.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
-/** Which cache a start used: a warm node's, the top level's, one V8 rejected, or none. */
-export type CodeCacheUse = 'warm' | 'load' | 'rejected' | 'none';
+/** Which cache a start used: a warm node's, a booted one's, one V8 rejected, or none. */
+export type CodeCacheUse = 'warm' | 'boot' | 'rejected' | 'none';
 
 /** A CommonJS file run with a code cache. */
 export interface CachedScript {
@@ -31,9 +31,12 @@ export interface CachedScript {
   /** Which cache this start used. */
   readonly used: CodeCacheUse;
   /**
-   * Writes the warm cache (every function V8 has compiled so far) unless this start used one;
-   * once per process. Resolves to whether it wrote.
+   * Writes the boot cache (every function V8 has compiled so far), synchronously, if this start
+   * found no cache V8 took; once per process (it may run in an `exit` handler). Returns whether
+   * it wrote.
    */
+  saveBoot(): boolean;
+  /** Writes the warm cache unless this start used one; once per process. Resolves to whether it wrote. */
   saveWarm(): Promise<boolean>;
 }
 
@@ -46,13 +49,14 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Runs `file` (CommonJS) as Node would, compiled with the best cache in `dir`; writes the
- * `load` cache at once when there was none. Throws what reading or running the file throws;
- * a cache that cannot be read or written only costs the compile.
+ * Runs `file` (CommonJS) as Node would, compiled with the best cache in `dir`. Throws what
+ * reading or running the file throws; a cache that cannot be read or written only costs the
+ * compile.
  *
  * @example
- * const refnode = runCachedCommonJs(join(import.meta.dirname, 'refnode.cjs'), codeCacheDir());
- * (refnode.exports as { main(): void }).main();
+ * const app = runCachedCommonJs(join(import.meta.dirname, 'app.cjs'), codeCacheDir());
+ * process.once('exit', () => app.saveBoot());
+ * (app.exports as { main(): void }).main();
  */
 export function runCachedCommonJs(file: string, dir: string): CachedScript {
   const source = readFileSync(file, 'utf8');
@@ -61,10 +65,10 @@ export function runCachedCommonJs(file: string, dir: string): CachedScript {
   // the file's size and time (hashing 2 MB would cost ~9 ms of every boot) and Node's version.
   const prefix = `${basename(file)}-`;
   const key = `${prefix}${process.version}-${process.arch}-${size}-${Math.round(mtimeMs)}`;
-  const paths = { warm: join(dir, `${key}.warm.v8`), load: join(dir, `${key}.load.v8`) };
+  const paths = { warm: join(dir, `${key}.warm.v8`), boot: join(dir, `${key}.boot.v8`) };
   const found = readFirst([
     ['warm', paths.warm],
-    ['load', paths.load],
+    ['boot', paths.boot],
   ]);
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
@@ -72,26 +76,37 @@ export function runCachedCommonJs(file: string, dir: string): CachedScript {
   });
   const used: CodeCacheUse =
     found === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : found.kind;
-  // The top level's cache is taken before the script runs, as Node takes its own.
-  if (used === 'none' || used === 'rejected') void write(dir, paths.load, script, prefix);
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  let saved = false;
+  const saved = { boot: false, warm: false };
   return {
     get exports() {
       return module.exports;
     },
     used,
+    saveBoot: () => {
+      if (saved.boot || used === 'warm' || used === 'boot') return false;
+      saved.boot = true;
+      try {
+        mkdirSync(dir, { recursive: true });
+        const temp = `${paths.boot}.${process.pid}.tmp`;
+        writeFileSync(temp, script.createCachedData());
+        renameSync(temp, paths.boot);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     saveWarm: async () => {
-      if (saved || used === 'warm') return false;
-      saved = true;
+      if (saved.warm || used === 'warm') return false;
+      saved.warm = true;
       return write(dir, paths.warm, script, prefix);
     },
   };
 }
 
-function readFirst(candidates: [kind: 'warm' | 'load', path: string][]) {
+function readFirst(candidates: [kind: 'warm' | 'boot', path: string][]) {
   for (const [kind, path] of candidates) {
     try {
       return { kind, data: readFileSync(path) };

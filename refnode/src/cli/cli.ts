@@ -10,6 +10,8 @@ type Loaded = { flags: FlagSpec[]; run: (args: string[], hooks: CliHooks) => voi
 export interface CliHooks {
   /** Which code cache this start used, for `run`'s startup line. */
   codeCache?: string;
+  /** Called once by `run` right after its ready line: the node has booted. */
+  ready?: () => void;
   /**
    * Called once by `run` when the node is warm: serving, and connected to a peer for a few
    * seconds. The code a node runs is compiled by then, worth keeping as a code cache.

@@ -134,6 +134,7 @@ export async function runCommand(args: string[], hooks: CliHooks = {}): Promise<
       `replay ${startup.replayMs} ms, p2p ${startup.p2pMs} ms, api ${startup.apiMs} ms` +
       `${hooks.codeCache === undefined ? '' : `, code cache ${hooks.codeCache}`}), API ${api.url}`,
   );
+  hooks.ready?.();
   if (hooks.warm !== undefined && node.network !== undefined) whenWarm(node.network, hooks.warm);
   process.stdout.write(
     `${JSON.stringify({ event: 'ready', api: api.url, nodeId: config.nodeId, peerId: node.network?.peerId ?? config.peerId, p2p: node.network?.addresses ?? [] })}\n`,
