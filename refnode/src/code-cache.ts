@@ -59,17 +59,24 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  * (app.exports as { main(): void }).main();
  */
 export function runCachedCommonJs(file: string, dir: string): CachedScript {
+  const before = statSync(file);
   const source = readFileSync(file, 'utf8');
-  const { size, mtimeMs } = statSync(file);
+  const after = statSync(file);
   // A rebuilt bundle gets new files, and V8 checks only the source's length: the key holds
   // the file's size and time (hashing 2 MB would cost ~9 ms of every boot) and Node's version.
+  // A file rewritten while it was read neither reads nor writes a cache: the key may not be
+  // its source's.
   const prefix = `${basename(file)}-`;
-  const key = `${prefix}${process.version}-${process.arch}-${size}-${Math.round(mtimeMs)}`;
+  const key = `${prefix}${process.version}-${process.arch}-${after.size}-${Math.round(after.mtimeMs)}`;
   const paths = { warm: join(dir, `${key}.warm.v8`), boot: join(dir, `${key}.boot.v8`) };
-  const found = readFirst([
-    ['warm', paths.warm],
-    ['boot', paths.boot],
-  ]);
+  const unchanged =
+    before.mtimeMs === after.mtimeMs && before.size === after.size && before.ino === after.ino;
+  const found = unchanged
+    ? readFirst([
+        ['warm', paths.warm],
+        ['boot', paths.boot],
+      ])
+    : undefined;
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     ...(found === undefined ? {} : { cachedData: found.data }),
@@ -79,7 +86,7 @@ export function runCachedCommonJs(file: string, dir: string): CachedScript {
   const module = { exports: {} as unknown };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  const saved = { boot: false, warm: false };
+  const saved = { boot: !unchanged, warm: !unchanged };
   return {
     get exports() {
       return module.exports;
