@@ -134,11 +134,12 @@ export async function runCommand(args: string[], hooks: CliHooks = {}): Promise<
       `replay ${startup.replayMs} ms, p2p ${startup.p2pMs} ms, api ${startup.apiMs} ms` +
       `${hooks.codeCache === undefined ? '' : `, code cache ${hooks.codeCache}`}), API ${api.url}`,
   );
-  hooks.ready?.();
-  if (hooks.warm !== undefined && node.network !== undefined) whenWarm(node.network, hooks.warm);
   process.stdout.write(
     `${JSON.stringify({ event: 'ready', api: api.url, nodeId: config.nodeId, peerId: node.network?.peerId ?? config.peerId, p2p: node.network?.addresses ?? [] })}\n`,
   );
+  // After the ready line: whoever waits for it need not wait for a cache being written.
+  hooks.ready?.();
+  if (hooks.warm !== undefined && node.network !== undefined) whenWarm(node.network, hooks.warm);
 }
 
 /** How long a node is connected before it counts as warm: its first syncs and gossip have run. */
