@@ -61,13 +61,9 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function runCachedCommonJs(file: string, dir: string): CachedScript {
   const bytes = readFileSync(file);
-  // V8 checks only the source's length: the key holds a hash of the bytes compiled (1–2 ms for
-  // the 2 MB bundle; an installed package's files all carry npm's fixed modification time) and
-  // Node's version.
-  const prefix = `${basename(file)}-`;
-  const key = `${prefix}${process.version}-${process.arch}-${hash('sha256', bytes).slice(0, 16)}`;
   const source = bytes.toString('utf8');
-  const paths = { warm: join(dir, `${key}.warm.v8`), boot: join(dir, `${key}.boot.v8`) };
+  const paths = codeCacheFiles(file, bytes, dir);
+  const prefix = `${basename(file)}-`;
   const found = readFirst([
     ['warm', paths.warm],
     ['boot', paths.boot],
@@ -106,6 +102,21 @@ export function runCachedCommonJs(file: string, dir: string): CachedScript {
       return write(dir, paths.warm, script, prefix);
     },
   };
+}
+
+/**
+ * The cache files of `file` (its bytes: `contents`) in `dir`, as the Node running this makes
+ * them: a process of another Node version or architecture names other files.
+ */
+function codeCacheFiles(
+  file: string,
+  contents: Uint8Array,
+  dir: string,
+): { warm: string; boot: string } {
+  // V8 checks only the source's length: the name holds a hash of the bytes compiled (1–2 ms
+  // for the 2 MB bundle; an installed package's files all carry npm's fixed modification time).
+  const key = `${basename(file)}-${process.version}-${process.arch}-${hash('sha256', contents).slice(0, 16)}`;
+  return { warm: join(dir, `${key}.warm.v8`), boot: join(dir, `${key}.boot.v8`) };
 }
 
 function readFirst(candidates: [kind: 'warm' | 'boot', path: string][]) {
