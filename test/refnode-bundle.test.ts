@@ -6,16 +6,17 @@
  * undici (about 20 ms of a ~300 ms boot, bench/README.md "refnode boot") is never loaded. A
  * warm node writes the V8 code cache the next starts use (refnode/src/code-cache.ts).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect, test } from 'vitest';
+import { codeCacheDir, codeCacheFiles } from '../refnode/src/code-cache.ts';
 import { writeGenesis } from '../refnode/test/cluster.ts';
 import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { transactions } from '../src/workloads/transactions.ts';
 import { eventually, processesOfRun } from './helpers.ts';
-import { describeNeeding } from './requirements.ts';
+import { describeNeeding, dockerRequirement } from './requirements.ts';
 
 const bundle = join(import.meta.dirname, '..', 'dist', 'refnode', 'bundle', 'main.js');
 const why = !existsSync(bundle)
@@ -93,5 +94,37 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
     await first!.stop();
     const again = await net.start(0, [], env);
     expect(await usedBy(again)).toBe('warm');
+  });
+});
+
+const docker =
+  why === undefined ? await dockerRequirement() : { what: 'a current refnode bundle', missing: why };
+describeNeeding(docker, 'refnode bundle on docker', () => {
+  test('containers start with the code cache local nodes wrote (same bundle, same Node)', async () => {
+    // The warm cache of this very bundle, named as the nodes name it.
+    const script = join(dirname(bundle), 'refnode.cjs');
+    const { warm } = codeCacheFiles(script, readFileSync(script), codeCacheDir());
+    const warmCache = () => existsSync(warm);
+    if (!warmCache()) {
+      // Any local cluster connected for 3 s writes it; this one runs until it has.
+      const local = await new Cluster({ validators: 2, wallets: 2, name: 'code-cache-local' }).start();
+      try {
+        const written = await eventually(async () => warmCache(), 15_000);
+        expect(written, `${warm} written`).toBe(true);
+      } finally {
+        await local.dispose();
+      }
+    }
+    await using cluster = await new Cluster({
+      validators: 2,
+      wallets: 2,
+      deployer: 'docker',
+      name: 'code-cache-docker',
+    }).start();
+    for (const node of cluster.nodes) {
+      const startup = (await node.logTail(400)).split('\n').find((l) => l.includes('"startup"'));
+      expect(startup, `${node.name}'s log`).toBeDefined();
+      expect((JSON.parse(startup!) as { startup: { codeCache?: string } }).startup.codeCache).toBe('warm');
+    }
   });
 });

@@ -108,7 +108,7 @@ export function runCachedCommonJs(file: string, dir: string): CachedScript {
  * The cache files of `file` (its bytes: `contents`) in `dir`, as the Node running this makes
  * them: a process of another Node version or architecture names other files.
  */
-function codeCacheFiles(
+export function codeCacheFiles(
   file: string,
   contents: Uint8Array,
   dir: string,

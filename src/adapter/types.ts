@@ -1012,8 +1012,11 @@ export interface ContainerLaunch {
   apiPort: number;
   p2pPort: number;
   dataDir: string;
-  /** Host files to copy in before start. */
-  files: { source: string; target: string }[];
+  /**
+   * Host files to copy in before start. `cache`: the node works without it (a code cache), so a
+   * deployer that cannot carry it leaves it out (k8s: a ConfigMap holds at most 1 MiB).
+   */
+  files: { source: string; target: string; cache?: boolean }[];
 }
 
 /** How a node says it is ready. */

@@ -207,7 +207,8 @@ describe('the packed tarball', () => {
       'dist/refnode/main.js',
       'dist/refnode/src/chain/verify-worker.js',
       'dist/refnode/bundle/main.js',
-      'dist/refnode/bundle/verify-worker.js',
+      'dist/refnode/bundle/refnode.cjs',
+      'dist/refnode/bundle/verify-worker.cjs',
       'dist/src/deployers/local/orphan-guard.mjs',
     ]) {
       expect(paths).toContain(file);

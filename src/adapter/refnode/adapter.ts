@@ -4,9 +4,11 @@
  * client and wallets. Nothing else in chainlab knows refnode's CLI or API.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { dirname, join, posix, relative, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, sep } from 'node:path';
+import { codeCacheDir, codeCacheFiles } from '../../../refnode/src/code-cache.ts';
 import { AdapterError } from '../../support/errors.ts';
 import type {
   AttachedChain,
@@ -92,6 +94,32 @@ export function refnodeImage(): ImageSpec {
       ).map((p) => toPosix(relative(packageRoot, p))),
       entry: toPosix(relative(packageRoot, refnodeModuleEntry())),
     },
+  };
+}
+
+/** Where containers keep Node's compile cache and refnode's code cache (refnode/README.md, "Code cache"). */
+const CONTAINER_COMPILE_CACHE = '/tmp/node-compile-cache';
+
+/**
+ * When nodes start from the bundle, the code cache local nodes wrote for it as a file to copy
+ * into each container: the default image holds the same bundle and the same Node binary, so a
+ * container starts as warm as a local process. Looked up at each container start.
+ */
+function bundleCodeCache(): (() => { source: string; target: string; cache: true }[]) | undefined {
+  const entry = refnodeEntry();
+  if (entry === refnodeModuleEntry()) return undefined;
+  const script = join(dirname(entry), 'refnode.cjs');
+  let files: { warm: string; boot: string };
+  try {
+    files = codeCacheFiles(script, readFileSync(script), codeCacheDir());
+  } catch {
+    return undefined;
+  }
+  return () => {
+    const found = [files.warm, files.boot].find((f) => existsSync(f));
+    if (found === undefined) return [];
+    const target = posix.join(CONTAINER_COMPILE_CACHE, 'refnode', basename(found));
+    return [{ source: found, target, cache: true }];
   };
 }
 
@@ -276,6 +304,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       for (const v of genesis.validators) peerIds.set(v.nodeId, v.peerId);
 
       const peerIdByName = (name: string): string => peerIds.get(name) ?? '';
+      const codeCache = opts.image === undefined ? bundleCodeCache() : undefined;
       const launch = (node: NodeSpec, ep: LaunchEndpoints): LaunchSpec => {
         // Links or membership: the node gets an address book (strict dialling, re-read while
         // it runs) instead of `--peers`, so whatever it learns from peers resolves to the link
@@ -315,7 +344,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
           container: {
             image,
             cmd: ['node', containerEntry, ...runArgs(ep.chainDir, ep.dataDir)],
-            env: {},
+            env: { NODE_COMPILE_CACHE: CONTAINER_COMPILE_CACHE },
             apiPort: ep.apiPort,
             p2pPort: ep.p2pPort,
             dataDir: ep.dataDir,
@@ -333,6 +362,7 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
                     },
                   ]
                 : []),
+              ...(codeCache?.() ?? []),
             ],
           },
           readiness: { readyLine: parseReadyLine, healthPath: '/health' },

@@ -242,7 +242,8 @@ export function k8sDeployer(opts: K8sDeployerOptions = {}): DeployerFactory {
     });
 
     const createChainFiles = async (launch: ContainerLaunch): Promise<ChainFileMounts> => {
-      const files = chainFileMounts(mctx, await readChainFiles(launch.files));
+      // Caches stay out: a code cache (2 MB) does not fit a ConfigMap, and nodes run without it.
+      const files = chainFileMounts(mctx, await readChainFiles(launch.files.filter((f) => !f.cache)));
       await Promise.all(
         files.configMaps.map((cm) =>
           createOnce(`ConfigMap ${cm.metadata!.name}`, () =>
