@@ -12,9 +12,9 @@ import { codeCacheDir, runCachedCommonJs } from './src/code-cache.ts';
 
 // The packages the bundle leaves out (sodium-native's loader) use Node's own cache.
 enableCompileCache?.();
+// Only `run` writes caches (when it serves, and when it is warm): a cache written as `genesis`
+// ends lacks what a node's boot compiles, and starts would keep using it.
 const refnode = runCachedCommonJs(join(import.meta.dirname, 'refnode.cjs'), codeCacheDir());
-// The boot cache: when a node serves, or as any other command ends.
-process.once('exit', () => refnode.saveBoot());
 const cli = refnode.exports as { runCli: typeof runCli };
 await cli.runCli(process.argv.slice(2), {
   codeCache: refnode.used,

@@ -9,8 +9,8 @@
  *
  * Two files per bundle version, in `$NODE_COMPILE_CACHE/refnode` (default
  * `os.tmpdir()/node-compile-cache/refnode`, beside Node's own cache): `boot`, written when a
- * start that found none has booted (a node served, or another command ends), and `warm`, when
- * a node says it is warm (see `CliHooks.warm`). A start reads `warm` if there is one, else
+ * start that found none has booted (see `CliHooks.ready`), and `warm`, when it is warm (see
+ * `CliHooks.warm`). A start reads `warm` if there is one, else
  * `boot`. V8 rejects a cache made by another Node version or with other V8 flags; the script is
  * then compiled anew and the cache written again.
  */
@@ -33,8 +33,7 @@ export interface CachedScript {
   readonly used: CodeCacheUse;
   /**
    * Writes the boot cache (every function V8 has compiled so far), synchronously, if this start
-   * found no cache V8 took; once per process (it may run in an `exit` handler). Returns whether
-   * it wrote.
+   * found no cache V8 took; once per process. Returns whether it wrote.
    */
   saveBoot(): boolean;
   /** Writes the warm cache unless this start used one; once per process. Resolves to whether it wrote. */
@@ -56,8 +55,8 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
  *
  * @example
  * const app = runCachedCommonJs(join(import.meta.dirname, 'app.cjs'), codeCacheDir());
- * process.once('exit', () => app.saveBoot());
  * (app.exports as { main(): void }).main();
+ * app.saveBoot();
  */
 export function runCachedCommonJs(file: string, dir: string): CachedScript {
   const bytes = readFileSync(file);
