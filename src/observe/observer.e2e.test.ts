@@ -296,6 +296,40 @@ describe('observer on a real cluster', () => {
     ).toMatchObject({ end: expect.any(Number) });
   });
 
+  test('a refresh neither samples nor waits on a paused node, and says why it has no state', async () => {
+    // No periodic samples in the test's time: the first round (at start) and refresh() only.
+    const observer = startObserver({
+      nodes: () => cluster.nodes,
+      facts: cluster.facts,
+      seed: cluster.seed,
+      sampleEveryMs: 600_000,
+      requestTimeoutMs: 2000,
+    });
+    await using _stop = observer;
+    const rec = observer.recording;
+    const names = cluster.nodes.map((n) => n.name);
+    await until(rec, 'a first sample of every node', () =>
+      names.every((name) => rec.samples.some((s) => s.node === name && s.ok)),
+    );
+    await cluster.pause('val-2');
+    let from = 0;
+    try {
+      from = rec.now();
+      await observer.refresh({ state: true });
+    } finally {
+      await cluster.resume('val-2');
+    }
+    // Waiting on val-2 would have recorded its failed sample (after the 2 s timeout) first.
+    const sampledSince = (name: string) => rec.samples.filter((s) => s.node === name && s.at >= from);
+    expect(sampledSince('val-2')).toEqual([]);
+    for (const name of names.filter((n) => n !== 'val-2'))
+      expect(sampledSince(name).some((s) => s.ok), `${name} sampled by the refresh`).toBe(true);
+    const stateEvents = rec.events.filter((e) => e.node === 'val-2' && e.event === 'state-failed');
+    expect(stateEvents.map((e) => e.detail)).toEqual(['not read: the node is paused']);
+    expect(rec.lastState('val-2')).toBeUndefined();
+    expect(rec.lastState('val-0')).toBeDefined();
+  });
+
   test('a second observer stops idempotently and records nothing after stop', async () => {
     const observer = startObserver({
       nodes: () => cluster.nodes,

@@ -16,6 +16,7 @@ import type {
   RequestOptions,
   StateSnapshot,
 } from '../adapter/types.ts';
+import type { NodeState } from '../deployers/deployer.ts';
 import type { Clock } from '../support/clock.ts';
 import { systemClock } from '../support/clock.ts';
 import { probeBlobs, retrievedIntact } from './blob-probe.ts';
@@ -28,6 +29,12 @@ export interface ObservedNode {
   name: string;
   role: NodeRole;
   client: ChainClient;
+  /**
+   * Where the cluster has the node (a cluster's nodes say). Default `running`. A node that is
+   * not running cannot answer: a refresh neither samples nor waits on it and the blob probes
+   * leave it out, while the periodic samples go on, so its silence is still recorded.
+   */
+  readonly state?: NodeState;
 }
 
 /** Options of `startObserver`. */
@@ -97,6 +104,8 @@ interface NodeWatch {
   name: string;
   role: NodeRole;
   client: ChainClient;
+  /** The node as `nodes()` last returned it (for its state). */
+  node: ObservedNode;
   /** Aborted when the node is no longer watched. */
   life: AbortController;
   /** Aborted to drop the current feed connection (e.g. the client changed). */
@@ -185,7 +194,7 @@ class Observer implements StartedObserver {
     ]);
     // A sample may show a block's effects (a tx gone from a mempool) before the feed has
     // brought that block: the recording holds each node's chain up to where it is now.
-    await Promise.all([...this.#watches.values()].map((w) => this.#catchUp(w)));
+    await Promise.all(this.#answering().map((w) => this.#catchUp(w)));
     if (!opts.state) return;
     await Promise.all([...this.#watches.values()].map((w) => this.#snapshotState(w)));
   }
@@ -238,6 +247,7 @@ class Observer implements StartedObserver {
     for (const n of current) {
       seen.add(n.name);
       const w = this.#watches.get(n.name);
+      if (w) w.node = n;
       if (!w) {
         this.#watch(n);
       } else if (w.client !== n.client) {
@@ -261,6 +271,7 @@ class Observer implements StartedObserver {
       name: n.name,
       role: n.role,
       client: n.client,
+      node: n,
       life: new AbortController(),
       conn: undefined,
       chain: new Map(),
@@ -530,7 +541,7 @@ class Observer implements StartedObserver {
   }
 
   #probeNodes(): { name: string; role: NodeRole; client: ChainClient }[] {
-    return [...this.#watches.values()].map((w) => ({ name: w.name, role: w.role, client: w.client }));
+    return this.#answering().map((w) => ({ name: w.name, role: w.role, client: w.client }));
   }
 
   /** Where blobs are: not yet included ones, and included ones a reorg moved. */
@@ -570,11 +581,16 @@ class Observer implements StartedObserver {
     }
   }
 
-  /** Samples every node now (waiting for any sample already in flight first). */
+  /** Samples every node that can answer now (after its sample in flight, if any). */
   async #sampleAll(): Promise<void> {
-    const watches = [...this.#watches.values()];
+    const watches = this.#answering();
     await Promise.all(watches.map((w) => w.sampling));
     await Promise.all(watches.map((w) => this.#startSample(w)));
+  }
+
+  /** The watched nodes that can answer: a paused or stopped one would only cost a timeout. */
+  #answering(): NodeWatch[] {
+    return [...this.#watches.values()].filter((w) => (w.node.state ?? 'running') === 'running');
   }
 
   #startSample(w: NodeWatch): Promise<void> {
@@ -693,6 +709,16 @@ class Observer implements StartedObserver {
   }
 
   async #snapshotState(w: NodeWatch): Promise<void> {
+    const state = w.node.state ?? 'running';
+    if (state !== 'running') {
+      // Asking would only wait out the timeouts; the events say why there is no reading.
+      const why = `not read: the node is ${state}`;
+      if (hasFacet(this.recording, 'supply') && w.client.supply)
+        this.recording.nodeEvent(w.name, 'supply-failed', why);
+      if (hasFacet(this.recording, 'accounts') && w.client.state)
+        this.recording.nodeEvent(w.name, 'state-failed', why);
+      return;
+    }
     await this.#readSupply(w);
     // State snapshots exist only for account chains (facet `accounts`).
     if (!hasFacet(this.recording, 'accounts') || !w.client.state) return;
