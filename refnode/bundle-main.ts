@@ -19,5 +19,5 @@ const cli = refnode.exports as { runCli: typeof runCli };
 await cli.runCli(process.argv.slice(2), {
   codeCache: refnode.used,
   ready: () => refnode.saveBoot(),
-  warm: () => void refnode.saveWarm(),
+  warm: () => refnode.saveWarm(),
 });

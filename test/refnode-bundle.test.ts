@@ -77,11 +77,7 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
     const env = { NODE_COMPILE_CACHE: join(net.dir, 'compile-cache') };
     const cacheDir = join(env.NODE_COMPILE_CACHE, 'refnode');
     const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
-    /** Which code cache the node's last start used, from its startup line. */
-    const usedBy = async (node: { logFile: string }) => {
-      const lines = (await readFile(node.logFile, 'utf8')).split('\n').filter((l) => l.includes('"startup"'));
-      return (JSON.parse(lines.at(-1)!) as { startup: { codeCache?: string } }).startup.codeCache;
-    };
+    const usedBy = async (node: { logFile: string }) => codeCacheUsed(await readFile(node.logFile, 'utf8'));
     const [first] = await Promise.all([net.start(0, [], env), net.start(1, [], env)]);
     expect(await usedBy(first!)).toBe('none');
     // Written 3 s after the first peer connected, beside the boot cache written at ready.
@@ -122,9 +118,14 @@ describeNeeding(docker, 'refnode bundle on docker', () => {
       name: 'code-cache-docker',
     }).start();
     for (const node of cluster.nodes) {
-      const startup = (await node.logTail(400)).split('\n').find((l) => l.includes('"startup"'));
-      expect(startup, `${node.name}'s log`).toBeDefined();
-      expect((JSON.parse(startup!) as { startup: { codeCache?: string } }).startup.codeCache).toBe('warm');
+      expect(codeCacheUsed(await node.logTail(400)), `${node.name}'s startup line`).toBe('warm');
     }
   });
 });
+
+/** Which code cache a node's last start used, from the last startup line of its log. */
+function codeCacheUsed(log: string): string | undefined {
+  const startup = log.split('\n').findLast((line) => line.includes('"startup"'));
+  if (startup === undefined) return undefined;
+  return (JSON.parse(startup) as { startup: { codeCache?: string } }).startup.codeCache;
+}

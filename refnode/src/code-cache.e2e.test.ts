@@ -23,7 +23,7 @@ const [file, dir, warm] = process.argv.slice(2);
 const started = runCachedCommonJs(file, dir);
 const booted = started.saveBoot();
 const sum = started.exports.sumOfSquares([1, 2, 3]);
-const saved = warm === 'warm' ? await started.saveWarm() : false;
+const saved = warm === 'warm' ? started.saveWarm() : false;
 console.log(JSON.stringify({ used: started.used, answer: started.exports.answer, sum, booted, saved }));
 `;
 

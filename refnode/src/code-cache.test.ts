@@ -43,7 +43,7 @@ describe('runCachedCommonJs', () => {
     const app = runCachedCommonJs(file, blocked);
     expect((app.exports as App).answer).toBe(42);
     expect(app.saveBoot()).toBe(false);
-    expect(await app.saveWarm()).toBe(false);
+    expect(app.saveWarm()).toBe(false);
   });
 
   test('the cache dir is $NODE_COMPILE_CACHE/refnode, else the OS temp dir’s node-compile-cache/refnode', () => {

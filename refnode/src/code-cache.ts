@@ -10,13 +10,12 @@
  * Two files per bundle version, in `$NODE_COMPILE_CACHE/refnode` (default
  * `os.tmpdir()/node-compile-cache/refnode`, beside Node's own cache): `boot`, written when a
  * start that found none has booted (see `CliHooks.ready`), and `warm`, when it is warm (see
- * `CliHooks.warm`). A start reads `warm` if there is one, else
- * `boot`. V8 rejects a cache made by another Node version or with other V8 flags; the script is
- * then compiled anew and the cache written again.
+ * `CliHooks.warm`). A start reads `warm` if there is one, else `boot`. V8 rejects a cache made
+ * by another Node version or with other V8 flags; the script is then compiled anew and the
+ * cache written again.
  */
 import { hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -32,12 +31,15 @@ export interface CachedScript {
   /** Which cache this start used. */
   readonly used: CodeCacheUse;
   /**
-   * Writes the boot cache (every function V8 has compiled so far), synchronously, if this start
-   * found no cache V8 took; once per process. Returns whether it wrote.
+   * Writes the boot cache (every function V8 has compiled so far) if this start found no cache
+   * V8 took; once per process. Returns whether it wrote.
    */
   saveBoot(): boolean;
-  /** Writes the warm cache unless this start used one; once per process. Resolves to whether it wrote. */
-  saveWarm(): Promise<boolean>;
+  /**
+   * Writes the warm cache unless this start used one, and removes cache files of bundles long
+   * gone; once per process. Returns whether it wrote.
+   */
+  saveWarm(): boolean;
 }
 
 /** Cache files not written for this long belong to bundles long gone: removed when writing. */
@@ -85,20 +87,14 @@ export function runCachedCommonJs(file: string, dir: string): CachedScript {
     saveBoot: () => {
       if (saved.boot || used === 'warm' || used === 'boot') return false;
       saved.boot = true;
-      try {
-        mkdirSync(dir, { recursive: true });
-        const temp = `${paths.boot}.${process.pid}.tmp`;
-        writeFileSync(temp, script.createCachedData());
-        renameSync(temp, paths.boot);
-        return true;
-      } catch {
-        return false;
-      }
+      return write(dir, paths.boot, script);
     },
-    saveWarm: async () => {
+    saveWarm: () => {
       if (saved.warm || used === 'warm') return false;
       saved.warm = true;
-      return write(dir, paths.warm, script, prefix);
+      const wrote = write(dir, paths.warm, script);
+      if (wrote) removeStale(dir, prefix);
+      return wrote;
     },
   };
 }
@@ -127,14 +123,18 @@ function readFirst(candidates: [kind: 'warm' | 'boot', path: string][]) {
   return undefined;
 }
 
-/** Writes the script's cache to `path` (a temp file renamed, so a reader never sees half). */
-async function write(dir: string, path: string, script: Script, prefix: string): Promise<boolean> {
+/**
+ * Writes the script's cache to `path` through a temp file and a rename, so a reader never sees
+ * half of one. Synchronous: serializing the cache (`createCachedData`) is most of the cost and
+ * blocks anyway, and the boot cache is written right after the ready line, before the node's
+ * next work.
+ */
+function write(dir: string, path: string, script: Script): boolean {
   try {
     mkdirSync(dir, { recursive: true });
     const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, script.createCachedData());
-    await rename(temp, path);
-    removeStale(dir, prefix);
+    writeFileSync(temp, script.createCachedData());
+    renameSync(temp, path);
     return true;
   } catch {
     return false;

@@ -4,7 +4,7 @@
  * client and wallets. Nothing else in chainlab knows refnode's CLI or API.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
@@ -108,13 +108,8 @@ const CONTAINER_COMPILE_CACHE = '/tmp/node-compile-cache';
 function bundleCodeCache(): (() => { source: string; target: string; cache: true }[]) | undefined {
   const entry = refnodeEntry();
   if (entry === refnodeModuleEntry()) return undefined;
-  const script = join(dirname(entry), 'refnode.cjs');
-  let files: { warm: string; boot: string };
-  try {
-    files = codeCacheFiles(script, readFileSync(script), codeCacheDir());
-  } catch {
-    return undefined;
-  }
+  const files = bundleCacheFiles(join(dirname(entry), 'refnode.cjs'));
+  if (files === undefined) return undefined;
   return () => {
     const found = [files.warm, files.boot].find((f) => existsSync(f));
     if (found === undefined) return [];
@@ -122,6 +117,25 @@ function bundleCodeCache(): (() => { source: string; target: string; cache: true
     return [{ source: found, target, cache: true }];
   };
 }
+
+/**
+ * The cache file names of the bundle script, which hold a hash of its bytes: computed once per
+ * build of it (size and modification time) rather than at every cluster's prepare.
+ */
+function bundleCacheFiles(script: string): { warm: string; boot: string } | undefined {
+  try {
+    const { size, mtimeMs } = statSync(script);
+    const dir = codeCacheDir();
+    const version = `${script}:${size}:${mtimeMs}:${dir}`;
+    if (cacheFilesMemo?.version !== version) {
+      cacheFilesMemo = { version, files: codeCacheFiles(script, readFileSync(script), dir) };
+    }
+    return cacheFilesMemo.files;
+  } catch {
+    return undefined;
+  }
+}
+let cacheFilesMemo: { version: string; files: { warm: string; boot: string } } | undefined;
 
 /** Formats where a peer listens as a libp2p multiaddr with its peer id. */
 function multiaddr(host: string, port: number, peerId: string): string {
