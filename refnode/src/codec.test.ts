@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createTxSigner, keyPairFromSeed, txId, txSigningBytes } from './codec.ts';
 import { verifyTx } from './tx-signature.ts';
@@ -30,6 +31,8 @@ describe('codec', () => {
     expect(verifyTx({ ...tx, sig: 'zz' })).toBe(false);
     expect(txId(tx)).toBe(txId(unsigned));
     expect(txId(tx)).toMatch(/^[0-9a-f]{64}$/);
+    // The contract: sha256 of the signing bytes, in hex.
+    expect(txId(tx)).toBe(createHash('sha256').update(txSigningBytes(unsigned)).digest('hex'));
     expect(txId({ ...unsigned, nonce: 4 })).not.toBe(txId(unsigned));
   });
 
