@@ -323,7 +323,10 @@ describe('observer on a real cluster', () => {
     const sampledSince = (name: string) => rec.samples.filter((s) => s.node === name && s.at >= from);
     expect(sampledSince('val-2')).toEqual([]);
     for (const name of names.filter((n) => n !== 'val-2'))
-      expect(sampledSince(name).some((s) => s.ok), `${name} sampled by the refresh`).toBe(true);
+      expect(
+        sampledSince(name).some((s) => s.ok),
+        `${name} sampled by the refresh`,
+      ).toBe(true);
     const stateEvents = rec.events.filter((e) => e.node === 'val-2' && e.event === 'state-failed');
     expect(stateEvents.map((e) => e.detail)).toEqual(['not read: the node is paused']);
     expect(rec.lastState('val-2')).toBeUndefined();
