@@ -141,9 +141,16 @@ function write(dir: string, path: string, script: Script): boolean {
   }
 }
 
+/** Removes `prefix` cache files not written for {@link STALE_MS}; never throws (it runs in a timer of a running node). */
 function removeStale(dir: string, prefix: string): void {
   const now = Date.now();
-  for (const name of readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const path = join(dir, name);
     try {

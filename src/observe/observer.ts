@@ -141,6 +141,11 @@ export function startObserver(opts: ObserverOptions): StartedObserver {
   return new Observer(opts);
 }
 
+/** Whether the node runs (the cluster has not paused or stopped it), so it can answer. */
+function canAnswer(w: NodeWatch): boolean {
+  return (w.node.state ?? 'running') === 'running';
+}
+
 class Observer implements StartedObserver {
   readonly recording: Recording;
   readonly #clock: Clock;
@@ -590,7 +595,7 @@ class Observer implements StartedObserver {
 
   /** The watched nodes that can answer: a paused or stopped one would only cost a timeout. */
   #answering(): NodeWatch[] {
-    return [...this.#watches.values()].filter((w) => (w.node.state ?? 'running') === 'running');
+    return [...this.#watches.values()].filter(canAnswer);
   }
 
   #startSample(w: NodeWatch): Promise<void> {
@@ -709,10 +714,9 @@ class Observer implements StartedObserver {
   }
 
   async #snapshotState(w: NodeWatch): Promise<void> {
-    const state = w.node.state ?? 'running';
-    if (state !== 'running') {
+    if (!canAnswer(w)) {
       // Asking would only wait out the timeouts; the events say why there is no reading.
-      const why = `not read: the node is ${state}`;
+      const why = `not read: the node is ${w.node.state}`;
       if (hasFacet(this.recording, 'supply') && w.client.supply)
         this.recording.nodeEvent(w.name, 'supply-failed', why);
       if (hasFacet(this.recording, 'accounts') && w.client.state)
