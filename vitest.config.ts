@@ -60,6 +60,7 @@ const pairable = [
   'src/deployers/k8s/manifests.e2e.test.ts',
   'src/matchers/gossip-rejections.e2e.test.ts',
   'src/workloads/mempool-watch.e2e.test.ts',
+  'test/bench-run.test.ts',
   'test/clock-skew-negative.test.ts',
   'test/docker-cleanup.test.ts',
   'test/docker-smoke.test.ts',

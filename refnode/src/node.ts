@@ -665,6 +665,7 @@ export class RefNode implements AsyncDisposable {
     const outcome = await this.#addWhenDue(block, 'gossip');
     switch (outcome.kind) {
       case 'added':
+        if (this.chain.best.hash === block.hash) this.#sync?.followed();
         return 'accept';
       case 'known':
       case 'early':

@@ -25,6 +25,9 @@ export interface BlockSyncOptions {
   onRequest?: (result: 'ok' | 'error' | 'invalid') => void;
 }
 
+/** How many ticks after a peer's block last became our tip the node still counts as following live. */
+const FOLLOW_TICKS = 3;
+
 /**
  * Catches up with peers: on connect, periodically, and when a gossiped block's parent is
  * unknown, it asks peers for their status and pulls the blocks above our final height from
@@ -46,6 +49,8 @@ export class BlockSync {
    */
   readonly #unfollowable = new Set<string>();
   #pulling = false;
+  /** When a peer's block last became our tip (ms, performance.now); see {@link followed}. */
+  #followedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: BlockSyncOptions) {
     this.#options = options;
@@ -83,9 +88,35 @@ export class BlockSync {
     void this.#drain();
   }
 
+  /** A block a peer gossiped became our tip: we are following the chain live. */
+  followed(): void {
+    this.#followedAt = performance.now();
+  }
+
+  /**
+   * Every peer each tick, unless we follow the chain live (a peer's block became our tip within
+   * the last {@link FOLLOW_TICKS} ticks and no peer is known to be more than a block ahead): then
+   * only the peer heard from least recently. Each status is a stream opened and closed on the
+   * peer's connection; asking every peer every second was a third of an idle cluster's CPU
+   * (bench/README.md, "refnode idle"). A node that falls behind stops following and asks all again.
+   */
   #tick(): void {
-    for (const peer of this.#options.network.peers()) this.#pending.add(peer);
+    const peers = this.#options.network.peers();
+    if (this.#following()) {
+      const heard = (peer: string) => this.#peerHeights.get(peer)?.at ?? Number.NEGATIVE_INFINITY;
+      const stalest = peers.reduce<string | undefined>(
+        (best, peer) => (best === undefined || heard(peer) < heard(best) ? peer : best),
+        undefined,
+      );
+      if (stalest !== undefined) this.#pending.add(stalest);
+    } else for (const peer of peers) this.#pending.add(peer);
     void this.#drain();
+  }
+
+  #following(): boolean {
+    const intervalMs = this.#options.intervalMs ?? 1000;
+    if (performance.now() - this.#followedAt > FOLLOW_TICKS * intervalMs) return false;
+    return (this.highestPeerHeight() ?? Number.NEGATIVE_INFINITY) <= this.#options.target.height() + 1;
   }
 
   async #drain(): Promise<void> {
