@@ -51,6 +51,8 @@ export class BlockSync {
   #pulling = false;
   /** When a peer's block last became our tip (ms, performance.now); see {@link followed}. */
   #followedAt = Number.NEGATIVE_INFINITY;
+  /** When each connected peer was last asked for its status (ms, performance.now). */
+  readonly #askedAt = new Map<string, number>();
 
   constructor(options: BlockSyncOptions) {
     this.#options = options;
@@ -58,6 +60,7 @@ export class BlockSync {
       if (event === 'connect') this.request(peer);
       else {
         this.#peerHeights.delete(peer);
+        this.#askedAt.delete(peer);
         this.#unfollowable.delete(peer);
       }
     });
@@ -96,19 +99,19 @@ export class BlockSync {
   /**
    * Every peer each tick, unless we follow the chain live (a peer's block became our tip within
    * the last {@link FOLLOW_TICKS} ticks and no peer is known to be more than a block ahead): then
-   * only the peer heard from least recently. Each status is a stream opened and closed on the
+   * only the peer asked least recently. Each status is a stream opened and closed on the
    * peer's connection; asking every peer every second was a third of an idle cluster's CPU
    * (bench/README.md, "refnode idle"). A node that falls behind stops following and asks all again.
    */
   #tick(): void {
     const peers = this.#options.network.peers();
     if (this.#following()) {
-      const heard = (peer: string) => this.#peerHeights.get(peer)?.at ?? Number.NEGATIVE_INFINITY;
-      const stalest = peers.reduce<string | undefined>(
-        (best, peer) => (best === undefined || heard(peer) < heard(best) ? peer : best),
+      const asked = (peer: string) => this.#askedAt.get(peer) ?? Number.NEGATIVE_INFINITY;
+      const next = peers.reduce<string | undefined>(
+        (best, peer) => (best === undefined || asked(peer) < asked(best) ? peer : best),
         undefined,
       );
-      if (stalest !== undefined) this.#pending.add(stalest);
+      if (next !== undefined) this.#pending.add(next);
     } else for (const peer of peers) this.#pending.add(peer);
     void this.#drain();
   }
@@ -126,6 +129,8 @@ export class BlockSync {
       while (this.#pending.size > 0 && !this.#stopped) {
         const peers = [...this.#pending];
         this.#pending.clear();
+        const askedAt = performance.now();
+        for (const peer of peers) this.#askedAt.set(peer, askedAt);
         const statuses = await Promise.all(
           peers.map(async (peer) => {
             try {
