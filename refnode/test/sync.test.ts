@@ -13,7 +13,9 @@ describe('block sync', () => {
   it('a node following the chain live asks one peer a second for its tip; on a chain that stands still it asks every peer', async () => {
     // Two clusters of 4 validators side by side: one makes a block every ~0.5 s, so every
     // node follows it by gossip; the other wins a slot about once a minute, so its tip
-    // stands still and no node counts as following.
+    // stands still and no node counts as following. The lottery is a function of the keys and
+    // the slot, both fixed by the seed: with `sync-still` the first winner is val-0 itself, at
+    // slot 23, and a node's own block does not make it follow, so val-0 never does here.
     await using live = await writeGenesis({
       validators: 4,
       wallets: 4,
