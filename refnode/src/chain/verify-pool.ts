@@ -40,9 +40,7 @@ interface Job {
 
 interface Lane {
   worker: Worker;
-  inflight: Map<number, { jobs: Job[]; sentAt: number }>;
-  /** When the worker answered its last batch: a batch sent earlier only started then. */
-  idleSince: number;
+  inflight: Map<number, { jobs: Job[] }>;
 }
 
 /** A queue with O(1) shift (Array.prototype.shift is O(n) on long queues). */
@@ -255,18 +253,17 @@ export class VerifyPool {
     const sent = jobs.filter((job) => job.state === 'sent');
     if (sent.length === 0) return;
     const id = this.#nextBatchId++;
-    lane.inflight.set(id, { jobs: sent, sentAt: performance.now() });
+    lane.inflight.set(id, { jobs: sent });
     const batch = packBatch(entries);
     lane.worker.postMessage({ id, batch }, [batch]);
   }
 
-  #onAnswer(lane: Lane, answer: { id: number; results: Uint8Array }): void {
+  /** A worker's verdicts, with how long it took over them (`ms`, timed on the worker). */
+  #onAnswer(lane: Lane, answer: { id: number; results: Uint8Array; ms: number }): void {
     const batch = lane.inflight.get(answer.id);
     if (batch === undefined) return;
     lane.inflight.delete(answer.id);
-    const now = performance.now();
-    this.#observe(batch.jobs.length, now - Math.max(batch.sentAt, lane.idleSince));
-    lane.idleSince = now;
+    this.#observe(batch.jobs.length, answer.ms);
     for (const [index, job] of batch.jobs.entries()) this.#settle(job, answer.results[index] === 1);
     this.#pump();
   }
@@ -297,8 +294,10 @@ export class VerifyPool {
     const worker = new Worker(url);
     // The node's servers keep the process alive; an idle verifier must not.
     worker.unref();
-    const lane: Lane = { worker, inflight: new Map(), idleSince: 0 };
-    worker.on('message', (answer: { id: number; results: Uint8Array }) => this.#onAnswer(lane, answer));
+    const lane: Lane = { worker, inflight: new Map() };
+    worker.on('message', (answer: { id: number; results: Uint8Array; ms: number }) =>
+      this.#onAnswer(lane, answer),
+    );
     worker.on('error', (error) => this.#retire(lane, error));
     worker.on('exit', (code) => {
       if (!this.#stopped) this.#retire(lane, new Error(`verify worker exited with code ${code}`));
