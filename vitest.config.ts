@@ -56,6 +56,7 @@ const pairable = [
   'src/chaos/chaos-cluster.e2e.test.ts',
   'src/deployers/docker/container-node.e2e.test.ts',
   'src/deployers/docker/docker-deployer.e2e.test.ts',
+  'src/deployers/docker/first-start.e2e.test.ts',
   'src/deployers/k8s/k8s-sweeper.e2e.test.ts',
   'src/deployers/k8s/manifests.e2e.test.ts',
   'src/matchers/gossip-rejections.e2e.test.ts',

@@ -4,11 +4,14 @@
  *                and cached (same inputs again: hashing + one image inspect);
  *   ready time:  `Cluster.start()` of 4 validators + 2 executors until ready (every node
  *                serving and ≥ 1 peer), on docker and on local processes, rounds
- *                alternating between the two.
+ *                alternating between the two; each round starts both once in a fresh
+ *                process (what every test file pays: nothing of the deployer warmed up)
+ *                and once more in this one.
  *
  *   npx node bench/docker.ts [--rounds 2] [--validators 4] [--executors 2]
  */
-import { parseArgs } from 'node:util';
+import { execFile } from 'node:child_process';
+import { parseArgs, promisify } from 'node:util';
 import { refnodeImage } from '../src/adapter/refnode/adapter.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { buildImage, imageTag, removeImage } from '../src/deployers/docker/image.ts';
@@ -19,6 +22,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     validators: { type: 'string', default: '4' },
     executors: { type: 'string', default: '2' },
+    // internal: start one cluster on this deployer, print its ready time in ms, exit
+    once: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -60,17 +65,42 @@ async function readyTime(deployer: 'docker' | 'local'): Promise<number> {
   return ms;
 }
 
+/** The ready time of the first cluster a fresh process starts (this file with `--once`). */
+async function freshReadyTime(deployer: 'docker' | 'local'): Promise<number> {
+  const args = [import.meta.filename, '--once', deployer, '--validators', String(validators)];
+  const { stdout } = await promisify(execFile)(process.execPath, [...args, '--executors', String(executors)]);
+  return Number(stdout.trim());
+}
+
+if (values.once !== undefined) {
+  console.log(Math.round(await readyTime(values.once === 'docker' ? 'docker' : 'local')));
+  process.exit(0);
+}
+
 const build = await imageBuild();
 console.log(`image build (${build.files} files): cold ${fmt(build.cold)}, cached ${fmt(build.cached)}`);
 
-const times: Record<'docker' | 'local', number[]> = { docker: [], local: [] };
+type Times = Record<'docker' | 'local', number[]>;
+const fresh: Times = { docker: [], local: [] };
+const warm: Times = { docker: [], local: [] };
+const size = `${validators}+${executors}`;
 for (let round = 0; round < rounds; round++) {
   for (const deployer of round % 2 === 0 ? (['docker', 'local'] as const) : (['local', 'docker'] as const)) {
-    const ms = await readyTime(deployer);
-    times[deployer].push(ms);
-    console.log(`round ${round + 1}: ${validators}+${executors} on ${deployer} ready in ${fmt(ms)}`);
+    const first = await freshReadyTime(deployer);
+    fresh[deployer].push(first);
+    const again = await readyTime(deployer);
+    warm[deployer].push(again);
+    console.log(
+      `round ${round + 1}: ${size} on ${deployer} ready in ${fmt(first)} (fresh process), ${fmt(again)} (warm)`,
+    );
   }
 }
-console.log(
-  `median ready time of ${validators}+${executors}: docker ${fmt(median(times.docker))}, local ${fmt(median(times.local))}`,
-);
+for (const [label, times] of [
+  ['fresh process', fresh],
+  ['warm process', warm],
+] as const) {
+  const [d, l] = [median(times.docker), median(times.local)];
+  console.log(
+    `median ready time of ${size}, ${label}: docker ${fmt(d)}, local ${fmt(l)}, docker / local ${(d / l).toFixed(2)}x`,
+  );
+}

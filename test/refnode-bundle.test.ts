@@ -6,14 +6,16 @@
  * undici (about 20 ms of a ~300 ms boot, bench/README.md "refnode boot") is never loaded. A
  * warm node writes the V8 code cache the next starts use (refnode/src/code-cache.ts).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { expect, test } from 'vitest';
 import { codeCacheDir, codeCacheFiles } from '../refnode/src/code-cache.ts';
 import { writeGenesis } from '../refnode/test/cluster.ts';
 import { refnodeEntry } from '../src/adapter/refnode/entry.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
+import { dockerClient } from '../src/deployers/docker/docker-client.ts';
+import { labelKeys } from '../src/deployers/docker/labels.ts';
 import { transactions } from '../src/workloads/transactions.ts';
 import { eventually, processesOfRun } from './helpers.ts';
 import { describeNeeding, dockerRequirement } from './requirements.ts';
@@ -119,6 +121,24 @@ describeNeeding(docker, 'refnode bundle on docker', () => {
     }).start();
     for (const node of cluster.nodes) {
       expect(codeCacheUsed(await node.logTail(400)), `${node.name}'s startup line`).toBe('warm');
+    }
+    // Mounted read-only from the cluster's own copy, not put into each container.
+    const { dockerode } = (await dockerClient()).container;
+    const [listed] = await dockerode.listContainers({
+      filters: { label: [`${labelKeys.run}=${cluster.runId}`, `${labelKeys.node}=val-0`] },
+    });
+    const mounts = (await dockerode.getContainer(listed!.Id).inspect()).Mounts;
+    const cacheMount = mounts.find((m) => m.Destination.endsWith(basename(warm)));
+    expect(cacheMount, JSON.stringify(mounts)).toMatchObject({ Type: 'bind', RW: false });
+    expect(cacheMount!.Source).not.toBe(warm);
+    // A container started again needs its mount source: the copy outlives the original.
+    const moved = `${warm}.moved-by-test`;
+    renameSync(warm, moved);
+    try {
+      await cluster.node('val-0').restart();
+      expect(codeCacheUsed(await cluster.node('val-0').logTail(400)), 'val-0 started again').toBe('warm');
+    } finally {
+      renameSync(moved, warm);
     }
   });
 });

@@ -1014,7 +1014,8 @@ export interface ContainerLaunch {
   dataDir: string;
   /**
    * Host files to copy in before start. `cache`: the node works without it (a code cache), so a
-   * deployer that cannot carry it leaves it out (k8s: a ConfigMap holds at most 1 MiB).
+   * deployer that cannot carry it leaves it out (k8s: a ConfigMap holds at most 1 MiB), and one
+   * may share it read-only between containers instead of copying it (docker).
    */
   files: { source: string; target: string; cache?: boolean }[];
 }

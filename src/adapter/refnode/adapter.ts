@@ -101,9 +101,10 @@ export function refnodeImage(): ImageSpec {
 const CONTAINER_COMPILE_CACHE = '/tmp/node-compile-cache';
 
 /**
- * When nodes start from the bundle, the code cache local nodes wrote for it as a file to copy
- * into each container: the default image holds the same bundle and the same Node binary, so a
- * container starts as warm as a local process. Looked up at each container start.
+ * When nodes start from the bundle, the code cache local nodes wrote for it as a file for each
+ * container (a `cache` file: docker mounts it read-only): the default image holds the same
+ * bundle and the same Node binary, so a container starts as warm as a local process. Looked up
+ * at each container start.
  */
 function bundleCodeCache(): (() => { source: string; target: string; cache: true }[]) | undefined {
   const entry = refnodeEntry();

@@ -5,9 +5,9 @@
  * run id and is removed on dispose and on SIGINT/SIGTERM (cleanup registry); if this process
  * dies first, the run guard removes it, and the sweeper catches the rest on the next run.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type ContainerRuntimeClient, StartedNetwork } from 'testcontainers';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type ContainerRuntimeClient, getReaper, StartedNetwork } from 'testcontainers';
 import type { NodeRole } from '../../adapter/types.ts';
 import { CapabilityError, ChainlabError } from '../../support/errors.ts';
 import type {
@@ -115,6 +115,10 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
       await sweptOnce;
     }
 
+    // testcontainers settles its reaper (Ryuk, or none) at a container's first start, under a
+    // file lock the other nodes' starts, issued at the same moment, retry every 500 ms or more:
+    // settled here first, a fresh process's first cluster starts its nodes together.
+    await getReaper(client);
     // Before anything is created: if this process dies (SIGKILL after Ctrl-C), the guard
     // removes what carries the run id.
     ensureRunGuard(ctx.runId);
@@ -196,6 +200,32 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
       }
     };
 
+    /**
+     * A cache file (a code cache: megabytes, the same for every node) is mounted read-only
+     * rather than copied into each container, which put six archives of it through the engine
+     * at every start. Mounted from the cluster's own copy: the original may be replaced while
+     * the cluster runs, and a container started again needs its mount source to still exist.
+     * A node runs without its cache, so a copy that fails leaves the mount out.
+     */
+    const clusterCopies = new Map<string, Promise<string | undefined>>();
+    const clusterCopy = (source: string): Promise<string | undefined> => {
+      let copy = clusterCopies.get(source);
+      if (copy === undefined) {
+        const target = join(ctx.clusterDir, 'container-files', `${clusterCopies.size}-${basename(source)}`);
+        copy = mkdir(dirname(target), { recursive: true })
+          .then(() => copyFile(source, target))
+          .then(
+            () => target,
+            (error: unknown) => {
+              ctx.log(`${source} left out of the containers: ${String(error)}`);
+              return undefined;
+            },
+          );
+        clusterCopies.set(source, copy);
+      }
+      return copy;
+    };
+
     const registration = ctx.registry.add({
       label: `docker cluster ${ctx.clusterName} (network ${network.getName()})`,
       dispose,
@@ -263,9 +293,15 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
             )
             .withNamedVolume(volume, launch.dataDir)
             .withCopyFilesToContainer(
-              launch.files.map((f) => ({ source: f.source, target: f.target, mode: 0o644 })),
+              launch.files
+                .filter((f) => !f.cache)
+                .map((f) => ({ source: f.source, target: f.target, mode: 0o644 })),
             );
-          if (clock !== undefined) definition.withReadOnlyDir(clock.hostDir, clockDir);
+          for (const file of launch.files.filter((f) => f.cache)) {
+            const copy = await clusterCopy(file.source);
+            if (copy !== undefined) definition.withReadOnlyMount(copy, file.target);
+          }
+          if (clock !== undefined) definition.withReadOnlyMount(clock.hostDir, clockDir);
           return ContainerNode.start(
             definition,
             {

@@ -38,8 +38,8 @@ export class NodeContainer extends GenericContainer {
     return this;
   }
 
-  /** Mounts a host dir read-only at `target` (the node's clock dir). */
-  withReadOnlyDir(source: string, target: string): this {
+  /** Mounts a host file or dir read-only at `target` (the node's clock dir, a code cache). */
+  withReadOnlyMount(source: string, target: string): this {
     this.hostConfig.Mounts = [
       ...(this.hostConfig.Mounts ?? []),
       { Type: 'bind', Source: source, Target: target, ReadOnly: true },
