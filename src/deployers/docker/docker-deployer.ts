@@ -5,7 +5,7 @@
  * run id and is removed on dispose and on SIGINT/SIGTERM (cleanup registry); if this process
  * dies first, the run guard removes it, and the sweeper catches the rest on the next run.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type ContainerRuntimeClient, getReaper, StartedNetwork } from 'testcontainers';
 import type { NodeRole } from '../../adapter/types.ts';
@@ -214,6 +214,8 @@ export function dockerDeployer(opts: DockerDeployerOptions = {}): DeployerFactor
         const target = join(ctx.clusterDir, 'container-files', `${clusterCopies.size}-${basename(source)}`);
         copy = mkdir(dirname(target), { recursive: true })
           .then(() => copyFile(source, target))
+          // readable by the node's user in the container, whatever the original's mode
+          .then(() => chmod(target, 0o644))
           .then(
             () => target,
             (error: unknown) => {
