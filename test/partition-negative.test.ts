@@ -35,18 +35,23 @@ describe('partition recovery catches a deep reorg', () => {
     // the minority still 5 blocks ahead). Waited for here, where the test names what it
     // waits for, it leaves the convergence nothing to wait on.
     const cutAt = (await cluster.client('val-0').info()).height;
+    // What the wait saw last, for the message if it never holds (a CI run once waited out
+    // the 120 s; ten runs by hand, the same seed among them, held within 7 s).
+    let seen = 'nothing yet';
     const forked = await eventually(async () => {
       const info = await cluster.client('val-3').info();
       const height = info.finalizedHeight ?? 0;
-      if (height <= cutAt + 1) return false;
       const majority = await cluster.client('val-0').info();
+      seen = `cut at height ${cutAt}; val-3 at height ${info.height}, final ${height} (${info.peers} peers); val-0 at height ${majority.height}, final ${majority.finalizedHeight ?? 0} (${majority.peers} peers)`;
+      if (height <= cutAt + 1) return false;
       if ((majority.finalizedHeight ?? 0) < height || majority.height < info.height + 2) return false;
       const [theirs] = await cluster.client('val-0').blocks(height, height);
+      seen += `; at height ${height} val-0 holds ${theirs?.hash ?? 'nothing'}, val-3 ${info.finalizedTip}`;
       return theirs !== undefined && theirs.hash !== info.finalizedTip;
     }, 120_000);
     expect(
       forked,
-      `val-3 and val-0 hold different blocks final at one height, and val-0's chain is the longer (seed ${cluster.seed})`,
+      `val-3 and val-0 hold different blocks final at one height, and val-0's chain is the longer (seed ${cluster.seed}); last seen: ${seen}`,
     ).toBe(true);
     await split.lift();
     await expect(cluster).toConverge({ within: 30_000 });
