@@ -67,8 +67,15 @@ async function readyTime(deployer: 'docker' | 'local'): Promise<number> {
 
 /** The ready time of the first cluster a fresh process starts (this file with `--once`). */
 async function freshReadyTime(deployer: 'docker' | 'local'): Promise<number> {
-  const args = [import.meta.filename, '--once', deployer, '--validators', String(validators)];
-  const { stdout } = await promisify(execFile)(process.execPath, [...args, '--executors', String(executors)]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    import.meta.filename,
+    '--once',
+    deployer,
+    '--validators',
+    String(validators),
+    '--executors',
+    String(executors),
+  ]);
   return Number(stdout.trim());
 }
 

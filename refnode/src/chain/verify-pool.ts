@@ -40,7 +40,8 @@ interface Job {
 
 interface Lane {
   worker: Worker;
-  inflight: Map<number, { jobs: Job[] }>;
+  /** Batches sent and not answered yet, by id. */
+  inflight: Map<number, Job[]>;
 }
 
 /** A queue with O(1) shift (Array.prototype.shift is O(n) on long queues). */
@@ -168,7 +169,7 @@ export class VerifyPool {
     const error = new VerifyPoolStopped();
     for (const job of [...this.#urgent.drain(), ...this.#normal.drain()]) this.#fail(job, error);
     for (const lane of this.#lanes) {
-      for (const { jobs } of lane.inflight.values()) for (const job of jobs) this.#fail(job, error);
+      for (const jobs of lane.inflight.values()) for (const job of jobs) this.#fail(job, error);
       lane.inflight.clear();
     }
     await Promise.all(this.#lanes.map((lane) => lane.worker.terminate()));
@@ -253,18 +254,18 @@ export class VerifyPool {
     const sent = jobs.filter((job) => job.state === 'sent');
     if (sent.length === 0) return;
     const id = this.#nextBatchId++;
-    lane.inflight.set(id, { jobs: sent });
+    lane.inflight.set(id, sent);
     const batch = packBatch(entries);
     lane.worker.postMessage({ id, batch }, [batch]);
   }
 
   /** A worker's verdicts, with how long it took over them (`ms`, timed on the worker). */
   #onAnswer(lane: Lane, answer: { id: number; results: Uint8Array; ms: number }): void {
-    const batch = lane.inflight.get(answer.id);
-    if (batch === undefined) return;
+    const jobs = lane.inflight.get(answer.id);
+    if (jobs === undefined) return;
     lane.inflight.delete(answer.id);
-    this.#observe(batch.jobs.length, answer.ms);
-    for (const [index, job] of batch.jobs.entries()) this.#settle(job, answer.results[index] === 1);
+    this.#observe(jobs.length, answer.ms);
+    for (const [index, job] of jobs.entries()) this.#settle(job, answer.results[index] === 1);
     this.#pump();
   }
 
@@ -312,7 +313,7 @@ export class VerifyPool {
     this.#lanes.splice(index, 1);
     this.#workerFailures++;
     this.#onWorkerError?.(error);
-    for (const { jobs } of lane.inflight.values()) {
+    for (const jobs of lane.inflight.values()) {
       for (const job of jobs) {
         if (job.state !== 'sent') continue;
         job.state = 'queued';
