@@ -10,8 +10,8 @@
  * `toConverge` and `toKeepFinality` after the last change, and every present node keeps
  * its peers (`toKeepPeers`).
  *
- * CI profile: 45 s, a join every ~7.5 s and a leave every ~10 s (the seed's plan scaled by
- * 45/180). `CHAINLAB_PROFILE=full`: 180 s, a join every ~30 s and a leave every ~40 s.
+ * CI profile: 25 s, a join every ~4.2 s and a leave every ~5.6 s (the seed's plan scaled by
+ * 25/180). `CHAINLAB_PROFILE=full`: 180 s, a join every ~30 s and a leave every ~40 s.
  * Local deployer (nodes join and leave at run time on local processes).
  */
 

@@ -7,7 +7,7 @@
  * converges on one chain and no node ever reverts a block it held final. A second case cuts
  * a single pair (`blockPeer`): the chain goes on around it and converges after `unblockPeer`.
  *
- * CI profile: a 15 s partition; `CHAINLAB_PROFILE=full`: 60 s. Runs on local processes by
+ * CI profile: an 8.3 s partition; `CHAINLAB_PROFILE=full`: 60 s. Runs on local processes by
  * default and in containers with `CHAINLAB_DEPLOYER=docker`. The negative case (a minority
  * with refnode's `deep-reorg` bug fails `toKeepFinality`) is in
  * test/partition-negative.test.ts.

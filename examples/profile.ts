@@ -56,9 +56,11 @@ const ci: Omit<ScenarioProfile, 'scaleChaos' | 'timeout' | 'cluster'> = {
   name: 'ci',
   // 250 ms slots, f = 0.5: a block every 0.5 s, final after 6 more (3 s).
   slots: { slotMs: 250, activeSlotCoeff: 0.5, securityParam: 6 },
-  loadStepMs: 8_000,
-  sustainedMs: 30_000,
-  chaosMs: 45_000,
+  // The seed's rates, sizes and restart count in shorter windows: the three seed scenarios
+  // take about 80 s together on a 2-core machine (bench/README.md, "seed scenarios").
+  loadStepMs: 5_000,
+  sustainedMs: 20_000,
+  chaosMs: 25_000,
   timingMs: 30_000,
   balancesMs: 15_000,
   litecoin: {

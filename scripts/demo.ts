@@ -42,7 +42,7 @@ say(`cluster ready; seed ${cluster.seed} (replay: CHAINLAB_SEED=${cluster.seed} 
 
 // 1. Load progression: 5, 10, 20, 30 tx/s from 20 of the 50 wallets.
 const rates = [5, 10, 20, 30];
-const stepMs = profile.name === 'full' ? profile.loadStepMs : 5_000;
+const stepMs = profile.loadStepMs;
 say(`load progression: ${rates.join(', ')} tx/s, ${duration(stepMs)} each`);
 const progression = await loadSteps({ rates, stepMs, users: 20 }).start(cluster);
 for await (const step of progression.completed()) {
