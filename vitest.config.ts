@@ -75,6 +75,7 @@ const pairable = [
   'test/refnode-bundle.test.ts',
   'test/requirements.test.ts',
   'test/transactions.test.ts',
+  'test/verdict-hold.test.ts',
   'test/vitest-plugin.test.ts',
 ];
 const e2e = ['**/*.e2e.test.ts', 'test/**/*.test.ts', ...examples, 'refnode/test/**/*.test.ts'];

@@ -5,8 +5,8 @@
  * leaving nothing behind.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { newRunId, runsRoot } from '../src/cluster/cleanup/run.ts';
 import { chainlab, chainlabTestConfig } from '../src/fixtures/vitest-plugin.ts';
@@ -92,9 +92,13 @@ describe('the timeout hint', () => {
 
 describe('a project that uses only the plugin (child vitest run)', () => {
   const root = join(runsRoot(), newRunId());
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const artifacts = `${root}-artifacts`;
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(artifacts, { recursive: true, force: true });
+  });
 
-  test("matchers registered; a cluster test over its time says which option to raise; a failed test names its own cluster's seed; nothing left", async () => {
+  test("matchers registered; a cluster test over its time says which option to raise; a failed test names its own cluster's seed and keeps its logs; nothing left", async () => {
     mkdirSync(root, { recursive: true });
     const child = spawn(
       process.execPath,
@@ -109,7 +113,7 @@ describe('a project that uses only the plugin (child vitest run)', () => {
         env: {
           ...process.env,
           CHAINLAB_RUN_ROOT: root,
-          CHAINLAB_ARTIFACTS: '0',
+          CHAINLAB_ARTIFACTS: artifacts,
           CHAINLAB_SEED: '4242',
           CI: '1',
           NO_COLOR: '1',
@@ -131,7 +135,33 @@ describe('a project that uses only the plugin (child vitest run)', () => {
       'chainlab: "fails with a cluster of its own" failed while cluster own-cluster (seed 4242) ran; replay with CHAINLAB_SEED=4242\n',
     );
     expect(output.match(/needs more time than the preset gives" failed/g)).toHaveLength(1);
-    expect(output).toMatch(/Tests\s+.*2 failed.*1 passed/);
+    // Its cluster was disposed (`await using`) before the failure was known, yet its node
+    // logs, recording and report are kept; the passing test's cluster keeps nothing.
+    const kept =
+      /chainlab: logs, recording and report of the cluster "fails with a cluster of its own" started \(seed 4242\) kept in (\S+) \(report: (\S+)\)/.exec(
+        output,
+      );
+    expect(kept, output).not.toBeNull();
+    const [, dir = '', report = ''] = kept ?? [];
+    expect(basename(dir)).toMatch(/^own-cluster-\d+$/);
+    expect((await entries(dir)).sort()).toEqual(
+      ['README.txt', 'recording.json', 'report-meta.json', 'report.html', 'val-0.log', 'val-1.log'].sort(),
+    );
+    expect(report).toBe(join(dir, 'report.html'));
+    for (const log of ['val-0.log', 'val-1.log']) expect(statSync(join(dir, log)).size).toBeGreaterThan(0);
+    const meta = JSON.parse(readFileSync(join(dir, 'report-meta.json'), 'utf8'));
+    expect(meta.failures).toEqual([
+      expect.objectContaining({
+        test: 'fails with a cluster of its own',
+        message: expect.stringContaining('a failing assertion'),
+      }),
+    ]);
+    const recording = JSON.parse(readFileSync(join(dir, 'recording.json'), 'utf8'));
+    expect(recording.nodes.map((n: { name: string }) => n.name)).toEqual(['val-0', 'val-1']);
+    expect(output).not.toMatch(/cluster "passes with a cluster of its own" started/);
+    const keptClusters = (await entries(artifacts)).flatMap((run) => readdirSync(join(artifacts, run)));
+    expect(keptClusters.filter((name) => name.startsWith('own-'))).toEqual([basename(dir)]);
+    expect(output).toMatch(/Tests\s+.*2 failed.*2 passed/);
     expect(code, output).toBe(1);
     await eventually(
       async () => (await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`)).length === 0,

@@ -76,6 +76,11 @@ export function markFixtureCluster(cluster: object): void {
   if (entry) entry.fixture = true;
 }
 
+/** True for a cluster {@link markFixtureCluster} marked. */
+export function isFixtureCluster(cluster: object): boolean {
+  return byCluster.get(cluster)?.fixture === true;
+}
+
 /**
  * The clusters that ran at any moment between `from` and `to` (`performance.now()` ms),
  * oldest first; `global` is the test file's global object (the Jest environment passes its own).

@@ -3,7 +3,7 @@
  * started in parallel → readiness → observer. If any step fails, whatever started is torn
  * down and the original error is rethrown.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   AfterStartResult,
@@ -51,6 +51,7 @@ import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
 import { ClusterNode } from './started-node.ts';
 import type { NodeRef, StartedCluster, StartedNode } from './types.ts';
+import { removeOrHold } from './verdict-hold.ts';
 
 /** Per-start options (not part of the definition). */
 export interface StartClusterOptions {
@@ -118,7 +119,9 @@ export async function startCluster(
     const clusterName = `${opts.name}-${++clusterCounter}`;
     const clusterDir = join(run.dir, clusterName);
     await mkdir(clusterDir, { recursive: true });
-    teardown.push('remove cluster dir', () => rm(clusterDir, { recursive: true, force: true }));
+    // A test's own cluster keeps its dir (node logs) until the test's verdict: verdict-hold.ts.
+    let ownCluster: RunningCluster | undefined;
+    teardown.push('remove cluster dir', () => removeOrHold(ownCluster, clusterDir));
 
     const chain = await openChain(adapter, opts, clusterDir, seed);
     log(`${clusterName}: ${adapter.name} chain prepared in ${Math.round(clock.monotonic() - began)} ms`);
@@ -298,6 +301,7 @@ export async function startCluster(
       log,
       name: clusterName,
     });
+    ownCluster = cluster;
     registration[Symbol.dispose]();
     journal.bind(cluster);
     const clusterRegistration = runRegistry.add({

@@ -264,9 +264,20 @@ describe('a fresh project with the tarball installed', () => {
     expect(kept.length).toBeGreaterThan(0);
   });
 
-  test('(e) a test that starts its own cluster and fails names the cluster and its seed: Vitest and Jest', async () => {
+  test('(e) a test that starts its own cluster and fails names the cluster and its seed and keeps its logs: Vitest and Jest', async () => {
     const line = (seed: string) =>
       `chainlab: "fails with a cluster of its own" failed while cluster own-cluster (seed ${seed}) ran; `;
+    // The cluster was disposed before the failure was known; its logs, recording and report are kept.
+    const expectKept = async (output: string, seed: string) => {
+      const kept = new RegExp(
+        `chainlab: logs, recording and report of the cluster "fails with a cluster of its own" started \\(seed ${seed}\\) kept in (\\S+) `,
+      ).exec(output);
+      expect(kept, output).not.toBeNull();
+      const files = await entries(kept?.[1] ?? '');
+      expect(files).toEqual(
+        expect.arrayContaining(['val-0.log', 'val-1.log', 'recording.json', 'report.html']),
+      );
+    };
     const vitest = await run('npx', ['vitest', 'run'], {
       cwd: join(project, 'vitest-failing'),
       env: { CHAINLAB_SEED: '4242' },
@@ -274,6 +285,7 @@ describe('a fresh project with the tarball installed', () => {
     });
     expect(vitest.code, vitest.output).toBe(1);
     expect(vitest.output).toContain(`${line('4242')}replay with CHAINLAB_SEED=4242\n`);
+    await expectKept(vitest.output, '4242');
     const jest = await run('npx', ['jest', 'own-cluster.test.ts'], {
       cwd: join(project, 'jest'),
       env: { NODE_OPTIONS: '--experimental-vm-modules', CHAINLAB_SEED: '4243' },
@@ -283,6 +295,7 @@ describe('a fresh project with the tarball installed', () => {
     expect(jest.output).toContain(
       `${line('4243')}replay: CHAINLAB_SEED=4243 NODE_OPTIONS=--experimental-vm-modules npx jest 'own-cluster.test.ts' -t '^fails with a cluster of its own$'`,
     );
+    await expectKept(jest.output, '4243');
   });
 
   test('the chainlab bin: help, refnode from its compiled JavaScript, sweep', async () => {

@@ -35,6 +35,11 @@ export class CleanupRegistry {
     this.#installHooks = opts.installHooks ?? true;
   }
 
+  /** True once a signal (SIGINT, SIGTERM, SIGHUP) started tearing the run down. */
+  get interrupted(): boolean {
+    return this.#signalling;
+  }
+
   /** Number of live entries. */
   get size(): number {
     return this.#entries.size;

@@ -1,0 +1,129 @@
+/**
+ * The files of a cluster a test started itself, kept until the test's verdict. Such a
+ * cluster (`await using cluster = await Cluster.of(…).start()`) is disposed while a failing
+ * test unwinds, before the runner has reported the failure, so its dispose cannot know
+ * whether its node logs are wanted. While a runner integration has a test open, the dispose
+ * still stops every node, container and link and removes the cluster dir at once, but first
+ * moves the node logs aside (into the run dir, which the hold keeps) for the open test: a
+ * failed test keeps logs, recording and report, as the cluster fixture does for its own
+ * cluster; then the logs go. With no test open (a script, a hook outside a test, Ctrl-C)
+ * nothing is held.
+ *
+ * The open test lives on the global object, where the Jest environment (outside the test
+ * file's module registry) opens and closes it.
+ */
+import { rmSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { runRegistry } from './cleanup/registry.ts';
+import { acquireRun } from './cleanup/run.ts';
+import { isFixtureCluster } from './cluster-journal.ts';
+
+/** A cluster disposed during the open test, with its files still on disk. */
+export interface HeldCluster<C extends object = object> {
+  readonly cluster: C;
+  /** Recording time (ms) of its dispose. */
+  readonly disposedAt: number;
+  /** Where its node logs (`<node>.log`) wait for the verdict. */
+  readonly logsDir: string;
+}
+
+/** A test a runner integration opened; see {@link openTest}. */
+export interface OpenTest {
+  /**
+   * Ends the test: calls `keep` for each held cluster, oldest first, when given (a failed
+   * test), then removes their files. Keep failures are reported to stderr, never thrown,
+   * so the files still go.
+   */
+  close(keep?: (held: HeldCluster) => Promise<void>): Promise<void>;
+}
+
+interface Slot {
+  held: { entry: HeldCluster; release(): Promise<void> }[];
+}
+
+const openKey = Symbol.for('chainlab.openTest');
+
+type WithOpenTest = { [openKey]?: Slot };
+
+/**
+ * Opens a test on `global` (the test file's global object; the Jest environment passes its
+ * own): clusters disposed until `close` hold their logs until then. Opening another test
+ * first closes nothing: the newest open test takes what is disposed.
+ *
+ * @example
+ * const open = openTest();
+ * onTestFinished(({ task }) => open.close(task.result?.state === 'fail' ? keepIt : undefined));
+ */
+export function openTest(global: object = globalThis): OpenTest {
+  const slot: Slot = { held: [] };
+  (global as WithOpenTest)[openKey] = slot;
+  let closing: Promise<void> | undefined;
+  return {
+    close(keep) {
+      closing ??= (async () => {
+        if ((global as WithOpenTest)[openKey] === slot) delete (global as WithOpenTest)[openKey];
+        const held = slot.held.splice(0);
+        try {
+          if (keep)
+            for (const { entry } of held)
+              await keep(entry).catch((error: unknown) =>
+                process.stderr.write(`chainlab: could not keep artifacts: ${(error as Error).message}\n`),
+              );
+        } finally {
+          await Promise.all(held.map((h) => h.release()));
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * A cluster's last teardown step: removes its dir (`<run dir>/<cluster>`). When a test is
+ * open and the cluster is the test's own (not a fixture's), its `logs/` first move to
+ * `<run dir>/held/<cluster>`, held with the run dir for the test's verdict. Never holds
+ * while the process is being interrupted.
+ */
+export async function removeOrHold(
+  cluster: { readonly recording: { now(): number } } | undefined,
+  dir: string,
+): Promise<void> {
+  const slot = (globalThis as WithOpenTest)[openKey];
+  if (slot === undefined || cluster === undefined || isFixtureCluster(cluster) || runRegistry.interrupted) {
+    await rm(dir, { recursive: true, force: true });
+    return;
+  }
+  // The run dir is removed when its last user leaves: the hold is a user until the verdict.
+  const run = await acquireRun();
+  const logsDir = join(run.dir, 'held', basename(dir));
+  const registration = runRegistry.add({
+    label: `logs of ${basename(dir)}, held for the test's verdict`,
+    dispose: () => release(),
+    disposeSync: () => rmSync(logsDir, { recursive: true, force: true }),
+  });
+  let released: Promise<void> | undefined;
+  const release = (): Promise<void> => {
+    released ??= (async () => {
+      try {
+        await rm(logsDir, { recursive: true, force: true });
+      } finally {
+        registration[Symbol.dispose]();
+        await run.release();
+      }
+    })();
+    return released;
+  };
+  try {
+    await mkdir(join(run.dir, 'held'), { recursive: true });
+    // A rename within the run dir: no copy, whatever the logs' size. No logs (an attached chain): none held.
+    await rename(join(dir, 'logs'), logsDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rm(dir, { recursive: true, force: true });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  slot.held.push({ entry: { cluster, disposedAt: cluster.recording.now(), logsDir }, release });
+}

@@ -1,0 +1,89 @@
+/**
+ * The logs of a cluster a test disposes itself, held until the test's verdict
+ * (src/cluster/verdict-hold.ts): what `removeOrHold`, a cluster's last teardown step, does
+ * with a real run dir, with and without an open test. Real clusters under the plugin and
+ * under Jest: test/vitest-plugin.test.ts and the consumer test.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runRegistry } from '../src/cluster/cleanup/registry.ts';
+import { acquireRun } from '../src/cluster/cleanup/run.ts';
+import { journalClusterStart, markFixtureCluster } from '../src/cluster/cluster-journal.ts';
+import { type HeldCluster, openTest, removeOrHold } from '../src/cluster/verdict-hold.ts';
+
+/** A cluster dir in this process's run, with a node log, and a stand-in for the cluster. */
+async function clusterDir(name: string) {
+  const run = await acquireRun();
+  const dir = join(run.dir, name);
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  mkdirSync(join(dir, 'chain'));
+  writeFileSync(join(dir, 'logs', 'val-0.log'), `${name}: val-0 serving\n`);
+  return { run, dir, cluster: { recording: { now: () => 1234 } } };
+}
+
+describe('removeOrHold', () => {
+  test('with no test open, the dir goes at once', async () => {
+    const { run, dir, cluster } = await clusterDir('no-test');
+    // The plugin's setup file opened this test: close it, as a script would have none.
+    await openTest().close();
+    await removeOrHold(cluster, dir);
+    expect(existsSync(dir)).toBe(false);
+    expect(existsSync(join(run.dir, 'held', 'no-test'))).toBe(false);
+    await run.release();
+  });
+
+  test('in an open test the dir goes at once but its logs wait for the verdict; a failed one keeps them', async () => {
+    const { run, dir, cluster } = await clusterDir('own-failed');
+    const open = openTest();
+    const registered = runRegistry.size;
+    await removeOrHold(cluster, dir);
+    await run.release(); // the cluster's own hold on the run: the held logs keep the run dir
+    const held = join(run.dir, 'held', 'own-failed');
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(held)).toEqual(['val-0.log']);
+    expect(runRegistry.size, 'Ctrl-C would remove the held logs').toBe(registered + 1);
+
+    const seen: { held: HeldCluster; log: string }[] = [];
+    await open.close(async (h) => {
+      seen.push({ held: h, log: readFileSync(join(h.logsDir, 'val-0.log'), 'utf8') });
+    });
+    expect(seen).toEqual([
+      { held: { cluster, disposedAt: 1234, logsDir: held }, log: 'own-failed: val-0 serving\n' },
+    ]);
+    expect(existsSync(held)).toBe(false);
+    expect(runRegistry.size).toBe(registered);
+  });
+
+  test('a passed test keeps nothing, and a failed keep still removes the logs', async () => {
+    const { run, dir, cluster } = await clusterDir('own-passed');
+    const open = openTest();
+    await removeOrHold(cluster, dir);
+    await run.release();
+    const held = join(run.dir, 'held', 'own-passed');
+    expect(existsSync(held)).toBe(true);
+    await open.close();
+    expect(existsSync(held)).toBe(false);
+
+    const again = await clusterDir('own-keep-fails');
+    const second = openTest();
+    await removeOrHold(again.cluster, again.dir);
+    await again.run.release();
+    await second.close(async () => {
+      throw new Error('disk full');
+    });
+    expect(existsSync(join(again.run.dir, 'held', 'own-keep-fails'))).toBe(false);
+  });
+
+  test("a fixture's cluster is never held: the fixture keeps its own artifacts", async () => {
+    const { run, dir, cluster } = await clusterDir('fixture');
+    journalClusterStart({ name: 'fixture', seed: 1, seedPinned: true }).bind(cluster);
+    markFixtureCluster(cluster);
+    const open = openTest();
+    await removeOrHold(cluster, dir);
+    expect(existsSync(dir)).toBe(false);
+    expect(existsSync(join(run.dir, 'held', 'fixture'))).toBe(false);
+    await open.close();
+    await run.release();
+  });
+});
