@@ -6,11 +6,12 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { runRegistry } from '../src/cluster/cleanup/registry.ts';
 import { acquireRun } from '../src/cluster/cleanup/run.ts';
 import { journalClusterStart, markFixtureCluster } from '../src/cluster/cluster-journal.ts';
 import { type HeldCluster, openTest, removeOrHold } from '../src/cluster/verdict-hold.ts';
+import { keepOwnClusters } from '../src/fixtures/own-cluster-artifacts.ts';
 
 /** A cluster dir in this process's run, with a node log, and a stand-in for the cluster. */
 async function clusterDir(name: string) {
@@ -85,5 +86,22 @@ describe('removeOrHold', () => {
     expect(existsSync(join(run.dir, 'held', 'fixture'))).toBe(false);
     await open.close();
     await run.release();
+  });
+});
+
+describe('keepOwnClusters', () => {
+  test('keeps for a failed test; for a passed one only with CHAINLAB_REPORT=always; a bad value is named', () => {
+    expect(keepOwnClusters({ name: 'failed', failure: 'boom' })).toBeTypeOf('function');
+    expect(keepOwnClusters({ name: 'passed', failure: undefined })).toBeUndefined();
+    vi.stubEnv('CHAINLAB_REPORT', 'always');
+    try {
+      expect(keepOwnClusters({ name: 'passed', failure: undefined })).toBeTypeOf('function');
+      vi.stubEnv('CHAINLAB_REPORT', 'sometimes');
+      expect(() => keepOwnClusters({ name: 'passed', failure: undefined })).toThrow(
+        /CHAINLAB_REPORT: got "sometimes"/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
