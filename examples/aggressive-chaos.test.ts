@@ -7,7 +7,8 @@
  * `CHAINLAB_SEED=<seed>` replays the same steps.
  *
  * CI profile: 25 s, restarts every 1.4–2.8 s, 2.1 s cooldown (the seed's schedule scaled by
- * 25/180: the seed's count of restarts, about 12, with less idle time between them). `CHAINLAB_PROFILE=full`: 180 s with the seed's own schedule.
+ * 25/180: the seed's count of restarts, about 12, with less idle time between them).
+ * `CHAINLAB_PROFILE=full`: 180 s with the seed's own schedule.
  * Runs on local processes by default and in containers with `CHAINLAB_DEPLOYER=docker`.
  */
 

@@ -4,7 +4,8 @@
  * step; the report gives each step's inclusion rate and latency and the highest rate
  * that stayed live with full inclusion.
  *
- * CI profile: 5 s per step (10 blocks expected), 250 ms slots. `CHAINLAB_PROFILE=full`: 60 s per step, 1 s slots.
+ * CI profile: 5 s per step (10 blocks expected), 250 ms slots. `CHAINLAB_PROFILE=full`: 60 s
+ * per step, 1 s slots.
  */
 
 import { checkStayLive } from 'chainlab/matchers';

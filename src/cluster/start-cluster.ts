@@ -119,7 +119,7 @@ export async function startCluster(
     const clusterName = `${opts.name}-${++clusterCounter}`;
     const clusterDir = join(run.dir, clusterName);
     await mkdir(clusterDir, { recursive: true });
-    // A test's own cluster keeps its dir (node logs) until the test's verdict: verdict-hold.ts.
+    // A test's own cluster holds its node logs until the test's verdict: verdict-hold.ts.
     let ownCluster: RunningCluster | undefined;
     teardown.push('remove cluster dir', () => removeOrHold(ownCluster, clusterDir));
 

@@ -1,5 +1,5 @@
 /**
- * The files of a cluster a test started itself, kept until the test's verdict. Such a
+ * The node logs of a cluster a test started itself, held until the test's verdict. Such a
  * cluster (`await using cluster = await Cluster.of(…).start()`) is disposed while a failing
  * test unwinds, before the runner has reported the failure, so its dispose cannot know
  * whether its node logs are wanted. While a runner integration has a test open, the dispose
@@ -19,7 +19,7 @@ import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
 import { isFixtureCluster } from './cluster-journal.ts';
 
-/** A cluster disposed during the open test, with its files still on disk. */
+/** A cluster disposed during the open test, its node logs held. */
 export interface HeldCluster<C extends object = object> {
   readonly cluster: C;
   /** Recording time (ms) of its dispose. */
@@ -32,8 +32,8 @@ export interface HeldCluster<C extends object = object> {
 export interface OpenTest {
   /**
    * Ends the test: calls `keep` for each held cluster, oldest first, when given (a failed
-   * test), then removes their files. Keep failures are reported to stderr, never thrown,
-   * so the files still go.
+   * test), then removes their held logs. Keep failures are reported to stderr, never thrown,
+   * so the logs still go.
    */
   close(keep?: (held: HeldCluster) => Promise<void>): Promise<void>;
 }
