@@ -134,7 +134,7 @@ describe('local deployer', () => {
     expect(await reservedByThisWorker()).toEqual([]);
   });
 
-  test('a start timeout names what was not ready, and tears everything down', async () => {
+  test("a start timeout names what was not ready with the first such node's last log lines, and tears everything down", async () => {
     const error = await new Cluster({ validators: 2, ready: Ready.forHeight(10_000).withTimeout(2000) })
       .start()
       .catch((e) => e);
@@ -143,6 +143,11 @@ describe('local deployer', () => {
     expect(error.shortMessage).toMatch(
       /^cluster not ready after \d+ ms: waiting for every node at height ≥ 10000; not ready: val-0: height \d+; val-1: height \d+$/,
     );
+    // What the node was doing, as a node that exits during the start shows it.
+    expect(error.node).toBe('val-0');
+    expect(error.logTail).toContain('"node":"val-0"');
+    expect(error.logTail).toMatch(/val-0 ready at height 0/);
+    expect(error.message).toContain(`${error.shortMessage}\n--- last log lines ---\n`);
     expect(await processesOfThisWorker()).toEqual([]);
     expect(await reservedByThisWorker()).toEqual([]);
   });

@@ -220,7 +220,11 @@ export async function startCluster(
       running.set(node.name, { cluster: nodes[i]!, deployed: node });
 
     const ready = opts.ready ?? defaultReady(nodes.length);
-    await ready.wait({ nodes, clock, signal, deadline, began, finality: facts.finality });
+    await ready
+      .wait({ nodes, clock, signal, deadline, began, finality: facts.finality })
+      .catch(async (error: unknown) => {
+        throw await withLogTail(error, nodes);
+      });
     log(
       `${clusterName} ready (${ready.description}) in ${Math.round(clock.monotonic() - began)} ms, seed ${seed}`,
     );
@@ -316,6 +320,25 @@ export async function startCluster(
     await teardown.run();
     throw error;
   }
+}
+
+/**
+ * A readiness timeout names the nodes not ready and what they last answered; this adds the
+ * last lines of the first one's log, as a node that exits during the start gives, so the
+ * failure shows what the node was doing (its log goes with the cluster dir at teardown).
+ */
+async function withLogTail(error: unknown, nodes: readonly StartedNode[]): Promise<unknown> {
+  if (!ClusterStartError.is(error) || !error.timedOut || error.logTail !== undefined) return error;
+  const node = nodes.find((n) => n.name === error.node);
+  const logTail = await node?.logTail().catch(() => undefined);
+  if (!logTail) return error;
+  return new ClusterStartError(error.shortMessage, {
+    node: error.node,
+    timedOut: true,
+    durationMs: error.durationMs,
+    logTail,
+    cause: error.cause,
+  });
 }
 
 /** The chain side of a start: prepared by the adapter, or attached to. */
