@@ -5,6 +5,7 @@
  * under Jest: test/vitest-plugin.test.ts and the consumer test.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { runRegistry } from '../src/cluster/cleanup/registry.ts';
@@ -90,14 +91,26 @@ describe('removeOrHold', () => {
 });
 
 describe('keepOwnClusters', () => {
-  test('keeps for a failed test; for a passed one only with CHAINLAB_REPORT=always; a bad value is named', () => {
-    expect(keepOwnClusters({ name: 'failed', failure: 'boom' })).toBeTypeOf('function');
-    expect(keepOwnClusters({ name: 'passed', failure: undefined })).toBeUndefined();
-    vi.stubEnv('CHAINLAB_REPORT', 'always');
+  // A held cluster whose artifacts cannot be written: keeping it rejects with "kept".
+  const held = {
+    cluster: {
+      get runId(): string {
+        throw new Error('kept');
+      },
+    },
+    disposedAt: 0,
+    logsDir: '/nonexistent',
+  };
+
+  test('keeps for a failed test; for a passed one only with CHAINLAB_REPORT=always; a bad value is named', async () => {
+    vi.stubEnv('CHAINLAB_ARTIFACTS', join(tmpdir(), 'chainlab-keep-own-never-written'));
     try {
-      expect(keepOwnClusters({ name: 'passed', failure: undefined })).toBeTypeOf('function');
+      await expect(keepOwnClusters({ name: 'failed', failure: 'boom' })(held)).rejects.toThrow('kept');
+      await expect(keepOwnClusters({ name: 'passed', failure: undefined })(held)).resolves.toBeUndefined();
+      vi.stubEnv('CHAINLAB_REPORT', 'always');
+      await expect(keepOwnClusters({ name: 'passed', failure: undefined })(held)).rejects.toThrow('kept');
       vi.stubEnv('CHAINLAB_REPORT', 'sometimes');
-      expect(() => keepOwnClusters({ name: 'passed', failure: undefined })).toThrow(
+      await expect(keepOwnClusters({ name: 'passed', failure: undefined })(held)).rejects.toThrow(
         /CHAINLAB_REPORT: got "sometimes"/,
       );
     } finally {
