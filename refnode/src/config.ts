@@ -59,9 +59,9 @@ export interface NodeConfig {
     verifyWorkers: number;
     /**
      * API txs are refused `overloaded` (503 + Retry-After) while the verify backlog would keep
-     * a new tx waiting longer than this; default 1000 ms.
+     * a new tx waiting longer than this; default (undefined) one slot, at most 1000 ms.
      */
-    maxVerifyWaitMs: number;
+    maxVerifyWaitMs: number | undefined;
     /**
      * API txs are also refused `overloaded` while the event loop runs this much late (the node
      * is short of CPU for everything, not only signatures; smoothed); default 500 ms.
@@ -209,7 +209,10 @@ export function resolveNodeConfig(
     },
     admission: {
       verifyWorkers: int('admission.verifyWorkers', admission.verifyWorkers, 0, 64, 1),
-      maxVerifyWaitMs: int('admission.maxVerifyWaitMs', admission.maxVerifyWaitMs, 1, 600_000, 1000),
+      maxVerifyWaitMs:
+        admission.maxVerifyWaitMs === undefined
+          ? undefined
+          : int('admission.maxVerifyWaitMs', admission.maxVerifyWaitMs, 1, 600_000, 0),
       maxLoopLagMs: int('admission.maxLoopLagMs', admission.maxLoopLagMs, 1, 600_000, 500),
     },
     da: {

@@ -76,6 +76,8 @@ const rejectedMemory = 100_000;
 const gossipShedFactor = 4;
 /** Gossiped txs are also dropped unread while the event loop lags this many times the API's limit. */
 const gossipShedLagFactor = 2;
+/** Upper bound of the default `admission.maxVerifyWaitMs` (one slot). */
+const maxDefaultVerifyWaitMs = 1000;
 /** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
 const maxSyncAnswerBytes = 16 * 1024 * 1024;
 
@@ -119,6 +121,15 @@ export class RefNode implements AsyncDisposable {
   readonly verifier: VerifyPool;
   /** How late the event loop runs; with the verify backlog it drives `overloaded` refusals. */
   readonly loopLag: EventLoopLag;
+  /**
+   * How long a new tx may wait for its signature check before the API refuses `overloaded`:
+   * `admission.maxVerifyWaitMs`, by default one slot (at most 1 s). A longer backlog cannot go
+   * into the next blocks anyway, and verifying it takes the CPU the slots need: with 250 ms
+   * slots and twice a 4-validator cluster's capacity offered, a 1 s limit included 69–86 % of
+   * the peak rate and made 56–58 % of the due blocks, one slot 86–100 % and 74–88 %
+   * (bench/README.md, "A verify backlog of one slot").
+   */
+  readonly maxVerifyWaitMs: number;
   readonly events = new EventEmitter<NodeEvents>();
   readonly publicKey: string;
   /** Data availability: blob store, dispersal (executors), chunks and attestations (validators), retrieval. */
@@ -152,6 +163,8 @@ export class RefNode implements AsyncDisposable {
     this.config = config;
     this.logger = logger;
     this.genesis = loadGenesis(config.genesisFile);
+    this.maxVerifyWaitMs =
+      config.admission.maxVerifyWaitMs ?? Math.min(maxDefaultVerifyWaitMs, this.genesis.slotMs);
     this.publicKey = keyPairFromSeed(config.secretKey).address;
     if (config.role === 'validator' && !this.genesis.validators.some((v) => v.publicKey === this.publicKey)) {
       throw new ConfigError(
@@ -769,11 +782,12 @@ export class RefNode implements AsyncDisposable {
 
   /**
    * Refuses `count` API txs as `overloaded` when their signatures would wait longer than
-   * `admission.maxVerifyWaitMs` behind the verify backlog: the refusal (counted) and how long
+   * {@link maxVerifyWaitMs} behind the verify backlog: the refusal (counted) and how long
    * the client should wait; undefined when there is room.
    */
   refuseIfOverloaded(count: number): { rejection: Rejection; retryAfterMs: number } | undefined {
-    const { maxVerifyWaitMs, maxLoopLagMs } = this.config.admission;
+    const { maxVerifyWaitMs } = this;
+    const { maxLoopLagMs } = this.config.admission;
     const waitMs = this.verifier.expectedWaitMs();
     const lagMs = this.loopLag.ms;
     let refusal: { rejection: Rejection; retryAfterMs: number } | undefined;
@@ -954,7 +968,8 @@ export class RefNode implements AsyncDisposable {
 
   async #onGossipTxs(data: Uint8Array): Promise<Verdict> {
     this.metrics.gossipMessages.inc({ topic: 'txs', direction: 'in' });
-    const { maxVerifyWaitMs, maxLoopLagMs } = this.config.admission;
+    const { maxVerifyWaitMs } = this;
+    const { maxLoopLagMs } = this.config.admission;
     if (
       this.verifier.expectedWaitMs() > gossipShedFactor * maxVerifyWaitMs ||
       this.loopLag.ms > gossipShedLagFactor * maxLoopLagMs

@@ -145,6 +145,29 @@ describe('HTTP API of a real node', () => {
     expect(metrics).toMatch(/refnode_tx_verify_backlog\{node="exe-0"\} 0/);
   });
 
+  it('by default allows a verify backlog of one slot: a 100 ms slot refuses what would wait longer', async () => {
+    await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 1000, slotMs: 100 });
+    // No admission settings: the limit comes from the slot (the old fixed default was 1000 ms).
+    const config = variant(set, 1, 'exe-default', {
+      mempool: { maxCount: 10_000, maxBytes: 8_000_000, maxNonceGap: 64 },
+    });
+    const node = await set.spawn(config, 'exe-default', ['--peers', '']);
+    // Eight arrays of 1000 at once: the later ones find thousands of signatures waiting (about
+    // half a second of work on one worker), well past 100 ms and short of 1000 ms.
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, async (_, nonce) => {
+        const body = set.wallets.map((_, i) => set.tx(i, (i + 1) % 1000, { nonce }));
+        const res = await fetch(`${node.api}/txs`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
+      }),
+    );
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length, 'requests refused overloaded').toBeGreaterThan(0);
+    for (const { body } of refused)
+      expect(body.error?.message).toMatch(/signature verification .*more than the 100 ms allowed/);
+    expect(answers.filter((a) => a.status === 202).length, 'requests taken').toBeGreaterThan(0);
+  });
+
   it('answers malformed, oversized, unknown and flooding requests with clear 4xx and keeps producing', async () => {
     await using set = await writeGenesis({ validators: 1, wallets: 3, slotMs: 200 });
     const config = variant(set, 0, 'val-limited', {
