@@ -399,6 +399,8 @@ for (const rate of rates) {
   const proxyBefore = links ? cpuSeconds(links.proxy.pid!) : 0;
   const reorgsBefore = (await metric(nodes, 'refnode_reorgs_total')).sum;
   const cutBefore = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum;
+  const wholeBefore = (await metric(nodes, 'refnode_blocks_fetched_whole_total')).sum;
+  const shedBefore = (await metric(nodes, 'refnode_gossip_tx_messages_shed_total')).sum;
   const clientBefore = process.cpuUsage();
   const offered = await offer(nodes, senders, rate, warmupMs + seconds * 1000);
   const { endedAt } = offered;
@@ -416,6 +418,8 @@ for (const rate of rates) {
   const mempool = (await nodes[0]!.get('/mempool')).body;
   const reorgs = (await metric(nodes, 'refnode_reorgs_total')).sum - reorgsBefore;
   const blocksCut = (await metric(nodes, 'refnode_blocks_cut_by_budget_total')).sum - cutBefore;
+  const fetchedWhole = (await metric(nodes, 'refnode_blocks_fetched_whole_total')).sum - wholeBefore;
+  const gossipShed = (await metric(nodes, 'refnode_gossip_tx_messages_shed_total')).sum - shedBefore;
   const deepestReorg = (await metric(nodes, 'refnode_reorg_depth_max')).max;
   const phase = {
     offeredTxPerSec: rate,
@@ -428,6 +432,10 @@ for (const rate of rates) {
     blocksMade: chain.blocks,
     maxTxsPerBlock: chain.maxTxs,
     blocksCutByBudget: blocksCut,
+    // Over all nodes: gossiped blocks they had to fetch whole (txs missing from their mempool)
+    // and tx gossip messages they dropped unread (backlog or lag too long).
+    blocksFetchedWhole: fetchedWhole,
+    gossipTxMessagesShed: gossipShed,
     reorgs,
     deepestReorgSoFar: deepestReorg,
     blockDeltaMs: deltas(feed.arrivals, nodes.length, windowStart, endedAt),

@@ -15,6 +15,8 @@ export interface NodeMetrics {
   slotsSkipped: Counter<'reason'>;
   /** Blocks this node proposed whose tx list the build budget ended. */
   blocksCut: Counter;
+  /** Gossiped blocks fetched whole because some of their txs were not in the mempool. */
+  blocksFetchedWhole: Counter;
   /** Tx gossip messages dropped unread because the node was overloaded. */
   gossipTxMessagesShed: Counter;
   /** Reads backlog, rate, cache counters and event-loop lag at every scrape. */
@@ -78,6 +80,10 @@ export function createMetrics(nodeId: string): NodeMetrics {
     blocksCut: counter(
       'refnode_blocks_cut_by_budget_total',
       'Own blocks whose tx list the build budget ended (smaller blocks on time)',
+    ),
+    blocksFetchedWhole: counter(
+      'refnode_blocks_fetched_whole_total',
+      'Gossiped blocks fetched whole from their sender because some of their txs were not in the mempool',
     ),
     gossipTxMessagesShed: counter(
       'refnode_gossip_tx_messages_shed_total',

@@ -663,6 +663,7 @@ export class RefNode implements AsyncDisposable {
     if (txs.length === txIds.length) block = { ...header, txs };
     else {
       // Some txs never reached us by gossip (or went into a block of another branch): fetch the block.
+      this.metrics.blocksFetchedWhole.inc();
       try {
         const full = await this.#network?.blockByHash(from, compact.hash);
         block = full === undefined ? undefined : decodeBlock(full);

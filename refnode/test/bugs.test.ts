@@ -80,5 +80,7 @@ describe('deliberate bugs', () => {
     // The property itself: the honest node never admitted a tx from gossip, and heard no tx message.
     expect(await other!.metric('refnode_txs_accepted_total', { source: 'gossip' })).toBe(0);
     expect(await other!.metric('refnode_gossip_messages_total', { topic: 'txs', direction: 'in' })).toBe(0);
+    // And it counted the block it had to fetch whole.
+    expect(await other!.metric('refnode_blocks_fetched_whole_total')).toBeGreaterThanOrEqual(1);
   });
 });
