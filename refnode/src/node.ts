@@ -126,7 +126,7 @@ export class RefNode implements AsyncDisposable {
    * `admission.maxVerifyWaitMs`, by default one slot (at most 1 s). A longer backlog cannot go
    * into the next blocks anyway, and verifying it takes the CPU the slots need: with 250 ms
    * slots and twice a 4-validator cluster's capacity offered, a 1 s limit included 69–86 % of
-   * the peak rate and made 56–58 % of the due blocks, one slot 86–100 % and 74–88 %
+   * the peak rate and made 56–58 % of the due blocks, one slot 86–100 % and 72–88 %
    * (bench/README.md, "A verify backlog of one slot").
    */
   readonly maxVerifyWaitMs: number;
