@@ -148,9 +148,7 @@ describe('HTTP API of a real node', () => {
   it('by default allows a verify backlog of one slot: a 100 ms slot refuses what would wait longer', async () => {
     await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 1000, slotMs: 100 });
     // No admission settings: the limit comes from the slot (the old fixed default was 1000 ms).
-    const config = variant(set, 1, 'exe-default', {
-      mempool: { maxCount: 10_000, maxBytes: 8_000_000, maxNonceGap: 64 },
-    });
+    const config = variant(set, 1, 'exe-default', {});
     const node = await set.spawn(config, 'exe-default', ['--peers', '']);
     // Eight arrays of 1000 at once: the later ones find thousands of signatures waiting (about
     // half a second of work on one worker), well past 100 ms and short of 1000 ms.
