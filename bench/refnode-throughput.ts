@@ -6,7 +6,7 @@
  *   npx node bench/refnode-throughput.ts --capacity 3000            # phases at 3000, 4500, 6000 tx/s
  *   npx node bench/refnode-throughput.ts --rates 1000,2000 --seconds 15
  *   [--validators 4] [--slot-ms 250] [--wallets 2000] [--seconds 15] [--warmup 3] [--hog N] [--links]
- *   [--admission maxVerifyWaitMs=250,maxLoopLagMs=200]   # the nodes' `admission` config (refnode defaults otherwise)
+ *   [--admission maxVerifyWaitMs=250,maxPendingTxs=3000]   # the nodes' `admission` config (refnode defaults otherwise)
  *
  * Every tx is signed before the cluster starts, so the client spends its CPU on sending only.
  * Each phase offers `rate` tx/s as `POST /txs` arrays (100 ms ticks, one request per node and
@@ -69,16 +69,15 @@ const validators = Number(values.validators);
 const walletCount = Number(values.wallets);
 const hogs = Number(values.hog);
 /** `admission` keys for every node's config file, e.g. `maxVerifyWaitMs=250,maxLoopLagMs=200`. */
+const admissionKeys = ['verifyWorkers', 'maxVerifyWaitMs', 'maxLoopLagMs', 'maxPendingTxs'];
 const admission: Record<string, number> = Object.fromEntries(
   (values.admission ?? '')
     .split(',')
     .filter((pair) => pair !== '')
     .map((pair) => {
       const [key, value] = pair.split('=');
-      if (!['verifyWorkers', 'maxVerifyWaitMs', 'maxLoopLagMs'].includes(key!) || !/^\d+$/.test(value ?? ''))
-        throw new Error(
-          `--admission: "${pair}" is not one of verifyWorkers, maxVerifyWaitMs, maxLoopLagMs = an integer`,
-        );
+      if (!admissionKeys.includes(key!) || !/^\d+$/.test(value ?? ''))
+        throw new Error(`--admission: "${pair}" is not one of ${admissionKeys.join(', ')} = an integer`);
       return [key!, Number(value)];
     }),
 );

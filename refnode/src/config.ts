@@ -67,6 +67,12 @@ export interface NodeConfig {
      * is short of CPU for everything, not only signatures; smoothed); default 500 ms.
      */
     maxLoopLagMs: number;
+    /**
+     * API txs are also refused `overloaded` while more than this many txs wait for a block: the
+     * mempool's executable txs (the next block could take them) plus those awaiting their
+     * signature check; default 4000, one full block at the default `block.maxTxs`.
+     */
+    maxPendingTxs: number;
   };
   /** Data availability (see refnode/README.md, "Data availability"). */
   da: {
@@ -214,6 +220,7 @@ export function resolveNodeConfig(
           ? undefined
           : int('admission.maxVerifyWaitMs', admission.maxVerifyWaitMs, 1, 600_000, 0),
       maxLoopLagMs: int('admission.maxLoopLagMs', admission.maxLoopLagMs, 1, 600_000, 500),
+      maxPendingTxs: int('admission.maxPendingTxs', admission.maxPendingTxs, 1, 10_000_000, 4000),
     },
     da: {
       maxBlobBytes: int('da.maxBlobBytes', da.maxBlobBytes, 1, 1024 * 1024, 512 * 1024),

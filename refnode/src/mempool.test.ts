@@ -43,6 +43,32 @@ describe('Mempool', () => {
     expect(pool.evictedTotal).toBe(1);
   });
 
+  it('counts the txs a block could take: each sender’s consecutive nonces from its account nonce', () => {
+    const pool = new Mempool({ maxCount: 100, maxBytes: 1_000_000, maxNonceGap: 10 });
+    for (const [from, nonce] of [
+      [1, 0],
+      [1, 1],
+      [1, 3], // waits for nonce 2
+      [2, 2], // sender 2 is at nonce 2: executable
+      [2, 3],
+      [3, 1], // sender 3 is at nonce 0: waits
+    ] as const)
+      expect(pool.add(tx(from, nonce, 1), { ...rich, nonce: from === 2 ? 2 : 0 }).ok).toBe(true);
+    const state = new LedgerState(
+      new Map([
+        [wallets[1]!.address, rich],
+        [wallets[2]!.address, { ...rich, nonce: 2 }],
+        [wallets[3]!.address, rich],
+      ]),
+    );
+    expect(pool.size).toBe(6);
+    expect(pool.executableCount(state)).toBe(4);
+    expect([...pool.candidates(state)]).toHaveLength(4);
+    // Once sender 3's nonce 0 is in a block (its account at nonce 1), its nonce 1 counts.
+    state.accounts.set(wallets[3]!.address, { ...rich, nonce: 1 });
+    expect(pool.executableCount(state)).toBe(5);
+  });
+
   it('stays within its byte bound', () => {
     const size = tx(1, 0, 1).size;
     const pool = new Mempool({ maxCount: 100, maxBytes: size * 2 + 10, maxNonceGap: 10 });

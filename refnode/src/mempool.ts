@@ -261,6 +261,17 @@ export class Mempool {
   }
 
   /**
+   * How many pending txs a block on `state` could take: each sender's consecutive nonces from
+   * its account nonce (txs further ahead wait for the gap to fill). O(senders + that count).
+   */
+  executableCount(state: LedgerState): number {
+    let count = 0;
+    for (const [address, senderTxs] of this.#bySender)
+      for (let nonce = state.get(address).nonce; senderTxs.has(nonce); nonce++) count++;
+    return count;
+  }
+
+  /**
    * Executable txs for a block on `state`: highest fee first across senders, each sender's txs
    * in consecutive nonce order from its account nonce. Lazy, so block building stops early.
    */

@@ -76,6 +76,8 @@ const rejectedMemory = 100_000;
 const gossipShedFactor = 4;
 /** Gossiped txs are also dropped unread while the event loop lags this many times the API's limit. */
 const gossipShedLagFactor = 2;
+/** How stale the count of executable mempool txs behind `admission.maxPendingTxs` may be. */
+const executableRecountMs = 50;
 /** Upper bound of the default `admission.maxVerifyWaitMs` (one slot). */
 const maxDefaultVerifyWaitMs = 1000;
 /** Bytes of blocks in one sync answer; below the p2p layer's 32 MiB answer limit. */
@@ -148,6 +150,8 @@ export class RefNode implements AsyncDisposable {
   #network: Network | undefined;
   #sync: BlockSync | undefined;
   #outbox: BlockTx[] = [];
+  /** The last count of executable mempool txs, and when it was taken (performance.now). */
+  #executable = { at: Number.NEGATIVE_INFINITY, count: 0 };
   /** Shape-checked txs waiting for their signature verdict, so a compact block can use them. */
   readonly #admitting = new Map<string, BlockTx>();
   #slotTimer: NodeJS.Timeout | undefined;
@@ -782,14 +786,28 @@ export class RefNode implements AsyncDisposable {
   // ---- transactions -----------------------------------------------------------------------
 
   /**
+   * Executable txs in the mempool (those the next block could take), recounted at most every
+   * {@link executableRecountMs}: the count walks every sender, and `POST /txs` asks per request.
+   */
+  #executablePending(): number {
+    const now = performance.now();
+    if (now - this.#executable.at >= executableRecountMs)
+      this.#executable = { at: now, count: this.mempool.executableCount(this.chain.tipState) };
+    return this.#executable.count;
+  }
+
+  /**
    * Refuses `count` API txs as `overloaded` when their signatures would wait longer than
-   * {@link maxVerifyWaitMs} behind the verify backlog: the refusal (counted) and how long
-   * the client should wait; undefined when there is room.
+   * {@link maxVerifyWaitMs} behind the verify backlog, when more txs wait for a block than
+   * `admission.maxPendingTxs` (executable mempool txs plus the verify backlog, which takes a
+   * request's txs at once), or when the event loop lags: the refusal (counted) and how long the
+   * client should wait; undefined when there is room.
    */
   refuseIfOverloaded(count: number): { rejection: Rejection; retryAfterMs: number } | undefined {
     const { maxVerifyWaitMs } = this;
-    const { maxLoopLagMs } = this.config.admission;
+    const { maxLoopLagMs, maxPendingTxs } = this.config.admission;
     const waitMs = this.verifier.expectedWaitMs();
+    const pending = this.#executablePending() + this.verifier.backlog;
     const lagMs = this.loopLag.ms;
     let refusal: { rejection: Rejection; retryAfterMs: number } | undefined;
     if (waitMs > maxVerifyWaitMs) {
@@ -799,6 +817,14 @@ export class RefNode implements AsyncDisposable {
           message: `${this.verifier.backlog} txs are waiting for signature verification (about ${Math.round(waitMs)} ms of work, more than the ${maxVerifyWaitMs} ms allowed); retry later`,
         },
         retryAfterMs: waitMs - maxVerifyWaitMs,
+      };
+    } else if (pending > maxPendingTxs) {
+      refusal = {
+        rejection: {
+          code: 'overloaded',
+          message: `${pending} txs are waiting for a block (executable in the mempool or awaiting their signature check), more than the ${maxPendingTxs} allowed; retry later`,
+        },
+        retryAfterMs: 1000,
       };
     } else if (lagMs > maxLoopLagMs) {
       refusal = {

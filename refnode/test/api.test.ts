@@ -147,8 +147,9 @@ describe('HTTP API of a real node', () => {
 
   it('by default allows a verify backlog of one slot: a 100 ms slot refuses what would wait longer', async () => {
     await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 1000, slotMs: 100 });
-    // No admission settings: the limit comes from the slot (the old fixed default was 1000 ms).
-    const config = variant(set, 1, 'exe-default', {});
+    // No verify-wait setting: the limit comes from the slot (the old fixed default was 1000 ms).
+    // The pending-txs limit is lifted, so that every refusal here is the verify wait's.
+    const config = variant(set, 1, 'exe-default', { admission: { maxPendingTxs: 1_000_000 } });
     const node = await set.spawn(config, 'exe-default', ['--peers', '']);
     // Eight arrays of 1000 at once: the later ones find thousands of signatures waiting (about
     // half a second of work on one worker), well past 100 ms and short of 1000 ms.
@@ -164,6 +165,39 @@ describe('HTTP API of a real node', () => {
     for (const { body } of refused)
       expect(body.error?.message).toMatch(/signature verification .*more than the 100 ms allowed/);
     expect(answers.filter((a) => a.status === 202).length, 'requests taken').toBeGreaterThan(0);
+  });
+
+  it('pushes back with 503 overloaded while more txs wait for a block than admission.maxPendingTxs', async () => {
+    await using set = await writeGenesis({ validators: 1, executors: 1, wallets: 40, slotMs: 200 });
+    // No peers: nothing it takes goes into a block, so its mempool only grows.
+    const config = variant(set, 1, 'exe-pending', { admission: { maxPendingTxs: 10 } });
+    const node = await set.spawn(config, 'exe-pending', ['--peers', '']);
+    const size = async () => (await node.get('/mempool')).body.size;
+    // Txs a nonce ahead of their senders wait for the gap, not for a block: they do not count.
+    const ahead = Array.from({ length: 15 }, (_, i) => set.tx(20 + i, 0, { nonce: 1 }));
+    expect((await node.post('/txs', ahead)).status).toBe(202);
+    await waitFor(async () => (await size()) === 15, 10_000, '15 txs a nonce ahead in the mempool');
+    // 0 executable when it arrives: taken whole, though it brings the node past its limit.
+    const first = Array.from({ length: 11 }, (_, i) => set.tx(i, 39, { amount: 1 }));
+    const taken = await node.post('/txs', first);
+    expect(taken.status).toBe(202);
+    expect(taken.body.results.map((r: { id?: string }) => r.id)).toEqual(first.map(txId));
+    await waitFor(async () => (await size()) === 26, 10_000, '11 more txs in the mempool');
+    // The node recounts its executable txs at most every 50 ms (per request, not per tx).
+    await new Promise((ok) => setTimeout(ok, 100));
+
+    const late = set.tx(11, 39, { amount: 1 });
+    const refused = await raw(node.api, 'POST', '/txs', JSON.stringify(late));
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body.error).toEqual({
+      code: 'overloaded',
+      message:
+        '11 txs are waiting for a block (executable in the mempool or awaiting their signature check), more than the 10 allowed; retry later',
+    });
+    // Refused before any check: not looked at, so unknown; counted like every overloaded refusal.
+    expect((await node.get(`/txs/${txId(late)}`)).body).toEqual({ status: 'unknown' });
+    expect((await node.get('/mempool')).body.rejected.overloaded).toBe(1);
   });
 
   it('answers malformed, oversized, unknown and flooding requests with clear 4xx and keeps producing', async () => {

@@ -56,7 +56,11 @@ export interface ClusterOptions {
   chainId?: string;
   /** Deliberate faults per node name (facet `bugs`), e.g. `{ 'val-1': ['no-sync'] }`. */
   bugs?: Record<string, string[]>;
-  /** Mempool bounds per node (facet `mempool`). Default: the chain's (refnode: 10 000 txs, 8 MiB). Small bounds make pressure reachable in CI. */
+  /**
+   * Mempool bounds per node (facet `mempool`). Default: the chain's (refnode: 10 000 txs, 8 MiB).
+   * Small bounds make pressure reachable in CI. On refnode a `maxCount` above 4000 also raises its
+   * `admission.maxPendingTxs` to it, so the API can fill the mempool.
+   */
   mempool?: { maxCount?: number; maxBytes?: number };
   /** Most txs a validator puts in one block (facet `mempool`). Default: the chain's (refnode: 4000). */
   maxBlockTxs?: number;

@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import { codeCacheDir, codeCacheFiles } from '../../../refnode/src/code-cache.ts';
@@ -30,7 +29,7 @@ import { codeRoot, compiled, packageRoot, refnodeEntry, refnodeModuleEntry } fro
 import { factsOf, type RefnodeGenesis, readGenesis, readWallets, refnodeFacets } from './files.ts';
 import { refnodeForger } from './forger.ts';
 import { refnodeGossip } from './gossip-kit.ts';
-import { readNodeLimits } from './limits.ts';
+import { applyLimits, readNodeLimits } from './limits.ts';
 import { refnodeMembership } from './membership.ts';
 import { RefnodeWallet } from './wallet.ts';
 
@@ -183,37 +182,6 @@ function peerIdOf(genesis: RefnodeGenesis, node: NodeSpec): string {
 }
 
 /**
- * Writes the topology's limits into every node config: mempool bounds, block size, and the
- * API's per-client rate limit and request timeout.
- */
-async function applyLimits(dir: string, topology: ResolvedTopology): Promise<void> {
-  const l = topology.limits;
-  if (!l || Object.values(l).every((v) => v === undefined)) return;
-  await Promise.all(
-    topology.nodes.map(async (node) => {
-      const file = join(dir, `node-${node.index}.json`);
-      const config = JSON.parse(await readFile(file, 'utf8')) as {
-        mempool?: Record<string, number>;
-        block?: Record<string, number>;
-        api?: { rateLimit?: Record<string, number>; requestTimeoutMs?: number };
-      };
-      config.mempool = { ...config.mempool };
-      if (l.mempoolMaxCount !== undefined) config.mempool.maxCount = l.mempoolMaxCount;
-      if (l.mempoolMaxBytes !== undefined) config.mempool.maxBytes = l.mempoolMaxBytes;
-      if (l.blockMaxTxs !== undefined) config.block = { ...config.block, maxTxs: l.blockMaxTxs };
-      const api: NonNullable<typeof config.api> = { ...config.api };
-      const rate = { ...config.api?.rateLimit };
-      if (l.apiRatePerSecond !== undefined) rate.perSecond = l.apiRatePerSecond;
-      if (l.apiRateBurst !== undefined) rate.burst = l.apiRateBurst;
-      api.rateLimit = rate;
-      if (l.apiRequestTimeoutMs !== undefined) api.requestTimeoutMs = l.apiRequestTimeoutMs;
-      config.api = api;
-      await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
-    }),
-  );
-}
-
-/**
  * refnode's slot schedule when a cluster leaves it unset: 200 ms slots, f = 0.5, k = 6, the
  * smallest schedule refnode/README ("Finality and CPU speed") says keeps final blocks agreeing
  * across nodes on a starved 2-core machine.
@@ -305,7 +273,11 @@ export function refnodeAdapter(opts: RefnodeAdapterOptions = {}): ChainAdapter {
       if (topology.chainId !== undefined) args.push('--chain-id', topology.chainId);
       if (topology.standby) args.push('--standby', String(topology.standby));
       await runGenesis(nodeBinary, args, opts.genesisTimeoutMs ?? 30_000);
-      await applyLimits(dir, topology);
+      await applyLimits(
+        dir,
+        topology.nodes.map((node) => node.index),
+        topology.limits,
+      );
       const limits = await readNodeLimits(dir);
 
       const genesis = await readGenesis(dir);
