@@ -2,7 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyLimits, readNodeLimits, refnodeMaxPendingTxs } from './limits.ts';
+import { resolveNodeConfig } from '../../../refnode/src/config.ts';
+import { applyLimits, defaultRefnodeLimits, readNodeLimits, refnodeMaxPendingTxs } from './limits.ts';
+
+it("the defaults this module assumes are refnode's own", () => {
+  const { admission, api, mempool } = resolveNodeConfig(
+    { nodeId: 'val-0', secretKey: 'ab'.repeat(32) },
+    '/tmp',
+  );
+  expect(refnodeMaxPendingTxs).toBe(admission.maxPendingTxs);
+  expect(defaultRefnodeLimits).toEqual({ maxBodyBytes: api.maxBodyBytes, maxNonceGap: mempool.maxNonceGap });
+});
 
 describe('applyLimits', () => {
   let dir: string;
