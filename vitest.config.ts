@@ -1,4 +1,4 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import { chainlab } from './src/vitest-plugin.ts';
 
 // Five projects, run one after the other:
@@ -15,11 +15,11 @@ import { chainlab } from './src/vitest-plugin.ts';
 //   under test/ and refnode/test/. The chainlab plugin gives them what it gives any user:
 //   long timeouts, one file at a time (many judge timing a neighbour's cluster could move on
 //   this 2-core class of machine), forked workers, the matchers.
-// The three cluster projects reuse a worker process from file to file (`isolate: false`): a
-// fresh process per file cost about 1.3 s between files (69 s of the 51 `e2e` files: bench/
-// README.md, "test suite"). Every cluster a file starts is stopped in its own hooks, so no
-// state of one file's clusters reaches the next; the first cluster start of each worker sweeps
-// what dead runs left, as it would in a fresh process.
+// The four cluster projects (`clusterProject` below) reuse a worker process from file to file
+// (`isolate: false`): a fresh process per file cost about 1.3 s between files (69 s of the 51
+// `e2e` files: bench/README.md, "test suite"). Every cluster a file starts is stopped in its own
+// hooks, so no state of one file's clusters reaches the next; the first cluster start of each
+// worker sweeps what dead runs left, as it would in a fresh process.
 // examples/ import `chainlab/vitest` like a user: the `chainlab-source` export condition
 // resolves that to the TypeScript sources here, without a build.
 const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
@@ -109,6 +109,33 @@ const e2e = ['**/*.e2e.test.ts', 'test/**/*.test.ts', ...examples, 'refnode/test
 // examples/jest runs under Jest, test/consumer in a project of its own (npm run test:consumer).
 const excluded = [...configDefaults.exclude, 'examples/jest/**', 'test/consumer/**'];
 
+/**
+ * A project of cluster files: the chainlab plugin (in a project of its own, as Vitest applies a
+ * plugin's config to the project that lists it), a worker reused from file to file, one file at
+ * a time or, with `pairs`, two.
+ */
+function clusterProject(options: {
+  name: string;
+  include: string[];
+  exclude?: string[];
+  pairs?: boolean;
+  groupOrder: number;
+}): TestProjectInlineConfiguration {
+  const { name, include, exclude = [], pairs = false, groupOrder } = options;
+  return {
+    extends: true,
+    plugins: [chainlab()],
+    test: {
+      name,
+      isolate: false,
+      include,
+      exclude: [...excluded, ...exclude],
+      ...(pairs ? { fileParallelism: true, maxWorkers: 2 } : {}),
+      sequence: { groupOrder },
+    },
+  };
+}
+
 export default defineConfig({
   ssr: { resolve: { conditions: ['chainlab-source', 'module', 'node', 'development|production'] } },
   test: {
@@ -134,55 +161,15 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
-      {
-        extends: true,
-        // In projects of their own, as Vitest applies a plugin's config to the project that lists it.
-        plugins: [chainlab()],
-        test: {
-          name: 'light-pairs',
-          isolate: false,
-          include: light,
-          exclude: excluded,
-          fileParallelism: true,
-          maxWorkers: 2,
-          sequence: { groupOrder: 1 },
-        },
-      },
-      {
-        extends: true,
-        plugins: [chainlab()],
-        test: {
-          name: 'examples',
-          isolate: false,
-          include: examples,
-          exclude: [...excluded, ...light],
-          sequence: { groupOrder: 2 },
-        },
-      },
-      {
-        extends: true,
-        plugins: [chainlab()],
-        test: {
-          name: 'e2e-pairs',
-          isolate: false,
-          include: pairable,
-          exclude: excluded,
-          fileParallelism: true,
-          maxWorkers: 2,
-          sequence: { groupOrder: 3 },
-        },
-      },
-      {
-        extends: true,
-        plugins: [chainlab()],
-        test: {
-          name: 'e2e',
-          isolate: false,
-          include: e2e,
-          exclude: [...excluded, ...examples, ...pairable, ...light],
-          sequence: { groupOrder: 4 },
-        },
-      },
+      clusterProject({ name: 'light-pairs', include: light, pairs: true, groupOrder: 1 }),
+      clusterProject({ name: 'examples', include: examples, exclude: light, groupOrder: 2 }),
+      clusterProject({ name: 'e2e-pairs', include: pairable, pairs: true, groupOrder: 3 }),
+      clusterProject({
+        name: 'e2e',
+        include: e2e,
+        exclude: [...examples, ...pairable, ...light],
+        groupOrder: 4,
+      }),
     ],
   },
 });
