@@ -807,7 +807,8 @@ export class RefNode implements AsyncDisposable {
     const { maxVerifyWaitMs } = this;
     const { maxLoopLagMs, maxPendingTxs } = this.config.admission;
     const waitMs = this.verifier.expectedWaitMs();
-    const pending = this.#executablePending() + this.verifier.backlog;
+    // Counted only past the first check, which refuses without it: the count walks every sender.
+    const pending = waitMs > maxVerifyWaitMs ? 0 : this.#executablePending() + this.verifier.backlog;
     const lagMs = this.loopLag.ms;
     let refusal: { rejection: Rejection; retryAfterMs: number } | undefined;
     if (waitMs > maxVerifyWaitMs) {
