@@ -4,9 +4,9 @@
  * with a real run dir, with and without an open test. Real clusters under the plugin and
  * under Jest: test/vitest-plugin.test.ts and the consumer test.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { runRegistry } from '../src/cluster/cleanup/registry.ts';
 import { acquireRun } from '../src/cluster/cleanup/run.ts';
@@ -87,6 +87,53 @@ describe('removeOrHold', () => {
     expect(existsSync(join(run.dir, 'held', 'fixture'))).toBe(false);
     await open.close();
     await run.release();
+  });
+});
+
+describe('a start that failed', () => {
+  test('holds its logs like a disposed cluster; a failed test keeps them with a README, a passed one nothing', async () => {
+    const artifacts = join(tmpdir(), `chainlab-failed-start-${process.pid}`);
+    vi.stubEnv('CHAINLAB_ARTIFACTS', artifacts);
+    try {
+      for (const failure of ['not ready', undefined]) {
+        const { run, dir } = await clusterDir(`start-${failure === undefined ? 'passed' : 'failed'}-1`);
+        const failed = {
+          failedStart: {
+            name: basename(dir),
+            runId: run.id,
+            seed: 77,
+            message: 'cluster not ready after 2000 ms',
+          },
+        };
+        const open = openTest();
+        await removeOrHold(failed, dir);
+        await run.release();
+        const held = join(run.dir, 'held', basename(dir));
+        expect(existsSync(dir)).toBe(false);
+        expect(readdirSync(held)).toEqual(['val-0.log']);
+        await open.close(keepOwnClusters({ name: 'starts a cluster', failure, testFile: 'x.test.ts' }));
+        expect(existsSync(held)).toBe(false);
+        const kept = join(artifacts, run.id, basename(dir));
+        if (failure === undefined) {
+          expect(existsSync(kept)).toBe(false);
+          continue;
+        }
+        expect(readdirSync(kept).sort()).toEqual(['README.txt', 'val-0.log']);
+        expect(readFileSync(join(kept, 'val-0.log'), 'utf8')).toBe(`${basename(dir)}: val-0 serving\n`);
+        expect(readFileSync(join(kept, 'README.txt'), 'utf8')).toBe(
+          [
+            `chainlab run ${run.id}: "starts a cluster" failed; the cluster's start failed:`,
+            'cluster not ready after 2000 ms',
+            'seed 77 (replay: CHAINLAB_SEED=77 npx vitest run x.test.ts)',
+            "val-0.log: each node's log up to the failure",
+            '',
+          ].join('\n'),
+        );
+      }
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(artifacts, { recursive: true, force: true });
+    }
   });
 });
 

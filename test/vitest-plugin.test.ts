@@ -98,7 +98,7 @@ describe('a project that uses only the plugin (child vitest run)', () => {
     rmSync(artifacts, { recursive: true, force: true });
   });
 
-  test("matchers registered; a cluster test over its time says which option to raise; a failed test names its own cluster's seed and keeps its logs; nothing left", async () => {
+  test("matchers registered; a cluster test over its time says which option to raise; a failed test names its own cluster's seed and keeps its logs, and those of a start that failed; nothing left", async () => {
     mkdirSync(root, { recursive: true });
     const child = spawn(
       process.execPath,
@@ -160,8 +160,34 @@ describe('a project that uses only the plugin (child vitest run)', () => {
     expect(recording.nodes.map((n: { name: string }) => n.name)).toEqual(['val-0', 'val-1']);
     expect(output).not.toMatch(/cluster "passes with a cluster of its own" started/);
     const keptClusters = (await entries(artifacts)).flatMap((run) => readdirSync(join(artifacts, run)));
-    expect(keptClusters.filter((name) => name.startsWith('own-'))).toEqual([basename(dir)]);
-    expect(output).toMatch(/Tests\s+.*2 failed.*2 passed/);
+    expect(keptClusters.filter((name) => name.startsWith('own-cluster-'))).toEqual([basename(dir)]);
+
+    // A start that failed after its nodes began to log (never ready), the fixture's or the
+    // test's own: the failed test keeps every node's log and a README naming the failure and
+    // the seed; the test that expected the failure keeps nothing.
+    for (const [test, cluster] of [
+      ['a fixture cluster that never becomes ready', 'fixture-start'],
+      ['a cluster of its own that never becomes ready', 'own-start'],
+    ]) {
+      const line = new RegExp(
+        `chainlab: node logs of the cluster whose start failed in "${test}" \\(seed 4242\\) kept in (\\S+)\n`,
+      ).exec(output);
+      expect(line, output).not.toBeNull();
+      const startDir = line?.[1] ?? '';
+      expect(basename(startDir)).toMatch(new RegExp(`^${cluster}-\\d+$`));
+      expect((await entries(startDir)).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
+      for (const log of ['val-0.log', 'val-1.log'])
+        expect(readFileSync(join(startDir, log), 'utf8')).toMatch(/"msg":"starting val-\d \(validator\)"/);
+      const readme = readFileSync(join(startDir, 'README.txt'), 'utf8');
+      expect(readme).toMatch(
+        /failed; the cluster's start failed:\ncluster not ready after \d+ ms: waiting for every node at height ≥ 1000000/,
+      );
+      expect(readme).toContain('seed 4242 (replay: CHAINLAB_SEED=4242 npx vitest run ');
+      expect(readme, 'the logs are beside it, not quoted').not.toContain('last log lines');
+    }
+    expect(keptClusters.filter((name) => name.startsWith('expected-start'))).toEqual([]);
+    expect(output).not.toMatch(/start failed in "expects its cluster start to fail"/);
+    expect(output).toMatch(/Tests\s+.*4 failed.*3 passed/);
     expect(code, output).toBe(1);
     await eventually(
       async () => (await processesWithEnv(`CHAINLAB_RUN_ROOT=${root}`)).length === 0,

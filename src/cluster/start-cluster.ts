@@ -51,7 +51,7 @@ import type { ResolvedClusterOptions } from './options.ts';
 import { defaultReady } from './ready.ts';
 import { ClusterNode } from './started-node.ts';
 import type { NodeRef, StartedCluster, StartedNode } from './types.ts';
-import { removeOrHold } from './verdict-hold.ts';
+import { type FailedStart, removeOrHold } from './verdict-hold.ts';
 
 /** Per-start options (not part of the definition). */
 export interface StartClusterOptions {
@@ -113,15 +113,28 @@ export async function startCluster(
     },
   });
 
+  /** Set when the start fails, before the teardown below runs. */
+  let startError: { error: unknown } | undefined;
   try {
     const run = await acquireRun();
     teardown.push('release run', () => run.release());
     const clusterName = `${opts.name}-${++clusterCounter}`;
     const clusterDir = join(run.dir, clusterName);
     await mkdir(clusterDir, { recursive: true });
-    // A test's own cluster holds its node logs until the test's verdict: verdict-hold.ts.
+    // A test's own cluster, and a start that failed in a test, hold their node logs until the
+    // test's verdict: verdict-hold.ts.
     let ownCluster: RunningCluster | undefined;
-    teardown.push('remove cluster dir', () => removeOrHold(ownCluster, clusterDir));
+    const failedStart = (error: unknown): FailedStart => ({
+      failedStart: {
+        name: clusterName,
+        runId: run.id,
+        seed,
+        message: ChainlabError.is(error) ? error.shortMessage : ((error as Error)?.message ?? String(error)),
+      },
+    });
+    teardown.push('remove cluster dir', () =>
+      removeOrHold(ownCluster ?? (startError && failedStart(startError.error)), clusterDir),
+    );
 
     const chain = await openChain(adapter, opts, clusterDir, seed);
     log(`${clusterName}: ${adapter.name} chain prepared in ${Math.round(clock.monotonic() - began)} ms`);
@@ -315,6 +328,7 @@ export async function startCluster(
     teardown.push('unregister', async () => clusterRegistration[Symbol.dispose]());
     return cluster;
   } catch (error) {
+    startError = { error };
     abort.abort(error);
     registration[Symbol.dispose]();
     await teardown.run();
@@ -325,7 +339,8 @@ export async function startCluster(
 /**
  * A readiness timeout names the nodes not ready and what they last answered; this adds the
  * last lines of the first one's log, as a node that exits during the start gives, so the
- * failure shows what the node was doing (its log goes with the cluster dir at teardown).
+ * failure shows what the node was doing (the whole logs go with the cluster dir at teardown,
+ * unless a test is open: then a failed test keeps them).
  */
 async function withLogTail(error: unknown, nodes: readonly StartedNode[]): Promise<unknown> {
   if (!ClusterStartError.is(error) || !error.timedOut || error.logTail !== undefined) return error;

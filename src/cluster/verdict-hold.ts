@@ -6,8 +6,9 @@
  * still stops every node, container and link and removes the cluster dir at once, but first
  * moves the node logs aside (into the run dir, which the hold keeps) for the open test: a
  * failed test keeps logs, recording and report, as the cluster fixture does for its own
- * cluster; then the logs go. With no test open (a script, a hook outside a test, Ctrl-C)
- * nothing is held.
+ * cluster; then the logs go. A start that fails during the open test (a fixture's too) holds
+ * its node logs the same way, so a failed test keeps every node's log, not only the tail its
+ * error quotes. With no test open (a script, a hook outside a test, Ctrl-C) nothing is held.
  *
  * The open test lives on the global object, where the Jest environment (outside the test
  * file's module registry) opens and closes it.
@@ -19,10 +20,30 @@ import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
 import { isFixtureCluster } from './cluster-journal.ts';
 
-/** A cluster disposed during the open test, its node logs held. */
+/**
+ * A cluster start that failed during the open test, after its nodes began to log: what its
+ * held node logs belong to (a running cluster has a recording; this has only its name).
+ */
+export interface FailedStart {
+  readonly failedStart: {
+    /** The cluster dir's name, `<name>-<n>`. */
+    readonly name: string;
+    readonly runId: string;
+    readonly seed: number;
+    /** The start error's message (its first line: the node logs are kept beside it). */
+    readonly message: string;
+  };
+}
+
+/** Whether a held cluster is a start that failed. */
+export function isFailedStart(cluster: object): cluster is FailedStart {
+  return 'failedStart' in cluster;
+}
+
+/** A cluster disposed during the open test, or a start that failed in it: its node logs held. */
 export interface HeldCluster<C extends object = object> {
   readonly cluster: C;
-  /** Recording time (ms) of its dispose. */
+  /** Recording time (ms) of its dispose; 0 for a failed start, which has no recording. */
   readonly disposedAt: number;
   /** Where its node logs (`<node>.log`) wait for the verdict. */
   readonly logsDir: string;
@@ -81,12 +102,13 @@ export function openTest(global: object = globalThis): OpenTest {
 
 /**
  * A cluster's last teardown step: removes its dir (`<run dir>/<cluster>`). When a test is
- * open and the cluster is the test's own (not a fixture's), its `logs/` first move to
+ * open and the cluster is the test's own (not a fixture's), or its start failed (a fixture's
+ * too: a failed start has no artifacts of its own), its `logs/` first move to
  * `<run dir>/held/<cluster>`, held with the run dir for the test's verdict. Never holds
  * while the process is being interrupted.
  */
 export async function removeOrHold(
-  cluster: { readonly recording: { now(): number } } | undefined,
+  cluster: { readonly recording: { now(): number } } | FailedStart | undefined,
   dir: string,
 ): Promise<void> {
   const slot = (globalThis as WithOpenTest)[openKey];
@@ -125,5 +147,6 @@ export async function removeOrHold(
     await release();
     throw error;
   }
-  slot.held.push({ entry: { cluster, disposedAt: cluster.recording.now(), logsDir }, release });
+  const disposedAt = isFailedStart(cluster) ? 0 : cluster.recording.now();
+  slot.held.push({ entry: { cluster, disposedAt, logsDir }, release });
 }

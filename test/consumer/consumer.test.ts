@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { newRunId, runsRoot } from '../../src/cluster/cleanup/run.ts';
 import { pidAlive } from '../../src/cluster/cleanup/sweeper.ts';
@@ -264,7 +264,7 @@ describe('a fresh project with the tarball installed', () => {
     expect(kept.length).toBeGreaterThan(0);
   });
 
-  test('(e) a test that starts its own cluster and fails names the cluster and its seed and keeps its logs: Vitest and Jest', async () => {
+  test('(e) a test that starts its own cluster and fails names the cluster and its seed and keeps its logs, as does one whose start fails: Vitest and Jest', async () => {
     const line = (seed: string) =>
       `chainlab: "fails with a cluster of its own" failed while cluster own-cluster (seed ${seed}) ran; `;
     // The cluster was disposed before the failure was known; its logs, recording and report are kept.
@@ -277,6 +277,12 @@ describe('a fresh project with the tarball installed', () => {
       expect(files).toEqual(
         expect.arrayContaining(['val-0.log', 'val-1.log', 'recording.json', 'report.html']),
       );
+      // A start that failed (never ready) keeps its node logs and a README naming the failure.
+      const start = new RegExp(
+        `chainlab: node logs of the cluster whose start failed in "a cluster of its own that never becomes ready" \\(seed ${seed}\\) kept in (\\S+)\n`,
+      ).exec(output);
+      expect(start, output).not.toBeNull();
+      expect((await entries(start?.[1] ?? '')).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
     };
     const vitest = await run('npx', ['vitest', 'run'], {
       cwd: join(project, 'vitest-failing'),
@@ -296,6 +302,16 @@ describe('a fresh project with the tarball installed', () => {
       `${line('4243')}replay: CHAINLAB_SEED=4243 NODE_OPTIONS=--experimental-vm-modules npx jest 'own-cluster.test.ts' -t '^fails with a cluster of its own$'`,
     );
     await expectKept(jest.output, '4243');
+    const useCluster =
+      /chainlab: node logs of the cluster whose start failed in "useCluster \(beforeAll\)" \(seed 4243\) kept in (\S+)\n/.exec(
+        jest.output,
+      );
+    expect(useCluster, jest.output).not.toBeNull();
+    expect(basename(useCluster?.[1] ?? '')).toMatch(/^use-start-\d+$/);
+    expect((await entries(useCluster?.[1] ?? '')).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
+    expect(readFileSync(join(useCluster?.[1] ?? '', 'README.txt'), 'utf8')).toContain(
+      "replay: CHAINLAB_SEED=4243 NODE_OPTIONS=--experimental-vm-modules npx jest 'own-cluster.test.ts'",
+    );
   });
 
   test('the chainlab bin: help, refnode from its compiled JavaScript, sweep', async () => {

@@ -1,7 +1,7 @@
 // Copied into the consumer project's vitest-failing dir as own-cluster.test.ts: a test that
 // starts a cluster of its own (no fixture) and fails on a plain assertion, so the plugin
 // must print the cluster and the seed that replays it.
-import { Cluster } from 'chainlab';
+import { Cluster, Ready } from 'chainlab';
 import { expect, test } from 'vitest';
 
 test('fails with a cluster of its own', async () => {
@@ -12,4 +12,12 @@ test('fails with a cluster of its own', async () => {
   } finally {
     await cluster.dispose();
   }
+}, 60_000);
+
+// A start that fails after its nodes began to log (the chain never reaches the height in
+// time): the failed test keeps every node's log.
+test('a cluster of its own that never becomes ready', async () => {
+  const ready = Ready.forHeight(1_000_000).withTimeout(1500);
+  const cluster = await Cluster.of({ validators: 2, wallets: 2, name: 'own-start', ready }).start();
+  await cluster.dispose();
 }, 60_000);
