@@ -26,13 +26,14 @@ const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.
 
 const examples = ['examples/**/*.test.ts'];
 // Cluster files that keep the machine mostly idle (12–27 % of the two cores, averaged over the
-// file, where the load examples take 32–66 %) and judge end states, windows of many blocks, or
-// deadlines at least ~3x what they wait for: two of them side by side (27–52 %) use about what
-// one load example uses alone, so a neighbour from this list leaves what they judge alone. The other
-// examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding, sustained-load,
-// load-progression, aggressive-chaos, dynamic-churn, quickstart, fork-model: 32–66 %) stay one
-// at a time; so do the e2e files not listed here or in `pairable`. The measurements and the
-// soaks behind this list: bench/README.md, "test suite".
+// file, where the load examples take 32–66 %) and judge end states, windows of many blocks,
+// deadlines at least ~3x what they wait for, or pace as the gaps between answers (observer)
+// rather than counts per second of the test's clock: two of them side by side (27–52 %) use
+// about what one load example uses alone, so a neighbour from this list leaves what they judge
+// alone. The other examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding,
+// sustained-load, load-progression, aggressive-chaos, dynamic-churn, quickstart, fork-model:
+// 32–66 %) stay one at a time; so do the e2e files not listed here or in `pairable`. The
+// measurements and the soaks behind this list: bench/README.md, "test suite".
 const light = [
   'examples/block-timing.test.ts',
   'examples/clock-skew.test.ts',
@@ -47,6 +48,7 @@ const light = [
   'src/deployers/k8s/k8s-deployer.e2e.test.ts',
   'src/matchers/mempool-matchers.e2e.test.ts',
   'src/matchers/real-clusters.e2e.test.ts',
+  'src/observe/observer.e2e.test.ts',
   'src/workloads/data-availability.e2e.test.ts',
   'test/adapter-seam.test.ts',
   'test/dynamic-churn-negative.test.ts',
