@@ -118,7 +118,7 @@ describe('local deployer', () => {
     }
   });
 
-  test('a node that cannot start fails the start naming the node, exit code and log; nothing is left', async () => {
+  test("a node that cannot start fails the start naming the node, exit code and log; nothing is left but its nodes' logs, held for the test's verdict", async () => {
     const before = await entries(runsRoot());
     const error = await new Cluster({ validators: 2, bugs: { 'val-1': ['no-such-bug'] } })
       .start()
@@ -128,8 +128,20 @@ describe('local deployer', () => {
     expect(error.shortMessage).toBe('node val-1 exited with code 2 before it was ready');
     expect(error.logTail).toContain('no-such-bug');
     expect(error.message).toContain('--- last log lines ---');
+    // Until this test's verdict its run keeps only the nodes' logs (src/cluster/verdict-hold.ts:
+    // a failed test keeps them, a passed one drops them; test/verdict-hold.test.ts).
     const after = await entries(runsRoot());
-    expect(after.filter((d) => !before.includes(d) && d.startsWith(`${process.pid}-`))).toEqual([]);
+    const runs = after.filter((d) => !before.includes(d) && d.startsWith(`${process.pid}-`));
+    expect(runs.length).toBeLessThanOrEqual(1);
+    for (const run of runs) {
+      expect((await entries(join(runsRoot(), run))).sort()).toEqual(['held', 'owner.json']);
+      const held = await entries(join(runsRoot(), run, 'held'));
+      expect(held).toHaveLength(1);
+      expect((await entries(join(runsRoot(), run, 'held', held[0]!))).sort()).toEqual([
+        'val-0.log',
+        'val-1.log',
+      ]);
+    }
     expect(await processesOfThisWorker()).toEqual([]);
     expect(await reservedByThisWorker()).toEqual([]);
   });

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { refnodeEntry } from '../../src/adapter/refnode/entry.ts';
 import { runRegistry } from '../../src/cluster/cleanup/registry.ts';
 import { acquireRun } from '../../src/cluster/cleanup/run.ts';
+import { type PortReservation, reservePortBlock } from '../../src/deployers/local/free-port.ts';
 import { orphanGuardScript, runProcessEnv } from '../../src/deployers/local/node-process.ts';
 import { createTxSigner, type SignedTx } from '../src/codec.ts';
 
@@ -55,6 +56,15 @@ type HeldRun = Awaited<ReturnType<typeof acquireRun>>;
 export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet> {
   const run = await acquireRun();
   const dir = mkdtempSync(join(process.env.REFNODE_KEEP ? tmpdir() : run.dir, 'refnode-test-'));
+  // Ports from below the ephemeral range, reserved machine-wide until dispose, as chainlab's
+  // local deployer takes them: genesis's own free ports come from that range, where any
+  // outgoing connection on the machine (another cluster's dials) may take one before its node binds it.
+  const nodes = options.validators + (options.executors ?? 0) + (options.standby ?? 0);
+  const ports = await reservePortBlock(2 * nodes).catch(async (error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    await run.release();
+    throw error;
+  });
   const args = [
     refnodeMain,
     'genesis',
@@ -74,14 +84,17 @@ export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet>
     options.seed ?? 'test',
     '--out',
     dir,
+    '--base-port',
+    String(ports.ports[0]),
   ];
   if (options.genesisTime !== undefined) args.push('--genesis-time', String(options.genesisTime));
   if (options.standby !== undefined) args.push('--standby', String(options.standby));
   try {
     await execFileAsync(process.execPath, args);
-    return new GenesisSet(dir, run);
+    return new GenesisSet(dir, run, ports);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
+    ports.release();
     await run.release();
     throw error;
   }
@@ -102,10 +115,12 @@ export class GenesisSet implements AsyncDisposable {
   readonly chainId: string;
   readonly nodes: RunningNode[] = [];
   readonly #run: HeldRun;
+  readonly #ports: PortReservation;
 
-  constructor(dir: string, run: HeldRun) {
+  constructor(dir: string, run: HeldRun, ports: PortReservation) {
     this.dir = dir;
     this.#run = run;
+    this.#ports = ports;
     this.genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8'));
     const wallets = JSON.parse(readFileSync(join(dir, 'wallets.json'), 'utf8'));
     this.wallets = wallets.wallets;
@@ -184,6 +199,7 @@ export class GenesisSet implements AsyncDisposable {
     // SIGTERM first (a graceful stop is part of what we test), SIGKILL whatever hangs.
     await Promise.all(this.nodes.map((node) => node.stop(5000)));
     if (!process.env.REFNODE_KEEP) rmSync(this.dir, { recursive: true, force: true });
+    this.#ports.release();
     await this.#run.release();
   }
 }

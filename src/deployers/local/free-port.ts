@@ -119,3 +119,28 @@ export async function reservePorts(count: number, host = '127.0.0.1'): Promise<P
   // Idempotent as it is: release drops only files that still name this process.
   return { ports, release: () => release(ports) };
 }
+
+/**
+ * `count` consecutive free ports from the pick range, each reserved machine-wide as
+ * {@link reservePorts} does: for a tool that takes a base port and counts up (refnode's
+ * `genesis --base-port`). Throws where the pick range cannot be read.
+ */
+export async function reservePortBlock(count: number, host = '127.0.0.1'): Promise<PortReservation> {
+  if (pickRange === undefined || pickRange.high - pickRange.low + 1 < count)
+    throw new Error(`no port range to pick ${count} consecutive ports from on ${host}`);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = pickRange.low + Math.floor(Math.random() * (pickRange.high - pickRange.low + 2 - count));
+    const servers: Server[] = [];
+    const reserved: number[] = [];
+    for (let port = base; port < base + count; port++) {
+      const server = await listenOn(host, port);
+      if (server !== undefined) servers.push(server);
+      if (server === undefined || !tryReserve(port)) break;
+      reserved.push(port);
+    }
+    await Promise.all(servers.map(close));
+    if (reserved.length === count) return { ports: reserved, release: () => release(reserved) };
+    release(reserved);
+  }
+  throw new Error(`no ${count} consecutive free ports on ${host}`);
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { freePorts, reservePorts } from './free-port.ts';
+import { freePorts, reservePortBlock, reservePorts } from './free-port.ts';
 import {
   isReserved,
   release,
@@ -74,5 +74,26 @@ describe('port reservations', () => {
     }
     for (const port of held.ports) expect(isReserved(port)).toBe(false);
     expect(reservationsDir()).toBe(join(tmpdir(), 'chainlab-ports'));
+  });
+
+  test('a block is consecutive, below the ephemeral range, reserved, and never overlaps a reserved port', async () => {
+    const [ephemeralLow] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const held = await reservePorts(300);
+    const blocks = [];
+    try {
+      for (let i = 0; i < 20; i++) blocks.push(await reservePortBlock(16));
+      for (const { ports } of blocks) {
+        expect(ports).toEqual(Array.from({ length: 16 }, (_, i) => ports[0]! + i));
+        expect(ports.at(-1)).toBeLessThan(Number(ephemeralLow));
+        for (const port of ports) expect(isReserved(port)).toBe(true);
+        expect(ports.filter((p) => held.ports.includes(p))).toEqual([]);
+      }
+      const all = blocks.flatMap((b) => b.ports);
+      expect(new Set(all).size, 'no two blocks share a port').toBe(all.length);
+    } finally {
+      held.release();
+      for (const block of blocks) block.release();
+    }
+    for (const port of blocks.flatMap((b) => b.ports)) expect(isReserved(port)).toBe(false);
   });
 });
