@@ -48,6 +48,7 @@ const light = [
   'src/deployers/k8s/k8s-deployer.e2e.test.ts',
   'src/matchers/mempool-matchers.e2e.test.ts',
   'src/matchers/real-clusters.e2e.test.ts',
+  'src/observe/gossip-views.e2e.test.ts',
   'src/observe/observer.e2e.test.ts',
   'src/workloads/data-availability.e2e.test.ts',
   'test/adapter-seam.test.ts',
