@@ -27,8 +27,9 @@ const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.
 const examples = ['examples/**/*.test.ts'];
 // Cluster files that keep the machine mostly idle (12–27 % of the two cores, averaged over the
 // file, where the load examples take 32–66 %) and judge end states, windows of many blocks,
-// deadlines at least ~3x what they wait for, or pace as the gaps between answers (observer)
-// rather than counts per second of the test's clock: two of them side by side (27–52 %) use
+// deadlines at least ~3x what they wait for, pace as the gaps between answers (observer)
+// rather than counts per second of the test's clock, or a link's delay as the median of
+// several blocks (gossip-catch-up, steady within 3 ms beside a neighbour): two of them side by side (27–52 %) use
 // about what one load example uses alone, so a neighbour from this list leaves what they judge
 // alone. The other examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding,
 // sustained-load, load-progression, aggressive-chaos, dynamic-churn, quickstart, fork-model:
@@ -43,6 +44,7 @@ const light = [
   'examples/mempool-divergence.test.ts',
   'examples/partition-recovery.test.ts',
   'examples/wallet-balances.test.ts',
+  'refnode/src/p2p/network.e2e.test.ts',
   'src/adapter/litecoind/lottery-miner.e2e.test.ts',
   'src/adapter/refnode/api-surface.e2e.test.ts',
   'src/deployers/k8s/k8s-deployer.e2e.test.ts',
@@ -54,6 +56,7 @@ const light = [
   'test/adapter-seam.test.ts',
   'test/dynamic-churn-negative.test.ts',
   'test/entry.test.ts',
+  'test/gossip-catch-up.test.ts',
   'test/links-litecoind.test.ts',
   'test/litecoin-negative.test.ts',
   'test/scenarios-negative.test.ts',

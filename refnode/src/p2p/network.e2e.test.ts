@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type PortReservation, reservePorts } from '../../../src/deployers/local/free-port.ts';
 import { isP2pError, type P2pError } from './errors.ts';
 import { peerIdFromSecretKey } from './identity.ts';
 import {
@@ -33,14 +34,20 @@ function memoryChain(height: number): SyncProvider & { blocks: Uint8Array[] } {
   };
 }
 
+/**
+ * A port for a test node, reserved machine-wide until the file ends and drawn from below the
+ * ephemeral range: a stopped node binds its port again, and a port from `listen(0)` could
+ * meanwhile go to any outgoing connection on the machine (these nodes' own dials included).
+ */
+const reservations: PortReservation[] = [];
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  const reservation = await reservePorts(1);
+  reservations.push(reservation);
+  return reservation.ports[0]!;
 }
+afterAll(() => {
+  for (const reservation of reservations.splice(0)) reservation.release();
+});
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const started = Date.now();
