@@ -25,13 +25,13 @@ import { chainlab } from './src/vitest-plugin.ts';
 const ci = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI);
 
 const examples = ['examples/**/*.test.ts'];
-// Cluster files that keep the machine mostly idle (12–27 % of the two cores, averaged over the
+// Cluster files that keep the machine mostly idle (10–27 % of the two cores, averaged over the
 // file, where the load examples take 32–66 %) and judge end states, windows of many blocks,
 // deadlines at least ~3x what they wait for, pace as the gaps between answers (observer)
 // rather than counts per second of the test's clock, or a link's delay as the median of
-// several blocks (gossip-catch-up, steady within 3 ms beside a neighbour): two of them side by side (27–52 %) use
-// about what one load example uses alone, so a neighbour from this list leaves what they judge
-// alone. The other examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding,
+// several blocks (gossip-catch-up, steady within 3 ms beside a neighbour): two of them side
+// by side (27–52 %) use about what one load example uses alone, so a neighbour from this list
+// leaves what they judge alone. The other examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding,
 // sustained-load, load-progression, aggressive-chaos, dynamic-churn, quickstart, fork-model:
 // 32–66 %) stay one at a time; so do the e2e files not listed here or in `pairable`. The
 // measurements and the soaks behind this list: bench/README.md, "test suite".
