@@ -31,10 +31,11 @@ const examples = ['examples/**/*.test.ts'];
 // rather than counts per second of the test's clock, or a link's delay as the median of
 // several blocks (gossip-catch-up, steady within 3 ms beside a neighbour): two of them side
 // by side (27–52 %) use about what one load example uses alone, so a neighbour from this list
-// leaves what they judge alone. The other examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding,
-// sustained-load, load-progression, aggressive-chaos, dynamic-churn, quickstart, fork-model:
-// 32–66 %) stay one at a time; so do the e2e files not listed here or in `pairable`. The
-// measurements and the soaks behind this list: bench/README.md, "test suite".
+// leaves what they judge alone. The other examples (api-flood, mempool-pressure,
+// tx-propagation, byzantine-flooding, sustained-load, load-progression, aggressive-chaos,
+// dynamic-churn, quickstart, fork-model: 32–66 %) stay one at a time; so do the e2e files not
+// listed here or in `pairable`. The measurements and the soaks behind this list:
+// bench/README.md, "test suite".
 const light = [
   'examples/block-timing.test.ts',
   'examples/clock-skew.test.ts',

@@ -52,11 +52,11 @@ describe('partition recovery catches a deep reorg', () => {
       `val-3 finalizes a block of the minority's fork (seed ${cluster.seed}); last seen: ${seen}`,
     ).toBe(true);
     // Then the minority stops making blocks (both its nodes paused) while the majority
-    // overtakes it. Made by both, it was a random walk: the pair wins a slot with probability
-    // 0.24 against the majority's 0.34 (each validator holds 1/5 of the stake, f = 0.5), and
-    // the wait took 8–52 s of the file in the last three CIs. A block the minority made between
-    // its last answers and the pause is allowed for: the majority's lead is counted from one
-    // more than the heights it answered.
+    // overtakes it. With both sides making blocks the lead was a random walk: the pair wins a
+    // slot with probability 0.24 against the majority's 0.34 (each validator holds 1/5 of the
+    // stake, f = 0.5), and the file took 8–52 s in three CIs in a row. A block the minority made
+    // between its last answers and the pause is allowed for: the majority's lead is counted
+    // from one more than the heights it answered.
     const [held, other] = await Promise.all(['val-3', 'val-4'].map((node) => cluster.client(node).info()));
     const final = { height: held!.finalizedHeight ?? 0, hash: held!.finalizedTip };
     const minorityTip = Math.max(held!.height, other!.height) + 1;
