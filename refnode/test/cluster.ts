@@ -60,41 +60,39 @@ export async function writeGenesis(options: GenesisOptions): Promise<GenesisSet>
   // local deployer takes them: genesis's own free ports come from that range, where any
   // outgoing connection on the machine (another cluster's dials) may take one before its node binds it.
   const nodes = options.validators + (options.executors ?? 0) + (options.standby ?? 0);
-  const ports = await reservePortBlock(2 * nodes).catch(async (error: unknown) => {
-    rmSync(dir, { recursive: true, force: true });
-    await run.release();
-    throw error;
-  });
-  const args = [
-    refnodeMain,
-    'genesis',
-    '--validators',
-    String(options.validators),
-    '--executors',
-    String(options.executors ?? 0),
-    '--wallets',
-    String(options.wallets ?? 10),
-    '--slot-ms',
-    String(options.slotMs ?? 200),
-    '--active-slot-coeff',
-    String(options.activeSlotCoeff ?? 0.5),
-    '--security-param',
-    String(options.securityParam ?? 5),
-    '--seed',
-    options.seed ?? 'test',
-    '--out',
-    dir,
-    '--base-port',
-    String(ports.ports[0]),
-  ];
-  if (options.genesisTime !== undefined) args.push('--genesis-time', String(options.genesisTime));
-  if (options.standby !== undefined) args.push('--standby', String(options.standby));
+  // One cleanup for every failure below: the dir, the ports if reserved, the run.
+  let ports: PortReservation | undefined;
   try {
+    ports = await reservePortBlock(2 * nodes);
+    const args = [
+      refnodeMain,
+      'genesis',
+      '--validators',
+      String(options.validators),
+      '--executors',
+      String(options.executors ?? 0),
+      '--wallets',
+      String(options.wallets ?? 10),
+      '--slot-ms',
+      String(options.slotMs ?? 200),
+      '--active-slot-coeff',
+      String(options.activeSlotCoeff ?? 0.5),
+      '--security-param',
+      String(options.securityParam ?? 5),
+      '--seed',
+      options.seed ?? 'test',
+      '--out',
+      dir,
+      '--base-port',
+      String(ports.ports[0]),
+    ];
+    if (options.genesisTime !== undefined) args.push('--genesis-time', String(options.genesisTime));
+    if (options.standby !== undefined) args.push('--standby', String(options.standby));
     await execFileAsync(process.execPath, args);
     return new GenesisSet(dir, run, ports);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
-    ports.release();
+    ports?.release();
     await run.release();
     throw error;
   }
