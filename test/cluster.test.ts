@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { runsRoot } from '../src/cluster/cleanup/run.ts';
+import { acquireRun, runsRoot } from '../src/cluster/cleanup/run.ts';
 import { listRunProcesses } from '../src/cluster/cleanup/sweeper.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { Ready } from '../src/cluster/ready.ts';
@@ -119,7 +119,6 @@ describe('local deployer', () => {
   });
 
   test("a node that cannot start fails the start naming the node, exit code and log; nothing is left but its nodes' logs, held for the test's verdict", async () => {
-    const before = await entries(runsRoot());
     const error = await new Cluster({ validators: 2, bugs: { 'val-1': ['no-such-bug'] } })
       .start()
       .catch((e) => e);
@@ -130,17 +129,15 @@ describe('local deployer', () => {
     expect(error.message).toContain('--- last log lines ---');
     // Until this test's verdict its run keeps only the nodes' logs (src/cluster/verdict-hold.ts:
     // a failed test keeps them, a passed one drops them; test/verdict-hold.test.ts).
-    const after = await entries(runsRoot());
-    const runs = after.filter((d) => !before.includes(d) && d.startsWith(`${process.pid}-`));
-    expect(runs.length).toBeLessThanOrEqual(1);
-    for (const run of runs) {
-      expect((await entries(join(runsRoot(), run))).sort()).toEqual(['held', 'owner.json']);
-      const held = await entries(join(runsRoot(), run, 'held'));
+    // The start ran in this process's run, which the held logs keep: join it to look inside.
+    const run = await acquireRun();
+    try {
+      expect((await entries(run.dir)).sort()).toEqual(['held', 'owner.json']);
+      const held = await entries(join(run.dir, 'held'));
       expect(held).toHaveLength(1);
-      expect((await entries(join(runsRoot(), run, 'held', held[0]!))).sort()).toEqual([
-        'val-0.log',
-        'val-1.log',
-      ]);
+      expect((await entries(join(run.dir, 'held', held[0]!))).sort()).toEqual(['val-0.log', 'val-1.log']);
+    } finally {
+      await run.release();
     }
     expect(await processesOfThisWorker()).toEqual([]);
     expect(await reservedByThisWorker()).toEqual([]);
