@@ -147,8 +147,9 @@ describeNeeding(docker, 'refnode bundle on docker', () => {
 
 /**
  * Which code cache a node's `nth` start used (1: its first), from that start's startup line in
- * its log. The line reaches the log file after the node serves (stderr is piped, the ready
- * signal is not), so this waits up to 10 s for it; undefined if it never comes.
+ * its log. refnode logs that line after it serves and the log reaches its file through a pipe,
+ * so a node can be ready before the line is there: this waits up to 10 s for it (undefined if
+ * it never comes).
  */
 async function codeCacheOfStart(readLog: () => Promise<string>, nth: number): Promise<string | undefined> {
   let startups: string[] = [];
