@@ -79,10 +79,8 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
     const env = { NODE_COMPILE_CACHE: join(net.dir, 'compile-cache') };
     const cacheDir = join(env.NODE_COMPILE_CACHE, 'refnode');
     const cacheFiles = () => (existsSync(cacheDir) ? readdirSync(cacheDir).sort() : []);
-    const usedBy = (node: { logFile: string }, nth: number) =>
-      codeCacheOfStart(() => readFile(node.logFile, 'utf8'), nth);
     const [first] = await Promise.all([net.start(0, [], env), net.start(1, [], env)]);
-    expect(await usedBy(first!, 1)).toBe('none');
+    expect(await codeCacheOfStart(first!.logFile, 1)).toBe('none');
     // Written 3 s after the first peer connected, beside the boot cache written at ready.
     const warm = await eventually(async () => cacheFiles().some((f) => f.endsWith('.warm.v8')), 15_000);
     expect(warm, `cache files: ${cacheFiles().join(', ')}`).toBe(true);
@@ -92,7 +90,7 @@ describeNeeding({ what: 'a current refnode bundle', missing: why }, 'refnode bun
     ]);
     await first!.stop();
     const again = await net.start(0, [], env);
-    expect(await usedBy(again, 2)).toBe('warm');
+    expect(await codeCacheOfStart(again.logFile, 2)).toBe('warm');
   });
 });
 
@@ -120,9 +118,8 @@ describeNeeding(docker, 'refnode bundle on docker', () => {
       deployer: 'docker',
       name: 'code-cache-docker',
     }).start();
-    const logOf = (name: string) => () => readFile(cluster.node(name).logFile!, 'utf8');
     for (const node of cluster.nodes) {
-      expect(await codeCacheOfStart(logOf(node.name), 1), `${node.name}'s startup line`).toBe('warm');
+      expect(await codeCacheOfStart(node.logFile!, 1), `${node.name}'s startup line`).toBe('warm');
     }
     // Mounted read-only from the cluster's own copy, not put into each container.
     const { dockerode } = (await dockerClient()).container;
@@ -138,7 +135,7 @@ describeNeeding(docker, 'refnode bundle on docker', () => {
     renameSync(warm, moved);
     try {
       await cluster.node('val-0').restart();
-      expect(await codeCacheOfStart(logOf('val-0'), 2), 'val-0 started again').toBe('warm');
+      expect(await codeCacheOfStart(cluster.node('val-0').logFile!, 2), 'val-0 started again').toBe('warm');
     } finally {
       renameSync(moved, warm);
     }
@@ -151,10 +148,10 @@ describeNeeding(docker, 'refnode bundle on docker', () => {
  * so a node can be ready before the line is there: this waits up to 10 s for it (undefined if
  * it never comes).
  */
-async function codeCacheOfStart(readLog: () => Promise<string>, nth: number): Promise<string | undefined> {
+async function codeCacheOfStart(logFile: string, nth: number): Promise<string | undefined> {
   let startups: string[] = [];
   await eventually(async () => {
-    startups = (await readLog()).split('\n').filter((line) => line.includes('"startup"'));
+    startups = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('"startup"'));
     return startups.length >= nth;
   }, 10_000);
   const line = startups[nth - 1];
