@@ -15,6 +15,7 @@ export const bugDescriptions = {
   'no-rate-limit': 'serves every API request: no per-client rate limit (no 429)',
   'no-gossip-sig-check':
     'admits txs that arrive by gossip without verifying their signature (API submissions are still checked)',
+  'silent-sync': 'reads block-sync requests and never answers them: its peers wait out their request timeout',
 } as const;
 
 /** A deliberate fault's name. */

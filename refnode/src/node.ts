@@ -309,6 +309,7 @@ export class RefNode implements AsyncDisposable {
       peers: config.p2p.peers,
       peersFile: config.p2p.peersFile,
       penalties: !config.bugs.includes('no-gossip-penalty'),
+      answersSync: !config.bugs.includes('silent-sync'),
       chainId: this.genesis.chainId,
       logger: this.logger.child({ component: 'p2p' }),
       registry: this.metrics.registry,

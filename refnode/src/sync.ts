@@ -30,15 +30,20 @@ const FOLLOW_TICKS = 3;
 
 /**
  * Catches up with peers: on connect, periodically, and when a gossiped block's parent is
- * unknown, it asks peers for their status and pulls the blocks above our final height from
- * one that is ahead. One pull runs at a time so a catching-up node does not flood itself.
+ * unknown, it asks peers for their status (each answer counts as it comes) and pulls the blocks
+ * above our final height from one that is ahead. One pull runs at a time so a catching-up node
+ * does not flood itself.
  */
 export class BlockSync {
   readonly #options: BlockSyncOptions;
   readonly #timer: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
-  #running = false;
-  #pending = new Set<string>();
+  /** Peers to ask for their status. */
+  readonly #pending = new Set<string>();
+  /** Peers whose status request is in flight: at most one each. */
+  readonly #asking = new Set<string>();
+  /** Answered statuses ahead of our tip, not yet pulled from. */
+  readonly #ahead = new Map<string, ChainStatus>();
   #stopped = false;
   /** The height each peer last reported, and when (ms, performance.now). */
   readonly #peerHeights = new Map<string, { height: number; at: number }>();
@@ -60,6 +65,8 @@ export class BlockSync {
       if (event === 'connect') this.request(peer);
       else {
         this.#peerHeights.delete(peer);
+        this.#pending.delete(peer);
+        this.#ahead.delete(peer);
         this.#askedAt.delete(peer);
         this.#unfollowable.delete(peer);
       }
@@ -88,7 +95,7 @@ export class BlockSync {
   request(peer: string): void {
     if (this.#stopped) return;
     this.#pending.add(peer);
-    void this.#drain();
+    this.#askPending();
   }
 
   /** A block a peer gossiped became our tip: we are following the chain live. */
@@ -113,7 +120,7 @@ export class BlockSync {
       );
       if (next !== undefined) this.#pending.add(next);
     } else for (const peer of peers) this.#pending.add(peer);
-    void this.#drain();
+    this.#askPending();
   }
 
   #following(): boolean {
@@ -122,52 +129,65 @@ export class BlockSync {
     return (this.highestPeerHeight() ?? Number.NEGATIVE_INFINITY) <= this.#options.target.height() + 1;
   }
 
-  async #drain(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
+  /**
+   * Asks every pending peer that has no status request in flight. Each answer counts as it
+   * comes: one batch awaited together let a single peer that holds its stream without answering
+   * (a peer across a partition, or frozen) hold back every other answer for the whole request
+   * timeout, and a validator that heard no height proposed on a stale tip meanwhile and could
+   * finalize it privately. Not while pulling: the pull's result changes what is worth asking.
+   */
+  #askPending(): void {
+    if (this.#stopped || this.#pulling) return;
+    const askedAt = performance.now();
+    for (const peer of this.#pending) {
+      if (this.#asking.has(peer)) continue;
+      this.#pending.delete(peer);
+      this.#asking.add(peer);
+      this.#askedAt.set(peer, askedAt);
+      void this.#ask(peer);
+    }
+  }
+
+  async #ask(peer: string): Promise<void> {
+    let status: ChainStatus | undefined;
     try {
-      while (this.#pending.size > 0 && !this.#stopped) {
-        const peers = [...this.#pending];
-        this.#pending.clear();
-        const askedAt = performance.now();
-        for (const peer of peers) this.#askedAt.set(peer, askedAt);
-        const statuses = await Promise.all(
-          peers.map(async (peer) => {
-            try {
-              return { peer, status: await this.#options.network.status(peer) };
-            } catch {
-              return undefined;
-            }
-          }),
-        );
-        const now = performance.now();
-        for (const entry of statuses) {
-          if (entry !== undefined)
-            this.#peerHeights.set(entry.peer, { height: entry.status.height, at: now });
-        }
-        const ahead = statuses
-          .filter(
-            (s): s is { peer: string; status: ChainStatus } =>
-              s !== undefined && s.status.height > this.#options.target.height(),
-          )
-          .sort((a, b) => b.status.height - a.status.height);
-        for (const { peer, status } of ahead) {
-          if (this.#stopped || status.height <= this.#options.target.height()) break;
-          const before = this.#options.target.height();
-          this.#pulling = true;
-          try {
-            await this.#pull(peer, status);
-          } finally {
-            this.#pulling = false;
-          }
-          const now = this.#options.target.height();
-          if (now > before || now >= status.height - 1) this.#unfollowable.delete(peer);
-          else this.#unfollowable.add(peer);
-        }
+      status = await this.#options.network.status(peer);
+    } catch (error) {
+      this.#options.logger.debug(
+        { peer, err: (error as Error).message },
+        `sync: status request to ${peer} failed`,
+      );
+    } finally {
+      this.#asking.delete(peer);
+    }
+    if (this.#stopped) return;
+    if (status !== undefined) {
+      this.#peerHeights.set(peer, { height: status.height, at: performance.now() });
+      if (status.height > this.#options.target.height()) this.#ahead.set(peer, status);
+    }
+    if (this.#ahead.size > 0) void this.#pullAhead();
+    else this.#askPending();
+  }
+
+  /** Pulls from the peers found ahead, highest first, one at a time. */
+  async #pullAhead(): Promise<void> {
+    if (this.#pulling) return;
+    this.#pulling = true;
+    try {
+      while (this.#ahead.size > 0 && !this.#stopped) {
+        const [peer, status] = [...this.#ahead].reduce((a, b) => (b[1].height > a[1].height ? b : a));
+        this.#ahead.delete(peer);
+        if (status.height <= this.#options.target.height()) continue;
+        const before = this.#options.target.height();
+        await this.#pull(peer, status);
+        const now = this.#options.target.height();
+        if (now > before || now >= status.height - 1) this.#unfollowable.delete(peer);
+        else this.#unfollowable.add(peer);
       }
     } finally {
-      this.#running = false;
+      this.#pulling = false;
     }
+    this.#askPending();
   }
 
   async #pull(peer: string, status: ChainStatus): Promise<void> {

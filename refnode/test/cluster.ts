@@ -304,6 +304,11 @@ export class RunningNode {
     return { status: res.status, body: (await res.json()) as T };
   }
 
+  /** The hash of this node's block at `height` on its best chain, if it has one there. */
+  async blockHashAt(height: number): Promise<string | undefined> {
+    return (await this.get(`/blocks?from=${height}&to=${height}`)).body.blocks[0]?.hash;
+  }
+
   /** Sum of a Prometheus metric's samples whose labels include `labels` (0 when absent). */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
     const res = await fetch(`${this.api}/metrics`);

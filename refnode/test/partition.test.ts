@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RunningNode, waitFor, writeBook, writeGenesis } from './cluster.ts';
-
-async function blockAt(node: RunningNode, height: number): Promise<string | undefined> {
-  return (await node.get(`/blocks?from=${height}&to=${height}`)).body.blocks[0]?.hash;
-}
+import { waitFor, writeBook, writeGenesis } from './cluster.ts';
 
 describe('partition by address books', () => {
   it('with deep-reorg a node reverts its final blocks when it rejoins a longer chain; without it the node stays on its fork', async () => {
@@ -46,8 +42,8 @@ describe('partition by address books', () => {
     expect((await deep!.info()).peers).toBe(0);
     const deepFinal = { height: split.d.finalizedHeight, hash: split.d.finalizedTip };
     const stuckFinal = { height: split.s.finalizedHeight, hash: split.s.finalizedTip };
-    expect(await blockAt(reference, deepFinal.height)).not.toBe(deepFinal.hash);
-    expect(await blockAt(reference, stuckFinal.height)).not.toBe(stuckFinal.hash);
+    expect(await reference.blockHashAt(deepFinal.height)).not.toBe(deepFinal.hash);
+    expect(await reference.blockHashAt(stuckFinal.height)).not.toBe(stuckFinal.hash);
 
     // Heal: the loners' books now hold the majority.
     for (const i of [0, 1])
@@ -60,7 +56,7 @@ describe('partition by address books', () => {
       30_000,
       'the deep-reorg node to revert its final blocks',
     );
-    expect(await blockAt(deep!, deepFinal.height)).toBe(await blockAt(reference, deepFinal.height));
+    expect(await deep!.blockHashAt(deepFinal.height)).toBe(await reference.blockHashAt(deepFinal.height));
     expect(await deep!.metric('refnode_final_blocks_reverted_total')).toBeGreaterThan(0);
 
     // The honest loner saw the same longer chain (it is connected) but keeps its final block.
@@ -70,9 +66,9 @@ describe('partition by address books', () => {
       'the honest loner to ask the majority for its blocks',
     );
     const stuckNow = await stuck!.info();
-    expect(await blockAt(stuck!, stuckFinal.height)).toBe(stuckFinal.hash);
+    expect(await stuck!.blockHashAt(stuckFinal.height)).toBe(stuckFinal.hash);
     expect(stuckNow.finalBlocksReverted).toBe(0);
-    expect(await blockAt(reference, stuckFinal.height)).not.toBe(stuckFinal.hash);
+    expect(await reference.blockHashAt(stuckFinal.height)).not.toBe(stuckFinal.hash);
     for (const node of honest) expect((await node.info()).finalBlocksReverted).toBe(0);
   });
 });

@@ -84,6 +84,11 @@ export interface NetworkOptions {
    * the `no-gossip-penalty` bug: their score stays neutral whatever they send.
    */
   penalties?: boolean;
+  /**
+   * Answer peers' block-sync requests. Default true; false is the `silent-sync` bug: each request
+   * is read and its stream held open without an answer, as a frozen or overloaded peer would.
+   */
+  answersSync?: boolean;
   /** Namespaces topics and protocols: `/refnode/<chainId>/…`. */
   chainId: string;
   logger: Logger;
@@ -274,7 +279,7 @@ export async function startNetwork(options: NetworkOptions): Promise<Network> {
         pubsub: gossipsub(gossipOptions(chainId, ignores, penalties)),
       },
     });
-    await serveSync(libp2p, chainId, options.sync, metrics, logger, timeoutMs);
+    await serveSync(libp2p, chainId, options.sync, metrics, logger, timeoutMs, options.answersSync ?? true);
     await servePeerExchange(libp2p, chainId, timeoutMs);
     if (options.da) await serveDa(libp2p, chainId, options.da, timeoutMs, options.da.countRequest);
     await libp2p.start();

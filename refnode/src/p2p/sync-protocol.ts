@@ -39,6 +39,7 @@ export async function serveSync(
   metrics: P2pMetrics,
   logger: Logger,
   timeoutMs: number,
+  answers = true,
 ): Promise<void> {
   await serve(libp2p, syncProtocol(chainId), {
     maxRequestBytes: MAX_REQUEST_BYTES,
@@ -46,6 +47,9 @@ export async function serveSync(
     maxInboundStreams: 16,
     readsRequest: true,
     answer(request, peer, requestError) {
+      // The `silent-sync` bug: the request is read and never answered; the stream stays open
+      // until the peer gives up and resets it (that reset ends this handler's stream too).
+      if (!answers) return new Promise<never>(() => undefined);
       const kind =
         typeof request?.kind === 'string' && ['status', 'blocks', 'block'].includes(request.kind)
           ? (request.kind as Kind)
