@@ -137,6 +137,53 @@ describe('a start that failed', () => {
   });
 });
 
+describe('a start that failed with no test open', () => {
+  test('keeps its node logs at once with a README and names where; with no node log, or artifacts off, keeps nothing', async () => {
+    const artifacts = join(tmpdir(), `chainlab-failed-start-now-${process.pid}`);
+    vi.stubEnv('CHAINLAB_ARTIFACTS', artifacts);
+    try {
+      // The plugin's setup file opened this test: close it, as a script or a beforeAll has none.
+      await openTest().close();
+      const failedStartOf = (run: { id: string }, dir: string) => ({
+        failedStart: { name: basename(dir), runId: run.id, seed: 78, message: 'node val-0 exited' },
+      });
+
+      const { run, dir } = await clusterDir('start-outside-1');
+      const kept = await removeOrHold(failedStartOf(run, dir), dir);
+      expect(kept).toBe(join(artifacts, run.id, basename(dir)));
+      expect(existsSync(dir)).toBe(false);
+      expect(existsSync(join(run.dir, 'held')), 'nothing held: no verdict will come').toBe(false);
+      expect(readdirSync(kept!).sort()).toEqual(['README.txt', 'val-0.log']);
+      expect(readFileSync(join(kept!, 'val-0.log'), 'utf8')).toBe('start-outside-1: val-0 serving\n');
+      expect(readFileSync(join(kept!, 'README.txt'), 'utf8')).toBe(
+        [
+          `chainlab run ${run.id}: no test was open (a script or a beforeAll hook); the cluster's start failed:`,
+          'node val-0 exited',
+          'seed 78 (replay: CHAINLAB_SEED=78 and the same command)',
+          "val-0.log: each node's log up to the failure",
+          '',
+        ].join('\n'),
+      );
+
+      // Refused before any node logged (no log file): the error says it all.
+      const bare = await clusterDir('start-outside-2');
+      rmSync(join(bare.dir, 'logs', 'val-0.log'));
+      expect(await removeOrHold(failedStartOf(bare.run, bare.dir), bare.dir)).toBeUndefined();
+      expect(existsSync(bare.dir)).toBe(false);
+      expect(existsSync(join(artifacts, bare.run.id, basename(bare.dir)))).toBe(false);
+
+      vi.stubEnv('CHAINLAB_ARTIFACTS', '0');
+      const off = await clusterDir('start-outside-3');
+      expect(await removeOrHold(failedStartOf(off.run, off.dir), off.dir)).toBeUndefined();
+      expect(existsSync(off.dir)).toBe(false);
+      await Promise.all([run, bare.run, off.run].map((r) => r.release()));
+    } finally {
+      vi.unstubAllEnvs();
+      rmSync(artifacts, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('keepOwnClusters', () => {
   // A held cluster whose artifacts cannot be written: keeping it rejects with "kept".
   const held = {

@@ -132,9 +132,14 @@ export async function startCluster(
         message: ChainlabError.is(error) ? error.shortMessage : ((error as Error)?.message ?? String(error)),
       },
     });
-    teardown.push('remove cluster dir', () =>
-      removeOrHold(ownCluster ?? (startError && failedStart(startError.error)), clusterDir),
-    );
+    teardown.push('remove cluster dir', async () => {
+      const keptIn = await removeOrHold(
+        ownCluster ?? (startError && failedStart(startError.error)),
+        clusterDir,
+      );
+      if (keptIn !== undefined && startError?.error instanceof Error)
+        startError.error.message += `\nevery node's log up to the failure is kept in ${keptIn}`;
+    });
 
     const chain = await openChain(adapter, opts, clusterDir, seed);
     log(`${clusterName}: ${adapter.name} chain prepared in ${Math.round(clock.monotonic() - began)} ms`);
@@ -339,8 +344,8 @@ export async function startCluster(
 /**
  * A readiness timeout names the nodes not ready and what they last answered; this adds the
  * last lines of the first one's log, as a node that exits during the start gives, so the
- * failure shows what the node was doing (the whole logs go with the cluster dir at teardown,
- * unless a test is open: then a failed test keeps them).
+ * failure shows what the node was doing (the whole logs are kept: by a failed test when one
+ * is open, else at once; verdict-hold.ts).
  */
 async function withLogTail(error: unknown, nodes: readonly StartedNode[]): Promise<unknown> {
   if (!ClusterStartError.is(error) || !error.timedOut || error.logTail !== undefined) return error;

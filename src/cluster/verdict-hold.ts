@@ -8,13 +8,15 @@
  * failed test keeps logs, recording and report, as the cluster fixture does for its own
  * cluster; then the logs go. A start that fails during the open test (a fixture's too) holds
  * its node logs the same way, so a failed test keeps every node's log, not only the tail its
- * error quotes. With no test open (a script, a hook outside a test, Ctrl-C) nothing is held.
+ * error quotes. With no test open (a script, a `beforeAll` hook) nothing is held: a disposed
+ * cluster's logs go with it, and a failed start's are kept at once, as no verdict will come.
+ * On Ctrl-C nothing is held or kept.
  *
  * The open test lives on the global object, where the Jest environment (outside the test
  * file's module registry) opens and closes it.
  */
 import { rmSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
@@ -104,17 +106,24 @@ export function openTest(global: object = globalThis): OpenTest {
  * A cluster's last teardown step: removes its dir (`<run dir>/<cluster>`). When a test is
  * open and the cluster is the test's own (not a fixture's), or its start failed (a fixture's
  * too: a failed start has no artifacts of its own), its `logs/` first move to
- * `<run dir>/held/<cluster>`, held with the run dir for the test's verdict. Never holds
- * while the process is being interrupted.
+ * `<run dir>/held/<cluster>`, held with the run dir for the test's verdict. A start that
+ * failed with no test open keeps its node logs at once instead, in the artifacts dir; the
+ * kept dir is returned, for the start's error to name. Never holds or keeps while the
+ * process is being interrupted.
  */
 export async function removeOrHold(
   cluster: { readonly recording: { now(): number } } | FailedStart | undefined,
   dir: string,
-): Promise<void> {
+): Promise<string | undefined> {
   const slot = (globalThis as WithOpenTest)[openKey];
+  if (slot === undefined && cluster !== undefined && isFailedStart(cluster) && !runRegistry.interrupted) {
+    const kept = await keepStartLogsNow(cluster, dir);
+    await rm(dir, { recursive: true, force: true });
+    return kept;
+  }
   if (slot === undefined || cluster === undefined || isFixtureCluster(cluster) || runRegistry.interrupted) {
     await rm(dir, { recursive: true, force: true });
-    return;
+    return undefined;
   }
   // The run dir is removed when its last user leaves: the hold is a user until the verdict.
   const run = await acquireRun();
@@ -149,4 +158,31 @@ export async function removeOrHold(
   }
   const disposedAt = isFailedStart(cluster) ? 0 : cluster.recording.now();
   slot.held.push({ entry: { cluster, disposedAt, logsDir }, release });
+  return undefined;
+}
+
+/**
+ * Keeps a failed start's node logs in the artifacts dir with a README, as a failed test would;
+ * undefined when no node had begun to log (a start refused before launching, e.g. no Docker
+ * engine: its error says it all), when artifacts are off, or when they could not be written
+ * (reported to stderr: the start's own error is the one to throw).
+ */
+async function keepStartLogsNow(cluster: FailedStart, dir: string): Promise<string | undefined> {
+  const logs = await readdir(join(dir, 'logs')).catch(() => []);
+  if (logs.length === 0) return undefined;
+  try {
+    // Loaded only here: the artifact writer is the test runner's side, and a start that succeeds never needs it.
+    const { keepStartLogs } = await import('../fixtures/artifacts.ts');
+    const { seed } = cluster.failedStart;
+    const kept = await keepStartLogs(cluster.failedStart, 'no test was open (a script or a beforeAll hook)', {
+      logsDir: join(dir, 'logs'),
+      replay: `CHAINLAB_SEED=${seed} and the same command`,
+    });
+    return kept?.dir;
+  } catch (error) {
+    process.stderr.write(
+      `chainlab: could not keep the failed start's node logs: ${(error as Error).message}\n`,
+    );
+    return undefined;
+  }
 }

@@ -264,7 +264,7 @@ describe('a fresh project with the tarball installed', () => {
     expect(kept.length).toBeGreaterThan(0);
   });
 
-  test('(e) a test that starts its own cluster and fails names the cluster and its seed and keeps its logs, as does one whose start fails: Vitest and Jest', async () => {
+  test('(e) a test that starts its own cluster and fails names the cluster and its seed and keeps its logs, as does one whose start fails, in a test or in a beforeAll of its own: Vitest and Jest', async () => {
     const line = (seed: string) =>
       `chainlab: "fails with a cluster of its own" failed while cluster own-cluster (seed ${seed}) ran; `;
     // The cluster was disposed before the failure was known; its logs, recording and report are kept.
@@ -283,6 +283,14 @@ describe('a fresh project with the tarball installed', () => {
       ).exec(output);
       expect(start, output).not.toBeNull();
       expect((await entries(start?.[1] ?? '')).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
+      // A start in a beforeAll of the file's own, with no test open: kept at once, named by its error.
+      const hook = /every node's log up to the failure is kept in (\S+)\n/.exec(output);
+      expect(hook, output).not.toBeNull();
+      expect(basename(hook?.[1] ?? '')).toMatch(/^hook-start-\d+$/);
+      expect((await entries(hook?.[1] ?? '')).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
+      expect(readFileSync(join(hook?.[1] ?? '', 'README.txt'), 'utf8')).toContain(
+        `no test was open (a script or a beforeAll hook); the cluster's start failed:\ncluster not ready after`,
+      );
     };
     const vitest = await run('npx', ['vitest', 'run'], {
       cwd: join(project, 'vitest-failing'),

@@ -1,8 +1,8 @@
 // Copied into the consumer project's jest dir as own-cluster.test.ts: a test that starts a
 // cluster of its own (no useCluster) and fails on a plain assertion, so Jest's output must
 // name the cluster, its seed and the Jest replay command.
-import { describe, expect, test } from '@jest/globals';
-import { Cluster, Ready } from 'chainlab';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { Cluster, Ready, type StartedCluster } from 'chainlab';
 import { useCluster } from 'chainlab/jest';
 
 test('fails with a cluster of its own', async () => {
@@ -29,5 +29,18 @@ describe('useCluster with a cluster that never becomes ready', () => {
   const env = useCluster({ validators: 2, wallets: 2, name: 'use-start', ready });
   test('fails with its beforeAll', () => {
     expect(env.cluster).toBeDefined();
+  });
+});
+
+// A start in a beforeAll of the test file's own, where no test is open to give a verdict: it
+// keeps every node's log at once, and its error names where.
+describe('a cluster started in a beforeAll of its own that never becomes ready', () => {
+  let cluster: StartedCluster | undefined;
+  beforeAll(async () => {
+    const ready = Ready.forHeight(1_000_000).withTimeout(1500);
+    cluster = await Cluster.of({ validators: 2, wallets: 2, name: 'hook-start', ready }).start();
+  }, 60_000);
+  test('fails with its beforeAll', () => {
+    expect(cluster).toBeDefined();
   });
 });

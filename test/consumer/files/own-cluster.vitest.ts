@@ -1,8 +1,8 @@
 // Copied into the consumer project's vitest-failing dir as own-cluster.test.ts: a test that
 // starts a cluster of its own (no fixture) and fails on a plain assertion, so the plugin
 // must print the cluster and the seed that replays it.
-import { Cluster, Ready } from 'chainlab';
-import { expect, test } from 'vitest';
+import { Cluster, Ready, type StartedCluster } from 'chainlab';
+import { beforeAll, describe, expect, test } from 'vitest';
 
 test('fails with a cluster of its own', async () => {
   const cluster = await Cluster.of({ validators: 2, wallets: 2, name: 'own-cluster' }).start();
@@ -21,3 +21,16 @@ test('a cluster of its own that never becomes ready', async () => {
   const cluster = await Cluster.of({ validators: 2, wallets: 2, name: 'own-start', ready }).start();
   await cluster.dispose();
 }, 60_000);
+
+// A start in a beforeAll of the test file's own, where no test is open to give a verdict: it
+// keeps every node's log at once, and its error names where.
+describe('a cluster started in a beforeAll of its own that never becomes ready', () => {
+  let cluster: StartedCluster | undefined;
+  beforeAll(async () => {
+    const ready = Ready.forHeight(1_000_000).withTimeout(1500);
+    cluster = await Cluster.of({ validators: 2, wallets: 2, name: 'hook-start', ready }).start();
+  }, 60_000);
+  test('fails with its beforeAll', () => {
+    expect(cluster).toBeDefined();
+  });
+});
