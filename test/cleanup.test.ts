@@ -118,8 +118,20 @@ describe('cleanup of child vitest runs', () => {
     // The run's reaper exits within a poll period of the run dir's removal.
     await eventually(async () => (await leftovers(root)).processes.length === 0, 2000);
     expect(await leftovers(root)).toEqual({ processes: [], dirs: [] });
-    // Only a test that failed on a running cluster leaves artifacts (outside the run dir).
+    // Only a failed test leaves artifacts (outside the run dir): of a running cluster, or the
+    // node logs of a start that failed. These runs have no plugin, so no test is open to hold
+    // them: the fixture's start keeps them itself, and its error names where.
     const kept = await entries(artifacts);
+    if (file === 'start-timeout.case.ts') {
+      expect(kept).toHaveLength(1);
+      const dir = join(artifacts, kept[0]!, (await entries(join(artifacts, kept[0]!)))[0]!);
+      expect((await entries(dir)).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
+      expect(output).toContain(`every node's log up to the failure is kept in ${dir}`);
+      expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toMatch(
+        /no test was open; the cluster's start failed:\ncluster not ready after/,
+      );
+      return;
+    }
     if (!['failing.case.ts', 'litecoind-fails.case.ts'].includes(file)) {
       expect(kept).toEqual([]);
       return;

@@ -157,7 +157,7 @@ describe('a start that failed with no test open', () => {
       expect(readFileSync(join(kept!, 'val-0.log'), 'utf8')).toBe('start-outside-1: val-0 serving\n');
       expect(readFileSync(join(kept!, 'README.txt'), 'utf8')).toBe(
         [
-          `chainlab run ${run.id}: no test was open (a script or a beforeAll hook); the cluster's start failed:`,
+          `chainlab run ${run.id}: no test was open; the cluster's start failed:`,
           'node val-0 exited',
           'seed 78 (replay: CHAINLAB_SEED=78 and the same command)',
           "val-0.log: each node's log up to the failure",

@@ -33,7 +33,13 @@ import type { StartedObserver } from '../observe/observer.ts';
 import { startObserver } from '../observe/observer.ts';
 import type { Recording } from '../observe/recording.ts';
 import { type Clock, systemClock } from '../support/clock.ts';
-import { CapabilityError, ChainlabError, ClusterStartError, MembershipError } from '../support/errors.ts';
+import {
+  CapabilityError,
+  ChainlabError,
+  ClusterStartError,
+  MembershipError,
+  noteKeptLogs,
+} from '../support/errors.ts';
 import { Rng, runSeed } from '../support/rng.ts';
 import { runRegistry } from './cleanup/registry.ts';
 import { acquireRun } from './cleanup/run.ts';
@@ -137,8 +143,7 @@ export async function startCluster(
         ownCluster ?? (startError && failedStart(startError.error)),
         clusterDir,
       );
-      if (keptIn !== undefined && startError?.error instanceof Error)
-        startError.error.message += `\nevery node's log up to the failure is kept in ${keptIn}`;
+      if (keptIn !== undefined) noteKeptLogs(startError?.error, keptIn);
     });
 
     const chain = await openChain(adapter, opts, clusterDir, seed);

@@ -174,7 +174,7 @@ async function keepStartLogsNow(cluster: FailedStart, dir: string): Promise<stri
     // Loaded only here: the artifact writer is the test runner's side, and a start that succeeds never needs it.
     const { keepStartLogs } = await import('../fixtures/artifacts.ts');
     const { seed } = cluster.failedStart;
-    const kept = await keepStartLogs(cluster.failedStart, 'no test was open (a script or a beforeAll hook)', {
+    const kept = await keepStartLogs(cluster.failedStart, 'no test was open', {
       logsDir: join(dir, 'logs'),
       replay: `CHAINLAB_SEED=${seed} and the same command`,
     });

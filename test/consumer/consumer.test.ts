@@ -289,7 +289,7 @@ describe('a fresh project with the tarball installed', () => {
       expect(basename(hook?.[1] ?? '')).toMatch(/^hook-start-\d+$/);
       expect((await entries(hook?.[1] ?? '')).sort()).toEqual(['README.txt', 'val-0.log', 'val-1.log']);
       expect(readFileSync(join(hook?.[1] ?? '', 'README.txt'), 'utf8')).toContain(
-        `no test was open (a script or a beforeAll hook); the cluster's start failed:\ncluster not ready after`,
+        `no test was open; the cluster's start failed:\ncluster not ready after`,
       );
     };
     const vitest = await run('npx', ['vitest', 'run'], {
