@@ -116,14 +116,14 @@ export async function removeOrHold(
   dir: string,
 ): Promise<string | undefined> {
   const slot = (globalThis as WithOpenTest)[openKey];
-  if (slot === undefined && cluster !== undefined && isFailedStart(cluster) && !runRegistry.interrupted) {
-    const kept = await keepStartLogsNow(cluster, dir);
+  if (slot === undefined || cluster === undefined || isFixtureCluster(cluster) || runRegistry.interrupted) {
+    // No verdict will come for a start that failed with no test open: it keeps its logs now.
+    const kept =
+      slot === undefined && cluster !== undefined && isFailedStart(cluster) && !runRegistry.interrupted
+        ? await keepStartLogsNow(cluster, dir)
+        : undefined;
     await rm(dir, { recursive: true, force: true });
     return kept;
-  }
-  if (slot === undefined || cluster === undefined || isFixtureCluster(cluster) || runRegistry.interrupted) {
-    await rm(dir, { recursive: true, force: true });
-    return undefined;
   }
   // The run dir is removed when its last user leaves: the hold is a user until the verdict.
   const run = await acquireRun();
@@ -168,14 +168,14 @@ export async function removeOrHold(
  * (reported to stderr: the start's own error is the one to throw).
  */
 async function keepStartLogsNow(cluster: FailedStart, dir: string): Promise<string | undefined> {
-  const logs = await readdir(join(dir, 'logs')).catch(() => []);
-  if (logs.length === 0) return undefined;
+  const logsDir = join(dir, 'logs');
+  if ((await readdir(logsDir).catch(() => [])).length === 0) return undefined;
   try {
     // Loaded only here: the artifact writer is the test runner's side, and a start that succeeds never needs it.
     const { keepStartLogs } = await import('../fixtures/artifacts.ts');
     const { seed } = cluster.failedStart;
     const kept = await keepStartLogs(cluster.failedStart, 'no test was open', {
-      logsDir: join(dir, 'logs'),
+      logsDir,
       replay: `CHAINLAB_SEED=${seed} and the same command`,
     });
     return kept?.dir;

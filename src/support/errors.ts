@@ -89,11 +89,6 @@ export class ConfigError extends ChainlabError {
 
 const keptLogsKey = Symbol.for('chainlab.keptLogs');
 
-/** The last line of a failed start's error that names where its node logs were kept. */
-function keptLogsLine(dir: string): string {
-  return `every node's log up to the failure is kept in ${dir}`;
-}
-
 /**
  * Where a failed cluster start kept its node logs (it does so itself when no test is open to
  * give a verdict), if it did; set by {@link noteKeptLogs}.
@@ -107,7 +102,7 @@ export function keptLogsOf(error: unknown): string | undefined {
 /** Notes on a failed start's error where its node logs were kept: a last line of its message, and {@link keptLogsOf}. */
 export function noteKeptLogs(error: unknown, dir: string): void {
   if (!(error instanceof Error) || keptLogsOf(error) !== undefined) return;
-  error.message += `\n${keptLogsLine(dir)}`;
+  error.message += `\nevery node's log up to the failure is kept in ${dir}`;
   Object.defineProperty(error, keptLogsKey, { value: dir, enumerable: false });
 }
 
