@@ -31,13 +31,13 @@ const examples = ['examples/**/*.test.ts'];
 // rather than counts per second of the test's clock, or a link's delay as the median of
 // several blocks (gossip-catch-up, steady within 3 ms beside a neighbour): two of them side
 // by side (27–52 %) use about what one load example uses alone, so a neighbour from this list
-// leaves what they judge alone; three at a time they keep the two cores 64–70 % busy and
-// every margin held in four runs. The gossip gradient left the list then: its orphans per 100
-// rose to 55–75 against a tolerance of 86–88 (38–66 two at a time), so it runs one at a time
-// again. The other examples (api-flood, mempool-pressure, tx-propagation, byzantine-flooding,
-// sustained-load, load-progression, aggressive-chaos, dynamic-churn, quickstart, fork-model:
-// 32–66 %) stay one at a time; so do the e2e files not listed here or in `untimed`. The
-// measurements and the soaks behind this list: bench/README.md, "test suite".
+// leaves what they judge alone. Three at a time they keep the two cores 61–70 % busy, and
+// every timed margin held in six runs but the gossip gradient's: its orphans per 100 came to
+// 55–75 against a tolerance of 86–88 (38–66 two at a time), so it runs one at a time again.
+// The other examples (gossip-latency-gradient, api-flood, mempool-pressure, tx-propagation,
+// byzantine-flooding, sustained-load, load-progression, aggressive-chaos, dynamic-churn,
+// quickstart, fork-model: 32–66 %) stay one at a time; so do the e2e files not listed here or
+// in `untimed`. The measurements and the soaks behind this list: bench/README.md, "test suite".
 const light = [
   'examples/block-timing.test.ts',
   'examples/clock-skew.test.ts',
